@@ -1,0 +1,9 @@
+//! Pure HTTP/1.1 wire handling: bytes in, typed views out, and heads back to bytes.
+//! Nothing in this module tree makes a system call.
+
+pub mod date;
+pub mod mime;
+pub mod path;
+pub mod request;
+pub mod response;
+pub mod status;

@@ -1,0 +1,24 @@
+//! staticd: a tiny, Linux-only HTTP/1.1 static-file server with no libc.
+//!
+//! - [`rt`]: the runtime that replaces libc: start-up, allocator, mem functions,
+//!   threads, signals and the few raw syscalls rustix does not expose.
+//! - [`http`]: pure HTTP/1.1 wire handling: request parsing, response heads,
+//!   dates, MIME types and path normalisation. No syscalls.
+//! - [`config`]: the command line and environment, parsed into a [`config::Config`].
+//! - [`server`]: listeners, the per-worker epoll loop, connections and file sending.
+#![cfg_attr(not(test), no_std)]
+
+
+extern crate alloc;
+
+pub mod config;
+pub mod http;
+pub mod rt;
+pub mod server;
+
+/// The program: parses the command line and runs the server; returns the exit code.
+pub fn main(args: &[&'static [u8]], env: &[&'static [u8]]) -> i32 {
+    let _ = (args, env);
+    log!("hello from staticd");
+    0
+}

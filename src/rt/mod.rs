@@ -1,0 +1,13 @@
+//! The runtime that stands in for libc: process start-up, memory allocation,
+//! the mem* functions, threads, signals, and the raw syscalls rustix lacks.
+//!
+//! Everything here except [`sys`] goes through rustix; [`sys`] is the only
+//! place with `asm!` syscalls.
+
+pub mod alloc;
+pub mod mem;
+pub mod signal;
+pub mod start;
+pub mod stdio;
+pub mod sys;
+pub mod thread;

@@ -1,0 +1,74 @@
+//! Process start-up and the panic path.
+//!
+//! The binary's naked `_start` passes the initial stack pointer to [`start`],
+//! which reads argc, argv, envp and the aux vector from it (System V x86_64
+//! ABI: `argc`, `argv[0..argc]`, NULL, `envp[..]`, NULL, auxv pairs), hands the
+//! aux vector to rustix (so `clock_gettime` uses the vDSO) and runs `main`.
+
+use crate::rt::sys;
+use alloc::vec::Vec;
+use core::ptr::read_volatile;
+
+/// The program's entry point as the runtime calls it: arguments (without
+/// argv[0]) and `KEY=VALUE` environment entries, returning the exit code.
+pub type Main = fn(args: &[&'static [u8]], env: &[&'static [u8]]) -> i32;
+
+/// Length of a NUL-terminated string, read with volatile loads so the loop is
+/// not turned into a call to a `strlen` that no libc provides.
+///
+/// # Safety
+/// `p` must point to a NUL-terminated string.
+unsafe fn c_len(p: *const u8) -> usize {
+    let mut n = 0;
+    // SAFETY: the caller guarantees a terminator, so every read up to it is in bounds.
+    while unsafe { read_volatile(p.add(n)) } != 0 {
+        n += 1;
+    }
+    n
+}
+
+/// Collects a NULL-terminated array of C strings as byte slices.
+///
+/// # Safety
+/// `list` must point to a NULL-terminated array of NUL-terminated strings that
+/// live for the whole program, as the kernel's argv and envp do.
+unsafe fn collect(mut list: *const *const u8) -> (Vec<&'static [u8]>, *const *const u8) {
+    let mut out = Vec::new();
+    // SAFETY: per the caller, each entry up to the NULL is a live C string.
+    unsafe {
+        while !(*list).is_null() {
+            let s = *list;
+            out.push(core::slice::from_raw_parts(s, c_len(s)));
+            list = list.add(1);
+        }
+    }
+    (out, list)
+}
+
+/// Reads the initial process stack, initialises rustix and runs `main`.
+///
+/// # Safety
+/// `sp` must be the stack pointer the kernel gave `_start`.
+pub unsafe fn start(sp: *const usize, main: Main) -> ! {
+    // SAFETY: the kernel lays out argc, argv, envp and auxv at `sp` as described above.
+    let (args, env) = unsafe {
+        let argc = *sp;
+        let argv = sp.add(1) as *const *const u8;
+        let envp = argv.add(argc + 1);
+        rustix::param::init(envp as *mut *mut u8);
+        let (args, _) = collect(argv);
+        let (env, _auxv) = collect(envp);
+        (args, env)
+    };
+    let code = main(args.get(1..).unwrap_or(&[]), &env);
+    sys::exit_group(code)
+}
+
+/// Reports a panic as one line on stderr and exits with status 101.
+pub fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
+    match info.location() {
+        Some(loc) => crate::log!("panic at {}:{}: {}", loc.file(), loc.line(), info.message()),
+        None => crate::log!("panic: {}", info.message()),
+    }
+    sys::exit_group(101)
+}

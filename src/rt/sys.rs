@@ -1,0 +1,139 @@
+//! Raw x86_64 Linux syscalls that rustix keeps private (its `runtime` module is
+//! hidden on purpose): exit_group, exit, clone, rt_sigprocmask, signalfd4.
+//!
+//! This is the only module with `asm!` syscalls. Each wrapper has typed
+//! arguments and returns `io::Result` like rustix does.
+
+use core::arch::asm;
+use rustix::fd::{FromRawFd, OwnedFd};
+use rustix::io;
+
+const SYS_RT_SIGPROCMASK: usize = 14;
+const SYS_CLONE: usize = 56;
+const SYS_EXIT: usize = 60;
+const SYS_EXIT_GROUP: usize = 231;
+const SYS_SIGNALFD4: usize = 289;
+
+/// Turns a raw syscall return value into `io::Result`.
+fn check(ret: isize) -> io::Result<usize> {
+    if (-4095..0).contains(&ret) {
+        Err(io::Errno::from_raw_os_error(-ret as i32))
+    } else {
+        Ok(ret as usize)
+    }
+}
+
+/// Ends the whole process with `code` ([exit_group(2)](https://man7.org/linux/man-pages/man2/exit_group.2.html)).
+pub fn exit_group(code: i32) -> ! {
+    // SAFETY: exit_group takes one integer and never returns; no memory is touched.
+    unsafe {
+        asm!("syscall", in("rax") SYS_EXIT_GROUP, in("rdi") code as isize, options(noreturn, nostack));
+    }
+}
+
+/// Ends the calling thread only ([exit(2)](https://man7.org/linux/man-pages/man2/exit.2.html)).
+pub fn exit_thread(code: i32) -> ! {
+    // SAFETY: exit takes one integer and never returns; the kernel clears and
+    // wakes the CLONE_CHILD_CLEARTID word, which the joiner owns.
+    unsafe {
+        asm!("syscall", in("rax") SYS_EXIT, in("rdi") code as isize, options(noreturn, nostack));
+    }
+}
+
+/// How [`sigprocmask`] changes the blocked set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(usize)]
+pub enum How {
+    /// Adds the given signals to the mask.
+    Block = 0,
+    /// Removes the given signals from the mask.
+    Unblock = 1,
+    /// Replaces the mask.
+    SetMask = 2,
+}
+
+/// Changes the calling thread's blocked-signal mask, returning the old one
+/// ([rt_sigprocmask(2)](https://man7.org/linux/man-pages/man2/rt_sigprocmask.2.html)).
+pub fn sigprocmask(how: How, set: u64) -> io::Result<u64> {
+    let mut old: u64 = 0;
+    let ret: isize;
+    // SAFETY: both pointers refer to live 8-byte locals and sigsetsize is 8,
+    // the kernel's sigset size on x86_64.
+    unsafe {
+        asm!("syscall", inlateout("rax") SYS_RT_SIGPROCMASK as isize => ret,
+             in("rdi") how as usize, in("rsi") &set as *const u64, in("rdx") &mut old as *mut u64,
+             in("r10") 8usize, lateout("rcx") _, lateout("r11") _, options(nostack));
+    }
+    check(ret).map(|_| old)
+}
+
+/// Creates a non-blocking, close-on-exec signalfd for the signals in `set`
+/// ([signalfd(2)](https://man7.org/linux/man-pages/man2/signalfd.2.html)).
+pub fn signalfd(set: u64) -> io::Result<OwnedFd> {
+    const SFD_NONBLOCK: usize = 0o4000;
+    const SFD_CLOEXEC: usize = 0o2000000;
+    let ret: isize;
+    // SAFETY: `set` is a live 8-byte local and sigsetsize is 8; fd -1 asks for a new descriptor.
+    unsafe {
+        asm!("syscall", inlateout("rax") SYS_SIGNALFD4 as isize => ret,
+             in("rdi") -1isize, in("rsi") &set as *const u64, in("rdx") 8usize,
+             in("r10") SFD_NONBLOCK | SFD_CLOEXEC, lateout("rcx") _, lateout("r11") _, options(nostack));
+    }
+    let fd = check(ret)?;
+    // SAFETY: the kernel just returned this descriptor to us and nobody else owns it.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) })
+}
+
+/// Flags for a thread that shares everything with its parent and clears
+/// `child_tid` (waking futex waiters) when it exits.
+pub const CLONE_THREAD_FLAGS: usize = 0x100 // CLONE_VM
+    | 0x200 // CLONE_FS
+    | 0x400 // CLONE_FILES
+    | 0x800 // CLONE_SIGHAND
+    | 0x10000 // CLONE_THREAD
+    | 0x40000 // CLONE_SYSVSEM
+    | 0x100000 // CLONE_PARENT_SETTID
+    | 0x200000; // CLONE_CHILD_CLEARTID
+
+/// Starts a thread running `entry(arg)` on `stack_top`
+/// ([clone(2)](https://man7.org/linux/man-pages/man2/clone.2.html)); returns its tid.
+///
+/// # Safety
+/// `stack_top` must be the 16-byte aligned top of a writable stack that lives
+/// until the thread exits, `tid` must stay valid until then, and `entry` must
+/// never return (it ends with [`exit_thread`]).
+pub unsafe fn clone_thread(
+    stack_top: *mut u8,
+    tid: *mut u32,
+    entry: extern "C" fn(*mut u8) -> !,
+    arg: *mut u8,
+) -> io::Result<u32> {
+    let ret: isize;
+    // SAFETY: the caller guarantees the stack and tid word; the child starts on
+    // the new stack with r12/r13 inherited and jumps straight into `entry`,
+    // touching nothing of the parent's frame.
+    unsafe {
+        asm!(
+            "syscall",
+            "test rax, rax",
+            "jnz 2f",
+            "xor ebp, ebp",
+            "mov rdi, r13",
+            "call r12",
+            "ud2",
+            "2:",
+            inlateout("rax") SYS_CLONE as isize => ret,
+            in("rdi") CLONE_THREAD_FLAGS,
+            in("rsi") stack_top,
+            in("rdx") tid,
+            in("r10") tid,
+            in("r8") 0usize,
+            in("r12") entry,
+            in("r13") arg,
+            lateout("rcx") _,
+            lateout("r11") _,
+            options(nostack),
+        );
+    }
+    check(ret).map(|t| t as u32)
+}

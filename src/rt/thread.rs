@@ -1,0 +1,97 @@
+//! Threads started with clone(2) on an mmap'd stack with a guard page.
+//!
+//! The kernel writes the thread id into the handle at start and clears it
+//! (with a futex wake) when the thread exits, which is how [`JoinHandle`]
+//! waits; the stack is unmapped only after that.
+
+use crate::rt::sys;
+use alloc::boxed::Box;
+use core::sync::atomic::{AtomicU32, Ordering};
+use rustix::io;
+use rustix::mm::{MapFlags, MprotectFlags, ProtFlags};
+use rustix::thread::futex;
+use rustix::time::Timespec;
+
+const GUARD: usize = 4096;
+
+type Task = Box<dyn FnOnce() + Send + 'static>;
+
+/// A running thread: its tid word and its stack mapping.
+pub struct JoinHandle {
+    tid: Box<AtomicU32>,
+    stack: *mut u8,
+    len: usize,
+}
+
+// SAFETY: the stack pointer is only used to unmap the stack after the thread has exited.
+unsafe impl Send for JoinHandle {}
+
+extern "C" fn thread_main(arg: *mut u8) -> ! {
+    // SAFETY: `arg` is the Box<Task> leaked by `spawn`, handed over exactly once.
+    let task = unsafe { Box::from_raw(arg.cast::<Task>()) };
+    task();
+    sys::exit_thread(0)
+}
+
+/// Starts `f` on a new thread with a stack of `stack_size` bytes (plus a guard page).
+pub fn spawn<F: FnOnce() + Send + 'static>(stack_size: usize, f: F) -> io::Result<JoinHandle> {
+    let size = (stack_size + 4095) & !4095;
+    let len = size + GUARD;
+    // SAFETY: a fresh private anonymous mapping aliases nothing.
+    let stack = unsafe {
+        rustix::mm::mmap_anonymous(
+            core::ptr::null_mut(),
+            len,
+            ProtFlags::READ | ProtFlags::WRITE,
+            MapFlags::PRIVATE | MapFlags::NORESERVE | MapFlags::STACK,
+        )?
+    };
+    // SAFETY: the lowest page of our own mapping becomes the guard page.
+    if let Err(e) = unsafe { rustix::mm::mprotect(stack, GUARD, MprotectFlags::empty()) } {
+        // SAFETY: the mapping is ours and unused.
+        let _ = unsafe { rustix::mm::munmap(stack, len) };
+        return Err(e);
+    }
+    let handle = JoinHandle { tid: Box::new(AtomicU32::new(0)), stack: stack.cast(), len };
+    let task: Box<Task> = Box::new(Box::new(f));
+    let arg = Box::into_raw(task).cast::<u8>();
+    // SAFETY: the stack top is 16-byte aligned and lives until after the
+    // thread exits (join unmaps it only then); the tid word is boxed, so its
+    // address is stable for as long as the handle lives.
+    let top = unsafe { stack.cast::<u8>().add(len) };
+    match unsafe { sys::clone_thread(top, handle.tid.as_ptr(), thread_main, arg) } {
+        Ok(_) => Ok(handle),
+        Err(e) => {
+            // SAFETY: the thread never started, so the task and stack are still ours.
+            drop(unsafe { Box::from_raw(arg.cast::<Task>()) });
+            Err(e)
+        }
+    }
+}
+
+impl JoinHandle {
+    /// Waits until the thread exits or `timeout` passes; true if it exited.
+    pub fn join_timeout(&self, timeout: Option<Timespec>) -> bool {
+        loop {
+            let tid = self.tid.load(Ordering::Acquire);
+            if tid == 0 {
+                return true;
+            }
+            // The kernel's CLONE_CHILD_CLEARTID wake is a shared (non-private) futex wake.
+            match futex::wait(&self.tid, futex::Flags::empty(), tid, timeout.as_ref()) {
+                Err(io::Errno::TIMEDOUT) => return self.tid.load(Ordering::Acquire) == 0,
+                _ => continue,
+            }
+        }
+    }
+}
+
+impl Drop for JoinHandle {
+    fn drop(&mut self) {
+        if self.tid.load(Ordering::Acquire) == 0 {
+            // SAFETY: the thread has exited, so nothing runs on this stack any more.
+            let _ = unsafe { rustix::mm::munmap(self.stack.cast(), self.len) };
+        }
+        // A thread still running keeps its stack: leaking it beats pulling it from under the thread.
+    }
+}

@@ -1,0 +1,1 @@
+//! Listeners, the per-worker epoll loop, connections and sending files.
