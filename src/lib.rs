@@ -8,7 +8,6 @@
 //! - [`server`]: listeners, the per-worker epoll loop, connections and file sending.
 #![cfg_attr(not(test), no_std)]
 
-
 extern crate alloc;
 
 pub mod config;
@@ -18,7 +17,20 @@ pub mod server;
 
 /// The program: parses the command line and runs the server; returns the exit code.
 pub fn main(args: &[&'static [u8]], env: &[&'static [u8]]) -> i32 {
-    let _ = (args, env);
-    log!("hello from staticd");
-    0
+    match config::parse(args, env) {
+        Ok(config::Command::Serve(config)) => server::run(config),
+        Ok(config::Command::Help) => {
+            rt::stdio::write_fd(1, config::HELP.as_bytes());
+            0
+        }
+        Ok(config::Command::Version) => {
+            rt::stdio::write_fd(1, config::VERSION.as_bytes());
+            rt::stdio::write_fd(1, b"\n");
+            0
+        }
+        Err(e) => {
+            log!("{e}");
+            2
+        }
+    }
 }

@@ -67,6 +67,12 @@ mod entry {
         unsafe { rt::mem::compare(a, b, n) }
     }
 
+    #[unsafe(no_mangle)]
+    unsafe extern "C" fn strlen(s: *const u8) -> usize {
+        // SAFETY: callers pass a NUL-terminated string, as strlen requires.
+        unsafe { rt::mem::c_len(s) }
+    }
+
     // core and alloc are prebuilt with unwind tables that name these even with
     // panic = "abort"; nothing ever unwinds, so they only need to exist.
 

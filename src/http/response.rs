@@ -1,1 +1,382 @@
-//! TODO
+//! Response heads and error bodies, written straight into a reused output
+//! buffer without `core::fmt` (numbers are formatted by hand). No syscalls.
+
+use crate::http::status::Status;
+use alloc::vec::Vec;
+
+/// What the head says about the connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Connection {
+    /// HTTP/1.1 keep-alive: nothing to say.
+    Default,
+    /// An HTTP/1.0 client asked for keep-alive and gets it.
+    KeepAlive,
+    /// The server closes after this response.
+    Close,
+}
+
+/// The fields of a response head; `None` fields are left out.
+#[derive(Clone, Copy, Debug)]
+pub struct Head<'a> {
+    /// The status line's code.
+    pub status: Status,
+    /// The current IMF-fixdate for `Date`.
+    pub date: &'a [u8],
+    /// `Content-Type`.
+    pub content_type: Option<&'a str>,
+    /// `Content-Length` (always sent: every response is length-delimited).
+    pub content_length: u64,
+    /// `Last-Modified`, preformatted as IMF-fixdate.
+    pub last_modified: Option<&'a [u8]>,
+    /// `ETag`, quotes included.
+    pub etag: Option<&'a [u8]>,
+    /// `Location` for a directory redirect: the decoded path relative to the
+    /// root (a slash is put before and after it) and the raw query.
+    pub location: Option<(&'a [u8], Option<&'a [u8]>)>,
+    /// Whether to send `Allow: GET, HEAD`.
+    pub allow: bool,
+    /// The connection's fate.
+    pub connection: Connection,
+}
+
+/// Appends the decimal form of `n`.
+pub fn push_decimal(out: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[i..]);
+}
+
+/// Appends the lowercase hexadecimal form of `n`.
+pub fn push_hex(out: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 16];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b"0123456789abcdef"[(n & 15) as usize];
+        n >>= 4;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[i..]);
+}
+
+/// A strong ETag built from a file's modification time and size, so any
+/// rewrite that changes either changes the tag; kept on the stack.
+#[derive(Clone, Copy, Debug)]
+pub struct Etag {
+    buf: [u8; 52],
+    len: usize,
+}
+
+impl Etag {
+    /// The tag `"<mtime hex>.<nsec hex>-<size hex>"`, quotes included.
+    pub fn new(mtime_sec: i64, mtime_nsec: u32, size: u64) -> Etag {
+        let mut tag = Etag {
+            buf: [0; 52],
+            len: 0,
+        };
+        tag.push(b'"');
+        tag.push_hex(mtime_sec as u64);
+        tag.push(b'.');
+        tag.push_hex(mtime_nsec as u64);
+        tag.push(b'-');
+        tag.push_hex(size);
+        tag.push(b'"');
+        tag
+    }
+
+    fn push(&mut self, b: u8) {
+        self.buf[self.len] = b;
+        self.len += 1;
+    }
+
+    fn push_hex(&mut self, n: u64) {
+        let digits = (64 - n.leading_zeros()).div_ceil(4).max(1);
+        for i in (0..digits).rev() {
+            self.push(b"0123456789abcdef"[((n >> (4 * i)) & 15) as usize]);
+        }
+    }
+
+    /// The tag's bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
+/// Appends `bytes`, percent-encoding anything that is not safe in a header
+/// value or a URI (controls, space, non-ASCII, quotes), plus `also`, so a
+/// Location never splits a header or changes meaning.
+fn push_uri(out: &mut Vec<u8>, bytes: &[u8], also: &[u8]) {
+    for &b in bytes {
+        if b <= b' ' || b >= 0x7f || b == b'"' || also.contains(&b) {
+            out.extend_from_slice(&[
+                b'%',
+                b"0123456789ABCDEF"[(b >> 4) as usize],
+                b"0123456789ABCDEF"[(b & 15) as usize],
+            ]);
+        } else {
+            out.push(b);
+        }
+    }
+}
+
+/// Appends the response head, ending with the empty line.
+pub fn write_head(out: &mut Vec<u8>, h: &Head<'_>) {
+    out.extend_from_slice(b"HTTP/1.1 ");
+    push_decimal(out, h.status.code() as u64);
+    out.push(b' ');
+    out.extend_from_slice(h.status.reason().as_bytes());
+    out.extend_from_slice(b"\r\nServer: staticd\r\nDate: ");
+    out.extend_from_slice(h.date);
+    if let Some(ct) = h.content_type {
+        out.extend_from_slice(b"\r\nContent-Type: ");
+        out.extend_from_slice(ct.as_bytes());
+    }
+    if !h.status.is_bodiless() {
+        out.extend_from_slice(b"\r\nContent-Length: ");
+        push_decimal(out, h.content_length);
+    }
+    if let Some(lm) = h.last_modified {
+        out.extend_from_slice(b"\r\nLast-Modified: ");
+        out.extend_from_slice(lm);
+    }
+    if let Some(etag) = h.etag {
+        out.extend_from_slice(b"\r\nETag: ");
+        out.extend_from_slice(etag);
+    }
+    if let Some((path, query)) = h.location {
+        // The path is decoded and normalised (never `//host`), so it is
+        // encoded again; the query is passed on as the client sent it.
+        out.extend_from_slice(b"\r\nLocation: /");
+        push_uri(out, path, b"%?#\\");
+        out.push(b'/');
+        if let Some(q) = query {
+            out.push(b'?');
+            push_uri(out, q, b"#");
+        }
+    }
+    if h.allow {
+        out.extend_from_slice(b"\r\nAllow: GET, HEAD");
+    }
+    match h.connection {
+        Connection::Default => {}
+        Connection::KeepAlive => out.extend_from_slice(b"\r\nConnection: keep-alive"),
+        Connection::Close => out.extend_from_slice(b"\r\nConnection: close"),
+    }
+    out.extend_from_slice(b"\r\n\r\n");
+}
+
+const ERROR_PREFIX: &[u8] = b"<!DOCTYPE html>\n<html><head><title>";
+const ERROR_MIDDLE: &[u8] = b"</title></head><body><h1>";
+const ERROR_SUFFIX: &[u8] = b"</h1></body></html>\n";
+
+/// Length of the HTML body [`write_error`] sends for `status`.
+pub fn error_body_len(status: Status) -> u64 {
+    let title = 4 + status.reason().len();
+    (ERROR_PREFIX.len() + ERROR_MIDDLE.len() + ERROR_SUFFIX.len() + 2 * title) as u64
+}
+
+/// Appends a complete response for `status` carrying a short HTML body
+/// (`head_only` leaves the body out, for HEAD). `head` supplies the other
+/// fields; its status, type and length are overridden.
+pub fn write_error(out: &mut Vec<u8>, head: &Head<'_>, head_only: bool) {
+    let status = head.status;
+    let h = Head {
+        content_type: Some("text/html; charset=utf-8"),
+        content_length: error_body_len(status),
+        last_modified: None,
+        etag: None,
+        ..*head
+    };
+    write_head(out, &h);
+    if head_only {
+        return;
+    }
+    let mut title = [0u8; 4];
+    let code = status.code();
+    title[0] = b'0' + (code / 100) as u8;
+    title[1] = b'0' + (code / 10 % 10) as u8;
+    title[2] = b'0' + (code % 10) as u8;
+    title[3] = b' ';
+    out.extend_from_slice(ERROR_PREFIX);
+    out.extend_from_slice(&title);
+    out.extend_from_slice(status.reason().as_bytes());
+    out.extend_from_slice(ERROR_MIDDLE);
+    out.extend_from_slice(&title);
+    out.extend_from_slice(status.reason().as_bytes());
+    out.extend_from_slice(ERROR_SUFFIX);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DATE: &[u8] = b"Sun, 06 Nov 1994 08:49:37 GMT";
+
+    fn head(status: Status) -> Head<'static> {
+        Head {
+            status,
+            date: DATE,
+            content_type: None,
+            content_length: 0,
+            last_modified: None,
+            etag: None,
+            location: None,
+            allow: false,
+            connection: Connection::Default,
+        }
+    }
+
+    fn text(out: &[u8]) -> &str {
+        std::str::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn decimal_and_hex() {
+        for n in [0u64, 1, 9, 10, 99, 100, 12345, u32::MAX as u64, u64::MAX] {
+            let mut v = Vec::new();
+            push_decimal(&mut v, n);
+            assert_eq!(text(&v), n.to_string());
+            let mut v = Vec::new();
+            push_hex(&mut v, n);
+            assert_eq!(text(&v), format!("{n:x}"));
+        }
+    }
+
+    #[test]
+    fn ok_head_has_every_field_in_order() {
+        let mut out = Vec::new();
+        let h = Head {
+            content_type: Some("text/plain; charset=utf-8"),
+            content_length: 13,
+            last_modified: Some(DATE),
+            etag: Some(b"\"1-d\""),
+            ..head(Status::Ok)
+        };
+        write_head(&mut out, &h);
+        assert_eq!(
+            text(&out),
+            "HTTP/1.1 200 OK\r\nServer: staticd\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\n\
+             Content-Type: text/plain; charset=utf-8\r\nContent-Length: 13\r\n\
+             Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\nETag: \"1-d\"\r\n\r\n"
+        );
+    }
+
+    #[test]
+    fn connection_variants() {
+        for (c, line) in [
+            (Connection::Default, None),
+            (Connection::KeepAlive, Some("Connection: keep-alive\r\n")),
+            (Connection::Close, Some("Connection: close\r\n")),
+        ] {
+            let mut out = Vec::new();
+            write_head(
+                &mut out,
+                &Head {
+                    connection: c,
+                    ..head(Status::Ok)
+                },
+            );
+            let s = text(&out);
+            assert_eq!(s.contains("Connection:"), line.is_some());
+            if let Some(l) = line {
+                assert!(s.ends_with(&format!("{l}\r\n")), "{s}");
+            }
+        }
+    }
+
+    #[test]
+    fn redirect_keeps_query_and_encodes_unsafe_bytes() {
+        let mut out = Vec::new();
+        let h = Head {
+            location: Some((b"a b/\xc3\xa9", Some(b"x=1&y=%20"))),
+            ..head(Status::MovedPermanently)
+        };
+        write_head(&mut out, &h);
+        assert!(text(&out).contains("\r\nLocation: /a%20b/%C3%A9/?x=1&y=%20\r\n"));
+        let mut out = Vec::new();
+        write_head(
+            &mut out,
+            &Head {
+                location: Some((b"dir", None)),
+                ..head(Status::MovedPermanently)
+            },
+        );
+        assert!(text(&out).contains("\r\nLocation: /dir/\r\n"));
+        let mut out = Vec::new();
+        let h = Head {
+            location: Some((b"100%?#\r\nX: y", Some(b"a#b"))),
+            ..head(Status::MovedPermanently)
+        };
+        write_head(&mut out, &h);
+        assert!(
+            text(&out).contains("\r\nLocation: /100%25%3F%23%0D%0AX:%20y/?a%23b\r\n"),
+            "{}",
+            text(&out)
+        );
+    }
+
+    #[test]
+    fn not_modified_has_no_length() {
+        let mut out = Vec::new();
+        write_head(&mut out, &head(Status::NotModified));
+        assert!(!text(&out).contains("Content-Length"));
+    }
+
+    #[test]
+    fn error_bodies_match_their_length() {
+        for status in [
+            Status::BadRequest,
+            Status::NotFound,
+            Status::MethodNotAllowed,
+            Status::HeadersTooLarge,
+            Status::VersionNotSupported,
+        ] {
+            let mut out = Vec::new();
+            write_error(
+                &mut out,
+                &Head {
+                    allow: status == Status::MethodNotAllowed,
+                    ..head(status)
+                },
+                false,
+            );
+            let s = text(&out);
+            let (h, body) = s.split_once("\r\n\r\n").unwrap();
+            assert_eq!(body.len() as u64, error_body_len(status));
+            assert!(h.contains(&format!("Content-Length: {}", body.len())));
+            assert!(h.contains("Content-Type: text/html; charset=utf-8"));
+            assert!(body.contains(&format!("<h1>{} {}</h1>", status.code(), status.reason())));
+            assert_eq!(
+                h.contains("Allow: GET, HEAD"),
+                status == Status::MethodNotAllowed
+            );
+            let mut only = Vec::new();
+            write_error(&mut only, &head(status), true);
+            assert!(text(&only).ends_with("\r\n\r\n"));
+            assert!(text(&only).contains(&format!("Content-Length: {}", body.len())));
+        }
+    }
+
+    #[test]
+    fn etag_changes_with_time_and_size() {
+        let tag = |s, n, z| String::from_utf8(Etag::new(s, n, z).as_bytes().to_vec()).unwrap();
+        assert_eq!(tag(0x5f5e100, 7, 13), "\"5f5e100.7-d\"");
+        assert_ne!(tag(1, 0, 2), tag(1, 1, 2));
+        assert_ne!(tag(1, 0, 2), tag(1, 0, 3));
+        assert_eq!(
+            tag(-1, u32::MAX, u64::MAX),
+            format!("\"{:x}.{:x}-{:x}\"", u64::MAX, u32::MAX, u64::MAX)
+        );
+        assert_eq!(tag(0, 0, 0), "\"0.0-0\"");
+    }
+}

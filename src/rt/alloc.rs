@@ -36,7 +36,11 @@ struct Locked(Mutex<Class>);
 unsafe impl Sync for Locked {}
 
 #[allow(clippy::declare_interior_mutable_const)]
-const EMPTY: Locked = Locked(Mutex::new(Class { free: null_mut(), bump: 0, end: 0 }));
+const EMPTY: Locked = Locked(Mutex::new(Class {
+    free: null_mut(),
+    bump: 0,
+    end: 0,
+}));
 static CLASS: [Locked; CLASSES] = [EMPTY; CLASSES];
 
 /// The size class for a layout, or `None` when it goes straight to mmap.
@@ -55,7 +59,14 @@ fn round_to_page(n: usize) -> Option<usize> {
 
 fn map(len: usize) -> *mut u8 {
     // SAFETY: a fresh private anonymous mapping aliases nothing.
-    match unsafe { rustix::mm::mmap_anonymous(null_mut(), len, ProtFlags::READ | ProtFlags::WRITE, MapFlags::PRIVATE) } {
+    match unsafe {
+        rustix::mm::mmap_anonymous(
+            null_mut(),
+            len,
+            ProtFlags::READ | ProtFlags::WRITE,
+            MapFlags::PRIVATE,
+        )
+    } {
         Ok(p) => p.cast(),
         Err(_) => null_mut(),
     }
@@ -122,7 +133,9 @@ unsafe impl GlobalAlloc for Allocator {
         match (class_of(layout), class_of(new_layout)) {
             (Some(a), Some(b)) if a == b => ptr,
             (None, None) => {
-                let (Some(old), Some(new)) = (round_to_page(layout.size()), round_to_page(new_size)) else {
+                let (Some(old), Some(new)) =
+                    (round_to_page(layout.size()), round_to_page(new_size))
+                else {
                     return null_mut();
                 };
                 if old == new {
@@ -222,7 +235,11 @@ mod tests {
                     for round in 0..2000 {
                         let p = unsafe { a.alloc(layout) };
                         unsafe { ptr::write_bytes(p, (t + round) as u8, 48) };
-                        assert!(unsafe { std::slice::from_raw_parts(p, 48) }.iter().all(|&b| b == (t + round) as u8));
+                        assert!(
+                            unsafe { std::slice::from_raw_parts(p, 48) }
+                                .iter()
+                                .all(|&b| b == (t + round) as u8)
+                        );
                         unsafe { a.dealloc(p, layout) };
                     }
                 })

@@ -1,4 +1,4 @@
-//! memcpy, memmove, memset, memcmp and bcmp for a binary with no libc.
+//! memcpy, memmove, memset, memcmp, bcmp and strlen for a binary with no libc.
 //!
 //! The binary exports these under their C names (see `main.rs`). They are
 //! written so the compiler cannot turn them back into calls to themselves:
@@ -88,6 +88,20 @@ pub unsafe fn compare(a: *const u8, b: *const u8, n: usize) -> i32 {
     0
 }
 
+/// Length of a NUL-terminated string (C's strlen; core's `CStr` calls it).
+///
+/// # Safety
+/// `s` must point to a NUL-terminated string.
+#[inline(always)]
+pub unsafe fn c_len(s: *const u8) -> usize {
+    let mut n = 0;
+    // SAFETY: the caller guarantees a terminator, so every read up to it is in bounds.
+    while unsafe { read_volatile(s.add(n)) } != 0 {
+        n += 1;
+    }
+    n
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,7 +121,14 @@ mod tests {
 
     #[test]
     fn overlapping_copies_both_ways() {
-        for (d, s, n) in [(0usize, 3usize, 10usize), (3, 0, 10), (1, 0, 1), (0, 0, 5), (5, 0, 5), (0, 5, 5)] {
+        for (d, s, n) in [
+            (0usize, 3usize, 10usize),
+            (3, 0, 10),
+            (1, 0, 1),
+            (0, 0, 5),
+            (5, 0, 5),
+            (0, 5, 5),
+        ] {
             let mut buf: Vec<u8> = (0..32).collect();
             let mut expected = buf.clone();
             expected.copy_within(s..s + n, d);
@@ -115,6 +136,12 @@ mod tests {
             unsafe { copy_overlapping(p.add(d), p.add(s), n) };
             assert_eq!(buf, expected, "d={d} s={s} n={n}");
         }
+    }
+
+    #[test]
+    fn c_len_stops_at_nul() {
+        assert_eq!(unsafe { c_len(c"".as_ptr().cast()) }, 0);
+        assert_eq!(unsafe { c_len(c"staticd".as_ptr().cast()) }, 7);
     }
 
     #[test]

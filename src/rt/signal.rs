@@ -46,7 +46,9 @@ impl SignalFd {
     pub fn read(&self) -> io::Result<Option<u32>> {
         let mut info = [0u8; 128];
         match io::read(&self.0, &mut info) {
-            Ok(n) if n >= 4 => Ok(Some(u32::from_ne_bytes([info[0], info[1], info[2], info[3]]))),
+            Ok(n) if n >= 4 => Ok(Some(u32::from_ne_bytes([
+                info[0], info[1], info[2], info[3],
+            ]))),
             Ok(_) => Ok(None),
             Err(io::Errno::AGAIN) => Ok(None),
             Err(e) => Err(e),

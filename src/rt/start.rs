@@ -7,25 +7,10 @@
 
 use crate::rt::sys;
 use alloc::vec::Vec;
-use core::ptr::read_volatile;
 
 /// The program's entry point as the runtime calls it: arguments (without
 /// argv[0]) and `KEY=VALUE` environment entries, returning the exit code.
 pub type Main = fn(args: &[&'static [u8]], env: &[&'static [u8]]) -> i32;
-
-/// Length of a NUL-terminated string, read with volatile loads so the loop is
-/// not turned into a call to a `strlen` that no libc provides.
-///
-/// # Safety
-/// `p` must point to a NUL-terminated string.
-unsafe fn c_len(p: *const u8) -> usize {
-    let mut n = 0;
-    // SAFETY: the caller guarantees a terminator, so every read up to it is in bounds.
-    while unsafe { read_volatile(p.add(n)) } != 0 {
-        n += 1;
-    }
-    n
-}
 
 /// Collects a NULL-terminated array of C strings as byte slices.
 ///
@@ -38,7 +23,7 @@ unsafe fn collect(mut list: *const *const u8) -> (Vec<&'static [u8]>, *const *co
     unsafe {
         while !(*list).is_null() {
             let s = *list;
-            out.push(core::slice::from_raw_parts(s, c_len(s)));
+            out.push(core::slice::from_raw_parts(s, crate::rt::mem::c_len(s)));
             list = list.add(1);
         }
     }

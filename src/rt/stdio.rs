@@ -13,7 +13,10 @@ pub struct Line {
 impl Line {
     /// An empty line buffer.
     pub const fn new() -> Self {
-        Line { buf: [0; 512], len: 0 }
+        Line {
+            buf: [0; 512],
+            len: 0,
+        }
     }
 
     /// The bytes written so far.

@@ -52,7 +52,11 @@ pub fn spawn<F: FnOnce() + Send + 'static>(stack_size: usize, f: F) -> io::Resul
         let _ = unsafe { rustix::mm::munmap(stack, len) };
         return Err(e);
     }
-    let handle = JoinHandle { tid: Box::new(AtomicU32::new(0)), stack: stack.cast(), len };
+    let handle = JoinHandle {
+        tid: Box::new(AtomicU32::new(0)),
+        stack: stack.cast(),
+        len,
+    };
     let task: Box<Task> = Box::new(Box::new(f));
     let arg = Box::into_raw(task).cast::<u8>();
     // SAFETY: the stack top is 16-byte aligned and lives until after the

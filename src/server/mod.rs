@@ -1,1 +1,215 @@
-//! Listeners, the per-worker epoll loop, connections and sending files.
+//! The server: start-up (root, listeners, workers), the control thread that
+//! turns SIGTERM/SIGINT into a graceful stop, and the modules that serve.
+//!
+//! - [`listener`]: SO_REUSEPORT listening sockets, one per address per worker.
+//! - [`worker`]: the per-worker epoll loop and connection slab.
+//! - [`conn`]: one connection's buffers and request loop.
+//! - [`respond`]: one request to one response.
+//! - [`file`]: opening files beneath the root.
+//! - [`send`]: non-blocking send and sendfile.
+//! - [`clock`]: the coarse clock and cached Date.
+
+pub mod clock;
+pub mod conn;
+pub mod file;
+pub mod listener;
+pub mod respond;
+pub mod send;
+pub mod worker;
+
+use crate::config::Config;
+use crate::rt::signal::{self, SignalFd};
+use crate::rt::thread;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::net::SocketAddr;
+use rustix::event::epoll::{self, CreateFlags, Event, EventData, EventFlags};
+use rustix::event::{EventfdFlags, eventfd};
+use rustix::fd::OwnedFd;
+use rustix::time::{ClockId, Timespec, clock_gettime};
+
+/// Timeouts, in milliseconds.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// For a request head to arrive completely.
+    pub header_ms: u64,
+    /// For the next request on an idle keep-alive connection.
+    pub keepalive_ms: u64,
+    /// For a client that stops reading a response.
+    pub send_ms: u64,
+    /// For draining a rejected client's last bytes before closing.
+    pub linger_ms: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            header_ms: 10_000,
+            keepalive_ms: 15_000,
+            send_ms: 30_000,
+            linger_ms: 2_000,
+        }
+    }
+}
+
+/// What every worker shares.
+pub struct Shared {
+    /// What is served.
+    pub site: respond::Site,
+    /// Timeouts.
+    pub limits: Limits,
+    /// Written once at stop; level-triggered in every worker's epoll.
+    pub wake: OwnedFd,
+}
+
+/// Worker thread stack size; request handling needs far less.
+const STACK: usize = 256 * 1024;
+
+/// A start-up failure: what failed and why, for `staticd: <what>: <why>`.
+pub struct StartError {
+    /// What failed, e.g. "ROOT 'www'" or "listen 0.0.0.0:80".
+    pub what: alloc::string::String,
+    /// Why.
+    pub why: rustix::io::Errno,
+}
+
+fn cpu_count() -> usize {
+    rustix::thread::sched_getaffinity(None)
+        .map(|set| set.count() as usize)
+        .unwrap_or(1)
+        .max(1)
+}
+
+/// Starts the server and serves until SIGTERM or SIGINT; returns the exit code.
+pub fn run(config: Config) -> i32 {
+    match start(config) {
+        Ok(code) => code,
+        Err(e) => {
+            crate::log!("{}: {}", e.what, e.why);
+            2
+        }
+    }
+}
+
+fn start(config: Config) -> Result<i32, StartError> {
+    use alloc::format;
+    let root_name = alloc::string::String::from_utf8_lossy(&config.root).into_owned();
+    let signals = SignalFd::block(
+        &[
+            signal::SIGTERM,
+            signal::SIGINT,
+            signal::SIGPIPE,
+            signal::SIGHUP,
+            signal::SIGUSR1,
+        ],
+        &[
+            signal::SIGTERM,
+            signal::SIGINT,
+            signal::SIGHUP,
+            signal::SIGUSR1,
+        ],
+    )
+    .map_err(|why| StartError {
+        what: "signals".into(),
+        why,
+    })?;
+    let root = file::Root::open(&config.root).map_err(|why| StartError {
+        what: format!("ROOT '{root_name}'"),
+        why,
+    })?;
+    let workers = config.threads.unwrap_or_else(cpu_count);
+    let (mut listeners, bound) =
+        listener::bind_all(&config.listen, workers).map_err(|(addr, why)| StartError {
+            what: format!("listen {addr}"),
+            why,
+        })?;
+    let wake =
+        eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK).map_err(|why| StartError {
+            what: "eventfd".into(),
+            why,
+        })?;
+    let shared = Arc::new(Shared {
+        site: respond::Site {
+            root,
+            index: config.index.clone(),
+        },
+        limits: Limits::default(),
+        wake,
+    });
+
+    let mut handles = Vec::with_capacity(workers);
+    for list in listeners.drain(..) {
+        let worker = worker::Worker::new(list, shared.clone()).map_err(|why| StartError {
+            what: "epoll".into(),
+            why,
+        })?;
+        let handle = thread::spawn(STACK, move || worker.run()).map_err(|why| StartError {
+            what: "thread".into(),
+            why,
+        })?;
+        handles.push(handle);
+    }
+    announce(&root_name, &bound, workers);
+    wait_for_stop(&signals).map_err(|why| StartError {
+        what: "signalfd".into(),
+        why,
+    })?;
+
+    // Every worker sees the eventfd become readable and starts its graceful stop.
+    let _ = rustix::io::write(&shared.wake, &1u64.to_ne_bytes());
+    let deadline = now_secs() + config.grace_secs as i64;
+    for h in &handles {
+        loop {
+            let left = deadline - now_secs();
+            if left <= 0
+                || h.join_timeout(Some(Timespec {
+                    tv_sec: left.min(1),
+                    tv_nsec: 0,
+                }))
+            {
+                break;
+            }
+            // A second SIGTERM/SIGINT cuts the grace period short.
+            if matches!(signals.read(), Ok(Some(signal::SIGTERM | signal::SIGINT))) {
+                return Ok(0);
+            }
+        }
+    }
+    Ok(0)
+}
+
+fn now_secs() -> i64 {
+    clock_gettime(ClockId::Monotonic).tv_sec
+}
+
+fn announce(root: &str, bound: &[SocketAddr], workers: usize) {
+    let mut line = crate::rt::stdio::Line::new();
+    for (i, addr) in bound.iter().enumerate() {
+        let sep = if i == 0 { "" } else { ", " };
+        let _ = core::fmt::Write::write_fmt(&mut line, format_args!("{sep}http://{addr}/"));
+    }
+    let text = core::str::from_utf8(line.as_bytes()).unwrap_or("");
+    crate::log!(
+        "serving {root} on {text} with {workers} worker{}",
+        if workers == 1 { "" } else { "s" }
+    );
+}
+
+/// Blocks the control thread until SIGTERM or SIGINT arrives.
+fn wait_for_stop(signals: &SignalFd) -> rustix::io::Result<()> {
+    let ep = epoll::create(CreateFlags::CLOEXEC)?;
+    epoll::add(&ep, signals, EventData::new_u64(0), EventFlags::IN)?;
+    let mut events: Vec<Event> = Vec::with_capacity(4);
+    loop {
+        events.clear();
+        match epoll::wait(&ep, rustix::buffer::spare_capacity(&mut events), None) {
+            Ok(_) | Err(rustix::io::Errno::INTR) => {}
+            Err(e) => return Err(e),
+        }
+        while let Some(sig) = signals.read()? {
+            if sig == signal::SIGTERM || sig == signal::SIGINT {
+                return Ok(());
+            }
+        }
+    }
+}

@@ -1,0 +1,54 @@
+//! A worker's coarse clock and its cached `Date` header value.
+//!
+//! Both clocks are read through the vDSO (no system call), once per event
+//! loop turn; the date string is formatted only when the second changes.
+
+use crate::http::date;
+use rustix::time::{ClockId, clock_gettime};
+
+/// Milliseconds on the monotonic clock plus the current HTTP date.
+pub struct Clock {
+    now_ms: u64,
+    second: i64,
+    date: [u8; date::HTTP_DATE_LEN],
+}
+
+impl Clock {
+    /// A clock read just now.
+    pub fn new() -> Self {
+        let mut c = Clock {
+            now_ms: 0,
+            second: i64::MIN,
+            date: [0; date::HTTP_DATE_LEN],
+        };
+        c.update();
+        c
+    }
+
+    /// Reads both clocks again, reformatting the date if the second changed.
+    pub fn update(&mut self) {
+        let mono = clock_gettime(ClockId::MonotonicCoarse);
+        self.now_ms = mono.tv_sec as u64 * 1000 + mono.tv_nsec as u64 / 1_000_000;
+        let real = clock_gettime(ClockId::RealtimeCoarse).tv_sec;
+        if real != self.second {
+            self.second = real;
+            date::format(real, &mut self.date);
+        }
+    }
+
+    /// Monotonic milliseconds at the last update.
+    pub fn now_ms(&self) -> u64 {
+        self.now_ms
+    }
+
+    /// The IMF-fixdate of the last update, for the `Date` header.
+    pub fn date(&self) -> &[u8] {
+        &self.date
+    }
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Self::new()
+    }
+}

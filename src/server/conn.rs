@@ -1,0 +1,307 @@
+//! One client connection: its input and output buffers, the request loop
+//! that answers every complete pipelined request, and the flush that moves
+//! buffered bytes and file bodies to the socket without blocking.
+
+use crate::http::request::{self, Body, Parsed};
+use crate::server::respond::{self, DISCARD_MAX, FileBody, OUT_HIGH_WATER, Scratch, Site};
+use crate::server::send::{self, Progress};
+use alloc::vec::Vec;
+use rustix::fd::OwnedFd;
+use rustix::io::Errno;
+
+/// The most a lingering connection drains before it is closed anyway.
+const LINGER_MAX: usize = 1 << 20;
+/// Initial input buffer size; it grows up to [`request::MAX_HEAD`] for big heads.
+pub const IN_INITIAL: usize = 4096;
+
+/// What the connection waits for next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Want {
+    /// More request bytes (or none pending: idle).
+    Read,
+    /// Room in the socket's send buffer.
+    Write,
+    /// Nothing: close it now.
+    Close,
+    /// Our side is done but the client may still be sending: shut down our
+    /// side, drain its bytes for a moment, then close, so the kernel does not
+    /// answer those bytes with a reset that destroys the response in flight.
+    Linger,
+}
+
+/// Where a connection is in its life, for choosing its timeout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Between requests.
+    Idle,
+    /// Part of a request head has arrived.
+    Head,
+    /// A response is waiting for the client to read.
+    Send,
+    /// Draining the client's last bytes before closing.
+    Linger,
+}
+
+/// Buffers that outlive a connection and serve the next one.
+pub struct Buffers {
+    input: Vec<u8>,
+    out: Vec<u8>,
+}
+
+impl Buffers {
+    /// Fresh buffers.
+    pub fn new() -> Self {
+        Buffers {
+            input: alloc::vec![0; IN_INITIAL],
+            out: Vec::with_capacity(IN_INITIAL),
+        }
+    }
+}
+
+impl Default for Buffers {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A client connection.
+pub struct Conn {
+    /// The socket.
+    pub fd: OwnedFd,
+    input: Vec<u8>,
+    /// Unparsed input is `input[start..end]`.
+    start: usize,
+    end: usize,
+    out: Vec<u8>,
+    sent: usize,
+    body: Option<FileBody>,
+    /// Request-body bytes still to skip.
+    discard: u64,
+    /// Close once everything is sent.
+    close: bool,
+    /// The client closed its side.
+    eof: bool,
+    /// A request was rejected, so the client may still be sending its rest.
+    rejected: bool,
+    /// Shut down for writing and draining; counts bytes drained.
+    lingering: Option<usize>,
+    /// Monotonic ms after which the worker closes the connection.
+    pub deadline: u64,
+    /// The phase the deadline was set for.
+    pub phase: Phase,
+}
+
+impl Conn {
+    /// Wraps an accepted socket, reusing `bufs`.
+    pub fn new(fd: OwnedFd, bufs: Buffers) -> Self {
+        Conn {
+            fd,
+            input: bufs.input,
+            start: 0,
+            end: 0,
+            out: bufs.out,
+            sent: 0,
+            body: None,
+            discard: 0,
+            close: false,
+            eof: false,
+            rejected: false,
+            lingering: None,
+            deadline: 0,
+            phase: Phase::Idle,
+        }
+    }
+
+    /// Gives back the buffers, emptied, for the next connection.
+    pub fn into_buffers(self) -> Buffers {
+        let mut out = self.out;
+        out.clear();
+        Buffers {
+            input: self.input,
+            out,
+        }
+    }
+
+    /// The phase implied by the buffers: what the connection is waiting on.
+    pub fn current_phase(&self) -> Phase {
+        if self.lingering.is_some() {
+            Phase::Linger
+        } else if self.sent < self.out.len() || self.body.is_some() {
+            Phase::Send
+        } else if self.start < self.end || self.discard > 0 {
+            Phase::Head
+        } else {
+            Phase::Idle
+        }
+    }
+
+    /// Asks the connection to close as soon as its in-flight response is out.
+    pub fn finish(&mut self) {
+        self.close = true;
+    }
+
+    /// Reads once from the socket and answers what arrived.
+    pub fn on_readable(
+        &mut self,
+        site: &Site,
+        date: &[u8],
+        closing: bool,
+        scratch: &mut Scratch,
+    ) -> Want {
+        if let Some(drained) = self.lingering.as_mut() {
+            return match rustix::io::read(&self.fd, &mut self.input[..]) {
+                Ok(n) if n > 0 && *drained + n <= LINGER_MAX => {
+                    *drained += n;
+                    Want::Read
+                }
+                Err(Errno::AGAIN) | Err(Errno::INTR) => Want::Read,
+                _ => Want::Close,
+            };
+        }
+        if self.end == self.input.len() {
+            if self.start > 0 {
+                self.input.copy_within(self.start..self.end, 0);
+                self.end -= self.start;
+                self.start = 0;
+            } else if self.input.len() < request::MAX_HEAD {
+                let grown = (self.input.len() * 2).min(request::MAX_HEAD);
+                self.input.resize(grown, 0);
+            }
+        }
+        match rustix::io::read(&self.fd, &mut self.input[self.end..]) {
+            Ok(0) => {
+                self.eof = true;
+                // A client that half-closes after its requests still gets the answers.
+            }
+            Ok(n) => self.end += n,
+            Err(Errno::AGAIN) | Err(Errno::INTR) => return Want::Read,
+            Err(_) => return Want::Close,
+        }
+        self.process(site, date, closing, scratch)
+    }
+
+    /// Sends what is pending; called when the socket became writable.
+    pub fn on_writable(
+        &mut self,
+        site: &Site,
+        date: &[u8],
+        closing: bool,
+        scratch: &mut Scratch,
+    ) -> Want {
+        self.process(site, date, closing, scratch)
+    }
+
+    /// Answers every complete request in the input, in order, flushing as
+    /// needed; returns what to wait for next.
+    fn process(&mut self, site: &Site, date: &[u8], closing: bool, scratch: &mut Scratch) -> Want {
+        loop {
+            if self.body.is_some() || self.out.len() >= OUT_HIGH_WATER {
+                match self.flush() {
+                    Progress::Done => {}
+                    Progress::Blocked => return Want::Write,
+                    Progress::Failed => return Want::Close,
+                }
+            }
+            if self.discard > 0 {
+                let skip = self.discard.min((self.end - self.start) as u64);
+                self.start += skip as usize;
+                self.discard -= skip;
+                if self.discard > 0 {
+                    break;
+                }
+            }
+            if self.close || self.start == self.end {
+                break;
+            }
+            match request::parse(&self.input[self.start..self.end]) {
+                Ok(Parsed::Partial) => {
+                    if self.eof {
+                        // The client will never finish this request.
+                        self.close = true;
+                    }
+                    break;
+                }
+                Err(e) => {
+                    respond::parse_error(e, date, &mut self.out);
+                    self.close = true;
+                    self.rejected = true;
+                    break;
+                }
+                Ok(Parsed::Complete(req, used)) => {
+                    let (skip_body, body_closes) = match req.body {
+                        Body::None => (0, false),
+                        Body::Length(n) => (n, n > DISCARD_MAX),
+                        Body::Chunked => (0, true),
+                    };
+                    let reply = respond::respond(
+                        site,
+                        &req,
+                        date,
+                        closing || body_closes,
+                        scratch,
+                        &mut self.out,
+                    );
+                    self.start += used;
+                    self.discard = skip_body;
+                    self.body = reply.body;
+                    self.close |= reply.close;
+                }
+            }
+        }
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+        }
+        match self.flush() {
+            Progress::Done => {}
+            Progress::Blocked => return Want::Write,
+            Progress::Failed => return Want::Close,
+        }
+        if self.eof && self.start == self.end {
+            Want::Close
+        } else if self.close {
+            let unread = self.rejected || self.start < self.end || self.discard > 0;
+            if unread && !self.eof {
+                self.linger()
+            } else {
+                Want::Close
+            }
+        } else {
+            Want::Read
+        }
+    }
+
+    /// Shuts down our side and starts draining, or closes if that fails.
+    fn linger(&mut self) -> Want {
+        match rustix::net::shutdown(&self.fd, rustix::net::Shutdown::Write) {
+            Ok(()) => {
+                self.lingering = Some(0);
+                Want::Linger
+            }
+            Err(_) => Want::Close,
+        }
+    }
+
+    /// Sends buffered output, then the pending file body.
+    fn flush(&mut self) -> Progress {
+        if self.sent < self.out.len() {
+            let more = self.body.is_some();
+            match send::send_buffer(&self.fd, &self.out[self.sent..], more) {
+                Ok(n) => self.sent += n,
+                Err(p) => return p,
+            }
+            if self.sent < self.out.len() {
+                return Progress::Blocked;
+            }
+        }
+        self.out.clear();
+        self.sent = 0;
+        if let Some(body) = &mut self.body {
+            match send::send_file(&self.fd, body) {
+                Progress::Done => self.body = None,
+                other => return other,
+            }
+        }
+        Progress::Done
+    }
+}

@@ -1,0 +1,117 @@
+//! Opening files under the served root: every open is an openat2 relative to
+//! the root descriptor with RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS, so no
+//! path, `..` or symlink can reach outside it, while symlinks inside work.
+
+use crate::http::status::Status;
+use alloc::vec::Vec;
+use rustix::fd::OwnedFd;
+use rustix::fs::{self, FileType, Mode, OFlags, ResolveFlags, Stat};
+use rustix::io::Errno;
+
+/// An open regular file with its metadata.
+pub struct File {
+    /// The open descriptor.
+    pub fd: OwnedFd,
+    /// Its size in bytes when it was opened.
+    pub size: u64,
+    /// Modification time, seconds since the epoch.
+    pub mtime: i64,
+    /// Nanoseconds part of the modification time.
+    pub mtime_nsec: u32,
+}
+
+/// What a request path leads to.
+pub enum Resolved {
+    /// A regular file to send; the path buffer now names it (index appended for directories).
+    File(File),
+    /// A directory asked for without its trailing slash.
+    Redirect,
+    /// An error status (404, 403, 503).
+    Error(Status),
+}
+
+/// The descriptor of the served root, opened once with O_PATH.
+pub struct Root(OwnedFd);
+
+impl Root {
+    /// Opens `path` as the root; it must be a directory.
+    pub fn open(path: &[u8]) -> Result<Root, Errno> {
+        let fd = fs::open(
+            path,
+            OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )?;
+        Ok(Root(fd))
+    }
+
+    /// Opens `path` (relative, normalised, no NUL) beneath the root.
+    fn open_beneath(&self, path: &mut Vec<u8>) -> Result<(OwnedFd, Stat), Status> {
+        let len = path.len();
+        if len == 0 {
+            path.push(b'.');
+        }
+        path.push(0);
+        let name = core::ffi::CStr::from_bytes_with_nul(path).map_err(|_| Status::BadRequest);
+        let opened = name.and_then(|name| {
+            fs::openat2(
+                &self.0,
+                name,
+                // O_NONBLOCK keeps a FIFO from blocking the worker on open.
+                OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NONBLOCK | OFlags::NOCTTY,
+                Mode::empty(),
+                ResolveFlags::BENEATH | ResolveFlags::NO_MAGICLINKS,
+            )
+            .map_err(status_of)
+        });
+        path.truncate(len);
+        let fd = opened?;
+        let stat = fs::fstat(&fd).map_err(status_of)?;
+        Ok((fd, stat))
+    }
+
+    /// Resolves a normalised request path to something to send. A path that
+    /// ends with `/` (or is empty, the root itself) names a directory, served
+    /// through its `index` file.
+    pub fn resolve(&self, path: &mut Vec<u8>, index: &[u8]) -> Resolved {
+        let wants_dir = path.is_empty() || path.ends_with(b"/");
+        let (fd, stat) = match self.open_beneath(path) {
+            Ok(x) => x,
+            Err(s) => return Resolved::Error(s),
+        };
+        let (fd, stat) = match FileType::from_raw_mode(stat.st_mode) {
+            FileType::RegularFile if !wants_dir => (fd, stat),
+            FileType::Directory if !wants_dir => return Resolved::Redirect,
+            FileType::Directory => {
+                drop(fd);
+                path.extend_from_slice(index);
+                match self.open_beneath(path) {
+                    Ok((fd, stat))
+                        if FileType::from_raw_mode(stat.st_mode) == FileType::RegularFile =>
+                    {
+                        (fd, stat)
+                    }
+                    Ok(_) => return Resolved::Error(Status::NotFound),
+                    Err(s) => return Resolved::Error(s),
+                }
+            }
+            _ => return Resolved::Error(Status::NotFound),
+        };
+        Resolved::File(File {
+            fd,
+            size: stat.st_size as u64,
+            mtime: stat.st_mtime,
+            mtime_nsec: stat.st_mtime_nsec as u32,
+        })
+    }
+}
+
+/// The status for a failed open: nothing reveals whether a path outside the
+/// root or a forbidden symlink exists.
+fn status_of(e: Errno) -> Status {
+    match e {
+        Errno::ACCESS | Errno::PERM => Status::Forbidden,
+        Errno::MFILE | Errno::NFILE | Errno::NOMEM | Errno::AGAIN => Status::ServiceUnavailable,
+        // ENOENT, ENOTDIR, ELOOP, EXDEV (escaping the root), ENAMETOOLONG, ENXIO...
+        _ => Status::NotFound,
+    }
+}

@@ -1,0 +1,283 @@
+//! A worker thread: its own listeners, epoll instance and connection slab.
+//! It only moves bytes and calls [`Conn`]; it never blocks except in epoll_wait.
+//!
+//! Event tokens hold a slot index and the slot's generation, so an event left
+//! over for a connection closed earlier in the same batch is ignored.
+
+use crate::server::Shared;
+use crate::server::clock::Clock;
+use crate::server::conn::{Buffers, Conn, Phase, Want};
+use crate::server::respond::{Scratch, Site};
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use rustix::event::epoll::{self, CreateFlags, Event, EventData, EventFlags};
+use rustix::fd::OwnedFd;
+use rustix::io::{self, Errno};
+use rustix::net::{self, SocketFlags};
+use rustix::time::Timespec;
+
+const LISTENER: u64 = 1 << 62;
+const WAKE: u64 = 1 << 61;
+const EVENTS: usize = 256;
+/// Timeouts are checked this often, in milliseconds.
+const TICK_MS: u64 = 1000;
+
+struct Slot {
+    conn: Option<Conn>,
+    generation: u32,
+    /// Whether EPOLLOUT (rather than EPOLLIN) is what epoll watches for.
+    writing: bool,
+}
+
+/// One worker's state.
+pub struct Worker {
+    epoll: OwnedFd,
+    listeners: Vec<OwnedFd>,
+    slots: Vec<Slot>,
+    free: Vec<usize>,
+    pool: Vec<Buffers>,
+    open: usize,
+    shared: Arc<Shared>,
+    clock: Clock,
+    scratch: Scratch,
+    stopping: bool,
+    next_tick: u64,
+}
+
+fn token(index: usize, generation: u32) -> u64 {
+    ((generation as u64) << 32) | index as u64
+}
+
+impl Worker {
+    /// Sets up the epoll instance for `listeners` and the shared stop signal.
+    pub fn new(listeners: Vec<OwnedFd>, shared: Arc<Shared>) -> io::Result<Worker> {
+        let epoll = epoll::create(CreateFlags::CLOEXEC)?;
+        for (i, l) in listeners.iter().enumerate() {
+            epoll::add(
+                &epoll,
+                l,
+                EventData::new_u64(LISTENER | i as u64),
+                EventFlags::IN,
+            )?;
+        }
+        epoll::add(
+            &epoll,
+            &shared.wake,
+            EventData::new_u64(WAKE),
+            EventFlags::IN,
+        )?;
+        let clock = Clock::new();
+        let next_tick = clock.now_ms() + TICK_MS;
+        Ok(Worker {
+            epoll,
+            listeners,
+            slots: Vec::new(),
+            free: Vec::new(),
+            pool: Vec::new(),
+            open: 0,
+            shared,
+            clock,
+            scratch: Scratch::default(),
+            stopping: false,
+            next_tick,
+        })
+    }
+
+    /// Runs until the server stops and every connection is done.
+    pub fn run(mut self) {
+        let mut events: Vec<Event> = Vec::with_capacity(EVENTS);
+        let tick = Timespec {
+            tv_sec: 1,
+            tv_nsec: 0,
+        };
+        loop {
+            events.clear();
+            if let Err(e) = epoll::wait(
+                &self.epoll,
+                rustix::buffer::spare_capacity(&mut events),
+                Some(&tick),
+            ) && e != Errno::INTR
+            {
+                crate::log!("epoll_wait: {e}");
+                return;
+            }
+            self.clock.update();
+            for ev in events.iter() {
+                let data = ev.data.u64();
+                let flags = ev.flags;
+                if data & LISTENER != 0 {
+                    self.accept((data & !LISTENER) as usize);
+                } else if data & WAKE != 0 {
+                    self.begin_stop();
+                } else {
+                    self.on_event(data, flags);
+                }
+            }
+            if self.clock.now_ms() >= self.next_tick {
+                self.next_tick = self.clock.now_ms() + TICK_MS;
+                self.expire();
+            }
+            if self.stopping && self.open == 0 {
+                return;
+            }
+        }
+    }
+
+    fn accept(&mut self, which: usize) {
+        let Some(listener) = self.listeners.get(which) else {
+            return;
+        };
+        let fd = match net::accept_with(listener, SocketFlags::NONBLOCK | SocketFlags::CLOEXEC) {
+            Ok(fd) => fd,
+            Err(_) => return,
+        };
+        let index = match self.free.pop() {
+            Some(i) => i,
+            None => {
+                self.slots.push(Slot {
+                    conn: None,
+                    generation: 0,
+                    writing: false,
+                });
+                self.slots.len() - 1
+            }
+        };
+        let slot = &mut self.slots[index];
+        slot.generation = slot.generation.wrapping_add(1);
+        slot.writing = false;
+        if epoll::add(
+            &self.epoll,
+            &fd,
+            EventData::new_u64(token(index, slot.generation)),
+            EventFlags::IN | EventFlags::RDHUP,
+        )
+        .is_err()
+        {
+            self.free.push(index);
+            return;
+        }
+        let mut conn = Conn::new(fd, self.pool.pop().unwrap_or_default());
+        conn.phase = Phase::Idle;
+        conn.deadline = self.clock.now_ms() + self.shared.limits.header_ms;
+        slot.conn = Some(conn);
+        self.open += 1;
+    }
+
+    fn on_event(&mut self, data: u64, flags: EventFlags) {
+        let index = (data & 0xffff_ffff) as usize;
+        let generation = (data >> 32) as u32;
+        let Some(slot) = self.slots.get_mut(index) else {
+            return;
+        };
+        if slot.generation != generation {
+            return;
+        }
+        let Some(conn) = slot.conn.as_mut() else {
+            return;
+        };
+        let site: &Site = &self.shared.site;
+        let date = self.clock.date();
+        let want = if slot.writing {
+            if flags.intersects(EventFlags::ERR) {
+                Want::Close
+            } else {
+                conn.on_writable(site, date, self.stopping, &mut self.scratch)
+            }
+        } else {
+            conn.on_readable(site, date, self.stopping, &mut self.scratch)
+        };
+        self.settle(index, want);
+    }
+
+    /// Applies what a connection wants next: epoll interest, deadline, or closing.
+    fn settle(&mut self, index: usize, want: Want) {
+        let now = self.clock.now_ms();
+        let limits = self.shared.limits;
+        let slot = &mut self.slots[index];
+        let Some(conn) = slot.conn.as_mut() else {
+            return;
+        };
+        let writing = match want {
+            Want::Close => return self.close(index),
+            Want::Write => true,
+            Want::Read | Want::Linger => false,
+        };
+        if writing != slot.writing {
+            let flags = if writing {
+                EventFlags::OUT
+            } else {
+                EventFlags::IN | EventFlags::RDHUP
+            };
+            if epoll::modify(
+                &self.epoll,
+                &conn.fd,
+                EventData::new_u64(token(index, slot.generation)),
+                flags,
+            )
+            .is_err()
+            {
+                return self.close(index);
+            }
+            slot.writing = writing;
+        }
+        let phase = conn.current_phase();
+        if self.stopping && phase == Phase::Idle {
+            return self.close(index);
+        }
+        // A deadline is set when the phase changes, so bytes trickling in do
+        // not extend a request's time; sending resets it on every progress.
+        if phase != conn.phase || phase == Phase::Send {
+            conn.phase = phase;
+            conn.deadline = now
+                + match phase {
+                    Phase::Idle => limits.keepalive_ms,
+                    Phase::Head => limits.header_ms,
+                    Phase::Send => limits.send_ms,
+                    Phase::Linger => limits.linger_ms,
+                };
+        }
+    }
+
+    fn close(&mut self, index: usize) {
+        let slot = &mut self.slots[index];
+        if let Some(conn) = slot.conn.take() {
+            // Closing the descriptor also removes it from the epoll set.
+            self.pool.push(conn.into_buffers());
+            self.free.push(index);
+            self.open -= 1;
+        }
+    }
+
+    /// Closes connections whose deadline has passed.
+    fn expire(&mut self) {
+        let now = self.clock.now_ms();
+        for index in 0..self.slots.len() {
+            if self.slots[index]
+                .conn
+                .as_ref()
+                .is_some_and(|c| c.deadline <= now)
+            {
+                self.close(index);
+            }
+        }
+    }
+
+    /// Stops accepting, closes idle connections and lets the others finish.
+    fn begin_stop(&mut self) {
+        if self.stopping {
+            return;
+        }
+        self.stopping = true;
+        let _ = epoll::delete(&self.epoll, &self.shared.wake);
+        self.listeners.clear();
+        for index in 0..self.slots.len() {
+            let Some(conn) = self.slots[index].conn.as_mut() else {
+                continue;
+            };
+            match conn.current_phase() {
+                Phase::Send | Phase::Linger => conn.finish(),
+                Phase::Idle | Phase::Head => self.close(index),
+            }
+        }
+    }
+}
