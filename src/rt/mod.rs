@@ -5,6 +5,7 @@
 //! place with `asm!` syscalls.
 
 pub mod alloc;
+pub mod errno;
 pub mod mem;
 pub mod signal;
 pub mod start;

@@ -85,7 +85,7 @@ pub fn run(config: Config) -> i32 {
     match start(config) {
         Ok(code) => code,
         Err(e) => {
-            crate::log!("{}: {}", e.what, e.why);
+            crate::log!("{}: {} (os error {})", e.what, crate::rt::errno::describe(e.why), e.why.raw_os_error());
             2
         }
     }

@@ -1,0 +1,39 @@
+//! Human-readable text for the error numbers staticd can report at start-up,
+//! since there is no libc `strerror`.
+
+use rustix::io::Errno;
+
+/// The strerror(3) text for `e`, or a generic one for rare numbers.
+pub fn describe(e: Errno) -> &'static str {
+    match e {
+        Errno::NOENT => "No such file or directory",
+        Errno::NOTDIR => "Not a directory",
+        Errno::ACCESS => "Permission denied",
+        Errno::PERM => "Operation not permitted",
+        Errno::ADDRINUSE => "Address already in use",
+        Errno::ADDRNOTAVAIL => "Cannot assign requested address",
+        Errno::AFNOSUPPORT => "Address family not supported by protocol",
+        Errno::INVAL => "Invalid argument",
+        Errno::MFILE => "Too many open files",
+        Errno::NFILE => "Too many open files in system",
+        Errno::NOMEM => "Cannot allocate memory",
+        Errno::LOOP => "Too many levels of symbolic links",
+        Errno::NAMETOOLONG => "File name too long",
+        Errno::AGAIN => "Resource temporarily unavailable",
+        Errno::NOSYS => "Function not implemented",
+        Errno::IO => "Input/output error",
+        _ => "system error",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn common_errors_read_like_strerror() {
+        assert_eq!(describe(Errno::NOENT), "No such file or directory");
+        assert_eq!(describe(Errno::ADDRINUSE), "Address already in use");
+        assert_eq!(describe(Errno::TXTBSY), "system error");
+    }
+}
