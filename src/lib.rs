@@ -5,11 +5,14 @@
 //! - [`http`]: pure HTTP/1.1 wire handling: request parsing, response heads,
 //!   dates, MIME types and path normalisation. No syscalls.
 //! - [`config`]: the command line and environment, parsed into a [`config::Config`].
+//! - [`cache`]: mmap'd small files with prebuilt heads, open big files, cached
+//!   404s, invalidated by inotify.
 //! - [`server`]: listeners, the per-worker epoll loop, connections and file sending.
 #![cfg_attr(not(test), no_std)]
 
 extern crate alloc;
 
+pub mod cache;
 pub mod config;
 pub mod http;
 pub mod rt;

@@ -1,15 +1,15 @@
-//! System calls per request, seen with strace: a keep-alive GET of a small
-//! file costs exactly the read of the request, the file's open, stat, read
-//! and close, and one write of the response — nothing else between two
-//! epoll waits.
+//! System calls per request, seen with strace (one trace file per thread):
+//! a keep-alive GET of a cached small file costs one read of the request and
+//! one writev of head and mapped body between two epoll waits, and sixteen
+//! pipelined requests cost the same read and writev together.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-/// Reads one response with a Content-Length body from `s`.
+/// Reads one response with a Content-Length body from `s`; returns the body.
 fn read_response(s: &mut TcpStream) -> Vec<u8> {
     let mut buf = Vec::new();
     let mut byte = [0u8; 1];
@@ -29,82 +29,149 @@ fn read_response(s: &mut TcpStream) -> Vec<u8> {
     body
 }
 
-#[test]
-fn keep_alive_get_of_a_small_file_costs_six_syscalls() {
-    if Command::new("strace").arg("-V").output().is_err() {
-        panic!("strace is not installed (.ci/run installs it)");
+/// staticd with one worker under `strace -ff`, serving `dir`.
+struct Traced {
+    strace: Child,
+    prefix: PathBuf,
+    port: String,
+}
+
+impl Traced {
+    fn start(dir: &Path) -> Traced {
+        assert!(
+            Command::new("strace").arg("-V").output().is_ok(),
+            "strace is not installed (.ci/run installs it)"
+        );
+        let prefix = dir.join("trace");
+        let mut strace = Command::new("strace")
+            .args(["-ff", "-qq", "-o"])
+            .arg(&prefix)
+            .arg(env!("CARGO_BIN_EXE_staticd"))
+            .args(["-l", "127.0.0.1:0", "-t", "1"])
+            .arg(dir)
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(strace.stderr.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port = line
+            .rsplit("127.0.0.1:")
+            .next()
+            .unwrap()
+            .split('/')
+            .next()
+            .unwrap()
+            .to_string();
+        Traced {
+            strace,
+            prefix,
+            port,
+        }
     }
-    let dir = std::env::temp_dir().join(format!("staticd-strace-{}", std::process::id()));
+
+    fn connect(&self) -> TcpStream {
+        let s = TcpStream::connect(format!("127.0.0.1:{}", self.port)).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        s
+    }
+
+    /// Stops staticd with SIGTERM (sent to it, not to strace) and returns
+    /// every thread's trace, concatenated per thread.
+    fn stop(mut self) -> Vec<String> {
+        let children = format!("/proc/{0}/task/{0}/children", self.strace.id());
+        let server = std::fs::read_to_string(children).unwrap();
+        let server = server
+            .split_whitespace()
+            .next()
+            .expect("staticd under strace");
+        Command::new("kill")
+            .args(["-TERM", server])
+            .status()
+            .unwrap();
+        assert!(self.strace.wait().unwrap().success());
+        let dir = self.prefix.parent().unwrap();
+        let name = self
+            .prefix
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
+        std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.file_name().unwrap().to_str().unwrap().starts_with(&name))
+            .map(|p| std::fs::read_to_string(p).unwrap())
+            .collect()
+    }
+}
+
+/// The syscall names from the line containing `marker` up to the next epoll wait.
+fn calls_after(traces: &[String], marker: &str) -> Vec<String> {
+    let trace = traces
+        .iter()
+        .find(|t| t.contains(marker))
+        .expect("a thread read the marker");
+    let lines: Vec<&str> = trace.lines().collect();
+    let start = lines.iter().position(|l| l.contains(marker)).unwrap();
+    lines[start..]
+        .iter()
+        .map(|l| l.split('(').next().unwrap().to_string())
+        .take_while(|name| !name.starts_with("epoll_wait") && !name.starts_with("epoll_pwait"))
+        .collect()
+}
+
+fn temp_root(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("staticd-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("hello.txt"), "Hello, World!").unwrap();
-    let trace: PathBuf = dir.join("trace.txt");
-    let mut child = Command::new("strace")
-        .args(["-f", "-qq", "-o"])
-        .arg(&trace)
-        .arg(env!("CARGO_BIN_EXE_staticd"))
-        .args(["-l", "127.0.0.1:0", "-t", "1"])
-        .arg(&dir)
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stderr.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let port = line
-        .rsplit("127.0.0.1:")
-        .next()
-        .unwrap()
-        .split('/')
-        .next()
-        .unwrap()
-        .to_string();
+    dir
+}
 
-    let mut s = TcpStream::connect(format!("127.0.0.1:{port}")).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+#[test]
+fn cached_keep_alive_hit_is_one_read_and_one_writev() {
+    let dir = temp_root("strace-hit");
+    let server = Traced::start(&dir);
+    let mut s = server.connect();
     for marker in ["warm", "measured"] {
         let request = format!("GET /hello.txt?{marker} HTTP/1.1\r\nHost: x\r\n\r\n");
         s.write_all(request.as_bytes()).unwrap();
         assert_eq!(read_response(&mut s), b"Hello, World!");
     }
     drop(s);
-    // SIGTERM goes to staticd itself, strace's child, not to strace.
-    let children = format!("/proc/{0}/task/{0}/children", child.id());
-    let server = std::fs::read_to_string(children).unwrap();
-    let server = server
-        .split_whitespace()
-        .next()
-        .expect("staticd under strace");
-    Command::new("kill")
-        .args(["-TERM", server])
-        .status()
-        .unwrap();
-    assert!(child.wait().unwrap().success());
-
-    let text = std::fs::read_to_string(&trace).unwrap();
-    let lines: Vec<&str> = text.lines().collect();
-    let start = lines
-        .iter()
-        .position(|l| l.contains("?measured"))
-        .expect("the measured read");
-    let tid = lines[start].split_whitespace().next().unwrap();
-    let calls: Vec<&str> = lines[start..]
-        .iter()
-        .filter(|l| l.split_whitespace().next() == Some(tid))
-        .map(|l| {
-            l.split_whitespace()
-                .nth(1)
-                .unwrap()
-                .split('(')
-                .next()
-                .unwrap()
-        })
-        .take_while(|name| !name.starts_with("epoll_wait") && !name.starts_with("epoll_pwait"))
-        .collect();
+    let traces = server.stop();
     assert_eq!(
-        calls,
-        ["read", "openat2", "fstat", "read", "close", "sendto"],
-        "{text}"
+        calls_after(&traces, "?measured"),
+        ["read", "writev"],
+        "{traces:?}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn sixteen_pipelined_hits_are_one_read_and_one_writev() {
+    let dir = temp_root("strace-pipeline");
+    let server = Traced::start(&dir);
+    let mut s = server.connect();
+    s.write_all(b"GET /hello.txt?warm HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    assert_eq!(read_response(&mut s), b"Hello, World!");
+    let batch: String = (0..16)
+        .map(|i| format!("GET /hello.txt?pipelined{i} HTTP/1.1\r\nHost: x\r\n\r\n"))
+        .collect();
+    s.write_all(batch.as_bytes()).unwrap();
+    for _ in 0..16 {
+        assert_eq!(read_response(&mut s), b"Hello, World!");
+    }
+    drop(s);
+    let traces = server.stop();
+    assert_eq!(
+        calls_after(&traces, "?pipelined0"),
+        ["read", "writev"],
+        "{traces:?}"
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -2,9 +2,10 @@
 //! that answers every complete pipelined request, and the flush that moves
 //! buffered bytes and file bodies to the socket without blocking.
 
+use crate::cache::Cache;
 use crate::http::request::{self, Body, Parsed};
-use crate::server::respond::{self, DISCARD_MAX, FileBody, OUT_HIGH_WATER, Scratch, Site};
-use crate::server::send::{self, Progress};
+use crate::server::out::{Output, Progress};
+use crate::server::respond::{self, DISCARD_MAX, Now, OUT_HIGH_WATER, Scratch};
 use alloc::vec::Vec;
 use rustix::fd::OwnedFd;
 use rustix::io::Errno;
@@ -72,9 +73,7 @@ pub struct Conn {
     /// Unparsed input is `input[start..end]`.
     start: usize,
     end: usize,
-    out: Vec<u8>,
-    sent: usize,
-    body: Option<FileBody>,
+    out: Output,
     /// Request-body bytes still to skip.
     discard: u64,
     /// Close once everything is sent.
@@ -99,9 +98,7 @@ impl Conn {
             input: bufs.input,
             start: 0,
             end: 0,
-            out: bufs.out,
-            sent: 0,
-            body: None,
+            out: Output::new(bufs.out),
             discard: 0,
             close: false,
             eof: false,
@@ -114,11 +111,9 @@ impl Conn {
 
     /// Gives back the buffers, emptied, for the next connection.
     pub fn into_buffers(self) -> Buffers {
-        let mut out = self.out;
-        out.clear();
         Buffers {
             input: self.input,
-            out,
+            out: self.out.into_buffer(),
         }
     }
 
@@ -126,7 +121,7 @@ impl Conn {
     pub fn current_phase(&self) -> Phase {
         if self.lingering.is_some() {
             Phase::Linger
-        } else if self.sent < self.out.len() || self.body.is_some() {
+        } else if !self.out.is_empty() {
             Phase::Send
         } else if self.start < self.end || self.discard > 0 {
             Phase::Head
@@ -141,13 +136,7 @@ impl Conn {
     }
 
     /// Reads once from the socket and answers what arrived.
-    pub fn on_readable(
-        &mut self,
-        site: &Site,
-        date: &[u8],
-        closing: bool,
-        scratch: &mut Scratch,
-    ) -> Want {
+    pub fn on_readable(&mut self, cache: &Cache, now: Now<'_>, scratch: &mut Scratch) -> Want {
         if let Some(drained) = self.lingering.as_mut() {
             return match rustix::io::read(&self.fd, &mut self.input[..]) {
                 Ok(n) if n > 0 && *drained + n <= LINGER_MAX => {
@@ -177,26 +166,20 @@ impl Conn {
             Err(Errno::AGAIN) | Err(Errno::INTR) => return Want::Read,
             Err(_) => return Want::Close,
         }
-        self.process(site, date, closing, scratch)
+        self.process(cache, now, scratch)
     }
 
     /// Sends what is pending; called when the socket became writable.
-    pub fn on_writable(
-        &mut self,
-        site: &Site,
-        date: &[u8],
-        closing: bool,
-        scratch: &mut Scratch,
-    ) -> Want {
-        self.process(site, date, closing, scratch)
+    pub fn on_writable(&mut self, cache: &Cache, now: Now<'_>, scratch: &mut Scratch) -> Want {
+        self.process(cache, now, scratch)
     }
 
     /// Answers every complete request in the input, in order, flushing as
     /// needed; returns what to wait for next.
-    fn process(&mut self, site: &Site, date: &[u8], closing: bool, scratch: &mut Scratch) -> Want {
+    fn process(&mut self, cache: &Cache, now: Now<'_>, scratch: &mut Scratch) -> Want {
         loop {
-            if self.body.is_some() || self.out.len() >= OUT_HIGH_WATER {
-                match self.flush() {
+            if self.out.has_file() || self.out.queued() >= OUT_HIGH_WATER {
+                match self.out.flush(&self.fd) {
                     Progress::Done => {}
                     Progress::Blocked => return Want::Write,
                     Progress::Failed => return Want::Close,
@@ -222,7 +205,7 @@ impl Conn {
                     break;
                 }
                 Err(e) => {
-                    respond::parse_error(e, date, &mut self.out);
+                    respond::parse_error(e, now.date, &mut self.out);
                     self.close = true;
                     self.rejected = true;
                     break;
@@ -233,18 +216,11 @@ impl Conn {
                         Body::Length(n) => (n, n > DISCARD_MAX),
                         Body::Chunked => (0, true),
                     };
-                    let reply = respond::respond(
-                        site,
-                        &req,
-                        date,
-                        closing || body_closes,
-                        scratch,
-                        &mut self.out,
-                    );
+                    let close =
+                        respond::respond(cache, &req, now, body_closes, scratch, &mut self.out);
                     self.start += used;
                     self.discard = skip_body;
-                    self.body = reply.body;
-                    self.close |= reply.close;
+                    self.close |= close;
                 }
             }
         }
@@ -252,7 +228,7 @@ impl Conn {
             self.start = 0;
             self.end = 0;
         }
-        match self.flush() {
+        match self.out.flush(&self.fd) {
             Progress::Done => {}
             Progress::Blocked => return Want::Write,
             Progress::Failed => return Want::Close,
@@ -280,28 +256,5 @@ impl Conn {
             }
             Err(_) => Want::Close,
         }
-    }
-
-    /// Sends buffered output, then the pending file body.
-    fn flush(&mut self) -> Progress {
-        if self.sent < self.out.len() {
-            let more = self.body.is_some();
-            match send::send_buffer(&self.fd, &self.out[self.sent..], more) {
-                Ok(n) => self.sent += n,
-                Err(p) => return p,
-            }
-            if self.sent < self.out.len() {
-                return Progress::Blocked;
-            }
-        }
-        self.out.clear();
-        self.sent = 0;
-        if let Some(body) = &mut self.body {
-            match send::send_file(&self.fd, body) {
-                Progress::Done => self.body = None,
-                other => return other,
-            }
-        }
-        Progress::Done
     }
 }

@@ -5,18 +5,18 @@
 //! - [`worker`]: the per-worker epoll loop and connection slab.
 //! - [`conn`]: one connection's buffers and request loop.
 //! - [`respond`]: one request to one response.
-//! - [`file`]: opening files beneath the root.
-//! - [`send`]: non-blocking send and sendfile.
+//! - [`out`]: the output queue: writev of memory, sendfile of files.
 //! - [`clock`]: the coarse clock and cached Date.
 
 pub mod clock;
 pub mod conn;
-pub mod file;
 pub mod listener;
+pub mod out;
 pub mod respond;
-pub mod send;
 pub mod worker;
 
+use crate::cache::watch::Watcher;
+use crate::cache::{self, Cache};
 use crate::config::Config;
 use crate::rt::signal::{self, SignalFd};
 use crate::rt::thread;
@@ -54,13 +54,16 @@ impl Default for Limits {
 
 /// What every worker shares.
 pub struct Shared {
-    /// What is served.
-    pub site: respond::Site,
+    /// The file cache over the served root.
+    pub cache: Arc<Cache>,
     /// Timeouts.
     pub limits: Limits,
     /// Written once at stop; level-triggered in every worker's epoll.
     pub wake: OwnedFd,
 }
+
+/// Directories watched at most before falling back to TTL revalidation.
+const MAX_WATCHES: usize = 65_536;
 
 /// Worker thread stack size; request handling needs far less.
 const STACK: usize = 256 * 1024;
@@ -85,7 +88,12 @@ pub fn run(config: Config) -> i32 {
     match start(config) {
         Ok(code) => code,
         Err(e) => {
-            crate::log!("{}: {} (os error {})", e.what, crate::rt::errno::describe(e.why), e.why.raw_os_error());
+            crate::log!(
+                "{}: {} (os error {})",
+                e.what,
+                crate::rt::errno::describe(e.why),
+                e.why.raw_os_error()
+            );
             2
         }
     }
@@ -113,7 +121,7 @@ fn start(config: Config) -> Result<i32, StartError> {
         what: "signals".into(),
         why,
     })?;
-    let root = file::Root::open(&config.root).map_err(|why| StartError {
+    let root = cache::root::Root::open(&config.root).map_err(|why| StartError {
         what: format!("ROOT '{root_name}'"),
         why,
     })?;
@@ -128,11 +136,18 @@ fn start(config: Config) -> Result<i32, StartError> {
             what: "eventfd".into(),
             why,
         })?;
+    let cache = Arc::new(Cache::new(
+        root,
+        config.index.clone(),
+        cache::Limits::default(),
+    ));
+    let mut watcher =
+        Watcher::new(&config.root, cache.clone(), MAX_WATCHES).map_err(|why| StartError {
+            what: "inotify".into(),
+            why,
+        })?;
     let shared = Arc::new(Shared {
-        site: respond::Site {
-            root,
-            index: config.index.clone(),
-        },
+        cache,
         limits: Limits::default(),
         wake,
     });
@@ -150,7 +165,7 @@ fn start(config: Config) -> Result<i32, StartError> {
         handles.push(handle);
     }
     announce(&root_name, &bound, workers);
-    wait_for_stop(&signals).map_err(|why| StartError {
+    control(&signals, &mut watcher).map_err(|why| StartError {
         what: "signalfd".into(),
         why,
     })?;
@@ -195,16 +210,25 @@ fn announce(root: &str, bound: &[SocketAddr], workers: usize) {
     );
 }
 
-/// Blocks the control thread until SIGTERM or SIGINT arrives.
-fn wait_for_stop(signals: &SignalFd) -> rustix::io::Result<()> {
+/// The control thread's loop: applies inotify events to the cache until
+/// SIGTERM or SIGINT arrives.
+fn control(signals: &SignalFd, watcher: &mut Watcher) -> rustix::io::Result<()> {
+    const SIGNALS: u64 = 0;
+    const INOTIFY: u64 = 1;
     let ep = epoll::create(CreateFlags::CLOEXEC)?;
-    epoll::add(&ep, signals, EventData::new_u64(0), EventFlags::IN)?;
+    epoll::add(&ep, signals, EventData::new_u64(SIGNALS), EventFlags::IN)?;
+    epoll::add(&ep, &*watcher, EventData::new_u64(INOTIFY), EventFlags::IN)?;
     let mut events: Vec<Event> = Vec::with_capacity(4);
     loop {
         events.clear();
         match epoll::wait(&ep, rustix::buffer::spare_capacity(&mut events), None) {
             Ok(_) | Err(rustix::io::Errno::INTR) => {}
             Err(e) => return Err(e),
+        }
+        for ev in events.iter() {
+            if ev.data.u64() == INOTIFY {
+                watcher.on_readable();
+            }
         }
         while let Some(sig) = signals.read()? {
             if sig == signal::SIGTERM || sig == signal::SIGINT {

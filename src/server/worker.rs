@@ -7,7 +7,7 @@
 use crate::server::Shared;
 use crate::server::clock::Clock;
 use crate::server::conn::{Buffers, Conn, Phase, Want};
-use crate::server::respond::{Scratch, Site};
+use crate::server::respond::{Now, Scratch};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use rustix::event::epoll::{self, CreateFlags, Event, EventData, EventFlags};
@@ -157,7 +157,8 @@ impl Worker {
             return;
         }
         let mut conn = Conn::new(fd, self.pool.pop().unwrap_or_default());
-        conn.phase = Phase::Idle;
+        // A new connection owes its first request within the header timeout.
+        conn.phase = Phase::Head;
         conn.deadline = self.clock.now_ms() + self.shared.limits.header_ms;
         slot.conn = Some(conn);
         self.open += 1;
@@ -175,16 +176,20 @@ impl Worker {
         let Some(conn) = slot.conn.as_mut() else {
             return;
         };
-        let site: &Site = &self.shared.site;
-        let date = self.clock.date();
+        let cache = &self.shared.cache;
+        let now = Now {
+            date: self.clock.date(),
+            ms: self.clock.now_ms(),
+            stopping: self.stopping,
+        };
         let want = if slot.writing {
             if flags.intersects(EventFlags::ERR) {
                 Want::Close
             } else {
-                conn.on_writable(site, date, self.stopping, &mut self.scratch)
+                conn.on_writable(cache, now, &mut self.scratch)
             }
         } else {
-            conn.on_readable(site, date, self.stopping, &mut self.scratch)
+            conn.on_readable(cache, now, &mut self.scratch)
         };
         self.settle(index, want);
     }
@@ -224,9 +229,10 @@ impl Worker {
         if self.stopping && phase == Phase::Idle {
             return self.close(index);
         }
-        // A deadline is set when the phase changes, so bytes trickling in do
-        // not extend a request's time; sending resets it on every progress.
-        if phase != conn.phase || phase == Phase::Send {
+        // A partial head or a linger keeps the deadline it started with, so
+        // bytes trickling in buy no time; an idle connection's deadline counts
+        // from its last response, a sending one's from its last progress.
+        if phase != conn.phase || phase == Phase::Idle || phase == Phase::Send {
             conn.phase = phase;
             conn.deadline = now
                 + match phase {

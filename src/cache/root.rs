@@ -22,7 +22,7 @@ pub struct File {
 
 /// What a request path leads to.
 pub enum Resolved {
-    /// A regular file to send; the path buffer now names it (index appended for directories).
+    /// A regular file; the path buffer now names it (index appended for directories).
     File(File),
     /// A directory asked for without its trailing slash.
     Redirect,

@@ -1,0 +1,155 @@
+//! A cache entry: what one path resolves to (a mapped small file, an open big
+//! file, or nothing) with everything a response needs prebuilt.
+//!
+//! Entries are shared as `Arc<Entry>`: a response in flight holds one, so a
+//! mapping outlives its eviction or invalidation until the last byte is sent.
+
+use crate::http::response::Etag;
+use alloc::boxed::Box;
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use rustix::fd::OwnedFd;
+
+/// A read-only shared mapping of a file, unmapped on drop.
+///
+/// Its bytes are never read in user space: a file truncated after mapping
+/// would raise SIGBUS. They only go to the kernel in iovecs, where a fault
+/// becomes an error return.
+pub struct Mapping {
+    ptr: *const u8,
+    len: usize,
+}
+
+// SAFETY: the mapping is read-only and only its address is shared; unmapping
+// happens once, in Drop, when no Arc to the entry remains.
+unsafe impl Send for Mapping {}
+// SAFETY: as above; nothing mutates through the pointer.
+unsafe impl Sync for Mapping {}
+
+impl Mapping {
+    /// Maps `len` bytes of `fd` read-only; a zero length maps nothing.
+    pub fn new(fd: &OwnedFd, len: usize) -> rustix::io::Result<Mapping> {
+        if len == 0 {
+            return Ok(Mapping {
+                ptr: core::ptr::NonNull::dangling().as_ptr(),
+                len: 0,
+            });
+        }
+        // SAFETY: a fresh shared read-only mapping of a file aliases no Rust object.
+        let ptr = unsafe {
+            rustix::mm::mmap(
+                core::ptr::null_mut(),
+                len,
+                rustix::mm::ProtFlags::READ,
+                rustix::mm::MapFlags::SHARED,
+                fd,
+                0,
+            )?
+        };
+        Ok(Mapping {
+            ptr: ptr.cast(),
+            len,
+        })
+    }
+
+    /// Start address and length, for building iovecs only.
+    pub fn raw(&self) -> (*const u8, usize) {
+        (self.ptr, self.len)
+    }
+}
+
+impl Drop for Mapping {
+    fn drop(&mut self) {
+        if self.len > 0 {
+            // SAFETY: we own this mapping and no iovec outlives the Arc that owns us.
+            let _ = unsafe { rustix::mm::munmap(self.ptr as *mut _, self.len) };
+        }
+    }
+}
+
+/// Where a 200 response's body comes from.
+pub enum Body {
+    /// A small file, mapped: the body goes out in the same writev as the head.
+    Mapped(Mapping),
+    /// A big file kept open: the body goes out with sendfile at an offset.
+    File(OwnedFd),
+    /// Nothing is at this path: 404.
+    Missing,
+}
+
+/// Metadata of a file as it was when cached.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Meta {
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time, seconds.
+    pub mtime: i64,
+    /// Modification time, nanoseconds.
+    pub mtime_nsec: u32,
+}
+
+/// One cached path.
+pub struct Entry {
+    /// The body source.
+    pub body: Body,
+    /// File metadata (zeroes for `Missing`).
+    pub meta: Meta,
+    /// Content-Type from the served file's name.
+    pub content_type: &'static str,
+    /// The ETag.
+    pub etag: Etag,
+    /// The 200 head without `Date`, `Connection` and the final empty line:
+    /// status line, Server, Content-Type, Content-Length, Last-Modified,
+    /// ETag, Accept-Ranges, each ending in CRLF.
+    pub head: Box<[u8]>,
+    /// Bytes this entry counts against the cache budget.
+    pub cost: usize,
+    /// CLOCK's second-chance bit, set by every hit.
+    referenced: AtomicBool,
+    /// Monotonic ms when the entry was filled or last revalidated.
+    checked_ms: AtomicU64,
+}
+
+impl Entry {
+    /// An entry as filled at `now_ms`.
+    pub fn new(
+        body: Body,
+        meta: Meta,
+        content_type: &'static str,
+        head: Box<[u8]>,
+        key_len: usize,
+        now_ms: u64,
+    ) -> Entry {
+        let mapped = match &body {
+            Body::Mapped(m) => m.raw().1,
+            _ => 0,
+        };
+        let cost = mapped + head.len() + key_len + core::mem::size_of::<Entry>();
+        Entry {
+            body,
+            meta,
+            content_type,
+            etag: Etag::new(meta.mtime, meta.mtime_nsec, meta.size),
+            head,
+            cost,
+            referenced: AtomicBool::new(true),
+            checked_ms: AtomicU64::new(now_ms),
+        }
+    }
+
+    /// Marks the entry as recently used.
+    pub fn touch(&self) {
+        if !self.referenced.load(Ordering::Relaxed) {
+            self.referenced.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// Clears the second-chance bit, returning whether it was set.
+    pub fn take_reference(&self) -> bool {
+        self.referenced.swap(false, Ordering::Relaxed)
+    }
+
+    /// Whether the entry was checked against the disk within `ttl_ms`.
+    pub fn fresh(&self, now_ms: u64, ttl_ms: u64) -> bool {
+        now_ms.saturating_sub(self.checked_ms.load(Ordering::Relaxed)) < ttl_ms
+    }
+}

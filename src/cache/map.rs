@@ -1,0 +1,265 @@
+//! The bounded map from normalised path to entry, and its CLOCK eviction.
+//!
+//! Pure bookkeeping: the caller holds the lock around every call and does
+//! all I/O outside it. A ring of keys gives CLOCK its order; keys whose entry
+//! was invalidated are dropped from the ring lazily, when the hand reaches
+//! them or when stale keys outnumber live ones.
+
+use crate::cache::entry::Entry;
+use crate::cache::hash::KeyedHash;
+use alloc::boxed::Box;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use hashbrown::HashMap;
+
+/// The map and its budget.
+pub struct Map {
+    table: HashMap<Box<[u8]>, Arc<Entry>, KeyedHash>,
+    ring: Vec<Box<[u8]>>,
+    hand: usize,
+    bytes: usize,
+    max_bytes: usize,
+    max_entries: usize,
+    /// Bumped by every invalidation; a fill that started under an older
+    /// epoch may have read what the invalidation was about, so it is not kept.
+    epoch: u64,
+    /// Evictions so far.
+    pub evictions: u64,
+}
+
+impl Map {
+    /// An empty map holding at most `max_bytes` of entry cost and `max_entries` entries.
+    pub fn new(hasher: KeyedHash, max_bytes: usize, max_entries: usize) -> Map {
+        Map {
+            table: HashMap::with_hasher(hasher),
+            ring: Vec::new(),
+            hand: 0,
+            bytes: 0,
+            max_bytes,
+            max_entries: max_entries.max(1),
+            epoch: 0,
+            evictions: 0,
+        }
+    }
+
+    /// The current invalidation epoch.
+    pub fn epoch(&self) -> u64 {
+        self.epoch
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.table.len()
+    }
+
+    /// Whether the map is empty.
+    pub fn is_empty(&self) -> bool {
+        self.table.is_empty()
+    }
+
+    /// Bytes of entry cost held.
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    /// The entry for `key`, marked as used.
+    pub fn get(&self, key: &[u8]) -> Option<Arc<Entry>> {
+        let e = self.table.get(key)?;
+        e.touch();
+        Some(e.clone())
+    }
+
+    /// Inserts `entry` unless an invalidation happened since `epoch` or it
+    /// can never fit; evicts until it fits. Returns whether it was kept.
+    pub fn insert(&mut self, key: &[u8], entry: Arc<Entry>, epoch: u64) -> bool {
+        if epoch != self.epoch || entry.cost > self.max_bytes {
+            return false;
+        }
+        if let Some(old) = self.table.remove(key) {
+            self.bytes -= old.cost;
+        }
+        while !self.table.is_empty()
+            && (self.bytes + entry.cost > self.max_bytes || self.table.len() >= self.max_entries)
+        {
+            if !self.evict_one() {
+                break;
+            }
+        }
+        self.bytes += entry.cost;
+        let key: Box<[u8]> = key.into();
+        self.ring.push(key.clone());
+        self.table.insert(key, entry);
+        if self.ring.len() > 2 * self.table.len() + 64 {
+            self.compact_ring();
+        }
+        true
+    }
+
+    /// Advances the CLOCK hand until one entry is evicted; false if none could be.
+    fn evict_one(&mut self) -> bool {
+        // Two full turns clear every reference bit, so this always ends.
+        let mut budget = 2 * self.ring.len() + 1;
+        while budget > 0 && !self.ring.is_empty() {
+            budget -= 1;
+            if self.hand >= self.ring.len() {
+                self.hand = 0;
+            }
+            let key = &self.ring[self.hand];
+            match self.table.get(key) {
+                None => {
+                    self.ring.swap_remove(self.hand);
+                }
+                Some(e) if e.take_reference() => self.hand += 1,
+                Some(_) => {
+                    let key = self.ring.swap_remove(self.hand);
+                    if let Some(e) = self.table.remove(&key) {
+                        self.bytes -= e.cost;
+                    }
+                    self.evictions += 1;
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
+    /// Drops ring keys whose entries are gone, and duplicates.
+    fn compact_ring(&mut self) {
+        let table = &self.table;
+        let mut seen = hashbrown::HashSet::with_capacity_and_hasher(table.len(), *table.hasher());
+        self.ring
+            .retain(|k| table.contains_key(k) && seen.insert(k.clone()));
+        self.hand = 0;
+    }
+
+    /// Forgets `key`.
+    pub fn remove(&mut self, key: &[u8]) {
+        self.epoch += 1;
+        if let Some(e) = self.table.remove(key) {
+            self.bytes -= e.cost;
+        }
+    }
+
+    /// Forgets `dir` and everything below it (`dir/...`); an empty `dir` is the root: everything.
+    pub fn remove_tree(&mut self, dir: &[u8]) {
+        if dir.is_empty() {
+            return self.clear();
+        }
+        self.epoch += 1;
+        let mut freed = 0;
+        self.table.retain(|k, e| {
+            let inside = k.starts_with(dir) && (k.len() == dir.len() || k[dir.len()] == b'/');
+            if inside {
+                freed += e.cost;
+            }
+            !inside
+        });
+        self.bytes -= freed;
+    }
+
+    /// Forgets everything.
+    pub fn clear(&mut self) {
+        self.epoch += 1;
+        self.table.clear();
+        self.ring.clear();
+        self.hand = 0;
+        self.bytes = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cache::entry::{Body, Meta};
+
+    fn entry(size: usize) -> Arc<Entry> {
+        let meta = Meta {
+            size: 0,
+            mtime: 0,
+            mtime_nsec: 0,
+        };
+        let head = vec![0u8; size].into_boxed_slice();
+        Arc::new(Entry::new(Body::Missing, meta, "text/plain", head, 0, 0))
+    }
+
+    fn map(max_bytes: usize, max_entries: usize) -> Map {
+        Map::new(KeyedHash::with_seed([7, 9]), max_bytes, max_entries)
+    }
+
+    #[test]
+    fn get_after_insert_and_remove() {
+        let mut m = map(1 << 20, 100);
+        assert!(m.insert(b"a", entry(10), m.epoch()));
+        assert!(m.get(b"a").is_some());
+        assert!(m.get(b"b").is_none());
+        m.remove(b"a");
+        assert!(m.get(b"a").is_none());
+        assert_eq!(m.bytes(), 0);
+    }
+
+    #[test]
+    fn stale_epoch_is_refused() {
+        let mut m = map(1 << 20, 100);
+        let before = m.epoch();
+        m.remove(b"x");
+        assert!(!m.insert(b"a", entry(1), before));
+        assert!(m.is_empty());
+    }
+
+    #[test]
+    fn entry_limit_evicts_unreferenced_first() {
+        let mut m = map(1 << 20, 3);
+        for k in [b"a", b"b", b"c"] {
+            assert!(m.insert(k, entry(1), m.epoch()));
+        }
+        // All start referenced; a full turn clears them, then "a" goes first.
+        assert!(m.insert(b"d", entry(1), m.epoch()));
+        assert_eq!(m.len(), 3);
+        assert!(m.get(b"a").is_none());
+        // "b" is used again, so "c" is the next victim.
+        m.get(b"b");
+        assert!(m.insert(b"e", entry(1), m.epoch()));
+        assert!(m.get(b"b").is_some());
+        assert!(m.get(b"c").is_none());
+        assert_eq!(m.evictions, 2);
+    }
+
+    #[test]
+    fn byte_budget_is_never_exceeded() {
+        let one = entry(1000).cost;
+        let mut m = map(one * 5, 1000);
+        for i in 0..100u32 {
+            assert!(m.insert(&i.to_le_bytes(), entry(1000), m.epoch()));
+            assert!(m.bytes() <= one * 5);
+            assert!(m.len() <= 5);
+        }
+        assert!(!m.insert(b"huge", entry(one * 6), m.epoch()));
+    }
+
+    #[test]
+    fn remove_tree_takes_the_directory_and_below_only() {
+        let mut m = map(1 << 20, 100);
+        for k in [&b"a"[..], b"a/", b"a/b", b"a/b/c", b"ab", b"ab/c", b"z"] {
+            assert!(m.insert(k, entry(1), m.epoch()));
+        }
+        m.remove_tree(b"a");
+        let left: Vec<&[u8]> = [&b"a"[..], b"a/", b"a/b", b"a/b/c", b"ab", b"ab/c", b"z"]
+            .into_iter()
+            .filter(|k| m.get(k).is_some())
+            .collect();
+        assert_eq!(left, [&b"ab"[..], b"ab/c", b"z"]);
+        m.remove_tree(b"");
+        assert!(m.is_empty());
+        assert_eq!(m.bytes(), 0);
+    }
+
+    #[test]
+    fn churn_keeps_the_ring_bounded() {
+        let mut m = map(1 << 20, 1000);
+        for _ in 0..10_000 {
+            assert!(m.insert(b"same", entry(1), m.epoch()));
+            m.remove(b"same");
+        }
+        assert!(m.ring.len() <= 2 * m.len() + 65);
+    }
+}

@@ -1,0 +1,213 @@
+//! The file cache, lwan-style: small files stay mmap'd with their response
+//! head prebuilt, so a hit costs no file syscall; big files keep their open
+//! descriptor for sendfile; missing paths are remembered as 404s.
+//!
+//! - [`map`]: the bounded map and its CLOCK eviction (behind one spin lock,
+//!   held only to look up or insert, never across a syscall).
+//! - [`entry`]: what a path resolves to, reference counted.
+//! - [`root`]: opening files beneath the root with openat2.
+//! - [`watch`]: inotify invalidation, run by the control thread.
+//! - [`hash`]: the keyed hash of the map.
+
+pub mod entry;
+pub mod hash;
+pub mod map;
+pub mod root;
+pub mod watch;
+
+use crate::http::response::{self, Head};
+use crate::http::status::Status;
+use crate::http::{date, mime};
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicBool, Ordering};
+use entry::{Body, Entry, Meta};
+use map::Map;
+use root::{Resolved, Root};
+use spin::Mutex;
+
+/// Cache limits and behaviour.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Files up to this size are mapped; bigger ones are sent with sendfile.
+    pub max_file_size: u64,
+    /// Total cost of all entries.
+    pub max_bytes: usize,
+    /// Number of entries (each big file holds a descriptor).
+    pub max_entries: usize,
+    /// How old an entry may get before it is checked again, when inotify
+    /// cannot watch every directory.
+    pub ttl_ms: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_file_size: 16 * 1024,
+            max_bytes: 64 << 20,
+            max_entries: 4096,
+            ttl_ms: 1000,
+        }
+    }
+}
+
+/// What a path resolves to.
+pub enum Lookup {
+    /// An entry (a file, or a cached 404).
+    Entry(Arc<Entry>),
+    /// A directory named without its trailing slash.
+    Redirect,
+    /// An error that is not cached (403, 503).
+    Error(Status),
+}
+
+/// The cache shared by every worker.
+pub struct Cache {
+    map: Mutex<Map>,
+    root: Root,
+    index: Vec<u8>,
+    limits: Limits,
+    /// Set when some directory could not be watched: entries are then
+    /// revalidated after `ttl_ms` instead of trusted until invalidated.
+    revalidate: AtomicBool,
+}
+
+impl Cache {
+    /// An empty cache over `root`.
+    pub fn new(root: Root, index: Vec<u8>, limits: Limits) -> Cache {
+        let map = Map::new(
+            hash::KeyedHash::random(),
+            limits.max_bytes,
+            limits.max_entries,
+        );
+        Cache {
+            map: Mutex::new(map),
+            root,
+            index,
+            limits,
+            revalidate: AtomicBool::new(false),
+        }
+    }
+
+    /// The served root.
+    pub fn root(&self) -> &Root {
+        &self.root
+    }
+
+    /// The entry for the normalised path `key`, from the map or filled from
+    /// the disk; `scratch` is reused for the file name.
+    pub fn lookup(&self, key: &[u8], scratch: &mut Vec<u8>, now_ms: u64) -> Lookup {
+        let (found, epoch) = {
+            let map = self.map.lock();
+            (map.get(key), map.epoch())
+        };
+        if let Some(e) = found
+            && (!self.revalidate.load(Ordering::Relaxed) || e.fresh(now_ms, self.limits.ttl_ms))
+        {
+            return Lookup::Entry(e);
+        }
+        scratch.clear();
+        scratch.extend_from_slice(key);
+        let entry = match self.root.resolve(scratch, &self.index) {
+            Resolved::File(file) => {
+                let meta = Meta {
+                    size: file.size,
+                    mtime: file.mtime,
+                    mtime_nsec: file.mtime_nsec,
+                };
+                let body = if file.size <= self.limits.max_file_size {
+                    match entry::Mapping::new(&file.fd, file.size as usize) {
+                        Ok(m) => Body::Mapped(m),
+                        Err(_) => return Lookup::Error(Status::ServiceUnavailable),
+                    }
+                } else {
+                    Body::File(file.fd)
+                };
+                let content_type = mime::content_type(scratch);
+                let head = ok_head(meta, content_type);
+                Entry::new(body, meta, content_type, head, key.len(), now_ms)
+            }
+            Resolved::Error(Status::NotFound) => {
+                let meta = Meta {
+                    size: 0,
+                    mtime: 0,
+                    mtime_nsec: 0,
+                };
+                Entry::new(
+                    Body::Missing,
+                    meta,
+                    "",
+                    Default::default(),
+                    key.len(),
+                    now_ms,
+                )
+            }
+            Resolved::Error(status) => return Lookup::Error(status),
+            Resolved::Redirect => return Lookup::Redirect,
+        };
+        let entry = Arc::new(entry);
+        self.map.lock().insert(key, entry.clone(), epoch);
+        Lookup::Entry(entry)
+    }
+
+    /// Forgets what is cached for `path` (a file or directory name relative
+    /// to the root) and, for a directory, everything below it.
+    pub fn invalidate(&self, path: &[u8], is_index: bool, dir: &[u8]) {
+        let mut map = self.map.lock();
+        map.remove_tree(path);
+        if is_index {
+            // The directory's own key ("dir/", or "" for the root) served this index file.
+            let mut key = Vec::with_capacity(dir.len() + 1);
+            key.extend_from_slice(dir);
+            if !dir.is_empty() {
+                key.push(b'/');
+            }
+            map.remove(&key);
+        }
+    }
+
+    /// Forgets everything (inotify lost events).
+    pub fn clear(&self) {
+        self.map.lock().clear();
+    }
+
+    /// Switches to revalidating entries after the TTL.
+    pub fn set_revalidate(&self) {
+        self.revalidate.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether the given name is the index file name.
+    pub fn is_index(&self, name: &[u8]) -> bool {
+        name == self.index.as_slice()
+    }
+
+    /// Entries, bytes and evictions now.
+    pub fn usage(&self) -> (usize, usize, u64) {
+        let map = self.map.lock();
+        (map.len(), map.bytes(), map.evictions)
+    }
+}
+
+/// The prebuilt part of a 200 head for a file.
+fn ok_head(meta: Meta, content_type: &'static str) -> alloc::boxed::Box<[u8]> {
+    let mut modified = [0u8; date::HTTP_DATE_LEN];
+    date::format(meta.mtime, &mut modified);
+    let etag = response::Etag::new(meta.mtime, meta.mtime_nsec, meta.size);
+    let mut head = Vec::with_capacity(256);
+    response::write_fields(
+        &mut head,
+        &Head {
+            status: Status::Ok,
+            date: b"",
+            content_type: Some(content_type),
+            content_length: meta.size,
+            last_modified: Some(&modified),
+            etag: Some(etag.as_bytes()),
+            location: None,
+            allow: false,
+            accept_ranges: true,
+            connection: response::Connection::Default,
+        },
+    );
+    head.into_boxed_slice()
+}

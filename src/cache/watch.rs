@@ -1,0 +1,225 @@
+//! Cache invalidation with inotify: a watch on ROOT and every directory below
+//! it, events mapped back to paths, and the matching entries dropped.
+//!
+//! The control thread owns the watcher (no lock: only it touches the watch
+//! table). When a directory cannot be watched (the watch limit is reached) or
+//! the tree holds symlinks (whose targets change without an event on the
+//! link's name), the cache falls back to revalidating entries after its TTL.
+
+use crate::cache::Cache;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::mem::MaybeUninit;
+use hashbrown::HashMap;
+use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
+use rustix::fs::inotify::{self, ReadFlags, WatchFlags};
+use rustix::fs::{Dir, FileType, Mode, OFlags};
+use rustix::io::{self, Errno};
+
+/// The events that can change what a path serves.
+const EVENTS: WatchFlags = WatchFlags::MODIFY
+    .union(WatchFlags::CLOSE_WRITE)
+    .union(WatchFlags::ATTRIB)
+    .union(WatchFlags::MOVED_FROM)
+    .union(WatchFlags::MOVED_TO)
+    .union(WatchFlags::CREATE)
+    .union(WatchFlags::DELETE)
+    .union(WatchFlags::DELETE_SELF)
+    .union(WatchFlags::MOVE_SELF)
+    .union(WatchFlags::DONT_FOLLOW)
+    .union(WatchFlags::ONLYDIR)
+    .union(WatchFlags::EXCL_UNLINK);
+
+/// The inotify instance and the directory each watch stands for.
+pub struct Watcher {
+    fd: OwnedFd,
+    /// Watch descriptor -> directory path relative to the root ("" is the root).
+    dirs: HashMap<i32, Vec<u8>, crate::cache::hash::KeyedHash>,
+    /// The root as given on the command line, for inotify_add_watch.
+    root_path: Vec<u8>,
+    cache: Arc<Cache>,
+    max_watches: usize,
+    degraded: bool,
+}
+
+impl Watcher {
+    /// Creates the inotify instance and watches the whole tree.
+    pub fn new(root_path: &[u8], cache: Arc<Cache>, max_watches: usize) -> io::Result<Watcher> {
+        let fd = inotify::init(inotify::CreateFlags::CLOEXEC | inotify::CreateFlags::NONBLOCK)?;
+        let mut w = Watcher {
+            fd,
+            dirs: HashMap::with_hasher(crate::cache::hash::KeyedHash::random()),
+            root_path: root_path.into(),
+            cache,
+            max_watches,
+            degraded: false,
+        };
+        w.watch_tree(Vec::new());
+        Ok(w)
+    }
+
+    /// Number of directories watched.
+    pub fn watched(&self) -> usize {
+        self.dirs.len()
+    }
+
+    /// Whether some change may go unseen, so the cache revalidates by TTL.
+    pub fn degraded(&self) -> bool {
+        self.degraded
+    }
+
+    fn degrade(&mut self) {
+        if !self.degraded {
+            self.degraded = true;
+            self.cache.set_revalidate();
+        }
+    }
+
+    /// Watches `rel` and every directory below it, depth first.
+    fn watch_tree(&mut self, rel: Vec<u8>) {
+        let mut stack = alloc::vec![rel];
+        while let Some(dir) = stack.pop() {
+            if !self.watch_dir(&dir) {
+                continue;
+            }
+            let Ok(fd) = self.open_dir(&dir) else {
+                continue;
+            };
+            let Ok(mut list) = Dir::new(fd) else { continue };
+            while let Some(Ok(item)) = list.read() {
+                let name = item.file_name().to_bytes();
+                // Dot names are never served, so nothing below them is cached.
+                if name.first() == Some(&b'.') {
+                    continue;
+                }
+                match item.file_type() {
+                    FileType::Directory => stack.push(join(&dir, name)),
+                    FileType::Symlink => self.degrade(),
+                    FileType::Unknown => match self.open_dir(&join(&dir, name)) {
+                        Ok(_) => stack.push(join(&dir, name)),
+                        Err(Errno::NOTDIR) => {}
+                        Err(_) => self.degrade(),
+                    },
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    fn full_path(&self, rel: &[u8]) -> Vec<u8> {
+        let mut p = self.root_path.clone();
+        if !rel.is_empty() {
+            p.push(b'/');
+            p.extend_from_slice(rel);
+        }
+        p
+    }
+
+    fn open_dir(&self, rel: &[u8]) -> io::Result<OwnedFd> {
+        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        rustix::fs::open(self.full_path(rel).as_slice(), flags, Mode::empty())
+    }
+
+    /// Adds one watch; false (and the TTL fallback) when it cannot be had.
+    fn watch_dir(&mut self, rel: &[u8]) -> bool {
+        if self.dirs.len() >= self.max_watches {
+            self.degrade();
+            return false;
+        }
+        match inotify::add_watch(&self.fd, self.full_path(rel).as_slice(), EVENTS) {
+            Ok(wd) => {
+                // A directory moved within the tree keeps its watch; only its name changes.
+                self.dirs.insert(wd, rel.into());
+                true
+            }
+            Err(Errno::NOTDIR) | Err(Errno::NOENT) => false,
+            Err(_) => {
+                self.degrade();
+                false
+            }
+        }
+    }
+
+    /// Reads and applies every pending event.
+    pub fn on_readable(&mut self) {
+        let mut buf = [MaybeUninit::<u8>::uninit(); 8192];
+        let mut events = Vec::new();
+        {
+            let mut reader = inotify::Reader::new(&self.fd, &mut buf);
+            loop {
+                match reader.next() {
+                    Ok(ev) => {
+                        let name = ev.file_name().map(|n| n.to_bytes().to_vec());
+                        events.push((ev.wd(), ev.events(), name));
+                    }
+                    Err(Errno::INTR) => continue,
+                    Err(_) => break,
+                }
+                if reader.is_buffer_empty() && events.len() >= 256 {
+                    break;
+                }
+            }
+        }
+        for (wd, mask, name) in events {
+            self.apply(wd, mask, name.as_deref());
+        }
+    }
+
+    fn apply(&mut self, wd: i32, mask: ReadFlags, name: Option<&[u8]>) {
+        if mask.contains(ReadFlags::QUEUE_OVERFLOW) {
+            self.cache.clear();
+            return;
+        }
+        let Some(dir) = self.dirs.get(&wd).cloned() else {
+            return;
+        };
+        if mask.contains(ReadFlags::IGNORED) {
+            self.dirs.remove(&wd);
+            return;
+        }
+        let Some(name) = name.filter(|n| !n.is_empty()) else {
+            // The directory itself was deleted, moved or changed.
+            self.cache.invalidate(&dir, false, b"");
+            return;
+        };
+        if name.first() == Some(&b'.') {
+            return;
+        }
+        let path = join(&dir, name);
+        let is_dir = mask.contains(ReadFlags::ISDIR);
+        self.cache
+            .invalidate(&path, !is_dir && self.cache.is_index(name), &dir);
+        if is_dir && mask.intersects(ReadFlags::CREATE | ReadFlags::MOVED_TO) {
+            self.watch_tree(path);
+        }
+    }
+}
+
+impl AsFd for Watcher {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}
+
+/// `dir/name`, or `name` at the root.
+fn join(dir: &[u8], name: &[u8]) -> Vec<u8> {
+    let mut p = Vec::with_capacity(dir.len() + 1 + name.len());
+    p.extend_from_slice(dir);
+    if !dir.is_empty() {
+        p.push(b'/');
+    }
+    p.extend_from_slice(name);
+    p
+}
+
+#[cfg(test)]
+mod tests {
+    use super::join;
+
+    #[test]
+    fn join_handles_the_root() {
+        assert_eq!(join(b"", b"a"), b"a");
+        assert_eq!(join(b"d", b"a"), b"d/a");
+        assert_eq!(join(b"d/e", b"a.txt"), b"d/e/a.txt");
+    }
+}
