@@ -65,6 +65,15 @@ pub struct Config {
     pub index: Vec<u8>,
     /// How long shutdown waits for open connections, in seconds.
     pub grace_secs: u32,
+    /// Files up to this many bytes are kept mapped in the cache.
+    pub cache_max_file_size: u64,
+    /// The cache's total budget in bytes.
+    pub cache_max_bytes: u64,
+    /// The most entries the cache holds.
+    pub cache_max_entries: u64,
+    /// How long an entry is trusted without a check when inotify cannot
+    /// watch everything, in milliseconds.
+    pub cache_ttl_ms: u64,
 }
 
 impl Default for Config {
@@ -75,6 +84,10 @@ impl Default for Config {
             threads: None,
             index: b"index.html".to_vec(),
             grace_secs: 10,
+            cache_max_file_size: 16 * 1024,
+            cache_max_bytes: 64 << 20,
+            cache_max_entries: 4096,
+            cache_ttl_ms: 1000,
         }
     }
 }
@@ -129,6 +142,10 @@ enum Id {
     Threads,
     Index,
     Grace,
+    CacheMaxFileSize,
+    CacheMaxBytes,
+    CacheMaxEntries,
+    CacheTtl,
     Help,
     Version,
 }
@@ -160,8 +177,9 @@ const OPTIONS: &[Opt] = &[
         short: Some(b'l'),
         value: Some("ADDR:PORT"),
         env: Some("STATICD_LISTEN"),
-        help: "address to listen on: 1.2.3.4:80, [::1]:80, or PORT\n\
-               for 0.0.0.0:PORT; repeatable, or comma-separated\n\
+        help: "address to listen on: 1.2.3.4:80,\n\
+               [::1]:80, or PORT for 0.0.0.0:PORT;\n\
+               repeatable, or comma-separated\n\
                [default: 0.0.0.0:8080]",
     },
     Opt {
@@ -186,7 +204,43 @@ const OPTIONS: &[Opt] = &[
         short: None,
         value: Some("SECONDS"),
         env: None,
-        help: "seconds open connections get to finish on shutdown,\n0 to 86400 [default: 10]",
+        help: "seconds open connections get to finish\non shutdown, 0 to 86400 [default: 10]",
+    },
+    Opt {
+        id: Id::CacheMaxFileSize,
+        long: "cache-max-file-size",
+        short: None,
+        value: Some("SIZE"),
+        env: None,
+        help: "files up to this size stay mmap'd in the\n\
+               cache, bigger ones go out with sendfile\n\
+               (K, M, G suffixes) [default: 16K]",
+    },
+    Opt {
+        id: Id::CacheMaxBytes,
+        long: "cache-max-bytes",
+        short: None,
+        value: Some("SIZE"),
+        env: None,
+        help: "memory the cache may hold [default: 64M]",
+    },
+    Opt {
+        id: Id::CacheMaxEntries,
+        long: "cache-max-entries",
+        short: None,
+        value: Some("N"),
+        env: None,
+        help: "paths the cache may hold [default: 4096]",
+    },
+    Opt {
+        id: Id::CacheTtl,
+        long: "cache-ttl",
+        short: None,
+        value: Some("SECONDS"),
+        env: None,
+        help: "how often entries are rechecked when\n\
+               inotify cannot watch every directory\n\
+               (e.g. 0.5) [default: 1]",
     },
     Opt {
         id: Id::Help,
@@ -209,7 +263,7 @@ const OPTIONS: &[Opt] = &[
 const ROOT: Positional = Positional {
     name: "ROOT",
     env: Some("STATICD_ROOT"),
-    help: "directory to serve (after --, if it starts with '-')\n[default: .]",
+    help: "directory to serve (-- before one that\nstarts with '-')\n[default: .]",
 };
 
 const USAGE: &str =
@@ -410,6 +464,10 @@ struct Parsed {
     threads: Option<usize>,
     index: Option<Vec<u8>>,
     grace: Option<u32>,
+    cache_max_file_size: Option<u64>,
+    cache_max_bytes: Option<u64>,
+    cache_max_entries: Option<u64>,
+    cache_ttl_ms: Option<u64>,
     /// One bit per `Id` given on the command line.
     given: u32,
 }
@@ -429,6 +487,10 @@ impl Parsed {
             Id::Threads => parse_threads(value).map(|n| self.threads = Some(n)),
             Id::Index => check_index(value).map(|()| self.index = Some(value.to_vec())),
             Id::Grace => parse_grace(value).map(|n| self.grace = Some(n)),
+            Id::CacheMaxFileSize => parse_size(value).map(|n| self.cache_max_file_size = Some(n)),
+            Id::CacheMaxBytes => parse_size(value).map(|n| self.cache_max_bytes = Some(n)),
+            Id::CacheMaxEntries => parse_count(value).map(|n| self.cache_max_entries = Some(n)),
+            Id::CacheTtl => parse_millis(value).map(|n| self.cache_ttl_ms = Some(n)),
         };
         why.map(|()| None).map_err(|why| Error::new(origin, why))
     }
@@ -474,6 +536,12 @@ impl Parsed {
         if let Some(grace) = self.grace {
             config.grace_secs = grace;
         }
+        config.cache_max_file_size = self
+            .cache_max_file_size
+            .unwrap_or(config.cache_max_file_size);
+        config.cache_max_bytes = self.cache_max_bytes.unwrap_or(config.cache_max_bytes);
+        config.cache_max_entries = self.cache_max_entries.unwrap_or(config.cache_max_entries);
+        config.cache_ttl_ms = self.cache_ttl_ms.unwrap_or(config.cache_ttl_ms);
         Ok(config)
     }
 }
@@ -623,6 +691,65 @@ fn parse_grace(v: &[u8]) -> Result<u32, String> {
     match u32::try_from(n) {
         Ok(n) if n <= MAX_GRACE_SECS => Ok(n),
         _ => Err(format!("{} is out of range (0 to {MAX_GRACE_SECS})", q(v))),
+    }
+}
+
+/// The largest size `--cache-max-*` accepts: 1 TiB.
+const SIZE_MAX: u64 = 1 << 40;
+
+/// A byte count: digits with an optional binary suffix K, M or G (case-insensitive).
+fn parse_size(v: &[u8]) -> Result<u64, String> {
+    let bad = || {
+        format!(
+            "{} is not a size (digits, optionally followed by K, M or G)",
+            q(v)
+        )
+    };
+    let (digits, shift) = match v.last().map(u8::to_ascii_uppercase) {
+        Some(b'K') => (&v[..v.len() - 1], 10),
+        Some(b'M') => (&v[..v.len() - 1], 20),
+        Some(b'G') => (&v[..v.len() - 1], 30),
+        _ => (v, 0),
+    };
+    let n = parse_uint(digits).ok_or_else(bad)?;
+    match n.checked_mul(1 << shift) {
+        Some(n) if n <= SIZE_MAX => Ok(n),
+        _ => Err(format!("{} is out of range (at most 1T)", q(v))),
+    }
+}
+
+/// A count of at least one.
+fn parse_count(v: &[u8]) -> Result<u64, String> {
+    match parse_uint(v) {
+        Some(n) if (1..=u32::MAX as u64).contains(&n) => Ok(n),
+        Some(_) => Err(format!("{} is out of range (1 to {})", q(v), u32::MAX)),
+        None => Err(format!("{} is not a positive integer", q(v))),
+    }
+}
+
+/// Seconds with up to three decimals, as milliseconds (at most a day).
+fn parse_millis(v: &[u8]) -> Result<u64, String> {
+    let bad = || format!("{} is not a number of seconds (e.g. 1 or 0.25)", q(v));
+    let (whole, frac) = match v.iter().position(|&b| b == b'.') {
+        Some(i) => (&v[..i], &v[i + 1..]),
+        None => (v, &b""[..]),
+    };
+    if frac.len() > 3 || (v.contains(&b'.') && frac.is_empty()) {
+        return Err(bad());
+    }
+    let secs = parse_uint(whole).ok_or_else(bad)?;
+    let mut ms = 0;
+    for i in 0..3 {
+        let d = match frac.get(i) {
+            Some(b) if b.is_ascii_digit() => u64::from(b - b'0'),
+            Some(_) => return Err(bad()),
+            None => 0,
+        };
+        ms = ms * 10 + d;
+    }
+    match secs.checked_mul(1000).and_then(|s| s.checked_add(ms)) {
+        Some(total) if total <= 86_400_000 => Ok(total),
+        _ => Err(format!("{} is out of range (0 to 86400)", q(v))),
     }
 }
 
@@ -821,6 +948,81 @@ mod tests {
         assert_eq!(c.threads, None);
         assert_eq!(c.index, b"index.html");
         assert_eq!(c.grace_secs, 10);
+    }
+
+    #[test]
+    fn cache_options() {
+        let c = serve_owned(&[], &[]);
+        assert_eq!(
+            (
+                c.cache_max_file_size,
+                c.cache_max_bytes,
+                c.cache_max_entries,
+                c.cache_ttl_ms
+            ),
+            (16384, 64 << 20, 4096, 1000)
+        );
+        let args: Vec<String> = [
+            "--cache-max-file-size=64K",
+            "--cache-max-bytes",
+            "1g",
+            "--cache-max-entries=10",
+            "--cache-ttl",
+            "0.25",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let c = serve_owned(&args, &[]);
+        assert_eq!(
+            (
+                c.cache_max_file_size,
+                c.cache_max_bytes,
+                c.cache_max_entries,
+                c.cache_ttl_ms
+            ),
+            (65536, 1 << 30, 10, 250)
+        );
+        assert_eq!(parse_size(b"0"), Ok(0));
+        assert_eq!(parse_size(b"12"), Ok(12));
+        assert_eq!(parse_size(b"2M"), Ok(2 << 20));
+        assert_eq!(parse_size(b"1024G"), Ok(1 << 40));
+        for bad in [
+            &b""[..],
+            b"K",
+            b"1.5M",
+            b"-1",
+            b"1KB",
+            b"1T",
+            b"1025G",
+            b" 1",
+            b"99999999999999999999",
+        ] {
+            assert!(parse_size(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(parse_millis(b"1"), Ok(1000));
+        assert_eq!(parse_millis(b"0"), Ok(0));
+        assert_eq!(parse_millis(b"0.5"), Ok(500));
+        assert_eq!(parse_millis(b"2.125"), Ok(2125));
+        assert_eq!(parse_millis(b"86400"), Ok(86_400_000));
+        for bad in [
+            &b""[..],
+            b".",
+            b"1.",
+            b".5",
+            b"0.1234",
+            b"1e3",
+            b"-1",
+            b"86400.001",
+            b"1,5",
+        ] {
+            assert!(parse_millis(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(parse_count(b"1"), Ok(1));
+        assert!(parse_count(b"0").is_err());
+        assert!(parse_count(b"x").is_err());
+        let err = parse(&[b"--cache-max-bytes", b"lots"], &[]).unwrap_err();
+        assert_eq!(err.what(), "--cache-max-bytes");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! Entries are shared as `Arc<Entry>`: a response in flight holds one, so a
 //! mapping outlives its eviction or invalidation until the last byte is sent.
 
+use crate::http::date;
 use crate::http::response::Etag;
 use alloc::boxed::Box;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -97,6 +98,8 @@ pub struct Entry {
     pub content_type: &'static str,
     /// The ETag.
     pub etag: Etag,
+    /// `Last-Modified` as IMF-fixdate.
+    pub last_modified: [u8; date::HTTP_DATE_LEN],
     /// The 200 head without `Date`, `Connection` and the final empty line:
     /// status line, Server, Content-Type, Content-Length, Last-Modified,
     /// ETag, Accept-Ranges, each ending in CRLF.
@@ -124,7 +127,10 @@ impl Entry {
             _ => 0,
         };
         let cost = mapped + head.len() + key_len + core::mem::size_of::<Entry>();
+        let mut last_modified = [0; date::HTTP_DATE_LEN];
+        date::format(meta.mtime, &mut last_modified);
         Entry {
+            last_modified,
             body,
             meta,
             content_type,

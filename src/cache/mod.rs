@@ -206,6 +206,7 @@ fn ok_head(meta: Meta, content_type: &'static str) -> alloc::boxed::Box<[u8]> {
             location: None,
             allow: false,
             accept_ranges: true,
+            extra: b"",
             connection: response::Connection::Default,
         },
     );

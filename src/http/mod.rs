@@ -1,9 +1,11 @@
 //! Pure HTTP/1.1 wire handling: bytes in, typed views out, and heads back to bytes.
 //! Nothing in this module tree makes a system call.
 
+pub mod conditional;
 pub mod date;
 pub mod mime;
 pub mod path;
+pub mod range;
 pub mod request;
 pub mod response;
 pub mod status;

@@ -37,6 +37,8 @@ pub struct Head<'a> {
     pub allow: bool,
     /// Whether to send `Accept-Ranges: bytes`.
     pub accept_ranges: bool,
+    /// Further complete field lines, each ending in CRLF (e.g. `Content-Range`).
+    pub extra: &'a [u8],
     /// The connection's fate.
     pub connection: Connection,
 }
@@ -169,6 +171,7 @@ pub fn write_fields(out: &mut Vec<u8>, h: &Head<'_>) {
     if h.accept_ranges {
         out.extend_from_slice(b"Accept-Ranges: bytes\r\n");
     }
+    out.extend_from_slice(h.extra);
 }
 
 /// Appends the per-response end of a head: `Date`, `Connection` if it must
@@ -241,6 +244,7 @@ mod tests {
             location: None,
             allow: false,
             accept_ranges: false,
+            extra: b"",
             connection: Connection::Default,
         }
     }

@@ -41,6 +41,11 @@ impl Clock {
         self.now_ms
     }
 
+    /// Wall-clock seconds at the last update.
+    pub fn secs(&self) -> i64 {
+        self.second
+    }
+
     /// The IMF-fixdate of the last update, for the `Date` header.
     pub fn date(&self) -> &[u8] {
         &self.date

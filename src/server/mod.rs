@@ -139,7 +139,7 @@ fn start(config: Config) -> Result<i32, StartError> {
     let cache = Arc::new(Cache::new(
         root,
         config.index.clone(),
-        cache::Limits::default(),
+        cache_limits(&config),
     ));
     let mut watcher =
         Watcher::new(&config.root, cache.clone(), MAX_WATCHES).map_err(|why| StartError {
@@ -191,6 +191,17 @@ fn start(config: Config) -> Result<i32, StartError> {
         }
     }
     Ok(0)
+}
+
+/// The cache's limits from the command line.
+fn cache_limits(config: &Config) -> cache::Limits {
+    let clamp = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+    cache::Limits {
+        max_file_size: config.cache_max_file_size,
+        max_bytes: clamp(config.cache_max_bytes),
+        max_entries: clamp(config.cache_max_entries),
+        ttl_ms: config.cache_ttl_ms,
+    }
 }
 
 fn now_secs() -> i64 {

@@ -4,7 +4,9 @@
 
 use crate::cache::entry::{Body, Entry};
 use crate::cache::{Cache, Lookup};
+use crate::http::conditional::{self, Outcome};
 use crate::http::path;
+use crate::http::range::{self, ByteRange, Ranges};
 use crate::http::request::{self, Method, Request, Version};
 use crate::http::response::{self, Connection, Head};
 use crate::http::status::Status;
@@ -24,6 +26,8 @@ pub struct Now<'a> {
     pub date: &'a [u8],
     /// Monotonic milliseconds.
     pub ms: u64,
+    /// Wall-clock seconds since the epoch.
+    pub secs: i64,
     /// The server is stopping: every response closes its connection.
     pub stopping: bool,
 }
@@ -54,6 +58,7 @@ fn bare_head(status: Status, date: &[u8], connection: Connection) -> Head<'_> {
         location: None,
         allow: false,
         accept_ranges: false,
+        extra: b"",
         connection,
     }
 }
@@ -123,7 +128,46 @@ pub fn respond(
     if matches!(entry.body, Body::Missing) {
         return error(Status::NotFound, out);
     }
-    send_entry(&entry, head_only, now.date, conn, out);
+    let etag = entry.etag.as_bytes();
+    let mtime = entry.meta.mtime;
+    if conditional::evaluate(
+        req.if_none_match,
+        req.if_modified_since,
+        etag,
+        mtime,
+        now.secs,
+    ) == Outcome::NotModified
+    {
+        let head = Head {
+            etag: Some(etag),
+            last_modified: Some(&entry.last_modified),
+            ..bare_head(Status::NotModified, now.date, conn)
+        };
+        response::write_head(out.buf(), &head);
+        return close;
+    }
+    let ranges = match req.range {
+        Some(r) if conditional::if_range_allows(req.if_range, etag, mtime) => {
+            range::parse(r, entry.meta.size)
+        }
+        _ => Ranges::Ignore,
+    };
+    match ranges {
+        Ranges::Ignore => send_entry(&entry, head_only, now.date, conn, out),
+        Ranges::Single(r) => send_range(&entry, r, head_only, now.date, conn, out),
+        Ranges::Multi(list) => send_ranges(&entry, list.as_slice(), head_only, now.date, conn, out),
+        Ranges::Unsatisfiable => {
+            let mut extra = Vec::with_capacity(48);
+            extra.extend_from_slice(b"Content-Range: ");
+            range::write_unsatisfied_range(&mut extra, entry.meta.size);
+            extra.extend_from_slice(b"\r\n");
+            let head = Head {
+                extra: &extra,
+                ..bare_head(Status::RangeNotSatisfiable, now.date, conn)
+            };
+            response::write_error(out.buf(), &head, head_only);
+        }
+    }
     close
 }
 
@@ -141,6 +185,77 @@ fn send_entry(
     if !head_only {
         out.push_body(entry, 0, entry.meta.size);
     }
+}
+
+/// The head of a 206 for `entry`, with the given type, length and extra fields.
+fn partial_head<'a>(
+    entry: &'a Entry,
+    content_type: &'a str,
+    length: u64,
+    extra: &'a [u8],
+    date: &'a [u8],
+    conn: Connection,
+) -> Head<'a> {
+    Head {
+        content_type: Some(content_type),
+        content_length: length,
+        last_modified: Some(&entry.last_modified),
+        etag: Some(entry.etag.as_bytes()),
+        accept_ranges: true,
+        extra,
+        ..bare_head(Status::PartialContent, date, conn)
+    }
+}
+
+/// Queues a 206 with one range: the head, then that slice of the body.
+fn send_range(
+    entry: &Arc<Entry>,
+    r: ByteRange,
+    head_only: bool,
+    date: &[u8],
+    conn: Connection,
+    out: &mut Output,
+) {
+    let mut extra = Vec::with_capacity(64);
+    extra.extend_from_slice(b"Content-Range: ");
+    range::write_content_range(&mut extra, r, entry.meta.size);
+    extra.extend_from_slice(b"\r\n");
+    response::write_head(
+        out.buf(),
+        &partial_head(entry, entry.content_type, r.len(), &extra, date, conn),
+    );
+    if !head_only {
+        out.push_body(entry, r.start, r.end);
+    }
+}
+
+/// Queues a 206 multipart/byteranges: each part's head from the buffer,
+/// each part's bytes from the mapping or the file.
+fn send_ranges(
+    entry: &Arc<Entry>,
+    ranges: &[ByteRange],
+    head_only: bool,
+    date: &[u8],
+    conn: Connection,
+    out: &mut Output,
+) {
+    let size = entry.meta.size;
+    let mut content_type = Vec::with_capacity(64);
+    range::write_multipart_content_type(&mut content_type, range::BOUNDARY);
+    let content_type = core::str::from_utf8(&content_type).unwrap_or("multipart/byteranges");
+    let length = range::multipart_length(ranges, range::BOUNDARY, entry.content_type, size);
+    response::write_head(
+        out.buf(),
+        &partial_head(entry, content_type, length, b"", date, conn),
+    );
+    if head_only {
+        return;
+    }
+    for r in ranges {
+        range::part_head(out.buf(), range::BOUNDARY, entry.content_type, *r, size);
+        out.push_body(entry, r.start, r.end);
+    }
+    range::closing(out.buf(), range::BOUNDARY);
 }
 
 fn path_status(e: path::Error) -> Status {

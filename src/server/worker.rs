@@ -180,6 +180,7 @@ impl Worker {
         let now = Now {
             date: self.clock.date(),
             ms: self.clock.now_ms(),
+            secs: self.clock.secs(),
             stopping: self.stopping,
         };
         let want = if slot.writing {
