@@ -3,13 +3,14 @@
 #   make run        serve ROOT (default .) on PORT (default 8080)
 #   make test       formatting, lints, unit and integration tests
 #   make size       print the binary's size and linkage
+#   make strace     print system calls per request (needs strace)
 
 ROOT ?= .
 PORT ?= 8080
 BIN  := target/release/staticd
 CARGO ?= cargo
 
-.PHONY: all build run test size clean
+.PHONY: all build run test size strace clean
 
 all: build
 
@@ -28,6 +29,9 @@ test:
 size: build
 	@stat -c '%n: %s bytes' $(BIN)
 	@file $(BIN)
+
+strace:
+	$(CARGO) test --release --test strace -- --ignored --nocapture report_syscalls_per_request
 
 clean:
 	$(CARGO) clean

@@ -175,3 +175,112 @@ fn sixteen_pipelined_hits_are_one_read_and_one_writev() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Runs `client` against staticd under `strace -f -c` and returns the
+/// syscall counts by name (the summary table's `calls` column).
+fn count_syscalls(
+    dir: &Path,
+    client: impl FnOnce(&str),
+) -> std::collections::BTreeMap<String, u64> {
+    let summary = dir.join(format!(
+        "summary-{}",
+        std::time::SystemTime::now()
+            .elapsed()
+            .map_or(0, |d| d.as_nanos())
+    ));
+    let mut strace = Command::new("strace")
+        .args(["-f", "-c", "-U", "name,calls", "-o"])
+        .arg(&summary)
+        .arg(env!("CARGO_BIN_EXE_staticd"))
+        .args(["-l", "127.0.0.1:0", "-t", "1"])
+        .arg(dir)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(strace.stderr.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let port = line
+        .rsplit("127.0.0.1:")
+        .next()
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    client(&format!("127.0.0.1:{port}"));
+    let children = format!("/proc/{0}/task/{0}/children", strace.id());
+    let server = std::fs::read_to_string(children).unwrap();
+    Command::new("kill")
+        .args(["-TERM", server.split_whitespace().next().unwrap()])
+        .status()
+        .unwrap();
+    assert!(strace.wait().unwrap().success());
+    let text = std::fs::read_to_string(&summary).unwrap();
+    text.lines()
+        .filter_map(|l| {
+            let mut it = l.split_whitespace();
+            let (name, calls) = (it.next()?, it.next()?.parse().ok()?);
+            (name != "total").then(|| (name.to_string(), calls))
+        })
+        .collect()
+}
+
+/// `make strace`: system calls per request for keep-alive, pipelined and
+/// one-request-per-connection clients, net of start-up and shutdown.
+#[test]
+#[ignore = "a report, run by `make strace`"]
+fn report_syscalls_per_request() {
+    let dir = temp_root("strace-report");
+    let request = b"GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n";
+    let baseline = count_syscalls(&dir, |_| {});
+    let keep_alive = count_syscalls(&dir, |addr| {
+        let mut s = TcpStream::connect(addr).unwrap();
+        for _ in 0..10_000 {
+            s.write_all(request).unwrap();
+            read_response(&mut s);
+        }
+    });
+    let pipelined = count_syscalls(&dir, |addr| {
+        let mut s = TcpStream::connect(addr).unwrap();
+        let batch = request.repeat(16);
+        for _ in 0..10_000 / 16 {
+            s.write_all(&batch).unwrap();
+            for _ in 0..16 {
+                read_response(&mut s);
+            }
+        }
+    });
+    let close = count_syscalls(&dir, |addr| {
+        for _ in 0..1_000 {
+            let mut s = TcpStream::connect(addr).unwrap();
+            s.write_all(b"GET /hello.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                .unwrap();
+            read_response(&mut s);
+        }
+    });
+    println!("\n| client | requests | syscalls per request | breakdown per request |");
+    println!("|---|---:|---:|---|");
+    for (name, counts, requests) in [
+        ("keep-alive", &keep_alive, 10_000u64),
+        ("pipelined, 16 deep", &pipelined, 10_000 / 16 * 16),
+        ("connect, request, close", &close, 1_000),
+    ] {
+        let mut total = 0i64;
+        let mut parts = Vec::new();
+        for (call, n) in counts.iter() {
+            let net = *n as i64 - *baseline.get(call).unwrap_or(&0) as i64;
+            if net > 0 {
+                total += net;
+                parts.push(format!("{call} {:.2}", net as f64 / requests as f64));
+            }
+        }
+        println!(
+            "| {name} | {requests} | {:.2} | {} |",
+            total as f64 / requests as f64,
+            parts.join(", ")
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

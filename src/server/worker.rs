@@ -27,6 +27,8 @@ struct Slot {
     generation: u32,
     /// Whether EPOLLOUT (rather than EPOLLIN) is what epoll watches for.
     writing: bool,
+    /// Whether the socket is in the epoll set yet.
+    registered: bool,
 }
 
 /// One worker's state.
@@ -138,6 +140,7 @@ impl Worker {
                     conn: None,
                     generation: 0,
                     writing: false,
+                    registered: false,
                 });
                 self.slots.len() - 1
             }
@@ -145,23 +148,24 @@ impl Worker {
         let slot = &mut self.slots[index];
         slot.generation = slot.generation.wrapping_add(1);
         slot.writing = false;
-        if epoll::add(
-            &self.epoll,
-            &fd,
-            EventData::new_u64(token(index, slot.generation)),
-            EventFlags::IN | EventFlags::RDHUP,
-        )
-        .is_err()
-        {
-            self.free.push(index);
-            return;
-        }
+        slot.registered = false;
         let mut conn = Conn::new(fd, self.pool.pop().unwrap_or_default());
         // A new connection owes its first request within the header timeout.
         conn.phase = Phase::Head;
         conn.deadline = self.clock.now_ms() + self.shared.limits.header_ms;
+        // Clients send their request right after connecting, so it is usually
+        // here already: answering it now saves an epoll round trip, and a
+        // `Connection: close` request never enters the epoll set at all.
+        let now = Now {
+            date: self.clock.date(),
+            ms: self.clock.now_ms(),
+            secs: self.clock.secs(),
+            stopping: self.stopping,
+        };
+        let want = conn.on_readable(&self.shared.cache, now, &mut self.scratch);
         slot.conn = Some(conn);
         self.open += 1;
+        self.settle(index, want);
     }
 
     fn on_event(&mut self, data: u64, flags: EventFlags) {
@@ -208,23 +212,23 @@ impl Worker {
             Want::Write => true,
             Want::Read | Want::Linger => false,
         };
-        if writing != slot.writing {
+        if writing != slot.writing || !slot.registered {
             let flags = if writing {
                 EventFlags::OUT
             } else {
                 EventFlags::IN | EventFlags::RDHUP
             };
-            if epoll::modify(
-                &self.epoll,
-                &conn.fd,
-                EventData::new_u64(token(index, slot.generation)),
-                flags,
-            )
-            .is_err()
-            {
+            let data = EventData::new_u64(token(index, slot.generation));
+            let done = if slot.registered {
+                epoll::modify(&self.epoll, &conn.fd, data, flags)
+            } else {
+                epoll::add(&self.epoll, &conn.fd, data, flags)
+            };
+            if done.is_err() {
                 return self.close(index);
             }
             slot.writing = writing;
+            slot.registered = true;
         }
         let phase = conn.current_phase();
         if self.stopping && phase == Phase::Idle {
