@@ -84,6 +84,13 @@ pub struct Conn {
     rejected: bool,
     /// Shut down for writing and draining; counts bytes drained.
     lingering: Option<usize>,
+    /// The last parse found the head incomplete and `input[..scanned]` holds
+    /// no line end it has not seen: parsing again is pointless until one
+    /// arrives (this keeps a client that sends one byte at a time linear).
+    scanned: Option<usize>,
+    /// Where the partial head's first line ends (relative to `start`), once
+    /// it has: then only the header-size limit can newly fail without a line end.
+    line_end: Option<usize>,
     /// Monotonic ms after which the worker closes the connection.
     pub deadline: u64,
     /// The phase the deadline was set for.
@@ -104,6 +111,8 @@ impl Conn {
             eof: false,
             rejected: false,
             lingering: None,
+            scanned: None,
+            line_end: None,
             deadline: 0,
             phase: Phase::Idle,
         }
@@ -152,6 +161,7 @@ impl Conn {
                 self.input.copy_within(self.start..self.end, 0);
                 self.end -= self.start;
                 self.start = 0;
+                self.scanned = None;
             } else if self.input.len() < request::MAX_HEAD {
                 let grown = (self.input.len() * 2).min(request::MAX_HEAD);
                 self.input.resize(grown, 0);
@@ -196,8 +206,26 @@ impl Conn {
             if self.close || self.start == self.end {
                 break;
             }
+            let pending = self.end - self.start;
+            if let Some(seen) = self.scanned
+                && !self.eof
+                && pending < request::MAX_HEAD
+                && match self.line_end {
+                    Some(line) => pending - line <= request::MAX_HEADER_BYTES,
+                    None => pending <= request::MAX_REQUEST_LINE,
+                }
+                && !self.input[seen.max(self.start)..self.end].contains(&b'\n')
+            {
+                self.scanned = Some(self.end);
+                break;
+            }
+            self.scanned = None;
             match request::parse(&self.input[self.start..self.end]) {
                 Ok(Parsed::Partial) => {
+                    self.scanned = Some(self.end);
+                    self.line_end = self.input[self.start..self.end]
+                        .iter()
+                        .position(|&b| b == b'\n');
                     if self.eof {
                         // The client will never finish this request.
                         self.close = true;
