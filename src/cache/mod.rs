@@ -8,7 +8,9 @@
 //! - [`root`]: opening files beneath the root with openat2.
 //! - [`watch`]: inotify invalidation, run by the control thread.
 //! - [`hash`]: the keyed hash of the map.
+//! - [`compress`]: gzip and zlib framing around miniz_oxide (for compressed variants).
 
+pub mod compress;
 pub mod entry;
 pub mod hash;
 pub mod map;
