@@ -231,7 +231,9 @@ impl Worker {
             slot.registered = true;
         }
         let phase = conn.current_phase();
-        if self.stopping && phase == Phase::Idle {
+        // A stopping server does not wait out idle or lingering connections:
+        // neither has anything left to send.
+        if self.stopping && matches!(phase, Phase::Idle | Phase::Linger) {
             return self.close(index);
         }
         // A partial head or a linger keeps the deadline it started with, so
@@ -286,8 +288,8 @@ impl Worker {
                 continue;
             };
             match conn.current_phase() {
-                Phase::Send | Phase::Linger => conn.finish(),
-                Phase::Idle | Phase::Head => self.close(index),
+                Phase::Send => conn.finish(),
+                Phase::Idle | Phase::Head | Phase::Linger => self.close(index),
             }
         }
     }
