@@ -4,13 +4,14 @@
 #   make test       formatting, lints, unit and integration tests
 #   make size       print the binary's size and linkage
 #   make strace     print system calls per request (needs strace)
+#   make bench      requests/s and CPU per request next to nginx (needs wrk, nginx)
 
 ROOT ?= .
 PORT ?= 8080
 BIN  := target/release/staticd
 CARGO ?= cargo
 
-.PHONY: all build run test size strace clean
+.PHONY: all build run test size strace bench clean
 
 all: build
 
@@ -32,6 +33,9 @@ size: build
 
 strace:
 	$(CARGO) test --release --test strace -- --ignored --nocapture report_syscalls_per_request
+
+bench: build
+	tests/bench.sh
 
 clean:
 	$(CARGO) clean
