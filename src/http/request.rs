@@ -124,10 +124,9 @@ const TARGET: u8 = 2;
 const VALUE: u8 = 4;
 const HOST: u8 = 8;
 
-const fn classify(b: u8) -> u8 {
-    let mut c = 0;
-    // tchar, RFC 9110 §5.6.2.
-    if b.is_ascii_alphanumeric()
+/// Whether `b` is a `tchar` (RFC 9110 §5.6.2), the bytes of a token.
+pub const fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
         || matches!(
             b,
             b'!' | b'#'
@@ -145,7 +144,11 @@ const fn classify(b: u8) -> u8 {
                 | b'|'
                 | b'~'
         )
-    {
+}
+
+const fn classify(b: u8) -> u8 {
+    let mut c = 0;
+    if is_tchar(b) {
         c |= TOKEN;
     }
     // Anything visible: finer URI syntax is the path module's business.
