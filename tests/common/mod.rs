@@ -314,10 +314,35 @@ impl Server {
         }
     }
 
+    /// The pid of staticd when it was launched under a wrapper (strace,
+    /// unshare): the wrapper's only child.
+    pub fn inner_pid(&self) -> u32 {
+        let children = format!("/proc/{0}/task/{0}/children", self.pid());
+        let list = std::fs::read_to_string(children).expect("read the wrapper's children");
+        list.split_whitespace()
+            .next()
+            .expect("staticd under the wrapper")
+            .parse()
+            .unwrap()
+    }
+
+    /// Like [`Server::stop`], for staticd under a wrapper: SIGTERM goes to
+    /// staticd itself, and the wrapper's exit status (staticd's) is returned.
+    pub fn stop_inner(mut self) -> ExitStatus {
+        sigterm(self.inner_pid());
+        self.finish()
+    }
+
     /// SIGTERMs the server, waits (up to 12 s) for it to exit, checks that
     /// stderr shows no panic and returns the exit status.
     pub fn stop(mut self) -> ExitStatus {
         self.term();
+        self.finish()
+    }
+
+    /// Waits (up to 12 s) for an exit already asked for, checks that stderr
+    /// shows no panic and returns the exit status.
+    fn finish(&mut self) -> ExitStatus {
         let status = match self.wait_exit(Duration::from_secs(12)) {
             Some(s) => s,
             None => {
