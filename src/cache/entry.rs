@@ -5,8 +5,10 @@
 //! mapping outlives its eviction or invalidation until the last byte is sent.
 
 use crate::http::date;
-use crate::http::response::Etag;
+use crate::http::response::{self, Connection, Etag, Head};
+use crate::http::status::Status;
 use alloc::boxed::Box;
+use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use rustix::fd::OwnedFd;
 
@@ -113,28 +115,32 @@ pub struct Entry {
 }
 
 impl Entry {
-    /// An entry as filled at `now_ms`.
+    /// An entry as filled at `now_ms`, with its 200 head prebuilt (none for `Missing`).
     pub fn new(
         body: Body,
         meta: Meta,
         content_type: &'static str,
-        head: Box<[u8]>,
         key_len: usize,
         now_ms: u64,
     ) -> Entry {
+        let mut last_modified = [0; date::HTTP_DATE_LEN];
+        date::format(meta.mtime, &mut last_modified);
+        let etag = Etag::new(meta.mtime, meta.mtime_nsec, meta.size);
+        let head = match body {
+            Body::Missing => Box::default(),
+            _ => ok_head(meta, content_type, &last_modified, &etag),
+        };
         let mapped = match &body {
             Body::Mapped(m) => m.raw().1,
             _ => 0,
         };
         let cost = mapped + head.len() + key_len + core::mem::size_of::<Entry>();
-        let mut last_modified = [0; date::HTTP_DATE_LEN];
-        date::format(meta.mtime, &mut last_modified);
         Entry {
             last_modified,
             body,
             meta,
             content_type,
-            etag: Etag::new(meta.mtime, meta.mtime_nsec, meta.size),
+            etag,
             head,
             cost,
             referenced: AtomicBool::new(true),
@@ -158,4 +164,27 @@ impl Entry {
     pub fn fresh(&self, now_ms: u64, ttl_ms: u64) -> bool {
         now_ms.saturating_sub(self.checked_ms.load(Ordering::Relaxed)) < ttl_ms
     }
+}
+
+/// The part of a file's 200 head that never changes: status line, Server,
+/// Content-Type, Content-Length, Last-Modified, ETag, Accept-Ranges.
+fn ok_head(meta: Meta, content_type: &'static str, last_modified: &[u8], etag: &Etag) -> Box<[u8]> {
+    let mut head = Vec::with_capacity(256);
+    response::write_fields(
+        &mut head,
+        &Head {
+            status: Status::Ok,
+            date: b"",
+            content_type: Some(content_type),
+            content_length: meta.size,
+            last_modified: Some(last_modified),
+            etag: Some(etag.as_bytes()),
+            location: None,
+            allow: false,
+            accept_ranges: true,
+            extra: b"",
+            connection: Connection::Default,
+        },
+    );
+    head.into_boxed_slice()
 }

@@ -17,9 +17,8 @@ pub mod map;
 pub mod root;
 pub mod watch;
 
-use crate::http::response::{self, Head};
+use crate::http::mime;
 use crate::http::status::Status;
-use crate::http::{date, mime};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, Ordering};
@@ -126,8 +125,7 @@ impl Cache {
                     Body::File(file.fd)
                 };
                 let content_type = mime::content_type(scratch);
-                let head = ok_head(meta, content_type);
-                Entry::new(body, meta, content_type, head, key.len(), now_ms)
+                Entry::new(body, meta, content_type, key.len(), now_ms)
             }
             Resolved::Error(Status::NotFound) => {
                 let meta = Meta {
@@ -135,14 +133,7 @@ impl Cache {
                     mtime: 0,
                     mtime_nsec: 0,
                 };
-                Entry::new(
-                    Body::Missing,
-                    meta,
-                    "",
-                    Default::default(),
-                    key.len(),
-                    now_ms,
-                )
+                Entry::new(Body::Missing, meta, "", key.len(), now_ms)
             }
             Resolved::Error(status) => return Lookup::Error(status),
             Resolved::Redirect => return Lookup::Redirect,
@@ -188,29 +179,4 @@ impl Cache {
         let map = self.map.lock();
         (map.len(), map.bytes(), map.evictions)
     }
-}
-
-/// The prebuilt part of a 200 head for a file.
-fn ok_head(meta: Meta, content_type: &'static str) -> alloc::boxed::Box<[u8]> {
-    let mut modified = [0u8; date::HTTP_DATE_LEN];
-    date::format(meta.mtime, &mut modified);
-    let etag = response::Etag::new(meta.mtime, meta.mtime_nsec, meta.size);
-    let mut head = Vec::with_capacity(256);
-    response::write_fields(
-        &mut head,
-        &Head {
-            status: Status::Ok,
-            date: b"",
-            content_type: Some(content_type),
-            content_length: meta.size,
-            last_modified: Some(&modified),
-            etag: Some(etag.as_bytes()),
-            location: None,
-            allow: false,
-            accept_ranges: true,
-            extra: b"",
-            connection: response::Connection::Default,
-        },
-    );
-    head.into_boxed_slice()
 }
