@@ -165,10 +165,18 @@ fn start(config: Config) -> Result<i32, StartError> {
         handles.push(handle);
     }
     announce(&root_name, &bound, workers);
-    control(&signals, &mut watcher).map_err(|why| StartError {
-        what: "signalfd".into(),
-        why,
-    })?;
+    // From here on the server has started: a failure exits 1, not 2.
+    let code = match control(&signals, &mut watcher) {
+        Ok(()) => 0,
+        Err(why) => {
+            crate::log!(
+                "control thread: {} (os error {})",
+                crate::rt::errno::describe(why),
+                why.raw_os_error()
+            );
+            1
+        }
+    };
 
     // Every worker sees the eventfd become readable and starts its graceful stop.
     let _ = rustix::io::write(&shared.wake, &1u64.to_ne_bytes());
@@ -186,11 +194,11 @@ fn start(config: Config) -> Result<i32, StartError> {
             }
             // A second SIGTERM/SIGINT cuts the grace period short.
             if matches!(signals.read(), Ok(Some(signal::SIGTERM | signal::SIGINT))) {
-                return Ok(0);
+                return Ok(code);
             }
         }
     }
-    Ok(0)
+    Ok(code)
 }
 
 /// The cache's limits from the command line.
