@@ -74,6 +74,12 @@ pub struct Config {
     /// How long an entry is trusted without a check when inotify cannot
     /// watch everything, in milliseconds.
     pub cache_ttl_ms: u64,
+    /// Keep no compressed variants.
+    pub no_compress: bool,
+    /// Level of the gzip and deflate variants, 1 (fastest) to 9 (smallest).
+    pub compress_level: u8,
+    /// Files up to this many bytes get compressed variants.
+    pub compress_max_size: u64,
 }
 
 impl Default for Config {
@@ -88,6 +94,9 @@ impl Default for Config {
             cache_max_bytes: 64 << 20,
             cache_max_entries: 4096,
             cache_ttl_ms: 1000,
+            no_compress: false,
+            compress_level: 6,
+            compress_max_size: 1 << 20,
         }
     }
 }
@@ -146,6 +155,9 @@ enum Id {
     CacheMaxBytes,
     CacheMaxEntries,
     CacheTtl,
+    NoCompress,
+    CompressLevel,
+    CompressMaxSize,
     Help,
     Version,
 }
@@ -241,6 +253,30 @@ const OPTIONS: &[Opt] = &[
         help: "how often entries are rechecked when\n\
                inotify cannot watch every directory\n\
                (e.g. 0.5) [default: 1]",
+    },
+    Opt {
+        id: Id::NoCompress,
+        long: "no-compress",
+        short: None,
+        value: None,
+        env: None,
+        help: "keep no gzip or deflate variants",
+    },
+    Opt {
+        id: Id::CompressLevel,
+        long: "compress-level",
+        short: None,
+        value: Some("N"),
+        env: None,
+        help: "gzip and deflate level, 1 (fast) to 9\n(small) [default: 6]",
+    },
+    Opt {
+        id: Id::CompressMaxSize,
+        long: "compress-max-size",
+        short: None,
+        value: Some("SIZE"),
+        env: None,
+        help: "files up to this size get compressed\nvariants [default: 1M]",
     },
     Opt {
         id: Id::Help,
@@ -468,6 +504,9 @@ struct Parsed {
     cache_max_bytes: Option<u64>,
     cache_max_entries: Option<u64>,
     cache_ttl_ms: Option<u64>,
+    no_compress: bool,
+    compress_level: Option<u8>,
+    compress_max_size: Option<u64>,
     /// One bit per `Id` given on the command line.
     given: u32,
 }
@@ -491,6 +530,12 @@ impl Parsed {
             Id::CacheMaxBytes => parse_size(value).map(|n| self.cache_max_bytes = Some(n)),
             Id::CacheMaxEntries => parse_count(value).map(|n| self.cache_max_entries = Some(n)),
             Id::CacheTtl => parse_millis(value).map(|n| self.cache_ttl_ms = Some(n)),
+            Id::NoCompress => {
+                self.no_compress = true;
+                Ok(())
+            }
+            Id::CompressLevel => parse_level(value).map(|n| self.compress_level = Some(n)),
+            Id::CompressMaxSize => parse_size(value).map(|n| self.compress_max_size = Some(n)),
         };
         why.map(|()| None).map_err(|why| Error::new(origin, why))
     }
@@ -542,6 +587,9 @@ impl Parsed {
         config.cache_max_bytes = self.cache_max_bytes.unwrap_or(config.cache_max_bytes);
         config.cache_max_entries = self.cache_max_entries.unwrap_or(config.cache_max_entries);
         config.cache_ttl_ms = self.cache_ttl_ms.unwrap_or(config.cache_ttl_ms);
+        config.no_compress = self.no_compress;
+        config.compress_level = self.compress_level.unwrap_or(config.compress_level);
+        config.compress_max_size = self.compress_max_size.unwrap_or(config.compress_max_size);
         Ok(config)
     }
 }
@@ -715,6 +763,15 @@ fn parse_size(v: &[u8]) -> Result<u64, String> {
     match n.checked_mul(1 << shift) {
         Some(n) if n <= SIZE_MAX => Ok(n),
         _ => Err(format!("{} is out of range (at most 1T)", q(v))),
+    }
+}
+
+/// A compression level, 1 to 9 as in gzip.
+fn parse_level(v: &[u8]) -> Result<u8, String> {
+    match parse_uint(v) {
+        Some(n @ 1..=9) => Ok(n as u8),
+        Some(_) => Err(format!("{} is out of range (1 to 9)", q(v))),
+        None => Err(format!("{} is not a level from 1 to 9", q(v))),
     }
 }
 
@@ -1018,6 +1075,29 @@ mod tests {
         ] {
             assert!(parse_millis(bad).is_err(), "{bad:?}");
         }
+        assert_eq!(parse_level(b"1"), Ok(1));
+        assert_eq!(parse_level(b"9"), Ok(9));
+        for bad in [&b"0"[..], b"10", b"", b"x", b"-1"] {
+            assert!(parse_level(bad).is_err(), "{bad:?}");
+        }
+        let c = serve(
+            &[
+                "--no-compress",
+                "--compress-level",
+                "1",
+                "--compress-max-size=2M",
+            ],
+            &[],
+        );
+        assert_eq!(
+            (c.no_compress, c.compress_level, c.compress_max_size),
+            (true, 1, 2 << 20)
+        );
+        let c = serve(&[], &[]);
+        assert_eq!(
+            (c.no_compress, c.compress_level, c.compress_max_size),
+            (false, 6, 1 << 20)
+        );
         assert_eq!(parse_count(b"1"), Ok(1));
         assert!(parse_count(b"0").is_err());
         assert!(parse_count(b"x").is_err());

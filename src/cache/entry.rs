@@ -5,6 +5,7 @@
 //! mapping outlives its eviction or invalidation until the last byte is sent.
 
 use crate::http::date;
+use crate::http::encoding::Coding;
 use crate::http::response::{self, Connection, Etag, Head};
 use crate::http::status::Status;
 use alloc::boxed::Box;
@@ -90,6 +91,18 @@ pub struct Meta {
     pub mtime_nsec: u32,
 }
 
+/// A compressed form of an entry's file, held in memory.
+pub struct Variant {
+    /// Its content coding.
+    pub coding: Coding,
+    /// The compressed bytes.
+    pub bytes: Box<[u8]>,
+    /// Its 200 head without `Date`, `Connection` and the final empty line.
+    pub head: Box<[u8]>,
+    /// Its own ETag: the file's with a suffix naming the coding.
+    pub etag: Etag,
+}
+
 /// One cached path.
 pub struct Entry {
     /// The body source.
@@ -104,8 +117,13 @@ pub struct Entry {
     pub last_modified: [u8; date::HTTP_DATE_LEN],
     /// The 200 head without `Date`, `Connection` and the final empty line:
     /// status line, Server, Content-Type, Content-Length, Last-Modified,
-    /// ETag, Accept-Ranges, each ending in CRLF.
+    /// ETag, Accept-Ranges (and Vary), each ending in CRLF.
     pub head: Box<[u8]>,
+    /// Compressed forms, for clients that accept them.
+    pub variants: Vec<Variant>,
+    /// Whether the file's type is compressible: every response says
+    /// `Vary: Accept-Encoding`, the identity one too.
+    pub vary: bool,
     /// Bytes this entry counts against the cache budget.
     pub cost: usize,
     /// CLOCK's second-chance bit, set by every hit.
@@ -115,27 +133,62 @@ pub struct Entry {
 }
 
 impl Entry {
-    /// An entry as filled at `now_ms`, with its 200 head prebuilt (none for `Missing`).
+    /// An entry as filled at `now_ms`, with its 200 heads prebuilt (none for
+    /// `Missing`); `compressed` holds the compressed forms worth keeping.
     pub fn new(
         body: Body,
         meta: Meta,
         content_type: &'static str,
+        vary: bool,
+        compressed: Vec<(Coding, Vec<u8>)>,
         key_len: usize,
         now_ms: u64,
     ) -> Entry {
         let mut last_modified = [0; date::HTTP_DATE_LEN];
         date::format(meta.mtime, &mut last_modified);
         let etag = Etag::new(meta.mtime, meta.mtime_nsec, meta.size);
+        let base = Head {
+            content_type: Some(content_type),
+            content_length: meta.size,
+            last_modified: Some(&last_modified),
+            etag: Some(etag.as_bytes()),
+            accept_ranges: true,
+            vary,
+            ..Head::new(Status::Ok, b"", Connection::Default)
+        };
         let head = match body {
             Body::Missing => Box::default(),
-            _ => ok_head(meta, content_type, &last_modified, &etag),
+            _ => fields(&base),
         };
+        let variants: Vec<Variant> = compressed
+            .into_iter()
+            .map(|(coding, bytes)| {
+                let etag = etag.with_suffix(coding.suffix());
+                // Ranges are served from the identity form only, so variants do not offer them.
+                let head = fields(&Head {
+                    content_encoding: Some(coding.token()),
+                    content_length: bytes.len() as u64,
+                    etag: Some(etag.as_bytes()),
+                    accept_ranges: false,
+                    ..base
+                });
+                Variant {
+                    coding,
+                    bytes: bytes.into_boxed_slice(),
+                    head,
+                    etag,
+                }
+            })
+            .collect();
+        let compressed: usize = variants.iter().map(|v| v.bytes.len() + v.head.len()).sum();
         let mapped = match &body {
             Body::Mapped(m) => m.raw().1,
             _ => 0,
         };
-        let cost = mapped + head.len() + key_len + core::mem::size_of::<Entry>();
+        let cost = mapped + compressed + head.len() + key_len + core::mem::size_of::<Entry>();
         Entry {
+            variants,
+            vary,
             last_modified,
             body,
             meta,
@@ -166,25 +219,9 @@ impl Entry {
     }
 }
 
-/// The part of a file's 200 head that never changes: status line, Server,
-/// Content-Type, Content-Length, Last-Modified, ETag, Accept-Ranges.
-fn ok_head(meta: Meta, content_type: &'static str, last_modified: &[u8], etag: &Etag) -> Box<[u8]> {
-    let mut head = Vec::with_capacity(256);
-    response::write_fields(
-        &mut head,
-        &Head {
-            status: Status::Ok,
-            date: b"",
-            content_type: Some(content_type),
-            content_length: meta.size,
-            last_modified: Some(last_modified),
-            etag: Some(etag.as_bytes()),
-            location: None,
-            allow: false,
-            accept_ranges: true,
-            extra: b"",
-            connection: Connection::Default,
-        },
-    );
-    head.into_boxed_slice()
+/// A head's fixed part (all but Date and Connection), boxed for an entry.
+fn fields(head: &Head<'_>) -> Box<[u8]> {
+    let mut out = Vec::with_capacity(256);
+    response::write_fields(&mut out, head);
+    out.into_boxed_slice()
 }

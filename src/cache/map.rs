@@ -179,7 +179,15 @@ mod tests {
             mtime_nsec: 0,
         };
         // The key length stands in for any size: it only adds to the cost.
-        Arc::new(Entry::new(Body::Missing, meta, "text/plain", size, 0))
+        Arc::new(Entry::new(
+            Body::Missing,
+            meta,
+            "text/plain",
+            false,
+            Vec::new(),
+            size,
+            0,
+        ))
     }
 
     fn map(max_bytes: usize, max_entries: usize) -> Map {

@@ -17,6 +17,7 @@ pub mod map;
 pub mod root;
 pub mod watch;
 
+use crate::http::encoding::Coding;
 use crate::http::mime;
 use crate::http::status::Status;
 use alloc::sync::Arc;
@@ -39,6 +40,10 @@ pub struct Limits {
     /// How old an entry may get before it is checked again, when inotify
     /// cannot watch every directory.
     pub ttl_ms: u64,
+    /// The compression level for gzip and deflate variants; `None` keeps none.
+    pub compress_level: Option<u8>,
+    /// Files up to this size get compressed variants.
+    pub compress_max_size: u64,
 }
 
 impl Default for Limits {
@@ -48,9 +53,14 @@ impl Default for Limits {
             max_bytes: 64 << 20,
             max_entries: 4096,
             ttl_ms: 1000,
+            compress_level: Some(6),
+            compress_max_size: 1 << 20,
         }
     }
 }
+
+/// Files smaller than this are not worth compressing.
+const COMPRESS_MIN_SIZE: u64 = 256;
 
 /// What a path resolves to.
 pub enum Lookup {
@@ -116,6 +126,16 @@ impl Cache {
                     mtime: file.mtime,
                     mtime_nsec: file.mtime_nsec,
                 };
+                let content_type = mime::content_type(scratch);
+                let vary =
+                    self.limits.compress_level.is_some() && mime::is_compressible(content_type);
+                // Compressed before mapping, from read(): a file truncated
+                // meanwhile gives a short read and no variants, never SIGBUS.
+                let compressed = if vary {
+                    self.compress(&file.fd, file.size)
+                } else {
+                    Vec::new()
+                };
                 let body = if file.size <= self.limits.max_file_size {
                     match entry::Mapping::new(&file.fd, file.size as usize) {
                         Ok(m) => Body::Mapped(m),
@@ -124,8 +144,15 @@ impl Cache {
                 } else {
                     Body::File(file.fd)
                 };
-                let content_type = mime::content_type(scratch);
-                Entry::new(body, meta, content_type, key.len(), now_ms)
+                Entry::new(
+                    body,
+                    meta,
+                    content_type,
+                    vary,
+                    compressed,
+                    key.len(),
+                    now_ms,
+                )
             }
             Resolved::Error(Status::NotFound) => {
                 let meta = Meta {
@@ -133,7 +160,15 @@ impl Cache {
                     mtime: 0,
                     mtime_nsec: 0,
                 };
-                Entry::new(Body::Missing, meta, "", key.len(), now_ms)
+                Entry::new(
+                    Body::Missing,
+                    meta,
+                    "",
+                    false,
+                    Vec::new(),
+                    key.len(),
+                    now_ms,
+                )
             }
             Resolved::Error(status) => return Lookup::Error(status),
             Resolved::Redirect => return Lookup::Redirect,
@@ -141,6 +176,38 @@ impl Cache {
         let entry = Arc::new(entry);
         self.map.lock().insert(key, entry.clone(), epoch);
         Lookup::Entry(entry)
+    }
+
+    /// The gzip and deflate forms of the file worth keeping (each at least
+    /// 10 % smaller), read with pread; none if the file is too small or too
+    /// big for compression, or shorter than `size` (it is being truncated).
+    fn compress(&self, fd: &rustix::fd::OwnedFd, size: u64) -> Vec<(Coding, Vec<u8>)> {
+        let Some(level) = self.limits.compress_level else {
+            return Vec::new();
+        };
+        if !(COMPRESS_MIN_SIZE..=self.limits.compress_max_size).contains(&size) {
+            return Vec::new();
+        }
+        let mut data = alloc::vec![0u8; size as usize];
+        let mut filled = 0;
+        while filled < data.len() {
+            match rustix::io::pread(fd, &mut data[filled..], filled as u64) {
+                Ok(0) => return Vec::new(),
+                Ok(n) => filled += n,
+                Err(rustix::io::Errno::INTR) => continue,
+                Err(_) => return Vec::new(),
+            }
+        }
+        let mut kept = Vec::with_capacity(2);
+        for (coding, bytes) in [
+            (Coding::Gzip, compress::gzip(&data, level)),
+            (Coding::Deflate, compress::zlib(&data, level)),
+        ] {
+            if compress::worth_keeping(size, bytes.len() as u64) {
+                kept.push((coding, bytes));
+            }
+        }
+        kept
     }
 
     /// Forgets what is cached for `path` (a file or directory name relative

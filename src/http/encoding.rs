@@ -56,6 +56,18 @@ impl Coding {
         }
     }
 
+    /// A short name for ETag suffixes of variants in this coding.
+    #[must_use]
+    pub const fn suffix(self) -> &'static str {
+        match self {
+            Coding::Identity => "id",
+            Coding::Gzip => "gz",
+            Coding::Deflate => "zz",
+            Coding::Br => "br",
+            Coding::Zstd => "zst",
+        }
+    }
+
     /// Preference among variants of equal q and equal size: higher wins.
     const fn tie_rank(self) -> u8 {
         match self {

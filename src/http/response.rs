@@ -24,6 +24,8 @@ pub struct Head<'a> {
     pub date: &'a [u8],
     /// `Content-Type`.
     pub content_type: Option<&'a str>,
+    /// `Content-Encoding` of a compressed variant.
+    pub content_encoding: Option<&'a str>,
     /// `Content-Length` (always sent: every response is length-delimited).
     pub content_length: u64,
     /// `Last-Modified`, preformatted as IMF-fixdate.
@@ -37,10 +39,34 @@ pub struct Head<'a> {
     pub allow: bool,
     /// Whether to send `Accept-Ranges: bytes`.
     pub accept_ranges: bool,
+    /// Whether to send `Vary: Accept-Encoding` (the resource has compressed variants).
+    pub vary: bool,
     /// Further complete field lines, each ending in CRLF (e.g. `Content-Range`).
     pub extra: &'a [u8],
     /// The connection's fate.
     pub connection: Connection,
+}
+
+impl<'a> Head<'a> {
+    /// A head with only a status, a date and the connection's fate; the
+    /// other fields are filled in with struct update syntax.
+    pub const fn new(status: Status, date: &'a [u8], connection: Connection) -> Head<'a> {
+        Head {
+            status,
+            date,
+            content_type: None,
+            content_encoding: None,
+            content_length: 0,
+            last_modified: None,
+            etag: None,
+            location: None,
+            allow: false,
+            accept_ranges: false,
+            vary: false,
+            extra: b"",
+            connection,
+        }
+    }
 }
 
 /// Appends the decimal form of `n`.
@@ -95,6 +121,21 @@ impl Etag {
         }
     }
 
+    /// The same tag with `-suffix` inside the quotes: the tag of a variant
+    /// (e.g. the gzip form) of the same file, which must differ from it.
+    pub fn with_suffix(&self, suffix: &str) -> Etag {
+        let mut tag = Etag {
+            buf: self.buf,
+            len: self.len.saturating_sub(1),
+        };
+        for &b in b"-".iter().chain(suffix.as_bytes()).chain(b"\"") {
+            if tag.len < tag.buf.len() {
+                tag.push(b);
+            }
+        }
+        tag
+    }
+
     /// The tag's bytes.
     pub fn as_bytes(&self) -> &[u8] {
         &self.buf[..self.len]
@@ -138,6 +179,11 @@ pub fn write_fields(out: &mut Vec<u8>, h: &Head<'_>) {
         out.extend_from_slice(ct.as_bytes());
         out.extend_from_slice(b"\r\n");
     }
+    if let Some(ce) = h.content_encoding {
+        out.extend_from_slice(b"Content-Encoding: ");
+        out.extend_from_slice(ce.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
     if !h.status.is_bodiless() {
         out.extend_from_slice(b"Content-Length: ");
         push_decimal(out, h.content_length);
@@ -170,6 +216,9 @@ pub fn write_fields(out: &mut Vec<u8>, h: &Head<'_>) {
     }
     if h.accept_ranges {
         out.extend_from_slice(b"Accept-Ranges: bytes\r\n");
+    }
+    if h.vary {
+        out.extend_from_slice(b"Vary: Accept-Encoding\r\n");
     }
     out.extend_from_slice(h.extra);
 }
@@ -238,12 +287,14 @@ mod tests {
             status,
             date: DATE,
             content_type: None,
+            content_encoding: None,
             content_length: 0,
             last_modified: None,
             etag: None,
             location: None,
             allow: false,
             accept_ranges: false,
+            vary: false,
             extra: b"",
             connection: Connection::Default,
         }
@@ -390,5 +441,9 @@ mod tests {
             format!("\"{:x}.{:x}-{:x}\"", u64::MAX, u32::MAX, u64::MAX)
         );
         assert_eq!(tag(0, 0, 0), "\"0.0-0\"");
+        let gz = Etag::new(1, 2, 3).with_suffix("gz");
+        assert_eq!(gz.as_bytes(), b"\"1.2-3-gz\"");
+        let long = Etag::new(-1, u32::MAX, u64::MAX).with_suffix("zst");
+        assert!(long.as_bytes().ends_with(b"-zst\""));
     }
 }

@@ -209,6 +209,8 @@ fn cache_limits(config: &Config) -> cache::Limits {
         max_bytes: clamp(config.cache_max_bytes),
         max_entries: clamp(config.cache_max_entries),
         ttl_ms: config.cache_ttl_ms,
+        compress_level: (!config.no_compress).then_some(config.compress_level),
+        compress_max_size: config.compress_max_size,
     }
 }
 

@@ -136,6 +136,22 @@ impl Output {
         self.push_shared(entry, ptr, len);
     }
 
+    /// Queues the prebuilt head of the entry's compressed variant `index`.
+    pub fn push_variant_head(&mut self, entry: &Arc<Entry>, index: usize) {
+        self.commit();
+        if let Some(v) = entry.variants.get(index) {
+            self.push_shared(entry, v.head.as_ptr(), v.head.len());
+        }
+    }
+
+    /// Queues the bytes of the entry's compressed variant `index`.
+    pub fn push_variant_body(&mut self, entry: &Arc<Entry>, index: usize) {
+        self.commit();
+        if let Some(v) = entry.variants.get(index) {
+            self.push_shared(entry, v.bytes.as_ptr(), v.bytes.len());
+        }
+    }
+
     /// Queues bytes `start..end` of the entry's body (mapped or on disk).
     pub fn push_body(&mut self, entry: &Arc<Entry>, start: u64, end: u64) {
         self.commit();

@@ -5,6 +5,7 @@
 use crate::cache::entry::{Body, Entry};
 use crate::cache::{Cache, Lookup};
 use crate::http::conditional::{self, Outcome};
+use crate::http::encoding::{self, Choice, Coding};
 use crate::http::path;
 use crate::http::range::{self, ByteRange, Ranges};
 use crate::http::request::{self, Method, Request, Version};
@@ -14,6 +15,8 @@ use crate::server::out::Output;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
+/// Compressed variants an entry can have (gzip, deflate, and sidecars).
+const MAX_VARIANTS: usize = 4;
 /// Output buffered beyond this is flushed before more requests are answered.
 pub const OUT_HIGH_WATER: usize = 64 * 1024;
 /// A request body longer than this is not worth reading to keep the connection.
@@ -47,22 +50,6 @@ fn connection(close: bool, version: Version) -> Connection {
     }
 }
 
-fn bare_head(status: Status, date: &[u8], connection: Connection) -> Head<'_> {
-    Head {
-        status,
-        date,
-        content_type: None,
-        content_length: 0,
-        last_modified: None,
-        etag: None,
-        location: None,
-        allow: false,
-        accept_ranges: false,
-        extra: b"",
-        connection,
-    }
-}
-
 /// Queues an error response for a request that could not be parsed; the
 /// connection always closes after it.
 pub fn parse_error(err: request::Error, date: &[u8], out: &mut Output) {
@@ -74,7 +61,7 @@ pub fn parse_error(err: request::Error, date: &[u8], out: &mut Output) {
     };
     response::write_error(
         out.buf(),
-        &bare_head(status, date, Connection::Close),
+        &Head::new(status, date, Connection::Close),
         false,
     );
 }
@@ -96,7 +83,7 @@ pub fn respond(
         let close = close || status.closes_connection();
         let head = Head {
             allow: status == Status::MethodNotAllowed,
-            ..bare_head(status, now.date, connection(close, req.version))
+            ..Head::new(status, now.date, connection(close, req.version))
         };
         response::write_error(out.buf(), &head, head_only);
         close
@@ -118,7 +105,7 @@ pub fn respond(
         Lookup::Redirect => {
             let head = Head {
                 location: Some((scratch.path.as_slice(), target.query)),
-                ..bare_head(Status::MovedPermanently, now.date, conn)
+                ..Head::new(Status::MovedPermanently, now.date, conn)
             };
             response::write_error(out.buf(), &head, head_only);
             return close;
@@ -128,8 +115,29 @@ pub fn respond(
     if matches!(entry.body, Body::Missing) {
         return error(Status::NotFound, out);
     }
-    let etag = entry.etag.as_bytes();
     let mtime = entry.meta.mtime;
+    // Ranges are served from the identity form; otherwise the client's
+    // Accept-Encoding picks among identity and the compressed variants.
+    if req.range.is_none() && (entry.vary || !entry.variants.is_empty()) {
+        match negotiate(&entry, req.accept_encoding) {
+            Choice::Use(Coding::Identity) => {}
+            Choice::Use(coding) => {
+                if let Some(i) = entry.variants.iter().position(|v| v.coding == coding) {
+                    send_variant(&entry, i, req, now, conn, out);
+                    return close;
+                }
+            }
+            Choice::NotAcceptable => {
+                let head = Head {
+                    vary: true,
+                    ..Head::new(Status::NotAcceptable, now.date, conn)
+                };
+                response::write_error(out.buf(), &head, head_only);
+                return close;
+            }
+        }
+    }
+    let etag = entry.etag.as_bytes();
     if conditional::evaluate(
         req.if_none_match,
         req.if_modified_since,
@@ -141,7 +149,8 @@ pub fn respond(
         let head = Head {
             etag: Some(etag),
             last_modified: Some(&entry.last_modified),
-            ..bare_head(Status::NotModified, now.date, conn)
+            vary: entry.vary,
+            ..Head::new(Status::NotModified, now.date, conn)
         };
         response::write_head(out.buf(), &head);
         return close;
@@ -163,12 +172,61 @@ pub fn respond(
             extra.extend_from_slice(b"\r\n");
             let head = Head {
                 extra: &extra,
-                ..bare_head(Status::RangeNotSatisfiable, now.date, conn)
+                vary: entry.vary,
+                ..Head::new(Status::RangeNotSatisfiable, now.date, conn)
             };
             response::write_error(out.buf(), &head, head_only);
         }
     }
     close
+}
+
+/// The coding to answer with, from the client's Accept-Encoding and the
+/// sizes of the forms the entry has.
+fn negotiate(entry: &Entry, accept_encoding: Option<&[u8]>) -> Choice {
+    let mut available = [(Coding::Identity, entry.meta.size); 1 + MAX_VARIANTS];
+    let mut n = 1;
+    for v in entry.variants.iter().take(MAX_VARIANTS) {
+        available[n] = (v.coding, v.bytes.len() as u64);
+        n += 1;
+    }
+    encoding::choose(&encoding::parse(accept_encoding), &available[..n])
+}
+
+/// Queues a compressed variant: 304 if the client has this very variant
+/// (its own ETag), else its prebuilt 200 head, the tail and its bytes.
+fn send_variant(
+    entry: &Arc<Entry>,
+    i: usize,
+    req: &Request<'_>,
+    now: Now<'_>,
+    conn: Connection,
+    out: &mut Output,
+) {
+    let v = &entry.variants[i];
+    let etag = v.etag.as_bytes();
+    if conditional::evaluate(
+        req.if_none_match,
+        req.if_modified_since,
+        etag,
+        entry.meta.mtime,
+        now.secs,
+    ) == Outcome::NotModified
+    {
+        let head = Head {
+            etag: Some(etag),
+            last_modified: Some(&entry.last_modified),
+            vary: true,
+            ..Head::new(Status::NotModified, now.date, conn)
+        };
+        response::write_head(out.buf(), &head);
+        return;
+    }
+    out.push_variant_head(entry, i);
+    response::write_tail(out.buf(), now.date, conn);
+    if req.method != Method::Head {
+        out.push_variant_body(entry, i);
+    }
 }
 
 /// Queues a 200 for a cached file: its prebuilt head, the per-response tail
@@ -202,8 +260,9 @@ fn partial_head<'a>(
         last_modified: Some(&entry.last_modified),
         etag: Some(entry.etag.as_bytes()),
         accept_ranges: true,
+        vary: entry.vary,
         extra,
-        ..bare_head(Status::PartialContent, date, conn)
+        ..Head::new(Status::PartialContent, date, conn)
     }
 }
 
