@@ -127,15 +127,12 @@ impl Cache {
                     mtime_nsec: file.mtime_nsec,
                 };
                 let content_type = mime::content_type(scratch);
-                let vary =
-                    self.limits.compress_level.is_some() && mime::is_compressible(content_type);
+                let compressible = mime::is_compressible(content_type);
                 // Compressed before mapping, from read(): a file truncated
                 // meanwhile gives a short read and no variants, never SIGBUS.
-                let compressed = if vary {
-                    self.compress(&file.fd, file.size)
-                } else {
-                    Vec::new()
-                };
+                let compressed = self.variants(&file, scratch, compressible);
+                let vary = self.limits.compress_level.is_some()
+                    && (compressible || !compressed.is_empty());
                 let body = if file.size <= self.limits.max_file_size {
                     match entry::Mapping::new(&file.fd, file.size as usize) {
                         Ok(m) => Body::Mapped(m),
@@ -178,34 +175,54 @@ impl Cache {
         Lookup::Entry(entry)
     }
 
-    /// The gzip and deflate forms of the file worth keeping (each at least
-    /// 10 % smaller), read with pread; none if the file is too small or too
-    /// big for compression, or shorter than `size` (it is being truncated).
-    fn compress(&self, fd: &rustix::fd::OwnedFd, size: u64) -> Vec<(Coding, Vec<u8>)> {
+    /// The compressed forms to keep for `file` (named by `path`): the
+    /// precompressed sidecars `path.br`, `path.zst`, `path.gz` that are not
+    /// older than it, then gzip and deflate made here for a compressible type
+    /// (each kept only if at least 10 % smaller; gzip only without a `.gz`).
+    /// Files are read with pread; a short read (truncation) keeps nothing of it.
+    fn variants(
+        &self,
+        file: &root::File,
+        path: &mut Vec<u8>,
+        compressible: bool,
+    ) -> Vec<(Coding, Vec<u8>)> {
         let Some(level) = self.limits.compress_level else {
             return Vec::new();
         };
-        if !(COMPRESS_MIN_SIZE..=self.limits.compress_max_size).contains(&size) {
-            return Vec::new();
-        }
-        let mut data = alloc::vec![0u8; size as usize];
-        let mut filled = 0;
-        while filled < data.len() {
-            match rustix::io::pread(fd, &mut data[filled..], filled as u64) {
-                Ok(0) => return Vec::new(),
-                Ok(n) => filled += n,
-                Err(rustix::io::Errno::INTR) => continue,
-                Err(_) => return Vec::new(),
-            }
-        }
-        let mut kept = Vec::with_capacity(2);
-        for (coding, bytes) in [
-            (Coding::Gzip, compress::gzip(&data, level)),
-            (Coding::Deflate, compress::zlib(&data, level)),
+        let max = self.limits.compress_max_size;
+        let mut kept = Vec::new();
+        let len = path.len();
+        for (coding, ext) in [
+            (Coding::Br, &b".br"[..]),
+            (Coding::Zstd, b".zst"),
+            (Coding::Gzip, b".gz"),
         ] {
-            if compress::worth_keeping(size, bytes.len() as u64) {
+            path.extend_from_slice(ext);
+            if let Some(side) = self.root.open_file(path)
+                && (side.mtime, side.mtime_nsec) >= (file.mtime, file.mtime_nsec)
+                && side.size <= max
+                && let Some(bytes) = side.read_all()
+            {
                 kept.push((coding, bytes));
             }
+            path.truncate(len);
+        }
+        if !compressible || !(COMPRESS_MIN_SIZE..=max).contains(&file.size) {
+            return kept;
+        }
+        let Some(data) = file.read_all() else {
+            return kept;
+        };
+        let has_gzip = kept.iter().any(|(c, _)| *c == Coding::Gzip);
+        if !has_gzip {
+            let gz = compress::gzip(&data, level);
+            if compress::worth_keeping(file.size, gz.len() as u64) {
+                kept.push((Coding::Gzip, gz));
+            }
+        }
+        let zz = compress::zlib(&data, level);
+        if compress::worth_keeping(file.size, zz.len() as u64) {
+            kept.push((Coding::Deflate, zz));
         }
         kept
     }

@@ -96,12 +96,44 @@ impl Root {
             }
             _ => return Resolved::Error(Status::NotFound),
         };
-        Resolved::File(File {
+        Resolved::File(File::new(fd, &stat))
+    }
+
+    /// Opens `path` beneath the root if it is a regular file.
+    pub fn open_file(&self, path: &mut Vec<u8>) -> Option<File> {
+        match self.open_beneath(path) {
+            Ok((fd, stat)) if FileType::from_raw_mode(stat.st_mode) == FileType::RegularFile => {
+                Some(File::new(fd, &stat))
+            }
+            _ => None,
+        }
+    }
+}
+
+impl File {
+    fn new(fd: OwnedFd, stat: &Stat) -> File {
+        File {
             fd,
             size: stat.st_size as u64,
             mtime: stat.st_mtime,
             mtime_nsec: stat.st_mtime_nsec as u32,
-        })
+        }
+    }
+
+    /// Reads the whole file (as big as it was when opened) with pread; `None`
+    /// if it is shorter now, i.e. being truncated.
+    pub fn read_all(&self) -> Option<Vec<u8>> {
+        let mut data = alloc::vec![0u8; usize::try_from(self.size).ok()?];
+        let mut filled = 0;
+        while filled < data.len() {
+            match rustix::io::pread(&self.fd, &mut data[filled..], filled as u64) {
+                Ok(0) => return None,
+                Ok(n) => filled += n,
+                Err(Errno::INTR) => continue,
+                Err(_) => return None,
+            }
+        }
+        Some(data)
     }
 }
 
