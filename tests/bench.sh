@@ -30,6 +30,9 @@ printf 'Hello, World!' >"$work/www/13.txt"
 head -c 3072 /dev/urandom | base64 -w0 | head -c 4096 >"$work/www/4k.txt"
 head -c 12288 /dev/urandom | base64 -w0 | head -c 16384 >"$work/www/16k.txt"
 head -c 1048576 /dev/urandom >"$work/www/1m.bin"
+# 64 KiB of text that compresses like real markup: varied words, not one repeated line.
+awk 'BEGIN { srand(7); for (i = 0; i < 2000; i++) printf "<li class=\"item-%d\">entry %d of %d: %x</li>\n", i % 37, i, int(rand() * 1e6), int(rand() * 1e9) }' >"$work/www/64k.txt"
+truncate -s 65536 "$work/www/64k.txt"
 
 cat >"$work/nginx/nginx.conf" <<NGINX
 worker_processes 1;
@@ -43,6 +46,7 @@ http {
     sendfile on; tcp_nopush on; tcp_nodelay on;
     open_file_cache max=1000 inactive=60s; open_file_cache_valid 60s;
     keepalive_requests 1000000;
+    gzip on; gzip_comp_level 1; gzip_types text/plain; gzip_min_length 256;
     client_body_temp_path $work/nginx; proxy_temp_path $work/nginx;
     fastcgi_temp_path $work/nginx; uwsgi_temp_path $work/nginx; scgi_temp_path $work/nginx;
     types { text/plain txt; application/octet-stream bin; }
@@ -52,9 +56,9 @@ NGINX
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
-# run SERVER FILE -> "req_per_sec usec_cpu_per_request"
+# run SERVER FILE [HEADER] -> "req_per_sec usec_cpu_per_request"
 run() {
-    local server=$1 file=$2 pid port
+    local server=$1 file=$2 header=${3:-X-Bench: 1} pid port
     if [ "$server" = staticd ]; then
         taskset -c 0 "$bin" -l 127.0.0.1:$port_s -t 1 "$work/www" 2>/dev/null &
         pid=$!
@@ -70,7 +74,7 @@ run() {
     done
     local before after out requests rps
     before=$(cpu_ticks $pid)
-    out=$(taskset -c 1 wrk -t1 -c64 -d"${secs}s" "http://127.0.0.1:$port/$file")
+    out=$(taskset -c 1 wrk -t1 -c64 -d"${secs}s" -H "$header" "http://127.0.0.1:$port/$file")
     after=$(cpu_ticks $pid)
     kill $pid; wait $pid 2>/dev/null || true
     requests=$(echo "$out" | awk '/requests in/ {print $1}')
@@ -82,14 +86,17 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 echo "| file | staticd req/s | nginx req/s | ratio | staticd µs CPU/req | nginx µs CPU/req | ratio |"
 echo "|---|---:|---:|---:|---:|---:|---:|"
-for file in 13.txt 4k.txt 16k.txt 1m.bin; do
+for scenario in 13.txt 4k.txt 16k.txt 64k.txt:gzip 1m.bin; do
+    file=${scenario%%:*}
+    header="X-Bench: 1"
+    [ "$scenario" = "$file" ] || header="Accept-Encoding: ${scenario#*:}"
     : >"$work/s" ; : >"$work/n"
     for _ in $(seq "$rounds"); do
-        run staticd "$file" >>"$work/s"
-        run nginx "$file" >>"$work/n"
+        run staticd "$file" "$header" >>"$work/s"
+        run nginx "$file" "$header" >>"$work/n"
     done
     s_rps=$(cut -d' ' -f1 "$work/s" | median); n_rps=$(cut -d' ' -f1 "$work/n" | median)
     s_cpu=$(cut -d' ' -f2 "$work/s" | median); n_cpu=$(cut -d' ' -f2 "$work/n" | median)
-    awk -v f="$file" -v a="$s_rps" -v b="$n_rps" -v c="$s_cpu" -v d="$n_cpu" \
+    awk -v f="$scenario" -v a="$s_rps" -v b="$n_rps" -v c="$s_cpu" -v d="$n_cpu" \
         'BEGIN {printf "| %s | %.0f | %.0f | %.2f | %.2f | %.2f | %.2f |\n", f, a, b, a / b, c, d, d / c}'
 done
