@@ -189,6 +189,14 @@ impl Watcher {
         let is_dir = mask.contains(ReadFlags::ISDIR);
         self.cache
             .invalidate(&path, !is_dir && self.cache.is_index(name), &dir);
+        // A precompressed sidecar belongs to the entry of the file it compresses.
+        if let Some(stem) = [&b".br"[..], b".zst", b".gz"]
+            .iter()
+            .find_map(|ext| name.strip_suffix(*ext))
+        {
+            self.cache
+                .invalidate(&join(&dir, stem), self.cache.is_index(stem), &dir);
+        }
         if is_dir && mask.intersects(ReadFlags::CREATE | ReadFlags::MOVED_TO) {
             self.watch_tree(path);
         }
