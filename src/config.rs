@@ -80,6 +80,14 @@ pub struct Config {
     pub compress_level: u8,
     /// Files up to this many bytes get compressed variants.
     pub compress_max_size: u64,
+    /// How long a request head may take to arrive, in milliseconds.
+    pub header_timeout_ms: u64,
+    /// How long an idle keep-alive connection is kept, in milliseconds.
+    pub keepalive_timeout_ms: u64,
+    /// How long a client may go without reading its response, in milliseconds.
+    pub send_timeout_ms: u64,
+    /// Open connections allowed across all workers.
+    pub max_connections: u64,
 }
 
 impl Default for Config {
@@ -97,6 +105,10 @@ impl Default for Config {
             no_compress: false,
             compress_level: 6,
             compress_max_size: 1 << 20,
+            header_timeout_ms: 10_000,
+            keepalive_timeout_ms: 15_000,
+            send_timeout_ms: 30_000,
+            max_connections: 10_000,
         }
     }
 }
@@ -158,6 +170,10 @@ enum Id {
     NoCompress,
     CompressLevel,
     CompressMaxSize,
+    HeaderTimeout,
+    KeepaliveTimeout,
+    SendTimeout,
+    MaxConnections,
     Help,
     Version,
 }
@@ -277,6 +293,38 @@ const OPTIONS: &[Opt] = &[
         value: Some("SIZE"),
         env: None,
         help: "files up to this size get compressed\nvariants [default: 1M]",
+    },
+    Opt {
+        id: Id::HeaderTimeout,
+        long: "header-timeout",
+        short: None,
+        value: Some("SECONDS"),
+        env: None,
+        help: "time a request head may take to arrive\n[default: 10]",
+    },
+    Opt {
+        id: Id::KeepaliveTimeout,
+        long: "keepalive-timeout",
+        short: None,
+        value: Some("SECONDS"),
+        env: None,
+        help: "time an idle connection is kept open\n[default: 15]",
+    },
+    Opt {
+        id: Id::SendTimeout,
+        long: "send-timeout",
+        short: None,
+        value: Some("SECONDS"),
+        env: None,
+        help: "time a client may stop reading its\nresponse [default: 30]",
+    },
+    Opt {
+        id: Id::MaxConnections,
+        long: "max-connections",
+        short: None,
+        value: Some("N"),
+        env: None,
+        help: "open connections, all workers together;\nmore are closed at once [default: 10000]",
     },
     Opt {
         id: Id::Help,
@@ -507,6 +555,10 @@ struct Parsed {
     no_compress: bool,
     compress_level: Option<u8>,
     compress_max_size: Option<u64>,
+    header_timeout_ms: Option<u64>,
+    keepalive_timeout_ms: Option<u64>,
+    send_timeout_ms: Option<u64>,
+    max_connections: Option<u64>,
     /// One bit per `Id` given on the command line.
     given: u32,
 }
@@ -536,6 +588,12 @@ impl Parsed {
             }
             Id::CompressLevel => parse_level(value).map(|n| self.compress_level = Some(n)),
             Id::CompressMaxSize => parse_size(value).map(|n| self.compress_max_size = Some(n)),
+            Id::HeaderTimeout => parse_timeout(value).map(|n| self.header_timeout_ms = Some(n)),
+            Id::KeepaliveTimeout => {
+                parse_timeout(value).map(|n| self.keepalive_timeout_ms = Some(n))
+            }
+            Id::SendTimeout => parse_timeout(value).map(|n| self.send_timeout_ms = Some(n)),
+            Id::MaxConnections => parse_count(value).map(|n| self.max_connections = Some(n)),
         };
         why.map(|()| None).map_err(|why| Error::new(origin, why))
     }
@@ -590,6 +648,12 @@ impl Parsed {
         config.no_compress = self.no_compress;
         config.compress_level = self.compress_level.unwrap_or(config.compress_level);
         config.compress_max_size = self.compress_max_size.unwrap_or(config.compress_max_size);
+        config.header_timeout_ms = self.header_timeout_ms.unwrap_or(config.header_timeout_ms);
+        config.keepalive_timeout_ms = self
+            .keepalive_timeout_ms
+            .unwrap_or(config.keepalive_timeout_ms);
+        config.send_timeout_ms = self.send_timeout_ms.unwrap_or(config.send_timeout_ms);
+        config.max_connections = self.max_connections.unwrap_or(config.max_connections);
         Ok(config)
     }
 }
@@ -763,6 +827,14 @@ fn parse_size(v: &[u8]) -> Result<u64, String> {
     match n.checked_mul(1 << shift) {
         Some(n) if n <= SIZE_MAX => Ok(n),
         _ => Err(format!("{} is out of range (at most 1T)", q(v))),
+    }
+}
+
+/// A timeout: seconds as for [`parse_millis`], but never zero.
+fn parse_timeout(v: &[u8]) -> Result<u64, String> {
+    match parse_millis(v)? {
+        0 => Err(format!("{} must be more than 0", q(v))),
+        ms => Ok(ms),
     }
 }
 
@@ -1098,6 +1170,40 @@ mod tests {
             (c.no_compress, c.compress_level, c.compress_max_size),
             (false, 6, 1 << 20)
         );
+        let c = serve(
+            &[
+                "--header-timeout",
+                "2.5",
+                "--keepalive-timeout=1",
+                "--send-timeout",
+                "0.1",
+                "--max-connections",
+                "5",
+            ],
+            &[],
+        );
+        assert_eq!(
+            (
+                c.header_timeout_ms,
+                c.keepalive_timeout_ms,
+                c.send_timeout_ms,
+                c.max_connections
+            ),
+            (2500, 1000, 100, 5)
+        );
+        let c = serve(&[], &[]);
+        assert_eq!(
+            (
+                c.header_timeout_ms,
+                c.keepalive_timeout_ms,
+                c.send_timeout_ms,
+                c.max_connections
+            ),
+            (10_000, 15_000, 30_000, 10_000)
+        );
+        assert!(parse_timeout(b"0").is_err());
+        assert!(parse_timeout(b"0.000").is_err());
+        assert_eq!(parse_timeout(b"0.001"), Ok(1));
         assert_eq!(parse_count(b"1"), Ok(1));
         assert!(parse_count(b"0").is_err());
         assert!(parse_count(b"x").is_err());

@@ -23,6 +23,7 @@ use crate::rt::thread;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::net::SocketAddr;
+use core::sync::atomic::AtomicUsize;
 use rustix::event::epoll::{self, CreateFlags, Event, EventData, EventFlags};
 use rustix::event::{EventfdFlags, eventfd};
 use rustix::fd::OwnedFd;
@@ -39,6 +40,8 @@ pub struct Limits {
     pub send_ms: u64,
     /// For draining a rejected client's last bytes before closing.
     pub linger_ms: u64,
+    /// Open connections allowed across all workers.
+    pub max_connections: usize,
 }
 
 impl Default for Limits {
@@ -48,6 +51,7 @@ impl Default for Limits {
             keepalive_ms: 15_000,
             send_ms: 30_000,
             linger_ms: 2_000,
+            max_connections: 10_000,
         }
     }
 }
@@ -60,6 +64,8 @@ pub struct Shared {
     pub limits: Limits,
     /// Written once at stop; level-triggered in every worker's epoll.
     pub wake: OwnedFd,
+    /// Open connections, all workers together.
+    pub open: AtomicUsize,
 }
 
 /// Directories watched at most before falling back to TTL revalidation.
@@ -121,6 +127,7 @@ fn start(config: Config) -> Result<i32, StartError> {
         what: "signals".into(),
         why,
     })?;
+    raise_file_limit();
     let root = cache::root::Root::open(&config.root).map_err(|why| StartError {
         what: format!("ROOT '{root_name}'"),
         why,
@@ -148,7 +155,14 @@ fn start(config: Config) -> Result<i32, StartError> {
         })?;
     let shared = Arc::new(Shared {
         cache,
-        limits: Limits::default(),
+        limits: Limits {
+            header_ms: config.header_timeout_ms,
+            keepalive_ms: config.keepalive_timeout_ms,
+            send_ms: config.send_timeout_ms,
+            linger_ms: 2_000,
+            max_connections: usize::try_from(config.max_connections).unwrap_or(usize::MAX),
+        },
+        open: AtomicUsize::new(0),
         wake,
     });
 
@@ -199,6 +213,17 @@ fn start(config: Config) -> Result<i32, StartError> {
         }
     }
     Ok(code)
+}
+
+/// Raises the soft limit on open files to the hard limit: every connection
+/// and every big cached file holds a descriptor.
+fn raise_file_limit() {
+    use rustix::process::{Resource, getrlimit, setrlimit};
+    let mut limit = getrlimit(Resource::Nofile);
+    if limit.current != limit.maximum {
+        limit.current = limit.maximum;
+        let _ = setrlimit(Resource::Nofile, limit);
+    }
 }
 
 /// The cache's limits from the command line.

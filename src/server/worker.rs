@@ -10,6 +10,7 @@ use crate::server::conn::{Buffers, Conn, Phase, Want};
 use crate::server::respond::{Now, Scratch};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::sync::atomic::Ordering;
 use rustix::event::epoll::{self, CreateFlags, Event, EventData, EventFlags};
 use rustix::fd::OwnedFd;
 use rustix::io::{self, Errno};
@@ -19,8 +20,12 @@ use rustix::time::Timespec;
 const LISTENER: u64 = 1 << 62;
 const WAKE: u64 = 1 << 61;
 const EVENTS: usize = 256;
-/// Timeouts are checked this often, in milliseconds.
+/// Timeouts are checked this often (or as often as the shortest timeout), in milliseconds.
 const TICK_MS: u64 = 1000;
+/// How long accepting pauses when the process is out of descriptors.
+const ACCEPT_PAUSE_MS: u64 = 100;
+/// The most often a worker logs refused connections, in milliseconds.
+const REFUSAL_LOG_MS: u64 = 10_000;
 
 struct Slot {
     conn: Option<Conn>,
@@ -44,6 +49,14 @@ pub struct Worker {
     scratch: Scratch,
     stopping: bool,
     next_tick: u64,
+    /// How often timeouts are checked.
+    tick_ms: u64,
+    /// While out of descriptors, listeners are out of the epoll set until then.
+    accept_paused_until: Option<u64>,
+    /// Connections refused over --max-connections since the last log line.
+    refused: u64,
+    /// When refusals were last logged.
+    refusal_logged_ms: u64,
 }
 
 fn token(index: usize, generation: u32) -> u64 {
@@ -69,7 +82,13 @@ impl Worker {
             EventFlags::IN,
         )?;
         let clock = Clock::new();
-        let next_tick = clock.now_ms() + TICK_MS;
+        let l = shared.limits;
+        let tick_ms = TICK_MS
+            .min(l.header_ms)
+            .min(l.keepalive_ms)
+            .min(l.send_ms)
+            .max(10);
+        let next_tick = clock.now_ms() + tick_ms;
         Ok(Worker {
             epoll,
             listeners,
@@ -82,17 +101,26 @@ impl Worker {
             scratch: Scratch::default(),
             stopping: false,
             next_tick,
+            tick_ms,
+            accept_paused_until: None,
+            refused: 0,
+            refusal_logged_ms: 0,
         })
     }
 
     /// Runs until the server stops and every connection is done.
     pub fn run(mut self) {
         let mut events: Vec<Event> = Vec::with_capacity(EVENTS);
-        let tick = Timespec {
-            tv_sec: 1,
-            tv_nsec: 0,
-        };
         loop {
+            let wait_ms = if self.accept_paused_until.is_some() {
+                ACCEPT_PAUSE_MS.min(self.tick_ms)
+            } else {
+                self.tick_ms
+            };
+            let tick = Timespec {
+                tv_sec: (wait_ms / 1000) as i64,
+                tv_nsec: ((wait_ms % 1000) * 1_000_000) as i64,
+            };
             events.clear();
             if let Err(e) = epoll::wait(
                 &self.epoll,
@@ -116,8 +144,13 @@ impl Worker {
                 }
             }
             if self.clock.now_ms() >= self.next_tick {
-                self.next_tick = self.clock.now_ms() + TICK_MS;
+                self.next_tick = self.clock.now_ms() + self.tick_ms;
                 self.expire();
+            }
+            if let Some(until) = self.accept_paused_until
+                && self.clock.now_ms() >= until
+            {
+                self.resume_accepting();
             }
             if self.stopping && self.open == 0 {
                 return;
@@ -131,8 +164,29 @@ impl Worker {
         };
         let fd = match net::accept_with(listener, SocketFlags::NONBLOCK | SocketFlags::CLOEXEC) {
             Ok(fd) => fd,
+            Err(Errno::MFILE | Errno::NFILE | Errno::NOBUFS | Errno::NOMEM) => {
+                return self.pause_accepting();
+            }
             Err(_) => return,
         };
+        // The limit is shared by all workers; the kernel's backlog would only
+        // make the refused wait, so they are closed at once.
+        if self.shared.open.fetch_add(1, Ordering::Relaxed) >= self.shared.limits.max_connections {
+            self.shared.open.fetch_sub(1, Ordering::Relaxed);
+            drop(fd);
+            self.refused += 1;
+            let now = self.clock.now_ms();
+            if self.refusal_logged_ms == 0 || now - self.refusal_logged_ms >= REFUSAL_LOG_MS {
+                crate::log!(
+                    "--max-connections {} reached: {} connections refused",
+                    self.shared.limits.max_connections,
+                    self.refused
+                );
+                self.refused = 0;
+                self.refusal_logged_ms = now.max(1);
+            }
+            return;
+        }
         let index = match self.free.pop() {
             Some(i) => i,
             None => {
@@ -251,9 +305,35 @@ impl Worker {
         }
     }
 
+    /// Out of descriptors: takes the listeners out of the epoll set for a
+    /// moment instead of spinning on a readiness that accept cannot serve.
+    fn pause_accepting(&mut self) {
+        if self.accept_paused_until.is_some() {
+            return;
+        }
+        for l in &self.listeners {
+            let _ = epoll::delete(&self.epoll, l);
+        }
+        self.accept_paused_until = Some(self.clock.now_ms() + ACCEPT_PAUSE_MS);
+    }
+
+    /// Puts the listeners back after a pause.
+    fn resume_accepting(&mut self) {
+        self.accept_paused_until = None;
+        for (i, l) in self.listeners.iter().enumerate() {
+            let _ = epoll::add(
+                &self.epoll,
+                l,
+                EventData::new_u64(LISTENER | i as u64),
+                EventFlags::IN,
+            );
+        }
+    }
+
     fn close(&mut self, index: usize) {
         let slot = &mut self.slots[index];
         if let Some(conn) = slot.conn.take() {
+            self.shared.open.fetch_sub(1, Ordering::Relaxed);
             // Closing the descriptor also removes it from the epoll set.
             self.pool.push(conn.into_buffers());
             self.free.push(index);

@@ -1,0 +1,160 @@
+//! Connection limits and timeouts: --max-connections refuses the surplus at
+//! once, the header, keep-alive and send timeouts close on time, and running
+//! out of descriptors pauses accepting instead of spinning.
+
+mod common;
+
+use common::{Conn, Server, TempDir};
+use std::io::Read;
+use std::net::TcpStream;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// Reads until the peer closes; returns how long that took.
+fn time_to_close(s: &mut TcpStream, limit: Duration) -> Duration {
+    s.set_read_timeout(Some(limit)).unwrap();
+    let start = Instant::now();
+    let mut buf = [0u8; 65536];
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) => return start.elapsed(),
+            Ok(_) => continue,
+            Err(e) => panic!("not closed within {limit:?}: {e}"),
+        }
+    }
+}
+
+/// The server's CPU time so far, in clock ticks.
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let fields: Vec<&str> = stat
+        .rsplit(')')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+}
+
+#[test]
+fn connections_over_the_limit_are_closed_at_once() {
+    let root = TempDir::new("max-conn");
+    root.file("a.txt", "a");
+    let server = Server::start(root.path(), &["--max-connections", "3"]);
+    let held: Vec<Conn> = (0..3).map(|_| server.connect()).collect();
+    std::thread::sleep(Duration::from_millis(100));
+    let mut extra = TcpStream::connect(server.addr()).unwrap();
+    assert!(time_to_close(&mut extra, Duration::from_secs(2)) < Duration::from_secs(1));
+    drop(held);
+    // Room again once the held connections are gone.
+    let deadline = Instant::now() + Duration::from_secs(2);
+    loop {
+        let mut c = server.connect();
+        c.send(b"GET /a.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+        let raw = c.read_to_eof();
+        if raw.starts_with(b"HTTP/1.1 200 OK") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no room after the held connections closed"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let status = server.stop();
+    assert!(status.success());
+}
+
+#[test]
+fn header_keepalive_and_send_timeouts_close_on_time() {
+    let root = TempDir::new("timeouts");
+    root.file("small.txt", "hello");
+    root.file("big.bin", common::random_bytes(32 << 20, 9));
+    let server = Server::start(
+        root.path(),
+        &[
+            "--header-timeout",
+            "0.3",
+            "--keepalive-timeout",
+            "0.6",
+            "--send-timeout",
+            "0.5",
+        ],
+    );
+    // A head that never completes.
+    let mut partial = TcpStream::connect(server.addr()).unwrap();
+    std::io::Write::write_all(&mut partial, b"GET /small.txt HTTP/1.1\r\nHo").unwrap();
+    let t = time_to_close(&mut partial, Duration::from_secs(3));
+    assert!(
+        t >= Duration::from_millis(250) && t < Duration::from_millis(1500),
+        "header timeout after {t:?}"
+    );
+    // An idle keep-alive connection after one response.
+    let mut idle = server.connect();
+    idle.send(b"GET /small.txt HTTP/1.1\r\nHost: t\r\n\r\n");
+    assert_eq!(idle.read_response(false).body, b"hello");
+    let t = time_to_close(&mut idle.stream, Duration::from_secs(3));
+    assert!(
+        t >= Duration::from_millis(500) && t < Duration::from_millis(1800),
+        "keep-alive timeout after {t:?}"
+    );
+    // A client that stops reading a big response.
+    let mut stalled = TcpStream::connect(server.addr()).unwrap();
+    stalled
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    std::io::Write::write_all(&mut stalled, b"GET /big.bin HTTP/1.1\r\nHost: t\r\n\r\n").unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    let mut got = 0usize;
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        match stalled.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) => panic!("stalled download neither finished nor closed: {e}"),
+        }
+    }
+    assert!(
+        got < 32 << 20,
+        "the stalled client got the whole file ({got} bytes)"
+    );
+    // Everyone else is still served.
+    assert_eq!(server.get("/small.txt").body, b"hello");
+    assert!(server.stop().success());
+}
+
+#[test]
+fn running_out_of_descriptors_pauses_accepting_without_spinning() {
+    let root = TempDir::new("emfile");
+    root.file("a.txt", "a");
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(format!(
+            "ulimit -n 32 && exec {} -l 127.0.0.1:0 -t 1 \"$0\"",
+            common::BIN
+        ))
+        .arg(root.path());
+    let server = Server::launch(cmd);
+    let held: Vec<TcpStream> = (0..60)
+        .map(|_| TcpStream::connect(server.addr()).unwrap())
+        .collect();
+    std::thread::sleep(Duration::from_millis(200));
+    let before = cpu_ticks(server.pid());
+    std::thread::sleep(Duration::from_secs(1));
+    let spent = cpu_ticks(server.pid()) - before;
+    assert!(
+        spent <= 10,
+        "{spent} ticks of CPU in 1 s while out of descriptors"
+    );
+    drop(held);
+    let deadline = Instant::now() + Duration::from_secs(3);
+    loop {
+        let mut c = Conn::open(server.addr());
+        c.send(b"GET /a.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+        if c.read_to_eof().starts_with(b"HTTP/1.1 200 OK") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "service did not resume");
+    }
+    assert!(server.stop().success());
+}
