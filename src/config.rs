@@ -88,6 +88,10 @@ pub struct Config {
     pub send_timeout_ms: u64,
     /// Open connections allowed across all workers.
     pub max_connections: u64,
+    /// The user to run as after binding: `UID[:GID]` or a name from /etc/passwd.
+    pub user: Option<Vec<u8>>,
+    /// Run without the seccomp allow-list.
+    pub no_seccomp: bool,
 }
 
 impl Default for Config {
@@ -109,6 +113,8 @@ impl Default for Config {
             keepalive_timeout_ms: 15_000,
             send_timeout_ms: 30_000,
             max_connections: 10_000,
+            user: None,
+            no_seccomp: false,
         }
     }
 }
@@ -174,6 +180,8 @@ enum Id {
     KeepaliveTimeout,
     SendTimeout,
     MaxConnections,
+    User,
+    NoSeccomp,
     Help,
     Version,
 }
@@ -325,6 +333,22 @@ const OPTIONS: &[Opt] = &[
         value: Some("N"),
         env: None,
         help: "open connections, all workers together;\nmore are closed at once [default: 10000]",
+    },
+    Opt {
+        id: Id::User,
+        long: "user",
+        short: None,
+        value: Some("UID[:GID]"),
+        env: None,
+        help: "drop root for this user after binding\n(numeric, or a name in /etc/passwd)",
+    },
+    Opt {
+        id: Id::NoSeccomp,
+        long: "no-seccomp",
+        short: None,
+        value: None,
+        env: None,
+        help: "run without the system call allow-list",
     },
     Opt {
         id: Id::Help,
@@ -559,6 +583,8 @@ struct Parsed {
     keepalive_timeout_ms: Option<u64>,
     send_timeout_ms: Option<u64>,
     max_connections: Option<u64>,
+    user: Option<Vec<u8>>,
+    no_seccomp: bool,
     /// One bit per `Id` given on the command line.
     given: u32,
 }
@@ -594,6 +620,11 @@ impl Parsed {
             }
             Id::SendTimeout => parse_timeout(value).map(|n| self.send_timeout_ms = Some(n)),
             Id::MaxConnections => parse_count(value).map(|n| self.max_connections = Some(n)),
+            Id::User => check_user(value).map(|()| self.user = Some(value.to_vec())),
+            Id::NoSeccomp => {
+                self.no_seccomp = true;
+                Ok(())
+            }
         };
         why.map(|()| None).map_err(|why| Error::new(origin, why))
     }
@@ -654,6 +685,8 @@ impl Parsed {
             .unwrap_or(config.keepalive_timeout_ms);
         config.send_timeout_ms = self.send_timeout_ms.unwrap_or(config.send_timeout_ms);
         config.max_connections = self.max_connections.unwrap_or(config.max_connections);
+        config.user = self.user;
+        config.no_seccomp = self.no_seccomp;
         Ok(config)
     }
 }
@@ -835,6 +868,25 @@ fn parse_timeout(v: &[u8]) -> Result<u64, String> {
     match parse_millis(v)? {
         0 => Err(format!("{} must be more than 0", q(v))),
         ms => Ok(ms),
+    }
+}
+
+/// A `--user` value: a name or UID, optionally `:GID`; resolved at start-up.
+fn check_user(v: &[u8]) -> Result<(), String> {
+    let (user, group) = match v.iter().position(|&b| b == b':') {
+        Some(i) => (&v[..i], Some(&v[i + 1..])),
+        None => (v, None),
+    };
+    let name_ok = !user.is_empty()
+        && user
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+    let group_ok =
+        group.is_none_or(|g| !g.is_empty() && g.len() <= 10 && g.iter().all(u8::is_ascii_digit));
+    if name_ok && group_ok {
+        Ok(())
+    } else {
+        Err(format!("{} is not UID[:GID] or a user name", q(v)))
     }
 }
 
@@ -1204,6 +1256,19 @@ mod tests {
         assert!(parse_timeout(b"0").is_err());
         assert!(parse_timeout(b"0.000").is_err());
         assert_eq!(parse_timeout(b"0.001"), Ok(1));
+        let c = serve(&["--user", "1000:1000", "--no-seccomp"], &[]);
+        assert_eq!(
+            (c.user.as_deref(), c.no_seccomp),
+            (Some(&b"1000:1000"[..]), true)
+        );
+        let c = serve(&[], &[]);
+        assert_eq!((c.user, c.no_seccomp), (None, false));
+        for good in [&b"www-data"[..], b"65534", b"nobody:65534", b"a.b_c-d"] {
+            assert!(check_user(good).is_ok(), "{good:?}");
+        }
+        for bad in [&b""[..], b":1", b"1:", b"1:x", b"a b", b"a/b", b"1:2:3"] {
+            assert!(check_user(bad).is_err(), "{bad:?}");
+        }
         assert_eq!(parse_count(b"1"), Ok(1));
         assert!(parse_count(b"0").is_err());
         assert!(parse_count(b"x").is_err());

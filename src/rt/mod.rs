@@ -7,6 +7,7 @@
 pub mod alloc;
 pub mod errno;
 pub mod mem;
+pub mod seccomp;
 pub mod signal;
 pub mod start;
 pub mod stdio;

@@ -1,5 +1,6 @@
 //! Raw x86_64 Linux syscalls that rustix keeps private (its `runtime` module is
-//! hidden on purpose): exit_group, exit, clone, rt_sigprocmask, signalfd4.
+//! hidden on purpose): exit_group, exit, clone, rt_sigprocmask, signalfd4,
+//! seccomp.
 //!
 //! This is the only module with `asm!` syscalls. Each wrapper has typed
 //! arguments and returns `io::Result` like rustix does.
@@ -13,6 +14,7 @@ const SYS_CLONE: usize = 56;
 const SYS_EXIT: usize = 60;
 const SYS_EXIT_GROUP: usize = 231;
 const SYS_SIGNALFD4: usize = 289;
+const SYS_SECCOMP: usize = 317;
 
 /// Turns a raw syscall return value into `io::Result`.
 fn check(ret: isize) -> io::Result<usize> {
@@ -136,4 +138,46 @@ pub unsafe fn clone_thread(
         );
     }
     check(ret).map(|t| t as u32)
+}
+
+/// One classic-BPF instruction (`struct sock_filter`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(C)]
+pub struct SockFilter {
+    /// Operation code.
+    pub code: u16,
+    /// Jump offset if true.
+    pub jt: u8,
+    /// Jump offset if false.
+    pub jf: u8,
+    /// Operand.
+    pub k: u32,
+}
+
+/// A BPF program (`struct sock_fprog`).
+#[repr(C)]
+struct SockFprog {
+    len: u16,
+    filter: *const SockFilter,
+}
+
+/// Installs `program` as this thread's seccomp filter, inherited by threads
+/// it starts ([seccomp(2)](https://man7.org/linux/man-pages/man2/seccomp.2.html),
+/// SECCOMP_SET_MODE_FILTER). The caller must have set no_new_privs first.
+pub fn seccomp_set_filter(program: &[SockFilter]) -> io::Result<()> {
+    const SECCOMP_SET_MODE_FILTER: usize = 1;
+    let len = u16::try_from(program.len()).map_err(|_| io::Errno::INVAL)?;
+    let prog = SockFprog {
+        len,
+        filter: program.as_ptr(),
+    };
+    let ret: isize;
+    // SAFETY: `prog` points at `program`, which outlives the call; the kernel
+    // copies the filter before returning.
+    unsafe {
+        asm!("syscall", inlateout("rax") SYS_SECCOMP as isize => ret,
+             in("rdi") SECCOMP_SET_MODE_FILTER, in("rsi") 0usize, in("rdx") &prog as *const SockFprog,
+             lateout("rcx") _, lateout("r11") _, options(nostack));
+    }
+    check(ret).map(|_| ())
 }

@@ -13,6 +13,7 @@ pub mod conn;
 pub mod listener;
 pub mod out;
 pub mod respond;
+pub mod sandbox;
 pub mod worker;
 
 use crate::cache::watch::Watcher;
@@ -80,6 +81,8 @@ pub struct StartError {
     pub what: alloc::string::String,
     /// Why.
     pub why: rustix::io::Errno,
+    /// A better explanation than the error number, when there is one.
+    pub detail: Option<&'static str>,
 }
 
 fn cpu_count() -> usize {
@@ -94,12 +97,15 @@ pub fn run(config: Config) -> i32 {
     match start(config) {
         Ok(code) => code,
         Err(e) => {
-            crate::log!(
-                "{}: {} (os error {})",
-                e.what,
-                crate::rt::errno::describe(e.why),
-                e.why.raw_os_error()
-            );
+            match e.detail {
+                Some(detail) => crate::log!("{}: {}", e.what, detail),
+                None => crate::log!(
+                    "{}: {} (os error {})",
+                    e.what,
+                    crate::rt::errno::describe(e.why),
+                    e.why.raw_os_error()
+                ),
+            }
             2
         }
     }
@@ -126,22 +132,26 @@ fn start(config: Config) -> Result<i32, StartError> {
     .map_err(|why| StartError {
         what: "signals".into(),
         why,
+        detail: None,
     })?;
     raise_file_limit();
     let root = cache::root::Root::open(&config.root).map_err(|why| StartError {
         what: format!("ROOT '{root_name}'"),
         why,
+        detail: None,
     })?;
     let workers = config.threads.unwrap_or_else(cpu_count);
     let (mut listeners, bound) =
         listener::bind_all(&config.listen, workers).map_err(|(addr, why)| StartError {
             what: format!("listen {addr}"),
             why,
+            detail: None,
         })?;
     let wake =
         eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK).map_err(|why| StartError {
             what: "eventfd".into(),
             why,
+            detail: None,
         })?;
     let cache = Arc::new(Cache::new(
         root,
@@ -152,6 +162,7 @@ fn start(config: Config) -> Result<i32, StartError> {
         Watcher::new(&config.root, cache.clone(), MAX_WATCHES).map_err(|why| StartError {
             what: "inotify".into(),
             why,
+            detail: None,
         })?;
     let shared = Arc::new(Shared {
         cache,
@@ -166,15 +177,43 @@ fn start(config: Config) -> Result<i32, StartError> {
         wake,
     });
 
-    let mut handles = Vec::with_capacity(workers);
+    let mut ready = Vec::with_capacity(workers);
     for list in listeners.drain(..) {
         let worker = worker::Worker::new(list, shared.clone()).map_err(|why| StartError {
             what: "epoll".into(),
             why,
+            detail: None,
         })?;
+        ready.push(worker);
+    }
+    // Everything that needs privileges is done: drop them, then the system
+    // calls never needed again, before any worker thread exists.
+    if let Some(spec) = &config.user {
+        let passwd = sandbox::read_passwd();
+        let user = sandbox::resolve_user(spec, passwd.as_deref()).map_err(|why| StartError {
+            what: format!("--user '{}'", alloc::string::String::from_utf8_lossy(spec)),
+            why: rustix::io::Errno::INVAL,
+            detail: Some(why),
+        })?;
+        sandbox::drop_privileges(user).map_err(|why| StartError {
+            what: "--user".into(),
+            why,
+            detail: None,
+        })?;
+    }
+    if !config.no_seccomp {
+        crate::rt::seccomp::allow_only(sandbox::ALLOWED_SYSCALLS).map_err(|why| StartError {
+            what: "seccomp".into(),
+            why,
+            detail: None,
+        })?;
+    }
+    let mut handles = Vec::with_capacity(workers);
+    for worker in ready {
         let handle = thread::spawn(STACK, move || worker.run()).map_err(|why| StartError {
             what: "thread".into(),
             why,
+            detail: None,
         })?;
         handles.push(handle);
     }

@@ -1,0 +1,174 @@
+//! What staticd gives up once it has started: root privileges (`--user`)
+//! and every system call it does not need (the seccomp allow-list).
+//!
+//! Both happen in the main thread after binding and before the workers
+//! start, so every thread inherits the dropped credentials and the filter.
+
+use alloc::vec::Vec;
+use rustix::io::{self, Errno};
+use rustix::process::{Gid, Uid};
+
+/// The system calls staticd makes after start-up (x86_64 numbers), and the
+/// only ones the filter lets through. The README lists them by name.
+pub const ALLOWED_SYSCALLS: &[u32] = &[
+    0,   // read: requests, signalfd, inotify, file bodies to compress
+    1,   // write: stderr, the stop eventfd
+    2,   // open: directories the watcher walks
+    3,   // close
+    5,   // fstat: files after openat2
+    9,   // mmap: cached files, allocator, thread stacks
+    10,  // mprotect: thread stack guard pages
+    11,  // munmap
+    17,  // pread64: files read for compression
+    20,  // writev: responses
+    25,  // mremap: allocator growth of big blocks
+    40,  // sendfile: big files
+    44,  // sendto: (send) reserved for plain sends
+    46,  // sendmsg: a head followed by sendfile (MSG_MORE)
+    48,  // shutdown: lingering close
+    56,  // clone: worker threads
+    60,  // exit: a worker thread ends
+    202, // futex: joining threads at stop
+    217, // getdents64: directories the watcher walks
+    228, // clock_gettime: when the vDSO is not there
+    231, // exit_group
+    232, // epoll_wait
+    233, // epoll_ctl
+    254, // inotify_add_watch: new directories
+    257, // openat
+    262, // newfstatat
+    281, // epoll_pwait
+    288, // accept4
+    291, // epoll_create1: the control thread's loop
+    318, // getrandom
+    437, // openat2: every file under the root
+    441, // epoll_pwait2
+];
+
+/// A user to run as: numeric ids.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct User {
+    /// User id.
+    pub uid: u32,
+    /// Group id.
+    pub gid: u32,
+}
+
+/// Resolves `--user UID[:GID]` or `NAME[:GID]`: names (and a missing group)
+/// come from `passwd` (the text of /etc/passwd, if there is one). A numeric
+/// UID without a group and without a passwd line uses GID = UID.
+pub fn resolve_user(spec: &[u8], passwd: Option<&[u8]>) -> Result<User, &'static str> {
+    let (user, group) = match spec.iter().position(|&b| b == b':') {
+        Some(i) => (&spec[..i], Some(&spec[i + 1..])),
+        None => (spec, None),
+    };
+    let line = passwd.and_then(|p| {
+        p.split(|&b| b == b'\n').find(|l| {
+            let mut f = l.split(|&b| b == b':');
+            let name = f.next().unwrap_or_default();
+            let uid = f.nth(1).unwrap_or_default();
+            !l.is_empty() && (name == user || uid == user)
+        })
+    });
+    let field = |n: usize| {
+        line.and_then(|l| l.split(|&b| b == b':').nth(n))
+            .and_then(number)
+    };
+    let uid = match number(user) {
+        Some(uid) => uid,
+        None => field(2).ok_or("no such user (and no /etc/passwd entry for it)")?,
+    };
+    let gid = match group {
+        Some(g) => number(g).ok_or("GID must be a number")?,
+        None => field(3).unwrap_or(uid),
+    };
+    Ok(User { uid, gid })
+}
+
+/// A decimal id.
+fn number(s: &[u8]) -> Option<u32> {
+    if s.is_empty() || s.len() > 10 || !s.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    s.iter().try_fold(0u32, |n, &b| {
+        n.checked_mul(10)?.checked_add(u32::from(b - b'0'))
+    })
+}
+
+/// Reads /etc/passwd if it exists (a `FROM scratch` image has none).
+pub fn read_passwd() -> Option<Vec<u8>> {
+    let fd = rustix::fs::open(
+        "/etc/passwd",
+        rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    )
+    .ok()?;
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match rustix::io::read(&fd, &mut buf) {
+            Ok(0) => return Some(out),
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+            Err(Errno::INTR) => continue,
+            Err(_) => return None,
+        }
+    }
+}
+
+/// Drops to `user`: no supplementary groups, then the group, then the user,
+/// and checks that root cannot be had back.
+pub fn drop_privileges(user: User) -> io::Result<()> {
+    rustix::thread::set_thread_groups(&[])?;
+    rustix::thread::set_thread_gid(Gid::from_raw(user.gid))?;
+    rustix::thread::set_thread_uid(Uid::from_raw(user.uid))?;
+    if user.uid != 0 && rustix::thread::set_thread_uid(Uid::ROOT).is_ok() {
+        return Err(Errno::PERM);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PASSWD: &[u8] = b"root:x:0:0:root:/root:/bin/bash\n\
+        daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n\
+        www-data:x:33:33:www-data:/var/www:/usr/sbin/nologin\n\
+        odd:x:1000:2000::/home/odd:/bin/sh\n";
+
+    #[test]
+    fn numeric_names_and_groups() {
+        let u = |uid, gid| Ok(User { uid, gid });
+        assert_eq!(resolve_user(b"1000", None), u(1000, 1000));
+        assert_eq!(resolve_user(b"1000:50", None), u(1000, 50));
+        assert_eq!(resolve_user(b"65534:65534", None), u(65534, 65534));
+        assert_eq!(resolve_user(b"www-data", Some(PASSWD)), u(33, 33));
+        assert_eq!(resolve_user(b"www-data:7", Some(PASSWD)), u(33, 7));
+        assert_eq!(resolve_user(b"odd", Some(PASSWD)), u(1000, 2000));
+        // A numeric uid with a passwd entry takes that entry's group.
+        assert_eq!(resolve_user(b"1000", Some(PASSWD)), u(1000, 2000));
+        assert_eq!(resolve_user(b"0", Some(PASSWD)), u(0, 0));
+    }
+
+    #[test]
+    fn bad_specs_are_errors() {
+        for spec in [
+            &b"nobody-here"[..],
+            b"",
+            b"x:1",
+            b"1:x",
+            b"1:",
+            b"99999999999",
+            b"-1",
+        ] {
+            assert!(resolve_user(spec, Some(PASSWD)).is_err(), "{spec:?}");
+        }
+        assert!(resolve_user(b"www-data", None).is_err());
+    }
+
+    #[test]
+    fn the_allow_list_is_sorted_and_fits_one_filter() {
+        assert!(ALLOWED_SYSCALLS.windows(2).all(|w| w[0] < w[1]));
+        assert!(crate::rt::seccomp::program(ALLOWED_SYSCALLS).is_some());
+    }
+}
