@@ -158,3 +158,37 @@ fn running_out_of_descriptors_pauses_accepting_without_spinning() {
     }
     assert!(server.stop().success());
 }
+
+/// VmRSS of `pid` in KiB.
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+#[test]
+fn idle_keep_alive_connections_hold_no_buffers() {
+    let root = TempDir::new("idle-memory");
+    root.file("a.txt", "hello");
+    let server = Server::start(root.path(), &[]);
+    // Warm up: the first connections fill the pools and the cache.
+    let warm: Vec<Conn> = (0..50).map(|_| server.connect()).collect();
+    drop(warm);
+    let before = rss_kib(server.pid());
+    let mut conns: Vec<Conn> = (0..800).map(|_| server.connect()).collect();
+    for c in &mut conns {
+        c.send(b"GET /a.txt HTTP/1.1\r\nHost: t\r\n\r\n");
+    }
+    for c in &mut conns {
+        assert_eq!(c.read_response(false).body, b"hello");
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let per_conn = (rss_kib(server.pid()).saturating_sub(before)) * 1024 / 800;
+    // 4 KiB of input buffer plus 4 KiB of output each if buffers stayed attached.
+    assert!(
+        per_conn < 2048,
+        "{per_conn} bytes of RSS per idle connection"
+    );
+    drop(conns);
+    assert!(server.stop().success());
+}

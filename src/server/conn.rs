@@ -4,8 +4,9 @@
 
 use crate::cache::Cache;
 use crate::http::request::{self, Body, Parsed};
-use crate::server::out::{Output, Progress};
+use crate::server::out::{Output, Progress, Seg};
 use crate::server::respond::{self, DISCARD_MAX, Now, OUT_HIGH_WATER, Scratch};
+use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use rustix::fd::OwnedFd;
 use rustix::io::Errno;
@@ -43,10 +44,13 @@ pub enum Phase {
     Linger,
 }
 
-/// Buffers that outlive a connection and serve the next one.
+/// A connection's working memory. An idle connection gives it back to its
+/// worker's pool, so thousands of idle keep-alive connections cost only
+/// their [`Conn`] structs; the next request takes a set from the pool.
 pub struct Buffers {
     input: Vec<u8>,
     out: Vec<u8>,
+    segs: VecDeque<Seg>,
 }
 
 impl Buffers {
@@ -55,6 +59,7 @@ impl Buffers {
         Buffers {
             input: alloc::vec![0; IN_INITIAL],
             out: Vec::with_capacity(IN_INITIAL),
+            segs: VecDeque::with_capacity(16),
         }
     }
 }
@@ -98,14 +103,14 @@ pub struct Conn {
 }
 
 impl Conn {
-    /// Wraps an accepted socket, reusing `bufs`.
-    pub fn new(fd: OwnedFd, bufs: Buffers) -> Self {
+    /// Wraps an accepted socket; it needs [`Conn::attach`] before use.
+    pub fn new(fd: OwnedFd) -> Self {
         Conn {
             fd,
-            input: bufs.input,
+            input: Vec::new(),
             start: 0,
             end: 0,
-            out: Output::new(bufs.out),
+            out: Output::new(),
             discard: 0,
             close: false,
             eof: false,
@@ -118,11 +123,28 @@ impl Conn {
         }
     }
 
-    /// Gives back the buffers, emptied, for the next connection.
-    pub fn into_buffers(self) -> Buffers {
+    /// Whether the connection holds buffers.
+    pub fn has_buffers(&self) -> bool {
+        !self.input.is_empty()
+    }
+
+    /// Gives the connection buffers to work with.
+    pub fn attach(&mut self, bufs: Buffers) {
+        self.input = bufs.input;
+        self.out.attach(bufs.out, bufs.segs);
+    }
+
+    /// Takes the buffers back; only for a connection in [`Phase::Idle`]
+    /// (no partial request, nothing queued), which loses nothing by it.
+    pub fn detach(&mut self) -> Buffers {
+        self.start = 0;
+        self.end = 0;
+        self.scanned = None;
+        let (out, segs) = self.out.detach();
         Buffers {
-            input: self.input,
-            out: self.out.into_buffer(),
+            input: core::mem::take(&mut self.input),
+            out,
+            segs,
         }
     }
 

@@ -42,7 +42,7 @@ pub enum Source {
 }
 
 /// One piece of output.
-enum Seg {
+pub enum Seg {
     /// `buf[start..end]`.
     Buf { start: usize, end: usize },
     /// Bytes owned by a cache entry (its head or its mapping), kept alive by the Arc.
@@ -74,22 +74,36 @@ pub struct Output {
 }
 
 impl Output {
-    /// An empty queue using `buf` for formatted bytes.
-    pub fn new(mut buf: Vec<u8>) -> Output {
-        buf.clear();
+    /// An empty queue that owns no memory until buffers are attached.
+    pub fn new() -> Output {
         Output {
-            buf,
+            buf: Vec::new(),
             committed: 0,
             segs: VecDeque::new(),
             queued: 0,
         }
     }
 
-    /// Gives the buffer back for reuse.
-    pub fn into_buffer(self) -> Vec<u8> {
-        let mut buf = self.buf;
+    /// Gives the queue memory to work with (the byte buffer and the segment ring).
+    pub fn attach(&mut self, mut buf: Vec<u8>, mut segs: VecDeque<Seg>) {
         buf.clear();
-        buf
+        segs.clear();
+        self.buf = buf;
+        self.segs = segs;
+        self.committed = 0;
+        self.queued = 0;
+    }
+
+    /// Takes the queue's memory back, emptied, leaving it with none; only
+    /// when nothing is queued does nothing get lost.
+    pub fn detach(&mut self) -> (Vec<u8>, VecDeque<Seg>) {
+        let mut buf = core::mem::take(&mut self.buf);
+        let mut segs = core::mem::take(&mut self.segs);
+        buf.clear();
+        segs.clear();
+        self.committed = 0;
+        self.queued = 0;
+        (buf, segs)
     }
 
     /// Whether nothing is waiting to be sent.

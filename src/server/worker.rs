@@ -22,6 +22,8 @@ const WAKE: u64 = 1 << 61;
 const EVENTS: usize = 256;
 /// Timeouts are checked this often (or as often as the shortest timeout), in milliseconds.
 const TICK_MS: u64 = 1000;
+/// Spare buffer sets a worker keeps for its next requests.
+const POOL_MAX: usize = 64;
 /// How long accepting pauses when the process is out of descriptors.
 const ACCEPT_PAUSE_MS: u64 = 100;
 /// The most often a worker logs refused connections, in milliseconds.
@@ -203,7 +205,8 @@ impl Worker {
         slot.generation = slot.generation.wrapping_add(1);
         slot.writing = false;
         slot.registered = false;
-        let mut conn = Conn::new(fd, self.pool.pop().unwrap_or_default());
+        let mut conn = Conn::new(fd);
+        conn.attach(self.pool.pop().unwrap_or_default());
         // A new connection owes its first request within the header timeout.
         conn.phase = Phase::Head;
         conn.deadline = self.clock.now_ms() + self.shared.limits.header_ms;
@@ -234,6 +237,9 @@ impl Worker {
         let Some(conn) = slot.conn.as_mut() else {
             return;
         };
+        if !conn.has_buffers() {
+            conn.attach(self.pool.pop().unwrap_or_default());
+        }
         let cache = &self.shared.cache;
         let now = Now {
             date: self.clock.date(),
@@ -303,6 +309,18 @@ impl Worker {
                     Phase::Linger => limits.linger_ms,
                 };
         }
+        if phase == Phase::Idle && conn.has_buffers() {
+            let bufs = conn.detach();
+            self.give_back(bufs);
+        }
+    }
+
+    /// Returns a connection's buffers to the pool, keeping at most
+    /// [`POOL_MAX`] spare sets so a burst does not pin its peak memory.
+    fn give_back(&mut self, bufs: Buffers) {
+        if self.pool.len() < POOL_MAX {
+            self.pool.push(bufs);
+        }
     }
 
     /// Out of descriptors: takes the listeners out of the epoll set for a
@@ -335,7 +353,10 @@ impl Worker {
         if let Some(conn) = slot.conn.take() {
             self.shared.open.fetch_sub(1, Ordering::Relaxed);
             // Closing the descriptor also removes it from the epoll set.
-            self.pool.push(conn.into_buffers());
+            let mut conn = conn;
+            if conn.has_buffers() {
+                self.give_back(conn.detach());
+            }
             self.free.push(index);
             self.open -= 1;
         }
