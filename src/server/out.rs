@@ -73,6 +73,12 @@ pub struct Output {
     queued: usize,
 }
 
+impl Default for Output {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Output {
     /// An empty queue that owns no memory until buffers are attached.
     pub fn new() -> Output {
