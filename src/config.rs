@@ -24,6 +24,7 @@
 //! - A flag on the command line replaces its variable: any `--listen` ignores `STATICD_LISTEN`.
 //!   An empty variable counts as unset; of duplicate variables the first counts, like `getenv`.
 
+use alloc::boxed::Box;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -92,6 +93,14 @@ pub struct Config {
     pub user: Option<Vec<u8>>,
     /// Run without the seccomp allow-list.
     pub no_seccomp: bool,
+    /// `Cache-Control` value for every 200, 206 and 304.
+    pub cache_control: Option<Vec<u8>>,
+    /// Extra `Name: value` header lines for every response, checked.
+    pub headers: Vec<Vec<u8>>,
+    /// File served with 200 for paths that do not exist (single-page apps).
+    pub fallback: Option<Vec<u8>>,
+    /// File served as the body of 404 responses.
+    pub not_found: Option<Vec<u8>>,
 }
 
 impl Default for Config {
@@ -115,6 +124,10 @@ impl Default for Config {
             max_connections: 10_000,
             user: None,
             no_seccomp: false,
+            cache_control: None,
+            headers: Vec::new(),
+            fallback: None,
+            not_found: None,
         }
     }
 }
@@ -122,8 +135,8 @@ impl Default for Config {
 /// What the command line asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
-    /// Serve files with this configuration.
-    Serve(Config),
+    /// Serve files with this configuration (boxed: it is much bigger than the others).
+    Serve(Box<Config>),
     /// Print [`HELP`] and exit successfully.
     Help,
     /// Print [`VERSION`] and exit successfully.
@@ -182,6 +195,10 @@ enum Id {
     MaxConnections,
     User,
     NoSeccomp,
+    CacheControl,
+    Header,
+    Fallback,
+    NotFound,
     Help,
     Version,
 }
@@ -349,6 +366,38 @@ const OPTIONS: &[Opt] = &[
         value: None,
         env: None,
         help: "run without the system call allow-list",
+    },
+    Opt {
+        id: Id::CacheControl,
+        long: "cache-control",
+        short: None,
+        value: Some("VALUE"),
+        env: None,
+        help: "Cache-Control for every 200/206/304,\ne.g. 'public, max-age=3600'",
+    },
+    Opt {
+        id: Id::Header,
+        long: "header",
+        short: None,
+        value: Some("'NAME: VALUE'"),
+        env: None,
+        help: "add this header to every response;\nrepeatable",
+    },
+    Opt {
+        id: Id::Fallback,
+        long: "fallback",
+        short: None,
+        value: Some("FILE"),
+        env: None,
+        help: "serve FILE (a path under ROOT, e.g.\n/index.html) with 200 for missing paths",
+    },
+    Opt {
+        id: Id::NotFound,
+        long: "404",
+        short: None,
+        value: Some("FILE"),
+        env: None,
+        help: "serve FILE (a path under ROOT) as the\nbody of 404 responses",
     },
     Opt {
         id: Id::Help,
@@ -585,6 +634,10 @@ struct Parsed {
     max_connections: Option<u64>,
     user: Option<Vec<u8>>,
     no_seccomp: bool,
+    cache_control: Option<Vec<u8>>,
+    headers: Vec<Vec<u8>>,
+    fallback: Option<Vec<u8>>,
+    not_found: Option<Vec<u8>>,
     /// One bit per `Id` given on the command line.
     given: u32,
 }
@@ -621,6 +674,12 @@ impl Parsed {
             Id::SendTimeout => parse_timeout(value).map(|n| self.send_timeout_ms = Some(n)),
             Id::MaxConnections => parse_count(value).map(|n| self.max_connections = Some(n)),
             Id::User => check_user(value).map(|()| self.user = Some(value.to_vec())),
+            Id::CacheControl => {
+                check_field_value(value).map(|()| self.cache_control = Some(value.to_vec()))
+            }
+            Id::Header => check_header(value).map(|()| self.headers.push(value.to_vec())),
+            Id::Fallback => check_site_path(value).map(|()| self.fallback = Some(value.to_vec())),
+            Id::NotFound => check_site_path(value).map(|()| self.not_found = Some(value.to_vec())),
             Id::NoSeccomp => {
                 self.no_seccomp = true;
                 Ok(())
@@ -687,6 +746,10 @@ impl Parsed {
         config.max_connections = self.max_connections.unwrap_or(config.max_connections);
         config.user = self.user;
         config.no_seccomp = self.no_seccomp;
+        config.cache_control = self.cache_control;
+        config.headers = self.headers;
+        config.fallback = self.fallback;
+        config.not_found = self.not_found;
         Ok(config)
     }
 }
@@ -725,7 +788,7 @@ pub fn parse(args: &[&[u8]], env: &[&[u8]]) -> Result<Command, Error> {
     }
     match first_err {
         Some(e) => Err(e),
-        None => parsed.finish(env).map(Command::Serve),
+        None => parsed.finish(env).map(|c| Command::Serve(Box::new(c))),
     }
 }
 
@@ -934,6 +997,84 @@ fn parse_millis(v: &[u8]) -> Result<u64, String> {
     }
 }
 
+/// A header field value (RFC 9110 §5.5): visible ASCII, spaces and tabs
+/// inside, nothing that could end the line or smuggle another.
+fn check_field_value(v: &[u8]) -> Result<(), String> {
+    let inner_ok = v
+        .iter()
+        .all(|&b| b == b' ' || b == b'\t' || (0x21..=0x7e).contains(&b));
+    let edges_ok =
+        !v.starts_with(b" ") && !v.starts_with(b"\t") && !v.ends_with(b" ") && !v.ends_with(b"\t");
+    if !v.is_empty() && inner_ok && edges_ok {
+        Ok(())
+    } else {
+        Err(format!("{} is not a valid header value", q(v)))
+    }
+}
+
+/// A `Name: value` header line; names that staticd sets itself (framing,
+/// caching validators, encoding) are refused, since two of them would
+/// contradict each other.
+fn check_header(v: &[u8]) -> Result<(), String> {
+    let Some(colon) = v.iter().position(|&b| b == b':') else {
+        return Err(format!("{} is not 'NAME: VALUE'", q(v)));
+    };
+    let name = &v[..colon];
+    if name.is_empty() || !name.iter().all(|&b| crate::http::request::is_tchar(b)) {
+        return Err(format!("{} has an invalid header name", q(v)));
+    }
+    const OWN: &[&str] = &[
+        "content-length",
+        "transfer-encoding",
+        "connection",
+        "content-type",
+        "content-encoding",
+        "content-range",
+        "etag",
+        "last-modified",
+        "date",
+        "server",
+        "vary",
+        "accept-ranges",
+        "location",
+        "allow",
+        "cache-control",
+    ];
+    if OWN
+        .iter()
+        .any(|own| own.as_bytes().eq_ignore_ascii_case(name))
+    {
+        return Err(format!(
+            "{} is set by staticd itself (for Cache-Control use --cache-control)",
+            q(v)
+        ));
+    }
+    let value = v[colon + 1..].trim_ascii();
+    if value.is_empty() {
+        return Err(format!("{} has an empty value", q(v)));
+    }
+    check_field_value(value)
+}
+
+/// A path under ROOT for --fallback and --404: absolute in URL terms
+/// (`/index.html`), without `..` or dot segments, no NUL.
+fn check_site_path(v: &[u8]) -> Result<(), String> {
+    let ok = v.first() == Some(&b'/')
+        && !v.ends_with(b"/")
+        && !v.contains(&0)
+        && v[1..]
+            .split(|&b| b == b'/')
+            .all(|seg| !seg.is_empty() && seg[0] != b'.');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} is not a file path under ROOT like /index.html",
+            q(v)
+        ))
+    }
+}
+
 fn check_index(v: &[u8]) -> Result<(), String> {
     if v.contains(&0) {
         Err(format!("{} contains a NUL byte", q(v)))
@@ -1068,7 +1209,7 @@ mod tests {
 
     fn serve(args: &[&str], env: &[&str]) -> Config {
         match run(args, env) {
-            Ok(Command::Serve(c)) => c,
+            Ok(Command::Serve(c)) => *c,
             other => panic!("{args:?} {env:?}: expected Serve, got {other:?}"),
         }
     }
@@ -1269,6 +1410,64 @@ mod tests {
         for bad in [&b""[..], b":1", b"1:", b"1:x", b"a b", b"a/b", b"1:2:3"] {
             assert!(check_user(bad).is_err(), "{bad:?}");
         }
+        let c = serve(
+            &[
+                "--cache-control",
+                "public, max-age=3600",
+                "--header",
+                "Content-Security-Policy: default-src 'self'",
+                "--header=X-Frame-Options: DENY",
+                "--fallback",
+                "/index.html",
+                "--404",
+                "/errors/404.html",
+            ],
+            &[],
+        );
+        assert_eq!(
+            c.cache_control.as_deref(),
+            Some(&b"public, max-age=3600"[..])
+        );
+        assert_eq!(
+            c.headers,
+            vec![
+                b"Content-Security-Policy: default-src 'self'".to_vec(),
+                b"X-Frame-Options: DENY".to_vec()
+            ]
+        );
+        assert_eq!(c.fallback.as_deref(), Some(&b"/index.html"[..]));
+        assert_eq!(c.not_found.as_deref(), Some(&b"/errors/404.html"[..]));
+        for bad in [
+            &b"no colon"[..],
+            b": v",
+            b"Bad Name: v",
+            b"X:",
+            b"X: a\r\nY: b",
+            b"X: \x7f",
+            b"Content-Length: 5",
+            b"etag: x",
+            b"X: a\nb",
+        ] {
+            assert!(check_header(bad).is_err(), "{bad:?}");
+        }
+        assert!(check_header(b"X-A:b").is_ok());
+        for bad in [&b""[..], b" x", b"x ", b"a\rb", b"a\x00b", b"\xc3\xa9"] {
+            assert!(check_field_value(bad).is_err(), "{bad:?}");
+        }
+        for bad in [
+            &b"index.html"[..],
+            b"/",
+            b"/a/",
+            b"/../x",
+            b"/.env",
+            b"/a//b",
+            b"/a/./b",
+            b"/a\x00",
+        ] {
+            assert!(check_site_path(bad).is_err(), "{bad:?}");
+        }
+        let err = parse(&[b"--header", b"X: a\r\nSet-Cookie: x"], &[]).unwrap_err();
+        assert_eq!(err.what(), "--header");
         assert_eq!(parse_count(b"1"), Ok(1));
         assert!(parse_count(b"0").is_err());
         assert!(parse_count(b"x").is_err());
@@ -1669,10 +1868,10 @@ mod tests {
         let c = parse_with(&[b"--index", b"\xff\xfe.html"], &[]).unwrap();
         assert_eq!(
             c,
-            Command::Serve(Config {
+            Command::Serve(Box::new(Config {
                 index: b"\xff\xfe.html".to_vec(),
                 ..Config::default()
-            })
+            }))
         );
     }
 
@@ -1909,10 +2108,10 @@ mod tests {
         let c = parse_with(&[b"/srv/\xff\xfe"], &[]).unwrap();
         assert_eq!(
             c,
-            Command::Serve(Config {
+            Command::Serve(Box::new(Config {
                 root: b"/srv/\xff\xfe".to_vec(),
                 ..Config::default()
-            })
+            }))
         );
         assert_eq!(serve(&[&"r".repeat(ROOT_MAX)], &[]).root.len(), ROOT_MAX);
     }

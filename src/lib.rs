@@ -21,7 +21,7 @@ pub mod server;
 /// The program: parses the command line and runs the server; returns the exit code.
 pub fn main(args: &[&'static [u8]], env: &[&'static [u8]]) -> i32 {
     match config::parse(args, env) {
-        Ok(config::Command::Serve(config)) => server::run(config),
+        Ok(config::Command::Serve(config)) => server::run(*config),
         Ok(config::Command::Help) => {
             rt::stdio::write_fd(1, config::HELP.as_bytes());
             0

@@ -6,7 +6,7 @@
 
 use crate::http::date;
 use crate::http::encoding::Coding;
-use crate::http::response::{self, Connection, Etag, Head};
+use crate::http::response::{self, Connection, Etag, Extra, Head};
 use crate::http::status::Status;
 use alloc::boxed::Box;
 use alloc::vec::Vec;
@@ -103,6 +103,37 @@ pub struct Variant {
     pub etag: Etag,
 }
 
+/// What a fill found on disk for a path, before the heads are built.
+pub struct Found {
+    /// The body source.
+    pub body: Body,
+    /// File metadata (zeroes for `Missing`).
+    pub meta: Meta,
+    /// Content-Type from the served file's name.
+    pub content_type: &'static str,
+    /// Whether responses say `Vary: Accept-Encoding`.
+    pub vary: bool,
+    /// Compressed forms worth keeping.
+    pub compressed: Vec<(Coding, Vec<u8>)>,
+}
+
+impl Found {
+    /// Nothing at the path: a cached 404.
+    pub fn missing() -> Found {
+        Found {
+            body: Body::Missing,
+            meta: Meta {
+                size: 0,
+                mtime: 0,
+                mtime_nsec: 0,
+            },
+            content_type: "",
+            vary: false,
+            compressed: Vec::new(),
+        }
+    }
+}
+
 /// One cached path.
 pub struct Entry {
     /// The body source.
@@ -133,17 +164,16 @@ pub struct Entry {
 }
 
 impl Entry {
-    /// An entry as filled at `now_ms`, with its 200 heads prebuilt (none for
-    /// `Missing`); `compressed` holds the compressed forms worth keeping.
-    pub fn new(
-        body: Body,
-        meta: Meta,
-        content_type: &'static str,
-        vary: bool,
-        compressed: Vec<(Coding, Vec<u8>)>,
-        key_len: usize,
-        now_ms: u64,
-    ) -> Entry {
+    /// An entry for what a fill `found`, made at `now_ms`, with its 200 heads
+    /// prebuilt (none for `Missing`) including the site's header lines.
+    pub fn new(found: Found, site: &Extra, key_len: usize, now_ms: u64) -> Entry {
+        let Found {
+            body,
+            meta,
+            content_type,
+            vary,
+            compressed,
+        } = found;
         let mut last_modified = [0; date::HTTP_DATE_LEN];
         date::format(meta.mtime, &mut last_modified);
         let etag = Etag::new(meta.mtime, meta.mtime_nsec, meta.size);
@@ -154,6 +184,7 @@ impl Entry {
             etag: Some(etag.as_bytes()),
             accept_ranges: true,
             vary,
+            site,
             ..Head::new(Status::Ok, b"", Connection::Default)
         };
         let head = match body {

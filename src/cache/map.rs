@@ -170,21 +170,13 @@ impl Map {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cache::entry::{Body, Meta};
+    use crate::cache::entry::Found;
 
     fn entry(size: usize) -> Arc<Entry> {
-        let meta = Meta {
-            size: 0,
-            mtime: 0,
-            mtime_nsec: 0,
-        };
         // The key length stands in for any size: it only adds to the cost.
         Arc::new(Entry::new(
-            Body::Missing,
-            meta,
-            "text/plain",
-            false,
-            Vec::new(),
+            Found::missing(),
+            &crate::http::response::NO_EXTRA,
             size,
             0,
         ))

@@ -19,11 +19,12 @@ pub mod watch;
 
 use crate::http::encoding::Coding;
 use crate::http::mime;
+use crate::http::response::Extra;
 use crate::http::status::Status;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, Ordering};
-use entry::{Body, Entry, Meta};
+use entry::{Body, Entry, Found, Meta};
 use map::Map;
 use root::{Resolved, Root};
 use spin::Mutex;
@@ -78,6 +79,8 @@ pub struct Cache {
     root: Root,
     index: Vec<u8>,
     limits: Limits,
+    /// Header lines every response gets, prebuilt heads included.
+    site: Extra,
     /// Set when some directory could not be watched: entries are then
     /// revalidated after `ttl_ms` instead of trusted until invalidated.
     revalidate: AtomicBool,
@@ -85,7 +88,7 @@ pub struct Cache {
 
 impl Cache {
     /// An empty cache over `root`.
-    pub fn new(root: Root, index: Vec<u8>, limits: Limits) -> Cache {
+    pub fn new(root: Root, index: Vec<u8>, limits: Limits, site: Extra) -> Cache {
         let map = Map::new(
             hash::KeyedHash::random(),
             limits.max_bytes,
@@ -93,11 +96,17 @@ impl Cache {
         );
         Cache {
             map: Mutex::new(map),
+            site,
             root,
             index,
             limits,
             revalidate: AtomicBool::new(false),
         }
+    }
+
+    /// The site-wide header additions.
+    pub fn site(&self) -> &Extra {
+        &self.site
     }
 
     /// The served root.
@@ -141,31 +150,17 @@ impl Cache {
                 } else {
                     Body::File(file.fd)
                 };
-                Entry::new(
+                let found = Found {
                     body,
                     meta,
                     content_type,
                     vary,
                     compressed,
-                    key.len(),
-                    now_ms,
-                )
+                };
+                Entry::new(found, &self.site, key.len(), now_ms)
             }
             Resolved::Error(Status::NotFound) => {
-                let meta = Meta {
-                    size: 0,
-                    mtime: 0,
-                    mtime_nsec: 0,
-                };
-                Entry::new(
-                    Body::Missing,
-                    meta,
-                    "",
-                    false,
-                    Vec::new(),
-                    key.len(),
-                    now_ms,
-                )
+                Entry::new(Found::missing(), &self.site, key.len(), now_ms)
             }
             Resolved::Error(status) => return Lookup::Error(status),
             Resolved::Redirect => return Lookup::Redirect,

@@ -43,8 +43,40 @@ pub struct Head<'a> {
     pub vary: bool,
     /// Further complete field lines, each ending in CRLF (e.g. `Content-Range`).
     pub extra: &'a [u8],
+    /// Site-wide additions from the command line.
+    pub site: &'a Extra,
     /// The connection's fate.
     pub connection: Connection,
+}
+
+/// Header lines the operator adds to responses (`--cache-control`, `--header`).
+#[derive(Debug, Default)]
+pub struct Extra {
+    /// `Cache-Control` value for 200, 206 and 304 responses.
+    pub cache_control: Option<Vec<u8>>,
+    /// Complete `Name: value\r\n` lines for every response.
+    pub lines: Vec<u8>,
+}
+
+/// No additions.
+pub static NO_EXTRA: Extra = Extra {
+    cache_control: None,
+    lines: Vec::new(),
+};
+
+impl Extra {
+    /// The additions for `cache_control` and `headers` (`Name: value`, already checked).
+    pub fn new(cache_control: Option<&[u8]>, headers: &[Vec<u8>]) -> Extra {
+        let mut lines = Vec::new();
+        for h in headers {
+            lines.extend_from_slice(h);
+            lines.extend_from_slice(b"\r\n");
+        }
+        Extra {
+            cache_control: cache_control.map(<[u8]>::to_vec),
+            lines,
+        }
+    }
 }
 
 impl<'a> Head<'a> {
@@ -64,6 +96,7 @@ impl<'a> Head<'a> {
             accept_ranges: false,
             vary: false,
             extra: b"",
+            site: &NO_EXTRA,
             connection,
         }
     }
@@ -221,6 +254,17 @@ pub fn write_fields(out: &mut Vec<u8>, h: &Head<'_>) {
         out.extend_from_slice(b"Vary: Accept-Encoding\r\n");
     }
     out.extend_from_slice(h.extra);
+    if let Some(cc) = &h.site.cache_control
+        && matches!(
+            h.status,
+            Status::Ok | Status::PartialContent | Status::NotModified
+        )
+    {
+        out.extend_from_slice(b"Cache-Control: ");
+        out.extend_from_slice(cc);
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(&h.site.lines);
 }
 
 /// Appends the per-response end of a head: `Date`, `Connection` if it must
@@ -283,21 +327,7 @@ mod tests {
     const DATE: &[u8] = b"Sun, 06 Nov 1994 08:49:37 GMT";
 
     fn head(status: Status) -> Head<'static> {
-        Head {
-            status,
-            date: DATE,
-            content_type: None,
-            content_encoding: None,
-            content_length: 0,
-            last_modified: None,
-            etag: None,
-            location: None,
-            allow: false,
-            accept_ranges: false,
-            vary: false,
-            extra: b"",
-            connection: Connection::Default,
-        }
+        Head::new(status, DATE, Connection::Default)
     }
 
     fn text(out: &[u8]) -> &str {
@@ -386,6 +416,37 @@ mod tests {
             "{}",
             text(&out)
         );
+    }
+
+    #[test]
+    fn site_headers_go_everywhere_and_cache_control_on_success_only() {
+        let site = Extra::new(
+            Some(b"public, max-age=60"),
+            &[b"X-Frame-Options: DENY".to_vec(), b"X-A: b".to_vec()],
+        );
+        for (status, cc) in [
+            (Status::Ok, true),
+            (Status::PartialContent, true),
+            (Status::NotModified, true),
+            (Status::NotFound, false),
+            (Status::MovedPermanently, false),
+        ] {
+            let mut out = Vec::new();
+            write_head(
+                &mut out,
+                &Head {
+                    site: &site,
+                    ..head(status)
+                },
+            );
+            let s = text(&out);
+            assert!(s.contains("\r\nX-Frame-Options: DENY\r\nX-A: b\r\n"), "{s}");
+            assert_eq!(
+                s.contains("\r\nCache-Control: public, max-age=60\r\n"),
+                cc,
+                "{s}"
+            );
+        }
     }
 
     #[test]

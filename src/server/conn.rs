@@ -255,7 +255,7 @@ impl Conn {
                     break;
                 }
                 Err(e) => {
-                    respond::parse_error(e, now.date, &mut self.out);
+                    respond::parse_error(e, now, &mut self.out);
                     self.close = true;
                     self.rejected = true;
                     break;

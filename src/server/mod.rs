@@ -19,6 +19,7 @@ pub mod worker;
 use crate::cache::watch::Watcher;
 use crate::cache::{self, Cache};
 use crate::config::Config;
+use crate::http::response::Extra;
 use crate::rt::signal::{self, SignalFd};
 use crate::rt::thread;
 use alloc::sync::Arc;
@@ -67,6 +68,8 @@ pub struct Shared {
     pub wake: OwnedFd,
     /// Open connections, all workers together.
     pub open: AtomicUsize,
+    /// Where missing paths go.
+    pub routes: respond::Routes,
 }
 
 /// Directories watched at most before falling back to TTL revalidation.
@@ -157,6 +160,7 @@ fn start(config: Config) -> Result<i32, StartError> {
         root,
         config.index.clone(),
         cache_limits(&config),
+        Extra::new(config.cache_control.as_deref(), &config.headers),
     ));
     let mut watcher =
         Watcher::new(&config.root, cache.clone(), MAX_WATCHES).map_err(|why| StartError {
@@ -174,6 +178,10 @@ fn start(config: Config) -> Result<i32, StartError> {
             max_connections: usize::try_from(config.max_connections).unwrap_or(usize::MAX),
         },
         open: AtomicUsize::new(0),
+        routes: respond::Routes {
+            fallback: route_key(config.fallback.as_deref()),
+            not_found: route_key(config.not_found.as_deref()),
+        },
         wake,
     });
 
@@ -252,6 +260,13 @@ fn start(config: Config) -> Result<i32, StartError> {
         }
     }
     Ok(code)
+}
+
+/// The cache key of a --fallback or --404 path (checked by the config parser).
+fn route_key(path: Option<&[u8]>) -> Option<Vec<u8>> {
+    let mut key = Vec::new();
+    crate::http::path::normalize(path?, &mut key).ok()?;
+    Some(key)
 }
 
 /// Raises the soft limit on open files to the hard limit: every connection

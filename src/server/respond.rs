@@ -9,7 +9,7 @@ use crate::http::encoding::{self, Choice, Coding};
 use crate::http::path;
 use crate::http::range::{self, ByteRange, Ranges};
 use crate::http::request::{self, Method, Request, Version};
-use crate::http::response::{self, Connection, Head};
+use crate::http::response::{self, Connection, Extra, Head};
 use crate::http::status::Status;
 use crate::server::out::Output;
 use alloc::sync::Arc;
@@ -33,6 +33,29 @@ pub struct Now<'a> {
     pub secs: i64,
     /// The server is stopping: every response closes its connection.
     pub stopping: bool,
+    /// Site-wide header additions (--cache-control, --header).
+    pub site: &'a Extra,
+    /// Where missing paths go (--fallback, --404).
+    pub routes: &'a Routes,
+}
+
+/// Files that stand in for missing paths, as normalised cache keys.
+#[derive(Debug, Default)]
+pub struct Routes {
+    /// Served with 200 for any path that does not exist (--fallback).
+    pub fallback: Option<Vec<u8>>,
+    /// Served as the body of 404 responses (--404).
+    pub not_found: Option<Vec<u8>>,
+}
+
+impl<'a> Now<'a> {
+    /// A head for `status` now, with the site's headers.
+    fn head(&self, status: Status, conn: Connection) -> Head<'a> {
+        Head {
+            site: self.site,
+            ..Head::new(status, self.date, conn)
+        }
+    }
 }
 
 /// Per-worker scratch space reused by every request.
@@ -52,18 +75,14 @@ fn connection(close: bool, version: Version) -> Connection {
 
 /// Queues an error response for a request that could not be parsed; the
 /// connection always closes after it.
-pub fn parse_error(err: request::Error, date: &[u8], out: &mut Output) {
+pub fn parse_error(err: request::Error, now: Now<'_>, out: &mut Output) {
     let status = match err {
         request::Error::BadRequest => Status::BadRequest,
         request::Error::UriTooLong => Status::UriTooLong,
         request::Error::HeadersTooLarge => Status::HeadersTooLarge,
         request::Error::VersionNotSupported => Status::VersionNotSupported,
     };
-    response::write_error(
-        out.buf(),
-        &Head::new(status, date, Connection::Close),
-        false,
-    );
+    response::write_error(out.buf(), &now.head(status, Connection::Close), false);
 }
 
 /// Queues the response to `req`; returns whether the connection must close
@@ -79,42 +98,53 @@ pub fn respond(
     let head_only = req.method == Method::Head;
     let close = closing || now.stopping || !req.keep_alive;
     let conn = connection(close, req.version);
-    let error = |status: Status, out: &mut Output| {
+    let error = |status: Status, out: &mut Output, file: &mut Vec<u8>| {
         let close = close || status.closes_connection();
+        let conn = connection(close, req.version);
+        if status == Status::NotFound && not_found_page(cache, now, head_only, conn, file, out) {
+            return close;
+        }
         let head = Head {
             allow: status == Status::MethodNotAllowed,
-            ..Head::new(status, now.date, connection(close, req.version))
+            ..now.head(status, conn)
         };
         response::write_error(out.buf(), &head, head_only);
         close
     };
     match req.method {
         Method::Get | Method::Head => {}
-        Method::Other => return error(Status::MethodNotAllowed, out),
-        Method::Unknown => return error(Status::NotImplemented, out),
+        Method::Other => return error(Status::MethodNotAllowed, out, &mut scratch.file),
+        Method::Unknown => return error(Status::NotImplemented, out, &mut scratch.file),
     }
     let target = match path::split_target(req.target) {
         Ok(t) => t,
-        Err(e) => return error(path_status(e), out),
+        Err(e) => return error(path_status(e), out, &mut scratch.file),
     };
     if let Err(e) = path::normalize(target.path, &mut scratch.path) {
-        return error(path_status(e), out);
+        return error(path_status(e), out, &mut scratch.file);
     }
     let entry = match cache.lookup(&scratch.path, &mut scratch.file, now.ms) {
         Lookup::Entry(e) => e,
         Lookup::Redirect => {
             let head = Head {
                 location: Some((scratch.path.as_slice(), target.query)),
-                ..Head::new(Status::MovedPermanently, now.date, conn)
+                ..now.head(Status::MovedPermanently, conn)
             };
             response::write_error(out.buf(), &head, head_only);
             return close;
         }
-        Lookup::Error(status) => return error(status, out),
+        Lookup::Error(status) => return error(status, out, &mut scratch.file),
     };
-    if matches!(entry.body, Body::Missing) {
-        return error(Status::NotFound, out);
-    }
+    let entry = match (&entry.body, &now.routes.fallback) {
+        (Body::Missing, Some(fallback)) => {
+            match cache.lookup(fallback, &mut scratch.file, now.ms) {
+                Lookup::Entry(e) if !matches!(e.body, Body::Missing) => e,
+                _ => return error(Status::NotFound, out, &mut scratch.file),
+            }
+        }
+        (Body::Missing, None) => return error(Status::NotFound, out, &mut scratch.file),
+        _ => entry,
+    };
     let mtime = entry.meta.mtime;
     // Ranges are served from the identity form; otherwise the client's
     // Accept-Encoding picks among identity and the compressed variants.
@@ -130,7 +160,7 @@ pub fn respond(
             Choice::NotAcceptable => {
                 let head = Head {
                     vary: true,
-                    ..Head::new(Status::NotAcceptable, now.date, conn)
+                    ..now.head(Status::NotAcceptable, conn)
                 };
                 response::write_error(out.buf(), &head, head_only);
                 return close;
@@ -150,7 +180,7 @@ pub fn respond(
             etag: Some(etag),
             last_modified: Some(&entry.last_modified),
             vary: entry.vary,
-            ..Head::new(Status::NotModified, now.date, conn)
+            ..now.head(Status::NotModified, conn)
         };
         response::write_head(out.buf(), &head);
         return close;
@@ -162,9 +192,9 @@ pub fn respond(
         _ => Ranges::Ignore,
     };
     match ranges {
-        Ranges::Ignore => send_entry(&entry, head_only, now.date, conn, out),
-        Ranges::Single(r) => send_range(&entry, r, head_only, now.date, conn, out),
-        Ranges::Multi(list) => send_ranges(&entry, list.as_slice(), head_only, now.date, conn, out),
+        Ranges::Ignore => send_entry(&entry, head_only, now, conn, out),
+        Ranges::Single(r) => send_range(&entry, r, head_only, now, conn, out),
+        Ranges::Multi(list) => send_ranges(&entry, list.as_slice(), head_only, now, conn, out),
         Ranges::Unsatisfiable => {
             let mut extra = Vec::with_capacity(48);
             extra.extend_from_slice(b"Content-Range: ");
@@ -173,12 +203,43 @@ pub fn respond(
             let head = Head {
                 extra: &extra,
                 vary: entry.vary,
-                ..Head::new(Status::RangeNotSatisfiable, now.date, conn)
+                ..now.head(Status::RangeNotSatisfiable, conn)
             };
             response::write_error(out.buf(), &head, head_only);
         }
     }
     close
+}
+
+/// Queues a 404 whose body is the --404 page; false when there is none
+/// (not configured, or missing itself), so the built-in page goes instead.
+fn not_found_page(
+    cache: &Cache,
+    now: Now<'_>,
+    head_only: bool,
+    conn: Connection,
+    scratch: &mut Vec<u8>,
+    out: &mut Output,
+) -> bool {
+    let Some(key) = &now.routes.not_found else {
+        return false;
+    };
+    let Lookup::Entry(page) = cache.lookup(key, scratch, now.ms) else {
+        return false;
+    };
+    if matches!(page.body, Body::Missing) {
+        return false;
+    }
+    let head = Head {
+        content_type: Some(page.content_type),
+        content_length: page.meta.size,
+        ..now.head(Status::NotFound, conn)
+    };
+    response::write_head(out.buf(), &head);
+    if !head_only {
+        out.push_body(&page, 0, page.meta.size);
+    }
+    true
 }
 
 /// The coding to answer with, from the client's Accept-Encoding and the
@@ -217,7 +278,7 @@ fn send_variant(
             etag: Some(etag),
             last_modified: Some(&entry.last_modified),
             vary: true,
-            ..Head::new(Status::NotModified, now.date, conn)
+            ..now.head(Status::NotModified, conn)
         };
         response::write_head(out.buf(), &head);
         return;
@@ -234,12 +295,12 @@ fn send_variant(
 fn send_entry(
     entry: &Arc<Entry>,
     head_only: bool,
-    date: &[u8],
+    now: Now<'_>,
     conn: Connection,
     out: &mut Output,
 ) {
     out.push_head(entry);
-    response::write_tail(out.buf(), date, conn);
+    response::write_tail(out.buf(), now.date, conn);
     if !head_only {
         out.push_body(entry, 0, entry.meta.size);
     }
@@ -251,7 +312,7 @@ fn partial_head<'a>(
     content_type: &'a str,
     length: u64,
     extra: &'a [u8],
-    date: &'a [u8],
+    now: Now<'a>,
     conn: Connection,
 ) -> Head<'a> {
     Head {
@@ -262,7 +323,7 @@ fn partial_head<'a>(
         accept_ranges: true,
         vary: entry.vary,
         extra,
-        ..Head::new(Status::PartialContent, date, conn)
+        ..now.head(Status::PartialContent, conn)
     }
 }
 
@@ -271,7 +332,7 @@ fn send_range(
     entry: &Arc<Entry>,
     r: ByteRange,
     head_only: bool,
-    date: &[u8],
+    now: Now<'_>,
     conn: Connection,
     out: &mut Output,
 ) {
@@ -281,7 +342,7 @@ fn send_range(
     extra.extend_from_slice(b"\r\n");
     response::write_head(
         out.buf(),
-        &partial_head(entry, entry.content_type, r.len(), &extra, date, conn),
+        &partial_head(entry, entry.content_type, r.len(), &extra, now, conn),
     );
     if !head_only {
         out.push_body(entry, r.start, r.end);
@@ -294,7 +355,7 @@ fn send_ranges(
     entry: &Arc<Entry>,
     ranges: &[ByteRange],
     head_only: bool,
-    date: &[u8],
+    now: Now<'_>,
     conn: Connection,
     out: &mut Output,
 ) {
@@ -305,7 +366,7 @@ fn send_ranges(
     let length = range::multipart_length(ranges, range::BOUNDARY, entry.content_type, size);
     response::write_head(
         out.buf(),
-        &partial_head(entry, content_type, length, b"", date, conn),
+        &partial_head(entry, content_type, length, b"", now, conn),
     );
     if head_only {
         return;

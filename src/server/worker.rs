@@ -218,6 +218,8 @@ impl Worker {
             ms: self.clock.now_ms(),
             secs: self.clock.secs(),
             stopping: self.stopping,
+            site: self.shared.cache.site(),
+            routes: &self.shared.routes,
         };
         let want = conn.on_readable(&self.shared.cache, now, &mut self.scratch);
         slot.conn = Some(conn);
@@ -246,6 +248,8 @@ impl Worker {
             ms: self.clock.now_ms(),
             secs: self.clock.secs(),
             stopping: self.stopping,
+            site: self.shared.cache.site(),
+            routes: &self.shared.routes,
         };
         let want = if slot.writing {
             if flags.intersects(EventFlags::ERR) {
