@@ -135,6 +135,9 @@ impl Default for Config {
 /// What the command line asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
+    /// Check a running server (`--probe [URL]`): the URL, if given, and the
+    /// configuration whose first --listen address is the default target.
+    Probe(Option<Vec<u8>>, Box<Config>),
     /// Serve files with this configuration (boxed: it is much bigger than the others).
     Serve(Box<Config>),
     /// Print [`HELP`] and exit successfully.
@@ -195,6 +198,7 @@ enum Id {
     MaxConnections,
     User,
     NoSeccomp,
+    Probe,
     CacheControl,
     Header,
     Fallback,
@@ -398,6 +402,14 @@ const OPTIONS: &[Opt] = &[
         value: Some("FILE"),
         env: None,
         help: "serve FILE (a path under ROOT) as the\nbody of 404 responses",
+    },
+    Opt {
+        id: Id::Probe,
+        long: "probe",
+        short: None,
+        value: None,
+        env: None,
+        help: "[URL] check a running staticd instead: GET URL\n(default: the first --listen address) within\n2 s; exit 0 on 2xx/3xx, else 1",
     },
     Opt {
         id: Id::Help,
@@ -638,6 +650,8 @@ struct Parsed {
     headers: Vec<Vec<u8>>,
     fallback: Option<Vec<u8>>,
     not_found: Option<Vec<u8>>,
+    /// `--probe` was given, with its URL if one followed.
+    probe: Option<Option<Vec<u8>>>,
     /// One bit per `Id` given on the command line.
     given: u32,
 }
@@ -682,6 +696,10 @@ impl Parsed {
             Id::NotFound => check_site_path(value).map(|()| self.not_found = Some(value.to_vec())),
             Id::NoSeccomp => {
                 self.no_seccomp = true;
+                Ok(())
+            }
+            Id::Probe => {
+                self.probe.get_or_insert(None);
                 Ok(())
             }
         };
@@ -758,9 +776,18 @@ impl Parsed {
 pub fn parse(args: &[&[u8]], env: &[&[u8]]) -> Result<Command, Error> {
     let mut parsed = Parsed::default();
     let mut first_err = None;
-    let mut rest = args.iter().copied();
+    let mut rest = args.iter().copied().peekable();
     let mut only_root = false;
     while let Some(arg) = rest.next() {
+        // `--probe [URL]`: a following http:// argument is its URL, not ROOT.
+        if !only_root
+            && arg == b"--probe"
+            && let Some(url) =
+                rest.next_if(|next| next.starts_with(b"http://") || next.starts_with(b"https://"))
+        {
+            parsed.probe = Some(Some(url.to_vec()));
+            continue;
+        }
         let step = if only_root {
             parsed.root(Origin::Root, arg)
         } else if arg == b"--" {
@@ -788,7 +815,10 @@ pub fn parse(args: &[&[u8]], env: &[&[u8]]) -> Result<Command, Error> {
     }
     match first_err {
         Some(e) => Err(e),
-        None => parsed.finish(env).map(|c| Command::Serve(Box::new(c))),
+        None => match parsed.probe.take() {
+            Some(url) => parsed.finish(env).map(|c| Command::Probe(url, Box::new(c))),
+            None => parsed.finish(env).map(|c| Command::Serve(Box::new(c))),
+        },
     }
 }
 
@@ -1468,6 +1498,25 @@ mod tests {
         }
         let err = parse(&[b"--header", b"X: a\r\nSet-Cookie: x"], &[]).unwrap_err();
         assert_eq!(err.what(), "--header");
+        let probe = |args: &[&[u8]]| match parse(args, &[]) {
+            Ok(Command::Probe(url, c)) => (url, c.listen[0]),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(probe(&[b"--probe"]), (None, DEFAULT_LISTEN));
+        assert_eq!(
+            probe(&[b"--probe", b"http://127.0.0.1:81/health"])
+                .0
+                .as_deref(),
+            Some(&b"http://127.0.0.1:81/health"[..])
+        );
+        assert_eq!(
+            probe(&[b"-l", b"127.0.0.1:9000", b"--probe"]).1.to_string(),
+            "127.0.0.1:9000"
+        );
+        // Not a URL: it stays ROOT.
+        assert!(
+            matches!(parse(&[b"--probe", b"www"], &[]), Ok(Command::Probe(None, c)) if c.root == b"www")
+        );
         assert_eq!(parse_count(b"1"), Ok(1));
         assert!(parse_count(b"0").is_err());
         assert!(parse_count(b"x").is_err());

@@ -12,6 +12,7 @@ pub mod clock;
 pub mod conn;
 pub mod listener;
 pub mod out;
+pub mod probe;
 pub mod respond;
 pub mod sandbox;
 pub mod worker;

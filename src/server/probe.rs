@@ -1,0 +1,264 @@
+//! `--probe [URL]`: the health check a Docker HEALTHCHECK or a Kubernetes
+//! exec probe runs in an image that has no curl. One GET with a 2 s budget
+//! for everything; exit 0 on 2xx/3xx, 1 otherwise, one line either way.
+
+use crate::config::Config;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use rustix::event::{PollFd, PollFlags, poll};
+use rustix::io::Errno;
+use rustix::net::{self, AddressFamily, SocketFlags, SocketType};
+use rustix::time::{ClockId, Timespec, clock_gettime};
+
+/// The whole probe's time budget.
+const BUDGET_MS: i64 = 2000;
+
+/// Where to send the probe: an address and the request target.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Target {
+    /// The server's address.
+    pub addr: SocketAddr,
+    /// Path and query, starting with `/`.
+    pub path: String,
+}
+
+/// Parses `http://IP[:PORT][/PATH]` (IPv6 in brackets; no host names, which
+/// would need a resolver a scratch image does not have).
+pub fn parse_url(url: &[u8]) -> Result<Target, &'static str> {
+    let url = core::str::from_utf8(url).map_err(|_| "the URL is not UTF-8")?;
+    let rest = url
+        .strip_prefix("http://")
+        .ok_or("only http:// URLs are supported")?;
+    let (authority, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    if path.bytes().any(|b| b <= b' ' || b == 0x7f) {
+        return Err("the path has spaces or control characters");
+    }
+    let addr = match authority.parse::<SocketAddr>() {
+        Ok(a) => a,
+        Err(_) => match authority.parse::<IpAddr>() {
+            Ok(ip) => SocketAddr::new(ip, 80),
+            Err(_) => {
+                let host = authority.trim_start_matches('[').trim_end_matches(']');
+                match host.parse::<Ipv6Addr>() {
+                    Ok(ip) => SocketAddr::new(IpAddr::V6(ip), 80),
+                    Err(_) => return Err("the host must be an IP address (no name lookups)"),
+                }
+            }
+        },
+    };
+    Ok(Target {
+        addr,
+        path: path.into(),
+    })
+}
+
+/// The default target: the first --listen address, with a wildcard address
+/// replaced by loopback.
+pub fn default_target(config: &Config) -> Target {
+    let mut addr = config
+        .listen
+        .first()
+        .copied()
+        .unwrap_or(crate::config::DEFAULT_LISTEN);
+    match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => addr.set_ip(IpAddr::V4(Ipv4Addr::LOCALHOST)),
+        IpAddr::V6(ip) if ip.is_unspecified() => addr.set_ip(IpAddr::V6(Ipv6Addr::LOCALHOST)),
+        _ => {}
+    }
+    Target {
+        addr,
+        path: "/".into(),
+    }
+}
+
+/// The status code of a response's first line, if it is one.
+pub fn status_code(line: &[u8]) -> Option<u16> {
+    let rest = line.strip_prefix(b"HTTP/1.")?;
+    let code = rest.get(2..5)?;
+    if rest.get(1) != Some(&b' ') || !code.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    core::str::from_utf8(code).ok()?.parse().ok()
+}
+
+fn now_ms() -> i64 {
+    let t = clock_gettime(ClockId::Monotonic);
+    t.tv_sec * 1000 + t.tv_nsec / 1_000_000
+}
+
+/// Waits until `fd` is ready for `flags` or the deadline passes.
+fn wait(fd: &rustix::fd::OwnedFd, flags: PollFlags, deadline: i64) -> Result<(), String> {
+    loop {
+        let left = deadline - now_ms();
+        if left <= 0 {
+            return Err("timed out after 2 s".into());
+        }
+        let timeout = Timespec {
+            tv_sec: left / 1000,
+            tv_nsec: (left % 1000) * 1_000_000,
+        };
+        let mut fds = [PollFd::new(fd, flags)];
+        match poll(&mut fds, Some(&timeout)) {
+            Ok(0) | Err(Errno::INTR) => continue,
+            Ok(_) => return Ok(()),
+            Err(e) => return Err(format!("poll: {}", crate::rt::errno::describe(e))),
+        }
+    }
+}
+
+/// GETs the target and returns the response's status line.
+fn fetch(target: &Target) -> Result<Vec<u8>, String> {
+    let deadline = now_ms() + BUDGET_MS;
+    let family = if target.addr.is_ipv4() {
+        AddressFamily::INET
+    } else {
+        AddressFamily::INET6
+    };
+    let why = |e: Errno| String::from(crate::rt::errno::describe(e));
+    let fd = net::socket_with(
+        family,
+        SocketType::STREAM,
+        SocketFlags::NONBLOCK | SocketFlags::CLOEXEC,
+        None,
+    )
+    .map_err(why)?;
+    match net::connect(&fd, &target.addr) {
+        Ok(()) | Err(Errno::INPROGRESS) => {}
+        Err(e) => return Err(why(e)),
+    }
+    wait(&fd, PollFlags::OUT, deadline)?;
+    if let Err(e) = net::sockopt::socket_error(&fd).map_err(why)? {
+        return Err(if e == Errno::CONNREFUSED {
+            "connection refused".into()
+        } else {
+            why(e)
+        });
+    }
+    let request = format!(
+        "GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: staticd-probe\r\nConnection: close\r\n\r\n",
+        target.path, target.addr
+    );
+    let mut sent = 0;
+    while sent < request.len() {
+        match net::send(&fd, &request.as_bytes()[sent..], net::SendFlags::NOSIGNAL) {
+            Ok(n) => sent += n,
+            Err(Errno::AGAIN) => wait(&fd, PollFlags::OUT, deadline)?,
+            Err(Errno::INTR) => {}
+            Err(e) => return Err(why(e)),
+        }
+    }
+    let mut got = Vec::with_capacity(256);
+    let mut buf = [0u8; 256];
+    loop {
+        if let Some(end) = got.windows(2).position(|w| w == b"\r\n") {
+            got.truncate(end);
+            return Ok(got);
+        }
+        if got.len() > 4096 {
+            return Err("no status line".into());
+        }
+        match rustix::io::read(&fd, &mut buf) {
+            Ok(0) => return Err("the server closed the connection without a response".into()),
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(Errno::AGAIN) => wait(&fd, PollFlags::IN, deadline)?,
+            Err(Errno::INTR) => {}
+            Err(e) => return Err(why(e)),
+        }
+    }
+}
+
+/// Runs the probe; returns the exit code after printing one line.
+pub fn run(url: Option<&[u8]>, config: &Config) -> i32 {
+    let target = match url.map(parse_url) {
+        None => default_target(config),
+        Some(Ok(t)) => t,
+        Some(Err(why)) => {
+            crate::log!("--probe: {why}");
+            return 2;
+        }
+    };
+    let shown = format!("http://{}{}", target.addr, target.path);
+    match fetch(&target) {
+        Ok(line) => {
+            let text = String::from_utf8_lossy(&line);
+            match status_code(&line) {
+                Some(200..=399) => {
+                    crate::log!("probe {shown}: {text}");
+                    0
+                }
+                _ => {
+                    crate::log!("probe {shown}: unhealthy: {text}");
+                    1
+                }
+            }
+        }
+        Err(why) => {
+            crate::log!("probe {shown}: unhealthy: {why}");
+            1
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        let t = |u: &str| parse_url(u.as_bytes()).map(|t| (t.addr.to_string(), t.path));
+        assert_eq!(
+            t("http://127.0.0.1:8080/healthz"),
+            Ok(("127.0.0.1:8080".into(), "/healthz".into()))
+        );
+        assert_eq!(
+            t("http://127.0.0.1"),
+            Ok(("127.0.0.1:80".into(), "/".into()))
+        );
+        assert_eq!(
+            t("http://[::1]:81/a?b=c"),
+            Ok(("[::1]:81".into(), "/a?b=c".into()))
+        );
+        assert_eq!(t("http://[::1]/"), Ok(("[::1]:80".into(), "/".into())));
+        for bad in [
+            "https://127.0.0.1/",
+            "http://localhost:80/",
+            "ftp://x",
+            "127.0.0.1:80",
+            "http://1.2.3.4:99999/",
+            "http://1.2.3.4/a b",
+        ] {
+            assert!(t(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn wildcard_listen_addresses_probe_loopback() {
+        let mut c = Config::default();
+        assert_eq!(default_target(&c).addr.to_string(), "127.0.0.1:8080");
+        c.listen = alloc::vec!["[::]:9000".parse().unwrap()];
+        assert_eq!(default_target(&c).addr.to_string(), "[::1]:9000");
+        c.listen = alloc::vec!["10.1.2.3:80".parse().unwrap()];
+        assert_eq!(default_target(&c).addr.to_string(), "10.1.2.3:80");
+    }
+
+    #[test]
+    fn status_lines() {
+        assert_eq!(status_code(b"HTTP/1.1 200 OK"), Some(200));
+        assert_eq!(status_code(b"HTTP/1.0 301 Moved"), Some(301));
+        assert_eq!(status_code(b"HTTP/1.1 503"), Some(503));
+        for bad in [
+            &b""[..],
+            b"HTTP/2 200",
+            b"HTTP/1.1 2x0 OK",
+            b"HTTP/1.1  200",
+            b"SSH-2.0",
+        ] {
+            assert_eq!(status_code(bad), None, "{bad:?}");
+        }
+    }
+}
