@@ -5,13 +5,15 @@
 #   make size       print the binary's size and linkage
 #   make strace     print system calls per request (needs strace)
 #   make bench      requests/s and CPU per request next to nginx (needs wrk, nginx)
+#   make load       wrk with 1,000 and 10,000 connections: errors, non-2xx, flat RSS (needs wrk)
+#   make fuzz       10,000,000 mutated inputs through the parsers (STATICD_FUZZ_ITERS, _SEED)
 
 ROOT ?= .
 PORT ?= 8080
 BIN  := target/release/staticd
 CARGO ?= cargo
 
-.PHONY: all build run test size strace bench clean
+.PHONY: all build run test size strace bench load fuzz clean
 
 all: build
 
@@ -36,6 +38,12 @@ strace:
 
 bench: build
 	tests/bench.sh
+
+load:
+	$(CARGO) test --release --test faults -- --ignored --nocapture wrk_with_thousands_of_connections
+
+fuzz:
+	STATICD_FUZZ_ITERS=$${STATICD_FUZZ_ITERS:-10000000} $(CARGO) test --release --test fuzz -- --nocapture
 
 clean:
 	$(CARGO) clean

@@ -409,7 +409,7 @@ const OPTIONS: &[Opt] = &[
         short: None,
         value: None,
         env: None,
-        help: "[URL] check a running staticd instead: GET URL\n(default: the first --listen address) within\n2 s; exit 0 on 2xx/3xx, else 1",
+        help: "check a running staticd instead: GET URL\n(given after it; default: the first\n--listen address) within 2 s; exit 0 on\n2xx/3xx, else 1",
     },
     Opt {
         id: Id::Help,
