@@ -15,20 +15,14 @@
 mod common;
 
 use common::{
-    Conn, Response, Server, TempDir, assert_same_bytes, days_from_civil, get_req, head_req,
-    parse_imf_fixdate, random_bytes,
+    Conn, Response, Server, TempDir, assert_same_bytes, days_from_civil, eventually, get_req,
+    head_req, parse_imf_fixdate, random_bytes,
 };
 use std::fs::OpenOptions;
 use std::io::{ErrorKind, Read, Write};
 use std::path::Path;
 use std::thread;
-use std::time::{Duration, Instant, UNIX_EPOCH};
-
-/// How long a change on disk may take to show (the spec says 1 s; this adds slack).
-const POLL_LIMIT: Duration = Duration::from_millis(1500);
-
-/// How often a change on disk is polled for.
-const POLL_EVERY: Duration = Duration::from_millis(20);
+use std::time::{Duration, UNIX_EPOCH};
 
 /// Small files (mapped with the default 16 KiB threshold).
 const SMALL: usize = 1024;
@@ -157,29 +151,6 @@ fn missing(server: &Server, path: &str) -> Result<(), String> {
         return Err(format!("want 404, got {}", show(&r)));
     }
     Ok(())
-}
-
-/// Polls `check` every [`POLL_EVERY`] until it passes, failing after
-/// [`POLL_LIMIT`] with its last complaint; once it passes it must keep passing.
-fn eventually(what: &str, mut check: impl FnMut() -> Result<(), String>) {
-    let start = Instant::now();
-    loop {
-        match check() {
-            Ok(()) => break,
-            Err(e) if start.elapsed() >= POLL_LIMIT => {
-                panic!(
-                    "{what}: still wrong {:?} after the change: {e}",
-                    start.elapsed()
-                )
-            }
-            Err(_) => thread::sleep(POLL_EVERY),
-        }
-    }
-    for _ in 0..3 {
-        if let Err(e) = check() {
-            panic!("{what}: right once, then wrong again: {e}");
-        }
-    }
 }
 
 /// Fails unless `check` passes now.

@@ -12,8 +12,8 @@
 mod common;
 
 use common::{
-    Conn, Response, Server, TempDir, assert_same_bytes, find, random_bytes, read_responses,
-    run_to_end, staticd,
+    Conn, Response, Server, TempDir, assert_same_bytes, eventually, find, random_bytes,
+    read_responses, run_to_end, staticd,
 };
 use flate2::bufread::{GzDecoder, ZlibDecoder};
 use std::io::{Read, Write};
@@ -21,13 +21,7 @@ use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::thread;
-use std::time::{Duration, Instant};
-
-/// How long a change on disk may take to show (1 s, plus slack).
-const POLL_LIMIT: Duration = Duration::from_millis(1500);
-
-/// How often a change on disk is polled for.
-const POLL_EVERY: Duration = Duration::from_millis(20);
+use std::time::Duration;
 
 /// The default `--compress-max-size`.
 const DEFAULT_MAX: usize = 1 << 20;
@@ -271,29 +265,6 @@ fn try_exchange(server: &Server, req: &str) -> Result<Response, String> {
             Ok(0) => return Err(format!("closed after {} bytes", buf.len())),
             Ok(n) => buf.extend_from_slice(&chunk[..n]),
             Err(e) => return Err(format!("{e} after {} bytes", buf.len())),
-        }
-    }
-}
-
-/// Polls `check` every [`POLL_EVERY`] until it passes, failing after
-/// [`POLL_LIMIT`] with its last complaint; once it passes it must keep passing.
-fn eventually(what: &str, mut check: impl FnMut() -> Result<(), String>) {
-    let start = Instant::now();
-    loop {
-        match check() {
-            Ok(()) => break,
-            Err(e) if start.elapsed() >= POLL_LIMIT => {
-                panic!(
-                    "{what}: still wrong {:?} after the change: {e}",
-                    start.elapsed()
-                )
-            }
-            Err(_) => thread::sleep(POLL_EVERY),
-        }
-    }
-    for _ in 0..3 {
-        if let Err(e) = check() {
-            panic!("{what}: right once, then wrong again: {e}");
         }
     }
 }

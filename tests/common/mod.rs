@@ -829,3 +829,32 @@ pub fn mtime_secs(path: &Path) -> i64 {
         .unwrap()
         .as_secs() as i64
 }
+
+/// How long a change on disk may take to show (1 s, plus slack).
+pub const POLL_LIMIT: Duration = Duration::from_millis(1500);
+
+/// How often a change on disk is polled for.
+pub const POLL_EVERY: Duration = Duration::from_millis(20);
+
+/// Polls `check` every [`POLL_EVERY`] until it passes, failing after
+/// [`POLL_LIMIT`] with its last complaint; once it passes it must keep passing.
+pub fn eventually(what: &str, mut check: impl FnMut() -> Result<(), String>) {
+    let start = Instant::now();
+    loop {
+        match check() {
+            Ok(()) => break,
+            Err(e) if start.elapsed() >= POLL_LIMIT => {
+                panic!(
+                    "{what}: still wrong {:?} after the change: {e}",
+                    start.elapsed()
+                )
+            }
+            Err(_) => thread::sleep(POLL_EVERY),
+        }
+    }
+    for _ in 0..3 {
+        if let Err(e) = check() {
+            panic!("{what}: right once, then wrong again: {e}");
+        }
+    }
+}
