@@ -56,6 +56,45 @@ pub fn format(unix_secs: i64, out: &mut [u8; HTTP_DATE_LEN]) {
     put2(&mut out[23..25], sod % 60);
 }
 
+/// Calendar fields of an instant in UTC, for formats other than IMF-fixdate (logs, listings).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Civil {
+    /// Year, 0000-9999 after clamping.
+    pub year: u32,
+    /// Month, 1-12.
+    pub month: u32,
+    /// Day of the month, 1-31.
+    pub day: u32,
+    /// Hour, 0-23.
+    pub hour: u32,
+    /// Minute, 0-59.
+    pub minute: u32,
+    /// Second, 0-59.
+    pub second: u32,
+}
+
+impl Civil {
+    /// Splits `unix_secs` (clamped to years 0000-9999) into calendar fields.
+    pub fn from_unix(unix_secs: i64) -> Civil {
+        let secs = unix_secs.clamp(MIN_SECS, MAX_SECS);
+        let (year, month, day) = civil_from_days(secs.div_euclid(SECS_PER_DAY));
+        let sod = secs.rem_euclid(SECS_PER_DAY) as u32;
+        Civil {
+            year: year as u32,
+            month,
+            day,
+            hour: sod / 3600,
+            minute: sod / 60 % 60,
+            second: sod % 60,
+        }
+    }
+
+    /// The month's three-letter English abbreviation (`Jan`..`Dec`).
+    pub fn month_name(&self) -> &'static [u8; 3] {
+        MONTHS[(self.month.clamp(1, 12) - 1) as usize]
+    }
+}
+
 fn put2(out: &mut [u8], v: u32) {
     if let [hi, lo] = out {
         *hi = b'0' + (v / 10 % 10) as u8;
@@ -349,6 +388,17 @@ mod tests {
         assert_eq!(fmt(i64::MAX), "Fri, 31 Dec 9999 23:59:59 GMT");
         assert_eq!(fmt(MAX_SECS + 1), "Fri, 31 Dec 9999 23:59:59 GMT");
         assert_eq!(p("Sat, 01 Jan 0000 00:00:00 GMT"), Some(MIN_SECS));
+    }
+
+    #[test]
+        fn civil_fields() {
+        let c = Civil::from_unix(784_111_777);
+        assert_eq!((c.year, c.month, c.day, c.hour, c.minute, c.second), (1994, 11, 6, 8, 49, 37));
+        assert_eq!(c.month_name(), b"Nov");
+        assert_eq!(Civil::from_unix(i64::MIN).year, 0);
+        let last = Civil::from_unix(i64::MAX);
+        assert_eq!((last.year, last.month, last.day, last.second), (9999, 12, 31, 59));
+        assert_eq!(Civil::from_unix(-1).hour, 23);
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! Pure HTTP/1.1 wire handling: bytes in, typed views out, and heads back to bytes.
 //! Nothing in this module tree makes a system call.
 
+pub mod access_log;
 pub mod conditional;
 pub mod date;
 pub mod encoding;
+pub mod listing;
 pub mod mime;
 pub mod path;
 pub mod range;
