@@ -101,7 +101,24 @@ pub struct Config {
     pub fallback: Option<Vec<u8>>,
     /// File served as the body of 404 responses.
     pub not_found: Option<Vec<u8>>,
+    /// Listening sockets passed by a supervisor (systemd's `LISTEN_PID`/`LISTEN_FDS`).
+    pub listen_fds: Option<ListenFds>,
 }
+
+/// Sockets a supervisor passed as descriptors 3, 4, ... (socket activation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListenFds {
+    /// The process they are meant for; anyone else ignores them.
+    pub pid: u32,
+    /// How many, starting at descriptor 3.
+    pub count: u32,
+}
+
+/// The first descriptor of socket activation, after stdin, stdout and stderr.
+pub const LISTEN_FDS_START: i32 = 3;
+
+/// The most passed sockets accepted (systemd's own limit is far lower in practice).
+const LISTEN_FDS_MAX: u64 = 1024;
 
 impl Default for Config {
     fn default() -> Self {
@@ -128,6 +145,7 @@ impl Default for Config {
             headers: Vec::new(),
             fallback: None,
             not_found: None,
+            listen_fds: None,
         }
     }
 }
@@ -768,6 +786,7 @@ impl Parsed {
         config.headers = self.headers;
         config.fallback = self.fallback;
         config.not_found = self.not_found;
+        config.listen_fds = listen_fds(env)?;
         Ok(config)
     }
 }
@@ -903,6 +922,37 @@ fn getenv<'a>(env: &[&'a [u8]], name: &str) -> Option<&'a [u8]> {
     env.iter()
         .find_map(|entry| entry.strip_prefix(name.as_bytes())?.strip_prefix(b"="))
         .filter(|v| !v.is_empty())
+}
+
+/// `LISTEN_PID` and `LISTEN_FDS`, as sd_listen_fds(3) reads them: both or
+/// neither, decimal, the count at least one.
+fn listen_fds(env: &[&[u8]]) -> Result<Option<ListenFds>, Error> {
+    let (pid, count) = match (getenv(env, "LISTEN_PID"), getenv(env, "LISTEN_FDS")) {
+        (None, None) => return Ok(None),
+        (Some(_), None) => {
+            return Err(Error::new("LISTEN_PID", "set without LISTEN_FDS".into()));
+        }
+        (None, Some(_)) => {
+            return Err(Error::new("LISTEN_FDS", "set without LISTEN_PID".into()));
+        }
+        (Some(pid), Some(count)) => (pid, count),
+    };
+    let pid = parse_uint(pid)
+        .filter(|&p| p > 0)
+        .and_then(|p| u32::try_from(p).ok())
+        .ok_or_else(|| Error::new("LISTEN_PID", format!("{} is not a process id", q(pid))))?;
+    let count = parse_uint(count)
+        .filter(|n| (1..=LISTEN_FDS_MAX).contains(n))
+        .ok_or_else(|| {
+            Error::new(
+                "LISTEN_FDS",
+                format!("{} is not a count from 1 to {LISTEN_FDS_MAX}", q(count)),
+            )
+        })?;
+    Ok(Some(ListenFds {
+        pid,
+        count: count as u32,
+    }))
 }
 
 /// Digits only, no sign or spaces; saturates, so huge numbers read as out of range.
@@ -2260,6 +2310,51 @@ mod tests {
             fail_bytes(&[], &[b"STATICD_THREADS=\x1b[31m"]),
             "STATICD_THREADS: '\\x1b[31m' is not a positive integer"
         );
+    }
+
+    #[test]
+    fn socket_activation_variables() {
+        assert_eq!(serve(&[], &[]).listen_fds, None);
+        assert_eq!(
+            serve(&[], &["LISTEN_PID=42", "LISTEN_FDS=2"]).listen_fds,
+            Some(ListenFds { pid: 42, count: 2 })
+        );
+        // systemd also sets LISTEN_FDNAMES; it is not needed.
+        assert_eq!(
+            serve(&[], &["LISTEN_FDNAMES=web", "LISTEN_FDS=1", "LISTEN_PID=7"]).listen_fds,
+            Some(ListenFds { pid: 7, count: 1 })
+        );
+        assert_eq!(serve(&[], &["LISTEN_PID=", "LISTEN_FDS="]).listen_fds, None);
+        for (env, want) in [
+            (&["LISTEN_PID=1"][..], "LISTEN_PID: set without LISTEN_FDS"),
+            (&["LISTEN_FDS=1"][..], "LISTEN_FDS: set without LISTEN_PID"),
+            (
+                &["LISTEN_PID=x", "LISTEN_FDS=1"][..],
+                "LISTEN_PID: 'x' is not a process id",
+            ),
+            (
+                &["LISTEN_PID=0", "LISTEN_FDS=1"][..],
+                "LISTEN_PID: '0' is not a process id",
+            ),
+            (
+                &["LISTEN_PID=99999999999", "LISTEN_FDS=1"][..],
+                "LISTEN_PID: '99999999999' is not a process id",
+            ),
+            (
+                &["LISTEN_PID=1", "LISTEN_FDS=0"][..],
+                "LISTEN_FDS: '0' is not a count from 1 to 1024",
+            ),
+            (
+                &["LISTEN_PID=1", "LISTEN_FDS=-1"][..],
+                "LISTEN_FDS: '-1' is not a count from 1 to 1024",
+            ),
+            (
+                &["LISTEN_PID=1", "LISTEN_FDS=1025"][..],
+                "LISTEN_FDS: '1025' is not a count from 1 to 1024",
+            ),
+        ] {
+            assert_eq!(fail(&[], env), want, "{env:?}");
+        }
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub fn describe(e: Errno) -> &'static str {
         Errno::AGAIN => "Resource temporarily unavailable",
         Errno::NOSYS => "Function not implemented",
         Errno::IO => "Input/output error",
+        Errno::BADF => "Bad file descriptor",
         _ => "system error",
     }
 }

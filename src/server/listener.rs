@@ -1,5 +1,7 @@
 //! Listening sockets: one per address per worker, bound with SO_REUSEPORT so
-//! the kernel spreads connections across workers without a shared accept lock.
+//! the kernel spreads connections across workers without a shared accept lock;
+//! or the sockets a supervisor passed (socket activation), shared by all
+//! workers through duplicated descriptors.
 
 use alloc::vec::Vec;
 use core::net::SocketAddr;
@@ -63,4 +65,58 @@ pub fn bind_all(addrs: &[SocketAddr], workers: usize) -> Result<Bound, (SocketAd
         }
     }
     Ok((per_worker, bound))
+}
+
+/// Takes over the `count` listening sockets passed from descriptor
+/// `first` on (socket activation) and gives every worker a duplicate of each.
+/// Returns the listeners per worker and the addresses of the Internet ones
+/// (a passed Unix socket serves too, but has no address to announce); on
+/// failure, the descriptor at fault and why.
+pub fn inherit(first: i32, count: u32, workers: usize) -> Result<Bound, (i32, io::Errno)> {
+    let mut per_worker: Vec<Vec<OwnedFd>> = (0..workers)
+        .map(|_| Vec::with_capacity(count as usize))
+        .collect();
+    let mut bound = Vec::with_capacity(count as usize);
+    for raw in (first..).take(count as usize) {
+        let fd = adopt(raw).map_err(|e| (raw, e))?;
+        if let Ok(addr) = local_addr(&fd) {
+            bound.push(addr);
+        }
+        let (head, tail) = per_worker.split_at_mut(1);
+        for list in tail {
+            list.push(io::fcntl_dupfd_cloexec(&fd, 0).map_err(|e| (raw, e))?);
+        }
+        if let Some(list) = head.first_mut() {
+            list.push(fd);
+        }
+    }
+    Ok((per_worker, bound))
+}
+
+/// Checks that descriptor `raw` is a listening stream socket (NOTSUP when it
+/// is something else) and makes it non-blocking and close-on-exec, as
+/// [`bind`] would have made it.
+fn adopt(raw: i32) -> io::Result<OwnedFd> {
+    use rustix::fd::BorrowedFd;
+    // SAFETY: a borrowed view for the checks only; ownership is taken below,
+    // once the descriptor is known to be an open socket.
+    let borrowed = unsafe { BorrowedFd::borrow_raw(raw) };
+    let not_socket = |e| match e {
+        io::Errno::NOTSOCK => io::Errno::NOTSUP,
+        e => e,
+    };
+    if sockopt::socket_type(borrowed).map_err(not_socket)? != SocketType::STREAM
+        || !sockopt::socket_acceptconn(borrowed)?
+    {
+        return Err(io::Errno::NOTSUP);
+    }
+    // SAFETY: the supervisor passed this socket to this process alone and
+    // nothing else in it owns or closes descriptor `raw`.
+    let fd = unsafe { <OwnedFd as rustix::fd::FromRawFd>::from_raw_fd(raw) };
+    io::fcntl_setfd(&fd, io::FdFlags::CLOEXEC)?;
+    io::ioctl_fionbio(&fd, true)?;
+    // Accepted sockets inherit TCP_NODELAY; a Unix socket has no such option.
+    let _ = sockopt::set_tcp_nodelay(&fd, true);
+
+    Ok(fd)
 }

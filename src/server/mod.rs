@@ -118,6 +118,26 @@ pub fn run(config: Config) -> i32 {
 fn start(config: Config) -> Result<i32, StartError> {
     use alloc::format;
     let root_name = alloc::string::String::from_utf8_lossy(&config.root).into_owned();
+    let workers = config.threads.unwrap_or_else(cpu_count);
+    // Passed sockets are taken over before anything else opens a descriptor,
+    // so a missing one cannot be mistaken for one of staticd's own.
+    let activated = config
+        .listen_fds
+        .filter(|fds| fds.pid == rustix::process::getpid().as_raw_nonzero().get() as u32);
+    let inherited = match activated {
+        Some(fds) => Some(
+            listener::inherit(crate::config::LISTEN_FDS_START, fds.count, workers).map_err(
+                |(fd, why)| StartError {
+                    what: format!("LISTEN_FDS: descriptor {fd}"),
+                    why,
+                    detail: (why == rustix::io::Errno::NOTSUP)
+                        .then_some("not a listening stream socket"),
+                },
+            )?,
+        ),
+        None => None,
+    };
+
     let signals = SignalFd::block(
         &[
             signal::SIGTERM,
@@ -144,13 +164,14 @@ fn start(config: Config) -> Result<i32, StartError> {
         why,
         detail: None,
     })?;
-    let workers = config.threads.unwrap_or_else(cpu_count);
-    let (mut listeners, bound) =
-        listener::bind_all(&config.listen, workers).map_err(|(addr, why)| StartError {
+    let (mut listeners, bound) = match inherited {
+        Some(passed) => passed,
+        None => listener::bind_all(&config.listen, workers).map_err(|(addr, why)| StartError {
             what: format!("listen {addr}"),
             why,
             detail: None,
-        })?;
+        })?,
+    };
     let wake =
         eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK).map_err(|why| StartError {
             what: "eventfd".into(),
@@ -188,11 +209,14 @@ fn start(config: Config) -> Result<i32, StartError> {
 
     let mut ready = Vec::with_capacity(workers);
     for list in listeners.drain(..) {
-        let worker = worker::Worker::new(list, shared.clone()).map_err(|why| StartError {
-            what: "epoll".into(),
-            why,
-            detail: None,
-        })?;
+        let worker =
+            worker::Worker::new(list, activated.is_some(), shared.clone()).map_err(|why| {
+                StartError {
+                    what: "epoll".into(),
+                    why,
+                    detail: None,
+                }
+            })?;
         ready.push(worker);
     }
     // Everything that needs privileges is done: drop them, then the system
@@ -226,7 +250,12 @@ fn start(config: Config) -> Result<i32, StartError> {
         })?;
         handles.push(handle);
     }
-    announce(&root_name, &bound, workers);
+    announce(
+        &root_name,
+        &bound,
+        activated.map_or(0, |f| f.count),
+        workers,
+    );
     // From here on the server has started: a failure exits 1, not 2.
     let code = match control(&signals, &mut watcher) {
         Ok(()) => 0,
@@ -298,11 +327,18 @@ fn now_secs() -> i64 {
     clock_gettime(ClockId::Monotonic).tv_sec
 }
 
-fn announce(root: &str, bound: &[SocketAddr], workers: usize) {
+/// Logs where the server listens; `passed` counts sockets from a supervisor.
+fn announce(root: &str, bound: &[SocketAddr], passed: u32, workers: usize) {
     let mut line = crate::rt::stdio::Line::new();
     for (i, addr) in bound.iter().enumerate() {
         let sep = if i == 0 { "" } else { ", " };
         let _ = core::fmt::Write::write_fmt(&mut line, format_args!("{sep}http://{addr}/"));
+    }
+    if passed > 0 {
+        let _ = core::fmt::Write::write_fmt(
+            &mut line,
+            format_args!(" ({passed} passed by LISTEN_FDS)"),
+        );
     }
     let text = core::str::from_utf8(line.as_bytes()).unwrap_or("");
     crate::log!(

@@ -55,6 +55,8 @@ pub struct Worker {
     tick_ms: u64,
     /// While out of descriptors, listeners are out of the epoll set until then.
     accept_paused_until: Option<u64>,
+    /// How listeners are watched: exclusively when other workers share them.
+    listen_flags: EventFlags,
     /// Connections refused over --max-connections since the last log line.
     refused: u64,
     /// When refusals were last logged.
@@ -67,14 +69,25 @@ fn token(index: usize, generation: u32) -> u64 {
 
 impl Worker {
     /// Sets up the epoll instance for `listeners` and the shared stop signal.
-    pub fn new(listeners: Vec<OwnedFd>, shared: Arc<Shared>) -> io::Result<Worker> {
+    /// `shared_listeners` says other workers accept on the same sockets: each
+    /// connection then wakes one worker (EPOLLEXCLUSIVE), not all of them.
+    pub fn new(
+        listeners: Vec<OwnedFd>,
+        shared_listeners: bool,
+        shared: Arc<Shared>,
+    ) -> io::Result<Worker> {
         let epoll = epoll::create(CreateFlags::CLOEXEC)?;
+        let listen_flags = if shared_listeners {
+            EventFlags::IN | EventFlags::EXCLUSIVE
+        } else {
+            EventFlags::IN
+        };
         for (i, l) in listeners.iter().enumerate() {
             epoll::add(
                 &epoll,
                 l,
                 EventData::new_u64(LISTENER | i as u64),
-                EventFlags::IN,
+                listen_flags,
             )?;
         }
         epoll::add(
@@ -105,6 +118,7 @@ impl Worker {
             next_tick,
             tick_ms,
             accept_paused_until: None,
+            listen_flags,
             refused: 0,
             refusal_logged_ms: 0,
         })
@@ -347,7 +361,7 @@ impl Worker {
                 &self.epoll,
                 l,
                 EventData::new_u64(LISTENER | i as u64),
-                EventFlags::IN,
+                self.listen_flags,
             );
         }
     }
