@@ -391,13 +391,19 @@ mod tests {
     }
 
     #[test]
-        fn civil_fields() {
+    fn civil_fields() {
         let c = Civil::from_unix(784_111_777);
-        assert_eq!((c.year, c.month, c.day, c.hour, c.minute, c.second), (1994, 11, 6, 8, 49, 37));
+        assert_eq!(
+            (c.year, c.month, c.day, c.hour, c.minute, c.second),
+            (1994, 11, 6, 8, 49, 37)
+        );
         assert_eq!(c.month_name(), b"Nov");
         assert_eq!(Civil::from_unix(i64::MIN).year, 0);
         let last = Civil::from_unix(i64::MAX);
-        assert_eq!((last.year, last.month, last.day, last.second), (9999, 12, 31, 59));
+        assert_eq!(
+            (last.year, last.month, last.day, last.second),
+            (9999, 12, 31, 59)
+        );
         assert_eq!(Civil::from_unix(-1).hour, 23);
     }
 
