@@ -76,6 +76,41 @@ fn cached_keep_alive_hit_is_one_read_and_one_writev() {
 }
 
 #[test]
+fn an_idle_server_makes_no_system_calls() {
+    let root = hello_root("strace-idle");
+    let traces = TempDir::new("strace-idle-out");
+    let prefix = traces.path().join("trace");
+    let server = traced(root.path(), &["-ff", "-qq", "-ttt"], &prefix);
+    // A served request and its closed connection leave nothing pending.
+    let mut c = server.connect();
+    c.send(get_req("/hello.txt?last").as_bytes());
+    assert_eq!(c.read_response(false).body, b"Hello, World!");
+    drop(c);
+    std::thread::sleep(std::time::Duration::from_millis(2_500));
+    let stopped_at = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    assert!(server.stop_inner().success());
+    // Every call any thread made in the quiet second before SIGTERM.
+    let mut late = Vec::new();
+    for entry in std::fs::read_dir(traces.path()).unwrap() {
+        let trace = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        for line in trace.lines() {
+            let at: f64 = line.split(' ').next().unwrap().parse().unwrap_or(0.0);
+            if at > stopped_at - 1.5 && at < stopped_at - 0.1 {
+                late.push(line.to_string());
+            }
+        }
+    }
+    assert!(
+        late.is_empty(),
+        "an idle server woke up:\n{}",
+        late.join("\n")
+    );
+}
+
+#[test]
 fn sixteen_pipelined_hits_are_one_read_and_one_writev() {
     let root = hello_root("strace-pipeline");
     let traces = TempDir::new("strace-pipeline-out");

@@ -100,6 +100,8 @@ pub struct Conn {
     pub deadline: u64,
     /// The phase the deadline was set for.
     pub phase: Phase,
+    /// The timing-wheel tick the connection is queued for; 0 before it is.
+    pub scheduled: u64,
 }
 
 impl Conn {
@@ -120,6 +122,7 @@ impl Conn {
             line_end: None,
             deadline: 0,
             phase: Phase::Idle,
+            scheduled: 0,
         }
     }
 

@@ -7,6 +7,7 @@
 //! - [`respond`]: one request to one response.
 //! - [`out`]: the output queue: writev of memory, sendfile of files.
 //! - [`clock`]: the coarse clock and cached Date.
+//! - [`timer`]: the timing wheel behind connection deadlines.
 
 pub mod clock;
 pub mod conn;
@@ -15,6 +16,7 @@ pub mod out;
 pub mod probe;
 pub mod respond;
 pub mod sandbox;
+pub mod timer;
 pub mod worker;
 
 use crate::cache::watch::Watcher;

@@ -8,6 +8,7 @@ use crate::server::Shared;
 use crate::server::clock::Clock;
 use crate::server::conn::{Buffers, Conn, Phase, Want};
 use crate::server::respond::{Now, Scratch};
+use crate::server::timer::{self, Wheel};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::Ordering;
@@ -20,7 +21,7 @@ use rustix::time::Timespec;
 const LISTENER: u64 = 1 << 62;
 const WAKE: u64 = 1 << 61;
 const EVENTS: usize = 256;
-/// Timeouts are checked this often (or as often as the shortest timeout), in milliseconds.
+/// Deadlines are kept to this resolution (or the shortest timeout's), in milliseconds.
 const TICK_MS: u64 = 1000;
 /// Spare buffer sets a worker keeps for its next requests.
 const POOL_MAX: usize = 64;
@@ -50,9 +51,10 @@ pub struct Worker {
     clock: Clock,
     scratch: Scratch,
     stopping: bool,
-    next_tick: u64,
-    /// How often timeouts are checked.
-    tick_ms: u64,
+    /// Connection deadlines.
+    wheel: Wheel,
+    /// Entries the wheel hands back, kept to reuse its allocation.
+    due: Vec<(timer::Entry, u64)>,
     /// While out of descriptors, listeners are out of the epoll set until then.
     accept_paused_until: Option<u64>,
     /// How listeners are watched: exclusively when other workers share them.
@@ -103,7 +105,8 @@ impl Worker {
             .min(l.keepalive_ms)
             .min(l.send_ms)
             .max(10);
-        let next_tick = clock.now_ms() + tick_ms;
+        let wheel = Wheel::new(tick_ms, clock.now_ms());
+
         Ok(Worker {
             epoll,
             listeners,
@@ -115,8 +118,8 @@ impl Worker {
             clock,
             scratch: Scratch::default(),
             stopping: false,
-            next_tick,
-            tick_ms,
+            wheel,
+            due: Vec::new(),
             accept_paused_until: None,
             listen_flags,
             refused: 0,
@@ -128,20 +131,25 @@ impl Worker {
     pub fn run(mut self) {
         let mut events: Vec<Event> = Vec::with_capacity(EVENTS);
         loop {
-            let wait_ms = if self.accept_paused_until.is_some() {
-                ACCEPT_PAUSE_MS.min(self.tick_ms)
-            } else {
-                self.tick_ms
+            // With no deadline pending and nothing paused, an idle worker
+            // sleeps until something happens: no wake-ups for nothing.
+            let now = self.clock.now_ms();
+            let paused = self
+                .accept_paused_until
+                .map(|until| until.saturating_sub(now));
+            let wait_ms = match (self.wheel.next_due_in(now), paused) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
             };
-            let tick = Timespec {
-                tv_sec: (wait_ms / 1000) as i64,
-                tv_nsec: ((wait_ms % 1000) * 1_000_000) as i64,
-            };
+            let timeout = wait_ms.map(|ms| Timespec {
+                tv_sec: (ms / 1000) as i64,
+                tv_nsec: ((ms % 1000) * 1_000_000) as i64,
+            });
             events.clear();
             if let Err(e) = epoll::wait(
                 &self.epoll,
                 rustix::buffer::spare_capacity(&mut events),
-                Some(&tick),
+                timeout.as_ref(),
             ) && e != Errno::INTR
             {
                 crate::log!("epoll_wait: {e}");
@@ -159,10 +167,7 @@ impl Worker {
                     self.on_event(data, flags);
                 }
             }
-            if self.clock.now_ms() >= self.next_tick {
-                self.next_tick = self.clock.now_ms() + self.tick_ms;
-                self.expire();
-            }
+            self.expire();
             if let Some(until) = self.accept_paused_until
                 && self.clock.now_ms() >= until
             {
@@ -327,6 +332,13 @@ impl Worker {
                     Phase::Linger => limits.linger_ms,
                 };
         }
+        // A later deadline waits for the tick already queued (the wheel looks
+        // again then); an earlier one, or a new connection, is queued now.
+        if conn.scheduled == 0 || self.wheel.tick_for(conn.deadline) < conn.scheduled {
+            conn.scheduled = self
+                .wheel
+                .schedule((index as u32, slot.generation), conn.deadline);
+        }
         if phase == Phase::Idle && conn.has_buffers() {
             let bufs = conn.detach();
             self.give_back(bufs);
@@ -380,18 +392,35 @@ impl Worker {
         }
     }
 
-    /// Closes connections whose deadline has passed.
+    /// Closes connections whose deadline has passed, among those the wheel
+    /// says are due; the others are queued again for their deadline.
     fn expire(&mut self) {
         let now = self.clock.now_ms();
-        for index in 0..self.slots.len() {
-            if self.slots[index]
+        let mut due = core::mem::take(&mut self.due);
+        self.wheel.due(now, &mut due);
+        for &((index, generation), tick) in &due {
+            let index = index as usize;
+            let Some(slot) = self.slots.get_mut(index) else {
+                continue;
+            };
+            // A closed connection's entry, or one superseded by an earlier tick.
+            let Some(conn) = slot
                 .conn
-                .as_ref()
-                .is_some_and(|c| c.deadline <= now)
-            {
+                .as_mut()
+                .filter(|c| slot.generation == generation && c.scheduled == tick)
+            else {
+                continue;
+            };
+            if conn.deadline <= now {
                 self.close(index);
+            } else {
+                conn.scheduled = self
+                    .wheel
+                    .schedule((index as u32, generation), conn.deadline);
             }
         }
+        due.clear();
+        self.due = due;
     }
 
     /// Stops accepting, closes idle connections and lets the others finish.
