@@ -103,6 +103,12 @@ pub struct Config {
     pub not_found: Option<Vec<u8>>,
     /// Listening sockets passed by a supervisor (systemd's `LISTEN_PID`/`LISTEN_FDS`).
     pub listen_fds: Option<ListenFds>,
+    /// HTML listings for directories without an index file.
+    pub listing: bool,
+    /// Where the access log goes: a file path, or `-` for stdout; none when unset.
+    pub access_log: Option<Vec<u8>>,
+    /// Access log lines as JSON rather than the Common (combined) Log Format.
+    pub log_json: bool,
 }
 
 /// Sockets a supervisor passed as descriptors 3, 4, ... (socket activation).
@@ -146,6 +152,9 @@ impl Default for Config {
             fallback: None,
             not_found: None,
             listen_fds: None,
+            listing: false,
+            access_log: None,
+            log_json: false,
         }
     }
 }
@@ -221,6 +230,9 @@ enum Id {
     Header,
     Fallback,
     NotFound,
+    Listing,
+    AccessLog,
+    LogFormat,
     Help,
     Version,
 }
@@ -420,6 +432,30 @@ const OPTIONS: &[Opt] = &[
         value: Some("FILE"),
         env: None,
         help: "serve FILE (a path under ROOT) as the\nbody of 404 responses",
+    },
+    Opt {
+        id: Id::Listing,
+        long: "listing",
+        short: None,
+        value: None,
+        env: None,
+        help: "list directories that have no index file",
+    },
+    Opt {
+        id: Id::AccessLog,
+        long: "access-log",
+        short: None,
+        value: Some("PATH|-"),
+        env: None,
+        help: "append an access log to PATH (- for\nstdout); off by default",
+    },
+    Opt {
+        id: Id::LogFormat,
+        long: "log-format",
+        short: None,
+        value: Some("common|json"),
+        env: None,
+        help: "access log lines: combined log format\nor JSON (default common)",
     },
     Opt {
         id: Id::Probe,
@@ -668,6 +704,9 @@ struct Parsed {
     headers: Vec<Vec<u8>>,
     fallback: Option<Vec<u8>>,
     not_found: Option<Vec<u8>>,
+    listing: bool,
+    access_log: Option<Vec<u8>>,
+    log_json: bool,
     /// `--probe` was given, with its URL if one followed.
     probe: Option<Option<Vec<u8>>>,
     /// One bit per `Id` given on the command line.
@@ -716,6 +755,12 @@ impl Parsed {
                 self.no_seccomp = true;
                 Ok(())
             }
+            Id::Listing => {
+                self.listing = true;
+                Ok(())
+            }
+            Id::AccessLog => check_log_path(value).map(|()| self.access_log = Some(value.to_vec())),
+            Id::LogFormat => parse_log_format(value).map(|json| self.log_json = json),
             Id::Probe => {
                 self.probe.get_or_insert(None);
                 Ok(())
@@ -787,6 +832,9 @@ impl Parsed {
         config.fallback = self.fallback;
         config.not_found = self.not_found;
         config.listen_fds = listen_fds(env)?;
+        config.listing = self.listing;
+        config.access_log = self.access_log;
+        config.log_json = self.log_json;
         Ok(config)
     }
 }
@@ -1152,6 +1200,25 @@ fn check_site_path(v: &[u8]) -> Result<(), String> {
             "{} is not a file path under ROOT like /index.html",
             q(v)
         ))
+    }
+}
+
+fn check_log_path(v: &[u8]) -> Result<(), String> {
+    if v.contains(&0) {
+        Err(format!("{} contains a NUL byte", q(v)))
+    } else if v.len() > ROOT_MAX {
+        Err(format!("{} is longer than {ROOT_MAX} bytes", q(v)))
+    } else {
+        Ok(())
+    }
+}
+
+/// `common` or `json`: whether lines are JSON.
+fn parse_log_format(v: &[u8]) -> Result<bool, String> {
+    match v {
+        b"common" => Ok(false),
+        b"json" => Ok(true),
+        _ => Err(format!("{} is not 'common' or 'json'", q(v))),
     }
 }
 

@@ -13,6 +13,11 @@ use std::process::Command;
 
 /// staticd with one worker serving `root` under `strace ARGS`.
 fn traced(root: &Path, strace_args: &[&str], out: &Path) -> Server {
+    traced_with(root, strace_args, out, &[])
+}
+
+/// [`traced`], with extra staticd arguments.
+fn traced_with(root: &Path, strace_args: &[&str], out: &Path, extra: &[&str]) -> Server {
     assert!(
         Command::new("strace").arg("-V").output().is_ok(),
         "strace is not installed (.ci/run installs it)"
@@ -23,6 +28,7 @@ fn traced(root: &Path, strace_args: &[&str], out: &Path) -> Server {
         .arg(out)
         .arg(common::BIN)
         .args(["-l", "127.0.0.1:0", "-t", "1"])
+        .args(extra)
         .arg(root);
     Server::launch(cmd)
 }
@@ -108,6 +114,45 @@ fn an_idle_server_makes_no_system_calls() {
         "an idle server woke up:\n{}",
         late.join("\n")
     );
+}
+
+#[test]
+fn the_access_log_costs_no_system_call_per_request() {
+    let root = hello_root("strace-log");
+    let traces = TempDir::new("strace-log-out");
+    let prefix = traces.path().join("trace");
+    let log = traces.path().join("access.log");
+    let server = traced_with(
+        root.path(),
+        &["-ff", "-qq", "-s", "64"],
+        &prefix,
+        &["--access-log", log.to_str().unwrap()],
+    );
+    let mut c = server.connect();
+    for i in 0..200 {
+        c.send(get_req(&format!("/hello.txt?n{i}")).as_bytes());
+        assert_eq!(c.read_response(false).body, b"Hello, World!");
+    }
+    drop(c);
+    assert!(server.stop_inner().success());
+    // Each request is still one read and one writev ...
+    assert_eq!(calls_after(&prefix, "?n100 "), ["read", "writev"]);
+    // ... and the 200 lines went out in a few writes (one per 100 ms at most).
+    let mut writes = 0;
+    for entry in std::fs::read_dir(traces.path()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.starts_with(&log) {
+            continue;
+        }
+        let trace = std::fs::read_to_string(path).unwrap();
+        writes += trace
+            .lines()
+            .filter(|l| l.starts_with("write(") && l.contains("GET /hello.txt?n"))
+            .count();
+    }
+    assert!((1..=10).contains(&writes), "{writes} writes for 200 lines");
+    let lines = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(lines.lines().count(), 200);
 }
 
 #[test]

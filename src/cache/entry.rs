@@ -13,14 +13,17 @@ use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use rustix::fd::OwnedFd;
 
-/// A read-only shared mapping of a file, unmapped on drop.
+/// A read-only shared mapping of a file, unmapped on drop; or bytes made in
+/// memory (a directory listing), freed on drop.
 ///
-/// Its bytes are never read in user space: a file truncated after mapping
-/// would raise SIGBUS. They only go to the kernel in iovecs, where a fault
-/// becomes an error return.
+/// A file's bytes are never read in user space: a file truncated after
+/// mapping would raise SIGBUS. They only go to the kernel in iovecs, where a
+/// fault becomes an error return.
 pub struct Mapping {
     ptr: *const u8,
     len: usize,
+    /// The bytes are a leaked `Box<[u8]>`, not a mapping.
+    heap: bool,
 }
 
 // SAFETY: the mapping is read-only and only its address is shared; unmapping
@@ -36,6 +39,7 @@ impl Mapping {
             return Ok(Mapping {
                 ptr: core::ptr::NonNull::dangling().as_ptr(),
                 len: 0,
+                heap: false,
             });
         }
         // SAFETY: a fresh shared read-only mapping of a file aliases no Rust object.
@@ -52,7 +56,18 @@ impl Mapping {
         Ok(Mapping {
             ptr: ptr.cast(),
             len,
+            heap: false,
         })
+    }
+
+    /// Holds `bytes` made in memory, served the same way as a mapped file.
+    pub fn from_bytes(bytes: Box<[u8]>) -> Mapping {
+        let len = bytes.len();
+        Mapping {
+            ptr: Box::into_raw(bytes).cast::<u8>(),
+            len,
+            heap: true,
+        }
     }
 
     /// Start address and length, for building iovecs only.
@@ -63,7 +78,12 @@ impl Mapping {
 
 impl Drop for Mapping {
     fn drop(&mut self) {
-        if self.len > 0 {
+        if self.heap {
+            let slice = core::ptr::slice_from_raw_parts_mut(self.ptr as *mut u8, self.len);
+            // SAFETY: `ptr` and `len` came from Box::into_raw in from_bytes,
+            // and this is the only place that takes them back.
+            drop(unsafe { Box::from_raw(slice) });
+        } else if self.len > 0 {
             // SAFETY: we own this mapping and no iovec outlives the Arc that owns us.
             let _ = unsafe { rustix::mm::munmap(self.ptr as *mut _, self.len) };
         }

@@ -9,8 +9,10 @@
 //! - [`watch`]: inotify invalidation, run by the control thread.
 //! - [`hash`]: the keyed hash of the map.
 //! - [`compress`]: gzip and zlib framing around miniz_oxide (for compressed variants).
+//! - [`dir`]: directory listings (`--listing`).
 
 pub mod compress;
+pub mod dir;
 pub mod entry;
 pub mod hash;
 pub mod map;
@@ -23,7 +25,7 @@ use crate::http::response::Extra;
 use crate::http::status::Status;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicBool, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use entry::{Body, Entry, Found, Meta};
 use map::Map;
 use root::{Resolved, Root};
@@ -45,6 +47,8 @@ pub struct Limits {
     pub compress_level: Option<u8>,
     /// Files up to this size get compressed variants.
     pub compress_max_size: u64,
+    /// Directories without an index file get an HTML listing instead of 404.
+    pub listing: bool,
 }
 
 impl Default for Limits {
@@ -56,6 +60,7 @@ impl Default for Limits {
             ttl_ms: 1000,
             compress_level: Some(6),
             compress_max_size: 1 << 20,
+            listing: false,
         }
     }
 }
@@ -84,6 +89,8 @@ pub struct Cache {
     /// Set when some directory could not be watched: entries are then
     /// revalidated after `ttl_ms` instead of trusted until invalidated.
     revalidate: AtomicBool,
+    /// Lookups that had to go to the disk (counted on that slow path only).
+    misses: AtomicU64,
 }
 
 impl Cache {
@@ -101,6 +108,7 @@ impl Cache {
             index,
             limits,
             revalidate: AtomicBool::new(false),
+            misses: AtomicU64::new(0),
         }
     }
 
@@ -126,6 +134,7 @@ impl Cache {
         {
             return Lookup::Entry(e);
         }
+        self.misses.fetch_add(1, Ordering::Relaxed);
         scratch.clear();
         scratch.extend_from_slice(key);
         let entry = match self.root.resolve(scratch, &self.index) {
@@ -159,7 +168,29 @@ impl Cache {
                 };
                 Entry::new(found, &self.site, key.len(), now_ms)
             }
-            Resolved::Error(Status::NotFound) => {
+            Resolved::Directory(fd, stat) if self.limits.listing => {
+                let Some(page) = dir::list(&self.root, fd, &stat, key) else {
+                    return Lookup::Error(Status::ServiceUnavailable);
+                };
+                let meta = Meta {
+                    size: page.html.len() as u64,
+                    mtime: page.mtime,
+                    mtime_nsec: page.mtime_nsec,
+                };
+                let mut compressed = Vec::new();
+                if self.limits.compress_level.is_some() {
+                    self.compress(&page.html, &mut compressed, true);
+                }
+                let found = Found {
+                    body: Body::Mapped(entry::Mapping::from_bytes(page.html.into_boxed_slice())),
+                    meta,
+                    content_type: mime::content_type(b"index.html"),
+                    vary: self.limits.compress_level.is_some(),
+                    compressed,
+                };
+                Entry::new(found, &self.site, key.len(), now_ms)
+            }
+            Resolved::Error(Status::NotFound) | Resolved::Directory(..) => {
                 Entry::new(Found::missing(), &self.site, key.len(), now_ms)
             }
             Resolved::Error(status) => return Lookup::Error(status),
@@ -181,9 +212,9 @@ impl Cache {
         path: &mut Vec<u8>,
         compressible: bool,
     ) -> Vec<(Coding, Vec<u8>)> {
-        let Some(level) = self.limits.compress_level else {
+        if self.limits.compress_level.is_none() {
             return Vec::new();
-        };
+        }
         let max = self.limits.compress_max_size;
         let mut kept = Vec::new();
         let len = path.len();
@@ -208,18 +239,28 @@ impl Cache {
         let Some(data) = file.read_all() else {
             return kept;
         };
-        let has_gzip = kept.iter().any(|(c, _)| *c == Coding::Gzip);
-        if !has_gzip {
-            let gz = compress::gzip(&data, level);
-            if compress::worth_keeping(file.size, gz.len() as u64) {
+        let gzip = !kept.iter().any(|(c, _)| *c == Coding::Gzip);
+        self.compress(&data, &mut kept, gzip);
+        kept
+    }
+
+    /// Adds the deflate variant of `data`, and the gzip one if `gzip`, to
+    /// `kept`: each only if it saves at least 10 %.
+    fn compress(&self, data: &[u8], kept: &mut Vec<(Coding, Vec<u8>)>, gzip: bool) {
+        let Some(level) = self.limits.compress_level else {
+            return;
+        };
+        let size = data.len() as u64;
+        if gzip {
+            let gz = compress::gzip(data, level);
+            if compress::worth_keeping(size, gz.len() as u64) {
                 kept.push((Coding::Gzip, gz));
             }
         }
-        let zz = compress::zlib(&data, level);
-        if compress::worth_keeping(file.size, zz.len() as u64) {
+        let zz = compress::zlib(data, level);
+        if compress::worth_keeping(size, zz.len() as u64) {
             kept.push((Coding::Deflate, zz));
         }
-        kept
     }
 
     /// Forgets what is cached for `path` (a file or directory name relative
@@ -227,14 +268,20 @@ impl Cache {
     pub fn invalidate(&self, path: &[u8], is_index: bool, dir: &[u8]) {
         let mut map = self.map.lock();
         map.remove_tree(path);
-        if is_index {
-            // The directory's own key ("dir/", or "" for the root) served this index file.
+        if is_index || self.limits.listing {
+            // The directory's own key ("dir/", or "" for the root) served
+            // this index file, or lists this name.
             let mut key = Vec::with_capacity(dir.len() + 1);
             key.extend_from_slice(dir);
             if !dir.is_empty() {
                 key.push(b'/');
             }
             map.remove(&key);
+            // The parent's listing shows this directory's mtime, which changed.
+            if self.limits.listing && !dir.is_empty() {
+                let parent = dir.iter().rposition(|&b| b == b'/').map_or(0, |i| i + 1);
+                map.remove(&key[..parent]);
+            }
         }
     }
 
@@ -257,5 +304,10 @@ impl Cache {
     pub fn usage(&self) -> (usize, usize, u64) {
         let map = self.map.lock();
         (map.len(), map.bytes(), map.evictions)
+    }
+
+    /// Lookups that missed the map so far.
+    pub fn misses(&self) -> u64 {
+        self.misses.load(Ordering::Relaxed)
     }
 }

@@ -26,6 +26,9 @@ pub enum Resolved {
     File(File),
     /// A directory asked for without its trailing slash.
     Redirect,
+    /// A directory with its slash but no index file: its open descriptor,
+    /// for a listing (or a 404 without `--listing`).
+    Directory(OwnedFd, Stat),
     /// An error status (404, 403, 503).
     Error(Status),
 }
@@ -46,6 +49,22 @@ impl Root {
 
     /// Opens `path` (relative, normalised, no NUL) beneath the root.
     fn open_beneath(&self, path: &mut Vec<u8>) -> Result<(OwnedFd, Stat), Status> {
+        // O_NONBLOCK keeps a FIFO from blocking the worker on open.
+        self.open_with(
+            path,
+            OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NONBLOCK | OFlags::NOCTTY,
+        )
+    }
+
+    /// What `path` beneath the root is, as a request would find it (symlinks
+    /// followed, but not out of the root), without opening it for reading.
+    pub fn stat_beneath(&self, path: &mut Vec<u8>) -> Option<Stat> {
+        self.open_with(path, OFlags::PATH | OFlags::CLOEXEC)
+            .ok()
+            .map(|(_, stat)| stat)
+    }
+
+    fn open_with(&self, path: &mut Vec<u8>, flags: OFlags) -> Result<(OwnedFd, Stat), Status> {
         let len = path.len();
         if len == 0 {
             path.push(b'.');
@@ -56,8 +75,7 @@ impl Root {
             fs::openat2(
                 &self.0,
                 name,
-                // O_NONBLOCK keeps a FIFO from blocking the worker on open.
-                OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NONBLOCK | OFlags::NOCTTY,
+                flags,
                 Mode::empty(),
                 ResolveFlags::BENEATH | ResolveFlags::NO_MAGICLINKS,
             )
@@ -82,15 +100,19 @@ impl Root {
             FileType::RegularFile if !wants_dir => (fd, stat),
             FileType::Directory if !wants_dir => return Resolved::Redirect,
             FileType::Directory => {
-                drop(fd);
+                let len = path.len();
                 path.extend_from_slice(index);
                 match self.open_beneath(path) {
-                    Ok((fd, stat))
-                        if FileType::from_raw_mode(stat.st_mode) == FileType::RegularFile =>
+                    Ok((index_fd, index_stat))
+                        if FileType::from_raw_mode(index_stat.st_mode) == FileType::RegularFile =>
                     {
-                        (fd, stat)
+                        (index_fd, index_stat)
                     }
                     Ok(_) => return Resolved::Error(Status::NotFound),
+                    Err(Status::NotFound) => {
+                        path.truncate(len);
+                        return Resolved::Directory(fd, stat);
+                    }
                     Err(s) => return Resolved::Error(s),
                 }
             }

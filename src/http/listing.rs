@@ -1,1 +1,896 @@
-//! TODO
+//! Directory listings, like nginx `autoindex`: renders the entries of one directory, which the
+//! caller has already read, as a small HTML5 document. Pure byte work; makes no system calls.
+//!
+//! - Hidden entries ([`is_listed`] false: empty, dot-prefixed, or holding `/` or NUL) are skipped.
+//! - Directories come first, then files, each group bytewise ascending by name; the order is total
+//!   (ties fall back to size, then mtime), so the output never depends on the read order.
+//! - A `../` row leads, except at the root `/`.
+//! - Links are relative (the percent-encoded name, plus `/` for directories), so the page works
+//!   behind a proxy that mounts the server under a prefix. Everything outside unreserved and a few
+//!   sub-delims is `%XX`, including `:` so that a name like `javascript:x` can never read as a scheme.
+//! - Visible text is HTML-escaped (`& < > " '`); bytes that are not UTF-8, and C0 controls and DEL
+//!   (which HTML text may not carry), show as U+FFFD. The href keeps the exact bytes.
+//! - The document is measured before it is written, so `out` grows by exactly one allocation.
+
+use alloc::vec::Vec;
+use core::cmp::Ordering;
+
+use crate::http::date::Civil;
+
+/// One directory entry as read from the file system.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Item<'a> {
+    /// The entry's name, raw bytes as the kernel returned them.
+    pub name: &'a [u8],
+    /// Whether the entry is a directory (listed and linked with a trailing `/`).
+    pub is_dir: bool,
+    /// Size in bytes; not shown for directories.
+    pub size: u64,
+    /// Last modification, Unix seconds (UTC); clamped to years 0000-9999 when shown.
+    pub mtime: i64,
+}
+
+/// Whether a name is listed at all (false for "", ".", "..", dotfiles, names containing '/' or NUL).
+pub fn is_listed(name: &[u8]) -> bool {
+    match name.first() {
+        None | Some(b'.') => false,
+        Some(_) => !name.iter().any(|&b| b == b'/' || b == 0),
+    }
+}
+
+/// Appends a complete HTML5 document listing `items` to `out`; `path` is the decoded directory path.
+///
+/// `path` is the decoded, normalised URL path of the directory, starting and ending with '/'
+/// (e.g. `b"/docs/"`); only `b"/"` counts as the root. Sorts `items` in place (hidden ones
+/// included) and appends to whatever `out` already holds.
+pub fn render(path: &[u8], items: &mut [Item<'_>], out: &mut Vec<u8>) {
+    // In place and unstable: a stable sort would allocate scratch space, and the order is total anyway.
+    items.sort_unstable_by(order);
+    let mut count = Count(0);
+    document(&mut count, path, items);
+    out.reserve_exact(count.0);
+    let start = out.len();
+    document(out, path, items);
+    debug_assert_eq!(out.len() - start, count.0);
+}
+
+/// Directories first, then bytewise by name; size and mtime only break ties between duplicates.
+fn order(a: &Item<'_>, b: &Item<'_>) -> Ordering {
+    b.is_dir
+        .cmp(&a.is_dir)
+        .then_with(|| a.name.cmp(b.name))
+        .then_with(|| a.size.cmp(&b.size))
+        .then_with(|| a.mtime.cmp(&b.mtime))
+}
+
+/// Where the document goes: counted first, then written, through the same code.
+trait Sink {
+    fn put(&mut self, bytes: &[u8]);
+}
+
+struct Count(usize);
+
+impl Sink for Count {
+    fn put(&mut self, bytes: &[u8]) {
+        self.0 = self.0.saturating_add(bytes.len());
+    }
+}
+
+impl Sink for Vec<u8> {
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
+const HEAD: &[u8] = b"<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n<title>Index of ";
+const STYLE: &[u8] = b"</title>\n<style>body{font-family:monospace}\
+th,td{padding:0 2em 0 0;text-align:left}td:nth-child(2){text-align:right}</style>\n\
+</head>\n<body>\n<h1>Index of ";
+const TABLE: &[u8] = b"</h1>\n<table>\n<tr><th>Name</th><th>Size</th><th>Modified</th></tr>\n";
+const PARENT: &[u8] = b"<tr><td><a href=\"../\">../</a></td><td></td><td></td></tr>\n";
+const ROW_HREF: &[u8] = b"<tr><td><a href=\"";
+const ROW_TEXT: &[u8] = b"\">";
+const ROW_SIZE: &[u8] = b"</a></td><td>";
+const ROW_DATE: &[u8] = b"</td><td>";
+const ROW_END: &[u8] = b"</td></tr>\n";
+const TAIL: &[u8] = b"</table>\n</body>\n</html>\n";
+const REPLACEMENT: &[u8] = "\u{FFFD}".as_bytes();
+const HEX: &[u8; 16] = b"0123456789ABCDEF";
+
+fn document<S: Sink>(s: &mut S, path: &[u8], items: &[Item<'_>]) {
+    s.put(HEAD);
+    put_text(s, path);
+    s.put(STYLE);
+    put_text(s, path);
+    s.put(TABLE);
+    if path != b"/" {
+        s.put(PARENT);
+    }
+    for item in items.iter().filter(|i| is_listed(i.name)) {
+        s.put(ROW_HREF);
+        put_href(s, item.name);
+        if item.is_dir {
+            s.put(b"/");
+        }
+        s.put(ROW_TEXT);
+        put_text(s, item.name);
+        if item.is_dir {
+            s.put(b"/");
+        }
+        s.put(ROW_SIZE);
+        if item.is_dir {
+            s.put(b"-");
+        } else {
+            let mut buf = [0u8; 20];
+            s.put(decimal(item.size, &mut buf));
+        }
+        s.put(ROW_DATE);
+        s.put(&date(item.mtime));
+        s.put(ROW_END);
+    }
+    s.put(TAIL);
+}
+
+/// Bytes that stand for themselves in a relative href: unreserved plus the sub-delims and `@`
+/// that are harmless in a path segment and inside a double-quoted attribute.
+static HREF_SAFE: [bool; 256] = href_safe();
+
+const fn href_safe() -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric()
+            || matches!(c, b'-' | b'.' | b'_' | b'~')
+            || matches!(
+                c,
+                b'!' | b'$' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'=' | b'@'
+            );
+        b += 1;
+    }
+    t
+}
+
+/// ASCII bytes that cannot go into HTML text as they are: markup, quotes, C0 controls and DEL.
+static TEXT_SPECIAL: [bool; 256] = text_special();
+
+const fn text_special() -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c < 0x20 || c == 0x7f || matches!(c, b'&' | b'<' | b'>' | b'"' | b'\'');
+        b += 1;
+    }
+    t
+}
+
+fn put_href<S: Sink>(s: &mut S, name: &[u8]) {
+    let mut rest = name;
+    loop {
+        let run = rest
+            .iter()
+            .position(|&b| !HREF_SAFE[usize::from(b)])
+            .unwrap_or(rest.len());
+        let (plain, tail) = rest.split_at(run);
+        s.put(plain);
+        let Some((&b, after)) = tail.split_first() else {
+            return;
+        };
+        s.put(&[b'%', HEX[usize::from(b >> 4)], HEX[usize::from(b & 0xf)]]);
+        rest = after;
+    }
+}
+
+fn put_text<S: Sink>(s: &mut S, bytes: &[u8]) {
+    for chunk in bytes.utf8_chunks() {
+        // Every special byte is ASCII, which never occurs inside a multi-byte sequence, so a
+        // bytewise scan of the valid part cannot split a character.
+        let mut rest = chunk.valid().as_bytes();
+        loop {
+            let run = rest
+                .iter()
+                .position(|&b| TEXT_SPECIAL[usize::from(b)])
+                .unwrap_or(rest.len());
+            let (plain, tail) = rest.split_at(run);
+            s.put(plain);
+            let Some((&b, after)) = tail.split_first() else {
+                break;
+            };
+            s.put(escape(b));
+            rest = after;
+        }
+        // One U+FFFD per maximal invalid sequence, as `String::from_utf8_lossy` does.
+        if !chunk.invalid().is_empty() {
+            s.put(REPLACEMENT);
+        }
+    }
+}
+
+fn escape(b: u8) -> &'static [u8] {
+    match b {
+        b'&' => b"&amp;",
+        b'<' => b"&lt;",
+        b'>' => b"&gt;",
+        b'"' => b"&quot;",
+        b'\'' => b"&#39;",
+        _ => REPLACEMENT,
+    }
+}
+
+/// Writes `v` in decimal at the end of `buf` and returns the digits.
+fn decimal(mut v: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut i = buf.len();
+    for slot in buf.iter_mut().rev() {
+        *slot = b'0' + (v % 10) as u8;
+        v /= 10;
+        i -= 1;
+        if v == 0 {
+            break;
+        }
+    }
+    buf.get(i..).unwrap_or_default()
+}
+
+/// `YYYY-MM-DD HH:MM` in UTC.
+fn date(mtime: i64) -> [u8; 16] {
+    let c = Civil::from_unix(mtime);
+    let mut d = *b"0000-00-00 00:00";
+    let fields = [
+        (0, c.year / 100),
+        (2, c.year % 100),
+        (5, c.month),
+        (8, c.day),
+        (11, c.hour),
+        (14, c.minute),
+    ];
+    for (at, v) in fields {
+        if let Some([hi, lo]) = d.get_mut(at..at + 2) {
+            *hi = b'0' + (v / 10 % 10) as u8;
+            *lo = b'0' + (v % 10) as u8;
+        }
+    }
+    d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::string::String;
+    use std::vec;
+
+    fn item(name: &[u8], is_dir: bool, size: u64, mtime: i64) -> Item<'_> {
+        Item {
+            name,
+            is_dir,
+            size,
+            mtime,
+        }
+    }
+
+    fn file(name: &[u8]) -> Item<'_> {
+        item(name, false, 1, 0)
+    }
+
+    fn dir(name: &[u8]) -> Item<'_> {
+        item(name, true, 4096, 0)
+    }
+
+    fn render_vec(path: &[u8], items: &mut [Item<'_>]) -> Vec<u8> {
+        let mut out = Vec::new();
+        render(path, items, &mut out);
+        // Measured exactly, so an empty `out` needs a single allocation and no growth.
+        assert_eq!(out.capacity(), out.len());
+        out
+    }
+
+    fn render_str(path: &[u8], items: &mut [Item<'_>]) -> String {
+        String::from_utf8(render_vec(path, items)).unwrap()
+    }
+
+    /// One parsed table row: (href, visible text, size cell, date cell).
+    type Row = (String, String, String, String);
+
+    /// Splits the body rows out of a rendered document, checking the fixed markup around them.
+    fn rows(doc: &str) -> Vec<Row> {
+        let head = "<tr><th>Name</th><th>Size</th><th>Modified</th></tr>\n";
+        let start = doc.find(head).unwrap() + head.len();
+        let end = doc.rfind("</table>\n</body>\n</html>\n").unwrap();
+        assert!(doc.ends_with("</table>\n</body>\n</html>\n"));
+        let body = &doc[start..end];
+        let mut out = Vec::new();
+        for line in body.split_terminator('\n') {
+            let rest = line.strip_prefix("<tr><td><a href=\"").unwrap();
+            let (href, rest) = rest.split_once("\">").unwrap();
+            let (text, rest) = rest.split_once("</a></td><td>").unwrap();
+            let (size, rest) = rest.split_once("</td><td>").unwrap();
+            let date = rest.strip_suffix("</td></tr>").unwrap();
+            out.push((href.into(), text.into(), size.into(), date.into()));
+        }
+        out
+    }
+
+    fn pct_decode(s: &str) -> Vec<u8> {
+        let b = s.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < b.len() {
+            if b[i] == b'%' {
+                let hex = std::str::from_utf8(&b[i + 1..i + 3]).unwrap();
+                assert_eq!(hex, hex.to_ascii_uppercase(), "uppercase hex");
+                out.push(u8::from_str_radix(hex, 16).unwrap());
+                i += 3;
+            } else {
+                out.push(b[i]);
+                i += 1;
+            }
+        }
+        out
+    }
+
+    fn html_unescape(s: &str) -> String {
+        let mut out = String::new();
+        let mut rest = s;
+        while let Some(i) = rest.find('&') {
+            out.push_str(&rest[..i]);
+            rest = &rest[i..];
+            let (ent, c) = [
+                ("&amp;", '&'),
+                ("&lt;", '<'),
+                ("&gt;", '>'),
+                ("&quot;", '"'),
+                ("&#39;", '\''),
+            ]
+            .into_iter()
+            .find(|(e, _)| rest.starts_with(e))
+            .unwrap_or_else(|| panic!("bare & in {s:?}"));
+            out.push(c);
+            rest = &rest[ent.len()..];
+        }
+        out.push_str(rest);
+        out
+    }
+
+    /// What the visible text should decode to: lossy UTF-8 with controls replaced too.
+    fn expected_text(name: &[u8]) -> String {
+        String::from_utf8_lossy(name)
+            .chars()
+            .map(|c| {
+                if (c as u32) < 0x20 || c == '\u{7f}' {
+                    '\u{FFFD}'
+                } else {
+                    c
+                }
+            })
+            .collect()
+    }
+
+    fn href_of(name: &[u8]) -> String {
+        let mut out = Vec::new();
+        put_href(&mut out, name);
+        String::from_utf8(out).unwrap()
+    }
+
+    fn text_of(name: &[u8]) -> String {
+        let mut out = Vec::new();
+        put_text(&mut out, name);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn whole_document() {
+        let mut items = [
+            item(b"readme.txt", false, 1234, 1_795_927_500),
+            item(b"img", true, 4096, 1_000_000_000),
+            item(b".git", true, 4096, 0),
+            item(b"a b.html", false, 0, 0),
+        ];
+        let got = render_str(b"/docs/", &mut items);
+        let want = "<!DOCTYPE html>\n\
+<html>\n\
+<head>\n\
+<meta charset=\"utf-8\">\n\
+<title>Index of /docs/</title>\n\
+<style>body{font-family:monospace}th,td{padding:0 2em 0 0;text-align:left}td:nth-child(2){text-align:right}</style>\n\
+</head>\n\
+<body>\n\
+<h1>Index of /docs/</h1>\n\
+<table>\n\
+<tr><th>Name</th><th>Size</th><th>Modified</th></tr>\n\
+<tr><td><a href=\"../\">../</a></td><td></td><td></td></tr>\n\
+<tr><td><a href=\"img/\">img/</a></td><td>-</td><td>2001-09-09 01:46</td></tr>\n\
+<tr><td><a href=\"a%20b.html\">a b.html</a></td><td>0</td><td>1970-01-01 00:00</td></tr>\n\
+<tr><td><a href=\"readme.txt\">readme.txt</a></td><td>1234</td><td>2026-11-29 04:45</td></tr>\n\
+</table>\n\
+</body>\n\
+</html>\n";
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn empty_directory() {
+        let got = render_str(b"/empty/", &mut []);
+        assert!(got.contains("<title>Index of /empty/</title>"));
+        assert!(got.contains("<h1>Index of /empty/</h1>"));
+        assert_eq!(rows(&got).len(), 1);
+        assert!(got.contains(
+            "<tr><td><a href=\"../\">../</a></td><td></td><td></td></tr>\n</table>\n</body>\n</html>\n"
+        ));
+    }
+
+    #[test]
+    fn root_has_no_parent_link() {
+        let got = render_str(b"/", &mut [file(b"x")]);
+        assert!(!got.contains("../"));
+        let r = rows(&got);
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].0, "x");
+        assert!(got.contains("<title>Index of /</title>"));
+        assert!(!render_str(b"/", &mut []).contains("href"));
+    }
+
+    #[test]
+    fn non_root_paths_have_parent_link() {
+        for path in [&b"/a/"[..], b"/a/b/", b"//", b"/%2F/", b"", b"a"] {
+            let got = render_str(path, &mut [file(b"x")]);
+            let r = rows(&got);
+            assert_eq!(r[0].0, "../", "{path:?}");
+            assert_eq!(r[0].1, "../");
+            assert_eq!(r[0].2, "");
+            assert_eq!(r[0].3, "");
+            assert_eq!(r[1].0, "x");
+        }
+    }
+
+    #[test]
+    fn sorts_dirs_first_then_bytewise() {
+        let mut items = [
+            file(b"b"),
+            dir(b"zeta"),
+            file(b"B"),
+            file(b"\xc3\xa9"),
+            dir(b"Alpha"),
+            file(b"a"),
+            file(b"a0"),
+            dir(b"alpha"),
+            file(b"_"),
+            file(b"10"),
+            file(b"9"),
+            file(b"\xff"),
+            dir(b"~"),
+        ];
+        let got = render_str(b"/", &mut items);
+        let hrefs: Vec<String> = rows(&got).into_iter().map(|r| r.0).collect();
+        assert_eq!(
+            hrefs,
+            [
+                "Alpha/", "alpha/", "zeta/", "~/", "10", "9", "B", "_", "a", "a0", "b", "%C3%A9",
+                "%FF"
+            ]
+        );
+        // The slice itself is left sorted.
+        let names: Vec<(&[u8], bool)> = items.iter().map(|i| (i.name, i.is_dir)).collect();
+        assert_eq!(names[0], (&b"Alpha"[..], true));
+        assert_eq!(names[3], (&b"~"[..], true));
+        assert_eq!(names[4], (&b"10"[..], false));
+        assert_eq!(names[12], (&b"\xff"[..], false));
+    }
+
+    #[test]
+    fn same_name_file_and_dir_both_listed_dir_first() {
+        let got = render_str(b"/", &mut [file(b"x"), dir(b"x")]);
+        let r = rows(&got);
+        assert_eq!(r.len(), 2);
+        assert_eq!((r[0].0.as_str(), r[0].2.as_str()), ("x/", "-"));
+        assert_eq!((r[1].0.as_str(), r[1].2.as_str()), ("x", "1"));
+    }
+
+    #[test]
+    fn duplicates_order_is_independent_of_input_order() {
+        let a = item(b"dup", false, 5, 100);
+        let b = item(b"dup", false, 5, 50);
+        let c = item(b"dup", false, 3, 900);
+        let d = item(b"dup", true, 9, 1);
+        let perms = [[a, b, c, d], [d, c, b, a], [b, d, a, c], [c, a, d, b]];
+        let first = render_vec(b"/", &mut perms[0].clone());
+        for p in perms {
+            let mut p = p;
+            assert_eq!(render_vec(b"/", &mut p), first);
+            assert_eq!(p, [d, c, b, a]);
+        }
+    }
+
+    #[test]
+    fn is_listed_rules() {
+        for name in [
+            &b""[..],
+            b".",
+            b"..",
+            b"...",
+            b".git",
+            b".hidden.txt",
+            b"a/b",
+            b"/",
+            b"a/",
+            b"/a",
+            b"a\0b",
+            b"\0",
+            b"a\0",
+            b"./a",
+            b"..\xff",
+        ] {
+            assert!(!is_listed(name), "{name:?}");
+        }
+        for name in [
+            &b"a"[..],
+            b"a.",
+            b"a..",
+            b"a..b",
+            b"a.b",
+            b" .a",
+            b"\\",
+            b"\xff",
+            b"\x01",
+            b"~.",
+            b"-",
+        ] {
+            assert!(is_listed(name), "{name:?}");
+        }
+    }
+
+    #[test]
+    fn hidden_items_are_not_rendered() {
+        let mut items = [
+            file(b""),
+            file(b"."),
+            dir(b".."),
+            dir(b".git"),
+            file(b".env"),
+            file(b"a/b"),
+            file(b"c\0d"),
+            file(b"/"),
+            file(b"shown"),
+            dir(b".config"),
+        ];
+        let got = render_str(b"/x/", &mut items);
+        let r = rows(&got);
+        assert_eq!(r.len(), 2);
+        assert_eq!(r[0].0, "../");
+        assert_eq!(r[1].0, "shown");
+        for needle in ["git", "env", "config", "%2F", "%00", "a/b", "\0"] {
+            assert!(!got.contains(needle), "{needle}");
+        }
+        // Only the parent link points at "..".
+        assert_eq!(got.matches("href=\"../\"").count(), 1);
+        assert_eq!(got.matches("href=").count(), 2);
+    }
+
+    #[test]
+    fn escapes_specials_in_text_and_href() {
+        let name = b"<script>&\"'.txt";
+        let got = render_str(b"/", &mut [file(name)]);
+        let r = rows(&got);
+        assert_eq!(r[0].0, "%3Cscript%3E%26%22%27.txt");
+        assert_eq!(r[0].1, "&lt;script&gt;&amp;&quot;&#39;.txt");
+        assert!(!got.contains("<script"));
+        assert!(!got.contains("'"));
+        // Directories get the same treatment, plus the slash.
+        let got = render_str(b"/", &mut [dir(name)]);
+        let r = rows(&got);
+        assert_eq!(r[0].0, "%3Cscript%3E%26%22%27.txt/");
+        assert_eq!(r[0].1, "&lt;script&gt;&amp;&quot;&#39;.txt/");
+    }
+
+    #[test]
+    fn escapes_path_in_title_and_heading() {
+        let got = render_str(b"/<a href=\"x\">&'/\xff/", &mut []);
+        let p = "/&lt;a href=&quot;x&quot;&gt;&amp;&#39;/\u{FFFD}/";
+        assert!(got.contains(&format!("<title>Index of {p}</title>")));
+        assert!(got.contains(&format!("<h1>Index of {p}</h1>")));
+        assert!(!got.contains("<a href=\"x\""));
+        // Controls in the path are replaced too.
+        let got = render_str(b"/a\x01\n/", &mut []);
+        assert!(got.contains("<title>Index of /a\u{FFFD}\u{FFFD}/</title>"));
+    }
+
+    #[test]
+    fn href_encodes_every_byte_correctly() {
+        let safe = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$()*+,;=@";
+        for b in 0..=255u8 {
+            let got = href_of(&[b]);
+            if safe.contains(&b) {
+                assert_eq!(got.as_bytes(), [b], "{b:#04x}");
+            } else {
+                assert_eq!(got, format!("%{b:02X}"), "{b:#04x}");
+            }
+        }
+        // The must-encode bytes named by the brief, explicitly.
+        for b in b" \"<>#?%&'/:\\`^{}|[]"
+            .iter()
+            .copied()
+            .chain(0..0x20)
+            .chain(0x7f..=0xff)
+        {
+            assert!(href_of(&[b]).starts_with('%'), "{b:#04x}");
+        }
+        assert_eq!(href_of(b"a b#?.txt"), "a%20b%23%3F.txt");
+        assert_eq!(href_of(b"100%"), "100%25");
+        assert_eq!(href_of(b"%41"), "%2541");
+        assert_eq!(href_of(b"javascript:alert(1)"), "javascript%3Aalert(1)");
+        assert_eq!(href_of(b""), "");
+        assert_eq!(href_of(b"\xff\x00\x80"), "%FF%00%80");
+    }
+
+    #[test]
+    fn high_and_control_bytes_are_percent_encoded_in_rows() {
+        let got = render_str(
+            b"/",
+            &mut [
+                file("caf\u{e9}".as_bytes()),
+                file(b"\x01\x1f\x7f"),
+                file(b"tab\there"),
+                file(b"line\r\nbreak"),
+                file("\u{1F600}".as_bytes()),
+            ],
+        );
+        let r = rows(&got);
+        let got: Vec<(&str, &str)> = r.iter().map(|r| (r.0.as_str(), r.1.as_str())).collect();
+        assert_eq!(
+            got,
+            [
+                ("%01%1F%7F", "\u{FFFD}\u{FFFD}\u{FFFD}"),
+                ("caf%C3%A9", "caf\u{e9}"),
+                ("line%0D%0Abreak", "line\u{FFFD}\u{FFFD}break"),
+                ("tab%09here", "tab\u{FFFD}here"),
+                ("%F0%9F%98%80", "\u{1F600}"),
+            ]
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_shows_replacement_character() {
+        let cases: [(&[u8], &str); 10] = [
+            (b"a\xffb", "a\u{FFFD}b"),
+            (b"\xff", "\u{FFFD}"),
+            (b"\xff\xfe", "\u{FFFD}\u{FFFD}"),
+            (b"a\xe2\x82", "a\u{FFFD}"),
+            (b"\xe2\x82z", "\u{FFFD}z"),
+            (b"\xc0\xae", "\u{FFFD}\u{FFFD}"),
+            (b"\xed\xa0\x80", "\u{FFFD}\u{FFFD}\u{FFFD}"),
+            (b"\xf4\x90\x80\x80", "\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}"),
+            (b"\x80<", "\u{FFFD}&lt;"),
+            (b"\xe2\x82\xac\xe2", "\u{20AC}\u{FFFD}"),
+        ];
+        for (name, want) in cases {
+            assert_eq!(text_of(name), want, "{name:?}");
+            assert_eq!(expected_text(name), html_unescape(want), "{name:?}");
+            let got = render_str(b"/", &mut [file(name)]);
+            let r = rows(&got);
+            assert_eq!(r[0].1, want);
+            assert_eq!(pct_decode(&r[0].0), name);
+        }
+    }
+
+    #[test]
+    fn sizes() {
+        let mut items = [
+            item(b"a", false, 0, 0),
+            item(b"b", false, 1, 0),
+            item(b"c", false, 9, 0),
+            item(b"d", false, 10, 0),
+            item(b"e", false, 1_000_000, 0),
+            item(b"f", false, u64::MAX, 0),
+            item(b"g", true, 0, 0),
+            item(b"h", true, u64::MAX, 0),
+        ];
+        let got = render_str(b"/", &mut items);
+        let sizes: Vec<String> = rows(&got).into_iter().map(|r| r.2).collect();
+        assert_eq!(
+            sizes,
+            [
+                "-",
+                "-",
+                "0",
+                "1",
+                "9",
+                "10",
+                "1000000",
+                "18446744073709551615"
+            ]
+        );
+        let mut buf = [0u8; 20];
+        for v in [
+            0u64,
+            7,
+            42,
+            99,
+            100,
+            12345,
+            u64::MAX / 10,
+            u64::MAX - 1,
+            u64::MAX,
+        ] {
+            assert_eq!(decimal(v, &mut buf), v.to_string().as_bytes());
+        }
+    }
+
+    #[test]
+    fn dates() {
+        let cases: [(i64, &str); 11] = [
+            (0, "1970-01-01 00:00"),
+            (59, "1970-01-01 00:00"),
+            (60, "1970-01-01 00:01"),
+            (-1, "1969-12-31 23:59"),
+            (1_795_927_500, "2026-11-29 04:45"),
+            (1_795_927_559, "2026-11-29 04:45"),
+            (951_868_799, "2000-02-29 23:59"),
+            (253_402_300_799, "9999-12-31 23:59"),
+            (253_402_300_800, "9999-12-31 23:59"),
+            (i64::MAX, "9999-12-31 23:59"),
+            (i64::MIN, "0000-01-01 00:00"),
+        ];
+        for (secs, want) in cases {
+            assert_eq!(&date(secs), want.as_bytes(), "{secs}");
+            let got = render_str(b"/", &mut [item(b"f", false, 0, secs)]);
+            assert_eq!(rows(&got)[0].3, want);
+        }
+        assert_eq!(&date(-62_167_219_200), b"0000-01-01 00:00");
+        assert_eq!(&date(-62_167_219_201), b"0000-01-01 00:00");
+    }
+
+    #[test]
+    fn appends_to_existing_output() {
+        let mut out = b"prefix".to_vec();
+        render(b"/d/", &mut [file(b"x")], &mut out);
+        assert!(out.starts_with(b"prefix<!DOCTYPE html>\n"));
+        let alone = render_vec(b"/d/", &mut [file(b"x")]);
+        assert_eq!(&out[6..], &alone[..]);
+    }
+
+    #[test]
+    fn measure_matches_output() {
+        let names: [&[u8]; 6] = [
+            b"plain",
+            b"<&>\"'",
+            b"\xff\xfe\x80",
+            b"\x01\x7f",
+            b" %#?",
+            b".hid",
+        ];
+        for path in [&b"/"[..], b"/<>/", b"/\xff/"] {
+            let mut items: Vec<Item<'_>> = names.iter().map(|n| file(n)).collect();
+            items.extend(names.iter().map(|n| dir(n)));
+            let mut count = Count(0);
+            items.sort_unstable_by(order);
+            document(&mut count, path, &items);
+            let out = render_vec(path, &mut items);
+            assert_eq!(count.0, out.len());
+        }
+    }
+
+    #[test]
+    fn ten_thousand_items() {
+        let names: Vec<String> = (0..10_000).map(|i| format!("f{:05}", 9_999 - i)).collect();
+        let mut items: Vec<Item<'_>> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| item(n.as_bytes(), i % 10 == 0, i as u64, i as i64 * 3600))
+            .collect();
+        let got = render_str(b"/big/", &mut items);
+        let r = rows(&got);
+        assert_eq!(r.len(), 10_001);
+        assert_eq!(r[0].0, "../");
+        let dirs = &r[1..1_001];
+        let files = &r[1_001..];
+        assert!(dirs.iter().all(|r| r.0.ends_with('/') && r.2 == "-"));
+        assert!(files.iter().all(|r| !r.0.ends_with('/') && r.2 != "-"));
+        assert!(dirs.windows(2).all(|w| w[0].0 < w[1].0));
+        assert!(files.windows(2).all(|w| w[0].0 < w[1].0));
+        // f09999 is index 0 (a directory); f00000 is index 9999 (a file, size 9999).
+        assert_eq!(dirs[999].0, "f09999/");
+        assert_eq!(files[0].0, "f00000");
+        assert_eq!(files[0].2, "9999");
+    }
+
+    /// A small deterministic PRNG (xorshift64*), so failures reproduce.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        }
+
+        fn below(&mut self, n: u64) -> u64 {
+            self.next() % n
+        }
+
+        fn name(&mut self) -> Vec<u8> {
+            let len = self.below(12) as usize;
+            let specials = b"<>&\"'%#? /.\0\x01\x7f\xff\xc3\xa9\xe2\x82\xac\xed\xa0\x80";
+            (0..len)
+                .map(|_| match self.below(3) {
+                    0 => specials[self.below(specials.len() as u64) as usize],
+                    1 => b'a' + self.below(26) as u8,
+                    _ => self.next() as u8,
+                })
+                .collect()
+        }
+    }
+
+    #[test]
+    fn randomized_names_are_escaped_and_round_trip() {
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        let mut listed_total = 0;
+        for round in 0..2_000 {
+            let names: Vec<Vec<u8>> = (0..rng.below(20)).map(|_| rng.name()).collect();
+            let mut items: Vec<Item<'_>> = names
+                .iter()
+                .map(|n| {
+                    let size = rng.next();
+                    let mtime = rng.next() as i64;
+                    item(n, rng.below(3) == 0, size, mtime)
+                })
+                .collect();
+            let path = if round % 2 == 0 {
+                vec![b'/']
+            } else {
+                rng.name()
+            };
+            let mut expected: Vec<(bool, Vec<u8>)> = items
+                .iter()
+                .filter(|i| is_listed(i.name))
+                .map(|i| (!i.is_dir, i.name.to_vec()))
+                .collect();
+            expected.sort();
+            let bytes = render_vec(&path, &mut items);
+            let doc = String::from_utf8(bytes).expect("output is always UTF-8");
+            let mut r = rows(&doc);
+            if path != b"/" {
+                assert_eq!(r.remove(0).0, "../");
+            }
+            assert_eq!(r.len(), expected.len(), "round {round}");
+            listed_total += r.len();
+            for ((href, text, size, date), (is_file, name)) in r.iter().zip(&expected) {
+                // Neither part can break out of its context.
+                let body = href.strip_suffix('/').unwrap_or(href);
+                assert!(body.bytes().all(|b| HREF_SAFE[usize::from(b)] || b == b'%'));
+                assert!(!text.contains(['<', '>', '"', '\'']), "{text:?}");
+                assert!(!text.chars().any(|c| (c as u32) < 0x20 || c == '\u{7f}'));
+                // The href percent-decodes to the exact name; the text unescapes to its lossy form.
+                let mut want_href = name.clone();
+                let mut want_text = expected_text(name);
+                if !is_file {
+                    want_href.push(b'/');
+                    want_text.push('/');
+                    assert_eq!(size, "-");
+                } else {
+                    assert!(size.bytes().all(|b| b.is_ascii_digit()));
+                }
+                assert_eq!(pct_decode(href), want_href);
+                assert_eq!(html_unescape(text), want_text);
+                assert_eq!(date.len(), 16);
+            }
+            // The title and heading carry the path escaped the same way.
+            let mut want_path = String::new();
+            put_text(&mut StringSink(&mut want_path), &path);
+            assert!(doc.contains(&format!("<title>Index of {want_path}</title>")));
+            assert_eq!(html_unescape(&want_path), expected_text(&path));
+            // The only tags are the ones the template writes.
+            let tags = doc.matches('<').count();
+            assert_eq!(tags, 24 + 10 * (r.len() + usize::from(path != b"/")));
+        }
+        assert!(listed_total > 5_000, "the generator lists enough names");
+    }
+
+    /// Collects a sink's bytes into a `String` (test helper; output is checked to be UTF-8).
+    struct StringSink<'a>(&'a mut String);
+
+    impl Sink for StringSink<'_> {
+        fn put(&mut self, bytes: &[u8]) {
+            self.0.push_str(std::str::from_utf8(bytes).unwrap());
+        }
+    }
+}

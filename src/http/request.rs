@@ -83,6 +83,10 @@ pub struct Request<'a> {
     pub if_range: Option<&'a [u8]>,
     /// First Accept-Encoding value, OWS trimmed.
     pub accept_encoding: Option<&'a [u8]>,
+    /// First Referer value, OWS trimmed (for the access log).
+    pub referer: Option<&'a [u8]>,
+    /// First User-Agent value, OWS trimmed (for the access log).
+    pub user_agent: Option<&'a [u8]>,
 }
 
 /// Outcome of a parse that found no error.
@@ -371,6 +375,8 @@ struct Fields<'a> {
     range: Option<&'a [u8]>,
     if_range: Option<&'a [u8]>,
     accept_encoding: Option<&'a [u8]>,
+    referer: Option<&'a [u8]>,
+    user_agent: Option<&'a [u8]>,
 }
 
 fn first<'a>(slot: &mut Option<&'a [u8]>, value: &'a [u8]) {
@@ -392,6 +398,7 @@ impl<'a> Fields<'a> {
                 self.host = Some(value);
             }
             5 if named(b"range") => first(&mut self.range, value),
+            7 if named(b"referer") => first(&mut self.referer, value),
             8 if named(b"if-range") => first(&mut self.if_range, value),
             10 if named(b"connection") => {
                 for item in value.split(|&b| b == b',') {
@@ -411,6 +418,7 @@ impl<'a> Fields<'a> {
                 }
                 self.content_length = Some(n);
             }
+            10 if named(b"user-agent") => first(&mut self.user_agent, value),
             15 if named(b"accept-encoding") => first(&mut self.accept_encoding, value),
             17 if named(b"transfer-encoding") => {
                 // HTTP/1.0 has no transfer codings: its framing would be a guess (§6.1).
@@ -568,6 +576,8 @@ pub fn parse(buf: &[u8]) -> Result<Parsed<'_>, Error> {
         range: fields.range,
         if_range: fields.if_range,
         accept_encoding: fields.accept_encoding,
+        referer: fields.referer,
+        user_agent: fields.user_agent,
     };
     Ok(Parsed::Complete(request, pos))
 }
@@ -713,6 +723,8 @@ mod tests {
                 range: None,
                 if_range: None,
                 accept_encoding: None,
+                referer: None,
+                user_agent: None,
             }
         );
     }
@@ -1563,6 +1575,8 @@ Accept-Encoding: gzip\r\nAccept-Encoding: br\r\n",
             ("Range", |r| r.range),
             ("If-Range", |r| r.if_range),
             ("Accept-Encoding", |r| r.accept_encoding),
+            ("Referer", |r| r.referer),
+            ("User-Agent", |r| r.user_agent),
         ];
         for (i, &(name, get)) in cases.iter().enumerate() {
             let r = with_fields(&format!("{name}: v{i}\r\n")).unwrap();
@@ -2580,6 +2594,8 @@ If-None-Match: \"e\"\r\nIf-Modified-Since: Thu, 01 Jan 1970 00:00:00 GMT\r\n\r\n
             range: first("range"),
             if_range: first("if-range"),
             accept_encoding: first("accept-encoding"),
+            referer: first("referer"),
+            user_agent: first("user-agent"),
         };
         Some(Ok((request, consumed)))
     }

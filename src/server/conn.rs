@@ -102,6 +102,8 @@ pub struct Conn {
     pub phase: Phase,
     /// The timing-wheel tick the connection is queued for; 0 before it is.
     pub scheduled: u64,
+    /// The client's address as text, kept only when there is an access log.
+    pub peer: Option<alloc::boxed::Box<[u8]>>,
 }
 
 impl Conn {
@@ -123,6 +125,7 @@ impl Conn {
             deadline: 0,
             phase: Phase::Idle,
             scheduled: 0,
+            peer: None,
         }
     }
 
@@ -201,12 +204,20 @@ impl Conn {
             Err(Errno::AGAIN) | Err(Errno::INTR) => return Want::Read,
             Err(_) => return Want::Close,
         }
-        self.process(cache, now, scratch)
+        self.process_counted(cache, now, scratch)
     }
 
     /// Sends what is pending; called when the socket became writable.
     pub fn on_writable(&mut self, cache: &Cache, now: Now<'_>, scratch: &mut Scratch) -> Want {
-        self.process(cache, now, scratch)
+        self.process_counted(cache, now, scratch)
+    }
+
+    /// [`Conn::process`], adding the bytes it sent to the worker's count.
+    fn process_counted(&mut self, cache: &Cache, now: Now<'_>, scratch: &mut Scratch) -> Want {
+        let sent = self.out.total_sent();
+        let want = self.process(cache, now, scratch);
+        scratch.counters.sent += self.out.total_sent() - sent;
+        want
     }
 
     /// Answers every complete request in the input, in order, flushing as
@@ -258,7 +269,13 @@ impl Conn {
                     break;
                 }
                 Err(e) => {
-                    respond::parse_error(e, now, &mut self.out);
+                    let status = respond::parse_error(e, now, &mut self.out);
+                    scratch.counters.requests += 1;
+                    if let Some(log) = scratch.log.as_mut() {
+                        let peer = self.peer.as_deref().unwrap_or_default();
+                        let body = crate::http::response::error_body_len(status);
+                        log.add(peer, None, status, body, now.secs, now.ms);
+                    }
                     self.close = true;
                     self.rejected = true;
                     break;
@@ -269,11 +286,16 @@ impl Conn {
                         Body::Length(n) => (n, n > DISCARD_MAX),
                         Body::Chunked => (0, true),
                     };
-                    let close =
+                    let reply =
                         respond::respond(cache, &req, now, body_closes, scratch, &mut self.out);
+                    scratch.counters.requests += 1;
+                    if let Some(log) = scratch.log.as_mut() {
+                        let peer = self.peer.as_deref().unwrap_or_default();
+                        log.add(peer, Some(&req), reply.status, reply.body, now.secs, now.ms);
+                    }
                     self.start += used;
                     self.discard = skip_body;
-                    self.close |= close;
+                    self.close |= reply.close;
                 }
             }
         }

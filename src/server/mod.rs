@@ -7,8 +7,11 @@
 //! - [`respond`]: one request to one response.
 //! - [`out`]: the output queue: writev of memory, sendfile of files.
 //! - [`clock`]: the coarse clock and cached Date.
+//! - [`access`]: the buffered access log.
+//! - [`stats`]: the counters SIGUSR1 prints.
 //! - [`timer`]: the timing wheel behind connection deadlines.
 
+pub mod access;
 pub mod clock;
 pub mod conn;
 pub mod listener;
@@ -16,6 +19,7 @@ pub mod out;
 pub mod probe;
 pub mod respond;
 pub mod sandbox;
+pub mod stats;
 pub mod timer;
 pub mod worker;
 
@@ -73,6 +77,10 @@ pub struct Shared {
     pub open: AtomicUsize,
     /// Where missing paths go.
     pub routes: respond::Routes,
+    /// The access log, when there is one.
+    pub access: Option<Arc<access::Sink>>,
+    /// Each worker's published counters, by worker index.
+    pub stats: alloc::boxed::Box<[stats::Published]>,
 }
 
 /// Directories watched at most before falling back to TTL revalidation.
@@ -180,6 +188,24 @@ fn start(config: Config) -> Result<i32, StartError> {
             why,
             detail: None,
         })?;
+    let access = match &config.access_log {
+        Some(path) => Some(Arc::new(access::Sink::new(
+            open_access_log(path).map_err(|why| StartError {
+                what: format!(
+                    "--access-log '{}'",
+                    alloc::string::String::from_utf8_lossy(path)
+                ),
+                why,
+                detail: None,
+            })?,
+            if config.log_json {
+                crate::http::access_log::Format::Json
+            } else {
+                crate::http::access_log::Format::Common
+            },
+        ))),
+        None => None,
+    };
     let cache = Arc::new(Cache::new(
         root,
         config.index.clone(),
@@ -206,13 +232,15 @@ fn start(config: Config) -> Result<i32, StartError> {
             fallback: route_key(config.fallback.as_deref()),
             not_found: route_key(config.not_found.as_deref()),
         },
+        access,
+        stats: (0..workers).map(|_| stats::Published::default()).collect(),
         wake,
     });
 
     let mut ready = Vec::with_capacity(workers);
-    for list in listeners.drain(..) {
+    for (id, list) in listeners.drain(..).enumerate() {
         let worker =
-            worker::Worker::new(list, activated.is_some(), shared.clone()).map_err(|why| {
+            worker::Worker::new(id, list, activated.is_some(), shared.clone()).map_err(|why| {
                 StartError {
                     what: "epoll".into(),
                     why,
@@ -259,7 +287,7 @@ fn start(config: Config) -> Result<i32, StartError> {
         workers,
     );
     // From here on the server has started: a failure exits 1, not 2.
-    let code = match control(&signals, &mut watcher) {
+    let code = match control(&signals, &mut watcher, &shared) {
         Ok(()) => 0,
         Err(why) => {
             crate::log!(
@@ -322,6 +350,7 @@ fn cache_limits(config: &Config) -> cache::Limits {
         ttl_ms: config.cache_ttl_ms,
         compress_level: (!config.no_compress).then_some(config.compress_level),
         compress_max_size: config.compress_max_size,
+        listing: config.listing,
     }
 }
 
@@ -349,9 +378,44 @@ fn announce(root: &str, bound: &[SocketAddr], passed: u32, workers: usize) {
     );
 }
 
-/// The control thread's loop: applies inotify events to the cache until
-/// SIGTERM or SIGINT arrives.
-fn control(signals: &SignalFd, watcher: &mut Watcher) -> rustix::io::Result<()> {
+/// Opens the access log for appending (created 0644), or duplicates stdout for `-`.
+fn open_access_log(path: &[u8]) -> rustix::io::Result<OwnedFd> {
+    use rustix::fs::{Mode, OFlags};
+    if path == b"-" {
+        // SAFETY: descriptor 1 is open for the life of the process; it is only
+        // borrowed long enough to duplicate it.
+        let stdout = unsafe { rustix::stdio::stdout() };
+        return rustix::io::fcntl_dupfd_cloexec(stdout, 0);
+    }
+    rustix::fs::open(
+        path,
+        OFlags::WRONLY | OFlags::APPEND | OFlags::CREATE | OFlags::CLOEXEC | OFlags::NOCTTY,
+        Mode::from_raw_mode(0o644),
+    )
+}
+
+/// Logs the SIGUSR1 line: connections, requests, cache use, bytes, compression.
+fn report(shared: &Shared) {
+    let total = stats::total(&shared.stats);
+    let misses = shared.cache.misses();
+    let (entries, bytes, evictions) = shared.cache.usage();
+    crate::log!(
+        "stats: connections={} requests={} cache_hits={} cache_misses={} evictions={} cache_entries={} cache_bytes={} bytes_sent={} compressed={}",
+        shared.open.load(core::sync::atomic::Ordering::Relaxed),
+        total.requests,
+        total.lookups.saturating_sub(misses),
+        misses,
+        evictions,
+        entries,
+        bytes,
+        total.sent,
+        total.compressed
+    );
+}
+
+/// The control thread's loop: applies inotify events to the cache and
+/// answers SIGUSR1 until SIGTERM or SIGINT arrives.
+fn control(signals: &SignalFd, watcher: &mut Watcher, shared: &Shared) -> rustix::io::Result<()> {
     const SIGNALS: u64 = 0;
     const INOTIFY: u64 = 1;
     let ep = epoll::create(CreateFlags::CLOEXEC)?;
@@ -372,6 +436,9 @@ fn control(signals: &SignalFd, watcher: &mut Watcher) -> rustix::io::Result<()> 
         while let Some(sig) = signals.read()? {
             if sig == signal::SIGTERM || sig == signal::SIGINT {
                 return Ok(());
+            }
+            if sig == signal::SIGUSR1 {
+                report(shared);
             }
         }
     }

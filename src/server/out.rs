@@ -71,6 +71,9 @@ pub struct Output {
     segs: VecDeque<Seg>,
     /// Bytes queued in memory (not counting file ranges).
     queued: usize,
+
+    /// Bytes ever written to the socket.
+    sent: u64,
 }
 
 impl Default for Output {
@@ -87,6 +90,8 @@ impl Output {
             committed: 0,
             segs: VecDeque::new(),
             queued: 0,
+
+            sent: 0,
         }
     }
 
@@ -122,6 +127,11 @@ impl Output {
         self.queued + (self.buf.len() - self.committed)
     }
 
+    /// Bytes ever written to the socket on this connection.
+    pub fn total_sent(&self) -> u64 {
+        self.sent
+    }
+
     /// Whether a file range is queued (it must go before later requests are read).
     pub fn has_file(&self) -> bool {
         self.segs.iter().any(|s| matches!(s, Seg::File { .. }))
@@ -139,6 +149,7 @@ impl Output {
             return;
         }
         self.queued += end - self.committed;
+
         match self.segs.back_mut() {
             Some(Seg::Buf { end: last, .. }) if *last == self.committed => *last = end,
             _ => self.segs.push_back(Seg::Buf {
@@ -192,6 +203,7 @@ impl Output {
     fn push_shared(&mut self, entry: &Arc<Entry>, ptr: *const u8, len: usize) {
         if len > 0 {
             self.queued += len;
+
             self.segs.push_back(Seg::Shared {
                 _owner: entry.clone(),
                 ptr,
@@ -238,7 +250,10 @@ impl Output {
                     match rustix::fs::sendfile(sock, fd, Some(offset), want) {
                         // The file shrank under us: the promised length cannot be met.
                         Ok(0) => return Progress::Failed,
-                        Ok(n) => budget = budget.saturating_sub(n as u64),
+                        Ok(n) => {
+                            self.sent += n as u64;
+                            budget = budget.saturating_sub(n as u64);
+                        }
                         Err(Errno::INTR) => continue,
                         Err(Errno::AGAIN) => return Progress::Blocked,
                         Err(_) => return Progress::Failed,
@@ -250,6 +265,7 @@ impl Output {
                 Some(_) => match self.write_memory(sock) {
                     Ok(n) => {
                         self.consume(n);
+                        self.sent += n as u64;
                         budget = budget.saturating_sub(n as u64);
                     }
                     Err(p) => return p,

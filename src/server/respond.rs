@@ -58,11 +58,24 @@ impl<'a> Now<'a> {
     }
 }
 
-/// Per-worker scratch space reused by every request.
+/// Per-worker scratch space reused by every request, and what the worker
+/// counts and logs.
 #[derive(Default)]
 pub struct Scratch {
     path: Vec<u8>,
     file: Vec<u8>,
+    /// What the worker has done so far (for SIGUSR1).
+    pub counters: crate::server::stats::Counters,
+    /// The worker's access log buffer, when there is an access log.
+    pub log: Option<crate::server::access::Lines>,
+}
+
+impl Scratch {
+    /// Looks `key` up in the cache, counting the lookup.
+    fn lookup(&mut self, cache: &Cache, key: &[u8], now_ms: u64) -> Lookup {
+        self.counters.lookups += 1;
+        cache.lookup(key, &mut self.file, now_ms)
+    }
 }
 
 fn connection(close: bool, version: Version) -> Connection {
@@ -73,9 +86,9 @@ fn connection(close: bool, version: Version) -> Connection {
     }
 }
 
-/// Queues an error response for a request that could not be parsed; the
-/// connection always closes after it.
-pub fn parse_error(err: request::Error, now: Now<'_>, out: &mut Output) {
+/// Queues an error response for a request that could not be parsed and
+/// returns its status; the connection always closes after it.
+pub fn parse_error(err: request::Error, now: Now<'_>, out: &mut Output) -> Status {
     let status = match err {
         request::Error::BadRequest => Status::BadRequest,
         request::Error::UriTooLong => Status::UriTooLong,
@@ -83,10 +96,23 @@ pub fn parse_error(err: request::Error, now: Now<'_>, out: &mut Output) {
         request::Error::VersionNotSupported => Status::VersionNotSupported,
     };
     response::write_error(out.buf(), &now.head(status, Connection::Close), false);
+    status
 }
 
-/// Queues the response to `req`; returns whether the connection must close
-/// after it. `closing` forces that (e.g. the request's body cannot be skipped).
+/// What [`respond`] queued: its status, and whether the connection must
+/// close after it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reply {
+    /// The response's status.
+    pub status: Status,
+    /// The connection closes after this response.
+    pub close: bool,
+    /// Body bytes queued (0 for HEAD and 304), for the access log.
+    pub body: u64,
+}
+
+/// Queues the response to `req`. `closing` forces the connection to close
+/// after it (e.g. the request's body cannot be skipped).
 pub fn respond(
     cache: &Cache,
     req: &Request<'_>,
@@ -94,35 +120,58 @@ pub fn respond(
     closing: bool,
     scratch: &mut Scratch,
     out: &mut Output,
-) -> bool {
+) -> Reply {
     let head_only = req.method == Method::Head;
     let close = closing || now.stopping || !req.keep_alive;
     let conn = connection(close, req.version);
-    let error = |status: Status, out: &mut Output, file: &mut Vec<u8>| {
+    let reply = |status: Status, body: u64| Reply {
+        status,
+        close,
+        body: if head_only { 0 } else { body },
+    };
+    let error = |status: Status, out: &mut Output, scratch: &mut Scratch| {
         let close = close || status.closes_connection();
         let conn = connection(close, req.version);
-        if status == Status::NotFound && not_found_page(cache, now, head_only, conn, file, out) {
-            return close;
+        if let Some(size) = (status == Status::NotFound)
+            .then(|| not_found_page(cache, now, head_only, conn, scratch, out))
+            .flatten()
+        {
+            let body = if head_only { 0 } else { size };
+            return Reply {
+                status,
+                close,
+                body,
+            };
         }
         let head = Head {
             allow: status == Status::MethodNotAllowed,
             ..now.head(status, conn)
         };
         response::write_error(out.buf(), &head, head_only);
-        close
+        let body = if head_only {
+            0
+        } else {
+            response::error_body_len(status)
+        };
+        Reply {
+            status,
+            close,
+            body,
+        }
     };
     match req.method {
         Method::Get | Method::Head => {}
-        Method::Other => return error(Status::MethodNotAllowed, out, &mut scratch.file),
-        Method::Unknown => return error(Status::NotImplemented, out, &mut scratch.file),
+        Method::Other => return error(Status::MethodNotAllowed, out, scratch),
+        Method::Unknown => return error(Status::NotImplemented, out, scratch),
     }
     let target = match path::split_target(req.target) {
         Ok(t) => t,
-        Err(e) => return error(path_status(e), out, &mut scratch.file),
+        Err(e) => return error(path_status(e), out, scratch),
     };
     if let Err(e) = path::normalize(target.path, &mut scratch.path) {
-        return error(path_status(e), out, &mut scratch.file);
+        return error(path_status(e), out, scratch);
     }
+    scratch.counters.lookups += 1;
     let entry = match cache.lookup(&scratch.path, &mut scratch.file, now.ms) {
         Lookup::Entry(e) => e,
         Lookup::Redirect => {
@@ -131,18 +180,19 @@ pub fn respond(
                 ..now.head(Status::MovedPermanently, conn)
             };
             response::write_error(out.buf(), &head, head_only);
-            return close;
+            return reply(
+                Status::MovedPermanently,
+                response::error_body_len(Status::MovedPermanently),
+            );
         }
-        Lookup::Error(status) => return error(status, out, &mut scratch.file),
+        Lookup::Error(status) => return error(status, out, scratch),
     };
     let entry = match (&entry.body, &now.routes.fallback) {
-        (Body::Missing, Some(fallback)) => {
-            match cache.lookup(fallback, &mut scratch.file, now.ms) {
-                Lookup::Entry(e) if !matches!(e.body, Body::Missing) => e,
-                _ => return error(Status::NotFound, out, &mut scratch.file),
-            }
-        }
-        (Body::Missing, None) => return error(Status::NotFound, out, &mut scratch.file),
+        (Body::Missing, Some(fallback)) => match scratch.lookup(cache, fallback, now.ms) {
+            Lookup::Entry(e) if !matches!(e.body, Body::Missing) => e,
+            _ => return error(Status::NotFound, out, scratch),
+        },
+        (Body::Missing, None) => return error(Status::NotFound, out, scratch),
         _ => entry,
     };
     let mtime = entry.meta.mtime;
@@ -153,8 +203,12 @@ pub fn respond(
             Choice::Use(Coding::Identity) => {}
             Choice::Use(coding) => {
                 if let Some(i) = entry.variants.iter().position(|v| v.coding == coding) {
-                    send_variant(&entry, i, req, now, conn, out);
-                    return close;
+                    let status = send_variant(&entry, i, req, now, conn, out);
+                    if status != Status::Ok {
+                        return reply(status, 0);
+                    }
+                    scratch.counters.compressed += 1;
+                    return reply(status, entry.variants[i].bytes.len() as u64);
                 }
             }
             Choice::NotAcceptable => {
@@ -163,7 +217,10 @@ pub fn respond(
                     ..now.head(Status::NotAcceptable, conn)
                 };
                 response::write_error(out.buf(), &head, head_only);
-                return close;
+                return reply(
+                    Status::NotAcceptable,
+                    response::error_body_len(Status::NotAcceptable),
+                );
             }
         }
     }
@@ -183,7 +240,7 @@ pub fn respond(
             ..now.head(Status::NotModified, conn)
         };
         response::write_head(out.buf(), &head);
-        return close;
+        return reply(Status::NotModified, 0);
     }
     let ranges = match req.range {
         Some(r) if conditional::if_range_allows(req.if_range, etag, mtime) => {
@@ -192,9 +249,18 @@ pub fn respond(
         _ => Ranges::Ignore,
     };
     match ranges {
-        Ranges::Ignore => send_entry(&entry, head_only, now, conn, out),
-        Ranges::Single(r) => send_range(&entry, r, head_only, now, conn, out),
-        Ranges::Multi(list) => send_ranges(&entry, list.as_slice(), head_only, now, conn, out),
+        Ranges::Ignore => {
+            send_entry(&entry, head_only, now, conn, out);
+            reply(Status::Ok, entry.meta.size)
+        }
+        Ranges::Single(r) => {
+            send_range(&entry, r, head_only, now, conn, out);
+            reply(Status::PartialContent, r.len())
+        }
+        Ranges::Multi(list) => {
+            let length = send_ranges(&entry, list.as_slice(), head_only, now, conn, out);
+            reply(Status::PartialContent, length)
+        }
         Ranges::Unsatisfiable => {
             let mut extra = Vec::with_capacity(48);
             extra.extend_from_slice(b"Content-Range: ");
@@ -206,29 +272,31 @@ pub fn respond(
                 ..now.head(Status::RangeNotSatisfiable, conn)
             };
             response::write_error(out.buf(), &head, head_only);
+            reply(
+                Status::RangeNotSatisfiable,
+                response::error_body_len(Status::RangeNotSatisfiable),
+            )
         }
     }
-    close
 }
 
-/// Queues a 404 whose body is the --404 page; false when there is none
-/// (not configured, or missing itself), so the built-in page goes instead.
+/// Queues a 404 whose body is the --404 page and returns the page's size;
+/// `None` when there is none (not configured, or missing itself), so the
+/// built-in page goes instead.
 fn not_found_page(
     cache: &Cache,
     now: Now<'_>,
     head_only: bool,
     conn: Connection,
-    scratch: &mut Vec<u8>,
+    scratch: &mut Scratch,
     out: &mut Output,
-) -> bool {
-    let Some(key) = &now.routes.not_found else {
-        return false;
-    };
-    let Lookup::Entry(page) = cache.lookup(key, scratch, now.ms) else {
-        return false;
+) -> Option<u64> {
+    let key = now.routes.not_found.as_ref()?;
+    let Lookup::Entry(page) = scratch.lookup(cache, key, now.ms) else {
+        return None;
     };
     if matches!(page.body, Body::Missing) {
-        return false;
+        return None;
     }
     let head = Head {
         content_type: Some(page.content_type),
@@ -239,7 +307,7 @@ fn not_found_page(
     if !head_only {
         out.push_body(&page, 0, page.meta.size);
     }
-    true
+    Some(page.meta.size)
 }
 
 /// The coding to answer with, from the client's Accept-Encoding and the
@@ -263,7 +331,7 @@ fn send_variant(
     now: Now<'_>,
     conn: Connection,
     out: &mut Output,
-) {
+) -> Status {
     let v = &entry.variants[i];
     let etag = v.etag.as_bytes();
     if conditional::evaluate(
@@ -281,13 +349,14 @@ fn send_variant(
             ..now.head(Status::NotModified, conn)
         };
         response::write_head(out.buf(), &head);
-        return;
+        return Status::NotModified;
     }
     out.push_variant_head(entry, i);
     response::write_tail(out.buf(), now.date, conn);
     if req.method != Method::Head {
         out.push_variant_body(entry, i);
     }
+    Status::Ok
 }
 
 /// Queues a 200 for a cached file: its prebuilt head, the per-response tail
@@ -350,7 +419,7 @@ fn send_range(
 }
 
 /// Queues a 206 multipart/byteranges: each part's head from the buffer,
-/// each part's bytes from the mapping or the file.
+/// each part's bytes from the mapping or the file. Returns the body length.
 fn send_ranges(
     entry: &Arc<Entry>,
     ranges: &[ByteRange],
@@ -358,7 +427,7 @@ fn send_ranges(
     now: Now<'_>,
     conn: Connection,
     out: &mut Output,
-) {
+) -> u64 {
     let size = entry.meta.size;
     let mut content_type = Vec::with_capacity(64);
     range::write_multipart_content_type(&mut content_type, range::BOUNDARY);
@@ -369,13 +438,14 @@ fn send_ranges(
         &partial_head(entry, content_type, length, b"", now, conn),
     );
     if head_only {
-        return;
+        return length;
     }
     for r in ranges {
         range::part_head(out.buf(), range::BOUNDARY, entry.content_type, *r, size);
         out.push_body(entry, r.start, r.end);
     }
     range::closing(out.buf(), range::BOUNDARY);
+    length
 }
 
 fn path_status(e: path::Error) -> Status {

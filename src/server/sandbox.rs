@@ -36,7 +36,8 @@ pub const ALLOWED_SYSCALLS: &[u32] = &[
     233, // epoll_ctl
     254, // inotify_add_watch: new directories
     257, // openat
-    262, // newfstatat
+    262, // newfstatat: directory listings
+    271, // ppoll: the access log waiting on a full non-blocking stdout
     281, // epoll_pwait
     288, // accept4
     291, // epoll_create1: the control thread's loop

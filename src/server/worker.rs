@@ -41,6 +41,8 @@ struct Slot {
 
 /// One worker's state.
 pub struct Worker {
+    /// Index of this worker's counters in `Shared::stats`.
+    id: usize,
     epoll: OwnedFd,
     listeners: Vec<OwnedFd>,
     slots: Vec<Slot>,
@@ -65,6 +67,19 @@ pub struct Worker {
     refusal_logged_ms: u64,
 }
 
+/// A peer address as the access log shows it: the IP alone, `-` if unknown.
+fn peer_text(addr: Option<net::SocketAddrAny>) -> Option<alloc::boxed::Box<[u8]>> {
+    let ip = core::net::SocketAddr::try_from(addr?).ok()?.ip();
+    // An IPv4 client of an IPv6 socket shows as plain IPv4.
+    let ip = match ip {
+        core::net::IpAddr::V6(v6) => v6
+            .to_ipv4_mapped()
+            .map_or(core::net::IpAddr::V6(v6), core::net::IpAddr::V4),
+        v4 => v4,
+    };
+    Some(alloc::format!("{ip}").into_bytes().into_boxed_slice())
+}
+
 fn token(index: usize, generation: u32) -> u64 {
     ((generation as u64) << 32) | index as u64
 }
@@ -74,6 +89,7 @@ impl Worker {
     /// `shared_listeners` says other workers accept on the same sockets: each
     /// connection then wakes one worker (EPOLLEXCLUSIVE), not all of them.
     pub fn new(
+        id: usize,
         listeners: Vec<OwnedFd>,
         shared_listeners: bool,
         shared: Arc<Shared>,
@@ -107,7 +123,10 @@ impl Worker {
             .max(10);
         let wheel = Wheel::new(tick_ms, clock.now_ms());
 
+        let mut scratch = Scratch::default();
+        scratch.log = shared.access.clone().map(crate::server::access::Lines::new);
         Ok(Worker {
+            id,
             epoll,
             listeners,
             slots: Vec::new(),
@@ -116,7 +135,7 @@ impl Worker {
             open: 0,
             shared,
             clock,
-            scratch: Scratch::default(),
+            scratch,
             stopping: false,
             wheel,
             due: Vec::new(),
@@ -137,10 +156,11 @@ impl Worker {
             let paused = self
                 .accept_paused_until
                 .map(|until| until.saturating_sub(now));
-            let wait_ms = match (self.wheel.next_due_in(now), paused) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
+            let log = self.scratch.log.as_ref().and_then(|l| l.due_in(now));
+            let wait_ms = [self.wheel.next_due_in(now), paused, log]
+                .into_iter()
+                .flatten()
+                .min();
             let timeout = wait_ms.map(|ms| Timespec {
                 tv_sec: (ms / 1000) as i64,
                 tv_nsec: ((ms % 1000) * 1_000_000) as i64,
@@ -153,7 +173,7 @@ impl Worker {
             ) && e != Errno::INTR
             {
                 crate::log!("epoll_wait: {e}");
-                return;
+                break;
             }
             self.clock.update();
             for ev in events.iter() {
@@ -168,14 +188,29 @@ impl Worker {
                 }
             }
             self.expire();
+            if let Some(log) = self.scratch.log.as_mut() {
+                // While stopping, every line goes out at once: the process
+                // may end as soon as the last connection closes.
+                if self.stopping {
+                    log.flush();
+                } else {
+                    log.flush_if_due(self.clock.now_ms());
+                }
+            }
+            if let Some(published) = self.shared.stats.get(self.id) {
+                published.publish(&self.scratch.counters);
+            }
             if let Some(until) = self.accept_paused_until
                 && self.clock.now_ms() >= until
             {
                 self.resume_accepting();
             }
             if self.stopping && self.open == 0 {
-                return;
+                break;
             }
+        }
+        if let Some(log) = self.scratch.log.as_mut() {
+            log.flush();
         }
     }
 
@@ -183,8 +218,15 @@ impl Worker {
         let Some(listener) = self.listeners.get(which) else {
             return;
         };
-        let fd = match net::accept_with(listener, SocketFlags::NONBLOCK | SocketFlags::CLOEXEC) {
-            Ok(fd) => fd,
+        let flags = SocketFlags::NONBLOCK | SocketFlags::CLOEXEC;
+        // The same accept4, asked for the address only when it will be logged.
+        let accepted = if self.scratch.log.is_some() {
+            net::acceptfrom_with(listener, flags).map(|(fd, addr)| (fd, peer_text(addr)))
+        } else {
+            net::accept_with(listener, flags).map(|fd| (fd, None))
+        };
+        let (fd, peer) = match accepted {
+            Ok(accepted) => accepted,
             Err(Errno::MFILE | Errno::NFILE | Errno::NOBUFS | Errno::NOMEM) => {
                 return self.pause_accepting();
             }
@@ -225,6 +267,7 @@ impl Worker {
         slot.writing = false;
         slot.registered = false;
         let mut conn = Conn::new(fd);
+        conn.peer = peer;
         conn.attach(self.pool.pop().unwrap_or_default());
         // A new connection owes its first request within the header timeout.
         conn.phase = Phase::Head;

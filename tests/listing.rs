@@ -1,0 +1,180 @@
+//! `--listing`: HTML directory listings for directories without an index
+//! file: sorted, escaped, dotfiles and unreachable symlinks hidden, cached,
+//! compressed and invalidated like files. Off by default.
+
+mod common;
+
+use common::{Server, TempDir, eventually, find};
+
+/// A tree with files, a subdirectory, a dotfile, names to escape, symlinks
+/// inside and outside the root, and a directory that has its own index.
+fn tree() -> (TempDir, TempDir) {
+    let root = TempDir::new("listing");
+    let outside = TempDir::new("listing-outside");
+    outside.file("secret.txt", "outside the root");
+    root.file("b.txt", "bee");
+    root.file("a.txt", "a");
+    root.file("sub/inner.txt", "inner");
+    root.file(".hidden", "no");
+    root.dir(".git");
+    root.file("x <y> & \"z\".txt", "odd name");
+    root.file("site/index.html", "<h1>site</h1>");
+    root.symlink("a.txt", "link-in.txt");
+    root.symlink(outside.path().join("secret.txt"), "link-out.txt");
+    (root, outside)
+}
+
+/// The hrefs of a listing's rows, in order.
+fn hrefs(body: &str) -> Vec<String> {
+    body.split("<tr><td><a href=\"")
+        .skip(1)
+        .map(|row| row.split('"').next().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn directories_without_an_index_are_404_unless_asked() {
+    let (root, _outside) = tree();
+    let server = Server::start(root.path(), &[]);
+    assert_eq!(server.get("/").status, 404);
+    assert_eq!(server.get("/sub/").status, 404);
+    assert!(server.stop().success());
+}
+
+#[test]
+fn lists_sorted_escaped_with_sizes_and_without_hidden_names() {
+    let (root, _outside) = tree();
+    let server = Server::start(root.path(), &["--listing"]);
+    let r = server.get("/");
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("Content-Type"), Some("text/html; charset=utf-8"));
+    assert_eq!(r.content_length(), Some(r.body.len()));
+    let body = r.text();
+    assert!(body.starts_with("<!DOCTYPE html>"), "{body}");
+    assert!(body.contains("<title>Index of /</title>"), "{body}");
+    // Directories first, then files, bytewise; no ../ at the root; the
+    // outside symlink, dotfiles and .git are not there.
+    assert_eq!(
+        hrefs(&body),
+        [
+            "site/",
+            "sub/",
+            "a.txt",
+            "b.txt",
+            "link-in.txt",
+            "x%20%3Cy%3E%20%26%20%22z%22.txt"
+        ]
+    );
+    assert!(
+        body.contains(">x &lt;y&gt; &amp; &quot;z&quot;.txt</a>"),
+        "{body}"
+    );
+    assert!(!body.contains("hidden") && !body.contains(".git") && !body.contains("link-out"));
+    // Sizes: b.txt has 3 bytes; directories show "-".
+    assert!(body.contains(">b.txt</a></td><td>3</td>"), "{body}");
+    assert!(body.contains(">sub/</a></td><td>-</td>"), "{body}");
+    // Every link works, the escaped one too.
+    for href in hrefs(&body) {
+        let r = server.get(&format!("/{href}"));
+        assert_eq!(r.status, 200, "/{href}");
+    }
+    assert_eq!(
+        server.get("/x%20%3Cy%3E%20%26%20%22z%22.txt").text(),
+        "odd name"
+    );
+    // A subdirectory has ../; a directory with an index serves the index.
+    let sub = server.get("/sub/").text();
+    assert_eq!(hrefs(&sub), ["../", "inner.txt"]);
+    assert!(sub.contains("<title>Index of /sub/</title>"));
+    assert_eq!(server.get("/site/").text(), "<h1>site</h1>");
+    // Without the slash, a directory still redirects.
+    assert_eq!(server.get("/sub").status, 301);
+    assert!(server.stop().success());
+}
+
+#[test]
+fn listings_are_cached_conditional_and_compressed() {
+    let (root, _outside) = tree();
+    for i in 0..40 {
+        root.file(&format!("many/file-{i:02}.txt"), "x");
+    }
+    let server = Server::start(root.path(), &["--listing"]);
+    let first = server.get("/many/");
+    assert_eq!(first.status, 200);
+    let etag = first.header("ETag").unwrap().to_string();
+    assert!(first.header("Last-Modified").is_some());
+    assert_eq!(first.header("Vary"), Some("Accept-Encoding"));
+    let again = server.get("/many/");
+    assert_eq!(
+        (again.body.clone(), again.header("ETag")),
+        (first.body.clone(), Some(etag.as_str()))
+    );
+    let r = server.exchange(
+        format!("GET /many/ HTTP/1.1\r\nHost: t\r\nIf-None-Match: {etag}\r\n\r\n").as_bytes(),
+    );
+    assert_eq!(r.status, 304);
+    let r = server.exchange(b"GET /many/ HTTP/1.1\r\nHost: t\r\nAccept-Encoding: gzip\r\n\r\n");
+    assert_eq!(r.header("Content-Encoding"), Some("gzip"));
+    assert!(
+        r.body.len() < first.body.len() / 2,
+        "{} of {}",
+        r.body.len(),
+        first.body.len()
+    );
+    let mut plain = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&r.body[..]), &mut plain).unwrap();
+    assert_eq!(plain, first.body);
+    let head = server.exchange(b"HEAD /many/ HTTP/1.1\r\nHost: t\r\n\r\n");
+    assert_eq!((head.status, head.body.len()), (200, 0));
+    assert_eq!(head.content_length(), Some(first.body.len()));
+    assert!(server.stop().success());
+}
+
+#[test]
+fn listings_follow_changes_on_disk() {
+    // No symlinks: inotify alone keeps the listing right (no TTL rechecks).
+    let root = TempDir::new("listing-changes");
+    root.file("sub/inner.txt", "inner");
+    let server = Server::start(root.path(), &["--listing"]);
+    assert_eq!(hrefs(&server.get("/sub/").text()), ["../", "inner.txt"]);
+    // A new file, a new directory, a deletion, a rename, a size change.
+    root.file("sub/new.txt", "new");
+    eventually("a created file is listed", || {
+        let got = hrefs(&server.get("/sub/").text());
+        (got == ["../", "inner.txt", "new.txt"])
+            .then_some(())
+            .ok_or(format!("{got:?}"))
+    });
+    root.dir("sub/deeper");
+    std::fs::remove_file(root.path().join("sub/inner.txt")).unwrap();
+    std::fs::rename(
+        root.path().join("sub/new.txt"),
+        root.path().join("sub/renamed.txt"),
+    )
+    .unwrap();
+    eventually("deletes, renames and new directories are listed", || {
+        let got = hrefs(&server.get("/sub/").text());
+        (got == ["../", "deeper/", "renamed.txt"])
+            .then_some(())
+            .ok_or(format!("{got:?}"))
+    });
+    root.file("sub/renamed.txt", "now eleven!");
+    eventually("a new size is listed", || {
+        let body = server.get("/sub/").text();
+        find(body.as_bytes(), b">renamed.txt</a></td><td>11</td>")
+            .map(|_| ())
+            .ok_or(body)
+    });
+    // An index file appearing takes over from the listing, and leaving gives it back.
+    root.file("sub/index.html", "<h1>index</h1>");
+    eventually("an index replaces the listing", || {
+        let body = server.get("/sub/").text();
+        (body == "<h1>index</h1>").then_some(()).ok_or(body)
+    });
+    std::fs::remove_file(root.path().join("sub/index.html")).unwrap();
+    eventually("the listing comes back", || {
+        let body = server.get("/sub/").text();
+        body.contains("Index of /sub/").then_some(()).ok_or(body)
+    });
+    assert!(server.stop().success());
+}
