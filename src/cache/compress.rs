@@ -50,7 +50,7 @@ impl Crc32 {
 
 /// Extends the finalised CRC `crc` with `data`, slicing by 8 (eight table lookups per 8 bytes).
 fn crc32_update(crc: u32, data: &[u8]) -> u32 {
-    let t = &CRC_TABLES;
+    let t = CRC_TABLES.call_once(crc_tables);
     let mut c = !crc;
     let (blocks, rest) = data.as_chunks::<8>();
     for b in blocks {
@@ -72,7 +72,8 @@ fn crc32_update(crc: u32, data: &[u8]) -> u32 {
 }
 
 /// `CRC_TABLES[0]` is the classic byte table; `[k][b]` is the CRC of byte `b` followed by `k` zeros.
-static CRC_TABLES: [[u32; 256]; 8] = crc_tables();
+/// Built on first use rather than at compile time: 8 KiB of zeroed memory instead of 8 KiB of binary.
+static CRC_TABLES: spin::Once<[[u32; 256]; 8]> = spin::Once::new();
 
 const fn crc_tables() -> [[u32; 256]; 8] {
     let mut t = [[0u32; 256]; 8];
@@ -435,8 +436,8 @@ mod tests {
         let zeros = vec![0u8; 1 << 20];
         assert_eq!(crc32(&zeros), crc32_bitwise(&zeros));
         assert_eq!(crc32(&zeros), 0xa738_ea1c);
-        assert_eq!(CRC_TABLES[0][1], 0x7707_3096);
-        assert_eq!(CRC_TABLES[0][255], 0x2d02_ef8d);
+        assert_eq!(CRC_TABLES.call_once(crc_tables)[0][1], 0x7707_3096);
+        assert_eq!(CRC_TABLES.call_once(crc_tables)[0][255], 0x2d02_ef8d);
     }
 
     #[test]
