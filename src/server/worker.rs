@@ -21,8 +21,11 @@ use rustix::time::Timespec;
 const LISTENER: u64 = 1 << 62;
 const WAKE: u64 = 1 << 61;
 const EVENTS: usize = 256;
-/// Deadlines are kept to this resolution (or the shortest timeout's), in milliseconds.
+/// Deadlines are kept to a tenth of the shortest timeout, but no finer than
+/// [`TICK_MIN_MS`] and no coarser than this, in milliseconds.
 const TICK_MS: u64 = 1000;
+/// The finest deadline resolution.
+const TICK_MIN_MS: u64 = 10;
 /// Spare buffer sets a worker keeps for its next requests.
 const POOL_MAX: usize = 64;
 /// How long accepting pauses when the process is out of descriptors.
@@ -116,11 +119,10 @@ impl Worker {
         )?;
         let clock = Clock::new();
         let l = shared.limits;
-        let tick_ms = TICK_MS
-            .min(l.header_ms)
-            .min(l.keepalive_ms)
-            .min(l.send_ms)
-            .max(10);
+                // A timeout is then kept to within 10 %; finer ticks cost nothing
+        // while no connection is due, as the wheel sleeps past empty ones.
+        let shortest = l.header_ms.min(l.keepalive_ms).min(l.send_ms).min(l.linger_ms);
+        let tick_ms = (shortest / 10).clamp(TICK_MIN_MS, TICK_MS);
         let wheel = Wheel::new(tick_ms, clock.now_ms());
 
         let mut scratch = Scratch::default();
