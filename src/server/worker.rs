@@ -119,9 +119,13 @@ impl Worker {
         )?;
         let clock = Clock::new();
         let l = shared.limits;
-                // A timeout is then kept to within 10 %; finer ticks cost nothing
+        // A timeout is then kept to within 10 %; finer ticks cost nothing
         // while no connection is due, as the wheel sleeps past empty ones.
-        let shortest = l.header_ms.min(l.keepalive_ms).min(l.send_ms).min(l.linger_ms);
+        let shortest = l
+            .header_ms
+            .min(l.keepalive_ms)
+            .min(l.send_ms)
+            .min(l.linger_ms);
         let tick_ms = (shortest / 10).clamp(TICK_MIN_MS, TICK_MS);
         let wheel = Wheel::new(tick_ms, clock.now_ms());
 
