@@ -17,6 +17,9 @@ pub mod config;
 pub mod http;
 pub mod rt;
 pub mod server;
+// Helpers shared by the unit tests (a seeded PRNG); documented in the module itself.
+#[cfg(test)]
+pub mod testing;
 
 /// The program: parses the command line and runs the server; returns the exit code.
 pub fn main(args: &[&'static [u8]], env: &[&'static [u8]]) -> i32 {

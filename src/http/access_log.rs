@@ -272,6 +272,7 @@ fn push_u64(out: &mut Vec<u8>, mut v: u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::Rng;
 
     const NOV_29_2026: i64 = 1_795_927_509; // 2026-11-29T04:45:09Z
 
@@ -687,20 +688,6 @@ mod tests {
 
     // ---- Randomized checks with independent decoders. ----
 
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31)
-        }
-        fn below(&mut self, n: u64) -> u64 {
-            self.next() % n
-        }
-    }
-
     /// A field mixing plain ASCII, escapes, raw high bytes and valid multibyte characters.
     fn random_field(rng: &mut Rng) -> Vec<u8> {
         let len = match rng.below(4) {
@@ -708,21 +695,21 @@ mod tests {
             1 => rng.below(4),
             _ => rng.below(40),
         };
-        let utf8_only = rng.below(2) == 0;
+        let utf8_only = rng.one_in(2);
         let mut v = Vec::new();
         for _ in 0..len {
             match rng.below(6) {
-                0 => v.push(b"\"\\ \n\r\t\0\x7f"[rng.below(8) as usize]),
+                0 => v.push(*rng.pick(b"\"\\ \n\r\t\0\x7f")),
                 1 if !utf8_only => v.push(0x80 + rng.below(0x80) as u8),
                 1 | 2 => {
-                    let c = [
+                    let c = rng.pick(&[
                         '\u{e9}',
                         '\u{20ac}',
                         '\u{1f600}',
                         '\u{7ff}',
                         '\u{10ffff}',
                         '\u{80}',
-                    ][rng.below(6) as usize];
+                    ]);
                     v.extend_from_slice(c.to_string().as_bytes());
                 }
                 3 => v.push(rng.below(0x20) as u8),
@@ -746,12 +733,12 @@ mod tests {
 
     impl Owned {
         fn random(rng: &mut Rng) -> Owned {
-            let opt = |rng: &mut Rng| (rng.below(3) != 0).then(|| random_field(rng));
+            let opt = |rng: &mut Rng| (!rng.one_in(3)).then(|| random_field(rng));
             Owned {
                 peer: random_field(rng),
                 time: match rng.below(4) {
                     0 => rng.next() as i64,
-                    _ => rng.below(4_000_000_000) as i64 - 1_000_000_000,
+                    _ => rng.range(-1_000_000_000, 2_999_999_999),
                 },
                 method: random_field(rng),
                 target: random_field(rng),
@@ -1051,7 +1038,7 @@ mod tests {
 
     #[test]
     fn random_records_decode_back() {
-        let mut rng = Rng(1006);
+        let mut rng = Rng::new(1006);
         let mut out = Vec::new();
         for _ in 0..50_000 {
             let o = Owned::random(&mut rng);
@@ -1118,7 +1105,7 @@ mod tests {
     fn python_json_agrees() {
         use std::io::Write as _;
         use std::process::{Command, Stdio};
-        let mut rng = Rng(8259);
+        let mut rng = Rng::new(8259);
         let records: Vec<Owned> = (0..3_000).map(|_| Owned::random(&mut rng)).collect();
         let mut lines = Vec::new();
         for o in &records {

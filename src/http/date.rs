@@ -282,6 +282,7 @@ const fn civil_from_days(days: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::Rng;
 
     fn fmt(secs: i64) -> String {
         let mut out = [0u8; HTTP_DATE_LEN];
@@ -477,23 +478,9 @@ mod tests {
         }
     }
 
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31)
-        }
-        fn range(&mut self, lo: i64, hi: i64) -> i64 {
-            lo + (self.next() % (hi - lo + 1) as u64) as i64
-        }
-    }
-
     #[test]
     fn random_round_trips_all_formats() {
-        let mut rng = Rng(1994);
+        let mut rng = Rng::new(1994);
         for _ in 0..100_000 {
             let secs = rng.range(MIN_SECS, MAX_SECS);
             let s = fmt(secs);
@@ -713,16 +700,16 @@ mod tests {
 
     #[test]
     fn random_corruptions_never_panic_and_rarely_parse() {
-        let mut rng = Rng(2024);
+        let mut rng = Rng::new(2024);
         let alphabet = b"0123456789 ,:-GMTSunNovJanFebday\x00\xff";
         for _ in 0..100_000 {
             let secs = rng.range(MIN_SECS, MAX_SECS);
             let base = fmt(secs);
             let forms = [base.clone(), to_asctime(&base), to_rfc850(&base)];
-            let mut s = forms[(rng.next() % 3) as usize].clone().into_bytes();
-            let pos = (rng.next() as usize) % s.len();
-            let byte = alphabet[(rng.next() as usize) % alphabet.len()];
-            match rng.next() % 3 {
+            let mut s = rng.pick(&forms).clone().into_bytes();
+            let pos = rng.index(s.len());
+            let byte = *rng.pick(alphabet);
+            match rng.below(3) {
                 0 => s[pos] = byte,
                 1 => s.insert(pos, byte),
                 _ => {

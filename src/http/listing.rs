@@ -287,6 +287,7 @@ fn date(mtime: i64) -> [u8; 16] {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::Rng;
     use std::string::String;
     use std::vec;
 
@@ -849,52 +850,37 @@ mod tests {
         assert_eq!(files[0].2, "9999");
     }
 
-    /// A small deterministic PRNG (xorshift64*), so failures reproduce.
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-        }
-
-        fn below(&mut self, n: u64) -> u64 {
-            self.next() % n
-        }
-
-        fn name(&mut self) -> Vec<u8> {
-            let len = self.below(12) as usize;
-            let specials = b"<>&\"'%#? /.\0\x01\x7f\xff\xc3\xa9\xe2\x82\xac\xed\xa0\x80";
-            (0..len)
-                .map(|_| match self.below(3) {
-                    0 => specials[self.below(specials.len() as u64) as usize],
-                    1 => b'a' + self.below(26) as u8,
-                    _ => self.next() as u8,
-                })
-                .collect()
-        }
+    /// A random name of up to 11 bytes: HTML and URL specials, letters and raw bytes.
+    fn random_name(rng: &mut Rng) -> Vec<u8> {
+        let len = rng.index(12);
+        let specials = b"<>&\"'%#? /.\0\x01\x7f\xff\xc3\xa9\xe2\x82\xac\xed\xa0\x80";
+        (0..len)
+            .map(|_| match rng.below(3) {
+                0 => *rng.pick(specials),
+                1 => b'a' + rng.below(26) as u8,
+                _ => rng.byte(),
+            })
+            .collect()
     }
 
     #[test]
     fn randomized_names_are_escaped_and_round_trip() {
-        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        let mut rng = Rng::new(0x9E37_79B9_7F4A_7C15);
         let mut listed_total = 0;
         for round in 0..2_000 {
-            let names: Vec<Vec<u8>> = (0..rng.below(20)).map(|_| rng.name()).collect();
+            let names: Vec<Vec<u8>> = (0..rng.below(20)).map(|_| random_name(&mut rng)).collect();
             let mut items: Vec<Item<'_>> = names
                 .iter()
                 .map(|n| {
                     let size = rng.next();
                     let mtime = rng.next() as i64;
-                    item(n, rng.below(3) == 0, size, mtime)
+                    item(n, rng.one_in(3), size, mtime)
                 })
                 .collect();
             let path = if round % 2 == 0 {
                 vec![b'/']
             } else {
-                rng.name()
+                random_name(&mut rng)
             };
             let mut expected: Vec<(bool, Vec<u8>)> = items
                 .iter()

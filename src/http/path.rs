@@ -245,6 +245,7 @@ fn end_segment(out: &mut Vec<u8>, seg: usize, hidden: &mut usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::Rng;
 
     fn norm(raw: &[u8]) -> Result<Vec<u8>, Error> {
         let mut out = Vec::new();
@@ -659,21 +660,6 @@ mod tests {
         Ok(out)
     }
 
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            // splitmix64
-            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31)
-        }
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n as u64) as usize
-        }
-    }
-
     const TOKENS: &[&[u8]] = &[
         b"/",
         b"/",
@@ -729,13 +715,14 @@ mod tests {
 
     #[test]
     fn property_tokens_match_model_and_invariants() {
-        let mut rng = Rng(0x5EED);
+        let mut rng = Rng::new(0x5EED);
         let (mut oks, mut bads, mut nfs) = (0, 0, 0);
         let mut out = Vec::new();
         for _ in 0..200_000 {
             let mut raw = vec![b'/'];
             for _ in 0..rng.below(12) {
-                raw.extend_from_slice(TOKENS[rng.below(TOKENS.len())]);
+                let token = rng.pick(TOKENS);
+                raw.extend_from_slice(token);
             }
             let got = normalize(&raw, &mut out).map(|()| out.clone());
             assert_eq!(got, model(&raw), "raw {raw:?}");
@@ -763,17 +750,17 @@ mod tests {
 
     #[test]
     fn property_random_bytes_match_model_and_invariants() {
-        let mut rng = Rng(42);
+        let mut rng = Rng::new(42);
         let alphabet = b"/./.%2eEfF0a\\\x00\x7f\xc0";
         let mut out = Vec::new();
         let mut oks = 0;
         for _ in 0..200_000 {
             let mut raw = vec![b'/'];
             for _ in 0..rng.below(16) {
-                let b = if rng.below(8) == 0 {
-                    rng.next() as u8
+                let b = if rng.one_in(8) {
+                    rng.byte()
                 } else {
-                    alphabet[rng.below(alphabet.len())]
+                    *rng.pick(alphabet)
                 };
                 raw.push(b);
             }
@@ -789,12 +776,13 @@ mod tests {
 
     #[test]
     fn property_absolute_form() {
-        let mut rng = Rng(7);
+        let mut rng = Rng::new(7);
         let prefixes: &[&[u8]] = &[b"http://h", b"HTTPS://h:1", b"/", b"http://h?", b"*", b""];
         for _ in 0..50_000 {
-            let mut raw = prefixes[rng.below(prefixes.len())].to_vec();
+            let mut raw = rng.pick(prefixes).to_vec();
             for _ in 0..rng.below(10) {
-                raw.extend_from_slice(TOKENS[rng.below(TOKENS.len())]);
+                let token = rng.pick(TOKENS);
+                raw.extend_from_slice(token);
             }
             if let Ok(t) = split_target(&raw) {
                 assert!(t.path.starts_with(b"/"), "{raw:?}");

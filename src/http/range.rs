@@ -387,6 +387,7 @@ pub fn multipart_length(ranges: &[ByteRange], boundary: &str, content_type: &str
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::Rng;
 
     fn br(start: u64, end: u64) -> ByteRange {
         ByteRange { start, end }
@@ -744,20 +745,6 @@ mod tests {
         assert_eq!(l.as_slice()[0], br(0, 4));
     }
 
-    /// Small deterministic generator so the property tests need no crate.
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-        fn below(&mut self, n: u64) -> u64 {
-            self.next() % n
-        }
-    }
-
     /// Reference semantics: the set of bytes requested, as a bitmap.
     fn wanted_bytes(specs: &[(Option<u64>, Option<u64>)], len: u64) -> Vec<bool> {
         let mut v = vec![false; len as usize];
@@ -782,19 +769,20 @@ mod tests {
 
     #[test]
     fn property_ranges_cover_exactly_what_was_asked() {
-        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let mut rng = Rng::new(0x9e37_79b9_7f4a_7c15);
         let mut seen = [0usize; 4];
         for _ in 0..20_000 {
             let len = match rng.below(4) {
                 0 => rng.below(3),
                 _ => rng.below(64),
             };
-            let n = 1 + rng.below(MAX_RANGES as u64 + 2) as usize;
+            let n = 1 + rng.index(MAX_RANGES + 2);
             let mut specs = Vec::new();
             let mut h = String::from("bytes=");
             for i in 0..n {
                 if i > 0 {
-                    h.push_str([",", ", ", " ,", ",,"][rng.below(4) as usize]);
+                    let sep = rng.pick(&[",", ", ", " ,", ",,"]);
+                    h.push_str(sep);
                 }
                 let a = rng.below(len + 8);
                 let spec = match rng.below(3) {
@@ -858,13 +846,13 @@ mod tests {
 
     #[test]
     fn property_random_bytes_never_escape_bounds() {
-        let mut rng = Rng(0x1234_5678_9abc_def1);
+        let mut rng = Rng::new(0x1234_5678_9abc_def1);
         let alphabet = b"bytes=BYTES0123456789-, \t,-x";
         for _ in 0..50_000 {
-            let n = rng.below(24) as usize;
+            let n = rng.index(24);
             let mut h = b"bytes=".to_vec();
             for _ in 0..n {
-                h.push(alphabet[rng.below(alphabet.len() as u64) as usize]);
+                h.push(*rng.pick(alphabet));
             }
             let len = rng.below(20);
             match parse(&h, len) {
@@ -930,7 +918,7 @@ mod tests {
             let x = 10u64.pow(p);
             vals.extend([x - 1, x, x + 1]);
         }
-        let mut rng = Rng(77);
+        let mut rng = Rng::new(77);
         vals.extend((0..1000).map(|_| rng.next() >> rng.below(64)));
         for v in vals {
             let mut out = Vec::new();
@@ -988,7 +976,7 @@ mod tests {
 
     #[test]
     fn multipart_length_matches_output() {
-        let mut rng = Rng(0xdead_beef_cafe_f00d);
+        let mut rng = Rng::new(0xdead_beef_cafe_f00d);
         let cts = [
             "",
             "text/plain",
@@ -1003,7 +991,7 @@ mod tests {
                 1 => 1 + rng.below(1 << 40),
                 _ => u64::MAX - rng.below(5),
             };
-            let n = rng.below(MAX_RANGES as u64 + 1) as usize;
+            let n = rng.index(MAX_RANGES + 1);
             let ranges: Vec<ByteRange> = (0..n)
                 .map(|_| {
                     let a = rng.below(len);
@@ -1016,8 +1004,8 @@ mod tests {
                     br(a, a + 1 + rng.below(room))
                 })
                 .collect();
-            let ct = cts[rng.below(4) as usize];
-            let b = boundaries[rng.below(4) as usize];
+            let ct = *rng.pick(&cts);
+            let b = *rng.pick(&boundaries);
             let mut out = Vec::new();
             let mut payload = 0u64;
             for &r in &ranges {

@@ -585,6 +585,7 @@ pub fn parse(buf: &[u8]) -> Result<Parsed<'_>, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::Rng;
     use std::string::String;
     use std::vec::Vec;
 
@@ -2390,21 +2391,6 @@ If-None-Match: \"e\"\r\nIf-Modified-Since: Thu, 01 Jan 1970 00:00:00 GMT\r\n\r\n
 
     // ---- mutation fuzzing ----------------------------------------------------------------
 
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n as u64) as usize
-        }
-    }
-
     #[test]
     fn mutated_requests_keep_every_invariant() {
         let corpus: &[&[u8]] = &[
@@ -2414,25 +2400,25 @@ If-None-Match: \"e\"\r\nIf-Modified-Since: Thu, 01 Jan 1970 00:00:00 GMT\r\n\r\n
             b"\r\nHEAD /y HTTP/1.1\r\nHost: [::1]:80\r\nIf-None-Match: \"a\"\r\n\r\n",
         ];
         let interesting = b"\r\n \t:,\x00\x7f\x80\xffHTTP/1.0 chunked close keep-alive Host";
-        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let mut rng = Rng::new(0x9e37_79b9_7f4a_7c15);
         for _ in 0..3000 {
-            let mut s = corpus[rng.below(corpus.len())].to_vec();
-            for _ in 0..1 + rng.below(3) {
-                let at = rng.below(s.len() + 1);
-                let b = if rng.below(2) == 0 {
-                    interesting[rng.below(interesting.len())]
+            let mut s = rng.pick(corpus).to_vec();
+            for _ in 0..1 + rng.index(3) {
+                let at = rng.index(s.len() + 1);
+                let b = if rng.one_in(2) {
+                    *rng.pick(interesting)
                 } else {
-                    rng.next() as u8
+                    rng.byte()
                 };
-                match rng.below(4) {
+                match rng.index(4) {
                     0 if at < s.len() => s[at] = b,
                     1 => s.insert(at, b),
                     2 if at < s.len() => {
                         s.remove(at);
                     }
                     _ => {
-                        let from = rng.below(s.len());
-                        let len = rng.below(s.len() - from + 1);
+                        let from = rng.index(s.len());
+                        let len = rng.index(s.len() - from + 1);
                         let piece = s[from..from + len].to_vec();
                         let at = at.min(s.len());
                         s.splice(at..at, piece);
@@ -2602,10 +2588,10 @@ If-None-Match: \"e\"\r\nIf-Modified-Since: Thu, 01 Jan 1970 00:00:00 GMT\r\n\r\n
 
     /// Mostly one of the first `good` entries of `list`, now and then any of them.
     fn pick(rng: &mut Rng, list: &[&'static [u8]], good: usize) -> &'static [u8] {
-        if rng.below(25) == 0 {
-            list[rng.below(list.len())]
+        if rng.one_in(25) {
+            list[rng.index(list.len())]
         } else {
-            list[rng.below(good)]
+            list[rng.index(good)]
         }
     }
 
@@ -2705,7 +2691,7 @@ If-None-Match: \"e\"\r\nIf-Modified-Since: Thu, 01 Jan 1970 00:00:00 GMT\r\n\r\n
             (b"", OTHER, 5),
         ];
         let mut s = Vec::new();
-        if rng.below(4) == 0 {
+        if rng.one_in(4) {
             s.extend_from_slice(pick(rng, EMPTY, 3));
         }
         s.extend_from_slice(pick(rng, METHODS, 5));
@@ -2714,17 +2700,17 @@ If-None-Match: \"e\"\r\nIf-Modified-Since: Thu, 01 Jan 1970 00:00:00 GMT\r\n\r\n
         s.push(b' ');
         s.extend_from_slice(pick(rng, VERSIONS, 2));
         s.extend_from_slice(pick(rng, EOLS, 2));
-        let host_at = if rng.below(10) == 0 { 9 } else { rng.below(3) };
-        for i in 0..rng.below(6) {
-            if rng.below(40) == 0 {
+        let host_at = if rng.one_in(10) { 9 } else { rng.index(3) };
+        for i in 0..rng.index(6) {
+            if rng.one_in(40) {
                 s.extend_from_slice(b" folded");
                 s.extend_from_slice(pick(rng, EOLS, 2));
             }
             let (name, values, good) = if i == host_at {
                 NAMES[0]
             } else {
-                let names = if rng.below(20) == 0 { 13 } else { 11 };
-                NAMES[rng.below(names)]
+                let names = if rng.one_in(20) { 13 } else { 11 };
+                NAMES[rng.index(names)]
             };
             s.extend_from_slice(name);
             s.extend_from_slice(pick(rng, SEPS, 5));
@@ -2732,11 +2718,11 @@ If-None-Match: \"e\"\r\nIf-Modified-Since: Thu, 01 Jan 1970 00:00:00 GMT\r\n\r\n
             s.extend_from_slice(pick(rng, EOLS, 2));
         }
         s.extend_from_slice(pick(rng, EOLS, 2));
-        if rng.below(8) == 0 {
-            let at = rng.below(s.len());
-            s[at] = rng.next() as u8;
+        if rng.one_in(8) {
+            let at = rng.index(s.len());
+            s[at] = rng.byte();
         }
-        if rng.below(4) == 0 {
+        if rng.one_in(4) {
             s.extend_from_slice(b"GET / HTTP/1.1\r\n");
         }
         s
@@ -2744,7 +2730,7 @@ If-None-Match: \"e\"\r\nIf-Modified-Since: Thu, 01 Jan 1970 00:00:00 GMT\r\n\r\n
 
     #[test]
     fn agrees_with_the_reference_on_random_heads() {
-        let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+        let mut rng = Rng::new(0x2545_f491_4f6c_dd1d);
         let (mut complete, mut failed) = (0, 0);
         for i in 0..40_000 {
             let s = random_head(&mut rng);
