@@ -203,9 +203,9 @@ wrk_errors() {
 
 # measure SERVER: one round of the current scenario. Appends to
 # $work/res.SERVER "req/s µs-cpu/req rss-halfway connect read write timeout
-# non2xx"; a failed check goes to $work/bad.SERVER.
+# non2xx wrk-cpu-%"; a failed check goes to $work/bad.SERVER.
 measure() {
-    local name=$1 before after requests rps problem wrk_pid
+    local name=$1 before after requests rps problem wrk_pid w1 w2 t1 t2 wrk_cpu_pct
     start "$name"
     problem=$(check "$name")
     [ -z "$problem" ] || { say "$label, $name: $problem"; echo "$problem" >>"$work/bad.$name"; }
@@ -214,10 +214,18 @@ measure() {
         "http://127.0.0.1:$port/$file" "${script_args[@]}" >"$work/wrk.out" 2>&1 &
     wrk_pid=$!
     pids+=("$wrk_pid")
+        # wrk's own CPU use over the middle of the run: near 100 %, the client is
+    # the limit and req/s no longer tells the servers apart (CPU/req still does).
+    sleep "$(awk -v s="$secs" 'BEGIN { print s / 4 }')"
+    w1=$(cpu_ticks "$wrk_pid" 2>/dev/null || echo 0) t1=$(date +%s.%N)
     # Memory with every connection open: sampled halfway through the run.
-    sleep "$(awk -v s="$secs" 'BEGIN { print s / 2 }')"
+    sleep "$(awk -v s="$secs" 'BEGIN { print s / 4 }')"
     running "$srv_pid" || die "$name exited during \"$label\" (logs: $(tail -n3 "$work"/*.log "$work/nginx/error.log" 2>/dev/null))"
     rss_kib "$srv_pid" >"$work/rss"
+    sleep "$(awk -v s="$secs" 'BEGIN { print s * 0.35 }')"
+    w2=$(cpu_ticks "$wrk_pid" 2>/dev/null || echo 0) t2=$(date +%s.%N)
+    wrk_cpu_pct=$(awk -v a="$w1" -v b="$w2" -v t1="$t1" -v t2="$t2" -v hz="$(getconf CLK_TCK)" \
+                'BEGIN { printf "%.0f", ((b >= a && t2 > t1) ? (b - a) / hz / (t2 - t1) * 100 : 0) }')
     wait "$wrk_pid" || die "wrk failed: $(cat "$work/wrk.out")"
     forget "$wrk_pid"
     after=$(cpu_ticks "$srv_pid")
@@ -230,7 +238,7 @@ measure() {
     rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.out")
     [[ $requests =~ ^[1-9][0-9]*$ ]] || die "$label, $name: wrk served nothing: $(cat "$work/wrk.out")"
     echo "$rps $(awk -v t=$((after - before)) -v n="$requests" -v hz="$(getconf CLK_TCK)" \
-        'BEGIN {printf "%.2f", t / hz * 1e6 / n}') $(cat "$work/rss") $(wrk_errors "$work/wrk.out")" >>"$work/res.$name"
+                'BEGIN {printf "%.2f", t / hz * 1e6 / n}') $(cat "$work/rss") $(wrk_errors "$work/wrk.out") $wrk_cpu_pct" >>"$work/res.$name"
 }
 
 # median COLUMN FILE: median of one column (the lower middle for an even count).
@@ -258,8 +266,8 @@ echo "$(date -u '+%Y-%m-%d %H:%M UTC'), Linux $(uname -r), ${cpu_model:-unknown 
 echo
 
 # --- Requests per second and CPU per request. ---
-echo "| scenario | staticd req/s | nginx req/s | constant req/s | staticd/nginx | staticd/constant | staticd µs CPU/req | nginx µs CPU/req | constant µs CPU/req | errors |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+echo "| scenario | staticd req/s | nginx req/s | constant req/s | staticd/nginx | staticd/constant | staticd µs CPU/req | nginx µs CPU/req | constant µs CPU/req | wrk CPU % (staticd, nginx) | errors |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
 declare -A rss1000=() nginx_rps=()
 for key in "${scenarios[@]}"; do
     describe "$key"
@@ -270,25 +278,29 @@ for key in "${scenarios[@]}"; do
             measure "$name"
         done
     done
-    declare -A rps=() cpu=()
+        declare -A rps=() cpu=() wcpu=()
     for name in staticd nginx constant; do
         [ -s "$work/res.$name" ] || continue
         rps[$name]=$(median 1 "$work/res.$name")
         cpu[$name]=$(median 2 "$work/res.$name")
+        wcpu[$name]=$(median 9 "$work/res.$name")
         [ "$key" = c1000 ] && rss1000[$name]=$(median 3 "$work/res.$name")
     done
     nginx_rps[$key]=${rps[nginx]:-}
     awk -v l="$label" -v s="${rps[staticd]:-}" -v n="${rps[nginx]:-}" -v c="${rps[constant]:-}" \
-        -v cs="${cpu[staticd]:-}" -v cn="${cpu[nginx]:-}" -v cc="${cpu[constant]:-}" -v e="$(errors)" '
+                -v cs="${cpu[staticd]:-}" -v cn="${cpu[nginx]:-}" -v cc="${cpu[constant]:-}" -v e="$(errors)" \
+        -v ws="${wcpu[staticd]:-}" -v wn="${wcpu[nginx]:-}" '
         function num(x) { return x == "" ? "" : sprintf("%.0f", x) }
         function ratio(a, b) { return a == "" || b == "" ? "" : sprintf("%.2f", a / b) }
-        BEGIN { printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
-                l, num(s), num(n), num(c), ratio(s, n), ratio(s, c), cs, cn, cc, e }'
-    unset rps cpu
+        BEGIN { w = ws (wn == "" ? "" : ", " wn)
+                printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+                l, num(s), num(n), num(c), ratio(s, n), ratio(s, c), cs, cn, cc, w, e }'
+    unset rps cpu wcpu
 done
 echo
 echo "wrk -t1 -c$conns (-c1000 for 1,000 connections), pinned to CPU $wrk_cpu; each server alone on CPU $srv_cpu" \
-    "with one worker. CPU µs/req: the server's user+system time over the requests served. Errors: wrk's" \
+        "with one worker. CPU µs/req: the server's user+system time over the requests served. wrk CPU %: the load" \
+    "generator's own CPU use over the middle of the run (near 100 %, wrk is the limit, not the server). Errors: wrk's" \
     "socket errors and non-2xx responses over all rounds, and failed response checks."
 # Seen on Linux with nginx 1.22: with sendfile and tcp_nopush (TCP_CORK) on, a
 # pipelined batch stalls for a delayed ACK (~40 ms); say so rather than let the
