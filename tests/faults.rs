@@ -1066,9 +1066,14 @@ fn wrk_with_thousands_of_connections() {
     root.file("13.txt", "Hello, World!");
     let server = Server::start(root.path(), &[]);
     let url = format!("http://{}/13.txt", server.addr());
-    let mut failures = Vec::new();
+        let mut failures = Vec::new();
+    // 30 s each, as a soak; STATICD_LOAD_SECS shortens it.
+    let secs = std::env::var("STATICD_LOAD_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(30);
     for conns in [1000, 10_000] {
-        let run = wrk(&url, conns, 10, server.pid());
+        let run = wrk(&url, conns, secs, server.pid());
         let (lo, hi) = (
             run.rss_kib.iter().min().copied().unwrap_or(0),
             run.rss_kib.iter().max().copied().unwrap_or(0),
