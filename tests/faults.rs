@@ -1066,7 +1066,7 @@ fn wrk_with_thousands_of_connections() {
     root.file("13.txt", "Hello, World!");
     let server = Server::start(root.path(), &[]);
     let url = format!("http://{}/13.txt", server.addr());
-        let mut failures = Vec::new();
+    let mut failures = Vec::new();
     // 30 s each, as a soak; STATICD_LOAD_SECS shortens it.
     let secs = std::env::var("STATICD_LOAD_SECS")
         .ok()
