@@ -455,7 +455,7 @@ const OPTIONS: &[Opt] = &[
         short: None,
         value: Some("common|json"),
         env: None,
-        help: "access log lines: combined log format\nor JSON (default common)",
+        help: "access log lines: combined log format\nor JSON [default: common]",
     },
     Opt {
         id: Id::Probe,
@@ -492,7 +492,8 @@ const ROOT: Positional = Positional {
 const USAGE: &str =
     "Usage: staticd [OPTIONS] [ROOT]\n\nServe the files under ROOT over HTTP/1.1.\n";
 
-const FOOTER: &str = "\nAn option on the command line overrides its environment variable.\n";
+const FOOTER: &str = "\nAn option on the command line overrides its environment variable.\n\
+Sockets passed by a supervisor (LISTEN_PID, LISTEN_FDS) replace --listen.\n";
 
 /// The usage text, generated from the option table.
 pub const HELP: &str = match core::str::from_utf8(&HELP_BYTES) {
@@ -2376,6 +2377,51 @@ mod tests {
         assert_eq!(
             fail_bytes(&[], &[b"STATICD_THREADS=\x1b[31m"]),
             "STATICD_THREADS: '\\x1b[31m' is not a positive integer"
+        );
+    }
+
+    #[test]
+    fn listing_and_access_log_options() {
+        let c = serve(&[], &[]);
+        assert_eq!((c.listing, c.access_log, c.log_json), (false, None, false));
+        let c = serve(
+            &["--listing", "--access-log", "-", "--log-format", "json"],
+            &[],
+        );
+        assert_eq!(
+            (c.listing, c.access_log.as_deref(), c.log_json),
+            (true, Some(&b"-"[..]), true)
+        );
+        let c = serve(
+            &[
+                "--access-log=/var/log/a b.log",
+                "--log-format=json",
+                "--log-format",
+                "common",
+            ],
+            &[],
+        );
+        assert_eq!(
+            (c.access_log.as_deref(), c.log_json),
+            (Some(&b"/var/log/a b.log"[..]), false)
+        );
+        assert_eq!(fail(&["--listing=yes"], &[]), "--listing: takes no value");
+        assert_eq!(fail(&["--access-log"], &[]), "--access-log: missing value");
+        assert_eq!(
+            fail(&["--access-log", ""], &[]),
+            "--access-log: empty value"
+        );
+        assert_eq!(
+            fail(&["--access-log", "a\0b"], &[]),
+            "--access-log: 'a\\x00b' contains a NUL byte"
+        );
+        assert_eq!(
+            fail(&["--log-format", "xml"], &[]),
+            "--log-format: 'xml' is not 'common' or 'json'"
+        );
+        assert_eq!(
+            fail(&["--log-format", "JSON"], &[]),
+            "--log-format: 'JSON' is not 'common' or 'json'"
         );
     }
 
