@@ -1447,3 +1447,58 @@ fn variants_follow_rewrites_of_a_mapped_file() {
 fn variants_follow_rewrites_of_a_sendfile_file() {
     variants_follow_rewrites(64 * 1024);
 }
+
+/// RFC 9110 §5.3: Accept-Encoding sent in several field lines is one list.
+#[test]
+fn accept_encoding_in_several_lines_is_one_list() {
+    let (root, files) = real_site();
+    let (path, data) = &files[0];
+    let server = Server::start(root.path(), &[]);
+    let mut c = server.connect();
+    // The first line alone would mean identity; the second adds gzip.
+    let r = ask(
+        &mut c,
+        &request(
+            "GET",
+            path,
+            &[
+                ("Accept-Encoding", "identity;q=0.5"),
+                ("Accept-Encoding", "gzip"),
+            ],
+        ),
+    );
+    assert_gets(&r, Want::Gzip, data, "gzip in the second line");
+    // A later line refusing everything but identity wins over nothing.
+    let r = ask(
+        &mut c,
+        &request(
+            "GET",
+            path,
+            &[
+                ("Accept-Encoding", "gzip;q=0"),
+                ("X-Other", "1"),
+                ("accept-encoding", "deflate;q=0"),
+            ],
+        ),
+    );
+    assert_gets(
+        &r,
+        Want::Identity,
+        data,
+        "both codings refused across lines",
+    );
+    // Refusing identity in the second line, with nothing else acceptable: 406.
+    let r = ask(
+        &mut c,
+        &request(
+            "GET",
+            path,
+            &[
+                ("Accept-Encoding", "br"),
+                ("Accept-Encoding", "identity;q=0"),
+            ],
+        ),
+    );
+    assert_eq!(r.status, 406, "{}", show(&r));
+    assert!(server.stop().success());
+}

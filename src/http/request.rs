@@ -83,6 +83,11 @@ pub struct Request<'a> {
     pub if_range: Option<&'a [u8]>,
     /// First Accept-Encoding value, OWS trimmed.
     pub accept_encoding: Option<&'a [u8]>,
+    /// Accept-Encoding came in more than one field line: read them all with
+    /// [`field_values`] (RFC 9110 §5.3 makes them one list).
+    pub accept_encoding_repeated: bool,
+    /// The whole head as parsed (leading empty lines, request line, fields).
+    pub head: &'a [u8],
     /// First Referer value, OWS trimmed (for the access log).
     pub referer: Option<&'a [u8]>,
     /// First User-Agent value, OWS trimmed (for the access log).
@@ -375,6 +380,7 @@ struct Fields<'a> {
     range: Option<&'a [u8]>,
     if_range: Option<&'a [u8]>,
     accept_encoding: Option<&'a [u8]>,
+    accept_encoding_repeated: bool,
     referer: Option<&'a [u8]>,
     user_agent: Option<&'a [u8]>,
 }
@@ -419,7 +425,10 @@ impl<'a> Fields<'a> {
                 self.content_length = Some(n);
             }
             10 if named(b"user-agent") => first(&mut self.user_agent, value),
-            15 if named(b"accept-encoding") => first(&mut self.accept_encoding, value),
+            15 if named(b"accept-encoding") => {
+                self.accept_encoding_repeated |= self.accept_encoding.is_some();
+                first(&mut self.accept_encoding, value);
+            }
             17 if named(b"transfer-encoding") => {
                 // HTTP/1.0 has no transfer codings: its framing would be a guess (§6.1).
                 if version == Version::Http10 || self.content_length.is_some() {
@@ -576,10 +585,30 @@ pub fn parse(buf: &[u8]) -> Result<Parsed<'_>, Error> {
         range: fields.range,
         if_range: fields.if_range,
         accept_encoding: fields.accept_encoding,
+        accept_encoding_repeated: fields.accept_encoding_repeated,
+        head: buf.get(..pos).unwrap_or(buf),
         referer: fields.referer,
         user_agent: fields.user_agent,
     };
     Ok(Parsed::Complete(request, pos))
+}
+
+/// Every value of the field `name` (lowercase) in a head that [`parse`]
+/// accepted, in order, OWS trimmed: for the rare field sent in several lines.
+pub fn field_values<'a>(head: &'a [u8], name: &'a [u8]) -> impl Iterator<Item = &'a [u8]> + 'a {
+    head.split(|&b| b == b'\n')
+        .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
+        // Leading empty lines, then the request line, then fields up to the empty line.
+        .skip_while(|line| line.is_empty())
+        .skip(1)
+        .take_while(|line| !line.is_empty())
+        .filter_map(move |line| {
+            let colon = line.iter().position(|&b| b == b':')?;
+            let (field, value) = line.split_at(colon);
+            field
+                .eq_ignore_ascii_case(name)
+                .then(|| trim_ows(value.get(1..).unwrap_or_default()))
+        })
 }
 
 #[cfg(test)]
@@ -707,6 +736,34 @@ mod tests {
     // ---- basics ----------------------------------------------------------------------
 
     #[test]
+    fn repeated_accept_encoding_lines_are_all_found() {
+        let r =
+            with_fields("Accept-Encoding: identity;q=0.5\r\nX-A: 1\r\naccept-encoding:gzip \r\n")
+                .unwrap();
+        assert_eq!(r.accept_encoding, Some(&b"identity;q=0.5"[..]));
+        assert!(r.accept_encoding_repeated);
+        let all: Vec<&[u8]> = field_values(r.head, b"accept-encoding").collect();
+        assert_eq!(all, [&b"identity;q=0.5"[..], b"gzip"]);
+        let one = with_fields("Accept-Encoding: br\r\n").unwrap();
+        assert!(!one.accept_encoding_repeated);
+        // Leading empty lines, the request line and the body are not fields.
+        let raw = b"\r\n\r\nGET /accept-encoding:x HTTP/1.1\r\nHost: h\r\nAccept-Encoding: a\r\n\r\nAccept-Encoding: body";
+        let Ok(Parsed::Complete(r, n)) = parse(raw) else {
+            panic!("not parsed");
+        };
+        assert_eq!(r.head, &raw[..n]);
+        assert_eq!(
+            field_values(r.head, b"accept-encoding").collect::<Vec<_>>(),
+            [&b"a"[..]]
+        );
+        assert_eq!(
+            field_values(r.head, b"host").collect::<Vec<_>>(),
+            [&b"h"[..]]
+        );
+        assert_eq!(field_values(r.head, b"x").count(), 0);
+    }
+
+    #[test]
     fn simple_get_fills_every_field() {
         let r = ok(b"GET /index.html HTTP/1.1\r\nHost: example.com\r\n\r\n");
         assert_eq!(
@@ -724,6 +781,8 @@ mod tests {
                 range: None,
                 if_range: None,
                 accept_encoding: None,
+                accept_encoding_repeated: false,
+                head: b"GET /index.html HTTP/1.1\r\nHost: example.com\r\n\r\n",
                 referer: None,
                 user_agent: None,
             }
@@ -2580,6 +2639,8 @@ If-None-Match: \"e\"\r\nIf-Modified-Since: Thu, 01 Jan 1970 00:00:00 GMT\r\n\r\n
             range: first("range"),
             if_range: first("if-range"),
             accept_encoding: first("accept-encoding"),
+            accept_encoding_repeated: all("accept-encoding").len() > 1,
+            head: &buf[..consumed],
             referer: first("referer"),
             user_agent: first("user-agent"),
         };

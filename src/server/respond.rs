@@ -199,7 +199,7 @@ pub fn respond(
     // Ranges are served from the identity form; otherwise the client's
     // Accept-Encoding picks among identity and the compressed variants.
     if req.range.is_none() && (entry.vary || !entry.variants.is_empty()) {
-        match negotiate(&entry, req.accept_encoding) {
+        match negotiate(&entry, req) {
             Choice::Use(Coding::Identity) => {}
             Choice::Use(coding) => {
                 if let Some(i) = entry.variants.iter().position(|v| v.coding == coding) {
@@ -310,16 +310,21 @@ fn not_found_page(
     Some(page.meta.size)
 }
 
-/// The coding to answer with, from the client's Accept-Encoding and the
-/// sizes of the forms the entry has.
-fn negotiate(entry: &Entry, accept_encoding: Option<&[u8]>) -> Choice {
+/// The coding to answer with, from the client's Accept-Encoding (every line
+/// of it) and the sizes of the forms the entry has.
+fn negotiate(entry: &Entry, req: &Request<'_>) -> Choice {
     let mut available = [(Coding::Identity, entry.meta.size); 1 + MAX_VARIANTS];
     let mut n = 1;
     for v in entry.variants.iter().take(MAX_VARIANTS) {
         available[n] = (v.coding, v.bytes.len() as u64);
         n += 1;
     }
-    encoding::choose(&encoding::parse(accept_encoding), &available[..n])
+    let accepted = if req.accept_encoding_repeated {
+        encoding::parse_fields(request::field_values(req.head, b"accept-encoding"))
+    } else {
+        encoding::parse(req.accept_encoding)
+    };
+    encoding::choose(&accepted, &available[..n])
 }
 
 /// Queues a compressed variant: 304 if the client has this very variant
