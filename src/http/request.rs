@@ -96,6 +96,9 @@ pub struct Request<'a> {
 
 /// Outcome of a parse that found no error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+// Boxing the request would cost an allocation per request to save stack
+// space in a value that lives for one call.
+#[allow(clippy::large_enum_variant)]
 pub enum Parsed<'a> {
     /// The head is not complete yet; read more and parse again.
     Partial,
