@@ -83,6 +83,18 @@ fn peer_text(addr: Option<net::SocketAddrAny>) -> Option<alloc::boxed::Box<[u8]>
     Some(alloc::format!("{ip}").into_bytes().into_boxed_slice())
 }
 
+/// The moment a request is answered in, from the worker's clock.
+fn now<'a>(clock: &'a Clock, shared: &'a Shared, stopping: bool) -> Now<'a> {
+    Now {
+        date: clock.date(),
+        ms: clock.now_ms(),
+        secs: clock.secs(),
+        stopping,
+        site: shared.cache.site(),
+        routes: &shared.routes,
+    }
+}
+
 fn token(index: usize, generation: u32) -> u64 {
     ((generation as u64) << 32) | index as u64
 }
@@ -281,14 +293,7 @@ impl Worker {
         // Clients send their request right after connecting, so it is usually
         // here already: answering it now saves an epoll round trip, and a
         // `Connection: close` request never enters the epoll set at all.
-        let now = Now {
-            date: self.clock.date(),
-            ms: self.clock.now_ms(),
-            secs: self.clock.secs(),
-            stopping: self.stopping,
-            site: self.shared.cache.site(),
-            routes: &self.shared.routes,
-        };
+        let now = now(&self.clock, &self.shared, self.stopping);
         let want = conn.on_readable(&self.shared.cache, now, &mut self.scratch);
         slot.conn = Some(conn);
         self.open += 1;
@@ -311,14 +316,7 @@ impl Worker {
             conn.attach(self.pool.pop().unwrap_or_default());
         }
         let cache = &self.shared.cache;
-        let now = Now {
-            date: self.clock.date(),
-            ms: self.clock.now_ms(),
-            secs: self.clock.secs(),
-            stopping: self.stopping,
-            site: self.shared.cache.site(),
-            routes: &self.shared.routes,
-        };
+        let now = now(&self.clock, &self.shared, self.stopping);
         let want = if slot.writing {
             if flags.intersects(EventFlags::ERR) {
                 Want::Close
