@@ -254,3 +254,44 @@ fn sigusr1_prints_counters() {
     drop(idle);
     assert!(server.stop().success());
 }
+
+#[test]
+fn sighup_reopens_the_log_after_a_rename() {
+    let root = root();
+    let logs = TempDir::new("logs-rotate");
+    let log = logs.path().join("access.log");
+    let rotated = logs.path().join("access.log.1");
+    let server = Server::start(
+        root.path(),
+        &["-t", "1", "--access-log", log.to_str().unwrap()],
+    );
+    assert_eq!(server.get("/hello.txt?before").status, 200);
+    eventually("the first line is written", || {
+        (lines(&log).len() == 1)
+            .then_some(())
+            .ok_or(format!("{:?}", lines(&log)))
+    });
+    std::fs::rename(&log, &rotated).unwrap();
+    let ok = Command::new("kill")
+        .args(["-HUP", &server.pid().to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    eventually("the log is reopened", || {
+        let err = server.stderr();
+        err.contains("SIGHUP: access log reopened")
+            .then_some(())
+            .ok_or(err)
+    });
+    assert_eq!(server.get("/hello.txt?after").status, 200);
+    eventually("the next line goes to a new file", || {
+        (lines(&log).len() == 1)
+            .then_some(())
+            .ok_or(format!("{:?}", lines(&log)))
+    });
+    assert!(lines(&rotated)[0].contains("/hello.txt?before"));
+    assert!(lines(&log)[0].contains("/hello.txt?after"));
+    assert_eq!(lines(&rotated).len(), 1);
+    assert!(server.stop().success());
+}

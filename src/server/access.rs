@@ -2,6 +2,7 @@
 //! own buffer and writes the buffer out in one `write` when it holds
 //! [`FLUSH_BYTES`] or its oldest line is [`FLUSH_MS`] old, and when the
 //! worker stops: never a system call per request, and nothing lost at SIGTERM.
+//! SIGHUP reopens the file, for log rotation by renaming.
 
 use crate::http::access_log::{self, Format, Record};
 use crate::http::request::Request;
@@ -17,29 +18,63 @@ pub const FLUSH_MS: u64 = 100;
 
 /// Where the lines go, shared by every worker.
 pub struct Sink {
-    fd: OwnedFd,
+    /// Workers write whole buffers one at a time under this lock, so lines
+    /// never interleave, even on a pipe where writes above PIPE_BUF are not
+    /// atomic; a reopen swaps the descriptor under it.
+    fd: spin::Mutex<OwnedFd>,
+    /// The file's path, to reopen; `None` for stdout.
+    path: Option<alloc::vec::Vec<u8>>,
     format: Format,
-    /// Workers write whole buffers one at a time, so lines never interleave,
-    /// even on a pipe where writes above PIPE_BUF are not atomic.
-    lock: spin::Mutex<()>,
+    /// A write error has been reported (once, not per batch).
+    warned: core::sync::atomic::AtomicBool,
 }
 
 impl Sink {
-    /// Lines in `format` to `fd` (opened for appending, or a duplicate of stdout).
-    pub fn new(fd: OwnedFd, format: Format) -> Sink {
+    /// Lines in `format` to `fd`, opened from `path` (`None`: a duplicate of stdout).
+    pub fn new(fd: OwnedFd, path: Option<&[u8]>, format: Format) -> Sink {
         Sink {
-            fd,
+            fd: spin::Mutex::new(fd),
+            path: path.map(<[u8]>::to_vec),
             format,
-            lock: spin::Mutex::new(()),
+            warned: core::sync::atomic::AtomicBool::new(false),
         }
     }
 
+    /// Opens the log file for appending (created 0644), or duplicates stdout for `-`.
+    pub fn open(path: &[u8]) -> rustix::io::Result<OwnedFd> {
+        use rustix::fs::{Mode, OFlags};
+        if path == b"-" {
+            // SAFETY: descriptor 1 is open for the life of the process; it is
+            // only borrowed long enough to duplicate it.
+            let stdout = unsafe { rustix::stdio::stdout() };
+            return rustix::io::fcntl_dupfd_cloexec(stdout, 0);
+        }
+        rustix::fs::open(
+            path,
+            OFlags::WRONLY | OFlags::APPEND | OFlags::CREATE | OFlags::CLOEXEC | OFlags::NOCTTY,
+            Mode::from_raw_mode(0o644),
+        )
+    }
+
+    /// Opens the file again by its path, so lines go to a new file after the
+    /// old one was renamed away; stdout is left as it is.
+    pub fn reopen(&self) -> rustix::io::Result<()> {
+        if let Some(path) = &self.path {
+            let fresh = Sink::open(path)?;
+            *self.fd.lock() = fresh;
+            self.warned
+                .store(false, core::sync::atomic::Ordering::Relaxed);
+        }
+        Ok(())
+    }
+
     /// Writes all of `bytes`, retrying short and interrupted writes; gives up
-    /// (dropping the rest) only on a real error such as a full disk.
+    /// (dropping the rest, and saying so once) only on a real error such as
+    /// a full disk.
     fn write_all(&self, mut bytes: &[u8]) {
-        let _serial = self.lock.lock();
+        let fd = self.fd.lock();
         while !bytes.is_empty() {
-            match rustix::io::write(&self.fd, bytes) {
+            match rustix::io::write(&*fd, bytes) {
                 Ok(0) => return,
                 Ok(n) => bytes = bytes.get(n..).unwrap_or_default(),
                 Err(Errno::INTR) => {}
@@ -47,13 +82,25 @@ impl Sink {
                 Err(Errno::AGAIN) => {
                     let _ = rustix::event::poll(
                         &mut [rustix::event::PollFd::new(
-                            &self.fd,
+                            &*fd,
                             rustix::event::PollFlags::OUT,
                         )],
                         None,
                     );
                 }
-                Err(_) => return,
+                Err(e) => {
+                    if !self
+                        .warned
+                        .swap(true, core::sync::atomic::Ordering::Relaxed)
+                    {
+                        crate::log!(
+                            "access log: {} (os error {}); lines are being lost",
+                            crate::rt::errno::describe(e),
+                            e.raw_os_error()
+                        );
+                    }
+                    return;
+                }
             }
         }
     }

@@ -190,7 +190,7 @@ fn start(config: Config) -> Result<i32, StartError> {
         })?;
     let access = match &config.access_log {
         Some(path) => Some(Arc::new(access::Sink::new(
-            open_access_log(path).map_err(|why| StartError {
+            access::Sink::open(path).map_err(|why| StartError {
                 what: format!(
                     "--access-log '{}'",
                     alloc::string::String::from_utf8_lossy(path)
@@ -198,6 +198,7 @@ fn start(config: Config) -> Result<i32, StartError> {
                 why,
                 detail: None,
             })?,
+            (path.as_slice() != b"-").then_some(path.as_slice()),
             if config.log_json {
                 crate::http::access_log::Format::Json
             } else {
@@ -378,22 +379,6 @@ fn announce(root: &str, bound: &[SocketAddr], passed: u32, workers: usize) {
     );
 }
 
-/// Opens the access log for appending (created 0644), or duplicates stdout for `-`.
-fn open_access_log(path: &[u8]) -> rustix::io::Result<OwnedFd> {
-    use rustix::fs::{Mode, OFlags};
-    if path == b"-" {
-        // SAFETY: descriptor 1 is open for the life of the process; it is only
-        // borrowed long enough to duplicate it.
-        let stdout = unsafe { rustix::stdio::stdout() };
-        return rustix::io::fcntl_dupfd_cloexec(stdout, 0);
-    }
-    rustix::fs::open(
-        path,
-        OFlags::WRONLY | OFlags::APPEND | OFlags::CREATE | OFlags::CLOEXEC | OFlags::NOCTTY,
-        Mode::from_raw_mode(0o644),
-    )
-}
-
 /// Logs the SIGUSR1 line: connections, requests, cache use, bytes, compression.
 fn report(shared: &Shared) {
     let total = stats::total(&shared.stats);
@@ -439,6 +424,18 @@ fn control(signals: &SignalFd, watcher: &mut Watcher, shared: &Shared) -> rustix
             }
             if sig == signal::SIGUSR1 {
                 report(shared);
+            }
+            if sig == signal::SIGHUP
+                && let Some(log) = &shared.access
+            {
+                match log.reopen() {
+                    Ok(()) => crate::log!("SIGHUP: access log reopened"),
+                    Err(e) => crate::log!(
+                        "SIGHUP: access log not reopened: {} (os error {})",
+                        crate::rt::errno::describe(e),
+                        e.raw_os_error()
+                    ),
+                }
             }
         }
     }
