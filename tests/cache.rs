@@ -15,8 +15,9 @@
 mod common;
 
 use common::{
-    Conn, Response, Server, TempDir, assert_same_bytes, days_from_civil, eventually, get_req,
-    head_req, parse_imf_fixdate, random_bytes,
+    Conn, MONTHS, Response, Server, TempDir, WEEKDAYS, ask, assert_same_bytes, days_from_civil,
+    eventually, get_req, head_req, must, parse_imf_fixdate, random_bytes, request_with, show,
+    try_exchange, write_in_place,
 };
 use std::fs::OpenOptions;
 use std::io::{ErrorKind, Read, Write};
@@ -30,22 +31,6 @@ const SMALL: usize = 1024;
 /// Big files (sent with sendfile with the default threshold).
 const BIG: usize = 64 * 1024;
 
-/// Full weekday names, Sunday first.
-const WEEKDAYS: [&str; 7] = [
-    "Sunday",
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-];
-
-/// Month abbreviations, January first.
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
-
 /// Starts staticd on `root` with the given extra flags.
 fn serve(root: &TempDir, extra: &[&str]) -> Server {
     Server::start(root.path(), extra)
@@ -54,33 +39,6 @@ fn serve(root: &TempDir, extra: &[&str]) -> Server {
 /// A `GET path HTTP/1.1` request with a Host header and the given extra fields.
 fn get_with(path: &str, fields: &[(&str, &str)]) -> String {
     request_with("GET", path, fields)
-}
-
-/// A `METHOD path HTTP/1.1` request with a Host header and the given extra fields.
-fn request_with(method: &str, path: &str, fields: &[(&str, &str)]) -> String {
-    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: test\r\n");
-    for (name, value) in fields {
-        req.push_str(&format!("{name}: {value}\r\n"));
-    }
-    req.push_str("\r\n");
-    req
-}
-
-/// Sends `req` on `conn` and reads its one response (no body for HEAD).
-fn ask(conn: &mut Conn, req: &str) -> Response {
-    conn.send(req.as_bytes());
-    conn.read_response(req.starts_with("HEAD "))
-}
-
-/// A short printable description of a response, for failure messages.
-fn show(r: &Response) -> String {
-    let body = &r.body[..r.body.len().min(80)];
-    format!(
-        "{}[{} body bytes: {:?}]",
-        String::from_utf8_lossy(&r.head),
-        r.body.len(),
-        String::from_utf8_lossy(body)
-    )
 }
 
 /// `Ok` if `r` is a 200 whose Content-Length and body are exactly `want`.
@@ -98,45 +56,6 @@ fn check_body(r: &Response, want: &[u8]) -> Result<(), String> {
 /// `GET path` on a fresh connection; see [`try_exchange`].
 fn try_get(server: &Server, path: &str) -> Result<Response, String> {
     try_exchange(server, &get_req(path))
-}
-
-/// Sends the GET request `req` on a fresh connection and reads its response;
-/// a connection closed (or stalled) before the whole response came is an
-/// `Err`, so a poll can try again.
-fn try_exchange(server: &Server, req: &str) -> Result<Response, String> {
-    let path = req.split(' ').nth(1).unwrap_or("?");
-    let mut stream = std::net::TcpStream::connect(server.addr()).map_err(|e| e.to_string())?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
-    stream
-        .write_all(req.as_bytes())
-        .map_err(|e| format!("sending GET {path}: {e}"))?;
-    let mut buf = Vec::new();
-    let mut chunk = vec![0u8; 64 * 1024];
-    loop {
-        if let Some(end) = common::find(&buf, b"\r\n\r\n") {
-            let mut r = Response::from_head(buf[..end + 4].to_vec());
-            let len = r
-                .content_length()
-                .ok_or_else(|| format!("no Content-Length: {}", show(&r)))?;
-            if buf.len() >= end + 4 + len {
-                r.body = buf[end + 4..end + 4 + len].to_vec();
-                return Ok(r);
-            }
-        }
-        match stream.read(&mut chunk) {
-            Ok(0) => {
-                return Err(format!(
-                    "GET {path}: connection closed after {} bytes: {:?}",
-                    buf.len(),
-                    String::from_utf8_lossy(&buf[..buf.len().min(300)])
-                ));
-            }
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            Err(e) => return Err(format!("GET {path}: {e} after {} bytes", buf.len())),
-        }
-    }
 }
 
 /// `Ok` if `GET path` on a fresh connection is a 200 with exactly `want`.
@@ -160,12 +79,6 @@ fn now(what: &str, check: Result<(), String>) {
     }
 }
 
-/// Overwrites the first bytes of `path` with `data` without truncating it.
-fn write_in_place(path: &Path, data: &[u8]) {
-    let mut f = OpenOptions::new().write(true).open(path).unwrap();
-    f.write_all(data).unwrap();
-}
-
 /// Truncates (or extends) `path` to `len` bytes in place.
 fn set_len(path: &Path, len: u64) {
     OpenOptions::new()
@@ -184,12 +97,6 @@ fn set_mtime(path: &Path, secs: i64) {
         .unwrap()
         .set_modified(UNIX_EPOCH + Duration::from_secs(secs as u64))
         .unwrap();
-}
-
-/// The header `name` of `r`, failing the test if it is absent.
-fn must<'a>(r: &'a Response, name: &str) -> &'a str {
-    r.header(name)
-        .unwrap_or_else(|| panic!("no {name} in {}", show(r)))
 }
 
 /// Splits Unix seconds into (year, month 1-12, day, hour, minute, second, weekday 0 = Sunday).

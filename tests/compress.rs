@@ -12,13 +12,11 @@
 mod common;
 
 use common::{
-    Conn, Response, Server, TempDir, assert_same_bytes, eventually, find, random_bytes,
-    read_responses, run_to_end, staticd,
+    Conn, Response, Server, TempDir, ask, assert_same_bytes, eventually, find, must, random_bytes,
+    read_responses, request_with, run_to_end, show, staticd, try_exchange, write_in_place,
 };
 use flate2::bufread::{GzDecoder, ZlibDecoder};
 use std::io::{Read, Write};
-use std::net::TcpStream;
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::thread;
 use std::time::Duration;
@@ -50,6 +48,19 @@ impl Want {
     }
 }
 
+/// The variants: the Accept-Encoding that asks for each, and what it gets.
+const VARIANTS: [(&str, Want); 2] = [("gzip", Want::Gzip), ("deflate", Want::Deflate)];
+
+/// Accept-Encoding values (`None`: no such field), variants asked for or
+/// not, that must all get the file as it is where compression does not apply.
+const OFFERS: [Option<&str>; 5] = [
+    None,
+    Some("gzip"),
+    Some("deflate"),
+    Some("gzip, deflate"),
+    Some("*"),
+];
+
 /// Extra header fields of a request: name, value.
 type Fields<'a> = Vec<(&'a str, &'a str)>;
 
@@ -59,48 +70,17 @@ type Step<'a> = (&'a str, &'a str, Option<&'a str>, Want, &'a [u8]);
 
 // ---------------------------------------------------------------- helpers
 
-/// A `METHOD path HTTP/1.1` request with a Host header and the given extra fields.
-fn request(method: &str, path: &str, fields: &[(&str, &str)]) -> String {
-    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: test\r\n");
-    for (name, value) in fields {
-        req.push_str(&format!("{name}: {value}\r\n"));
-    }
-    req.push_str("\r\n");
-    req
-}
-
 /// A `METHOD path` request with `Accept-Encoding: ae` (no such field for `None`).
 fn with_ae(method: &str, path: &str, ae: Option<&str>) -> String {
     match ae {
-        Some(v) => request(method, path, &[("Accept-Encoding", v)]),
-        None => request(method, path, &[]),
+        Some(v) => request_with(method, path, &[("Accept-Encoding", v)]),
+        None => request_with(method, path, &[]),
     }
-}
-
-/// Sends `req` on `conn` and reads its one response (no body for HEAD).
-fn ask(conn: &mut Conn, req: &str) -> Response {
-    conn.send(req.as_bytes());
-    conn.read_response(req.starts_with("HEAD "))
 }
 
 /// GET `path` with `Accept-Encoding: ae` (none for `None`) on a fresh connection.
 fn get_ae(server: &Server, path: &str, ae: Option<&str>) -> Response {
     server.exchange(with_ae("GET", path, ae).as_bytes())
-}
-
-/// A short printable description of a response (head and body size), for failure messages.
-fn show(r: &Response) -> String {
-    format!(
-        "{}[{} body bytes]",
-        String::from_utf8_lossy(&r.head),
-        r.body.len()
-    )
-}
-
-/// The value of field `name`, failing the test if it is missing.
-fn must<'a>(r: &'a Response, name: &str) -> &'a str {
-    r.header(name)
-        .unwrap_or_else(|| panic!("no {name} in {}", show(r)))
 }
 
 /// Every field but Date (which may tick between two responses), in order.
@@ -200,6 +180,29 @@ fn assert_plain(r: &Response, what: &str) {
     );
 }
 
+/// Fails unless `r` is a 200 of `data` as it is, without Vary or Content-Encoding.
+fn assert_plain_200(r: &Response, data: &[u8], what: &str) {
+    assert_eq!(r.status, 200, "{what}: {}", show(r));
+    assert_plain(r, what);
+    assert_same_bytes(&r.body, data);
+}
+
+/// Fails unless `path`, asked on `c` with `Accept-Encoding: gzip`, answers a
+/// 304 to If-None-Match `etag` and a 206 to `Range: bytes=0-9`, neither with
+/// Vary or Content-Encoding (`label` starts the failure messages); returns
+/// the 206.
+fn assert_plain_304_and_206(c: &mut Conn, path: &str, etag: &str, label: &str) -> Response {
+    let fields = [("Accept-Encoding", "gzip"), ("If-None-Match", etag)];
+    let r = ask(c, &request_with("GET", path, &fields));
+    assert_eq!(r.status, 304, "{label} If-None-Match: {}", show(&r));
+    assert_plain(&r, &format!("{label} 304"));
+    let fields = [("Accept-Encoding", "gzip"), ("Range", "bytes=0-9")];
+    let r = ask(c, &request_with("GET", path, &fields));
+    assert_eq!(r.status, 206, "{label} Range: {}", show(&r));
+    assert_plain(&r, &format!("{label} 206"));
+    r
+}
+
 /// Fails unless the GET response `r` for a compressible file holding `file`
 /// is `want`: a 406 error page, or a 200 whose Content-Length is the body's
 /// length and whose body (decoded) is `file`; a variant must be well framed
@@ -238,41 +241,19 @@ fn assert_gets(r: &Response, want: Want, file: &[u8], what: &str) {
     }
 }
 
-/// Like `Server::exchange` for GET, but a connection that closes or fails
-/// before the whole response has come is an `Err`, so that a poll can retry.
-fn try_exchange(server: &Server, req: &str) -> Result<Response, String> {
-    let mut stream = TcpStream::connect(server.addr()).map_err(|e| e.to_string())?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
-    stream
-        .write_all(req.as_bytes())
-        .map_err(|e| format!("send: {e}"))?;
-    let mut buf = Vec::new();
-    let mut chunk = vec![0u8; 64 * 1024];
-    loop {
-        if let Some(end) = find(&buf, b"\r\n\r\n") {
-            let mut r = Response::from_head(buf[..end + 4].to_vec());
-            let len = r
-                .content_length()
-                .ok_or_else(|| format!("no Content-Length: {}", show(&r)))?;
-            if buf.len() >= end + 4 + len {
-                r.body = buf[end + 4..end + 4 + len].to_vec();
-                return Ok(r);
-            }
-        }
-        match stream.read(&mut chunk) {
-            Ok(0) => return Err(format!("closed after {} bytes", buf.len())),
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            Err(e) => return Err(format!("{e} after {} bytes", buf.len())),
-        }
-    }
-}
-
-/// Overwrites `path` with `data` in place, without truncating it first.
-fn overwrite(path: &Path, data: &[u8]) {
-    let mut f = std::fs::OpenOptions::new().write(true).open(path).unwrap();
-    f.write_all(data).unwrap();
+/// GET `path` on `c` with Accept-Encoding `ae` (none for `None`), checked
+/// with [`assert_gets`] to be `want` for a file holding `file`.
+fn ask_gets(
+    c: &mut Conn,
+    path: &str,
+    ae: Option<&str>,
+    want: Want,
+    file: &[u8],
+    what: &str,
+) -> Response {
+    let r = ask(c, &with_ae("GET", path, ae));
+    assert_gets(&r, want, file, what);
+    r
 }
 
 /// GET `path` on `c` with If-None-Match `inm` and Accept-Encoding `ae` (none for `None`).
@@ -281,7 +262,7 @@ fn cond(c: &mut Conn, path: &str, inm: &str, ae: Option<&str>) -> Response {
     if let Some(ae) = ae {
         fields.push(("Accept-Encoding", ae));
     }
-    ask(c, &request("GET", path, &fields))
+    ask(c, &request_with("GET", path, &fields))
 }
 
 /// Whether a `gzip` program can be run.
@@ -558,14 +539,30 @@ fn real_files() -> Vec<(&'static str, Vec<u8>)> {
     ]
 }
 
-/// A root holding the real-ish files.
-fn real_site() -> (TempDir, Vec<(&'static str, Vec<u8>)>) {
-    let root = TempDir::new("compress-real");
-    let files = real_files();
+/// A root named after `tag` holding `files` (URL path, contents); returns both.
+fn site(tag: &str, files: Vec<(&'static str, Vec<u8>)>) -> (TempDir, Vec<(&'static str, Vec<u8>)>) {
+    let root = TempDir::new(tag);
     for (path, data) in &files {
         root.file(&path[1..], data);
     }
     (root, files)
+}
+
+/// A root holding the real-ish files.
+fn real_site() -> (TempDir, Vec<(&'static str, Vec<u8>)>) {
+    site("compress-real", real_files())
+}
+
+/// A root named after `tag` holding the HTML page (mapped) at `/page.html`
+/// and 64 KiB of prose from `seed` (sent with sendfile) at `/big.txt`.
+fn page_and_big(tag: &str, seed: u64) -> (TempDir, Vec<(&'static str, Vec<u8>)>) {
+    site(
+        tag,
+        vec![
+            ("/page.html", html_page()),
+            ("/big.txt", text_of(64 * 1024, seed)),
+        ],
+    )
 }
 
 // ---------------------------------------------------------------- decoding
@@ -576,13 +573,12 @@ fn every_variant_of_real_files_decodes_to_the_file() {
     let server = Server::start(root.path(), &[]);
     let mut c = server.connect();
     for (path, data) in &files {
-        let plain = ask(&mut c, &with_ae("GET", path, None));
-        assert_gets(&plain, Want::Identity, data, &format!("{path} identity"));
+        let what = format!("{path} identity");
+        let plain = ask_gets(&mut c, path, None, Want::Identity, data, &what);
         let ct = must(&plain, "content-type").to_string();
-        let gz = ask(&mut c, &with_ae("GET", path, Some("gzip")));
-        assert_gets(&gz, Want::Gzip, data, &format!("{path} gzip"));
-        let df = ask(&mut c, &with_ae("GET", path, Some("deflate")));
-        assert_gets(&df, Want::Deflate, data, &format!("{path} deflate"));
+        let [gz, df] = VARIANTS.map(|(ae, want)| {
+            ask_gets(&mut c, path, Some(ae), want, data, &format!("{path} {ae}"))
+        });
         for r in [&gz, &df] {
             assert_eq!(
                 must(r, "content-type"),
@@ -647,10 +643,10 @@ fn compressible_types_get_variants() {
     let mut c = server.connect();
     for ext in exts {
         let path = format!("/f.{ext}");
-        let gz = ask(&mut c, &with_ae("GET", &path, Some("gzip")));
-        assert_gets(&gz, Want::Gzip, &data, &format!("{path} gzip"));
-        let df = ask(&mut c, &with_ae("GET", &path, Some("deflate")));
-        assert_gets(&df, Want::Deflate, &data, &format!("{path} deflate"));
+        for (ae, want) in VARIANTS {
+            let what = format!("{path} {ae}");
+            ask_gets(&mut c, &path, Some(ae), want, &data, &what);
+        }
     }
     assert!(server.stop().success());
 }
@@ -687,31 +683,12 @@ fn non_compressible_types_are_never_compressed_nor_vary() {
         .chain([("big.bin", &big)]);
     for (name, data) in all {
         let path = format!("/{name}");
-        for ae in [
-            None,
-            Some("gzip"),
-            Some("deflate"),
-            Some("gzip, deflate"),
-            Some("*"),
-        ] {
-            let what = format!("{path} with {ae:?}");
+        for ae in OFFERS {
             let r = ask(&mut c, &with_ae("GET", &path, ae));
-            assert_eq!(r.status, 200, "{what}: {}", show(&r));
-            assert_plain(&r, &what);
-            assert_same_bytes(&r.body, data);
+            assert_plain_200(&r, data, &format!("{path} with {ae:?}"));
         }
         let etag = must(&ask(&mut c, &with_ae("HEAD", &path, None)), "etag").to_string();
-        let fields = [
-            ("Accept-Encoding", "gzip"),
-            ("If-None-Match", etag.as_str()),
-        ];
-        let r = ask(&mut c, &request("GET", &path, &fields));
-        assert_eq!(r.status, 304, "{path} If-None-Match: {}", show(&r));
-        assert_plain(&r, &format!("{path} 304"));
-        let fields = [("Accept-Encoding", "gzip"), ("Range", "bytes=0-9")];
-        let r = ask(&mut c, &request("GET", &path, &fields));
-        assert_eq!(r.status, 206, "{path} Range: {}", show(&r));
-        assert_plain(&r, &format!("{path} 206"));
+        let r = assert_plain_304_and_206(&mut c, &path, &etag, &path);
         assert_eq!(r.body, data[..10], "{path} 206 body");
     }
     assert!(server.stop().success());
@@ -812,14 +789,11 @@ fn run_table(server: &Server, path: &str, data: &[u8]) {
 
 #[test]
 fn accept_encoding_table() {
-    let root = TempDir::new("compress-table");
-    let page = html_page();
-    let big = text_of(64 * 1024, 8);
-    root.file("page.html", &page);
-    root.file("big.txt", &big);
+    let (root, files) = page_and_big("compress-table", 8);
     let server = Server::start(root.path(), &[]);
-    run_table(&server, "/page.html", &page);
-    run_table(&server, "/big.txt", &big);
+    for (path, data) in &files {
+        run_table(&server, path, data);
+    }
     assert!(server.stop().success());
 }
 
@@ -827,24 +801,15 @@ fn accept_encoding_table() {
 
 #[test]
 fn vary_on_every_response_for_a_compressible_type() {
-    let root = TempDir::new("compress-vary");
-    let page = html_page();
-    let big = text_of(64 * 1024, 9);
-    root.file("page.html", &page);
-    root.file("big.txt", &big);
+    let (root, files) = page_and_big("compress-vary", 9);
     let server = Server::start(root.path(), &[]);
     let mut c = server.connect();
-    for (path, data) in [("/page.html", &page), ("/big.txt", &big)] {
-        let plain = ask(&mut c, &with_ae("GET", path, None));
-        assert_gets(
-            &plain,
-            Want::Identity,
-            data,
-            &format!("{path} 200 identity"),
-        );
+    for (path, data) in &files {
+        let what = format!("{path} 200 identity");
+        let plain = ask_gets(&mut c, path, None, Want::Identity, data, &what);
         let etag = must(&plain, "etag").to_string();
-        let gz = ask(&mut c, &with_ae("GET", path, Some("gzip")));
-        assert_gets(&gz, Want::Gzip, data, &format!("{path} 200 gzip"));
+        let what = format!("{path} 200 gzip");
+        let gz = ask_gets(&mut c, path, Some("gzip"), Want::Gzip, data, &what);
         let gz_tag = must(&gz, "etag").to_string();
         let cases: [(&str, Fields, u16); 9] = [
             ("HEAD", vec![], 200),
@@ -870,7 +835,7 @@ fn vary_on_every_response_for_a_compressible_type() {
         ];
         for (method, fields, status) in cases {
             let what = format!("{method} {path} {fields:?}");
-            let r = ask(&mut c, &request(method, path, &fields));
+            let r = ask(&mut c, &request_with(method, path, &fields));
             assert_eq!(r.status, status, "{what}: {}", show(&r));
             assert_vary(&r, &what);
         }
@@ -880,14 +845,10 @@ fn vary_on_every_response_for_a_compressible_type() {
 
 #[test]
 fn each_variant_has_its_own_etag() {
-    let root = TempDir::new("compress-etag");
-    let page = html_page();
-    let big = text_of(64 * 1024, 10);
-    root.file("page.html", &page);
-    root.file("big.txt", &big);
+    let (root, files) = page_and_big("compress-etag", 10);
     let server = Server::start(root.path(), &[]);
     let mut c = server.connect();
-    for (path, data) in [("/page.html", &page), ("/big.txt", &big)] {
+    for (path, data) in &files {
         let id = must(&ask(&mut c, &with_ae("GET", path, None)), "etag").to_string();
         let gz = must(&ask(&mut c, &with_ae("GET", path, Some("gzip"))), "etag").to_string();
         let df = must(&ask(&mut c, &with_ae("GET", path, Some("deflate"))), "etag").to_string();
@@ -944,14 +905,10 @@ fn each_variant_has_its_own_etag() {
 
 #[test]
 fn ranges_come_from_the_identity_form() {
-    let root = TempDir::new("compress-range");
-    let page = html_page();
-    let big = text_of(64 * 1024, 11);
-    root.file("page.html", &page);
-    root.file("big.txt", &big);
+    let (root, files) = page_and_big("compress-range", 11);
     let server = Server::start(root.path(), &[]);
     let mut c = server.connect();
-    for (path, data) in [("/page.html", &page), ("/big.txt", &big)] {
+    for (path, data) in &files {
         let id = must(&ask(&mut c, &with_ae("GET", path, None)), "etag").to_string();
         let len = data.len();
         for ae in [
@@ -969,7 +926,7 @@ fn ranges_come_from_the_identity_form() {
                 let what = format!("{path} Range {spec} Accept-Encoding {ae}");
                 let r = ask(
                     &mut c,
-                    &request("GET", path, &[("Accept-Encoding", ae), ("Range", spec)]),
+                    &request_with("GET", path, &[("Accept-Encoding", ae), ("Range", spec)]),
                 );
                 assert_eq!(r.status, 206, "{what}: {}", show(&r));
                 assert_eq!(r.header("content-encoding"), None, "{what}: {}", show(&r));
@@ -989,13 +946,13 @@ fn ranges_come_from_the_identity_form() {
                 ("Range", "bytes=10-19"),
                 ("If-Range", &id),
             ];
-            let r = ask(&mut c, &request("GET", path, &fields));
+            let r = ask(&mut c, &request_with("GET", path, &fields));
             assert_eq!(r.status, 206, "{path} If-Range {ae}: {}", show(&r));
             assert_eq!(r.header("content-encoding"), None, "{path} If-Range {ae}");
             assert_eq!(r.body, data[10..20], "{path} If-Range {ae}");
             // Several ranges: multipart of identity bytes.
             let fields = [("Accept-Encoding", ae), ("Range", "bytes=0-4,100-104")];
-            let r = ask(&mut c, &request("GET", path, &fields));
+            let r = ask(&mut c, &request_with("GET", path, &fields));
             assert_eq!(r.status, 206, "{path} multipart {ae}: {}", show(&r));
             assert_eq!(r.header("content-encoding"), None, "{path} multipart {ae}");
             assert!(
@@ -1016,14 +973,10 @@ fn ranges_come_from_the_identity_form() {
 
 #[test]
 fn head_mirrors_get() {
-    let root = TempDir::new("compress-head");
-    let page = html_page();
-    let big = text_of(64 * 1024, 12);
-    root.file("page.html", &page);
-    root.file("big.txt", &big);
+    let (root, files) = page_and_big("compress-head", 12);
     let server = Server::start(root.path(), &[]);
     let mut c = server.connect();
-    for path in ["/page.html", "/big.txt"] {
+    for (path, _) in &files {
         let gz_tag = must(&ask(&mut c, &with_ae("GET", path, Some("gzip"))), "etag").to_string();
         let cases: [Fields; 7] = [
             vec![],
@@ -1040,7 +993,7 @@ fn head_mirrors_get() {
         for fields in cases {
             let what = format!("{path} {fields:?}");
             // HEAD first: a body after it would be read as the GET's head.
-            let both = request("HEAD", path, &fields) + &request("GET", path, &fields);
+            let both = request_with("HEAD", path, &fields) + &request_with("GET", path, &fields);
             c.send(both.as_bytes());
             let rs = read_responses(&mut c, &["HEAD", "GET"]);
             let (head, get) = (&rs[0], &rs[1]);
@@ -1111,9 +1064,7 @@ fn pipelined_mixed_codings() {
         for ((method, path, ae, want, data), r) in batch.iter().zip(&rs) {
             let what = format!("round {round}: {method} {path} Accept-Encoding {ae:?}");
             if *path == "/img.png" {
-                assert_eq!(r.status, 200, "{what}: {}", show(r));
-                assert_plain(r, &what);
-                assert_same_bytes(&r.body, data);
+                assert_plain_200(r, data, &what);
             } else if *method == "HEAD" {
                 assert_eq!(r.status, 200, "{what}: {}", show(r));
                 assert_eq!(r.header("content-encoding"), want.coding(), "{what}");
@@ -1149,17 +1100,17 @@ fn sendfile_sized_files_get_variants_up_to_the_limit() {
         ("/k900.txt", &k900),
         ("/at-max.txt", &at_max),
     ] {
-        let gz = ask(&mut c, &with_ae("GET", path, Some("gzip")));
-        assert_gets(&gz, Want::Gzip, data, &format!("{path} gzip"));
-        let df = ask(&mut c, &with_ae("GET", path, Some("deflate")));
-        assert_gets(&df, Want::Deflate, data, &format!("{path} deflate"));
-        let plain = ask(&mut c, &with_ae("GET", path, None));
-        assert_gets(&plain, Want::Identity, data, &format!("{path} identity"));
+        for (ae, want) in VARIANTS {
+            ask_gets(&mut c, path, Some(ae), want, data, &format!("{path} {ae}"));
+        }
+        let what = format!("{path} identity");
+        ask_gets(&mut c, path, None, Want::Identity, data, &what);
     }
     for (path, data) in [("/over-max.txt", &over_max), ("/m2.txt", &m2)] {
-        let r = ask(&mut c, &with_ae("GET", path, Some("gzip, deflate")));
-        assert_gets(
-            &r,
+        ask_gets(
+            &mut c,
+            path,
+            Some("gzip, deflate"),
             Want::Identity,
             data,
             &format!("{path} over the default max"),
@@ -1182,23 +1133,31 @@ fn compress_max_size_is_inclusive() {
     root.file("over.txt", &over);
     let server = Server::start(root.path(), &["--compress-max-size", "4K"]);
     let mut c = server.connect();
-    let r = ask(&mut c, &with_ae("GET", "/at.txt", Some("gzip")));
-    assert_gets(
-        &r,
+    ask_gets(
+        &mut c,
+        "/at.txt",
+        Some("gzip"),
         Want::Gzip,
         &at,
         "4096 bytes with --compress-max-size 4K",
     );
-    let r = ask(&mut c, &with_ae("GET", "/over.txt", Some("gzip")));
-    assert_gets(
-        &r,
+    ask_gets(
+        &mut c,
+        "/over.txt",
+        Some("gzip"),
         Want::Identity,
         &over,
         "4097 bytes with --compress-max-size 4K",
     );
     // Identity refused and no variant: nothing acceptable.
-    let r = ask(&mut c, &with_ae("GET", "/over.txt", Some("identity;q=0")));
-    assert_gets(&r, Want::Refused, &over, "4097 bytes, identity;q=0");
+    ask_gets(
+        &mut c,
+        "/over.txt",
+        Some("identity;q=0"),
+        Want::Refused,
+        &over,
+        "4097 bytes, identity;q=0",
+    );
     assert!(server.stop().success());
 }
 
@@ -1217,8 +1176,14 @@ fn small_and_incompressible_files_stay_identity() {
     root.file("random-big.js", &random_big);
     let server = Server::start(root.path(), &[]);
     let mut c = server.connect();
-    let r = ask(&mut c, &with_ae("GET", "/at-min.txt", Some("gzip")));
-    assert_gets(&r, Want::Gzip, &at_min, "256 compressible bytes");
+    ask_gets(
+        &mut c,
+        "/at-min.txt",
+        Some("gzip"),
+        Want::Gzip,
+        &at_min,
+        "256 compressible bytes",
+    );
     for (path, data) in [
         ("/under-min.txt", &under_min[..]),
         ("/empty.txt", b""),
@@ -1227,16 +1192,17 @@ fn small_and_incompressible_files_stay_identity() {
         ("/random-big.js", &random_big),
     ] {
         for ae in ["gzip", "deflate", "gzip, deflate", "*"] {
-            let r = ask(&mut c, &with_ae("GET", path, Some(ae)));
-            assert_gets(
-                &r,
-                Want::Identity,
-                data,
-                &format!("{path} Accept-Encoding {ae}"),
-            );
+            let what = format!("{path} Accept-Encoding {ae}");
+            ask_gets(&mut c, path, Some(ae), Want::Identity, data, &what);
         }
-        let r = ask(&mut c, &with_ae("GET", path, Some("identity;q=0")));
-        assert_gets(&r, Want::Refused, data, &format!("{path} identity;q=0"));
+        ask_gets(
+            &mut c,
+            path,
+            Some("identity;q=0"),
+            Want::Refused,
+            data,
+            &format!("{path} identity;q=0"),
+        );
     }
     assert!(server.stop().success());
 }
@@ -1260,14 +1226,21 @@ fn a_variant_must_save_ten_percent() {
     root.file("saves5.txt", &saves_5);
     let server = Server::start(root.path(), &[]);
     let mut c = server.connect();
-    let r = ask(&mut c, &with_ae("GET", "/saves12.txt", Some("gzip")));
-    assert_gets(&r, Want::Gzip, &saves_12, "128-symbol text");
-    let r = ask(&mut c, &with_ae("GET", "/saves12.txt", Some("deflate")));
-    assert_gets(&r, Want::Deflate, &saves_12, "128-symbol text");
+    for (ae, want) in VARIANTS {
+        ask_gets(
+            &mut c,
+            "/saves12.txt",
+            Some(ae),
+            want,
+            &saves_12,
+            "128-symbol text",
+        );
+    }
     for ae in ["gzip", "deflate"] {
-        let r = ask(&mut c, &with_ae("GET", "/saves5.txt", Some(ae)));
-        assert_gets(
-            &r,
+        ask_gets(
+            &mut c,
+            "/saves5.txt",
+            Some(ae),
             Want::Identity,
             &saves_5,
             &format!("180-symbol text, {ae}"),
@@ -1286,10 +1259,11 @@ fn compress_level_changes_the_output() {
     let mut sizes = Vec::new();
     for level in ["1", "6", "9"] {
         let server = Server::start(root.path(), &["--compress-level", level]);
-        let gz = get_ae(&server, "/t.txt", Some("gzip"));
-        assert_gets(&gz, Want::Gzip, &data, &format!("level {level} gzip"));
-        let df = get_ae(&server, "/t.txt", Some("deflate"));
-        assert_gets(&df, Want::Deflate, &data, &format!("level {level} deflate"));
+        let [gz, _] = VARIANTS.map(|(ae, want)| {
+            let what = format!("level {level} {ae}");
+            let mut c = server.connect();
+            ask_gets(&mut c, "/t.txt", Some(ae), want, &data, &what)
+        });
         sizes.push(gz.body.len());
         assert!(server.stop().success());
     }
@@ -1326,41 +1300,19 @@ fn bad_compress_flags_are_refused() {
 
 #[test]
 fn no_compress_turns_it_all_off() {
-    let root = TempDir::new("compress-off");
-    let page = html_page();
-    let big = text_of(64 * 1024, 27);
-    root.file("page.html", &page);
-    root.file("big.txt", &big);
+    let (root, files) = page_and_big("compress-off", 27);
     let server = Server::start(root.path(), &["--no-compress"]);
     let mut c = server.connect();
-    for (path, data) in [("/page.html", &page), ("/big.txt", &big)] {
-        for ae in [
-            None,
-            Some("gzip"),
-            Some("deflate"),
-            Some("gzip, deflate"),
-            Some("*"),
-        ] {
+    for (path, data) in &files {
+        for ae in OFFERS {
             let what = format!("--no-compress {path} Accept-Encoding {ae:?}");
             let r = ask(&mut c, &with_ae("GET", path, ae));
-            assert_eq!(r.status, 200, "{what}: {}", show(&r));
-            assert_plain(&r, &what);
-            assert_same_bytes(&r.body, data);
+            assert_plain_200(&r, data, &what);
             let h = ask(&mut c, &with_ae("HEAD", path, ae));
             assert_plain(&h, &format!("HEAD {what}"));
         }
         let etag = must(&ask(&mut c, &with_ae("GET", path, None)), "etag").to_string();
-        let fields = [
-            ("Accept-Encoding", "gzip"),
-            ("If-None-Match", etag.as_str()),
-        ];
-        let r = ask(&mut c, &request("GET", path, &fields));
-        assert_eq!(r.status, 304, "{path}: {}", show(&r));
-        assert_plain(&r, &format!("--no-compress {path} 304"));
-        let fields = [("Accept-Encoding", "gzip"), ("Range", "bytes=0-9")];
-        let r = ask(&mut c, &request("GET", path, &fields));
-        assert_eq!(r.status, 206, "{path}: {}", show(&r));
-        assert_plain(&r, &format!("--no-compress {path} 206"));
+        assert_plain_304_and_206(&mut c, path, &etag, &format!("--no-compress {path}"));
         let r = ask(&mut c, &with_ae("GET", path, Some("identity;q=0")));
         assert_plain(&r, &format!("--no-compress {path} identity;q=0"));
     }
@@ -1417,7 +1369,7 @@ fn variants_follow_rewrites(size: usize) {
         // Let the coarse file clock tick so the rewrite gets another mtime.
         thread::sleep(Duration::from_millis(30));
         if data.len() == size {
-            overwrite(&p, data);
+            write_in_place(&p, data);
         } else {
             std::fs::write(&p, data).unwrap();
         }
@@ -1431,7 +1383,7 @@ fn variants_follow_rewrites(size: usize) {
         let gz = get_ae(&server, "/doc.txt", Some("gzip"));
         // The old variant's tag must not validate the new variant.
         let fields = [("Accept-Encoding", "gzip"), ("If-None-Match", tag.as_str())];
-        let r = server.exchange(request("GET", "/doc.txt", &fields).as_bytes());
+        let r = server.exchange(request_with("GET", "/doc.txt", &fields).as_bytes());
         assert_gets(&r, Want::Gzip, data, &format!("{what}: old ETag sent"));
         tag = must(&gz, "etag").to_string();
     }
@@ -1458,7 +1410,7 @@ fn accept_encoding_in_several_lines_is_one_list() {
     // The first line alone would mean identity; the second adds gzip.
     let r = ask(
         &mut c,
-        &request(
+        &request_with(
             "GET",
             path,
             &[
@@ -1471,7 +1423,7 @@ fn accept_encoding_in_several_lines_is_one_list() {
     // A later line refusing everything but identity wins over nothing.
     let r = ask(
         &mut c,
-        &request(
+        &request_with(
             "GET",
             path,
             &[
@@ -1490,7 +1442,7 @@ fn accept_encoding_in_several_lines_is_one_list() {
     // Refusing identity in the second line, with nothing else acceptable: 406.
     let r = ask(
         &mut c,
-        &request(
+        &request_with(
             "GET",
             path,
             &[

@@ -213,6 +213,32 @@ fn storm_survivors(addr: SocketAddr, n: usize, keep: usize) -> Result<(), String
     Ok(())
 }
 
+/// What `cached.txt` holds before the storm.
+const OLD_CONTENT: &[u8] = b"old content\n";
+
+/// What `cached.txt` is rewritten with once the storm is over.
+const NEW_CONTENT: &[u8] = b"new content, longer than before\n";
+
+/// Has the server remember a 404 for a sample of the files the storm will
+/// create and keep.
+fn remember_404s(addr: SocketAddr, n: usize, keep: usize) {
+    for i in (0..n).step_by(keep * 5) {
+        expect(addr, &format!("/storm/f{i}.txt"), 404, None).unwrap();
+    }
+}
+
+/// Waits up to 1.5 s from now for `/cached.txt` to serve [`NEW_CONTENT`],
+/// failing as stale "after `when`"; returns that deadline and how long it took.
+fn await_new_content(addr: SocketAddr, when: &str) -> (Instant, Duration) {
+    let t0 = Instant::now();
+    let deadline = t0 + Duration::from_millis(1500);
+    eventually(deadline, || {
+        expect(addr, "/cached.txt", 200, Some(NEW_CONTENT))
+    })
+    .unwrap_or_else(|e| panic!("cached file stale 1.5 s after {when}: {e}"));
+    (deadline, t0.elapsed())
+}
+
 #[test]
 fn inotify_overflow_while_stopped_flushes_the_cache() {
     let _serial = serial();
@@ -222,17 +248,15 @@ fn inotify_overflow_while_stopped_flushes_the_cache() {
     let n = max_q / 2 + 1000;
     let keep = 97;
     let root = TempDir::new("overflow-stopped");
-    root.file("cached.txt", "old content\n");
+    root.file("cached.txt", OLD_CONTENT);
     root.file("doomed.txt", "doomed\n");
     let storm_dir = root.dir("storm");
     let server = Server::start(root.path(), &["--cache-ttl", "3600"]);
     let addr = server.addr();
-    expect(addr, "/cached.txt", 200, Some(b"old content\n")).unwrap();
+    expect(addr, "/cached.txt", 200, Some(OLD_CONTENT)).unwrap();
     expect(addr, "/doomed.txt", 200, Some(b"doomed\n")).unwrap();
     // Remembered 404s for files the storm will create and keep.
-    for i in (0..n).step_by(keep * 5) {
-        expect(addr, &format!("/storm/f{i}.txt"), 404, None).unwrap();
-    }
+    remember_404s(addr, n, keep);
     // The server cannot read its inotify queue while stopped, so the queue
     // certainly overflows and every later event (the rewrite too) is lost.
     signal(server.pid(), "STOP");
@@ -241,24 +265,9 @@ fn inotify_overflow_while_stopped_flushes_the_cache() {
     storm(&storm_dir, n, keep, &AtomicUsize::new(0));
     let storm_time = t.elapsed();
     std::fs::remove_file(root.path().join("doomed.txt")).unwrap();
-    std::fs::write(
-        root.path().join("cached.txt"),
-        "new content, longer than before\n",
-    )
-    .unwrap();
+    std::fs::write(root.path().join("cached.txt"), NEW_CONTENT).unwrap();
     drop(resume);
-    let t0 = Instant::now();
-    let deadline = t0 + Duration::from_millis(1500);
-    eventually(deadline, || {
-        expect(
-            addr,
-            "/cached.txt",
-            200,
-            Some(b"new content, longer than before\n"),
-        )
-    })
-    .unwrap_or_else(|e| panic!("cached file stale 1.5 s after an inotify overflow: {e}"));
-    let fresh = t0.elapsed();
+    let (deadline, fresh) = await_new_content(addr, "an inotify overflow");
     eventually(deadline, || expect(addr, "/doomed.txt", 404, None))
         .unwrap_or_else(|e| panic!("deleted file still served after an overflow: {e}"));
     eventually(deadline, || storm_survivors(addr, n, keep))
@@ -277,14 +286,12 @@ fn inotify_storm_while_serving_keeps_the_cache_right() {
     let n = 20_000.max(max_q);
     let keep = 97;
     let root = TempDir::new("overflow-live");
-    root.file("cached.txt", "old content\n");
+    root.file("cached.txt", OLD_CONTENT);
     let storm_dir = root.dir("storm");
     let server = Server::start(root.path(), &["--cache-ttl", "3600"]);
     let addr = server.addr();
-    expect(addr, "/cached.txt", 200, Some(b"old content\n")).unwrap();
-    for i in (0..n).step_by(keep * 5) {
-        expect(addr, &format!("/storm/f{i}.txt"), 404, None).unwrap();
-    }
+    expect(addr, "/cached.txt", 200, Some(OLD_CONTENT)).unwrap();
+    remember_404s(addr, n, keep);
     // Clients keep filling the cache with the storm's files while it rages,
     // so fills race with invalidations and with the flush.
     let progress = Arc::new(AtomicUsize::new(0));
@@ -301,7 +308,7 @@ fn inotify_storm_while_serving_keeps_the_cache_right() {
                     if status == 200 && !body.is_empty() && body != storm_content(i).as_bytes() {
                         return Err(format!("f{i}.txt served {body:?}"));
                     }
-                    expect(addr, "/cached.txt", 200, Some(b"old content\n"))?;
+                    expect(addr, "/cached.txt", 200, Some(OLD_CONTENT))?;
                     served += 2;
                 }
                 Ok::<usize, String>(served)
@@ -334,23 +341,8 @@ fn inotify_storm_while_serving_keeps_the_cache_right() {
             .unwrap()
             .unwrap_or_else(|e| panic!("during the storm: {e}"));
     }
-    std::fs::write(
-        root.path().join("cached.txt"),
-        "new content, longer than before\n",
-    )
-    .unwrap();
-    let t0 = Instant::now();
-    let deadline = t0 + Duration::from_millis(1500);
-    eventually(deadline, || {
-        expect(
-            addr,
-            "/cached.txt",
-            200,
-            Some(b"new content, longer than before\n"),
-        )
-    })
-    .unwrap_or_else(|e| panic!("cached file stale 1.5 s after the storm: {e}"));
-    let fresh = t0.elapsed();
+    std::fs::write(root.path().join("cached.txt"), NEW_CONTENT).unwrap();
+    let (deadline, fresh) = await_new_content(addr, "the storm");
     eventually(deadline, || storm_survivors(addr, n, keep))
         .unwrap_or_else(|e| panic!("storm files wrong after the storm: {e}"));
     eprintln!(

@@ -16,6 +16,9 @@
 //! request parser agrees with httparse on acceptance wherever RFC 9110 and RFC 9112 leave a
 //! server no choice (the choices left out are listed at [`shape`] and [`must_reject`]).
 
+mod common;
+
+use common::WEEKDAYS;
 use staticd::http::encoding::{self, Choice, Coding};
 use staticd::http::request::{
     self, Body, MAX_EMPTY_LINES, MAX_HEAD, MAX_HEADER_BYTES, MAX_HEADERS, MAX_REQUEST_LINE, Method,
@@ -1947,17 +1950,6 @@ fn conditional_corpus() -> Corpus {
     Corpus::new(seeds, CONDITIONAL_DICT, 1024).with_fresh(fresh_conditional)
 }
 
-/// Full weekday names, for RFC 850 dates.
-const LONG_DAYS: &[&str] = &[
-    "Sunday",
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-];
-
 /// The parts of an HTTP-date: short weekday, two-digit day, month, four-digit year, time.
 struct DateParts {
     weekday: String,
@@ -1993,7 +1985,7 @@ impl DateParts {
             year,
             time,
         } = self;
-        let long = LONG_DAYS
+        let long = WEEKDAYS
             .iter()
             .find(|d| d.starts_with(weekday.as_str()))
             .copied()

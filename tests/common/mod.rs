@@ -400,6 +400,59 @@ pub fn head_req(path: &str) -> String {
     format!("HEAD {path} HTTP/1.1\r\nHost: test\r\n\r\n")
 }
 
+/// A `METHOD path HTTP/1.1` request with a Host header and the given extra fields.
+pub fn request_with(method: &str, path: &str, fields: &[(&str, &str)]) -> String {
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: test\r\n");
+    for (name, value) in fields {
+        req.push_str(&format!("{name}: {value}\r\n"));
+    }
+    req.push_str("\r\n");
+    req
+}
+
+/// Sends `req` on `conn` and reads its one response (no body for HEAD).
+pub fn ask(conn: &mut Conn, req: &str) -> Response {
+    conn.send(req.as_bytes());
+    conn.read_response(req.starts_with("HEAD "))
+}
+
+/// Like [`Server::exchange`] for a GET request `req`, but a connection that
+/// closes, fails or stalls before the whole response has come is an `Err`
+/// (naming the request), so that a poll can try again.
+pub fn try_exchange(server: &Server, req: &str) -> Result<Response, String> {
+    let target = req.split(' ').take(2).collect::<Vec<_>>().join(" ");
+    let mut stream = TcpStream::connect(server.addr()).map_err(|e| e.to_string())?;
+    stream.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
+    stream
+        .write_all(req.as_bytes())
+        .map_err(|e| format!("sending {target}: {e}"))?;
+    let mut buf = Vec::new();
+    let mut chunk = vec![0u8; 64 * 1024];
+    loop {
+        if let Some(end) = find(&buf, b"\r\n\r\n") {
+            let mut r = Response::from_head(buf[..end + 4].to_vec());
+            let len = r
+                .content_length()
+                .ok_or_else(|| format!("no Content-Length: {}", show(&r)))?;
+            if buf.len() >= end + 4 + len {
+                r.body = buf[end + 4..end + 4 + len].to_vec();
+                return Ok(r);
+            }
+        }
+        match stream.read(&mut chunk) {
+            Ok(0) => {
+                return Err(format!(
+                    "{target}: connection closed after {} bytes: {:?}",
+                    buf.len(),
+                    String::from_utf8_lossy(&buf[..buf.len().min(300)])
+                ));
+            }
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            Err(e) => return Err(format!("{target}: {e} after {} bytes", buf.len())),
+        }
+    }
+}
+
 /// One client connection that buffers what it has read but not yet consumed.
 pub struct Conn {
     /// The socket, with read and write timeouts set.
@@ -722,6 +775,24 @@ impl Response {
     }
 }
 
+/// A short printable description of a response (its head, body size and
+/// first 80 body bytes), for failure messages.
+pub fn show(r: &Response) -> String {
+    let body = &r.body[..r.body.len().min(80)];
+    format!(
+        "{}[{} body bytes: {:?}]",
+        String::from_utf8_lossy(&r.head),
+        r.body.len(),
+        String::from_utf8_lossy(body)
+    )
+}
+
+/// The value of the field `name` of `r`, failing the test if it is missing.
+pub fn must<'a>(r: &'a Response, name: &str) -> &'a str {
+    r.header(name)
+        .unwrap_or_else(|| panic!("no {name} in {}", show(r)))
+}
+
 /// Fails (without printing megabytes) unless `got` equals `want` byte for byte.
 pub fn assert_same_bytes(got: &[u8], want: &[u8]) {
     if got != want {
@@ -765,6 +836,23 @@ pub fn patterned_bytes(n: usize, seed: u64) -> Vec<u8> {
     out
 }
 
+/// Full weekday names, Sunday first (HTTP-dates use the first three letters,
+/// RFC 850 dates the whole name).
+pub const WEEKDAYS: [&str; 7] = [
+    "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+];
+
+/// Month abbreviations, January first.
+pub const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
 /// Days since 1970-01-01 of a proleptic Gregorian date.
 pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
@@ -779,10 +867,6 @@ pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
 /// Parses a strict IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) into Unix
 /// seconds; `None` if the format or the weekday is wrong.
 pub fn parse_imf_fixdate(s: &str) -> Option<i64> {
-    const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
     let b = s.as_bytes();
     if b.len() != 29 || &s[3..5] != ", " || &s[25..] != " GMT" {
         return None;
@@ -805,7 +889,7 @@ pub fn parse_imf_fixdate(s: &str) -> Option<i64> {
         return None;
     }
     let days = days_from_civil(year, month, day as u32);
-    if DAYS[(days + 4).rem_euclid(7) as usize] != &s[..3] {
+    if WEEKDAYS[(days + 4).rem_euclid(7) as usize][..3] != s[..3] {
         return None;
     }
     Some(days * 86_400 + h * 3600 + mi * 60 + sec)
@@ -817,6 +901,12 @@ pub fn now_secs() -> i64 {
         .duration_since(UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64
+}
+
+/// Overwrites the first bytes of `path` with `data` without truncating it.
+pub fn write_in_place(path: &Path, data: &[u8]) {
+    let mut f = std::fs::OpenOptions::new().write(true).open(path).unwrap();
+    f.write_all(data).unwrap();
 }
 
 /// The modification time of `path` in whole Unix seconds.
