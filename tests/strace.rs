@@ -129,15 +129,18 @@ fn the_access_log_costs_no_system_call_per_request() {
         &["--access-log", log.to_str().unwrap()],
     );
     let mut c = server.connect();
+    let started = std::time::Instant::now();
     for i in 0..200 {
         c.send(get_req(&format!("/hello.txt?n{i}")).as_bytes());
         assert_eq!(c.read_response(false).body, b"Hello, World!");
     }
+    // At most one write per 100 ms while requests came, and the last at stop.
+    let most = started.elapsed().as_millis() / 100 + 2;
     drop(c);
     assert!(server.stop_inner().success());
     // Each request is still one read and one writev ...
     assert_eq!(calls_after(&prefix, "?n100 "), ["read", "writev"]);
-    // ... and the 200 lines went out in a few writes (one per 100 ms at most).
+    // ... and the 200 lines went out in a few writes.
     let mut writes = 0;
     for entry in std::fs::read_dir(traces.path()).unwrap() {
         let path = entry.unwrap().path();
@@ -150,7 +153,10 @@ fn the_access_log_costs_no_system_call_per_request() {
             .filter(|l| l.starts_with("write(") && l.contains("GET /hello.txt?n"))
             .count();
     }
-    assert!((1..=10).contains(&writes), "{writes} writes for 200 lines");
+    assert!(
+        (1..=most).contains(&(writes as u128)),
+        "{writes} writes for 200 lines, want 1 to {most}"
+    );
     let lines = std::fs::read_to_string(&log).unwrap();
     assert_eq!(lines.lines().count(), 200);
 }
