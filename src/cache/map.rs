@@ -25,6 +25,11 @@ pub struct Map {
     epoch: u64,
     /// Evictions so far.
     pub evictions: u64,
+    /// Lookups answered from the map, and lookups that went to the disk:
+    /// counted under the lock every lookup takes anyway.
+    pub hits: u64,
+    /// See `hits`.
+    pub misses: u64,
 }
 
 impl Map {
@@ -39,6 +44,8 @@ impl Map {
             max_entries: max_entries.max(1),
             epoch: 0,
             evictions: 0,
+            hits: 0,
+            misses: 0,
         }
     }
 

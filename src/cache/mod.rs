@@ -25,7 +25,7 @@ use crate::http::response::Extra;
 use crate::http::status::Status;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, Ordering};
 use entry::{Body, Entry, Found, Meta};
 use map::Map;
 use root::{Resolved, Root};
@@ -78,6 +78,21 @@ pub enum Lookup {
     Error(Status),
 }
 
+/// The cache's size and counters, for SIGUSR1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Usage {
+    /// Entries held.
+    pub entries: usize,
+    /// Bytes of entry cost held.
+    pub bytes: usize,
+    /// Entries evicted so far.
+    pub evictions: u64,
+    /// Lookups answered from the map so far.
+    pub hits: u64,
+    /// Lookups that went to the disk so far.
+    pub misses: u64,
+}
+
 /// The cache shared by every worker.
 pub struct Cache {
     map: Mutex<Map>,
@@ -89,8 +104,6 @@ pub struct Cache {
     /// Set when some directory could not be watched: entries are then
     /// revalidated after `ttl_ms` instead of trusted until invalidated.
     revalidate: AtomicBool,
-    /// Lookups that had to go to the disk (counted on that slow path only).
-    misses: AtomicU64,
 }
 
 impl Cache {
@@ -108,7 +121,6 @@ impl Cache {
             index,
             limits,
             revalidate: AtomicBool::new(false),
-            misses: AtomicU64::new(0),
         }
     }
 
@@ -126,15 +138,20 @@ impl Cache {
     /// the disk; `scratch` is reused for the file name.
     pub fn lookup(&self, key: &[u8], scratch: &mut Vec<u8>, now_ms: u64) -> Lookup {
         let (found, epoch) = {
-            let map = self.map.lock();
-            (map.get(key), map.epoch())
+            let mut map = self.map.lock();
+            let found = map.get(key).filter(|e| {
+                !self.revalidate.load(Ordering::Relaxed) || e.fresh(now_ms, self.limits.ttl_ms)
+            });
+            if found.is_some() {
+                map.hits += 1;
+            } else {
+                map.misses += 1;
+            }
+            (found, map.epoch())
         };
-        if let Some(e) = found
-            && (!self.revalidate.load(Ordering::Relaxed) || e.fresh(now_ms, self.limits.ttl_ms))
-        {
+        if let Some(e) = found {
             return Lookup::Entry(e);
         }
-        self.misses.fetch_add(1, Ordering::Relaxed);
         scratch.clear();
         scratch.extend_from_slice(key);
         let entry = match self.root.resolve(scratch, &self.index) {
@@ -300,14 +317,15 @@ impl Cache {
         name == self.index.as_slice()
     }
 
-    /// Entries, bytes and evictions now.
-    pub fn usage(&self) -> (usize, usize, u64) {
+    /// What the cache holds now and what it has done so far.
+    pub fn usage(&self) -> Usage {
         let map = self.map.lock();
-        (map.len(), map.bytes(), map.evictions)
-    }
-
-    /// Lookups that missed the map so far.
-    pub fn misses(&self) -> u64 {
-        self.misses.load(Ordering::Relaxed)
+        Usage {
+            entries: map.len(),
+            bytes: map.bytes(),
+            evictions: map.evictions,
+            hits: map.hits,
+            misses: map.misses,
+        }
     }
 }

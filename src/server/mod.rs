@@ -382,17 +382,16 @@ fn announce(root: &str, bound: &[SocketAddr], passed: u32, workers: usize) {
 /// Logs the SIGUSR1 line: connections, requests, cache use, bytes, compression.
 fn report(shared: &Shared) {
     let total = stats::total(&shared.stats);
-    let misses = shared.cache.misses();
-    let (entries, bytes, evictions) = shared.cache.usage();
+    let cache = shared.cache.usage();
     crate::log!(
         "stats: connections={} requests={} cache_hits={} cache_misses={} evictions={} cache_entries={} cache_bytes={} bytes_sent={} compressed={}",
         shared.open.load(core::sync::atomic::Ordering::Relaxed),
         total.requests,
-        total.lookups.saturating_sub(misses),
-        misses,
-        evictions,
-        entries,
-        bytes,
+        cache.hits,
+        cache.misses,
+        cache.evictions,
+        cache.entries,
+        cache.bytes,
         total.sent,
         total.compressed
     );

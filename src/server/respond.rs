@@ -70,14 +70,6 @@ pub struct Scratch {
     pub log: Option<crate::server::access::Lines>,
 }
 
-impl Scratch {
-    /// Looks `key` up in the cache, counting the lookup.
-    fn lookup(&mut self, cache: &Cache, key: &[u8], now_ms: u64) -> Lookup {
-        self.counters.lookups += 1;
-        cache.lookup(key, &mut self.file, now_ms)
-    }
-}
-
 fn connection(close: bool, version: Version) -> Connection {
     match (close, version) {
         (true, _) => Connection::Close,
@@ -129,49 +121,38 @@ pub fn respond(
         close,
         body: if head_only { 0 } else { body },
     };
-    let error = |status: Status, out: &mut Output, scratch: &mut Scratch| {
+    let error = |status: Status, out: &mut Output, file: &mut Vec<u8>| {
         let close = close || status.closes_connection();
         let conn = connection(close, req.version);
-        if let Some(size) = (status == Status::NotFound)
-            .then(|| not_found_page(cache, now, head_only, conn, scratch, out))
-            .flatten()
-        {
-            let body = if head_only { 0 } else { size };
-            return Reply {
-                status,
-                close,
-                body,
+        let page = (status == Status::NotFound)
+            .then(|| not_found_page(cache, now, head_only, conn, file, out))
+            .flatten();
+        let body = page.unwrap_or_else(|| {
+            let head = Head {
+                allow: status == Status::MethodNotAllowed,
+                ..now.head(status, conn)
             };
-        }
-        let head = Head {
-            allow: status == Status::MethodNotAllowed,
-            ..now.head(status, conn)
-        };
-        response::write_error(out.buf(), &head, head_only);
-        let body = if head_only {
-            0
-        } else {
+            response::write_error(out.buf(), &head, head_only);
             response::error_body_len(status)
-        };
+        });
         Reply {
             status,
             close,
-            body,
+            body: if head_only { 0 } else { body },
         }
     };
     match req.method {
         Method::Get | Method::Head => {}
-        Method::Other => return error(Status::MethodNotAllowed, out, scratch),
-        Method::Unknown => return error(Status::NotImplemented, out, scratch),
+        Method::Other => return error(Status::MethodNotAllowed, out, &mut scratch.file),
+        Method::Unknown => return error(Status::NotImplemented, out, &mut scratch.file),
     }
     let target = match path::split_target(req.target) {
         Ok(t) => t,
-        Err(e) => return error(path_status(e), out, scratch),
+        Err(e) => return error(path_status(e), out, &mut scratch.file),
     };
     if let Err(e) = path::normalize(target.path, &mut scratch.path) {
-        return error(path_status(e), out, scratch);
+        return error(path_status(e), out, &mut scratch.file);
     }
-    scratch.counters.lookups += 1;
     let entry = match cache.lookup(&scratch.path, &mut scratch.file, now.ms) {
         Lookup::Entry(e) => e,
         Lookup::Redirect => {
@@ -185,14 +166,16 @@ pub fn respond(
                 response::error_body_len(Status::MovedPermanently),
             );
         }
-        Lookup::Error(status) => return error(status, out, scratch),
+        Lookup::Error(status) => return error(status, out, &mut scratch.file),
     };
     let entry = match (&entry.body, &now.routes.fallback) {
-        (Body::Missing, Some(fallback)) => match scratch.lookup(cache, fallback, now.ms) {
-            Lookup::Entry(e) if !matches!(e.body, Body::Missing) => e,
-            _ => return error(Status::NotFound, out, scratch),
-        },
-        (Body::Missing, None) => return error(Status::NotFound, out, scratch),
+        (Body::Missing, Some(fallback)) => {
+            match cache.lookup(fallback, &mut scratch.file, now.ms) {
+                Lookup::Entry(e) if !matches!(e.body, Body::Missing) => e,
+                _ => return error(Status::NotFound, out, &mut scratch.file),
+            }
+        }
+        (Body::Missing, None) => return error(Status::NotFound, out, &mut scratch.file),
         _ => entry,
     };
     let mtime = entry.meta.mtime;
@@ -288,11 +271,11 @@ fn not_found_page(
     now: Now<'_>,
     head_only: bool,
     conn: Connection,
-    scratch: &mut Scratch,
+    scratch: &mut Vec<u8>,
     out: &mut Output,
 ) -> Option<u64> {
     let key = now.routes.not_found.as_ref()?;
-    let Lookup::Entry(page) = scratch.lookup(cache, key, now.ms) else {
+    let Lookup::Entry(page) = cache.lookup(key, scratch, now.ms) else {
         return None;
     };
     if matches!(page.body, Body::Missing) {

@@ -9,8 +9,7 @@ use core::sync::atomic::{AtomicU64, Ordering};
 pub struct Counters {
     /// Requests answered, malformed ones included.
     pub requests: u64,
-    /// Cache lookups (one per request that reached the cache, plus fallbacks).
-    pub lookups: u64,
+
     /// Responses with a compressed body.
     pub compressed: u64,
     /// Bytes written to sockets.
@@ -22,7 +21,7 @@ pub struct Counters {
 #[derive(Default)]
 pub struct Published {
     requests: AtomicU64,
-    lookups: AtomicU64,
+
     compressed: AtomicU64,
     sent: AtomicU64,
 }
@@ -31,7 +30,7 @@ impl Published {
     /// Makes `c` visible to the control thread (only its worker writes here).
     pub fn publish(&self, c: &Counters) {
         self.requests.store(c.requests, Ordering::Relaxed);
-        self.lookups.store(c.lookups, Ordering::Relaxed);
+
         self.compressed.store(c.compressed, Ordering::Relaxed);
         self.sent.store(c.sent, Ordering::Relaxed);
     }
@@ -40,7 +39,7 @@ impl Published {
     pub fn read(&self) -> Counters {
         Counters {
             requests: self.requests.load(Ordering::Relaxed),
-            lookups: self.lookups.load(Ordering::Relaxed),
+
             compressed: self.compressed.load(Ordering::Relaxed),
             sent: self.sent.load(Ordering::Relaxed),
         }
@@ -54,7 +53,7 @@ pub fn total(workers: &[Published]) -> Counters {
         .map(Published::read)
         .fold(Counters::default(), |a, c| Counters {
             requests: a.requests + c.requests,
-            lookups: a.lookups + c.lookups,
+
             compressed: a.compressed + c.compressed,
             sent: a.sent + c.sent,
         })
@@ -69,13 +68,13 @@ mod tests {
         let workers: [Published; 3] = Default::default();
         workers[0].publish(&Counters {
             requests: 5,
-            lookups: 4,
+
             compressed: 1,
             sent: 1000,
         });
         workers[2].publish(&Counters {
             requests: 2,
-            lookups: 2,
+
             compressed: 0,
             sent: 30,
         });
@@ -83,7 +82,7 @@ mod tests {
             total(&workers),
             Counters {
                 requests: 7,
-                lookups: 6,
+
                 compressed: 1,
                 sent: 1030
             }
