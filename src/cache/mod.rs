@@ -195,9 +195,7 @@ impl Cache {
                     mtime_nsec: page.mtime_nsec,
                 };
                 let mut compressed = Vec::new();
-                if self.limits.compress_level.is_some() {
-                    self.compress(&page.html, &mut compressed, true);
-                }
+                self.compress(&page.html, &mut compressed, true);
                 let found = Found {
                     body: Body::Mapped(entry::Mapping::from_bytes(page.html.into_boxed_slice())),
                     meta,

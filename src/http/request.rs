@@ -45,6 +45,16 @@ pub enum Version {
     Http11,
 }
 
+impl Version {
+    /// The version as it appears on the wire.
+    pub const fn as_bytes(self) -> &'static [u8] {
+        match self {
+            Version::Http10 => b"HTTP/1.0",
+            Version::Http11 => b"HTTP/1.1",
+        }
+    }
+}
+
 /// How the request body, which follows the head, is framed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Body {
@@ -737,6 +747,16 @@ mod tests {
     }
 
     // ---- basics ----------------------------------------------------------------------
+
+    #[test]
+    fn versions_write_back_as_parsed() {
+        for v in [Version::Http10, Version::Http11] {
+            let mut raw = b"GET / ".to_vec();
+            raw.extend_from_slice(v.as_bytes());
+            raw.extend_from_slice(b"\r\nHost: h\r\n\r\n");
+            assert_eq!(ok(&raw).version, v);
+        }
+    }
 
     #[test]
     fn repeated_accept_encoding_lines_are_all_found() {

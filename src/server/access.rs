@@ -140,10 +140,7 @@ impl Lines {
             Some(r) => (
                 r.method_bytes,
                 r.target,
-                match r.version {
-                    crate::http::request::Version::Http10 => b"HTTP/1.0",
-                    crate::http::request::Version::Http11 => b"HTTP/1.1",
-                },
+                r.version.as_bytes(),
                 r.referer,
                 r.user_agent,
             ),

@@ -269,13 +269,8 @@ impl Conn {
                     break;
                 }
                 Err(e) => {
-                    let status = respond::parse_error(e, now, &mut self.out);
-                    scratch.counters.requests += 1;
-                    if let Some(log) = scratch.log.as_mut() {
-                        let peer = self.peer.as_deref().unwrap_or_default();
-                        let body = crate::http::response::error_body_len(status);
-                        log.add(peer, None, status, body, now.secs, now.ms);
-                    }
+                    let reply = respond::parse_error(e, now, &mut self.out);
+                    scratch.record(self.peer.as_deref().unwrap_or_default(), None, reply, now);
                     self.close = true;
                     self.rejected = true;
                     break;
@@ -288,11 +283,8 @@ impl Conn {
                     };
                     let reply =
                         respond::respond(cache, &req, now, body_closes, scratch, &mut self.out);
-                    scratch.counters.requests += 1;
-                    if let Some(log) = scratch.log.as_mut() {
-                        let peer = self.peer.as_deref().unwrap_or_default();
-                        log.add(peer, Some(&req), reply.status, reply.body, now.secs, now.ms);
-                    }
+                    let peer = self.peer.as_deref().unwrap_or_default();
+                    scratch.record(peer, Some(&req), reply, now);
                     self.start += used;
                     self.discard = skip_body;
                     self.close |= reply.close;

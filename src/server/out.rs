@@ -203,7 +203,6 @@ impl Output {
     fn push_shared(&mut self, entry: &Arc<Entry>, ptr: *const u8, len: usize) {
         if len > 0 {
             self.queued += len;
-
             self.segs.push_back(Seg::Shared {
                 _owner: entry.clone(),
                 ptr,

@@ -70,6 +70,17 @@ pub struct Scratch {
     pub log: Option<crate::server::access::Lines>,
 }
 
+impl Scratch {
+    /// Counts and logs one answered request (`None`: one that could not be
+    /// parsed) from the client at `peer`.
+    pub fn record(&mut self, peer: &[u8], req: Option<&Request<'_>>, reply: Reply, now: Now<'_>) {
+        self.counters.requests += 1;
+        if let Some(log) = self.log.as_mut() {
+            log.add(peer, req, reply.status, reply.body, now.secs, now.ms);
+        }
+    }
+}
+
 fn connection(close: bool, version: Version) -> Connection {
     match (close, version) {
         (true, _) => Connection::Close,
@@ -78,9 +89,9 @@ fn connection(close: bool, version: Version) -> Connection {
     }
 }
 
-/// Queues an error response for a request that could not be parsed and
-/// returns its status; the connection always closes after it.
-pub fn parse_error(err: request::Error, now: Now<'_>, out: &mut Output) -> Status {
+/// Queues an error response for a request that could not be parsed; the
+/// connection always closes after it.
+pub fn parse_error(err: request::Error, now: Now<'_>, out: &mut Output) -> Reply {
     let status = match err {
         request::Error::BadRequest => Status::BadRequest,
         request::Error::UriTooLong => Status::UriTooLong,
@@ -88,7 +99,11 @@ pub fn parse_error(err: request::Error, now: Now<'_>, out: &mut Output) -> Statu
         request::Error::VersionNotSupported => Status::VersionNotSupported,
     };
     response::write_error(out.buf(), &now.head(status, Connection::Close), false);
-    status
+    Reply {
+        status,
+        close: true,
+        body: response::error_body_len(status),
+    }
 }
 
 /// What [`respond`] queued: its status, and whether the connection must
