@@ -27,23 +27,22 @@ pub struct Listing {
 /// what a request could be served is listed: regular files and directories,
 /// no dotfiles, and symlinks only where they lead to one inside the root.
 pub fn list(root: &Root, fd: OwnedFd, stat: &Stat, key: &[u8]) -> Option<Listing> {
-    let mut names: Vec<(Vec<u8>, FileType)> = Vec::new();
+    // Name, whether a directory, size, mtime: what each listed entry leads to.
+    let mut found: Vec<(Vec<u8>, bool, u64, i64)> = Vec::new();
+    let mut considered = 0;
+    let mut newest = (stat.st_mtime, stat.st_mtime_nsec as u32);
+    let mut path = Vec::with_capacity(key.len() + 256);
     let mut dir = Dir::new(fd).ok()?;
     while let Some(entry) = dir.read() {
         let entry = entry.ok()?;
         let name = entry.file_name().to_bytes();
-        if listing::is_listed(name) && names.len() < MAX_ENTRIES {
-            names.push((name.to_vec(), entry.file_type()));
+        if !listing::is_listed(name) || considered == MAX_ENTRIES {
+            continue;
         }
-    }
-    let mut newest = (stat.st_mtime, stat.st_mtime_nsec as u32);
-    let mut path = Vec::with_capacity(key.len() + 256);
-    let mut stats = Vec::with_capacity(names.len());
-    let dirfd = dir.fd().ok()?;
-    for (name, kind) in &names {
-        let st = match kind {
+        considered += 1;
+        let st = match entry.file_type() {
             FileType::RegularFile | FileType::Directory => {
-                rustix::fs::statat(dirfd, name.as_slice(), AtFlags::SYMLINK_NOFOLLOW).ok()
+                rustix::fs::statat(dir.fd().ok()?, name, AtFlags::SYMLINK_NOFOLLOW).ok()
             }
             // A symlink is listed as what it leads to, if a request could reach that.
             FileType::Symlink | FileType::Unknown => {
@@ -61,15 +60,15 @@ pub fn list(root: &Root, fd: OwnedFd, stat: &Stat, key: &[u8]) -> Option<Listing
             _ => continue,
         };
         newest = newest.max((st.st_mtime, st.st_mtime_nsec as u32));
-        stats.push((name.as_slice(), is_dir, st.st_size as u64, st.st_mtime));
+        found.push((name.to_vec(), is_dir, st.st_size as u64, st.st_mtime));
     }
-    let mut items: Vec<Item<'_>> = stats
+    let mut items: Vec<Item<'_>> = found
         .iter()
-        .map(|&(name, is_dir, size, mtime)| Item {
+        .map(|(name, is_dir, size, mtime)| Item {
             name,
-            is_dir,
-            size,
-            mtime,
+            is_dir: *is_dir,
+            size: *size,
+            mtime: *mtime,
         })
         .collect();
     let mut shown = Vec::with_capacity(key.len() + 1);
