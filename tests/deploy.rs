@@ -27,19 +27,25 @@ fn assert_hello(addr: SocketAddr) {
     assert_eq!((r.status, r.body.as_slice()), (200, &b"Hello, World!"[..]));
 }
 
-/// `sh -c SCRIPT staticd ARGS...`: SCRIPT moves `fd` to descriptor 3 and
-/// execs staticd with `vars` set (`$$` is staticd's own pid, as exec keeps it).
-fn supervised(fd: Option<i32>, vars: &str, args: &[&str]) -> Command {
-    let moves = match fd {
-        Some(3) | None => String::new(),
-        Some(n) => format!("exec 3<&{n} {n}<&-; "),
-    };
+/// `sh -c SCRIPT staticd ARGS...`: SCRIPT runs the shell commands `setup`,
+/// then execs staticd with `vars` set (`$$` is staticd's own pid, as exec
+/// keeps it).
+fn supervised(setup: &str, vars: &str, args: &[&str]) -> Command {
     let mut cmd = Command::new("sh");
     cmd.arg("-c")
-        .arg(format!("{moves}{vars} exec \"$0\" \"$@\""))
+        .arg(format!("{setup}{vars} exec \"$0\" \"$@\""))
         .arg(common::BIN)
         .args(args);
     cmd
+}
+
+/// The shell commands that move descriptor `fd` to descriptor 3.
+fn move_to_fd3(fd: i32) -> String {
+    if fd == 3 {
+        String::new()
+    } else {
+        format!("exec 3<&{fd} {fd}<&-; ")
+    }
 }
 
 /// A listening socket the child can inherit.
@@ -59,7 +65,7 @@ fn serves_sockets_passed_by_a_supervisor() {
         let listener = inheritable_listener("127.0.0.1:0");
         let want = listener.local_addr().unwrap();
         let cmd = supervised(
-            Some(listener.as_raw_fd()),
+            &move_to_fd3(listener.as_raw_fd()),
             "LISTEN_PID=$$ LISTEN_FDS=1",
             // --listen is ignored when sockets are passed.
             &[
@@ -99,7 +105,7 @@ fn sockets_meant_for_another_process_are_ignored() {
     let listener = inheritable_listener("127.0.0.1:0");
     let passed = listener.local_addr().unwrap();
     let cmd = supervised(
-        Some(listener.as_raw_fd()),
+        &move_to_fd3(listener.as_raw_fd()),
         "LISTEN_PID=1 LISTEN_FDS=1",
         &[
             "-l",
@@ -131,13 +137,7 @@ fn a_passed_descriptor_that_is_not_a_listening_socket_stops_start_up() {
             "staticd: LISTEN_FDS: descriptor 3: Bad file descriptor (os error 9)",
         ),
     ] {
-        let mut cmd = Command::new("sh");
-        cmd.arg("-c")
-            .arg(format!(
-                "{setup}LISTEN_PID=$$ LISTEN_FDS=1 exec \"$0\" \"$@\""
-            ))
-            .arg(common::BIN)
-            .args(["-t", "1", &dir]);
+        let cmd = supervised(setup, "LISTEN_PID=$$ LISTEN_FDS=1", &["-t", "1", &dir]);
         let out = common::run_to_end(cmd, Duration::from_secs(5));
         assert_eq!(out.status.code(), Some(2), "{setup}: {}", out.stderr);
         assert_eq!(out.stderr.trim_end(), want, "{setup}");
