@@ -30,37 +30,30 @@ pub struct Sink {
 }
 
 impl Sink {
-    /// Lines in `format` to `fd`, opened from `path` (`None`: a duplicate of stdout).
-    pub fn new(fd: OwnedFd, path: Option<&[u8]>, format: Format) -> Sink {
-        Sink {
-            fd: spin::Mutex::new(fd),
-            path: path.map(<[u8]>::to_vec),
-            format,
-            warned: core::sync::atomic::AtomicBool::new(false),
-        }
-    }
-
-    /// Opens the log file for appending (created 0644), or duplicates stdout for `-`.
-    pub fn open(path: &[u8]) -> rustix::io::Result<OwnedFd> {
-        use rustix::fs::{Mode, OFlags};
-        if path == b"-" {
+    /// Lines in `format` appended to the file `path` (created 0644), or to
+    /// a duplicate of stdout for `-`.
+    pub fn open(path: &[u8], format: Format) -> rustix::io::Result<Sink> {
+        let (fd, path) = if path == b"-" {
             // SAFETY: descriptor 1 is open for the life of the process; it is
             // only borrowed long enough to duplicate it.
             let stdout = unsafe { rustix::stdio::stdout() };
-            return rustix::io::fcntl_dupfd_cloexec(stdout, 0);
-        }
-        rustix::fs::open(
+            (rustix::io::fcntl_dupfd_cloexec(stdout, 0)?, None)
+        } else {
+            (open_file(path)?, Some(path.to_vec()))
+        };
+        Ok(Sink {
+            fd: spin::Mutex::new(fd),
             path,
-            OFlags::WRONLY | OFlags::APPEND | OFlags::CREATE | OFlags::CLOEXEC | OFlags::NOCTTY,
-            Mode::from_raw_mode(0o644),
-        )
+            format,
+            warned: core::sync::atomic::AtomicBool::new(false),
+        })
     }
 
     /// Opens the file again by its path, so lines go to a new file after the
     /// old one was renamed away; stdout is left as it is.
     pub fn reopen(&self) -> rustix::io::Result<()> {
         if let Some(path) = &self.path {
-            let fresh = Sink::open(path)?;
+            let fresh = open_file(path)?;
             *self.fd.lock() = fresh;
             self.warned
                 .store(false, core::sync::atomic::Ordering::Relaxed);
@@ -104,6 +97,16 @@ impl Sink {
             }
         }
     }
+}
+
+/// Opens `path` for appending, created 0644 if missing.
+fn open_file(path: &[u8]) -> rustix::io::Result<OwnedFd> {
+    use rustix::fs::{Mode, OFlags};
+    rustix::fs::open(
+        path,
+        OFlags::WRONLY | OFlags::APPEND | OFlags::CREATE | OFlags::CLOEXEC | OFlags::NOCTTY,
+        Mode::from_raw_mode(0o644),
+    )
 }
 
 /// One worker's buffered lines.

@@ -189,22 +189,22 @@ fn start(config: Config) -> Result<i32, StartError> {
             detail: None,
         })?;
     let access = match &config.access_log {
-        Some(path) => Some(Arc::new(access::Sink::new(
-            access::Sink::open(path).map_err(|why| StartError {
+        Some(path) => {
+            let format = if config.log_json {
+                crate::http::access_log::Format::Json
+            } else {
+                crate::http::access_log::Format::Common
+            };
+            let sink = access::Sink::open(path, format).map_err(|why| StartError {
                 what: format!(
                     "--access-log '{}'",
                     alloc::string::String::from_utf8_lossy(path)
                 ),
                 why,
                 detail: None,
-            })?,
-            (path.as_slice() != b"-").then_some(path.as_slice()),
-            if config.log_json {
-                crate::http::access_log::Format::Json
-            } else {
-                crate::http::access_log::Format::Common
-            },
-        ))),
+            })?;
+            Some(Arc::new(sink))
+        }
         None => None,
     };
     let cache = Arc::new(Cache::new(
