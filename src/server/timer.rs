@@ -30,6 +30,10 @@ pub struct Wheel {
     done: u64,
     /// Entries queued, stale ones included.
     len: usize,
+    /// The earliest tick with entries, when known: kept by `schedule`,
+    /// forgotten when `due` drains past it, so the buckets are scanned at
+    /// most once per tick rather than before every epoll wait.
+    earliest: Option<u64>,
 }
 
 impl Wheel {
@@ -41,6 +45,7 @@ impl Wheel {
             tick_ms,
             done: now_ms / tick_ms,
             len: 0,
+            earliest: None,
         }
     }
 
@@ -59,6 +64,12 @@ impl Wheel {
         if let Some(bucket) = self.buckets.get_mut((tick % BUCKETS) as usize) {
             bucket.push(entry);
             self.len += 1;
+            // With no entry before, this is the earliest; else keep what is known.
+            self.earliest = if self.len == 1 {
+                Some(tick)
+            } else {
+                self.earliest.map(|e| e.min(tick))
+            };
         }
         tick
     }
@@ -70,16 +81,18 @@ impl Wheel {
 
     /// Milliseconds from `now_ms` until the next tick that has entries, if any;
     /// what the worker's epoll_wait may sleep.
-    pub fn next_due_in(&self, now_ms: u64) -> Option<u64> {
+    pub fn next_due_in(&mut self, now_ms: u64) -> Option<u64> {
         if self.is_empty() {
             return None;
         }
-        (self.done + 1..=self.done + BUCKETS)
-            .find(|t| {
+        if self.earliest.is_none() {
+            self.earliest = (self.done + 1..=self.done + BUCKETS).find(|t| {
                 self.buckets
                     .get((t % BUCKETS) as usize)
                     .is_some_and(|b| !b.is_empty())
-            })
+            });
+        }
+        self.earliest
             .map(|t| (t * self.tick_ms).saturating_sub(now_ms))
     }
 
@@ -97,6 +110,9 @@ impl Wheel {
                 self.len -= bucket.len();
                 out.extend(bucket.drain(..).map(|e| (e, tick)));
             }
+        }
+        if self.earliest.is_some_and(|e| e <= last) {
+            self.earliest = None;
         }
         self.done = self.done.max(target);
     }
@@ -272,6 +288,28 @@ mod tests {
         assert_eq!(out, [((1, 0), 16)]);
         assert_eq!(w.next_due_in(1_600), None);
         assert!(w.is_empty());
+    }
+
+    #[test]
+    fn the_remembered_earliest_tick_matches_a_scan() {
+        let scan = |w: &Wheel| {
+            (w.done + 1..=w.done + BUCKETS).find(|t| !w.buckets[(t % BUCKETS) as usize].is_empty())
+        };
+        let mut rng = crate::testing::Rng::new(7);
+        let mut w = Wheel::new(10, 0);
+        let mut now = 0;
+        let mut out = Vec::new();
+        for _ in 0..20_000 {
+            if rng.one_in(3) {
+                now += rng.below(40);
+                out.clear();
+                w.due(now, &mut out);
+            } else {
+                w.schedule((0, 0), now + rng.below(1_000));
+            }
+            let want = scan(&w).map(|t| (t * 10).saturating_sub(now));
+            assert_eq!(w.next_due_in(now), want, "at {now}");
+        }
     }
 
     #[test]
