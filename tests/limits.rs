@@ -76,7 +76,7 @@ fn header_keepalive_and_send_timeouts_close_on_time() {
             "--header-timeout",
             "0.3",
             "--keepalive-timeout",
-            "0.6",
+            "1.5",
             "--send-timeout",
             "0.5",
         ],
@@ -89,13 +89,21 @@ fn header_keepalive_and_send_timeouts_close_on_time() {
         t >= Duration::from_millis(250) && t < Duration::from_millis(1500),
         "header timeout after {t:?}"
     );
+    // A connection that never sends a byte owes its first request within
+    // the header timeout, not the longer keep-alive one.
+    let mut silent = TcpStream::connect(server.addr()).unwrap();
+    let t = time_to_close(&mut silent, Duration::from_secs(3));
+    assert!(
+        t >= Duration::from_millis(250) && t < Duration::from_millis(1200),
+        "a silent new connection closed after {t:?}"
+    );
     // An idle keep-alive connection after one response.
     let mut idle = server.connect();
     idle.send(b"GET /small.txt HTTP/1.1\r\nHost: t\r\n\r\n");
     assert_eq!(idle.read_response(false).body, b"hello");
     let t = time_to_close(&mut idle.stream, Duration::from_secs(3));
     assert!(
-        t >= Duration::from_millis(500) && t < Duration::from_millis(1800),
+        t >= Duration::from_millis(1400) && t < Duration::from_millis(2700),
         "keep-alive timeout after {t:?}"
     );
     // A client that stops reading a big response.

@@ -1,5 +1,6 @@
-//! One client connection: its input and output buffers, the request loop
-//! that answers every complete pipelined request, and the flush that moves
+//! One client connection: its life as one [`State`] that only the
+//! connection moves, its input and output buffers, the request loop that
+//! answers every complete pipelined request, and the flush that moves
 //! buffered bytes and file bodies to the socket without blocking.
 
 use crate::cache::Cache;
@@ -16,32 +17,38 @@ const LINGER_MAX: usize = 1 << 20;
 /// Initial input buffer size; it grows up to [`request::MAX_HEAD`] for big heads.
 pub const IN_INITIAL: usize = 4096;
 
-/// What the connection waits for next.
+/// Where a connection is in its life. Only the connection moves it, once
+/// at the end of every event it handles; the worker reads it to choose what
+/// epoll watches for, which timeout runs, and when to close.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Want {
-    /// More request bytes (or none pending: idle).
-    Read,
-    /// Room in the socket's send buffer.
-    Write,
-    /// Nothing: close it now.
-    Close,
-    /// Our side is done but the client may still be sending: shut down our
-    /// side, drain its bytes for a moment, then close, so the kernel does not
-    /// answer those bytes with a reset that destroys the response in flight.
-    Linger,
+pub enum State {
+    /// Reading: between requests, nothing of the next one has arrived.
+    Idle,
+    /// Reading: a request head is awaited since the connection opened, or
+    /// part of one has arrived.
+    Head,
+    /// Reading: draining the body of a request already answered.
+    Body,
+    /// Writing: a response waits for room in the socket's send buffer.
+    Writing,
+    /// Our side is shut down and the client's last bytes are drained for a
+    /// moment, so the kernel does not answer them with a reset that destroys
+    /// the response in flight; counts the bytes drained.
+    Lingering {
+        /// Bytes drained so far.
+        drained: usize,
+    },
+    /// Done: the worker closes the socket.
+    Closing,
 }
 
-/// Where a connection is in its life, for choosing its timeout.
+/// Why a connection answers no more requests.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Phase {
-    /// Between requests.
-    Idle,
-    /// Part of a request head has arrived.
-    Head,
-    /// A response is waiting for the client to read.
-    Send,
-    /// Draining the client's last bytes before closing.
-    Linger,
+enum End {
+    /// A response said `Connection: close`, or the server is stopping.
+    Close,
+    /// A request was rejected: the client may still be sending its rest.
+    Reject,
 }
 
 /// A connection's working memory. An idle connection gives it back to its
@@ -74,6 +81,7 @@ impl Default for Buffers {
 pub struct Conn {
     /// The socket.
     pub fd: OwnedFd,
+    state: State,
     input: Vec<u8>,
     /// Unparsed input is `input[start..end]`.
     start: usize,
@@ -81,14 +89,10 @@ pub struct Conn {
     out: Output,
     /// Request-body bytes still to skip.
     discard: u64,
-    /// Close once everything is sent.
-    close: bool,
+    /// Set once no more requests are answered: close after what is queued.
+    end_after: Option<End>,
     /// The client closed its side.
     eof: bool,
-    /// A request was rejected, so the client may still be sending its rest.
-    rejected: bool,
-    /// Shut down for writing and draining; counts bytes drained.
-    lingering: Option<usize>,
     /// The last parse found the head incomplete and `input[..scanned]` holds
     /// no line end it has not seen: parsing again is pointless until one
     /// arrives (this keeps a client that sends one byte at a time linear).
@@ -96,37 +100,33 @@ pub struct Conn {
     /// Where the partial head's first line ends (relative to `start`), once
     /// it has: then only the header-size limit can newly fail without a line end.
     line_end: Option<usize>,
-    /// Monotonic ms after which the worker closes the connection.
-    pub deadline: u64,
-    /// The phase the deadline was set for.
-    pub phase: Phase,
-    /// The timing-wheel tick the connection is queued for; 0 before it is.
-    pub scheduled: u64,
     /// The client's address as text, kept only when there is an access log.
     pub peer: Option<alloc::boxed::Box<[u8]>>,
 }
 
 impl Conn {
-    /// Wraps an accepted socket; it needs [`Conn::attach`] before use.
+    /// Wraps an accepted socket, awaiting its first request; it needs
+    /// [`Conn::attach`] before use.
     pub fn new(fd: OwnedFd) -> Self {
         Conn {
             fd,
+            state: State::Head,
             input: Vec::new(),
             start: 0,
             end: 0,
             out: Output::new(),
             discard: 0,
-            close: false,
+            end_after: None,
             eof: false,
-            rejected: false,
-            lingering: None,
             scanned: None,
             line_end: None,
-            deadline: 0,
-            phase: Phase::Idle,
-            scheduled: 0,
             peer: None,
         }
+    }
+
+    /// Where the connection is in its life.
+    pub fn state(&self) -> State {
+        self.state
     }
 
     /// Whether the connection holds buffers.
@@ -140,9 +140,22 @@ impl Conn {
         self.out.attach(bufs.out, bufs.segs);
     }
 
-    /// Takes the buffers back; only for a connection in [`Phase::Idle`]
-    /// (no partial request, nothing queued), which loses nothing by it.
-    pub fn detach(&mut self) -> Buffers {
+    /// Hands the buffers back when they hold nothing: no byte of a request
+    /// and nothing queued (an idle connection, or a new one still silent).
+    pub fn spare(&mut self) -> Option<Buffers> {
+        let empty = matches!(self.state, State::Idle | State::Head)
+            && self.start == self.end
+            && self.out.is_empty();
+        (empty && self.has_buffers()).then(|| self.detach())
+    }
+
+    /// The buffers of a connection being closed, emptied.
+    pub fn into_buffers(mut self) -> Option<Buffers> {
+        self.has_buffers().then(|| self.detach())
+    }
+
+    /// Takes the buffers back, dropping whatever they hold.
+    fn detach(&mut self) -> Buffers {
         self.start = 0;
         self.end = 0;
         self.scanned = None;
@@ -154,36 +167,63 @@ impl Conn {
         }
     }
 
-    /// The phase implied by the buffers: what the connection is waiting on.
-    pub fn current_phase(&self) -> Phase {
-        if self.lingering.is_some() {
-            Phase::Linger
-        } else if !self.out.is_empty() {
-            Phase::Send
-        } else if self.start < self.end || self.discard > 0 {
-            Phase::Head
-        } else {
-            Phase::Idle
-        }
-    }
-
-    /// Asks the connection to close as soon as its in-flight response is out.
-    pub fn finish(&mut self) {
-        self.close = true;
+    /// The server is stopping: a response in flight is finished and then
+    /// the connection closes; any other connection closes now.
+    pub fn stop(&mut self) -> State {
+        self.state = match self.state {
+            State::Writing => {
+                self.end_after.get_or_insert(End::Close);
+                State::Writing
+            }
+            _ => State::Closing,
+        };
+        self.state
     }
 
     /// Reads once from the socket and answers what arrived.
-    pub fn on_readable(&mut self, cache: &Cache, now: Now<'_>, scratch: &mut Scratch) -> Want {
-        if let Some(drained) = self.lingering.as_mut() {
-            return match rustix::io::read(&self.fd, &mut self.input[..]) {
-                Ok(n) if n > 0 && *drained + n <= LINGER_MAX => {
-                    *drained += n;
-                    Want::Read
-                }
-                Err(Errno::AGAIN) | Err(Errno::INTR) => Want::Read,
-                _ => Want::Close,
-            };
+    pub fn on_readable(&mut self, cache: &Cache, now: Now<'_>, scratch: &mut Scratch) -> State {
+        let next = match self.state {
+            State::Lingering { drained } => self.drain(drained),
+            State::Closing => State::Closing,
+            _ => match self.read() {
+                Ok(true) => self.process_counted(cache, now, scratch),
+                Ok(false) => self.state,
+                Err(()) => State::Closing,
+            },
+        };
+        self.enter(next, now)
+    }
+
+    /// Sends what is pending; called when the socket became writable.
+    pub fn on_writable(&mut self, cache: &Cache, now: Now<'_>, scratch: &mut Scratch) -> State {
+        let next = self.process_counted(cache, now, scratch);
+        self.enter(next, now)
+    }
+
+    /// Moves to `next`; a stopping server does not wait out idle or
+    /// lingering connections, as neither has anything left to send.
+    fn enter(&mut self, next: State, now: Now<'_>) -> State {
+        self.state = match next {
+            State::Idle | State::Lingering { .. } if now.stopping => State::Closing,
+            next => next,
+        };
+        self.state
+    }
+
+    /// One read of a lingering connection's bytes, which are thrown away.
+    fn drain(&mut self, drained: usize) -> State {
+        match rustix::io::read(&self.fd, &mut self.input[..]) {
+            Ok(n) if n > 0 && drained + n <= LINGER_MAX => State::Lingering {
+                drained: drained + n,
+            },
+            Err(Errno::AGAIN) | Err(Errno::INTR) => State::Lingering { drained },
+            _ => State::Closing,
         }
+    }
+
+    /// One read into the input buffer, making room first; `Ok(false)` when
+    /// nothing arrived, `Err` when the connection is broken.
+    fn read(&mut self) -> Result<bool, ()> {
         if self.end == self.input.len() {
             if self.start > 0 {
                 self.input.copy_within(self.start..self.end, 0);
@@ -196,39 +236,32 @@ impl Conn {
             }
         }
         match rustix::io::read(&self.fd, &mut self.input[self.end..]) {
-            Ok(0) => {
-                self.eof = true;
-                // A client that half-closes after its requests still gets the answers.
-            }
+            // A client that half-closes after its requests still gets the answers.
+            Ok(0) => self.eof = true,
             Ok(n) => self.end += n,
-            Err(Errno::AGAIN) | Err(Errno::INTR) => return Want::Read,
-            Err(_) => return Want::Close,
+            Err(Errno::AGAIN) | Err(Errno::INTR) => return Ok(false),
+            Err(_) => return Err(()),
         }
-        self.process_counted(cache, now, scratch)
-    }
-
-    /// Sends what is pending; called when the socket became writable.
-    pub fn on_writable(&mut self, cache: &Cache, now: Now<'_>, scratch: &mut Scratch) -> Want {
-        self.process_counted(cache, now, scratch)
+        Ok(true)
     }
 
     /// [`Conn::process`], adding the bytes it sent to the worker's count.
-    fn process_counted(&mut self, cache: &Cache, now: Now<'_>, scratch: &mut Scratch) -> Want {
+    fn process_counted(&mut self, cache: &Cache, now: Now<'_>, scratch: &mut Scratch) -> State {
         let sent = self.out.total_sent();
-        let want = self.process(cache, now, scratch);
+        let next = self.process(cache, now, scratch);
         scratch.counters.sent += self.out.total_sent() - sent;
-        want
+        next
     }
 
     /// Answers every complete request in the input, in order, flushing as
-    /// needed; returns what to wait for next.
-    fn process(&mut self, cache: &Cache, now: Now<'_>, scratch: &mut Scratch) -> Want {
+    /// needed; returns the state that follows.
+    fn process(&mut self, cache: &Cache, now: Now<'_>, scratch: &mut Scratch) -> State {
         loop {
             if self.out.has_file() || self.out.queued() >= OUT_HIGH_WATER {
                 match self.out.flush(&self.fd) {
                     Progress::Done => {}
-                    Progress::Blocked => return Want::Write,
-                    Progress::Failed => return Want::Close,
+                    Progress::Blocked => return State::Writing,
+                    Progress::Failed => return State::Closing,
                 }
             }
             if self.discard > 0 {
@@ -239,7 +272,7 @@ impl Conn {
                     break;
                 }
             }
-            if self.close || self.start == self.end {
+            if self.end_after.is_some() || self.start == self.end {
                 break;
             }
             let pending = self.end - self.start;
@@ -264,15 +297,14 @@ impl Conn {
                         .position(|&b| b == b'\n');
                     if self.eof {
                         // The client will never finish this request.
-                        self.close = true;
+                        self.end_after = Some(End::Close);
                     }
                     break;
                 }
                 Err(e) => {
                     let reply = respond::parse_error(e, now, &mut self.out);
                     scratch.record(self.peer.as_deref().unwrap_or_default(), None, reply, now);
-                    self.close = true;
-                    self.rejected = true;
+                    self.end_after = Some(End::Reject);
                     break;
                 }
                 Ok(Parsed::Complete(req, used)) => {
@@ -287,7 +319,9 @@ impl Conn {
                     scratch.record(peer, Some(&req), reply, now);
                     self.start += used;
                     self.discard = skip_body;
-                    self.close |= reply.close;
+                    if reply.close {
+                        self.end_after.get_or_insert(End::Close);
+                    }
                 }
             }
         }
@@ -297,31 +331,306 @@ impl Conn {
         }
         match self.out.flush(&self.fd) {
             Progress::Done => {}
-            Progress::Blocked => return Want::Write,
-            Progress::Failed => return Want::Close,
+            Progress::Blocked => return State::Writing,
+            Progress::Failed => return State::Closing,
         }
-        if self.eof && self.start == self.end {
-            Want::Close
-        } else if self.close {
-            let unread = self.rejected || self.start < self.end || self.discard > 0;
-            if unread && !self.eof {
-                self.linger()
-            } else {
-                Want::Close
-            }
-        } else {
-            Want::Read
+        let unread = self.start < self.end || self.discard > 0;
+        match self.end_after {
+            _ if self.eof && self.start == self.end => State::Closing,
+            Some(end) if !self.eof && (unread || end == End::Reject) => self.linger(),
+            Some(_) => State::Closing,
+            None if self.discard > 0 => State::Body,
+            None if unread => State::Head,
+            None => State::Idle,
         }
     }
 
     /// Shuts down our side and starts draining, or closes if that fails.
-    fn linger(&mut self) -> Want {
+    fn linger(&mut self) -> State {
         match rustix::net::shutdown(&self.fd, rustix::net::Shutdown::Write) {
-            Ok(()) => {
-                self.lingering = Some(0);
-                Want::Linger
-            }
-            Err(_) => Want::Close,
+            Ok(()) => State::Lingering { drained: 0 },
+            Err(_) => State::Closing,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Each state a connection can reach, driven over a socketpair with a
+    //! real cache over a temporary directory.
+    use super::*;
+    use crate::cache::root::Root;
+    use crate::cache::{self, Cache};
+    use crate::http::response::Extra;
+    use crate::server::respond::Routes;
+    use rustix::net::{AddressFamily, SocketFlags, SocketType, socketpair};
+    use std::os::unix::ffi::OsStrExt;
+
+    /// A cache over a directory with a small and a big file.
+    struct Site {
+        cache: Cache,
+        site: Extra,
+        routes: Routes,
+        scratch: Scratch,
+        dir: std::path::PathBuf,
+    }
+
+    const BIG: usize = 8 << 20;
+
+    impl Site {
+        fn new(name: &str) -> Site {
+            let dir =
+                std::env::temp_dir().join(format!("staticd-conn-{name}-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join("small.txt"), "hello").unwrap();
+            std::fs::write(dir.join("big.bin"), vec![7u8; BIG]).unwrap();
+            let root = Root::open(dir.as_os_str().as_bytes()).unwrap();
+            let cache = Cache::new(
+                root,
+                b"index.html".to_vec(),
+                cache::Limits::default(),
+                Extra::new(None, &[]),
+            );
+            Site {
+                cache,
+                site: Extra::new(None, &[]),
+                routes: Routes::default(),
+                scratch: Scratch::default(),
+                dir,
+            }
+        }
+
+        /// Hands the connection one readiness event, as the worker does.
+        fn event(&mut self, conn: &mut Conn, stopping: bool, writable: bool) -> State {
+            let now = Now {
+                date: b"Thu, 03 Dec 2026 14:00:00 GMT",
+                ms: 0,
+                secs: 0,
+                stopping,
+                site: &self.site,
+                routes: &self.routes,
+            };
+            if writable {
+                conn.on_writable(&self.cache, now, &mut self.scratch)
+            } else {
+                conn.on_readable(&self.cache, now, &mut self.scratch)
+            }
+        }
+
+        fn readable(&mut self, conn: &mut Conn, stopping: bool) -> State {
+            self.event(conn, stopping, false)
+        }
+
+        fn writable(&mut self, conn: &mut Conn) -> State {
+            self.event(conn, false, true)
+        }
+    }
+
+    impl Drop for Site {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+
+    /// A connection on one end of a socketpair, and the client's end.
+    fn pair() -> (Conn, OwnedFd) {
+        let flags = SocketFlags::NONBLOCK | SocketFlags::CLOEXEC;
+        let (ours, theirs) =
+            socketpair(AddressFamily::UNIX, SocketType::STREAM, flags, None).unwrap();
+        let mut conn = Conn::new(ours);
+        conn.attach(Buffers::new());
+        (conn, theirs)
+    }
+
+    fn send(client: &OwnedFd, bytes: &[u8]) {
+        assert_eq!(rustix::io::write(client, bytes).unwrap(), bytes.len());
+    }
+
+    /// Everything the server has sent so far.
+    fn received(client: &OwnedFd) -> Vec<u8> {
+        let mut all = Vec::new();
+        let mut buf = vec![0u8; 1 << 16];
+        loop {
+            match rustix::io::read(client, &mut buf) {
+                Ok(0) | Err(Errno::AGAIN) => return all,
+                Ok(n) => all.extend_from_slice(&buf[..n]),
+                Err(e) => panic!("read: {e}"),
+            }
+        }
+    }
+
+    fn responses(bytes: &[u8]) -> usize {
+        bytes.windows(9).filter(|w| w == b"HTTP/1.1 ").count()
+    }
+
+    #[test]
+    fn a_new_connection_awaits_a_head_and_is_idle_after_its_answer() {
+        let mut site = Site::new("idle");
+        let (mut conn, client) = pair();
+        assert_eq!(conn.state(), State::Head);
+        // Nothing arrived yet: still awaiting the first head.
+        assert_eq!(site.readable(&mut conn, false), State::Head);
+        send(&client, b"GET /small.txt HTTP/1.1\r\nHost: t\r\n\r\n");
+        assert_eq!(site.readable(&mut conn, false), State::Idle);
+        let got = received(&client);
+        assert!(got.starts_with(b"HTTP/1.1 200 OK\r\n"), "{got:?}");
+        assert!(got.ends_with(b"\r\n\r\nhello"));
+    }
+
+    #[test]
+    fn a_partial_head_is_head_until_it_completes() {
+        let mut site = Site::new("head");
+        let (mut conn, client) = pair();
+        send(&client, b"GET /small.txt HTTP/1.1\r\nHo");
+        assert_eq!(site.readable(&mut conn, false), State::Head);
+        send(&client, b"st: t\r\n");
+        assert_eq!(site.readable(&mut conn, false), State::Head);
+        assert!(received(&client).is_empty());
+        send(&client, b"\r\n");
+        assert_eq!(site.readable(&mut conn, false), State::Idle);
+        assert_eq!(responses(&received(&client)), 1);
+    }
+
+    #[test]
+    fn an_unread_body_is_drained_before_the_next_request() {
+        let mut site = Site::new("body");
+        let (mut conn, client) = pair();
+        send(
+            &client,
+            b"POST /small.txt HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc",
+        );
+        assert_eq!(site.readable(&mut conn, false), State::Body);
+        send(&client, b"defghij");
+        assert_eq!(site.readable(&mut conn, false), State::Idle);
+        send(&client, b"GET /small.txt HTTP/1.1\r\nHost: t\r\n\r\n");
+        assert_eq!(site.readable(&mut conn, false), State::Idle);
+        assert_eq!(responses(&received(&client)), 2);
+    }
+
+    #[test]
+    fn a_full_socket_is_writing_until_the_client_reads() {
+        let mut site = Site::new("writing");
+        let (mut conn, client) = pair();
+        send(&client, b"GET /big.bin HTTP/1.1\r\nHost: t\r\n\r\n");
+        assert_eq!(site.readable(&mut conn, false), State::Writing);
+        let mut got = received(&client).len();
+        let mut state = State::Writing;
+        for _ in 0..10_000 {
+            state = site.writable(&mut conn);
+            got += received(&client).len();
+            if state != State::Writing {
+                break;
+            }
+        }
+        assert_eq!(state, State::Idle);
+        assert!(got > BIG, "{got} bytes");
+    }
+
+    #[test]
+    fn a_rejected_request_lingers_then_closes() {
+        let mut site = Site::new("linger");
+        let (mut conn, client) = pair();
+        send(&client, b"GET / HTTP/1.1\r\nBad Header\r\n\r\n");
+        assert_eq!(
+            site.readable(&mut conn, false),
+            State::Lingering { drained: 0 }
+        );
+        let got = received(&client);
+        assert!(got.starts_with(b"HTTP/1.1 400 "), "{got:?}");
+        send(&client, b"more of the bad request");
+        assert_eq!(
+            site.readable(&mut conn, false),
+            State::Lingering { drained: 23 }
+        );
+        drop(client);
+        assert_eq!(site.readable(&mut conn, false), State::Closing);
+    }
+
+    #[test]
+    fn connection_close_closes_or_lingers_over_unread_requests() {
+        let mut site = Site::new("close");
+        let (mut conn, client) = pair();
+        send(
+            &client,
+            b"GET /small.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+        );
+        assert_eq!(site.readable(&mut conn, false), State::Closing);
+        assert_eq!(responses(&received(&client)), 1);
+
+        let (mut conn, client) = pair();
+        send(
+            &client,
+            b"GET /small.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\nGET /small.txt HTTP/1.1\r\n",
+        );
+        assert_eq!(
+            site.readable(&mut conn, false),
+            State::Lingering { drained: 0 }
+        );
+        assert_eq!(responses(&received(&client)), 1);
+    }
+
+    #[test]
+    fn a_client_that_half_closes_gets_its_answers_then_the_connection_closes() {
+        let mut site = Site::new("eof");
+        let (mut conn, client) = pair();
+        send(
+            &client,
+            b"GET /small.txt HTTP/1.1\r\nHost: t\r\n\r\nGET /small.txt HTTP/1.1\r\nHost: t\r\n\r\n",
+        );
+        rustix::net::shutdown(&client, rustix::net::Shutdown::Write).unwrap();
+        // The first read takes both requests; the next finds the end.
+        let mut state = site.readable(&mut conn, false);
+        if state == State::Idle {
+            state = site.readable(&mut conn, false);
+        }
+        assert_eq!(state, State::Closing);
+        assert_eq!(responses(&received(&client)), 2);
+
+        // A head cut short by the client's close is never answered.
+        let (mut conn, client) = pair();
+        send(&client, b"GET /small.txt HTTP/1.1\r\nHo");
+        rustix::net::shutdown(&client, rustix::net::Shutdown::Write).unwrap();
+        let mut state = site.readable(&mut conn, false);
+        if state == State::Head {
+            state = site.readable(&mut conn, false);
+        }
+        assert_eq!(state, State::Closing);
+        assert!(received(&client).is_empty());
+    }
+
+    #[test]
+    fn stopping_closes_all_but_a_response_in_flight() {
+        let mut site = Site::new("stop");
+        for request in [
+            &b""[..],
+            b"GET /small.txt HTTP/1.1\r\nHost: t\r\n\r\n",
+            b"GET /small.txt HTTP/1.1\r\nHo",
+            b"POST /small.txt HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc",
+        ] {
+            let (mut conn, client) = pair();
+            send(&client, request);
+            assert_ne!(site.readable(&mut conn, false), State::Writing);
+            assert_eq!(conn.stop(), State::Closing);
+        }
+        // A download in flight is finished, and then the connection closes.
+        let (mut conn, client) = pair();
+        send(&client, b"GET /big.bin HTTP/1.1\r\nHost: t\r\n\r\n");
+        assert_eq!(site.readable(&mut conn, false), State::Writing);
+        assert_eq!(conn.stop(), State::Writing);
+        let mut got = 0;
+        let mut state = State::Writing;
+        while state == State::Writing {
+            got += received(&client).len();
+            state = site.writable(&mut conn);
+        }
+        got += received(&client).len();
+        assert_eq!(state, State::Closing);
+        assert!(got > BIG);
+        // A request answered while stopping closes its connection.
+        let (mut conn, client) = pair();
+        send(&client, b"GET /small.txt HTTP/1.1\r\nHost: t\r\n\r\n");
+        assert_eq!(site.readable(&mut conn, true), State::Closing);
+        let got = received(&client);
+        assert!(got.starts_with(b"HTTP/1.1 200 OK\r\n"));
     }
 }

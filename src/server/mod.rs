@@ -10,6 +10,7 @@
 //! - [`access`]: the buffered access log.
 //! - [`stats`]: the counters SIGUSR1 prints.
 //! - [`timer`]: the timing wheel behind connection deadlines.
+//! - [`token`]: the typed epoll token of listeners, the stop signal and connections.
 
 pub mod access;
 pub mod clock;
@@ -21,6 +22,7 @@ pub mod respond;
 pub mod sandbox;
 pub mod stats;
 pub mod timer;
+pub mod token;
 pub mod worker;
 
 use crate::cache::watch::Watcher;

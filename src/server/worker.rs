@@ -1,14 +1,18 @@
 //! A worker thread: its own listeners, epoll instance and connection slab.
 //! It only moves bytes and calls [`Conn`]; it never blocks except in epoll_wait.
 //!
-//! Event tokens hold a slot index and the slot's generation, so an event left
-//! over for a connection closed earlier in the same batch is ignored.
+//! A connection decides its own [`State`]; the worker follows it with the
+//! socket's epoll interest and the state's timeout, and closes the socket
+//! when the state says so. Events come back as a typed [`Token`] holding a
+//! slot index and the slot's generation, so an event left over for a
+//! connection closed earlier in the same batch is ignored.
 
 use crate::server::Shared;
 use crate::server::clock::Clock;
-use crate::server::conn::{Buffers, Conn, Phase, Want};
+use crate::server::conn::{Buffers, Conn, State};
 use crate::server::respond::{Now, Scratch};
 use crate::server::timer::{self, Wheel};
+use crate::server::token::{self, Token};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::Ordering;
@@ -18,8 +22,6 @@ use rustix::io::{self, Errno};
 use rustix::net::{self, SocketFlags};
 use rustix::time::Timespec;
 
-const LISTENER: u64 = 1 << 62;
-const WAKE: u64 = 1 << 61;
 const EVENTS: usize = 256;
 /// Deadlines are kept to a tenth of the shortest timeout, but no finer than
 /// [`TICK_MIN_MS`] and no coarser than this, in milliseconds.
@@ -33,13 +35,71 @@ const ACCEPT_PAUSE_MS: u64 = 100;
 /// The most often a worker logs refused connections, in milliseconds.
 const REFUSAL_LOG_MS: u64 = 10_000;
 
+/// What epoll watches a connection's socket for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Interest {
+    /// Request bytes, or the client closing.
+    Read,
+    /// Room in the send buffer.
+    Write,
+}
+
+/// Which timeout a connection runs under.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Timeout {
+    /// `--keepalive-timeout`, from the last response.
+    KeepAlive,
+    /// `--header-timeout`, from the first byte (or the connection's start).
+    Header,
+    /// `--send-timeout`, from the last progress.
+    Send,
+    /// The linger period, from its start.
+    Linger,
+}
+
+impl Timeout {
+    /// The timeout of a state; `None` for one that closes now.
+    fn of(state: State) -> Option<Timeout> {
+        match state {
+            State::Idle => Some(Timeout::KeepAlive),
+            State::Head | State::Body => Some(Timeout::Header),
+            State::Writing => Some(Timeout::Send),
+            State::Lingering { .. } => Some(Timeout::Linger),
+            State::Closing => None,
+        }
+    }
+
+    /// Its length under `limits`, in milliseconds.
+    fn ms(self, limits: &crate::server::Limits) -> u64 {
+        match self {
+            Timeout::KeepAlive => limits.keepalive_ms,
+            Timeout::Header => limits.header_ms,
+            Timeout::Send => limits.send_ms,
+            Timeout::Linger => limits.linger_ms,
+        }
+    }
+
+    /// Whether progress starts it again: an idle connection's deadline
+    /// counts from its last response and a sending one's from its last
+    /// progress, while bytes trickling into a head, a body or a linger buy
+    /// no time.
+    fn restarts(self) -> bool {
+        matches!(self, Timeout::KeepAlive | Timeout::Send)
+    }
+}
+
+/// A place in the slab: the worker's bookkeeping around one connection.
 struct Slot {
     conn: Option<Conn>,
+    /// Bumped for every connection the slot holds; within [`token::GENERATIONS`].
     generation: u32,
-    /// Whether EPOLLOUT (rather than EPOLLIN) is what epoll watches for.
-    writing: bool,
-    /// Whether the socket is in the epoll set yet.
-    registered: bool,
+    /// What the socket is registered for; `None` before it is in the epoll set.
+    interest: Option<Interest>,
+    /// The timeout running and when it ends, in monotonic ms.
+    timeout: Option<Timeout>,
+    deadline: u64,
+    /// The timing-wheel tick the connection is queued for; 0 before it is.
+    scheduled: u64,
 }
 
 /// One worker's state.
@@ -95,8 +155,20 @@ fn now<'a>(clock: &'a Clock, shared: &'a Shared, stopping: bool) -> Now<'a> {
     }
 }
 
-fn token(index: usize, generation: u32) -> u64 {
-    ((generation as u64) << 32) | index as u64
+/// The token of the connection in slot `index` with `generation`.
+fn conn_token(index: usize, generation: u32) -> EventData {
+    EventData::new_u64(
+        Token::Conn {
+            index: index as u32,
+            generation,
+        }
+        .encode(),
+    )
+}
+
+/// The token of listener `i`.
+fn listener_token(i: usize) -> EventData {
+    EventData::new_u64(Token::Listener(i as u32).encode())
 }
 
 impl Worker {
@@ -116,17 +188,12 @@ impl Worker {
             EventFlags::IN
         };
         for (i, l) in listeners.iter().enumerate() {
-            epoll::add(
-                &epoll,
-                l,
-                EventData::new_u64(LISTENER | i as u64),
-                listen_flags,
-            )?;
+            epoll::add(&epoll, l, listener_token(i), listen_flags)?;
         }
         epoll::add(
             &epoll,
             &shared.wake,
-            EventData::new_u64(WAKE),
+            EventData::new_u64(Token::Wake.encode()),
             EventFlags::IN,
         )?;
         let clock = Clock::new();
@@ -195,14 +262,13 @@ impl Worker {
             }
             self.clock.update();
             for ev in events.iter() {
-                let data = ev.data.u64();
-                let flags = ev.flags;
-                if data & LISTENER != 0 {
-                    self.accept((data & !LISTENER) as usize);
-                } else if data & WAKE != 0 {
-                    self.begin_stop();
-                } else {
-                    self.on_event(data, flags);
+                match Token::decode(ev.data.u64()) {
+                    Some(Token::Listener(i)) => self.accept(i as usize),
+                    Some(Token::Wake) => self.begin_stop(),
+                    Some(Token::Conn { index, generation }) => {
+                        self.on_event(index as usize, generation, ev.flags)
+                    }
+                    None => {}
                 }
             }
             self.expire();
@@ -274,35 +340,33 @@ impl Worker {
                 self.slots.push(Slot {
                     conn: None,
                     generation: 0,
-                    writing: false,
-                    registered: false,
+                    interest: None,
+                    timeout: None,
+                    deadline: 0,
+                    scheduled: 0,
                 });
                 self.slots.len() - 1
             }
         };
         let slot = &mut self.slots[index];
-        slot.generation = slot.generation.wrapping_add(1);
-        slot.writing = false;
-        slot.registered = false;
+        slot.generation = token::next_generation(slot.generation);
+        slot.interest = None;
+        slot.timeout = None;
+        slot.scheduled = 0;
         let mut conn = Conn::new(fd);
         conn.peer = peer;
         conn.attach(self.pool.pop().unwrap_or_default());
-        // A new connection owes its first request within the header timeout.
-        conn.phase = Phase::Head;
-        conn.deadline = self.clock.now_ms() + self.shared.limits.header_ms;
         // Clients send their request right after connecting, so it is usually
         // here already: answering it now saves an epoll round trip, and a
         // `Connection: close` request never enters the epoll set at all.
         let now = now(&self.clock, &self.shared, self.stopping);
-        let want = conn.on_readable(&self.shared.cache, now, &mut self.scratch);
+        conn.on_readable(&self.shared.cache, now, &mut self.scratch);
         slot.conn = Some(conn);
         self.open += 1;
-        self.settle(index, want);
+        self.settle(index);
     }
 
-    fn on_event(&mut self, data: u64, flags: EventFlags) {
-        let index = (data & 0xffff_ffff) as usize;
-        let generation = (data >> 32) as u32;
+    fn on_event(&mut self, index: usize, generation: u32, flags: EventFlags) {
         let Some(slot) = self.slots.get_mut(index) else {
             return;
         };
@@ -317,39 +381,40 @@ impl Worker {
         }
         let cache = &self.shared.cache;
         let now = now(&self.clock, &self.shared, self.stopping);
-        let want = if slot.writing {
-            if flags.intersects(EventFlags::ERR) {
-                Want::Close
-            } else {
-                conn.on_writable(cache, now, &mut self.scratch)
-            }
+        if conn.state() != State::Writing {
+            conn.on_readable(cache, now, &mut self.scratch);
+        } else if flags.intersects(EventFlags::ERR) {
+            return self.close(index);
         } else {
-            conn.on_readable(cache, now, &mut self.scratch)
-        };
-        self.settle(index, want);
+            conn.on_writable(cache, now, &mut self.scratch);
+        }
+        self.settle(index);
     }
 
-    /// Applies what a connection wants next: epoll interest, deadline, or closing.
-    fn settle(&mut self, index: usize, want: Want) {
+    /// Follows a connection's state: epoll interest, deadline, or closing.
+    fn settle(&mut self, index: usize) {
         let now = self.clock.now_ms();
         let limits = self.shared.limits;
         let slot = &mut self.slots[index];
         let Some(conn) = slot.conn.as_mut() else {
             return;
         };
-        let writing = match want {
-            Want::Close => return self.close(index),
-            Want::Write => true,
-            Want::Read | Want::Linger => false,
+        let state = conn.state();
+        let Some(timeout) = Timeout::of(state) else {
+            return self.close(index);
         };
-        if writing != slot.writing || !slot.registered {
-            let flags = if writing {
-                EventFlags::OUT
-            } else {
-                EventFlags::IN | EventFlags::RDHUP
+        let interest = if state == State::Writing {
+            Interest::Write
+        } else {
+            Interest::Read
+        };
+        if slot.interest != Some(interest) {
+            let flags = match interest {
+                Interest::Write => EventFlags::OUT,
+                Interest::Read => EventFlags::IN | EventFlags::RDHUP,
             };
-            let data = EventData::new_u64(token(index, slot.generation));
-            let done = if slot.registered {
+            let data = conn_token(index, slot.generation);
+            let done = if slot.interest.is_some() {
                 epoll::modify(&self.epoll, &conn.fd, data, flags)
             } else {
                 epoll::add(&self.epoll, &conn.fd, data, flags)
@@ -357,37 +422,20 @@ impl Worker {
             if done.is_err() {
                 return self.close(index);
             }
-            slot.writing = writing;
-            slot.registered = true;
+            slot.interest = Some(interest);
         }
-        let phase = conn.current_phase();
-        // A stopping server does not wait out idle or lingering connections:
-        // neither has anything left to send.
-        if self.stopping && matches!(phase, Phase::Idle | Phase::Linger) {
-            return self.close(index);
-        }
-        // A partial head or a linger keeps the deadline it started with, so
-        // bytes trickling in buy no time; an idle connection's deadline counts
-        // from its last response, a sending one's from its last progress.
-        if phase != conn.phase || phase == Phase::Idle || phase == Phase::Send {
-            conn.phase = phase;
-            conn.deadline = now
-                + match phase {
-                    Phase::Idle => limits.keepalive_ms,
-                    Phase::Head => limits.header_ms,
-                    Phase::Send => limits.send_ms,
-                    Phase::Linger => limits.linger_ms,
-                };
+        if slot.timeout != Some(timeout) || timeout.restarts() {
+            slot.timeout = Some(timeout);
+            slot.deadline = now + timeout.ms(&limits);
         }
         // A later deadline waits for the tick already queued (the wheel looks
         // again then); an earlier one, or a new connection, is queued now.
-        if conn.scheduled == 0 || self.wheel.tick_for(conn.deadline) < conn.scheduled {
-            conn.scheduled = self
+        if slot.scheduled == 0 || self.wheel.tick_for(slot.deadline) < slot.scheduled {
+            slot.scheduled = self
                 .wheel
-                .schedule((index as u32, slot.generation), conn.deadline);
+                .schedule((index as u32, slot.generation), slot.deadline);
         }
-        if phase == Phase::Idle && conn.has_buffers() {
-            let bufs = conn.detach();
+        if let Some(bufs) = conn.spare() {
             self.give_back(bufs);
         }
     }
@@ -416,12 +464,7 @@ impl Worker {
     fn resume_accepting(&mut self) {
         self.accept_paused_until = None;
         for (i, l) in self.listeners.iter().enumerate() {
-            let _ = epoll::add(
-                &self.epoll,
-                l,
-                EventData::new_u64(LISTENER | i as u64),
-                self.listen_flags,
-            );
+            let _ = epoll::add(&self.epoll, l, listener_token(i), self.listen_flags);
         }
     }
 
@@ -430,9 +473,8 @@ impl Worker {
         if let Some(conn) = slot.conn.take() {
             self.shared.open.fetch_sub(1, Ordering::Relaxed);
             // Closing the descriptor also removes it from the epoll set.
-            let mut conn = conn;
-            if conn.has_buffers() {
-                self.give_back(conn.detach());
+            if let Some(bufs) = conn.into_buffers() {
+                self.give_back(bufs);
             }
             self.free.push(index);
             self.open -= 1;
@@ -451,19 +493,15 @@ impl Worker {
                 continue;
             };
             // A closed connection's entry, or one superseded by an earlier tick.
-            let Some(conn) = slot
-                .conn
-                .as_mut()
-                .filter(|c| slot.generation == generation && c.scheduled == tick)
-            else {
+            if slot.conn.is_none() || slot.generation != generation || slot.scheduled != tick {
                 continue;
-            };
-            if conn.deadline <= now {
+            }
+            if slot.deadline <= now {
                 self.close(index);
             } else {
-                conn.scheduled = self
+                slot.scheduled = self
                     .wheel
-                    .schedule((index as u32, generation), conn.deadline);
+                    .schedule((index as u32, generation), slot.deadline);
             }
         }
         due.clear();
@@ -479,12 +517,10 @@ impl Worker {
         let _ = epoll::delete(&self.epoll, &self.shared.wake);
         self.listeners.clear();
         for index in 0..self.slots.len() {
-            let Some(conn) = self.slots[index].conn.as_mut() else {
-                continue;
-            };
-            match conn.current_phase() {
-                Phase::Send => conn.finish(),
-                Phase::Idle | Phase::Head | Phase::Linger => self.close(index),
+            if let Some(conn) = self.slots[index].conn.as_mut()
+                && conn.stop() == State::Closing
+            {
+                self.close(index);
             }
         }
     }
