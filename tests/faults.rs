@@ -1,6 +1,7 @@
 //! Fault injection: an inotify queue overflow, SIGTERM with a thousand idle
 //! connections and a download in flight, a gigabyte of headers, trickling
-//! heads, clients that reset or half-close mid-response, files and
+//! heads, stalled big heads (memory given back, a flood refused with 503),
+//! clients that reset or half-close mid-response, files and
 //! directories deleted or renamed under a sendfile response, and (ignored,
 //! `make load`) wrk with 1,000 and 10,000 connections.
 //!
@@ -751,6 +752,122 @@ fn trickling_heads_time_out_without_starving_others() {
         slowest < Duration::from_millis(200),
         "a normal request took {slowest:?} during the trickle"
     );
+    assert!(server.stop().success());
+}
+
+/// Opens `n` connections that each send `bytes` of a head that never ends.
+fn stalled_heads(addr: SocketAddr, n: usize, bytes: usize) -> Vec<TcpStream> {
+    let head = format!(
+        "GET / HTTP/1.1\r\nHost: t\r\nCookie: {}",
+        "c".repeat(bytes.saturating_sub(32))
+    );
+    (0..n)
+        .map(|_| {
+            let mut s = dial(addr);
+            s.write_all(head.as_bytes()).expect("send a partial head");
+            s
+        })
+        .collect()
+}
+
+/// Polls the server's RSS until `done` holds for it, for at most `limit`;
+/// returns the last reading.
+fn rss_when(pid: u32, limit: Duration, done: impl Fn(u64) -> bool) -> u64 {
+    let deadline = Instant::now() + limit;
+    loop {
+        let rss = rss_kib(pid);
+        if done(rss) || Instant::now() >= deadline {
+            return rss;
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn stalled_heads_give_their_memory_back() {
+    let _serial = serial();
+    let root = TempDir::new("stalled-heads");
+    root.file("a.txt", "a");
+    let server = Server::start(root.path(), &["-t", "2"]);
+    let pid = server.pid();
+    // Warm up the pools and the cache the way a served site would be.
+    for _ in 0..100 {
+        assert_eq!(server.get("/a.txt").body, b"a");
+    }
+    let before = rss_kib(pid);
+    let heads = stalled_heads(server.addr(), 300, 20_000);
+    let peak = rss_when(pid, Duration::from_secs(5), |rss| rss > before + 4096);
+    assert!(
+        peak > before + 4096,
+        "300 heads of 20 KB took only {before} -> {peak} KiB: the test measures nothing"
+    );
+    drop(heads);
+    let after = rss_when(pid, Duration::from_secs(5), |rss| rss <= before + 1024);
+    eprintln!(
+        "RSS: {before} KiB idle, {peak} KiB with 300 stalled 20 KB heads, {after} KiB after they closed"
+    );
+    assert!(
+        after <= before + 1024,
+        "RSS stayed at {after} KiB after the heads closed (from {before} KiB, peak {peak} KiB)"
+    );
+    assert_eq!(server.get("/a.txt").body, b"a");
+    assert!(server.stop().success());
+}
+
+#[test]
+fn a_flood_of_big_slow_heads_is_refused_instead_of_growing_the_process() {
+    let _serial = serial();
+    const N: usize = 2_000;
+    need_fds(N as u64 + 64);
+    let root = TempDir::new("head-flood");
+    root.file("a.txt", "a");
+    let server = Server::start(root.path(), &["-t", "2"]);
+    let pid = server.pid();
+    let before = rss_kib(pid);
+    let mut heads = stalled_heads(server.addr(), N, 20_000);
+    // Wait for the server to have read what it will of every head.
+    let mut peak = rss_when(pid, Duration::from_secs(2), |_| false);
+    let mut refused = 0;
+    for s in &mut heads {
+        s.set_read_timeout(Some(Duration::from_millis(500)))
+            .expect("set a read timeout");
+        let mut got = [0u8; 64];
+        if let Ok(n) = s.read(&mut got)
+            && got[..n].starts_with(b"HTTP/1.1 503 ")
+        {
+            refused += 1;
+        }
+        peak = peak.max(rss_kib(pid));
+        if refused > 0 {
+            break;
+        }
+    }
+    let grown = peak.saturating_sub(before);
+    eprintln!(
+        "{N} stalled 20 KB heads: RSS {before} -> {peak} KiB; 503 seen: {}",
+        refused > 0
+    );
+    assert!(
+        refused > 0,
+        "no head was refused with 503 (RSS {before} -> {peak} KiB)"
+    );
+    // 16 MiB of grown heads plus each connection's first 8 KiB of buffers.
+    assert!(
+        grown < 16 * 1024 + N as u64 * 8 + 4096,
+        "RSS grew by {grown} KiB for {N} heads"
+    );
+    // What stays is the connection slab and the small blocks (2 KiB and
+    // under) that free lists keep for the next connections: under 1 KiB for
+    // each connection of the peak, against 32 KiB each before.
+    drop(heads);
+    let kept = 1024 + N as u64;
+    let after = rss_when(pid, Duration::from_secs(5), |rss| rss <= before + kept);
+    eprintln!("after they closed: {after} KiB");
+    assert!(
+        after <= before + kept,
+        "RSS stayed at {after} KiB (from {before})"
+    );
+    assert_eq!(server.get("/a.txt").body, b"a");
     assert!(server.stop().success());
 }
 

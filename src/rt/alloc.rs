@@ -1,10 +1,14 @@
-//! The global allocator: power-of-two size classes carved from mmap'd chunks,
-//! big blocks mmap'd directly.
+//! The global allocator: power-of-two size classes below a page carved from
+//! mmap'd chunks; a page or more mmap'd on its own.
 //!
 //! Each class has its own spin lock, a free list threaded through freed
 //! blocks, and a bump pointer into its current chunk, so fresh memory is only
 //! touched (and counted in RSS) when it is handed out. Blocks of a class are
-//! aligned to their size (up to a page) because chunks are page aligned.
+//! aligned to their size because chunks are page aligned.
+//!
+//! A free list keeps its blocks for good, so classes stop below a page: the
+//! big buffers a burst takes (request heads, listings, compressed variants)
+//! are their own mappings, unmapped when freed, and the memory comes back.
 
 use core::alloc::{GlobalAlloc, Layout};
 use core::ptr::{self, null_mut};
@@ -13,7 +17,8 @@ use spin::Mutex;
 
 const PAGE: usize = 4096;
 const MIN_SHIFT: u32 = 4;
-const MAX_SHIFT: u32 = 15;
+/// The biggest class, 2 KiB: anything bigger is a mapping of its own.
+const MAX_SHIFT: u32 = 11;
 const CLASSES: usize = (MAX_SHIFT - MIN_SHIFT + 1) as usize;
 /// Chunks are at least this big, so small classes map memory rarely.
 const CHUNK: usize = 64 * 1024;
@@ -173,8 +178,10 @@ mod tests {
         assert_eq!(class_of(l(16, 1)), Some(0));
         assert_eq!(class_of(l(17, 1)), Some(1));
         assert_eq!(class_of(l(1, 64)), Some(2));
-        assert_eq!(class_of(l(32768, 8)), Some(CLASSES - 1));
-        assert_eq!(class_of(l(32769, 8)), None);
+        assert_eq!(class_of(l(2048, 8)), Some(CLASSES - 1));
+        assert_eq!(class_of(l(2049, 8)), None);
+        assert_eq!(class_of(l(4096, 8)), None);
+        assert_eq!(class_of(l(32768, 8)), None);
     }
 
     #[test]
@@ -208,6 +215,42 @@ mod tests {
                 }
             }
             a.dealloc(p, layout);
+        }
+    }
+
+    /// Whether `len` bytes at `addr` are free address space: a mapping
+    /// there that must not replace anything succeeds only then.
+    fn unmapped(addr: *mut u8, len: usize) -> bool {
+        // SAFETY: FIXED_NOREPLACE never replaces a mapping; one made is unmapped at once.
+        unsafe {
+            match rustix::mm::mmap_anonymous(
+                addr.cast(),
+                len,
+                ProtFlags::READ,
+                MapFlags::PRIVATE | MapFlags::FIXED_NOREPLACE,
+            ) {
+                Ok(p) => {
+                    let _ = rustix::mm::munmap(p, len);
+                    true
+                }
+                Err(_) => false,
+            }
+        }
+    }
+
+    #[test]
+    fn a_page_or_more_is_unmapped_when_freed() {
+        let a = Allocator;
+        for size in [4096usize, 8192, 20_000, 32768] {
+            let layout = Layout::from_size_align(size, 8).unwrap();
+            unsafe {
+                let p = a.alloc(layout);
+                assert!(!p.is_null());
+                ptr::write_bytes(p, 1, size);
+                assert!(!unmapped(p, PAGE));
+                a.dealloc(p, layout);
+                assert!(unmapped(p, PAGE), "{size} bytes still mapped");
+            }
         }
     }
 

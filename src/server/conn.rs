@@ -5,10 +5,12 @@
 
 use crate::cache::Cache;
 use crate::http::request::{self, Body, Parsed};
+use crate::http::status::Status;
 use crate::server::out::{Output, Progress, Seg};
 use crate::server::respond::{self, DISCARD_MAX, Now, OUT_HIGH_WATER, Scratch};
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicUsize, Ordering};
 use rustix::fd::OwnedFd;
 use rustix::io::Errno;
 
@@ -60,15 +62,85 @@ pub struct Buffers {
     segs: VecDeque<Seg>,
 }
 
+/// Segments a pooled output queue keeps room for.
+const SEGS_INITIAL: usize = 16;
+
 impl Buffers {
-    /// Fresh buffers.
+    /// Fresh buffers: the input at its first size, the output queue empty
+    /// until a response needs it, so a connection that only ever sends part
+    /// of a head holds one buffer.
     pub fn new() -> Self {
         Buffers {
             input: alloc::vec![0; IN_INITIAL],
-            out: Vec::with_capacity(IN_INITIAL),
-            segs: VecDeque::with_capacity(16),
+            out: Vec::new(),
+            segs: VecDeque::new(),
         }
     }
+
+    /// Brings buffers that grew for a big head or a long pipeline back to
+    /// their first size; returns the input bytes given up, which the
+    /// [`HeadBudget`] had lent.
+    pub fn shrink(&mut self) -> usize {
+        let grown = self.input.len().saturating_sub(IN_INITIAL);
+        if grown > 0 {
+            self.input.truncate(IN_INITIAL);
+            self.input.shrink_to_fit();
+        }
+        self.out.shrink_to(IN_INITIAL);
+        self.segs.shrink_to(SEGS_INITIAL);
+        grown
+    }
+}
+
+/// The memory that input buffers may take beyond their first
+/// [`IN_INITIAL`] bytes, shared by every connection of every worker, so a
+/// flood of big slow heads is refused instead of growing the process.
+pub struct HeadBudget {
+    used: AtomicUsize,
+    max: usize,
+}
+
+impl HeadBudget {
+    /// A budget of `max` bytes, none lent.
+    pub fn new(max: usize) -> Self {
+        HeadBudget {
+            used: AtomicUsize::new(0),
+            max,
+        }
+    }
+
+    /// Lends `n` bytes if the budget has them.
+    fn take(&self, n: usize) -> bool {
+        self.used
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |used| {
+                used.checked_add(n).filter(|&total| total <= self.max)
+            })
+            .is_ok()
+    }
+
+    /// Takes back `n` bytes lent earlier.
+    pub fn give(&self, n: usize) {
+        if n > 0 {
+            self.used.fetch_sub(n, Ordering::Relaxed);
+        }
+    }
+
+    /// Bytes lent now.
+    pub fn used(&self) -> usize {
+        self.used.load(Ordering::Relaxed)
+    }
+}
+
+/// What one read of a request brought.
+enum Input {
+    /// Bytes, or the client's end of the stream.
+    Arrived,
+    /// Nothing yet.
+    Nothing,
+    /// The connection is broken.
+    Broken,
+    /// The head fills the buffer and the [`HeadBudget`] has no room to grow it.
+    NoRoom,
 }
 
 impl Default for Buffers {
@@ -185,10 +257,16 @@ impl Conn {
         let next = match self.state {
             State::Lingering { drained } => self.drain(drained),
             State::Closing => State::Closing,
-            _ => match self.read() {
-                Ok(true) => self.process_counted(cache, now, scratch),
-                Ok(false) => self.state,
-                Err(()) => State::Closing,
+            _ => match self.read(now.heads) {
+                Input::Arrived => self.process_counted(cache, now, scratch),
+                Input::Nothing => self.state,
+                Input::Broken => State::Closing,
+                Input::NoRoom => {
+                    let reply = respond::reject(Status::ServiceUnavailable, now, &mut self.out);
+                    scratch.record(self.peer.as_deref().unwrap_or_default(), None, reply, now);
+                    self.end_after = Some(End::Reject);
+                    self.process_counted(cache, now, scratch)
+                }
             },
         };
         self.enter(next, now)
@@ -221,9 +299,10 @@ impl Conn {
         }
     }
 
-    /// One read into the input buffer, making room first; `Ok(false)` when
-    /// nothing arrived, `Err` when the connection is broken.
-    fn read(&mut self) -> Result<bool, ()> {
+    /// One read into the input buffer, making room first: moving a
+    /// partial head to the front, or growing the buffer with memory lent by
+    /// `heads` (given back when the worker takes the buffers back).
+    fn read(&mut self, heads: &HeadBudget) -> Input {
         if self.end == self.input.len() {
             if self.start > 0 {
                 self.input.copy_within(self.start..self.end, 0);
@@ -232,6 +311,9 @@ impl Conn {
                 self.scanned = None;
             } else if self.input.len() < request::MAX_HEAD {
                 let grown = (self.input.len() * 2).min(request::MAX_HEAD);
+                if !heads.take(grown - self.input.len()) {
+                    return Input::NoRoom;
+                }
                 self.input.resize(grown, 0);
             }
         }
@@ -239,10 +321,10 @@ impl Conn {
             // A client that half-closes after its requests still gets the answers.
             Ok(0) => self.eof = true,
             Ok(n) => self.end += n,
-            Err(Errno::AGAIN) | Err(Errno::INTR) => return Ok(false),
-            Err(_) => return Err(()),
+            Err(Errno::AGAIN) | Err(Errno::INTR) => return Input::Nothing,
+            Err(_) => return Input::Broken,
         }
-        Ok(true)
+        Input::Arrived
     }
 
     /// [`Conn::process`], adding the bytes it sent to the worker's count.
@@ -372,6 +454,7 @@ mod tests {
         site: Extra,
         routes: Routes,
         scratch: Scratch,
+        heads: HeadBudget,
         dir: std::path::PathBuf,
     }
 
@@ -396,6 +479,7 @@ mod tests {
                 site: Extra::new(None, &[]),
                 routes: Routes::default(),
                 scratch: Scratch::default(),
+                heads: HeadBudget::new(64 << 10),
                 dir,
             }
         }
@@ -409,6 +493,7 @@ mod tests {
                 stopping,
                 site: &self.site,
                 routes: &self.routes,
+                heads: &self.heads,
             };
             if writable {
                 conn.on_writable(&self.cache, now, &mut self.scratch)
@@ -632,5 +717,55 @@ mod tests {
         assert_eq!(site.readable(&mut conn, true), State::Closing);
         let got = received(&client);
         assert!(got.starts_with(b"HTTP/1.1 200 OK\r\n"));
+    }
+
+    #[test]
+    fn big_heads_borrow_from_the_shared_budget_and_are_refused_past_it() {
+        let mut site = Site::new("budget");
+        // Room for two 16 KiB buffers and one 8 KiB one.
+        let budget = 2 * (16384 - IN_INITIAL) + 4096;
+        site.heads = HeadBudget::new(budget);
+        let cookie = format!("Cookie: {}\r\n", "c".repeat(10_000));
+        let head = format!("GET /small.txt HTTP/1.1\r\nHost: t\r\n{cookie}\r\n");
+        // Two connections hold partial 10 KB heads: 4 KiB + 8 KiB more each.
+        let mut held = Vec::new();
+        for _ in 0..2 {
+            let (mut conn, client) = pair();
+            send(&client, &head.as_bytes()[..head.len() - 2]);
+            while site.readable(&mut conn, false) == State::Head && conn.input.len() < 16384 {}
+            assert_eq!(conn.state(), State::Head);
+            held.push((conn, client));
+        }
+        assert_eq!(site.heads.used(), 2 * (16384 - IN_INITIAL));
+        // A third cannot grow past 8 KiB:
+        // it is refused with 503 and drained, never answered.
+        let (mut conn, client) = pair();
+        send(&client, head.as_bytes());
+        let mut state = State::Head;
+        for _ in 0..4 {
+            if state == State::Head {
+                state = site.readable(&mut conn, false);
+            }
+        }
+        assert_eq!(state, State::Lingering { drained: 0 });
+        assert_eq!(conn.input.len(), 8192);
+        let got = received(&client);
+        assert!(got.starts_with(b"HTTP/1.1 503 "), "{got:?}");
+        assert_eq!(responses(&got), 1);
+        assert_eq!(site.heads.used(), budget);
+        // Finishing the held heads answers them; buffers given back to
+        // their first size return what they borrowed.
+        let mut lent = site.heads.used();
+        for (mut conn, client) in held.into_iter().chain([(conn, client)]) {
+            send(&client, b"\r\n");
+            site.readable(&mut conn, false);
+            let mut bufs = conn.into_buffers().unwrap();
+            let back = bufs.shrink();
+            site.heads.give(back);
+            lent -= back;
+            assert_eq!(site.heads.used(), lent);
+            assert_eq!(bufs.input.len(), IN_INITIAL);
+        }
+        assert_eq!(site.heads.used(), 0);
     }
 }

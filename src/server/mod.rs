@@ -83,10 +83,17 @@ pub struct Shared {
     pub access: Option<Arc<access::Sink>>,
     /// Each worker's published counters, by worker index.
     pub stats: alloc::boxed::Box<[stats::Published]>,
+    /// The memory request heads may take beyond each connection's first buffer.
+    pub heads: conn::HeadBudget,
 }
 
 /// Directories watched at most before falling back to TTL revalidation.
 const MAX_WATCHES: usize = 65_536;
+
+/// The memory big request heads in progress may hold together, about 800
+/// heads of the biggest size at once; a head that would grow past it is
+/// answered 503.
+const HEADS_MAX: usize = 16 << 20;
 
 /// Worker thread stack size; request handling needs far less.
 const STACK: usize = 256 * 1024;
@@ -237,6 +244,7 @@ fn start(config: Config) -> Result<i32, StartError> {
         },
         access,
         stats: (0..workers).map(|_| stats::Published::default()).collect(),
+        heads: conn::HeadBudget::new(HEADS_MAX),
         wake,
     });
 

@@ -37,6 +37,9 @@ pub struct Now<'a> {
     pub site: &'a Extra,
     /// Where missing paths go (--fallback, --404).
     pub routes: &'a Routes,
+    /// The memory that request heads bigger than a connection's first
+    /// buffer share, across workers.
+    pub heads: &'a crate::server::conn::HeadBudget,
 }
 
 /// Files that stand in for missing paths, as normalised cache keys.
@@ -98,6 +101,12 @@ pub fn parse_error(err: request::Error, now: Now<'_>, out: &mut Output) -> Reply
         request::Error::HeadersTooLarge => Status::HeadersTooLarge,
         request::Error::VersionNotSupported => Status::VersionNotSupported,
     };
+    reject(status, now, out)
+}
+
+/// Queues `status` for a request that is not read to its end; the
+/// connection always closes after it.
+pub fn reject(status: Status, now: Now<'_>, out: &mut Output) -> Reply {
     response::write_error(out.buf(), &now.head(status, Connection::Close), false);
     Reply {
         status,

@@ -28,8 +28,10 @@ const EVENTS: usize = 256;
 const TICK_MS: u64 = 1000;
 /// The finest deadline resolution.
 const TICK_MIN_MS: u64 = 10;
-/// Spare buffer sets a worker keeps for its next requests.
-const POOL_MAX: usize = 64;
+/// Spare buffer sets a worker keeps for its next requests. A keep-alive
+/// request takes a set and gives it back within one event, so a few cover
+/// any load; each pinned set is about 8.5 KiB that a burst cannot give back.
+const POOL_MAX: usize = 16;
 /// How long accepting pauses when the process is out of descriptors.
 const ACCEPT_PAUSE_MS: u64 = 100;
 /// The most often a worker logs refused connections, in milliseconds.
@@ -152,6 +154,7 @@ fn now<'a>(clock: &'a Clock, shared: &'a Shared, stopping: bool) -> Now<'a> {
         stopping,
         site: shared.cache.site(),
         routes: &shared.routes,
+        heads: &shared.heads,
     }
 }
 
@@ -440,9 +443,11 @@ impl Worker {
         }
     }
 
-    /// Returns a connection's buffers to the pool, keeping at most
-    /// [`POOL_MAX`] spare sets so a burst does not pin its peak memory.
-    fn give_back(&mut self, bufs: Buffers) {
+    /// Returns a connection's buffers to the pool at their first size,
+    /// keeping at most [`POOL_MAX`] spare sets so a burst does not pin its
+    /// peak memory.
+    fn give_back(&mut self, mut bufs: Buffers) {
+        self.shared.heads.give(bufs.shrink());
         if self.pool.len() < POOL_MAX {
             self.pool.push(bufs);
         }
