@@ -186,7 +186,8 @@ impl Cache {
                 Entry::new(found, &self.site, key.len(), now_ms)
             }
             Resolved::Directory(fd, stat) if self.limits.listing => {
-                let Some(page) = dir::list(&self.root, fd, &stat, key) else {
+                let limit = dir::page_limit(self.limits.max_bytes);
+                let Some(page) = dir::list(&self.root, fd, &stat, key, limit) else {
                     return Lookup::Error(Status::ServiceUnavailable);
                 };
                 let meta = Meta {
