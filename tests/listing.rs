@@ -242,3 +242,29 @@ fn huge_listings_are_bounded_cached_and_cheap() {
     assert_eq!(omitted(&r.text()), Some(20_000 - shown));
     assert!(server.stop().success());
 }
+
+#[test]
+fn listings_over_compress_max_size_are_sent_uncompressed() {
+    let root = TempDir::new("listing-compress-max");
+    for i in 0..40 {
+        root.file(&format!("file-{i:02}.txt"), "x");
+    }
+    for name in ["a.txt", "b.txt", "c.txt"] {
+        root.file(&format!("few/{name}"), "x");
+    }
+    let server = Server::start(root.path(), &["--listing", "--compress-max-size", "2K"]);
+    let plain = server.get("/");
+    assert!(plain.body.len() > 2048, "{}", plain.body.len());
+    let gzip = b"GET / HTTP/1.1\r\nHost: t\r\nAccept-Encoding: gzip, deflate\r\n\r\n";
+    let r = server.exchange(gzip);
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("Content-Encoding"), None);
+    assert_eq!(r.header("Vary"), Some("Accept-Encoding"));
+    assert!(r.body == plain.body);
+    // A listing within the limit is compressed as before.
+    let few = server.get("/few/");
+    assert!(few.body.len() < 2048, "{}", few.body.len());
+    let r = server.exchange(b"GET /few/ HTTP/1.1\r\nHost: t\r\nAccept-Encoding: gzip\r\n\r\n");
+    assert_eq!(r.header("Content-Encoding"), Some("gzip"));
+    assert!(server.stop().success());
+}
