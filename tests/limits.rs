@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Conn, Server, TempDir};
+use common::{Conn, Server, TempDir, cpu_ticks};
 use std::io::Read;
 use std::net::TcpStream;
 use std::process::Command;
@@ -22,18 +22,6 @@ fn time_to_close(s: &mut TcpStream, limit: Duration) -> Duration {
             Err(e) => panic!("not closed within {limit:?}: {e}"),
         }
     }
-}
-
-/// The server's CPU time so far, in clock ticks.
-fn cpu_ticks(pid: u32) -> u64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    let fields: Vec<&str> = stat
-        .rsplit(')')
-        .next()
-        .unwrap()
-        .split_whitespace()
-        .collect();
-    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
 }
 
 #[test]

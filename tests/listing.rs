@@ -1,10 +1,11 @@
 //! `--listing`: HTML directory listings for directories without an index
 //! file: sorted, escaped, dotfiles and unreachable symlinks hidden, cached,
-//! compressed and invalidated like files. Off by default.
+//! compressed and invalidated like files, and bounded to fit the cache.
+//! Off by default.
 
 mod common;
 
-use common::{Server, TempDir, eventually, find};
+use common::{Server, TempDir, cpu_ticks, eventually, find};
 
 /// A tree with files, a subdirectory, a dotfile, names to escape, symlinks
 /// inside and outside the root, and a directory that has its own index.
@@ -30,6 +31,14 @@ fn hrefs(body: &str) -> Vec<String> {
         .skip(1)
         .map(|row| row.split('"').next().unwrap().to_string())
         .collect()
+}
+
+/// The count on a listing's truncation line, or `None` without one.
+fn omitted(body: &str) -> Option<usize> {
+    let line = body.split("<p>\u{2026} and ").nth(1)?;
+    let (count, rest) = line.split_once(" more ")?;
+    assert!(rest.starts_with("entries not shown</p>") || rest.starts_with("entry not shown</p>"));
+    count.replace(',', "").parse().ok()
 }
 
 #[test]
@@ -176,5 +185,86 @@ fn listings_follow_changes_on_disk() {
         let body = server.get("/sub/").text();
         body.contains("Index of /sub/").then_some(()).ok_or(body)
     });
+    assert!(server.stop().success());
+}
+
+#[test]
+fn huge_listings_are_bounded_cached_and_cheap() {
+    // The issue's directory: 20,000 names of 250 bytes escaping to 2 KB a row, a 40 MB page
+    // unbounded, which a 32M cache never kept: each request listed, stat'ed and compressed again.
+    let root = TempDir::new("listing-huge");
+    let big = root.dir("big");
+    for i in 0..20_000 {
+        let name = format!("{i:05}{}", "&".repeat(245));
+        std::fs::File::create(big.join(name)).unwrap();
+    }
+    let server = Server::start(root.path(), &["--listing", "--cache-max-bytes", "32M"]);
+    let first = server.get("/big/");
+    assert_eq!(first.status, 200);
+    let len = first.body.len();
+    assert!(len <= 1 << 20, "a page of {len} bytes");
+    // The first names in order, then a line counting the rest.
+    let body = first.text();
+    let rows = hrefs(&body);
+    assert_eq!(rows[0], "../");
+    let names = &rows[1..];
+    assert!(names.len() > 400, "{} rows in {len} bytes", names.len());
+    for (i, href) in names.iter().enumerate() {
+        assert!(href.starts_with(&format!("{i:05}%26%26")), "{href}");
+    }
+    assert_eq!(
+        omitted(&body),
+        Some(20_000 - names.len()),
+        "{}",
+        &body[len - 200..]
+    );
+    // Kept: the next requests are hits that cost next to nothing (each cost 0.46 s before).
+    let before = cpu_ticks(server.pid());
+    for _ in 0..20 {
+        let r = server.get("/big/");
+        assert_eq!(r.status, 200);
+        assert_eq!(r.header("ETag"), first.header("ETag"));
+        assert!(r.body == first.body);
+    }
+    let spent = cpu_ticks(server.pid()) - before;
+    server.stats_with(&["cache_hits=20 ", "cache_misses=1 "]);
+    assert!(spent < 50, "20 cached requests took {spent} ticks");
+    assert!(server.stop().success());
+    // A smaller cache gets a smaller page: an eighth of its budget.
+    let server = Server::start(root.path(), &["--listing", "--cache-max-bytes", "2M"]);
+    let r = server.get("/big/");
+    let len = r.body.len();
+    assert!(
+        (200 << 10..=256 << 10).contains(&len),
+        "a page of {len} bytes"
+    );
+    let shown = hrefs(&r.text()).len() - 1;
+    assert_eq!(omitted(&r.text()), Some(20_000 - shown));
+    assert!(server.stop().success());
+}
+
+#[test]
+fn listings_over_compress_max_size_are_sent_uncompressed() {
+    let root = TempDir::new("listing-compress-max");
+    for i in 0..40 {
+        root.file(&format!("file-{i:02}.txt"), "x");
+    }
+    for name in ["a.txt", "b.txt", "c.txt"] {
+        root.file(&format!("few/{name}"), "x");
+    }
+    let server = Server::start(root.path(), &["--listing", "--compress-max-size", "2K"]);
+    let plain = server.get("/");
+    assert!(plain.body.len() > 2048, "{}", plain.body.len());
+    let gzip = b"GET / HTTP/1.1\r\nHost: t\r\nAccept-Encoding: gzip, deflate\r\n\r\n";
+    let r = server.exchange(gzip);
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("Content-Encoding"), None);
+    assert_eq!(r.header("Vary"), Some("Accept-Encoding"));
+    assert!(r.body == plain.body);
+    // A listing within the limit is compressed as before.
+    let few = server.get("/few/");
+    assert!(few.body.len() < 2048, "{}", few.body.len());
+    let r = server.exchange(b"GET /few/ HTTP/1.1\r\nHost: t\r\nAccept-Encoding: gzip\r\n\r\n");
+    assert_eq!(r.header("Content-Encoding"), Some("gzip"));
     assert!(server.stop().success());
 }

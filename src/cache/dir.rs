@@ -1,84 +1,151 @@
 //! Directory listings (`--listing`): reads a directory beneath the root and
 //! renders it with [`crate::http::listing`]. The page is cached like a file
 //! and dropped by inotify when anything in the directory changes.
+//!
+//! A page is bounded ([`page_limit`]) so that it always fits the cache: the
+//! names are read and sorted first, which is cheap, and only the entries
+//! that fit on the page are stat'ed; a line counts the rest.
 
 use crate::cache::root::Root;
-use crate::http::listing::{self, Item};
+use crate::http::listing::{self, Budget, Item};
 use alloc::vec::Vec;
 use rustix::fd::OwnedFd;
 use rustix::fs::{AtFlags, Dir, FileType, Stat};
 
-/// Entries read at most from one directory, so a huge one cannot make a
-/// page bigger than the cache could hold.
+/// Names kept at most from one directory, to bound the memory a fill takes;
+/// entries past it are only counted, so a page of a bigger directory shows
+/// the first of the names read rather than the first of all.
 pub const MAX_ENTRIES: usize = 100_000;
+
+/// The longest page, whatever the cache budget.
+pub const MAX_PAGE: usize = 1 << 20;
+
+/// The longest page for a cache of `max_bytes`: [`MAX_PAGE`], or an eighth
+/// of the budget if that is less. An entry costs its page plus at most two
+/// compressed forms, each kept only if 10 % smaller, so under 3 pages: a
+/// listing always fits and leaves most of the cache to everything else.
+pub fn page_limit(max_bytes: usize) -> usize {
+    MAX_PAGE.min(max_bytes / 8)
+}
 
 /// A rendered listing and the newest modification time in it.
 pub struct Listing {
     /// The HTML page.
     pub html: Vec<u8>,
-    /// The newest of the directory's and its entries' mtimes, seconds.
+    /// The newest of the directory's and its shown entries' mtimes, seconds.
     pub mtime: i64,
     /// Its nanoseconds.
     pub mtime_nsec: u32,
 }
 
 /// Lists the directory open as `fd` (with `stat`), whose normalised path
-/// below the root is `key` (empty for the root, else ending in `/`). Only
-/// what a request could be served is listed: regular files and directories,
-/// no dotfiles, and symlinks only where they lead to one inside the root.
-pub fn list(root: &Root, fd: OwnedFd, stat: &Stat, key: &[u8]) -> Option<Listing> {
-    // Name, whether a directory, size, mtime: what each listed entry leads to.
-    let mut found: Vec<(Vec<u8>, bool, u64, i64)> = Vec::new();
-    let mut considered = 0;
-    let mut newest = (stat.st_mtime, stat.st_mtime_nsec as u32);
-    let mut path = Vec::with_capacity(key.len() + 256);
+/// below the root is `key` (empty for the root, else ending in `/`), on a
+/// page of at most `limit` bytes. Only what a request could be served is
+/// listed: regular files and directories, no dotfiles, and symlinks only
+/// where they lead to one inside the root.
+pub fn list(root: &Root, fd: OwnedFd, stat: &Stat, key: &[u8], limit: usize) -> Option<Listing> {
     let mut dir = Dir::new(fd).ok()?;
+    let mut path = Vec::with_capacity(key.len() + 256);
+    // Every kept name end to end, and where each ends with whether it is a
+    // directory: one allocation each however many entries there are.
+    let mut names = Vec::new();
+    let mut kept: Vec<(usize, bool)> = Vec::new();
+    let mut uncounted = 0;
     while let Some(entry) = dir.read() {
         let entry = entry.ok()?;
         let name = entry.file_name().to_bytes();
-        if !listing::is_listed(name) || considered == MAX_ENTRIES {
+        if !listing::is_listed(name) {
             continue;
         }
-        considered += 1;
-        let st = match entry.file_type() {
-            FileType::RegularFile | FileType::Directory => {
-                rustix::fs::statat(dir.fd().ok()?, name, AtFlags::SYMLINK_NOFOLLOW).ok()
-            }
-            // A symlink is listed as what it leads to, if a request could reach that.
-            FileType::Symlink | FileType::Unknown => {
-                path.clear();
-                path.extend_from_slice(key);
-                path.extend_from_slice(name);
-                root.stat_beneath(&mut path)
-            }
-            _ => None,
-        };
-        let Some(st) = st else { continue };
-        let is_dir = match FileType::from_raw_mode(st.st_mode) {
-            FileType::Directory => true,
+        if kept.len() == MAX_ENTRIES {
+            uncounted += 1;
+            continue;
+        }
+        // The type sorts directories first; only a symlink (or a file system
+        // that does not say) needs a stat to learn it, and whether it is listed.
+        let is_dir = match entry.file_type() {
             FileType::RegularFile => false,
+            FileType::Directory => true,
+            FileType::Symlink | FileType::Unknown => {
+                match resolve(root, &dir, key, name, &mut path) {
+                    Some((_, is_dir)) => is_dir,
+                    None => continue,
+                }
+            }
             _ => continue,
         };
-        newest = newest.max((st.st_mtime, st.st_mtime_nsec as u32));
-        found.push((name.to_vec(), is_dir, st.st_size as u64, st.st_mtime));
+        names.extend_from_slice(name);
+        kept.push((names.len(), is_dir));
     }
-    let mut items: Vec<Item<'_>> = found
+    let mut start = 0;
+    let mut items: Vec<Item<'_>> = kept
         .iter()
-        .map(|(name, is_dir, size, mtime)| Item {
-            name,
-            is_dir: *is_dir,
-            size: *size,
-            mtime: *mtime,
+        .map(|&(end, is_dir)| {
+            let name = names.get(start..end).unwrap_or_default();
+            start = end;
+            Item {
+                name,
+                is_dir,
+                size: 0,
+                mtime: 0,
+            }
         })
         .collect();
-    let mut shown = Vec::with_capacity(key.len() + 1);
-    shown.push(b'/');
-    shown.extend_from_slice(key);
+    // Names are unique, so this is the page's order before sizes are known.
+    listing::sort(&mut items);
+    let mut shown_path = Vec::with_capacity(key.len() + 1);
+    shown_path.push(b'/');
+    shown_path.extend_from_slice(key);
+    let mut budget = Budget::new(&shown_path, limit);
+    let mut newest = (stat.st_mtime, stat.st_mtime_nsec as u32);
+    let mut shown = 0;
+    let mut next = 0;
+    while next < items.len() {
+        let mut item = items[next];
+        // Gone or changed into something unlisted since it was read: skipped.
+        if let Some((st, is_dir)) = resolve(root, &dir, key, item.name, &mut path) {
+            item.is_dir = is_dir;
+            item.size = st.st_size as u64;
+            item.mtime = st.st_mtime;
+            if !budget.take(&item) {
+                break;
+            }
+            newest = newest.max((st.st_mtime, st.st_mtime_nsec as u32));
+            items[shown] = item;
+            shown += 1;
+        }
+        next += 1;
+    }
+    let omitted = items.len() - next + uncounted;
     let mut html = Vec::new();
-    listing::render(&shown, &mut items, &mut html);
+    listing::render(&shown_path, &items[..shown], omitted, &mut html);
     Some(Listing {
         html,
         mtime: newest.0,
         mtime_nsec: newest.1,
     })
+}
+
+/// What `name` in `dir` (at `key` below the root) leads to, and whether it
+/// is a directory, if a request could be served it: a regular file or a
+/// directory, or a symlink to one inside the root. `path` is scratch space.
+fn resolve(
+    root: &Root,
+    dir: &Dir,
+    key: &[u8],
+    name: &[u8],
+    path: &mut Vec<u8>,
+) -> Option<(Stat, bool)> {
+    let mut st = rustix::fs::statat(dir.fd().ok()?, name, AtFlags::SYMLINK_NOFOLLOW).ok()?;
+    if FileType::from_raw_mode(st.st_mode) == FileType::Symlink {
+        path.clear();
+        path.extend_from_slice(key);
+        path.extend_from_slice(name);
+        st = root.stat_beneath(path)?;
+    }
+    match FileType::from_raw_mode(st.st_mode) {
+        FileType::Directory => Some((st, true)),
+        FileType::RegularFile => Some((st, false)),
+        _ => None,
+    }
 }

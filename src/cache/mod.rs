@@ -186,7 +186,8 @@ impl Cache {
                 Entry::new(found, &self.site, key.len(), now_ms)
             }
             Resolved::Directory(fd, stat) if self.limits.listing => {
-                let Some(page) = dir::list(&self.root, fd, &stat, key) else {
+                let limit = dir::page_limit(self.limits.max_bytes);
+                let Some(page) = dir::list(&self.root, fd, &stat, key, limit) else {
                     return Lookup::Error(Status::ServiceUnavailable);
                 };
                 let meta = Meta {
@@ -195,7 +196,9 @@ impl Cache {
                     mtime_nsec: page.mtime_nsec,
                 };
                 let mut compressed = Vec::new();
-                self.compress(&page.html, &mut compressed, true);
+                if self.worth_compressing(meta.size) {
+                    self.compress(&page.html, &mut compressed, true);
+                }
                 let found = Found {
                     body: Body::Mapped(entry::Mapping::from_bytes(page.html.into_boxed_slice())),
                     meta,
@@ -248,7 +251,7 @@ impl Cache {
             }
             path.truncate(len);
         }
-        if !compressible || !(COMPRESS_MIN_SIZE..=max).contains(&file.size) {
+        if !compressible || !self.worth_compressing(file.size) {
             return kept;
         }
         let Some(data) = file.read_all() else {
@@ -257,6 +260,11 @@ impl Cache {
         let gzip = !kept.iter().any(|(c, _)| *c == Coding::Gzip);
         self.compress(&data, &mut kept, gzip);
         kept
+    }
+
+    /// Whether a body of `size` bytes gets compressed forms made here.
+    fn worth_compressing(&self, size: u64) -> bool {
+        (COMPRESS_MIN_SIZE..=self.limits.compress_max_size).contains(&size)
     }
 
     /// Adds the deflate variant of `data`, and the gzip one if `gzip`, to

@@ -10,6 +10,10 @@
 //!   sub-delims is `%XX`, including `:` so that a name like `javascript:x` can never read as a scheme.
 //! - Visible text is HTML-escaped (`& < > " '`); bytes that are not UTF-8, and C0 controls and DEL
 //!   (which HTML text may not carry), show as U+FFFD. The href keeps the exact bytes.
+//! - A page can be bounded: [`Budget`] counts rows in the order they are shown until the next
+//!   would not fit, and [`render`] then ends the table with a line saying how many entries were
+//!   left out ("… and 18,734 more entries not shown"). The caller learns each entry as it goes
+//!   (sort the names, then stat only what is shown), so this module never sees the rest.
 //! - The document is measured before it is written, so `out` grows by exactly one allocation.
 
 use alloc::vec::Vec;
@@ -38,25 +42,58 @@ pub fn is_listed(name: &[u8]) -> bool {
     }
 }
 
-/// Appends a complete HTML5 document listing `items` to `out`; `path` is the decoded directory path.
+/// Appends a complete HTML5 document to `out`: a row for each of `items` in the order given
+/// (see [`sort`]; hidden ones are skipped), then, unless `omitted` is 0, a line saying that
+/// many more entries are not shown.
 ///
 /// `path` is the decoded, normalised URL path of the directory, starting and ending with '/'
-/// (e.g. `b"/docs/"`); only `b"/"` counts as the root. Sorts `items` in place (hidden ones
-/// included) and appends to whatever `out` already holds.
-pub fn render(path: &[u8], items: &mut [Item<'_>], out: &mut Vec<u8>) {
-    heap_sort(items);
+/// (e.g. `b"/docs/"`); only `b"/"` counts as the root. Appends to whatever `out` already holds.
+pub fn render(path: &[u8], items: &[Item<'_>], omitted: usize, out: &mut Vec<u8>) {
     let mut count = Count(0);
-    document(&mut count, path, items);
+    document(&mut count, path, items, omitted);
     out.reserve_exact(count.0);
     let start = out.len();
-    document(out, path, items);
+    document(out, path, items, omitted);
     debug_assert_eq!(out.len() - start, count.0);
 }
 
-/// Sorts in place by [`order`] with a heap sort: O(n log n) without scratch
-/// space, in a few hundred bytes of code where core's sort takes kilobytes
-/// of a binary whose size is one of its selling points.
-fn heap_sort(items: &mut [Item<'_>]) {
+/// The room left for rows on a page of bounded length.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Budget {
+    room: usize,
+}
+
+impl Budget {
+    /// The room for rows on a page of `path` at most `limit` bytes long: what the fixed parts
+    /// and the longest truncation line leave (none if they alone exceed it). That line is
+    /// always set aside, so the page stays within `limit` whatever count it ends up carrying.
+    pub fn new(path: &[u8], limit: usize) -> Budget {
+        let mut frame = Count(0);
+        document(&mut frame, path, &[], usize::MAX);
+        Budget {
+            room: limit.saturating_sub(frame.0),
+        }
+    }
+
+    /// Takes the room for `item`'s row and returns true, or returns false (taking nothing)
+    /// when it does not fit. A hidden item has no row and always fits.
+    pub fn take(&mut self, item: &Item<'_>) -> bool {
+        let mut row = Count(0);
+        put_row(&mut row, item);
+        match self.room.checked_sub(row.0) {
+            Some(room) => {
+                self.room = room;
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// Sorts in place into the order a page shows (see the module doc) with a heap sort:
+/// O(n log n) without scratch space, in a few hundred bytes of code where core's sort
+/// takes kilobytes of a binary whose size is one of its selling points.
+pub fn sort(items: &mut [Item<'_>]) {
     let n = items.len();
     for start in (0..n / 2).rev() {
         sift_down(items, start, n);
@@ -124,11 +161,15 @@ const ROW_TEXT: &[u8] = b"\">";
 const ROW_SIZE: &[u8] = b"</a></td><td>";
 const ROW_DATE: &[u8] = b"</td><td>";
 const ROW_END: &[u8] = b"</td></tr>\n";
-const TAIL: &[u8] = b"</table>\n</body>\n</html>\n";
+const TABLE_END: &[u8] = b"</table>\n";
+const OMITTED: &[u8] = "<p>\u{2026} and ".as_bytes();
+const OMITTED_ONE: &[u8] = b" more entry not shown</p>\n";
+const OMITTED_MANY: &[u8] = b" more entries not shown</p>\n";
+const TAIL: &[u8] = b"</body>\n</html>\n";
 const REPLACEMENT: &[u8] = "\u{FFFD}".as_bytes();
 const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
-fn document<S: Sink>(s: &mut S, path: &[u8], items: &[Item<'_>]) {
+fn document<S: Sink>(s: &mut S, path: &[u8], items: &[Item<'_>], omitted: usize) {
     s.put(HEAD);
     put_text(s, path);
     s.put(STYLE);
@@ -137,29 +178,47 @@ fn document<S: Sink>(s: &mut S, path: &[u8], items: &[Item<'_>]) {
     if path != b"/" {
         s.put(PARENT);
     }
-    for item in items.iter().filter(|i| is_listed(i.name)) {
-        s.put(ROW_HREF);
-        put_href(s, item.name);
-        if item.is_dir {
-            s.put(b"/");
-        }
-        s.put(ROW_TEXT);
-        put_text(s, item.name);
-        if item.is_dir {
-            s.put(b"/");
-        }
-        s.put(ROW_SIZE);
-        if item.is_dir {
-            s.put(b"-");
+    for item in items {
+        put_row(s, item);
+    }
+    s.put(TABLE_END);
+    if omitted > 0 {
+        s.put(OMITTED);
+        put_grouped(s, u64::try_from(omitted).unwrap_or(u64::MAX));
+        s.put(if omitted == 1 {
+            OMITTED_ONE
         } else {
-            let mut buf = [0u8; 20];
-            s.put(decimal(item.size, &mut buf));
-        }
-        s.put(ROW_DATE);
-        s.put(&date(item.mtime));
-        s.put(ROW_END);
+            OMITTED_MANY
+        });
     }
     s.put(TAIL);
+}
+
+/// One table row, or nothing for a hidden item.
+fn put_row<S: Sink>(s: &mut S, item: &Item<'_>) {
+    if !is_listed(item.name) {
+        return;
+    }
+    s.put(ROW_HREF);
+    put_href(s, item.name);
+    if item.is_dir {
+        s.put(b"/");
+    }
+    s.put(ROW_TEXT);
+    put_text(s, item.name);
+    if item.is_dir {
+        s.put(b"/");
+    }
+    s.put(ROW_SIZE);
+    if item.is_dir {
+        s.put(b"-");
+    } else {
+        let mut buf = [0u8; 20];
+        s.put(decimal(item.size, &mut buf));
+    }
+    s.put(ROW_DATE);
+    s.put(&date(item.mtime));
+    s.put(ROW_END);
 }
 
 /// Bytes that stand for themselves in a relative href: unreserved plus the sub-delims and `@`
@@ -263,6 +322,18 @@ fn decimal(mut v: u64, buf: &mut [u8; 20]) -> &[u8] {
     buf.get(i..).unwrap_or_default()
 }
 
+/// `v` in decimal with a comma between groups of three digits, as in "18,734".
+fn put_grouped<S: Sink>(s: &mut S, v: u64) {
+    let mut buf = [0u8; 20];
+    let digits = decimal(v, &mut buf);
+    let (lead, rest) = digits.split_at((digits.len() - 1) % 3 + 1);
+    s.put(lead);
+    for group in rest.chunks(3) {
+        s.put(b",");
+        s.put(group);
+    }
+}
+
 /// `YYYY-MM-DD HH:MM` in UTC.
 fn date(mtime: i64) -> [u8; 16] {
     let c = Civil::from_unix(mtime);
@@ -308,12 +379,32 @@ mod tests {
         item(name, true, 4096, 0)
     }
 
+    /// Sorts `items` and renders all of them.
     fn render_vec(path: &[u8], items: &mut [Item<'_>]) -> Vec<u8> {
+        sort(items);
+        rendered(path, items, 0)
+    }
+
+    /// `items` in the order given and the truncation line for `omitted`.
+    fn rendered(path: &[u8], items: &[Item<'_>], omitted: usize) -> Vec<u8> {
         let mut out = Vec::new();
-        render(path, items, &mut out);
+        render(path, items, omitted, &mut out);
         // Measured exactly, so an empty `out` needs a single allocation and no growth.
         assert_eq!(out.capacity(), out.len());
         out
+    }
+
+    /// What the cache does: sorts, takes rows while they fit in `limit`, and renders them
+    /// with the count of the listed items left. Returns the page and how many items it took.
+    fn render_bounded(path: &[u8], items: &mut [Item<'_>], limit: usize) -> (Vec<u8>, usize) {
+        sort(items);
+        let mut budget = Budget::new(path, limit);
+        let shown = items
+            .iter()
+            .position(|i| !budget.take(i))
+            .unwrap_or(items.len());
+        let omitted = items[shown..].iter().filter(|i| is_listed(i.name)).count();
+        (rendered(path, &items[..shown], omitted), shown)
     }
 
     fn render_str(path: &[u8], items: &mut [Item<'_>]) -> String {
@@ -327,8 +418,8 @@ mod tests {
     fn rows(doc: &str) -> Vec<Row> {
         let head = "<tr><th>Name</th><th>Size</th><th>Modified</th></tr>\n";
         let start = doc.find(head).unwrap() + head.len();
-        let end = doc.rfind("</table>\n</body>\n</html>\n").unwrap();
-        assert!(doc.ends_with("</table>\n</body>\n</html>\n"));
+        let end = doc.rfind("</table>\n").unwrap();
+        omitted_line(doc);
         let body = &doc[start..end];
         let mut out = Vec::new();
         for line in body.split_terminator('\n') {
@@ -340,6 +431,26 @@ mod tests {
             out.push((href.into(), text.into(), size.into(), date.into()));
         }
         out
+    }
+
+    /// What follows the table: the count of the truncation line, or `None` without one;
+    /// checks the markup and that the count is grouped by threes.
+    fn omitted_line(doc: &str) -> Option<u64> {
+        let rest = &doc[doc.rfind("</table>\n").unwrap() + "</table>\n".len()..];
+        let line = rest.strip_suffix("</body>\n</html>\n").unwrap();
+        if line.is_empty() {
+            return None;
+        }
+        let line = line.strip_prefix("<p>\u{2026} and ").unwrap();
+        let (count, noun) = line.split_once(" more ").unwrap();
+        let groups: Vec<&str> = count.split(',').collect();
+        assert!((1..=3).contains(&groups[0].len()), "{count}");
+        assert!(groups[1..].iter().all(|g| g.len() == 3), "{count}");
+        assert!(!count.starts_with('0') || count == "0", "{count}");
+        let n: u64 = count.replace(',', "").parse().unwrap();
+        let want = if n == 1 { "entry" } else { "entries" };
+        assert_eq!(noun, format!("{want} not shown</p>\n"));
+        Some(n)
     }
 
     fn pct_decode(s: &str) -> Vec<u8> {
@@ -773,14 +884,14 @@ mod tests {
     #[test]
     fn appends_to_existing_output() {
         let mut out = b"prefix".to_vec();
-        render(b"/d/", &mut [file(b"x")], &mut out);
+        render(b"/d/", &[file(b"x")], 0, &mut out);
         assert!(out.starts_with(b"prefix<!DOCTYPE html>\n"));
         let alone = render_vec(b"/d/", &mut [file(b"x")]);
         assert_eq!(&out[6..], &alone[..]);
     }
 
     #[test]
-    fn heap_sort_agrees_with_core_sort() {
+    fn sort_agrees_with_core_sort() {
         let names: Vec<Vec<u8>> = (0u32..300)
             .map(|i| {
                 let x = i.wrapping_mul(2_654_435_761);
@@ -800,7 +911,7 @@ mod tests {
                 .collect();
             let mut want = items.clone();
             want.sort_unstable_by(order);
-            heap_sort(&mut items);
+            sort(&mut items);
             assert_eq!(items, want, "{n} items");
         }
     }
@@ -820,7 +931,7 @@ mod tests {
             items.extend(names.iter().map(|n| dir(n)));
             let mut count = Count(0);
             items.sort_unstable_by(order);
-            document(&mut count, path, &items);
+            document(&mut count, path, &items, 0);
             let out = render_vec(path, &mut items);
             assert_eq!(count.0, out.len());
         }
@@ -850,6 +961,151 @@ mod tests {
         assert_eq!(files[0].2, "9999");
     }
 
+    #[test]
+    fn truncation_line_counts_what_is_left_out() {
+        let cases: [(usize, &str); 12] = [
+            (1, "1 more entry"),
+            (2, "2 more entries"),
+            (9, "9 more entries"),
+            (999, "999 more entries"),
+            (1_000, "1,000 more entries"),
+            (18_734, "18,734 more entries"),
+            (100_000, "100,000 more entries"),
+            (999_999, "999,999 more entries"),
+            (1_000_000, "1,000,000 more entries"),
+            (1_234_567_890, "1,234,567,890 more entries"),
+            (u64::MAX as usize, "18,446,744,073,709,551,615 more entries"),
+            (
+                10_000_000_000_000_000_000,
+                "10,000,000,000,000,000,000 more entries",
+            ),
+        ];
+        for (omitted, want) in cases {
+            let doc = String::from_utf8(rendered(b"/d/", &[file(b"x")], omitted)).unwrap();
+            let tail =
+                format!("</table>\n<p>\u{2026} and {want} not shown</p>\n</body>\n</html>\n");
+            assert!(doc.ends_with(&tail), "{doc}");
+            assert_eq!(omitted_line(&doc), Some(omitted as u64));
+            assert_eq!(rows(&doc).len(), 2);
+        }
+        // Nothing left out, no line.
+        let doc = String::from_utf8(rendered(b"/d/", &[file(b"x")], 0)).unwrap();
+        assert!(doc.ends_with("</td></tr>\n</table>\n</body>\n</html>\n"));
+        assert_eq!(omitted_line(&doc), None);
+    }
+
+    #[test]
+    fn whole_truncated_document() {
+        let mut items = [
+            item(b"b&b.txt", false, 20, 0),
+            item(b"a<b>", true, 4096, 0),
+            item(b"c.txt", false, 3, 0),
+            item(b".hidden", false, 1, 0),
+            item(b"d.txt", false, 4, 0),
+        ];
+        // Room for the frame, the longest line and exactly the first two rows.
+        let frame = rendered(b"/", &[], usize::MAX).len();
+        let two = "<tr><td><a href=\"a%3Cb%3E/\">a&lt;b&gt;/</a></td><td>-</td><td>1970-01-01 00:00</td></tr>\n\
+<tr><td><a href=\"b%26b.txt\">b&amp;b.txt</a></td><td>20</td><td>1970-01-01 00:00</td></tr>\n";
+        let (got, shown) = render_bounded(b"/", &mut items, frame + two.len());
+        // Taken: a<b>/, .hidden (no row, no room) and b&b.txt.
+        assert_eq!(shown, 3);
+        let want = format!(
+            "<!DOCTYPE html>\n\
+<html>\n\
+<head>\n\
+<meta charset=\"utf-8\">\n\
+<title>Index of /</title>\n\
+<style>body{{font-family:monospace}}th,td{{padding:0 2em 0 0;text-align:left}}td:nth-child(2){{text-align:right}}</style>\n\
+</head>\n\
+<body>\n\
+<h1>Index of /</h1>\n\
+<table>\n\
+<tr><th>Name</th><th>Size</th><th>Modified</th></tr>\n\
+{two}\
+</table>\n\
+<p>\u{2026} and 2 more entries not shown</p>\n\
+</body>\n\
+</html>\n"
+        );
+        assert_eq!(String::from_utf8(got).unwrap(), want);
+        // One byte less and the second row no longer fits; the hidden item is never counted.
+        let (got, shown) = render_bounded(b"/", &mut items, frame + two.len() - 1);
+        assert_eq!(shown, 2);
+        assert_eq!(omitted_line(&String::from_utf8(got).unwrap()), Some(3));
+    }
+
+    #[test]
+    fn budget_takes_exactly_the_room_of_each_row() {
+        let path = b"/<p>/";
+        let frame = rendered(path, &[], usize::MAX).len();
+        let items = [
+            dir(b"a&\xff"),
+            file(b".hidden"),
+            file(b"\"q\""),
+            item(b"big", false, u64::MAX, i64::MAX),
+        ];
+        for extra in 0..600 {
+            let mut budget = Budget::new(path, frame + extra);
+            let mut used = 0;
+            for (n, it) in items.iter().enumerate() {
+                let row =
+                    rendered(path, &items[..=n], 0).len() - rendered(path, &items[..n], 0).len();
+                let fits = used + row <= extra;
+                assert_eq!(budget.take(it), fits, "{extra} {n}");
+                if !fits {
+                    break;
+                }
+                used += row;
+                assert_eq!(row == 0, !is_listed(it.name));
+            }
+        }
+        // No room at all below the frame, but hidden items still pass.
+        for limit in [0, 1, frame - 1] {
+            let mut budget = Budget::new(path, limit);
+            assert!(budget.take(&file(b".x")));
+            assert!(!budget.take(&file(b"x")));
+        }
+        assert!(Budget::new(path, usize::MAX).take(&item(b"huge", true, 0, 0)));
+    }
+
+    #[test]
+    fn twenty_thousand_long_names_make_a_bounded_page() {
+        // The issue's directory: 20,000 names of 250 bytes, each escaping to 2 KB.
+        let names: Vec<Vec<u8>> = (0..20_000)
+            .map(|i| {
+                let mut n = format!("{:05}", 19_999 - i).into_bytes();
+                n.resize(250, b'&');
+                n
+            })
+            .collect();
+        let mut items: Vec<Item<'_>> = names.iter().map(|n| file(n)).collect();
+        let full = rendered(
+            b"/big/",
+            &{
+                let mut all = items.clone();
+                sort(&mut all);
+                all
+            },
+            0,
+        );
+        assert!(full.len() > 40_000_000, "{}", full.len());
+        let limit = 1 << 20;
+        let (page, shown) = render_bounded(b"/big/", &mut items, limit);
+        assert!(
+            page.len() <= limit && page.len() > limit - 2_100,
+            "{}",
+            page.len()
+        );
+        let doc = String::from_utf8(page).unwrap();
+        let r = rows(&doc);
+        assert_eq!(r.len(), shown + 1);
+        assert!(r[1].0.starts_with("00000%26%26"));
+        assert!(r[shown].0.starts_with(&format!("{:05}%26", shown - 1)));
+        assert_eq!(omitted_line(&doc), Some(20_000 - shown as u64));
+        assert_eq!(&full[..doc.len() - 200], &doc.as_bytes()[..doc.len() - 200]);
+    }
+
     /// A random name of up to 11 bytes: HTML and URL specials, letters and raw bytes.
     fn random_name(rng: &mut Rng) -> Vec<u8> {
         let len = rng.index(12);
@@ -867,6 +1123,7 @@ mod tests {
     fn randomized_names_are_escaped_and_round_trip() {
         let mut rng = Rng::new(0x9E37_79B9_7F4A_7C15);
         let mut listed_total = 0;
+        let mut truncated = 0;
         for round in 0..2_000 {
             let names: Vec<Vec<u8>> = (0..rng.below(20)).map(|_| random_name(&mut rng)).collect();
             let mut items: Vec<Item<'_>> = names
@@ -888,13 +1145,37 @@ mod tests {
                 .map(|i| (!i.is_dir, i.name.to_vec()))
                 .collect();
             expected.sort();
-            let bytes = render_vec(&path, &mut items);
+            // Half the pages unbounded, half with room for a few rows, or none at all.
+            let frame = rendered(&path, &[], usize::MAX).len();
+            let limit = match round % 4 {
+                0 | 1 => usize::MAX,
+                2 => frame + rng.index(1_500),
+                _ => frame - 1 - rng.index(50),
+            };
+            let (bytes, shown) = render_bounded(&path, &mut items, limit);
             let doc = String::from_utf8(bytes).expect("output is always UTF-8");
             let mut r = rows(&doc);
             if path != b"/" {
                 assert_eq!(r.remove(0).0, "../");
             }
-            assert_eq!(r.len(), expected.len(), "round {round}");
+            // The rows are the first of the order, the line counts the rest, the page is
+            // within its limit (when the frame alone is), and the next row would not have fit.
+            let omitted = omitted_line(&doc).unwrap_or(0);
+            assert_eq!(
+                r.len() as u64 + omitted,
+                expected.len() as u64,
+                "round {round}"
+            );
+            expected.truncate(r.len());
+            if limit >= frame {
+                assert!(doc.len() <= limit, "round {round}");
+            } else {
+                assert!(r.is_empty());
+            }
+            if omitted > 0 {
+                assert!(rendered(&path, &items[..=shown], usize::MAX).len() > limit);
+                truncated += 1;
+            }
             listed_total += r.len();
             for ((href, text, size, date), (is_file, name)) in r.iter().zip(&expected) {
                 // Neither part can break out of its context.
@@ -923,9 +1204,11 @@ mod tests {
             assert_eq!(html_unescape(&want_path), expected_text(&path));
             // The only tags are the ones the template writes.
             let tags = doc.matches('<').count();
-            assert_eq!(tags, 24 + 10 * (r.len() + usize::from(path != b"/")));
+            let line = 2 * usize::from(omitted > 0);
+            assert_eq!(tags, 24 + line + 10 * (r.len() + usize::from(path != b"/")));
         }
         assert!(listed_total > 5_000, "the generator lists enough names");
+        assert!(truncated > 500, "the limits cut enough pages: {truncated}");
     }
 
     /// Collects a sink's bytes into a `String` (test helper; output is checked to be UTF-8).

@@ -154,12 +154,29 @@ pub fn assert_no_panic(stderr: &str) {
 
 /// Sends SIGTERM to process `pid` (std only has SIGKILL).
 pub fn sigterm(pid: u32) {
+    signal(pid, "TERM");
+}
+
+/// Sends the signal named `sig` (`"USR1"`) to process `pid`.
+pub fn signal(pid: u32, sig: &str) {
     let ok = Command::new("kill")
-        .args(["-TERM", &pid.to_string()])
+        .args([&format!("-{sig}"), &pid.to_string()])
         .status()
         .expect("run kill")
         .success();
-    assert!(ok, "kill -TERM {pid} failed");
+    assert!(ok, "kill -{sig} {pid} failed");
+}
+
+/// The CPU time process `pid` has used so far, user and system, in clock ticks.
+pub fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let fields: Vec<&str> = stat
+        .rsplit(')')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
 }
 
 /// A running staticd, its announced addresses and its collected stderr.
@@ -266,6 +283,28 @@ impl Server {
     /// Everything the server has written to stderr so far.
     pub fn stderr(&self) -> String {
         self.stderr.lock().unwrap().clone()
+    }
+
+    /// Sends SIGUSR1 until the newest stats line on stderr holds every one of
+    /// `want` (workers publish their counters after each batch), and returns it.
+    pub fn stats_with(&self, want: &[&str]) -> String {
+        let mut line = String::new();
+        eventually("a current stats line", || {
+            signal(self.pid(), "USR1");
+            thread::sleep(POLL_EVERY);
+            let err = self.stderr();
+            line = err
+                .lines()
+                .rev()
+                .find(|l| l.contains("stats: "))
+                .unwrap_or("")
+                .to_string();
+            want.iter()
+                .all(|w| line.contains(w))
+                .then_some(())
+                .ok_or(line.clone())
+        });
+        line
     }
 
     /// Opens a connection to the first address.
