@@ -3,7 +3,7 @@
 //!
 //! - [`listener`]: SO_REUSEPORT listening sockets, one per address per worker.
 //! - [`worker`]: the per-worker epoll loop and connection slab.
-//! - [`conn`]: one connection's buffers and request loop.
+//! - [`conn`]: one connection's state, buffers and request loop.
 //! - [`respond`]: one request to one response.
 //! - [`out`]: the output queue: writev of memory, sendfile of files.
 //! - [`clock`]: the coarse clock and cached Date.
