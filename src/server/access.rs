@@ -1,15 +1,18 @@
 //! The access log (`--access-log`): every worker formats its lines into its
-//! own buffer and hands the buffer over when it holds [`FLUSH_BYTES`] or its
-//! oldest line is [`FLUSH_MS`] old, and when the worker stops: never a system
-//! call per request, and nothing lost at SIGTERM.
+//! own buffer and writes it out, in whole lines, when it holds
+//! [`FLUSH_BYTES`] or its oldest line is [`FLUSH_MS`] old, and when the
+//! worker stops: never a system call per request, and nothing lost at SIGTERM.
 //!
-//! Only the log's own writer thread ([`Writer`]) writes, so a reader that
-//! stalls (a full pipe to docker or journald) holds up that thread alone: a
-//! worker never waits on the log. What is handed over waits in a queue of at
-//! most [`QUEUE_BYTES`]; a worker whose lines do not fit drops them, whole,
-//! and counts them (`log_dropped` in the SIGUSR1 line), and the writer says
-//! so once on stderr. SIGHUP reopens the file, for log rotation by renaming:
-//! the control thread opens it, the writer switches to it before its next write.
+//! A worker never waits on the log's reader. To a regular file it writes
+//! the buffer itself, in one `write`, which the kernel keeps whole. To a
+//! pipe, socket or terminal, whose reader may stall (a full pipe to docker
+//! or journald), it hands the buffer to the log's writer thread
+//! ([`Writer`]), which alone writes there: what waits for it is bounded by
+//! [`QUEUE_BYTES`], beyond which a worker drops its lines, whole, and counts
+//! them (`log_dropped` in the SIGUSR1 line), and the writer says so once on
+//! stderr. SIGHUP reopens the file, for log rotation by renaming: the new
+//! descriptor is swapped in under a lock held for nothing but the swap, and
+//! each holder of the old one switches at its next write.
 
 use crate::http::access_log::{self, Format, Record};
 use crate::http::request::Request;
@@ -21,11 +24,11 @@ use rustix::fd::OwnedFd;
 use rustix::io::Errno;
 use rustix::thread::futex;
 
-/// A buffer this full is handed over at once.
+/// A buffer this full is written at once.
 pub const FLUSH_BYTES: usize = 64 * 1024;
 /// A line waits at most this long, in milliseconds.
 pub const FLUSH_MS: u64 = 100;
-/// Bytes handed over and not yet taken by the writer; beyond this, lines are dropped.
+/// Bytes handed to the writer thread and not yet taken; beyond this, lines are dropped.
 pub const QUEUE_BYTES: usize = 256 * 1024;
 /// How long the writer waits for a stalled reader before it looks again at
 /// the drops to report and at a stop.
@@ -35,13 +38,21 @@ const STOP_CHECKS: u32 = 4;
 
 /// Where the lines go, shared by every worker, the writer and the control thread.
 pub struct Sink {
-    /// Held only to append one worker's buffer or to swap the queue out,
-    /// never across a system call.
-    queue: spin::Mutex<Queue>,
-    /// Bumped by every hand-over, reopen and stop: the idle writer sleeps on it.
+    /// The descriptor lines go to. Held only to clone or swap the `Arc`,
+    /// never across a system call: whoever drops the last clone of a
+    /// replaced descriptor closes it.
+    fd: spin::Mutex<Arc<OwnedFd>>,
+    /// Bumped by every reopen, so holders of a clone fetch the new one.
+    generation: AtomicU32,
+    /// Lines waiting for the writer thread, for a descriptor that may block;
+    /// `None` for a regular file, which workers write themselves.
+    queue: Option<spin::Mutex<Vec<u8>>>,
+    /// Bumped by every hand-over and at stop: the idle writer sleeps on it.
     handed: AtomicU32,
     /// Lines lost: the queue was full, or the write failed.
     dropped: AtomicU64,
+    /// A write error has been reported (once per file, not per batch).
+    warned: AtomicBool,
     /// The server is stopping: the writer writes what is queued and ends.
     closing: AtomicBool,
     /// The file's path, to reopen; `None` for stdout.
@@ -49,58 +60,63 @@ pub struct Sink {
     format: Format,
 }
 
-/// What waits for the writer.
-struct Queue {
-    /// Whole lines, in the order they were handed over; allocated once at
-    /// [`QUEUE_BYTES`] and never grown, so no allocation happens under the lock.
-    bytes: Vec<u8>,
-    /// The file opened again by SIGHUP, for the writer to switch to.
-    reopened: Option<OwnedFd>,
-}
-
 impl Sink {
     /// Lines in `format` appended to the file `path` (created 0644), or to a
-    /// duplicate of stdout for `-`; the [`Writer`] is to run on its own thread.
-    pub fn open(path: &[u8], format: Format) -> rustix::io::Result<(Arc<Sink>, Writer)> {
-        let (fd, path) = if path == b"-" {
+    /// duplicate of stdout for `-`; with the [`Writer`] to run on its own
+    /// thread when that is not a regular file.
+    pub fn open(path: &[u8], format: Format) -> rustix::io::Result<(Arc<Sink>, Option<Writer>)> {
+        if path == b"-" {
             // SAFETY: descriptor 1 is open for the life of the process; it is
             // only borrowed long enough to duplicate it.
             let stdout = unsafe { rustix::stdio::stdout() };
-            (rustix::io::fcntl_dupfd_cloexec(stdout, 0)?, None)
+            Ok(Sink::new(
+                rustix::io::fcntl_dupfd_cloexec(stdout, 0)?,
+                None,
+                format,
+            ))
         } else {
-            (open_file(path)?, Some(path.to_vec()))
-        };
+            Ok(Sink::new(open_file(path)?, Some(path.to_vec()), format))
+        }
+    }
+
+    /// The sink over `fd`, reopened by `path`; decides once, by what `fd`
+    /// is, whether workers write themselves or hand over to a [`Writer`].
+    fn new(fd: OwnedFd, path: Option<Vec<u8>>, format: Format) -> (Arc<Sink>, Option<Writer>) {
+        use rustix::fs::FileType;
+        let regular = rustix::fs::fstat(&fd)
+            .is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::RegularFile);
+        let fd = Arc::new(fd);
         let sink = Arc::new(Sink {
-            queue: spin::Mutex::new(Queue {
-                bytes: Vec::with_capacity(QUEUE_BYTES),
-                reopened: None,
-            }),
+            fd: spin::Mutex::new(fd.clone()),
+            generation: AtomicU32::new(0),
+            // Allocated once and never grown: no allocation under the lock.
+            queue: (!regular).then(|| spin::Mutex::new(Vec::with_capacity(QUEUE_BYTES))),
             handed: AtomicU32::new(0),
             dropped: AtomicU64::new(0),
+            warned: AtomicBool::new(false),
             closing: AtomicBool::new(false),
             path,
             format,
         });
-        let writer = Writer {
+        let writer = (!regular).then(|| Writer {
             sink: sink.clone(),
-            may_block: may_block(&fd),
-            fd,
+            fd: Current { fd, generation: 0 },
             batch: Vec::with_capacity(QUEUE_BYTES),
-            warned_error: false,
             warned_drops: false,
-        };
-        Ok((sink, writer))
+        });
+        (sink, writer)
     }
 
     /// Opens the file again by its path, so lines go to a new file after the
     /// old one was renamed away; stdout is left as it is.
     pub fn reopen(&self) -> rustix::io::Result<()> {
         if let Some(path) = &self.path {
-            let fresh = open_file(path)?;
-            // A reopen the writer has not taken yet is closed here, after the lock.
-            let unused = self.queue.lock().reopened.replace(fresh);
-            drop(unused);
-            self.wake_writer();
+            let fresh = Arc::new(open_file(path)?);
+            let old = core::mem::replace(&mut *self.fd.lock(), fresh);
+            self.generation.fetch_add(1, Ordering::Release);
+            self.warned.store(false, Ordering::Relaxed);
+            // Closed here unless a worker or the writer still holds it.
+            drop(old);
         }
         Ok(())
     }
@@ -118,20 +134,19 @@ impl Sink {
 
     /// Queues a worker's whole lines for the writer, or drops and counts them
     /// if the queue is full; `lines` is left empty either way.
-    fn hand_over(&self, lines: &mut Vec<u8>) {
+    fn hand_over(&self, queue: &spin::Mutex<Vec<u8>>, lines: &mut Vec<u8>) {
         let queued = {
-            let mut queue = self.queue.lock();
-            let fits = queue.bytes.capacity() - queue.bytes.len() >= lines.len();
+            let mut queue = queue.lock();
+            let fits = queue.capacity() - queue.len() >= lines.len();
             if fits {
-                queue.bytes.extend_from_slice(lines);
+                queue.extend_from_slice(lines);
             }
             fits
         };
         if queued {
             self.wake_writer();
         } else {
-            self.dropped
-                .fetch_add(count_lines(lines), Ordering::Relaxed);
+            self.lost(lines);
         }
         lines.clear();
     }
@@ -140,24 +155,66 @@ impl Sink {
         self.handed.fetch_add(1, Ordering::Release);
         let _ = futex::wake(&self.handed, futex::Flags::PRIVATE, 1);
     }
+
+    /// Counts the lines in `bytes` as dropped.
+    fn lost(&self, bytes: &[u8]) {
+        self.dropped
+            .fetch_add(count_lines(bytes), Ordering::Relaxed);
+    }
+
+    /// Counts the lines in `rest` as lost to write error `e`, saying so once.
+    fn write_failed(&self, e: Errno, rest: &[u8]) {
+        if !self.warned.swap(true, Ordering::Relaxed) {
+            crate::log!(
+                "access log: {} (os error {}); lines are being lost",
+                crate::rt::errno::describe(e),
+                e.raw_os_error()
+            );
+        }
+        self.lost(rest);
+    }
 }
 
-/// The thread that writes the queue out: the only one that may block on the
-/// log's descriptor.
+/// One holder's clone of the sink's descriptor, refreshed after a reopen.
+struct Current {
+    fd: Arc<OwnedFd>,
+    generation: u32,
+}
+
+impl Current {
+    /// The sink's descriptor as of now.
+    fn get(&mut self, sink: &Sink) -> &OwnedFd {
+        let generation = sink.generation.load(Ordering::Acquire);
+        if generation != self.generation {
+            let fresh = sink.fd.lock().clone();
+            // The old clone goes after the lock: it may be the last one.
+            self.fd = fresh;
+            self.generation = generation;
+        }
+        &self.fd
+    }
+}
+
+/// Writes all of `bytes` to a regular file, retrying short and interrupted
+/// writes; gives up (counting the lines lost, and saying so once) on a real
+/// error such as a full disk.
+fn write_file(sink: &Sink, fd: &OwnedFd, mut bytes: &[u8]) {
+    while !bytes.is_empty() {
+        match rustix::io::write(fd, bytes) {
+            Ok(n) if n > 0 => bytes = bytes.get(n..).unwrap_or_default(),
+            Err(Errno::INTR) => {}
+            result => return sink.write_failed(result.err().unwrap_or(Errno::IO), bytes),
+        }
+    }
+}
+
+/// The thread that writes the queue out to a pipe, socket or terminal: the
+/// only one that may wait on such a descriptor.
 pub struct Writer {
     sink: Arc<Sink>,
-    fd: OwnedFd,
-    /// The descriptor is a pipe, socket or terminal, not a regular file: a
-    /// write may block until the reader makes room, so each waits in poll
-    /// for room first and carries at most [`PIPE_BUF`], which that room
-    /// then takes at once.
-    ///
-    /// [`PIPE_BUF`]: rustix::pipe::PIPE_BUF
-    may_block: bool,
+    fd: Current,
     /// The queue as last taken, written out from here.
     batch: Vec<u8>,
-    /// A write error has been reported (once per file, not per batch).
-    warned_error: bool,
     /// Dropped lines have been reported (once).
     warned_drops: bool,
 }
@@ -165,21 +222,16 @@ pub struct Writer {
 impl Writer {
     /// Writes what workers hand over until the server stops.
     pub fn run(mut self) {
+        let sink = self.sink.clone();
+        let Some(queue) = sink.queue.as_ref() else {
+            return;
+        };
         loop {
-            let seen = self.sink.handed.load(Ordering::Acquire);
+            let seen = sink.handed.load(Ordering::Acquire);
             // Read before taking the queue: once the stop is seen, every
             // worker has handed over its last lines, so this take is the last.
-            let closing = self.sink.closing.load(Ordering::Acquire);
-            let reopened = {
-                let mut queue = self.sink.queue.lock();
-                core::mem::swap(&mut queue.bytes, &mut self.batch);
-                queue.reopened.take()
-            };
-            if let Some(fd) = reopened {
-                self.may_block = may_block(&fd);
-                self.fd = fd;
-                self.warned_error = false;
-            }
+            let closing = sink.closing.load(Ordering::Acquire);
+            core::mem::swap(&mut *queue.lock(), &mut self.batch);
             if !self.batch.is_empty() {
                 let written = self.write_batch();
                 self.batch.clear();
@@ -189,75 +241,65 @@ impl Writer {
                 // Given up on a stalled reader at stop: what is left is lost.
                 return;
             }
-            report_drops(&self.sink, &mut self.warned_drops);
+            report_drops(&sink, &mut self.warned_drops);
             if closing {
                 return;
             }
             // Returns at once if anything was handed over since `seen`.
-            let _ = futex::wait(&self.sink.handed, futex::Flags::PRIVATE, seen, None);
+            let _ = futex::wait(&sink.handed, futex::Flags::PRIVATE, seen, None);
         }
     }
 
-    /// Writes the batch, retrying short and interrupted writes and waiting
-    /// for room on a full pipe; gives up (counting the lines lost, and saying
-    /// so once) on a real error such as a full disk, or at stop when the
-    /// reader has stalled, which returns false.
+    /// Writes the batch: each write waits in poll for room first and
+    /// carries at most [`PIPE_BUF`] bytes, cut at a line end, which that
+    /// room takes at once, so the writer checks for drops to report and for
+    /// the stop while the reader stalls. Gives up (counting the lines lost)
+    /// on a real error, or at stop when the reader has stalled, which
+    /// returns false.
+    ///
+    /// [`PIPE_BUF`]: rustix::pipe::PIPE_BUF
     fn write_batch(&mut self) -> bool {
+        let sink = &*self.sink;
         let mut rest: &[u8] = &self.batch;
         let mut stalls = 0;
         while !rest.is_empty() {
-            if self.may_block && !self.wait_for_room() {
+            let fd = self.fd.get(sink);
+            if !wait_for_room(fd) {
                 stalls += 1;
-                report_drops(&self.sink, &mut self.warned_drops);
-                if self.sink.closing.load(Ordering::Acquire) && stalls >= STOP_CHECKS {
-                    self.sink
-                        .dropped
-                        .fetch_add(count_lines(rest), Ordering::Relaxed);
+                report_drops(sink, &mut self.warned_drops);
+                if sink.closing.load(Ordering::Acquire) && stalls >= STOP_CHECKS {
+                    sink.lost(rest);
                     return false;
                 }
                 continue;
             }
             stalls = 0;
-            let chunk = if self.may_block {
-                chunk_end(rest, rustix::pipe::PIPE_BUF)
-            } else {
-                rest.len()
-            };
-            match rustix::io::write(&self.fd, &rest[..chunk]) {
+            let chunk = chunk_end(rest, rustix::pipe::PIPE_BUF);
+            match rustix::io::write(fd, &rest[..chunk]) {
                 Ok(n) if n > 0 => rest = rest.get(n..).unwrap_or_default(),
                 // A non-blocking stdout that filled up: poll waits for room.
                 Err(Errno::INTR | Errno::AGAIN) => {}
                 result => {
-                    let e = result.err().unwrap_or(Errno::IO);
-                    if !core::mem::replace(&mut self.warned_error, true) {
-                        crate::log!(
-                            "access log: {} (os error {}); lines are being lost",
-                            crate::rt::errno::describe(e),
-                            e.raw_os_error()
-                        );
-                    }
-                    self.sink
-                        .dropped
-                        .fetch_add(count_lines(rest), Ordering::Relaxed);
+                    sink.write_failed(result.err().unwrap_or(Errno::IO), rest);
                     return true;
                 }
             }
         }
         true
     }
+}
 
-    /// Waits up to [`STALL_CHECK_MS`] until the descriptor takes a chunk
-    /// without blocking; false if it still would not.
-    fn wait_for_room(&self) -> bool {
-        use rustix::event::{PollFd, PollFlags};
-        let timeout = rustix::time::Timespec {
-            tv_sec: 0,
-            tv_nsec: STALL_CHECK_MS * 1_000_000,
-        };
-        let mut fds = [PollFd::new(&self.fd, PollFlags::OUT)];
-        // An error or hang-up shows as ready: the write then reports it.
-        !matches!(rustix::event::poll(&mut fds, Some(&timeout)), Ok(0))
-    }
+/// Waits up to [`STALL_CHECK_MS`] until `fd` takes a chunk without
+/// blocking; false if it still would not.
+fn wait_for_room(fd: &OwnedFd) -> bool {
+    use rustix::event::{PollFd, PollFlags};
+    let timeout = rustix::time::Timespec {
+        tv_sec: 0,
+        tv_nsec: STALL_CHECK_MS * 1_000_000,
+    };
+    let mut fds = [PollFd::new(fd, PollFlags::OUT)];
+    // An error or hang-up shows as ready: the write then reports it.
+    !matches!(rustix::event::poll(&mut fds, Some(&timeout)), Ok(0))
 }
 
 /// Says once on stderr that lines are being dropped.
@@ -283,13 +325,6 @@ fn chunk_end(rest: &[u8], chunk: usize) -> usize {
     }
 }
 
-/// Whether a write to `fd` may block: see [`Writer::may_block`].
-fn may_block(fd: &OwnedFd) -> bool {
-    use rustix::fs::FileType;
-    !rustix::fs::fstat(fd)
-        .is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::RegularFile)
-}
-
 /// Lines in `bytes`, a partial last one included.
 fn count_lines(bytes: &[u8]) -> u64 {
     let ends = bytes.iter().filter(|&&b| b == b'\n').count();
@@ -309,6 +344,8 @@ fn open_file(path: &[u8]) -> rustix::io::Result<OwnedFd> {
 /// One worker's buffered lines.
 pub struct Lines {
     sink: Arc<Sink>,
+    /// The descriptor, for a regular file that the worker writes itself.
+    fd: Current,
     buf: Vec<u8>,
     /// When the oldest buffered line was added (monotonic ms).
     since_ms: Option<u64>,
@@ -317,7 +354,12 @@ pub struct Lines {
 impl Lines {
     /// An empty buffer for `sink`.
     pub fn new(sink: Arc<Sink>) -> Lines {
+        let fd = Current {
+            fd: sink.fd.lock().clone(),
+            generation: sink.generation.load(Ordering::Acquire),
+        };
         Lines {
+            fd,
             sink,
             buf: Vec::with_capacity(FLUSH_BYTES + 1024),
             since_ms: None,
@@ -325,7 +367,7 @@ impl Lines {
     }
 
     /// Adds the line for one answered request (`req` is `None` for a request
-    /// that could not be parsed); hands the buffer over if it is full.
+    /// that could not be parsed); writes the buffer out if it is full.
     pub fn add(
         &mut self,
         peer: &[u8],
@@ -364,24 +406,31 @@ impl Lines {
         }
     }
 
-    /// Milliseconds until the buffer is due to be handed over, if it holds anything.
+    /// Milliseconds until the buffer is due to be written, if it holds anything.
     pub fn due_in(&self, now_ms: u64) -> Option<u64> {
         self.since_ms
             .map(|since| (since + FLUSH_MS).saturating_sub(now_ms))
     }
 
-    /// Hands the buffer over if its oldest line has waited long enough.
+    /// Writes the buffer out if its oldest line has waited long enough.
     pub fn flush_if_due(&mut self, now_ms: u64) {
         if self.due_in(now_ms) == Some(0) {
             self.flush();
         }
     }
 
-    /// Hands whatever is buffered to the writer (or drops it if the queue is
-    /// full): never waits on the log's descriptor.
+    /// Writes whatever is buffered to a regular file, or hands it to the
+    /// writer thread (dropping it if the queue is full): never waits on a
+    /// reader.
     pub fn flush(&mut self) {
         if !self.buf.is_empty() {
-            self.sink.hand_over(&mut self.buf);
+            match &self.sink.queue {
+                Some(queue) => self.sink.hand_over(queue, &mut self.buf),
+                None => {
+                    write_file(&self.sink, self.fd.get(&self.sink), &self.buf);
+                    self.buf.clear();
+                }
+            }
         }
         self.since_ms = None;
     }
@@ -406,35 +455,63 @@ mod tests {
         assert_eq!(count_lines(b"a\nb"), 2);
     }
 
+    /// `n` lines of a request that could not be parsed.
+    fn add(lines: &mut Lines, n: usize) {
+        for _ in 0..n {
+            lines.add(b"127.0.0.1", None, Status::BadRequest, 0, 0, 0);
+        }
+    }
+
     /// A worker never waits for the writer: with none running, what does not
     /// fit in the queue is dropped and counted, and the writer later writes
     /// exactly what was queued, in whole lines.
     #[test]
     fn a_full_queue_drops_whole_lines_and_counts_them() {
+        let (read, write) = rustix::pipe::pipe().unwrap();
+        let (sink, writer) = Sink::new(write, None, Format::Common);
+        let writer = writer.expect("a pipe has a writer thread");
+        let mut lines = Lines::new(sink.clone());
+        let mut added = 0u64;
+        while sink.dropped() == 0 {
+            add(&mut lines, 100);
+            added += 100;
+            lines.flush();
+        }
+        sink.close();
+        let dropped = sink.dropped();
+        drop((lines, sink));
+        let writing = std::thread::spawn(move || writer.run());
+        let mut out = Vec::new();
+        let mut chunk = [0; 4096];
+        while let Ok(n @ 1..) = rustix::io::read(&read, &mut chunk) {
+            out.extend_from_slice(&chunk[..n]);
+        }
+        writing.join().unwrap();
+        let text = std::string::String::from_utf8(out).unwrap();
+        assert!(text.lines().all(|l| l.ends_with("\"-\" 400 0 \"-\" \"-\"")));
+        assert!(text.len() <= QUEUE_BYTES, "{}", text.len());
+        assert_eq!(text.lines().count() as u64 + dropped, added);
+    }
+
+    /// A regular file is written by the worker itself, so nothing waits in
+    /// a queue and nothing is dropped however fast lines come.
+    #[test]
+    fn a_regular_file_is_written_at_once_and_drops_nothing() {
         let path = std::env::temp_dir().join(alloc::format!(
             "staticd-access-unit-{}.log",
             std::process::id()
         ));
         let _ = std::fs::remove_file(&path);
         let (sink, writer) = Sink::open(path.to_str().unwrap().as_bytes(), Format::Common).unwrap();
+        assert!(writer.is_none());
         let mut lines = Lines::new(sink.clone());
-        let mut added = 0u64;
-        while sink.dropped() == 0 {
-            for _ in 0..100 {
-                lines.add(b"127.0.0.1", None, Status::BadRequest, 0, 0, 0);
-                added += 1;
-            }
+        for _ in 0..100 {
+            add(&mut lines, 100);
             lines.flush();
         }
-        // Nothing is written until the writer runs.
-        assert_eq!(std::fs::metadata(&path).unwrap().len(), 0);
-        sink.close();
-        writer.run();
         let text = std::fs::read_to_string(&path).unwrap();
         std::fs::remove_file(&path).unwrap();
-        let written = text.lines().count() as u64;
-        assert!(text.lines().all(|l| l.ends_with("\"-\" 400 0 \"-\" \"-\"")));
-        assert!(written > 0 && text.len() <= QUEUE_BYTES, "{}", text.len());
-        assert_eq!(written + sink.dropped(), added);
+        assert_eq!(text.lines().count(), 10_000);
+        assert_eq!(sink.dropped(), 0);
     }
 }

@@ -203,7 +203,7 @@ fn start(config: Config) -> Result<i32, StartError> {
                 why,
                 detail: None,
             })?;
-            (Some(sink), Some(writer))
+            (Some(sink), writer)
         }
         None => (None, None),
     };
