@@ -1,6 +1,6 @@
 //! The access log (`--access-log PATH|-`, `--log-format common|json`):
-//! buffered per worker, written at most every 100 ms, nothing lost at SIGTERM;
-//! and the SIGUSR1 counters line.
+//! buffered per worker, written at most every 100 ms, nothing lost at SIGTERM,
+//! a stalled reader holding up no worker; and the SIGUSR1 counters line.
 
 mod common;
 
@@ -155,19 +155,24 @@ fn nothing_is_lost_at_sigterm() {
     );
 }
 
+/// staticd with `--access-log -` and `threads` workers, its stdout redirected to `out`.
+fn logging_to_stdout(root: &TempDir, out: &Path, threads: &str) -> Server {
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg("exec \"$0\" \"$@\" >\"$OUT\"")
+        .env("OUT", out)
+        .arg(common::BIN)
+        .args(["-l", "127.0.0.1:0", "-t", threads, "--access-log", "-"])
+        .arg(root.path());
+    Server::launch(cmd)
+}
+
 #[test]
 fn dash_logs_to_stdout() {
     let root = root();
     let logs = TempDir::new("logs-stdout");
     let out = logs.path().join("stdout.txt");
-    let mut cmd = Command::new("sh");
-    cmd.arg("-c")
-        .arg("exec \"$0\" \"$@\" >\"$OUT\"")
-        .env("OUT", &out)
-        .arg(common::BIN)
-        .args(["-l", "127.0.0.1:0", "-t", "1", "--access-log", "-"])
-        .arg(root.path());
-    let server = Server::launch(cmd);
+    let server = logging_to_stdout(&root, &out, "1");
     assert_eq!(server.get("/hello.txt").status, 200);
     assert!(server.stop().success());
     let got = lines(&out);
@@ -221,12 +226,7 @@ fn sigusr1_prints_counters() {
     ];
     // Workers publish after each batch of events: ask until the line is current.
     eventually("a current stats line", || {
-        let ok = Command::new("kill")
-            .args(["-USR1", &server.pid().to_string()])
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok);
+        ask_for_stats(&server);
         std::thread::sleep(std::time::Duration::from_millis(20));
         let err = server.stderr();
         let line = err
@@ -241,15 +241,7 @@ fn sigusr1_prints_counters() {
     });
     let err = server.stderr();
     let line = err.lines().rev().find(|l| l.contains("stats: ")).unwrap();
-    let sent: u64 = line
-        .split("bytes_sent=")
-        .nth(1)
-        .unwrap()
-        .split(' ')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let sent = stat(line, "bytes_sent");
     assert!(sent > 13 * 2, "{line}");
     drop(idle);
     assert!(server.stop().success());
@@ -294,4 +286,229 @@ fn sighup_reopens_the_log_after_a_rename() {
     assert!(lines(&log)[0].contains("/hello.txt?after"));
     assert_eq!(lines(&rotated).len(), 1);
     assert!(server.stop().success());
+}
+
+/// The long query that makes every stall-test line about 1.6 KB, so a few
+/// hundred requests fill a pipe and the log's queue behind it.
+fn padding() -> String {
+    "x".repeat(1500)
+}
+
+/// Whether `line` is the whole line of `GET /hello.txt?<digits or tag>-<padding>`.
+fn whole_stall_line(line: &str) -> bool {
+    let tail = format!("-{} HTTP/1.1\" 200 13 \"-\" \"-\"", padding());
+    let Some(rest) = line.strip_prefix("127.0.0.1 - - [") else {
+        return false;
+    };
+    let Some((_, request)) = rest.split_once("] \"GET /hello.txt?") else {
+        return false;
+    };
+    request
+        .strip_suffix(&tail)
+        .is_some_and(|tag| !tag.is_empty() && tag.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+/// staticd's CPU time so far (user + system), in clock ticks, from /proc.
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // Fields after the command name in parentheses: state is field 3, utime 14, stime 15.
+    let after = &stat[stat.rfind(')').unwrap() + 2..];
+    let fields: Vec<&str> = after.split(' ').collect();
+    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+}
+
+/// staticd with `--access-log -` into a FIFO the test reads only when it
+/// wants to, and the FIFO's read end (non-blocking).
+fn server_logging_to_a_pipe(root: &TempDir, dir: &TempDir) -> (Server, std::fs::File) {
+    use std::os::unix::fs::OpenOptionsExt;
+    let fifo = dir.path().join("stdout");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    // O_NONBLOCK (x86_64): opening needs no writer, reading never waits.
+    let reader = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(0o4000)
+        .open(&fifo)
+        .unwrap();
+    (logging_to_stdout(root, &fifo, "2"), reader)
+}
+
+/// Sends `rounds` batches of 20 padded requests on each of 8 connections
+/// (spread over both workers) and returns the slowest batch's round trip.
+fn requests_while_stalled(server: &Server, rounds: usize) -> std::time::Duration {
+    let mut conns: Vec<Conn> = (0..8).map(|_| Conn::open(server.addr())).collect();
+    let mut slowest = std::time::Duration::ZERO;
+    let mut n = 0;
+    for _ in 0..rounds {
+        for c in &mut conns {
+            let batch: String = (0..20)
+                .map(|_| {
+                    n += 1;
+                    get_req(&format!("/hello.txt?{n}-{}", padding()))
+                })
+                .collect();
+            let started = std::time::Instant::now();
+            c.send(batch.as_bytes());
+            for _ in 0..20 {
+                assert_eq!(c.read_response(false).status, 200);
+            }
+            slowest = slowest.max(started.elapsed());
+        }
+    }
+    slowest
+}
+
+/// Sends SIGUSR1: the server prints its stats line.
+fn ask_for_stats(server: &Server) {
+    let ok = Command::new("kill")
+        .args(["-USR1", &server.pid().to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+}
+
+/// The number after `name=` in a stats line.
+fn stat(line: &str, name: &str) -> u64 {
+    line.split(&format!(" {name}="))
+        .nth(1)
+        .unwrap_or_else(|| panic!("no {name} in {line:?}"))
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+/// `log_dropped` from a stats line asked for afresh.
+fn log_dropped(server: &Server) -> u64 {
+    let before = server.stderr().matches("stats: ").count();
+    ask_for_stats(server);
+    let mut line = String::new();
+    eventually("a stats line", || {
+        let err = server.stderr();
+        line = err
+            .lines()
+            .filter(|l| l.contains("stats: "))
+            .nth(before)
+            .unwrap_or("")
+            .to_string();
+        (!line.is_empty()).then_some(()).ok_or(err)
+    });
+    stat(&line, "log_dropped")
+}
+
+#[test]
+fn a_stalled_log_reader_neither_stalls_nor_spins_the_workers() {
+    use std::io::Read;
+    use std::time::{Duration, Instant};
+    let root = root();
+    let dir = TempDir::new("logs-stall");
+    let (server, mut reader) = server_logging_to_a_pipe(&root, &dir);
+    // About 5 MB of lines into a 64 KiB pipe nobody reads.
+    let slowest = requests_while_stalled(&server, 20);
+    eprintln!("slowest batch of 20 requests while the log is stalled: {slowest:?}");
+    assert!(slowest < Duration::from_secs(2), "{slowest:?}");
+
+    // Still stalled: the server answers at once and burns no CPU.
+    let ticks_before = cpu_ticks(server.pid());
+    let started = Instant::now();
+    let mut slowest = Duration::ZERO;
+    let mut idle = 0;
+    while started.elapsed() < Duration::from_millis(1500) {
+        idle += 1;
+        let asked = Instant::now();
+        let r = server.get(&format!("/hello.txt?idle-{}", padding()));
+        assert_eq!(r.status, 200);
+        slowest = slowest.max(asked.elapsed());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let ticks = cpu_ticks(server.pid()) - ticks_before;
+    eprintln!(
+        "over {:?} of stall: {ticks} CPU ticks, slowest request {slowest:?}",
+        started.elapsed()
+    );
+    assert!(ticks <= 30, "{ticks} ticks of CPU in 1.5 s");
+    assert!(slowest < Duration::from_secs(1), "{slowest:?}");
+
+    let dropped = log_dropped(&server);
+    assert!(dropped > 0, "log_dropped={dropped}");
+    let reports = |err: &str| err.lines().filter(|l| l.contains("dropping lines")).count();
+    eventually("one line says lines are dropped", || {
+        let err = server.stderr();
+        (reports(&err) == 1).then_some(()).ok_or(err)
+    });
+
+    // The reader comes back: lines flow again, all of them whole.
+    let mut out = Vec::new();
+    let mut chunk = vec![0; 1 << 16];
+    let mut drain = |out: &mut Vec<u8>| loop {
+        match reader.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => out.extend_from_slice(&chunk[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+            Err(e) => panic!("reading the pipe: {e}"),
+        }
+    };
+    drain(&mut out);
+    let markers: Vec<String> = (0..20).map(|i| format!("after{i}")).collect();
+    for m in &markers {
+        let r = server.get(&format!("/hello.txt?{m}-{}", padding()));
+        assert_eq!(r.status, 200);
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        drain(&mut out);
+        let text = String::from_utf8_lossy(&out);
+        let complete = text.ends_with('\n');
+        if complete && markers.iter().all(|m| text.contains(&format!("?{m}-x"))) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "lines did not flow again; {} bytes read",
+            out.len()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let text = String::from_utf8(out).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let torn: Vec<&&str> = lines.iter().filter(|l| !whole_stall_line(l)).collect();
+    assert!(
+        torn.is_empty(),
+        "{} of {} lines torn, first: {:?}",
+        torn.len(),
+        lines.len(),
+        torn[0].chars().take(200).collect::<String>()
+    );
+    // Every request answered was either written or counted as dropped.
+    let dropped = log_dropped(&server);
+    let answered = 8 * 20 * 20 + idle + markers.len() as u64;
+    assert_eq!(lines.len() as u64 + dropped, answered, "{dropped} dropped");
+    assert_eq!(reports(&server.stderr()), 1, "{}", server.stderr());
+    assert!(server.stop().success());
+}
+
+#[test]
+fn a_stalled_log_reader_does_not_hold_up_the_stop() {
+    use std::time::{Duration, Instant};
+    let root = root();
+    let dir = TempDir::new("logs-stall-stop");
+    let (mut server, _reader) = server_logging_to_a_pipe(&root, &dir);
+    requests_while_stalled(&server, 5);
+    let asked = Instant::now();
+    server.term();
+    // The grace period is 10 s; the log gets about a second of no progress.
+    let status = server.wait_exit(Duration::from_secs(8));
+    let took = asked.elapsed();
+    eprintln!("stop with a stalled log reader took {took:?}");
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "{status:?} after {took:?}"
+    );
 }

@@ -1,9 +1,11 @@
 //! The bounded map from normalised path to entry, and its CLOCK eviction.
 //!
 //! Pure bookkeeping: the caller holds the lock around every call and does
-//! all I/O outside it. A ring of keys gives CLOCK its order; keys whose entry
-//! was invalidated are dropped from the ring lazily, when the hand reaches
-//! them or when stale keys outnumber live ones.
+//! all I/O outside it. That includes the munmap and close of an entry that
+//! leaves the map: removed entries are kept in [`Map::take_released`]'s list,
+//! for the caller to drop after unlocking. A ring of keys gives CLOCK its
+//! order; keys whose entry was invalidated are dropped from the ring lazily,
+//! when the hand reaches them or when stale keys outnumber live ones.
 
 use crate::cache::entry::Entry;
 use crate::cache::hash::KeyedHash;
@@ -30,6 +32,8 @@ pub struct Map {
     pub hits: u64,
     /// See `hits`.
     pub misses: u64,
+    /// Entries removed since the last [`Map::take_released`].
+    released: Vec<Arc<Entry>>,
 }
 
 impl Map {
@@ -46,7 +50,20 @@ impl Map {
             evictions: 0,
             hits: 0,
             misses: 0,
+            released: Vec::new(),
         }
+    }
+
+    /// The entries removed since the last call, to be dropped once the lock
+    /// is let go: the last reference to one unmaps or closes its file.
+    pub fn take_released(&mut self) -> Vec<Arc<Entry>> {
+        core::mem::take(&mut self.released)
+    }
+
+    /// Takes `entry` out of the budget and keeps it for [`Map::take_released`].
+    fn release(&mut self, entry: Arc<Entry>) {
+        self.bytes -= entry.cost;
+        self.released.push(entry);
     }
 
     /// The current invalidation epoch.
@@ -83,7 +100,7 @@ impl Map {
             return false;
         }
         if let Some(old) = self.table.remove(key) {
-            self.bytes -= old.cost;
+            self.release(old);
         }
         while !self.table.is_empty()
             && (self.bytes + entry.cost > self.max_bytes || self.table.len() >= self.max_entries)
@@ -120,7 +137,7 @@ impl Map {
                 Some(_) => {
                     let key = self.ring.swap_remove(self.hand);
                     if let Some(e) = self.table.remove(&key) {
-                        self.bytes -= e.cost;
+                        self.release(e);
                     }
                     self.evictions += 1;
                     return true;
@@ -143,7 +160,7 @@ impl Map {
     pub fn remove(&mut self, key: &[u8]) {
         self.epoch += 1;
         if let Some(e) = self.table.remove(key) {
-            self.bytes -= e.cost;
+            self.release(e);
         }
     }
 
@@ -153,21 +170,18 @@ impl Map {
             return self.clear();
         }
         self.epoch += 1;
-        let mut freed = 0;
-        self.table.retain(|k, e| {
-            let inside = k.starts_with(dir) && (k.len() == dir.len() || k[dir.len()] == b'/');
-            if inside {
-                freed += e.cost;
-            }
-            !inside
-        });
-        self.bytes -= freed;
+        let inside =
+            |k: &[u8]| k.starts_with(dir) && (k.len() == dir.len() || k[dir.len()] == b'/');
+        for (_, e) in self.table.extract_if(|k, _| inside(k)) {
+            self.bytes -= e.cost;
+            self.released.push(e);
+        }
     }
 
     /// Forgets everything.
     pub fn clear(&mut self) {
         self.epoch += 1;
-        self.table.clear();
+        self.released.extend(self.table.drain().map(|(_, e)| e));
         self.ring.clear();
         self.hand = 0;
         self.bytes = 0;
@@ -258,6 +272,33 @@ mod tests {
         m.remove_tree(b"");
         assert!(m.is_empty());
         assert_eq!(m.bytes(), 0);
+    }
+
+    #[test]
+    fn entries_leaving_the_map_live_until_the_caller_drops_them() {
+        type Op = fn(&mut Map);
+        let ops: [(&str, Op); 5] = [
+            ("replaced", |m| assert!(m.insert(b"a", entry(1), m.epoch()))),
+            ("evicted", |m| assert!(m.insert(b"b", entry(1), m.epoch()))),
+            ("removed", |m| m.remove(b"a")),
+            ("removed with its tree", |m| m.remove_tree(b"a")),
+            ("cleared", Map::clear),
+        ];
+        for (what, op) in ops {
+            let mut m = map(1 << 20, 1);
+            let e = entry(1);
+            let weak = Arc::downgrade(&e);
+            assert!(m.insert(b"a", e, m.epoch()));
+            op(&mut m);
+            // The map no longer has it, but the munmap or close of its last
+            // reference must wait until the caller has let the lock go.
+            assert!(weak.upgrade().is_some(), "{what}: dropped under the lock");
+            let released = m.take_released();
+            assert_eq!(released.len(), 1, "{what}");
+            drop(released);
+            assert!(weak.upgrade().is_none(), "{what}: still held");
+            assert!(m.take_released().is_empty(), "{what}");
+        }
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! descriptor for sendfile; missing paths are remembered as 404s.
 //!
 //! - [`map`]: the bounded map and its CLOCK eviction (behind one spin lock,
-//!   held only to look up or insert, never across a syscall).
+//!   held only to look up or insert, never across a syscall: entries that
+//!   leave the map are dropped, unmapped and closed after it is let go).
 //! - [`entry`]: what a path resolves to, reference counted.
 //! - [`root`]: opening files beneath the root with openat2.
 //! - [`watch`]: inotify invalidation, run by the control thread.
@@ -215,7 +216,9 @@ impl Cache {
             Resolved::Redirect => return Lookup::Redirect,
         };
         let entry = Arc::new(entry);
-        self.map.lock().insert(key, entry.clone(), epoch);
+        let mut map = self.map.lock();
+        map.insert(key, entry.clone(), epoch);
+        unlock(map);
         Lookup::Entry(entry)
     }
 
@@ -306,11 +309,14 @@ impl Cache {
                 map.remove(&key[..parent]);
             }
         }
+        unlock(map);
     }
 
     /// Forgets everything (inotify lost events).
     pub fn clear(&self) {
-        self.map.lock().clear();
+        let mut map = self.map.lock();
+        map.clear();
+        unlock(map);
     }
 
     /// Switches to revalidating entries after the TTL.
@@ -334,4 +340,13 @@ impl Cache {
             misses: map.misses,
         }
     }
+}
+
+/// Lets the map go, then drops the entries removed under it: the last
+/// reference to one unmaps or closes its file, which must not hold up every
+/// worker waiting on the lock.
+fn unlock(mut map: spin::MutexGuard<'_, Map>) {
+    let released = map.take_released();
+    drop(map);
+    drop(released);
 }

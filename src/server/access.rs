@@ -1,102 +1,334 @@
 //! The access log (`--access-log`): every worker formats its lines into its
-//! own buffer and writes the buffer out in one `write` when it holds
+//! own buffer and writes it out, in whole lines, when it holds
 //! [`FLUSH_BYTES`] or its oldest line is [`FLUSH_MS`] old, and when the
 //! worker stops: never a system call per request, and nothing lost at SIGTERM.
-//! SIGHUP reopens the file, for log rotation by renaming.
+//!
+//! A worker never waits on the log's reader. To a regular file it writes
+//! the buffer itself, in one `write`, which the kernel keeps whole. To a
+//! pipe, socket or terminal, whose reader may stall (a full pipe to docker
+//! or journald), it hands the buffer to the log's writer thread
+//! ([`Writer`]), which alone writes there: what waits for it is bounded by
+//! [`QUEUE_BYTES`], beyond which a worker drops its lines, whole, and counts
+//! them (`log_dropped` in the SIGUSR1 line), and the writer says so once on
+//! stderr. SIGHUP reopens the file, for log rotation by renaming: the new
+//! descriptor is swapped in under a lock held for nothing but the swap, and
+//! each holder of the old one switches at its next write.
 
 use crate::http::access_log::{self, Format, Record};
 use crate::http::request::Request;
 use crate::http::status::Status;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use rustix::fd::OwnedFd;
 use rustix::io::Errno;
+use rustix::thread::futex;
 
 /// A buffer this full is written at once.
 pub const FLUSH_BYTES: usize = 64 * 1024;
 /// A line waits at most this long, in milliseconds.
 pub const FLUSH_MS: u64 = 100;
+/// Bytes handed to the writer thread and not yet taken; beyond this, lines are dropped.
+pub const QUEUE_BYTES: usize = 256 * 1024;
+/// How long the writer waits for a stalled reader before it looks again at
+/// the drops to report and at a stop.
+const STALL_CHECK_MS: i64 = 250;
+/// At stop, the writer gives up after this many stall checks without progress.
+const STOP_CHECKS: u32 = 4;
 
-/// Where the lines go, shared by every worker.
+/// Where the lines go, shared by every worker, the writer and the control thread.
 pub struct Sink {
-    /// Workers write whole buffers one at a time under this lock, so lines
-    /// never interleave, even on a pipe where writes above PIPE_BUF are not
-    /// atomic; a reopen swaps the descriptor under it.
-    fd: spin::Mutex<OwnedFd>,
+    /// The descriptor lines go to. Held only to clone or swap the `Arc`,
+    /// never across a system call: whoever drops the last clone of a
+    /// replaced descriptor closes it.
+    fd: spin::Mutex<Arc<OwnedFd>>,
+    /// Bumped by every reopen, so holders of a clone fetch the new one.
+    generation: AtomicU32,
+    /// Lines waiting for the writer thread, for a descriptor that may block;
+    /// `None` for a regular file, which workers write themselves.
+    queue: Option<spin::Mutex<Vec<u8>>>,
+    /// Bumped by every hand-over and at stop: the idle writer sleeps on it.
+    handed: AtomicU32,
+    /// Lines lost: the queue was full, or the write failed.
+    dropped: AtomicU64,
+    /// A write error has been reported (once per file, not per batch).
+    warned: AtomicBool,
+    /// The server is stopping: the writer writes what is queued and ends.
+    closing: AtomicBool,
     /// The file's path, to reopen; `None` for stdout.
-    path: Option<alloc::vec::Vec<u8>>,
+    path: Option<Vec<u8>>,
     format: Format,
-    /// A write error has been reported (once, not per batch).
-    warned: core::sync::atomic::AtomicBool,
 }
 
 impl Sink {
-    /// Lines in `format` appended to the file `path` (created 0644), or to
-    /// a duplicate of stdout for `-`.
-    pub fn open(path: &[u8], format: Format) -> rustix::io::Result<Sink> {
-        let (fd, path) = if path == b"-" {
+    /// Lines in `format` appended to the file `path` (created 0644), or to a
+    /// duplicate of stdout for `-`; with the [`Writer`] to run on its own
+    /// thread when that is not a regular file.
+    pub fn open(path: &[u8], format: Format) -> rustix::io::Result<(Arc<Sink>, Option<Writer>)> {
+        if path == b"-" {
             // SAFETY: descriptor 1 is open for the life of the process; it is
             // only borrowed long enough to duplicate it.
             let stdout = unsafe { rustix::stdio::stdout() };
-            (rustix::io::fcntl_dupfd_cloexec(stdout, 0)?, None)
+            Ok(Sink::new(
+                rustix::io::fcntl_dupfd_cloexec(stdout, 0)?,
+                None,
+                format,
+            ))
         } else {
-            (open_file(path)?, Some(path.to_vec()))
-        };
-        Ok(Sink {
-            fd: spin::Mutex::new(fd),
+            Ok(Sink::new(open_file(path)?, Some(path.to_vec()), format))
+        }
+    }
+
+    /// The sink over `fd`, reopened by `path`; decides once, by what `fd`
+    /// is, whether workers write themselves or hand over to a [`Writer`].
+    fn new(fd: OwnedFd, path: Option<Vec<u8>>, format: Format) -> (Arc<Sink>, Option<Writer>) {
+        use rustix::fs::FileType;
+        let regular = rustix::fs::fstat(&fd)
+            .is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::RegularFile);
+        let fd = Arc::new(fd);
+        let sink = Arc::new(Sink {
+            fd: spin::Mutex::new(fd.clone()),
+            generation: AtomicU32::new(0),
+            // Allocated once and never grown: no allocation under the lock.
+            queue: (!regular).then(|| spin::Mutex::new(Vec::with_capacity(QUEUE_BYTES))),
+            handed: AtomicU32::new(0),
+            dropped: AtomicU64::new(0),
+            warned: AtomicBool::new(false),
+            closing: AtomicBool::new(false),
             path,
             format,
-            warned: core::sync::atomic::AtomicBool::new(false),
-        })
+        });
+        let writer = (!regular).then(|| Writer {
+            sink: sink.clone(),
+            fd: Current { fd, generation: 0 },
+            batch: Vec::with_capacity(QUEUE_BYTES),
+            warned_drops: false,
+        });
+        (sink, writer)
     }
 
     /// Opens the file again by its path, so lines go to a new file after the
     /// old one was renamed away; stdout is left as it is.
     pub fn reopen(&self) -> rustix::io::Result<()> {
         if let Some(path) = &self.path {
-            let fresh = open_file(path)?;
-            *self.fd.lock() = fresh;
-            self.warned
-                .store(false, core::sync::atomic::Ordering::Relaxed);
+            let fresh = Arc::new(open_file(path)?);
+            let old = core::mem::replace(&mut *self.fd.lock(), fresh);
+            self.generation.fetch_add(1, Ordering::Release);
+            self.warned.store(false, Ordering::Relaxed);
+            // Closed here unless a worker or the writer still holds it.
+            drop(old);
         }
         Ok(())
     }
 
-    /// Writes all of `bytes`, retrying short and interrupted writes; gives up
-    /// (dropping the rest, and saying so once) only on a real error such as
-    /// a full disk.
-    fn write_all(&self, mut bytes: &[u8]) {
-        let fd = self.fd.lock();
-        while !bytes.is_empty() {
-            match rustix::io::write(&*fd, bytes) {
-                Ok(0) => return,
-                Ok(n) => bytes = bytes.get(n..).unwrap_or_default(),
-                Err(Errno::INTR) => {}
-                // A non-blocking stdout that is full: wait for it rather than lose lines.
-                Err(Errno::AGAIN) => {
-                    let _ = rustix::event::poll(
-                        &mut [rustix::event::PollFd::new(
-                            &*fd,
-                            rustix::event::PollFlags::OUT,
-                        )],
-                        None,
-                    );
+    /// Tells the writer to write what is queued and end (the workers are done).
+    pub fn close(&self) {
+        self.closing.store(true, Ordering::Release);
+        self.wake_writer();
+    }
+
+    /// Lines dropped so far.
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
+    /// Queues a worker's whole lines for the writer, or drops and counts them
+    /// if the queue is full; `lines` is left empty either way.
+    fn hand_over(&self, queue: &spin::Mutex<Vec<u8>>, lines: &mut Vec<u8>) {
+        let queued = {
+            let mut queue = queue.lock();
+            let fits = queue.capacity() - queue.len() >= lines.len();
+            if fits {
+                queue.extend_from_slice(lines);
+            }
+            fits
+        };
+        if queued {
+            self.wake_writer();
+        } else {
+            self.lost(lines);
+        }
+        lines.clear();
+    }
+
+    fn wake_writer(&self) {
+        self.handed.fetch_add(1, Ordering::Release);
+        let _ = futex::wake(&self.handed, futex::Flags::PRIVATE, 1);
+    }
+
+    /// Counts the lines in `bytes` as dropped.
+    fn lost(&self, bytes: &[u8]) {
+        self.dropped
+            .fetch_add(count_lines(bytes), Ordering::Relaxed);
+    }
+
+    /// Counts the lines in `rest` as lost to write error `e`, saying so once.
+    fn write_failed(&self, e: Errno, rest: &[u8]) {
+        if !self.warned.swap(true, Ordering::Relaxed) {
+            crate::log!(
+                "access log: {} (os error {}); lines are being lost",
+                crate::rt::errno::describe(e),
+                e.raw_os_error()
+            );
+        }
+        self.lost(rest);
+    }
+}
+
+/// One holder's clone of the sink's descriptor, refreshed after a reopen.
+struct Current {
+    fd: Arc<OwnedFd>,
+    generation: u32,
+}
+
+impl Current {
+    /// The sink's descriptor as of now.
+    fn get(&mut self, sink: &Sink) -> &OwnedFd {
+        let generation = sink.generation.load(Ordering::Acquire);
+        if generation != self.generation {
+            let fresh = sink.fd.lock().clone();
+            // The old clone goes after the lock: it may be the last one.
+            self.fd = fresh;
+            self.generation = generation;
+        }
+        &self.fd
+    }
+}
+
+/// Writes all of `bytes` to a regular file, retrying short and interrupted
+/// writes; gives up (counting the lines lost, and saying so once) on a real
+/// error such as a full disk.
+fn write_file(sink: &Sink, fd: &OwnedFd, mut bytes: &[u8]) {
+    while !bytes.is_empty() {
+        match rustix::io::write(fd, bytes) {
+            Ok(n) if n > 0 => bytes = bytes.get(n..).unwrap_or_default(),
+            Err(Errno::INTR) => {}
+            result => return sink.write_failed(result.err().unwrap_or(Errno::IO), bytes),
+        }
+    }
+}
+
+/// The thread that writes the queue out to a pipe, socket or terminal: the
+/// only one that may wait on such a descriptor.
+pub struct Writer {
+    sink: Arc<Sink>,
+    fd: Current,
+    /// The queue as last taken, written out from here.
+    batch: Vec<u8>,
+    /// Dropped lines have been reported (once).
+    warned_drops: bool,
+}
+
+impl Writer {
+    /// Writes what workers hand over until the server stops.
+    pub fn run(mut self) {
+        let sink = self.sink.clone();
+        let Some(queue) = sink.queue.as_ref() else {
+            return;
+        };
+        loop {
+            let seen = sink.handed.load(Ordering::Acquire);
+            // Read before taking the queue: once the stop is seen, every
+            // worker has handed over its last lines, so this take is the last.
+            let closing = sink.closing.load(Ordering::Acquire);
+            core::mem::swap(&mut *queue.lock(), &mut self.batch);
+            if !self.batch.is_empty() {
+                let written = self.write_batch();
+                self.batch.clear();
+                if written {
+                    continue;
                 }
-                Err(e) => {
-                    if !self
-                        .warned
-                        .swap(true, core::sync::atomic::Ordering::Relaxed)
-                    {
-                        crate::log!(
-                            "access log: {} (os error {}); lines are being lost",
-                            crate::rt::errno::describe(e),
-                            e.raw_os_error()
-                        );
-                    }
-                    return;
+                // Given up on a stalled reader at stop: what is left is lost.
+                return;
+            }
+            report_drops(&sink, &mut self.warned_drops);
+            if closing {
+                return;
+            }
+            // Returns at once if anything was handed over since `seen`.
+            let _ = futex::wait(&sink.handed, futex::Flags::PRIVATE, seen, None);
+        }
+    }
+
+    /// Writes the batch: each write waits in poll for room first and
+    /// carries at most [`PIPE_BUF`] bytes, cut at a line end, which that
+    /// room takes at once, so the writer checks for drops to report and for
+    /// the stop while the reader stalls. Gives up (counting the lines lost)
+    /// on a real error, or at stop when the reader has stalled, which
+    /// returns false.
+    ///
+    /// [`PIPE_BUF`]: rustix::pipe::PIPE_BUF
+    fn write_batch(&mut self) -> bool {
+        let sink = &*self.sink;
+        let mut rest: &[u8] = &self.batch;
+        let mut stalls = 0;
+        while !rest.is_empty() {
+            let fd = self.fd.get(sink);
+            if !wait_for_room(fd) {
+                stalls += 1;
+                report_drops(sink, &mut self.warned_drops);
+                if sink.closing.load(Ordering::Acquire) && stalls >= STOP_CHECKS {
+                    sink.lost(rest);
+                    return false;
+                }
+                continue;
+            }
+            stalls = 0;
+            let chunk = chunk_end(rest, rustix::pipe::PIPE_BUF);
+            match rustix::io::write(fd, &rest[..chunk]) {
+                Ok(n) if n > 0 => rest = rest.get(n..).unwrap_or_default(),
+                // A non-blocking stdout that filled up: poll waits for room.
+                Err(Errno::INTR | Errno::AGAIN) => {}
+                result => {
+                    sink.write_failed(result.err().unwrap_or(Errno::IO), rest);
+                    return true;
                 }
             }
         }
+        true
     }
+}
+
+/// Waits up to [`STALL_CHECK_MS`] until `fd` takes a chunk without
+/// blocking; false if it still would not.
+fn wait_for_room(fd: &OwnedFd) -> bool {
+    use rustix::event::{PollFd, PollFlags};
+    let timeout = rustix::time::Timespec {
+        tv_sec: 0,
+        tv_nsec: STALL_CHECK_MS * 1_000_000,
+    };
+    let mut fds = [PollFd::new(fd, PollFlags::OUT)];
+    // An error or hang-up shows as ready: the write then reports it.
+    !matches!(rustix::event::poll(&mut fds, Some(&timeout)), Ok(0))
+}
+
+/// Says once on stderr that lines are being dropped.
+fn report_drops(sink: &Sink, warned: &mut bool) {
+    if !*warned && sink.dropped() > 0 {
+        *warned = true;
+        crate::log!(
+            "access log: the reader is not keeping up; dropping lines (log_dropped in the SIGUSR1 stats)"
+        );
+    }
+}
+
+/// How many bytes of `rest` to write when at most `chunk` fit: up to the last
+/// whole line that fits, so a reader that stalls for good sees no torn line
+/// (unless one line alone is longer than `chunk`).
+fn chunk_end(rest: &[u8], chunk: usize) -> usize {
+    if rest.len() <= chunk {
+        return rest.len();
+    }
+    match rest[..chunk].iter().rposition(|&b| b == b'\n') {
+        Some(i) => i + 1,
+        None => chunk,
+    }
+}
+
+/// Lines in `bytes`, a partial last one included.
+fn count_lines(bytes: &[u8]) -> u64 {
+    let ends = bytes.iter().filter(|&&b| b == b'\n').count();
+    (ends + usize::from(bytes.last().is_some_and(|&b| b != b'\n'))) as u64
 }
 
 /// Opens `path` for appending, created 0644 if missing.
@@ -111,7 +343,9 @@ fn open_file(path: &[u8]) -> rustix::io::Result<OwnedFd> {
 
 /// One worker's buffered lines.
 pub struct Lines {
-    sink: alloc::sync::Arc<Sink>,
+    sink: Arc<Sink>,
+    /// The descriptor, for a regular file that the worker writes itself.
+    fd: Current,
     buf: Vec<u8>,
     /// When the oldest buffered line was added (monotonic ms).
     since_ms: Option<u64>,
@@ -119,8 +353,13 @@ pub struct Lines {
 
 impl Lines {
     /// An empty buffer for `sink`.
-    pub fn new(sink: alloc::sync::Arc<Sink>) -> Lines {
+    pub fn new(sink: Arc<Sink>) -> Lines {
+        let fd = Current {
+            fd: sink.fd.lock().clone(),
+            generation: sink.generation.load(Ordering::Acquire),
+        };
         Lines {
+            fd,
             sink,
             buf: Vec::with_capacity(FLUSH_BYTES + 1024),
             since_ms: None,
@@ -128,7 +367,7 @@ impl Lines {
     }
 
     /// Adds the line for one answered request (`req` is `None` for a request
-    /// that could not be parsed); writes the buffer if it is full.
+    /// that could not be parsed); writes the buffer out if it is full.
     pub fn add(
         &mut self,
         peer: &[u8],
@@ -173,19 +412,106 @@ impl Lines {
             .map(|since| (since + FLUSH_MS).saturating_sub(now_ms))
     }
 
-    /// Writes the buffer if its oldest line has waited long enough.
+    /// Writes the buffer out if its oldest line has waited long enough.
     pub fn flush_if_due(&mut self, now_ms: u64) {
         if self.due_in(now_ms) == Some(0) {
             self.flush();
         }
     }
 
-    /// Writes whatever is buffered.
+    /// Writes whatever is buffered to a regular file, or hands it to the
+    /// writer thread (dropping it if the queue is full): never waits on a
+    /// reader.
     pub fn flush(&mut self) {
         if !self.buf.is_empty() {
-            self.sink.write_all(&self.buf);
-            self.buf.clear();
+            match &self.sink.queue {
+                Some(queue) => self.sink.hand_over(queue, &mut self.buf),
+                None => {
+                    write_file(&self.sink, self.fd.get(&self.sink), &self.buf);
+                    self.buf.clear();
+                }
+            }
         }
         self.since_ms = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_end_on_a_whole_line_when_one_fits() {
+        assert_eq!(chunk_end(b"ab\ncd\nef", 100), 8);
+        assert_eq!(chunk_end(b"ab\ncd\nef", 7), 6);
+        assert_eq!(chunk_end(b"ab\ncd\nef", 5), 3);
+        assert_eq!(chunk_end(b"abcdef\n", 4), 4);
+    }
+
+    #[test]
+    fn counts_lines_and_a_partial_last_one() {
+        assert_eq!(count_lines(b""), 0);
+        assert_eq!(count_lines(b"a\nb\n"), 2);
+        assert_eq!(count_lines(b"a\nb"), 2);
+    }
+
+    /// `n` lines of a request that could not be parsed.
+    fn add(lines: &mut Lines, n: usize) {
+        for _ in 0..n {
+            lines.add(b"127.0.0.1", None, Status::BadRequest, 0, 0, 0);
+        }
+    }
+
+    /// A worker never waits for the writer: with none running, what does not
+    /// fit in the queue is dropped and counted, and the writer later writes
+    /// exactly what was queued, in whole lines.
+    #[test]
+    fn a_full_queue_drops_whole_lines_and_counts_them() {
+        let (read, write) = rustix::pipe::pipe().unwrap();
+        let (sink, writer) = Sink::new(write, None, Format::Common);
+        let writer = writer.expect("a pipe has a writer thread");
+        let mut lines = Lines::new(sink.clone());
+        let mut added = 0u64;
+        while sink.dropped() == 0 {
+            add(&mut lines, 100);
+            added += 100;
+            lines.flush();
+        }
+        sink.close();
+        let dropped = sink.dropped();
+        drop((lines, sink));
+        let writing = std::thread::spawn(move || writer.run());
+        let mut out = Vec::new();
+        let mut chunk = [0; 4096];
+        while let Ok(n @ 1..) = rustix::io::read(&read, &mut chunk) {
+            out.extend_from_slice(&chunk[..n]);
+        }
+        writing.join().unwrap();
+        let text = std::string::String::from_utf8(out).unwrap();
+        assert!(text.lines().all(|l| l.ends_with("\"-\" 400 0 \"-\" \"-\"")));
+        assert!(text.len() <= QUEUE_BYTES, "{}", text.len());
+        assert_eq!(text.lines().count() as u64 + dropped, added);
+    }
+
+    /// A regular file is written by the worker itself, so nothing waits in
+    /// a queue and nothing is dropped however fast lines come.
+    #[test]
+    fn a_regular_file_is_written_at_once_and_drops_nothing() {
+        let path = std::env::temp_dir().join(alloc::format!(
+            "staticd-access-unit-{}.log",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_file(&path);
+        let (sink, writer) = Sink::open(path.to_str().unwrap().as_bytes(), Format::Common).unwrap();
+        assert!(writer.is_none());
+        let mut lines = Lines::new(sink.clone());
+        for _ in 0..100 {
+            add(&mut lines, 100);
+            lines.flush();
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(text.lines().count(), 10_000);
+        assert_eq!(sink.dropped(), 0);
     }
 }

@@ -7,7 +7,7 @@
 //! - [`respond`]: one request to one response.
 //! - [`out`]: the output queue: writev of memory, sendfile of files.
 //! - [`clock`]: the coarse clock and cached Date.
-//! - [`access`]: the buffered access log.
+//! - [`access`]: the buffered access log and its writer thread.
 //! - [`stats`]: the counters SIGUSR1 prints.
 //! - [`timer`]: the timing wheel behind connection deadlines.
 //! - [`token`]: the typed epoll token of listeners, the stop signal and connections.
@@ -197,14 +197,14 @@ fn start(config: Config) -> Result<i32, StartError> {
             why,
             detail: None,
         })?;
-    let access = match &config.access_log {
+    let (access, log_writer) = match &config.access_log {
         Some(path) => {
             let format = if config.log_json {
                 crate::http::access_log::Format::Json
             } else {
                 crate::http::access_log::Format::Common
             };
-            let sink = access::Sink::open(path, format).map_err(|why| StartError {
+            let (sink, writer) = access::Sink::open(path, format).map_err(|why| StartError {
                 what: format!(
                     "--access-log '{}'",
                     alloc::string::String::from_utf8_lossy(path)
@@ -212,9 +212,9 @@ fn start(config: Config) -> Result<i32, StartError> {
                 why,
                 detail: None,
             })?;
-            Some(Arc::new(sink))
+            (Some(sink), writer)
         }
-        None => None,
+        None => (None, None),
     };
     let cache = Arc::new(Cache::new(
         root,
@@ -291,6 +291,18 @@ fn start(config: Config) -> Result<i32, StartError> {
         })?;
         handles.push(handle);
     }
+    let log_thread = match log_writer {
+        Some(writer) => {
+            Some(
+                thread::spawn(STACK, move || writer.run()).map_err(|why| StartError {
+                    what: "thread".into(),
+                    why,
+                    detail: None,
+                })?,
+            )
+        }
+        None => None,
+    };
     announce(
         &root_name,
         &bound,
@@ -314,23 +326,36 @@ fn start(config: Config) -> Result<i32, StartError> {
     let _ = rustix::io::write(&shared.wake, &1u64.to_ne_bytes());
     let deadline = now_secs() + config.grace_secs as i64;
     for h in &handles {
-        loop {
-            let left = deadline - now_secs();
-            if left <= 0
-                || h.join_timeout(Some(Timespec {
-                    tv_sec: left.min(1),
-                    tv_nsec: 0,
-                }))
-            {
-                break;
-            }
-            // A second SIGTERM/SIGINT cuts the grace period short.
-            if matches!(signals.read(), Ok(Some(signal::SIGTERM | signal::SIGINT))) {
-                return Ok(code);
-            }
+        if !join_until(h, deadline, &signals) {
+            return Ok(code);
         }
     }
+    // The workers have handed over their last lines: the log's writer
+    // writes them out (or gives up on a stalled reader) and ends.
+    if let (Some(sink), Some(h)) = (&shared.access, &log_thread) {
+        sink.close();
+        join_until(h, deadline, &signals);
+    }
     Ok(code)
+}
+
+/// Waits for thread `h` until `deadline` (monotonic seconds); false if a
+/// second SIGTERM/SIGINT cut the grace period short.
+fn join_until(h: &thread::JoinHandle, deadline: i64, signals: &SignalFd) -> bool {
+    loop {
+        let left = deadline - now_secs();
+        if left <= 0
+            || h.join_timeout(Some(Timespec {
+                tv_sec: left.min(1),
+                tv_nsec: 0,
+            }))
+        {
+            return true;
+        }
+        if matches!(signals.read(), Ok(Some(signal::SIGTERM | signal::SIGINT))) {
+            return false;
+        }
+    }
 }
 
 /// The cache key of a --fallback or --404 path (checked by the config parser).
@@ -389,12 +414,14 @@ fn announce(root: &str, bound: &[SocketAddr], passed: u32, workers: usize) {
     );
 }
 
-/// Logs the SIGUSR1 line: connections, requests, cache use, bytes, compression.
+/// Logs the SIGUSR1 line: connections, requests, cache use, bytes,
+/// compression, access log lines dropped.
 fn report(shared: &Shared) {
     let total = stats::total(&shared.stats);
     let cache = shared.cache.usage();
+    let dropped = shared.access.as_ref().map_or(0, |log| log.dropped());
     crate::log!(
-        "stats: connections={} requests={} cache_hits={} cache_misses={} evictions={} cache_entries={} cache_bytes={} bytes_sent={} compressed={}",
+        "stats: connections={} requests={} cache_hits={} cache_misses={} evictions={} cache_entries={} cache_bytes={} bytes_sent={} compressed={} log_dropped={}",
         shared.open.load(core::sync::atomic::Ordering::Relaxed),
         total.requests,
         cache.hits,
@@ -403,7 +430,8 @@ fn report(shared: &Shared) {
         cache.entries,
         cache.bytes,
         total.sent,
-        total.compressed
+        total.compressed,
+        dropped
     );
 }
 

@@ -28,7 +28,7 @@ pub const ALLOWED_SYSCALLS: &[u32] = &[
     48,  // shutdown: lingering close
     56,  // clone: worker threads
     60,  // exit: a worker thread ends
-    202, // futex: joining threads at stop
+    202, // futex: joining threads at stop, the access log's writer waiting for lines
     217, // getdents64: directories the watcher walks
     228, // clock_gettime: when the vDSO is not there
     231, // exit_group
@@ -37,7 +37,7 @@ pub const ALLOWED_SYSCALLS: &[u32] = &[
     254, // inotify_add_watch: new directories
     257, // openat
     262, // newfstatat: directory listings
-    271, // ppoll: the access log waiting on a full non-blocking stdout
+    271, // ppoll: the access log's writer waiting for room in a pipe
     281, // epoll_pwait
     288, // accept4
     291, // epoll_create1: the control thread's loop
