@@ -1,6 +1,7 @@
 //! Directory listings (`--listing`): reads a directory beneath the root and
 //! renders it with [`crate::http::listing`]. The page is cached like a file
-//! and dropped by inotify when anything in the directory changes.
+//! and dropped by inotify when anything in the directory changes (and
+//! checked again after the TTL when it shows symlinks or hard links).
 
 use crate::cache::root::Root;
 use crate::http::listing::{self, Item};
@@ -20,6 +21,9 @@ pub struct Listing {
     pub mtime: i64,
     /// Its nanoseconds.
     pub mtime_nsec: u32,
+    /// Some entry is a symlink or a file with other names, whose changes
+    /// inotify on this directory does not see.
+    pub aliased: bool,
 }
 
 /// Lists the directory open as `fd` (with `stat`), whose normalised path
@@ -31,6 +35,7 @@ pub fn list(root: &Root, fd: OwnedFd, stat: &Stat, key: &[u8]) -> Option<Listing
     let mut found: Vec<(Vec<u8>, bool, u64, i64)> = Vec::new();
     let mut considered = 0;
     let mut newest = (stat.st_mtime, stat.st_mtime_nsec as u32);
+    let mut aliased = false;
     let mut path = Vec::with_capacity(key.len() + 256);
     let mut dir = Dir::new(fd).ok()?;
     while let Some(entry) = dir.read() {
@@ -46,6 +51,7 @@ pub fn list(root: &Root, fd: OwnedFd, stat: &Stat, key: &[u8]) -> Option<Listing
             }
             // A symlink is listed as what it leads to, if a request could reach that.
             FileType::Symlink | FileType::Unknown => {
+                aliased = true;
                 path.clear();
                 path.extend_from_slice(key);
                 path.extend_from_slice(name);
@@ -56,7 +62,10 @@ pub fn list(root: &Root, fd: OwnedFd, stat: &Stat, key: &[u8]) -> Option<Listing
         let Some(st) = st else { continue };
         let is_dir = match FileType::from_raw_mode(st.st_mode) {
             FileType::Directory => true,
-            FileType::RegularFile => false,
+            FileType::RegularFile => {
+                aliased |= st.st_nlink > 1;
+                false
+            }
             _ => continue,
         };
         newest = newest.max((st.st_mtime, st.st_mtime_nsec as u32));
@@ -80,5 +89,6 @@ pub fn list(root: &Root, fd: OwnedFd, stat: &Stat, key: &[u8]) -> Option<Listing
         html,
         mtime: newest.0,
         mtime_nsec: newest.1,
+        aliased,
     })
 }

@@ -2,9 +2,11 @@
 //! it, events mapped back to paths, and the matching entries dropped.
 //!
 //! The control thread owns the watcher (no lock: only it touches the watch
-//! table). When a directory cannot be watched (the watch limit is reached) or
-//! the tree holds symlinks (whose targets change without an event on the
-//! link's name), the cache falls back to revalidating entries after its TTL.
+//! table). When a directory cannot be watched (the watch limit is reached),
+//! the cache falls back to revalidating every entry after its TTL. Symlinks
+//! and hard links need no fallback here: the cache marks what it reaches
+//! through them (see [`crate::cache::root`]), and a link made later drops what
+//! was cached under its name.
 
 use crate::cache::Cache;
 use alloc::sync::Arc;
@@ -94,10 +96,10 @@ impl Watcher {
                 }
                 match item.file_type() {
                     FileType::Directory => stack.push(join(&dir, name)),
-                    FileType::Symlink => self.degrade(),
                     FileType::Unknown => match self.open_dir(&join(&dir, name)) {
                         Ok(_) => stack.push(join(&dir, name)),
-                        Err(Errno::NOTDIR) => {}
+                        // Not a directory, or a symlink (O_NOFOLLOW).
+                        Err(Errno::NOTDIR) | Err(Errno::LOOP) => {}
                         Err(_) => self.degrade(),
                     },
                     _ => {}
