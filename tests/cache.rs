@@ -772,6 +772,11 @@ fn hard_link_inside_the_root() {
 }
 
 #[test]
+fn hard_link_made_inside_the_root_after_the_fill() {
+    changed_through_a_hard_link(false, false);
+}
+
+#[test]
 fn no_stale_entry_survives_concurrent_fills() {
     let root = TempDir::new("cache-race");
     root.file("hot.txt", "v0\n");
