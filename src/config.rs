@@ -325,8 +325,9 @@ const OPTIONS: &[Opt] = &[
         short: None,
         value: Some("SECONDS"),
         env: None,
-        help: "how often entries are rechecked when\n\
-               inotify cannot watch every directory\n\
+        help: "how often entries inotify cannot vouch\n\
+               for (behind symlinks, hard-linked, in\n\
+               unwatched directories) are rechecked\n\
                (e.g. 0.5) [default: 1]",
     },
     Opt {

@@ -2,9 +2,11 @@
 //! (in-place rewrites, rename over, delete, create after a cached 404, growing
 //! past and shrinking below the mapping threshold, new and renamed
 //! directories, index files, `mkdir -p` trees), revalidation after
-//! `--cache-ttl` when the tree holds symlinks, files truncated while a
-//! response from them is in flight (mapped and sendfile), conditional requests
-//! (`If-None-Match`, `If-Modified-Since` in all three date formats), byte
+//! `--cache-ttl` of what is reached through symlinks (made before or after
+//! start-up) and of files with hard links, never with a torn body, files
+//! truncated while a response from them is in flight (mapped and sendfile),
+//! conditional requests (`If-None-Match`, `If-Modified-Since` in all three
+//! date formats), byte
 //! ranges (single, multipart, unsatisfiable, invalid, `If-Range`, sendfile
 //! files, HEAD), bounded memory under many distinct paths, small cache limits,
 //! no stale entry left by fills racing with changes, and identical answers to
@@ -586,6 +588,192 @@ fn symlinked_file_revalidates_after_ttl() {
     std::fs::remove_file(&real).unwrap();
     eventually("dangling link", || missing(&server, "/link.txt"));
     assert!(server.stop().success());
+}
+
+// -------------------------------------------- links that appear after start-up
+
+/// Polls `GET path` until it serves `new` under another ETag than `old_etag`.
+/// Every answer on the way must be whole and true to one state of the file:
+/// `old` under `old_etag`, empty (caught between a truncate and its write), or
+/// `new`; never a body cut short or padded to a length the file no longer has.
+fn settles(server: &Server, path: &str, old: &[u8], old_etag: &str, new: &[u8]) {
+    eventually(&format!("{path} after the change"), || {
+        let r = match try_get(server, path) {
+            Ok(r) => r,
+            Err(e) => panic!("{path}: a short answer: {e}"),
+        };
+        let etag = r.header("etag").unwrap_or_default();
+        let whole = r.status == 200 && r.content_length() == Some(r.body.len());
+        let known = (r.body == old && etag == old_etag) || r.body.is_empty() || r.body == new;
+        assert!(whole && known, "{path}: a torn answer: {}", show(&r));
+        if r.body == new && etag != old_etag {
+            Ok(())
+        } else {
+            Err(format!("not yet the new bytes: {}", show(&r)))
+        }
+    });
+}
+
+/// GETs `path`, which must serve `want`; returns its ETag.
+fn etag_of(server: &Server, path: &str, want: &[u8]) -> String {
+    let r = server.get(path);
+    now(&format!("{path} first"), check_body(&r, want));
+    must(&r, "etag").to_string()
+}
+
+/// A symlink to a directory made after start-up: a file of `size` bytes
+/// read through it, then rewritten shorter in place, is served whole and new
+/// within the TTL, under the link and under its own name.
+fn symlink_made_after_start(size: usize) {
+    let root = TempDir::new("cache-late-symlink");
+    let old = random_bytes(size, 21);
+    let p = root.file("d1/f.bin", &old);
+    let server = serve(&root, &["--cache-ttl", "0.2"]);
+    root.symlink("d1", "cur");
+    eventually("the new link", || serves(&server, "/cur/f.bin", &old));
+    let etag = etag_of(&server, "/cur/f.bin", &old);
+    now("the target", serves(&server, "/d1/f.bin", &old));
+    thread::sleep(Duration::from_millis(30));
+    let new = random_bytes(size / 3, 22);
+    std::fs::write(&p, &new).unwrap();
+    settles(&server, "/cur/f.bin", &old, &etag, &new);
+    now("the target", serves(&server, "/d1/f.bin", &new));
+    assert!(server.stop().success());
+}
+
+#[test]
+fn symlink_made_after_start_small() {
+    symlink_made_after_start(SMALL);
+}
+
+#[test]
+fn symlink_made_after_start_big() {
+    symlink_made_after_start(BIG);
+}
+
+#[test]
+fn missing_through_a_later_symlink_appears() {
+    let root = TempDir::new("cache-late-404");
+    root.file("d1/f.txt", "f\n");
+    let server = serve(&root, &["--cache-ttl", "0.2"]);
+    root.symlink("d1", "cur");
+    eventually("the new link", || serves(&server, "/cur/f.txt", b"f\n"));
+    for _ in 0..3 {
+        now("before", missing(&server, "/cur/new.txt"));
+    }
+    root.file("d1/new.txt", "new behind the link\n");
+    eventually("created behind the link", || {
+        serves(&server, "/cur/new.txt", b"new behind the link\n")
+    });
+    std::fs::remove_file(root.path().join("d1/new.txt")).unwrap();
+    eventually("deleted behind the link", || {
+        missing(&server, "/cur/new.txt")
+    });
+    assert!(server.stop().success());
+}
+
+#[test]
+fn rename_over_behind_a_later_symlink() {
+    let root = TempDir::new("cache-late-rename");
+    let old = random_bytes(SMALL, 23);
+    root.file("d1/f.bin", &old);
+    root.file("d2/f.bin", b"in d2\n");
+    let server = serve(&root, &["--cache-ttl", "0.2"]);
+    // Renamed in under its name, the way `ln -sfn` replaces a link.
+    let tmp = root.symlink("d1", ".cur.tmp");
+    std::fs::rename(tmp, root.path().join("cur")).unwrap();
+    eventually("the link renamed in", || {
+        serves(&server, "/cur/f.bin", &old)
+    });
+    let etag = etag_of(&server, "/cur/f.bin", &old);
+    let new = random_bytes(SMALL + 100, 24);
+    let tmp = root.file("d1/.f.bin.tmp", &new);
+    std::fs::rename(tmp, root.path().join("d1/f.bin")).unwrap();
+    settles(&server, "/cur/f.bin", &old, &etag, &new);
+    // The link re-pointed by rename-over shows the other directory.
+    let tmp = root.symlink("d2", ".cur.tmp");
+    std::fs::rename(tmp, root.path().join("cur")).unwrap();
+    eventually("the link re-pointed", || {
+        serves(&server, "/cur/f.bin", b"in d2\n")
+    });
+    assert!(server.stop().success());
+}
+
+#[test]
+fn listing_of_a_later_symlink_follows_its_target() {
+    let root = TempDir::new("cache-late-listing");
+    // Two levels down: a change in d/e drops the listings of d/e/ and d/ only.
+    let real = root.file("d/e/real.txt", "0123456789");
+    let server = serve(&root, &["--listing", "--cache-ttl", "0.2"]);
+    root.symlink("d/e/real.txt", "link.txt");
+    let shows = |size: &str| {
+        let r = try_get(&server, "/")?;
+        let row = format!(">link.txt</a></td><td>{size}</td>");
+        if r.status == 200 && r.text().contains(&row) {
+            Ok(())
+        } else {
+            Err(format!(
+                "want the link listed at {size} bytes: {}",
+                show(&r)
+            ))
+        }
+    };
+    eventually("the new link listed", || shows("10"));
+    std::fs::write(&real, "0123456789abcdef").unwrap();
+    eventually("the target grown", || shows("16"));
+    assert!(server.stop().success());
+}
+
+/// A file with a second name (made by `link` before start-up, or after the
+/// first GET), inside the root or `outside` it, is rewritten shorter through
+/// that name: its own URL serves the new bytes, whole, within the TTL.
+fn changed_through_a_hard_link(link_first: bool, outside: bool) {
+    let root = TempDir::new("cache-hardlink");
+    let elsewhere = TempDir::new("cache-hardlink-out");
+    let old = random_bytes(SMALL, 25);
+    let p = root.file("d/f.bin", &old);
+    root.dir("e");
+    let other = if outside {
+        elsewhere.path().join("f.bin")
+    } else {
+        // A dot name: never served, but writes through it still count.
+        root.path().join("e/.other.bin")
+    };
+    if link_first {
+        std::fs::hard_link(&p, &other).unwrap();
+    }
+    let server = serve(&root, &["--cache-ttl", "0.2"]);
+    let etag = etag_of(&server, "/d/f.bin", &old);
+    if !link_first {
+        now("before", missing(&server, "/e/marker.txt"));
+        std::fs::hard_link(&p, &other).unwrap();
+        // Events come in order: once the marker made after the link shows,
+        // the watcher has seen the link too.
+        root.file("e/marker.txt", "m\n");
+        eventually("a file made after the link", || {
+            serves(&server, "/e/marker.txt", b"m\n")
+        });
+    }
+    thread::sleep(Duration::from_millis(30));
+    let new = random_bytes(SMALL / 4, 26);
+    std::fs::write(&other, &new).unwrap();
+    settles(&server, "/d/f.bin", &old, &etag, &new);
+    assert!(server.stop().success());
+}
+
+#[test]
+fn hard_link_outside_the_root() {
+    changed_through_a_hard_link(true, true);
+}
+
+#[test]
+fn hard_link_inside_the_root() {
+    changed_through_a_hard_link(true, false);
+}
+
+#[test]
+fn hard_link_made_inside_the_root_after_the_fill() {
+    changed_through_a_hard_link(false, false);
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Directory listings (`--listing`): reads a directory beneath the root and
 //! renders it with [`crate::http::listing`]. The page is cached like a file
-//! and dropped by inotify when anything in the directory changes.
+//! and dropped by inotify when anything in the directory changes (and
+//! checked again after the TTL when it shows symlinks or hard links).
 //!
 //! A page is bounded ([`page_limit`]) so that it always fits the cache: the
 //! names are read and sorted first, which is cheap, and only the entries
@@ -36,6 +37,9 @@ pub struct Listing {
     pub mtime: i64,
     /// Its nanoseconds.
     pub mtime_nsec: u32,
+    /// Some shown entry is a symlink or a file with other names, whose
+    /// changes inotify on this directory does not see.
+    pub aliased: bool,
 }
 
 /// Lists the directory open as `fd` (with `stat`), whose normalised path
@@ -68,7 +72,7 @@ pub fn list(root: &Root, fd: OwnedFd, stat: &Stat, key: &[u8], limit: usize) -> 
             FileType::Directory => true,
             FileType::Symlink | FileType::Unknown => {
                 match resolve(root, &dir, key, name, &mut path) {
-                    Some((_, is_dir)) => is_dir,
+                    Some(found) => found.is_dir,
                     None => continue,
                 }
             }
@@ -98,18 +102,21 @@ pub fn list(root: &Root, fd: OwnedFd, stat: &Stat, key: &[u8], limit: usize) -> 
     shown_path.extend_from_slice(key);
     let mut budget = Budget::new(&shown_path, limit);
     let mut newest = (stat.st_mtime, stat.st_mtime_nsec as u32);
+    let mut aliased = false;
     let mut shown = 0;
     let mut next = 0;
     while next < items.len() {
         let mut item = items[next];
         // Gone or changed into something unlisted since it was read: skipped.
-        if let Some((st, is_dir)) = resolve(root, &dir, key, item.name, &mut path) {
-            item.is_dir = is_dir;
+        if let Some(found) = resolve(root, &dir, key, item.name, &mut path) {
+            let st = found.stat;
+            item.is_dir = found.is_dir;
             item.size = st.st_size as u64;
             item.mtime = st.st_mtime;
             if !budget.take(&item) {
                 break;
             }
+            aliased |= found.aliased;
             newest = newest.max((st.st_mtime, st.st_mtime_nsec as u32));
             items[shown] = item;
             shown += 1;
@@ -123,29 +130,39 @@ pub fn list(root: &Root, fd: OwnedFd, stat: &Stat, key: &[u8], limit: usize) -> 
         html,
         mtime: newest.0,
         mtime_nsec: newest.1,
+        aliased,
     })
 }
 
-/// What `name` in `dir` (at `key` below the root) leads to, and whether it
-/// is a directory, if a request could be served it: a regular file or a
-/// directory, or a symlink to one inside the root. `path` is scratch space.
-fn resolve(
-    root: &Root,
-    dir: &Dir,
-    key: &[u8],
-    name: &[u8],
-    path: &mut Vec<u8>,
-) -> Option<(Stat, bool)> {
-    let mut st = rustix::fs::statat(dir.fd().ok()?, name, AtFlags::SYMLINK_NOFOLLOW).ok()?;
-    if FileType::from_raw_mode(st.st_mode) == FileType::Symlink {
+/// What a listed name leads to.
+struct Found {
+    stat: Stat,
+    is_dir: bool,
+    /// A symlink, or a file with other names.
+    aliased: bool,
+}
+
+/// What `name` in `dir` (at `key` below the root) leads to, if a request
+/// could be served it: a regular file or a directory, or a symlink to one
+/// inside the root. `path` is scratch space.
+fn resolve(root: &Root, dir: &Dir, key: &[u8], name: &[u8], path: &mut Vec<u8>) -> Option<Found> {
+    let mut stat = rustix::fs::statat(dir.fd().ok()?, name, AtFlags::SYMLINK_NOFOLLOW).ok()?;
+    let link = FileType::from_raw_mode(stat.st_mode) == FileType::Symlink;
+    if link {
         path.clear();
         path.extend_from_slice(key);
         path.extend_from_slice(name);
-        st = root.stat_beneath(path)?;
+        stat = root.stat_beneath(path)?;
     }
-    match FileType::from_raw_mode(st.st_mode) {
-        FileType::Directory => Some((st, true)),
-        FileType::RegularFile => Some((st, false)),
-        _ => None,
-    }
+    let is_dir = match FileType::from_raw_mode(stat.st_mode) {
+        FileType::Directory => true,
+        FileType::RegularFile => false,
+        _ => return None,
+    };
+    let aliased = link || (!is_dir && stat.st_nlink > 1);
+    Some(Found {
+        stat,
+        is_dir,
+        aliased,
+    })
 }

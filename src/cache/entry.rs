@@ -109,6 +109,10 @@ pub struct Meta {
     pub mtime: i64,
     /// Modification time, nanoseconds.
     pub mtime_nsec: u32,
+    /// Inode change time, seconds (zero where no file stands behind).
+    pub ctime: i64,
+    /// Inode change time, nanoseconds.
+    pub ctime_nsec: u32,
 }
 
 /// A compressed form of an entry's file, held in memory.
@@ -135,6 +139,8 @@ pub struct Found {
     pub vary: bool,
     /// Compressed forms worth keeping.
     pub compressed: Vec<(Coding, Vec<u8>)>,
+    /// inotify may not see it change (see [`Entry::aliased`]).
+    pub aliased: bool,
 }
 
 impl Found {
@@ -146,10 +152,13 @@ impl Found {
                 size: 0,
                 mtime: 0,
                 mtime_nsec: 0,
+                ctime: 0,
+                ctime_nsec: 0,
             },
             content_type: "",
             vary: false,
             compressed: Vec::new(),
+            aliased: false,
         }
     }
 }
@@ -177,6 +186,12 @@ pub struct Entry {
     pub vary: bool,
     /// Bytes this entry counts against the cache budget.
     pub cost: usize,
+    /// inotify may not see it change (reached through a symlink, a file with
+    /// other names, or a tree not fully watched): it is filled again once
+    /// older than the TTL, and meanwhile the head and the bytes sent still
+    /// describe the same file: a small body is a copy, not a mapping, and a
+    /// big file is checked with fstat before each use.
+    pub aliased: bool,
     /// CLOCK's second-chance bit, set by every hit.
     referenced: AtomicBool,
     /// Monotonic ms when the entry was filled or last revalidated.
@@ -193,6 +208,7 @@ impl Entry {
             content_type,
             vary,
             compressed,
+            aliased,
         } = found;
         let mut last_modified = [0; date::HTTP_DATE_LEN];
         date::format(meta.mtime, &mut last_modified);
@@ -247,6 +263,7 @@ impl Entry {
             etag,
             head,
             cost,
+            aliased,
             referenced: AtomicBool::new(true),
             checked_ms: AtomicU64::new(now_ms),
         }

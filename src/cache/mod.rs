@@ -42,7 +42,7 @@ pub struct Limits {
     /// Number of entries (each big file holds a descriptor).
     pub max_entries: usize,
     /// How old an entry may get before it is checked again, when inotify
-    /// cannot watch every directory.
+    /// may miss its changes (see [`entry::Entry::aliased`]).
     pub ttl_ms: u64,
     /// The compression level for gzip and deflate variants; `None` keeps none.
     pub compress_level: Option<u8>,
@@ -68,6 +68,17 @@ impl Default for Limits {
 
 /// Files smaller than this are not worth compressing.
 const COMPRESS_MIN_SIZE: u64 = 256;
+
+/// Whether a cached entry may still be used as it is. An aliased big file
+/// is sent from its descriptor, so a change inotify missed would go out
+/// under the old head: fstat tells (one syscall, on that path only).
+fn unchanged(e: &Entry) -> bool {
+    match &e.body {
+        Body::File(fd) if e.aliased => rustix::fs::fstat(fd)
+            .is_ok_and(|st| root::stamp(&st) == (e.meta.size, e.meta.ctime, e.meta.ctime_nsec)),
+        _ => true,
+    }
+}
 
 /// What a path resolves to.
 pub enum Lookup {
@@ -102,8 +113,9 @@ pub struct Cache {
     limits: Limits,
     /// Header lines every response gets, prebuilt heads included.
     site: Extra,
-    /// Set when some directory could not be watched: entries are then
-    /// revalidated after `ttl_ms` instead of trusted until invalidated.
+    /// Set when some directory could not be watched: every entry filled
+    /// from then on is aliased, i.e. revalidated after `ttl_ms` instead of
+    /// trusted until invalidated.
     revalidate: AtomicBool,
 }
 
@@ -140,9 +152,9 @@ impl Cache {
     pub fn lookup(&self, key: &[u8], scratch: &mut Vec<u8>, now_ms: u64) -> Lookup {
         let (found, epoch) = {
             let mut map = self.map.lock();
-            let found = map.get(key).filter(|e| {
-                !self.revalidate.load(Ordering::Relaxed) || e.fresh(now_ms, self.limits.ttl_ms)
-            });
+            let found = map
+                .get(key)
+                .filter(|e| !e.aliased || e.fresh(now_ms, self.limits.ttl_ms));
             if found.is_some() {
                 map.hits += 1;
             } else {
@@ -150,32 +162,48 @@ impl Cache {
             }
             (found, map.epoch())
         };
-        if let Some(e) = found {
+        if let Some(e) = found.filter(|e| unchanged(e)) {
             return Lookup::Entry(e);
         }
         scratch.clear();
         scratch.extend_from_slice(key);
-        let entry = match self.root.resolve(scratch, &self.index) {
-            Resolved::File(file) => {
+        let (resolved, aliased) = self.root.resolve(scratch, &self.index);
+        let aliased = aliased || self.revalidate.load(Ordering::Relaxed);
+        let entry = match resolved {
+            Resolved::File(mut file) => {
+                let small = file.size <= self.limits.max_file_size;
+                // What inotify may not see change is copied, not mapped: a
+                // mapping would show new bytes under the old head.
+                let copy = if aliased && small {
+                    let Some(data) = file.snapshot() else {
+                        return Lookup::Error(Status::ServiceUnavailable);
+                    };
+                    Some(data)
+                } else {
+                    None
+                };
                 let meta = Meta {
                     size: file.size,
                     mtime: file.mtime,
                     mtime_nsec: file.mtime_nsec,
+                    ctime: file.ctime,
+                    ctime_nsec: file.ctime_nsec,
                 };
                 let content_type = mime::content_type(scratch);
                 let compressible = mime::is_compressible(content_type);
                 // Compressed before mapping, from read(): a file truncated
                 // meanwhile gives a short read and no variants, never SIGBUS.
-                let compressed = self.variants(&file, scratch, compressible);
+                let (compressed, sidecar_aliased) =
+                    self.variants(&file, copy.as_deref(), scratch, compressible);
                 let vary = self.limits.compress_level.is_some()
                     && (compressible || !compressed.is_empty());
-                let body = if file.size <= self.limits.max_file_size {
-                    match entry::Mapping::new(&file.fd, file.size as usize) {
+                let body = match copy {
+                    Some(data) => Body::Mapped(entry::Mapping::from_bytes(data.into_boxed_slice())),
+                    None if small => match entry::Mapping::new(&file.fd, file.size as usize) {
                         Ok(m) => Body::Mapped(m),
                         Err(_) => return Lookup::Error(Status::ServiceUnavailable),
-                    }
-                } else {
-                    Body::File(file.fd)
+                    },
+                    None => Body::File(file.fd),
                 };
                 let found = Found {
                     body,
@@ -183,6 +211,7 @@ impl Cache {
                     content_type,
                     vary,
                     compressed,
+                    aliased: aliased || sidecar_aliased,
                 };
                 Entry::new(found, &self.site, key.len(), now_ms)
             }
@@ -195,6 +224,8 @@ impl Cache {
                     size: page.html.len() as u64,
                     mtime: page.mtime,
                     mtime_nsec: page.mtime_nsec,
+                    ctime: 0,
+                    ctime_nsec: 0,
                 };
                 let mut compressed = Vec::new();
                 if self.worth_compressing(meta.size) {
@@ -206,11 +237,16 @@ impl Cache {
                     content_type: mime::content_type(b"index.html"),
                     vary: self.limits.compress_level.is_some(),
                     compressed,
+                    aliased: aliased || page.aliased,
                 };
                 Entry::new(found, &self.site, key.len(), now_ms)
             }
             Resolved::Error(Status::NotFound) | Resolved::Directory(..) => {
-                Entry::new(Found::missing(), &self.site, key.len(), now_ms)
+                let found = Found {
+                    aliased,
+                    ..Found::missing()
+                };
+                Entry::new(found, &self.site, key.len(), now_ms)
             }
             Resolved::Error(status) => return Lookup::Error(status),
             Resolved::Redirect => return Lookup::Redirect,
@@ -222,22 +258,26 @@ impl Cache {
         Lookup::Entry(entry)
     }
 
-    /// The compressed forms to keep for `file` (named by `path`): the
-    /// precompressed sidecars `path.br`, `path.zst`, `path.gz` that are not
-    /// older than it, then gzip and deflate made here for a compressible type
-    /// (each kept only if at least 10 % smaller; gzip only without a `.gz`).
-    /// Files are read with pread; a short read (truncation) keeps nothing of it.
+    /// The compressed forms to keep for `file` (named by `path`, its bytes
+    /// in `copy` if read already): the precompressed sidecars `path.br`,
+    /// `path.zst`, `path.gz` that are not older than it, then gzip and deflate
+    /// made here for a compressible type (each kept only if at least 10 %
+    /// smaller; gzip only without a `.gz`); and whether a sidecar kept is
+    /// aliased. Files are read with pread; a short read (truncation) keeps
+    /// nothing of it.
     fn variants(
         &self,
         file: &root::File,
+        copy: Option<&[u8]>,
         path: &mut Vec<u8>,
         compressible: bool,
-    ) -> Vec<(Coding, Vec<u8>)> {
+    ) -> (Vec<(Coding, Vec<u8>)>, bool) {
         if self.limits.compress_level.is_none() {
-            return Vec::new();
+            return (Vec::new(), false);
         }
         let max = self.limits.compress_max_size;
         let mut kept = Vec::new();
+        let mut aliased = false;
         let len = path.len();
         for (coding, ext) in [
             (Coding::Br, &b".br"[..]),
@@ -250,19 +290,25 @@ impl Cache {
                 && side.size <= max
                 && let Some(bytes) = side.read_all()
             {
+                aliased |= side.aliased;
                 kept.push((coding, bytes));
             }
             path.truncate(len);
         }
         if !compressible || !self.worth_compressing(file.size) {
-            return kept;
+            return (kept, aliased);
         }
-        let Some(data) = file.read_all() else {
-            return kept;
+        let read = if copy.is_none() {
+            file.read_all()
+        } else {
+            None
+        };
+        let Some(data) = copy.or(read.as_deref()) else {
+            return (kept, aliased);
         };
         let gzip = !kept.iter().any(|(c, _)| *c == Coding::Gzip);
-        self.compress(&data, &mut kept, gzip);
-        kept
+        self.compress(data, &mut kept, gzip);
+        (kept, aliased)
     }
 
     /// Whether a body of `size` bytes gets compressed forms made here.
@@ -319,9 +365,12 @@ impl Cache {
         unlock(map);
     }
 
-    /// Switches to revalidating entries after the TTL.
+    /// Switches to revalidating entries after the TTL: every entry is
+    /// filled again as an aliased one.
     pub fn set_revalidate(&self) {
-        self.revalidate.store(true, Ordering::Relaxed);
+        if !self.revalidate.swap(true, Ordering::Relaxed) {
+            self.clear();
+        }
     }
 
     /// Whether the given name is the index file name.

@@ -1,6 +1,11 @@
 //! Opening files under the served root: every open is an openat2 relative to
 //! the root descriptor with RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS, so no
 //! path, `..` or symlink can reach outside it, while symlinks inside work.
+//!
+//! Each resolution also tells whether what it found is aliased: reached
+//! through a symlink, or a file with more than one name. inotify watches
+//! names, so a change made under another name goes unseen by it; the cache
+//! checks such entries again after its TTL instead.
 
 use crate::http::status::Status;
 use alloc::vec::Vec;
@@ -18,6 +23,13 @@ pub struct File {
     pub mtime: i64,
     /// Nanoseconds part of the modification time.
     pub mtime_nsec: u32,
+    /// Inode change time, seconds: moves on with every write, link and
+    /// utimes, so it tells a file changed in place from the one opened.
+    pub ctime: i64,
+    /// Nanoseconds part of the inode change time.
+    pub ctime_nsec: u32,
+    /// Reached through a symlink, or has other names (hard links).
+    pub aliased: bool,
 }
 
 /// What a request path leads to.
@@ -47,24 +59,38 @@ impl Root {
         Ok(Root(fd))
     }
 
-    /// Opens `path` (relative, normalised, no NUL) beneath the root.
-    fn open_beneath(&self, path: &mut Vec<u8>) -> Result<(OwnedFd, Stat), Status> {
+    /// Opens `path` (relative, normalised, no NUL) beneath the root; sets
+    /// `linked` if a symlink was followed on the way.
+    fn open_beneath(
+        &self,
+        path: &mut Vec<u8>,
+        linked: &mut bool,
+    ) -> Result<(OwnedFd, Stat), Status> {
         // O_NONBLOCK keeps a FIFO from blocking the worker on open.
         self.open_with(
             path,
             OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NONBLOCK | OFlags::NOCTTY,
+            linked,
         )
     }
 
     /// What `path` beneath the root is, as a request would find it (symlinks
     /// followed, but not out of the root), without opening it for reading.
     pub fn stat_beneath(&self, path: &mut Vec<u8>) -> Option<Stat> {
-        self.open_with(path, OFlags::PATH | OFlags::CLOEXEC)
+        self.open_with(path, OFlags::PATH | OFlags::CLOEXEC, &mut false)
             .ok()
             .map(|(_, stat)| stat)
     }
 
-    fn open_with(&self, path: &mut Vec<u8>, flags: OFlags) -> Result<(OwnedFd, Stat), Status> {
+    /// Opens without following symlinks first, so only a path that meets one
+    /// (ELOOP) pays a second openat2; that sets `linked`, whatever the
+    /// outcome (a 404 behind a symlink is aliased too).
+    fn open_with(
+        &self,
+        path: &mut Vec<u8>,
+        flags: OFlags,
+        linked: &mut bool,
+    ) -> Result<(OwnedFd, Stat), Status> {
         let len = path.len();
         if len == 0 {
             path.push(b'.');
@@ -72,13 +98,15 @@ impl Root {
         path.push(0);
         let name = core::ffi::CStr::from_bytes_with_nul(path).map_err(|_| Status::BadRequest);
         let opened = name.and_then(|name| {
-            fs::openat2(
-                &self.0,
-                name,
-                flags,
-                Mode::empty(),
-                ResolveFlags::BENEATH | ResolveFlags::NO_MAGICLINKS,
-            )
+            let beneath = ResolveFlags::BENEATH | ResolveFlags::NO_MAGICLINKS;
+            let open = |resolve| fs::openat2(&self.0, name, flags, Mode::empty(), resolve);
+            match open(beneath | ResolveFlags::NO_SYMLINKS) {
+                Err(Errno::LOOP) => {
+                    *linked = true;
+                    open(beneath)
+                }
+                other => other,
+            }
             .map_err(status_of)
         });
         path.truncate(len);
@@ -87,12 +115,23 @@ impl Root {
         Ok((fd, stat))
     }
 
-    /// Resolves a normalised request path to something to send. A path that
-    /// ends with `/` (or is empty, the root itself) names a directory, served
-    /// through its `index` file.
-    pub fn resolve(&self, path: &mut Vec<u8>, index: &[u8]) -> Resolved {
+    /// Resolves a normalised request path to something to send, and tells
+    /// whether it is aliased (see the module doc). A path that ends with `/`
+    /// (or is empty, the root itself) names a directory, served through its
+    /// `index` file.
+    pub fn resolve(&self, path: &mut Vec<u8>, index: &[u8]) -> (Resolved, bool) {
+        let mut linked = false;
+        let found = self.resolve_linked(path, index, &mut linked);
+        let aliased = match &found {
+            Resolved::File(file) => file.aliased,
+            _ => linked,
+        };
+        (found, aliased)
+    }
+
+    fn resolve_linked(&self, path: &mut Vec<u8>, index: &[u8], linked: &mut bool) -> Resolved {
         let wants_dir = path.is_empty() || path.ends_with(b"/");
-        let (fd, stat) = match self.open_beneath(path) {
+        let (fd, stat) = match self.open_beneath(path, linked) {
             Ok(x) => x,
             Err(s) => return Resolved::Error(s),
         };
@@ -102,7 +141,7 @@ impl Root {
             FileType::Directory => {
                 let len = path.len();
                 path.extend_from_slice(index);
-                match self.open_beneath(path) {
+                match self.open_beneath(path, linked) {
                     Ok((index_fd, index_stat))
                         if FileType::from_raw_mode(index_stat.st_mode) == FileType::RegularFile =>
                     {
@@ -118,14 +157,15 @@ impl Root {
             }
             _ => return Resolved::Error(Status::NotFound),
         };
-        Resolved::File(File::new(fd, &stat))
+        Resolved::File(File::new(fd, &stat, *linked))
     }
 
     /// Opens `path` beneath the root if it is a regular file.
     pub fn open_file(&self, path: &mut Vec<u8>) -> Option<File> {
-        match self.open_beneath(path) {
+        let mut linked = false;
+        match self.open_beneath(path, &mut linked) {
             Ok((fd, stat)) if FileType::from_raw_mode(stat.st_mode) == FileType::RegularFile => {
-                Some(File::new(fd, &stat))
+                Some(File::new(fd, &stat, linked))
             }
             _ => None,
         }
@@ -133,13 +173,50 @@ impl Root {
 }
 
 impl File {
-    fn new(fd: OwnedFd, stat: &Stat) -> File {
-        File {
+    fn new(fd: OwnedFd, stat: &Stat, linked: bool) -> File {
+        let mut file = File {
             fd,
-            size: stat.st_size as u64,
-            mtime: stat.st_mtime,
-            mtime_nsec: stat.st_mtime_nsec as u32,
+            size: 0,
+            mtime: 0,
+            mtime_nsec: 0,
+            ctime: 0,
+            ctime_nsec: 0,
+            aliased: linked,
+        };
+        file.take_stat(stat);
+        file
+    }
+
+    /// Takes size, times and link count from `stat`.
+    fn take_stat(&mut self, stat: &Stat) {
+        self.size = stat.st_size as u64;
+        self.mtime = stat.st_mtime;
+        self.mtime_nsec = stat.st_mtime_nsec as u32;
+        self.ctime = stat.st_ctime;
+        self.ctime_nsec = stat.st_ctime_nsec as u32;
+        self.aliased |= stat.st_nlink > 1;
+    }
+
+    /// Whether `stat` (of the open file, taken later) shows it unchanged.
+    fn unchanged(&self, stat: &Stat) -> bool {
+        stamp(stat) == (self.size, self.ctime, self.ctime_nsec)
+    }
+
+    /// The whole file read into memory, true to its metadata: read, then
+    /// checked unchanged with fstat; a file that changed meanwhile is read
+    /// again, under its new metadata, a few times before giving up (`None`).
+    pub fn snapshot(&mut self) -> Option<Vec<u8>> {
+        for _ in 0..3 {
+            let data = self.read_all();
+            let stat = fs::fstat(&self.fd).ok()?;
+            if let Some(data) = data
+                && self.unchanged(&stat)
+            {
+                return Some(data);
+            }
+            self.take_stat(&stat);
         }
+        None
     }
 
     /// Reads the whole file (as big as it was when opened) with pread; `None`
@@ -157,6 +234,16 @@ impl File {
         }
         Some(data)
     }
+}
+
+/// What tells one state of an open file from the next: its size and ctime,
+/// which every write, truncate, link and utimes moves on.
+pub fn stamp(stat: &Stat) -> (u64, i64, u32) {
+    (
+        stat.st_size as u64,
+        stat.st_ctime,
+        stat.st_ctime_nsec as u32,
+    )
 }
 
 /// The status for a failed open: nothing reveals whether a path outside the

@@ -2,9 +2,12 @@
 //! it, events mapped back to paths, and the matching entries dropped.
 //!
 //! The control thread owns the watcher (no lock: only it touches the watch
-//! table). When a directory cannot be watched (the watch limit is reached) or
-//! the tree holds symlinks (whose targets change without an event on the
-//! link's name), the cache falls back to revalidating entries after its TTL.
+//! table). When a directory cannot be watched (the watch limit is reached),
+//! the cache falls back to revalidating every entry after its TTL. Symlinks
+//! and hard links need no fallback here: the cache marks what it reaches
+//! through them (see [`crate::cache::root`]), and a link made later drops what
+//! was cached under its name; a new name for a file already cached under
+//! another one (a hard link) drops everything, as that other name is unknown.
 
 use crate::cache::Cache;
 use alloc::sync::Arc;
@@ -13,7 +16,7 @@ use core::mem::MaybeUninit;
 use hashbrown::HashMap;
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
 use rustix::fs::inotify::{self, ReadFlags, WatchFlags};
-use rustix::fs::{Dir, FileType, Mode, OFlags};
+use rustix::fs::{AtFlags, Dir, FileType, Mode, OFlags};
 use rustix::io::{self, Errno};
 
 /// The events that can change what a path serves.
@@ -94,10 +97,10 @@ impl Watcher {
                 }
                 match item.file_type() {
                     FileType::Directory => stack.push(join(&dir, name)),
-                    FileType::Symlink => self.degrade(),
                     FileType::Unknown => match self.open_dir(&join(&dir, name)) {
                         Ok(_) => stack.push(join(&dir, name)),
-                        Err(Errno::NOTDIR) => {}
+                        // Not a directory, or a symlink (O_NOFOLLOW).
+                        Err(Errno::NOTDIR) | Err(Errno::LOOP) => {}
                         Err(_) => self.degrade(),
                     },
                     _ => {}
@@ -160,33 +163,42 @@ impl Watcher {
                 }
             }
         }
+        // A batch of new hard links (`cp -al`) flushes the cache once.
+        let mut new_link = false;
         for (wd, mask, name) in events {
-            self.apply(wd, mask, name.as_deref());
+            new_link |= self.apply(wd, mask, name.as_deref());
+        }
+        if new_link {
+            self.cache.clear();
         }
     }
 
-    fn apply(&mut self, wd: i32, mask: ReadFlags, name: Option<&[u8]>) {
+    /// Applies one event; true if it made a new name for a file with others.
+    fn apply(&mut self, wd: i32, mask: ReadFlags, name: Option<&[u8]>) -> bool {
         if mask.contains(ReadFlags::QUEUE_OVERFLOW) {
             self.cache.clear();
-            return;
+            return false;
         }
         let Some(dir) = self.dirs.get(&wd).cloned() else {
-            return;
+            return false;
         };
         if mask.contains(ReadFlags::IGNORED) {
             self.dirs.remove(&wd);
-            return;
+            return false;
         }
         let Some(name) = name.filter(|n| !n.is_empty()) else {
             // The directory itself was deleted, moved or changed.
             self.cache.invalidate(&dir, false, b"");
-            return;
+            return false;
         };
-        if name.first() == Some(&b'.') {
-            return;
-        }
         let path = join(&dir, name);
         let is_dir = mask.contains(ReadFlags::ISDIR);
+        let arrived = mask.intersects(ReadFlags::CREATE | ReadFlags::MOVED_TO);
+        // Dot names too: a change made through any name reaches none of the others.
+        let new_link = arrived && !is_dir && self.has_other_names(&path);
+        if name.first() == Some(&b'.') {
+            return new_link;
+        }
         self.cache
             .invalidate(&path, !is_dir && self.cache.is_index(name), &dir);
         // A precompressed sidecar belongs to the entry of the file it compresses.
@@ -197,9 +209,23 @@ impl Watcher {
             self.cache
                 .invalidate(&join(&dir, stem), self.cache.is_index(stem), &dir);
         }
-        if is_dir && mask.intersects(ReadFlags::CREATE | ReadFlags::MOVED_TO) {
+        if arrived && is_dir {
             self.watch_tree(path);
         }
+        new_link
+    }
+
+    /// Whether `rel` is a regular file with more than one name: a hard link
+    /// just made, or moved in, whose other names may be cached as trusted.
+    fn has_other_names(&self, rel: &[u8]) -> bool {
+        let stat = rustix::fs::statat(
+            rustix::fs::CWD,
+            self.full_path(rel).as_slice(),
+            AtFlags::SYMLINK_NOFOLLOW,
+        );
+        stat.is_ok_and(|st| {
+            FileType::from_raw_mode(st.st_mode) == FileType::RegularFile && st.st_nlink > 1
+        })
     }
 }
 
