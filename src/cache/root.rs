@@ -1,6 +1,7 @@
 //! Opening files under the served root: every open is an openat2 relative to
 //! the root descriptor with RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS, so no
 //! path, `..` or symlink can reach outside it, while symlinks inside work.
+//! Start-up checks that openat2 works at all (Linux 5.6 or later).
 
 use crate::http::status::Status;
 use alloc::vec::Vec;
@@ -36,6 +37,9 @@ pub enum Resolved {
 /// The descriptor of the served root, opened once with O_PATH.
 pub struct Root(OwnedFd);
 
+/// How every path beneath the root is resolved.
+const BENEATH: ResolveFlags = ResolveFlags::BENEATH.union(ResolveFlags::NO_MAGICLINKS);
+
 impl Root {
     /// Opens `path` as the root; it must be a directory.
     pub fn open(path: &[u8]) -> Result<Root, Errno> {
@@ -45,6 +49,20 @@ impl Root {
             Mode::empty(),
         )?;
         Ok(Root(fd))
+    }
+
+    /// Opens the root itself through openat2: an error here (ENOSYS before
+    /// Linux 5.6, or a sandbox refusing the call) would turn every request
+    /// into a 404, so start-up stops on it instead.
+    pub fn check_openat2(&self) -> Result<(), Errno> {
+        fs::openat2(
+            &self.0,
+            c".",
+            OFlags::PATH | OFlags::CLOEXEC,
+            Mode::empty(),
+            BENEATH,
+        )
+        .map(drop)
     }
 
     /// Opens `path` (relative, normalised, no NUL) beneath the root.
@@ -72,14 +90,7 @@ impl Root {
         path.push(0);
         let name = core::ffi::CStr::from_bytes_with_nul(path).map_err(|_| Status::BadRequest);
         let opened = name.and_then(|name| {
-            fs::openat2(
-                &self.0,
-                name,
-                flags,
-                Mode::empty(),
-                ResolveFlags::BENEATH | ResolveFlags::NO_MAGICLINKS,
-            )
-            .map_err(status_of)
+            fs::openat2(&self.0, name, flags, Mode::empty(), BENEATH).map_err(status_of)
         });
         path.truncate(len);
         let fd = opened?;
