@@ -1,6 +1,7 @@
 //! Fault injection: an inotify queue overflow, SIGTERM with a thousand idle
-//! connections and a download in flight, a gigabyte of headers, trickling
-//! heads, stalled big heads (memory given back, a flood refused with 503),
+//! connections and a download in flight, SIGSTOP/SIGCONT and `strace -p`
+//! during that graceful stop, a gigabyte of headers, trickling heads,
+//! stalled big heads (memory given back, a flood refused with 503),
 //! clients that reset or half-close mid-response, files and
 //! directories deleted or renamed under a sendfile response, and (ignored,
 //! `make load`) wrk with 1,000 and 10,000 connections.
@@ -442,6 +443,158 @@ fn sigterm_closes_a_thousand_idle_connections_and_finishes_a_download() {
         done_at.duration_since(t0)
     );
     assert_no_panic_in(&server);
+}
+
+/// The state letter of process `pid` (`R`, `S`, `T`, `t`, `Z`...); `None` once it is gone.
+fn proc_state(pid: u32) -> Option<char> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat.rsplit_once(") ")?.1.chars().next()
+}
+
+/// Whether process `pid` is still running (not gone, not a zombie).
+fn alive(pid: u32) -> bool {
+    !matches!(proc_state(pid), None | Some('Z' | 'X'))
+}
+
+/// Polls `check` every 5 ms until it holds, failing the test after 5 s with `what`.
+fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !check() {
+        assert!(Instant::now() < deadline, "still not {what} after 5 s");
+        thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Waits (up to 5 s) until the main thread of `pid` sleeps in its timed futex
+/// wait for the workers (202), or in the kernel's restart of it
+/// (restart_syscall, 219), as it does through a graceful stop; false if the
+/// process has ended instead.
+fn main_thread_waits(pid: u32) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        if !alive(pid) {
+            return false;
+        }
+        let state = proc_state(pid);
+        let call = std::fs::read_to_string(format!("/proc/{pid}/syscall")).unwrap_or_default();
+        let nr = call.split_whitespace().next().unwrap_or_default();
+        if state == Some('S') && (nr == "202" || nr == "219") {
+            return true;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "main thread not waiting for the workers 5 s into the graceful stop: state {state:?}, /proc/{pid}/syscall {call:?}"
+        );
+        thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Reads from `dl` into `got` until it holds `want` bytes or the server ends
+/// the response (EOF or reset).
+fn read_until(dl: &mut TcpStream, got: &mut Vec<u8>, want: usize) {
+    let mut chunk = vec![0u8; 64 << 10];
+    while got.len() < want {
+        match dl.read(&mut chunk) {
+            Ok(0) => return,
+            Ok(n) => got.extend_from_slice(&chunk[..n]),
+            Err(e) if e.kind() == ErrorKind::ConnectionReset => return,
+            Err(e) => panic!("download: {e} after {} bytes", got.len()),
+        }
+    }
+}
+
+/// Starts a graceful stop (`--grace 60`) while a download of [`BIG`] bytes
+/// waits for its client, calls `interrupt` three times with the server's pid
+/// while the main thread waits for the workers, reading a little more after
+/// each, then reads the rest: every byte must arrive and staticd exit 0.
+fn drain_through_interruptions(tag: &str, mut interrupt: impl FnMut(u32)) {
+    let _serial = serial();
+    let root = TempDir::new(tag);
+    let big = common::patterned_bytes(BIG, 33);
+    root.file("big.bin", &big);
+    let mut server = Server::start(root.path(), &["--grace", "60"]);
+    let pid = server.pid();
+    let mut dl = dial(server.addr());
+    dl.write_all(b"GET /big.bin HTTP/1.1\r\nHost: t\r\n\r\n")
+        .unwrap();
+    let mut got = Vec::new();
+    read_until(&mut dl, &mut got, 256 << 10);
+    server.term();
+    let mut rounds = 0;
+    while rounds < 3 && main_thread_waits(pid) {
+        interrupt(pid);
+        rounds += 1;
+        let want = got.len() + (1 << 20);
+        read_until(&mut dl, &mut got, want);
+    }
+    read_until(&mut dl, &mut got, usize::MAX);
+    let status = server
+        .wait_exit(Duration::from_secs(10))
+        .expect("staticd still running 10 s after the download ended");
+    let body = find(&got, b"\r\n\r\n").map_or(&got[..0], |end| &got[end + 4..]);
+    eprintln!(
+        "{tag}: {rounds} of 3 interruptions during the graceful stop; {} of {BIG} bytes downloaded; {status}",
+        body.len()
+    );
+    assert!(
+        status.success(),
+        "{status} after {rounds} of 3 interruptions during the graceful stop, {} of {BIG} bytes downloaded; stderr:\n{}",
+        body.len(),
+        server.stderr()
+    );
+    assert_eq!(
+        rounds, 3,
+        "the graceful stop ended before the interruptions"
+    );
+    common::assert_same_bytes(body, &big);
+    assert_no_panic_in(&server);
+}
+
+#[test]
+fn sigstop_and_sigcont_during_a_graceful_stop_finish_the_download() {
+    drain_through_interruptions("stop-cont", |pid| {
+        let resume = Resume(pid);
+        signal(pid, "STOP");
+        wait_until("stopped by SIGSTOP", || proc_state(pid) == Some('T'));
+        // Dropping the guard sends SIGCONT.
+        drop(resume);
+    });
+}
+
+#[test]
+fn strace_attaching_and_detaching_during_a_graceful_stop_finish_the_download() {
+    drain_through_interruptions("strace-attach", |pid| {
+        let mut strace = Command::new("strace")
+            .args(["-f", "-o", "/dev/null", "-p", &pid.to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("run strace (.ci/run installs it)");
+        let tracer = || {
+            std::fs::read_to_string(format!("/proc/{pid}/status"))
+                .unwrap_or_default()
+                .lines()
+                .find_map(|l| l.strip_prefix("TracerPid:"))
+                .map_or(0, |v| v.trim().parse().unwrap_or(0))
+        };
+        wait_until("traced by strace -p", || {
+            tracer() == strace.id() || !alive(pid)
+        });
+        // Back asleep (or dead) under the tracer before strace detaches.
+        main_thread_waits(pid);
+        signal(strace.id(), "TERM");
+        // strace cannot detach from a tracee the filter has killed: end it then.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while strace.try_wait().expect("wait for strace").is_none() {
+            if Instant::now() > deadline {
+                let _ = strace.kill();
+                let _ = strace.wait();
+                break;
+            }
+            thread::sleep(Duration::from_millis(5));
+        }
+    });
 }
 
 /// Fails if the server's stderr shows a panic.

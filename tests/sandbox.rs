@@ -1,9 +1,12 @@
 //! The sandbox: the seccomp filter is on by default (and off with
-//! --no-seccomp), and --user drops root for good after binding.
+//! --no-seccomp), --user drops root for good after binding, and a kernel
+//! without openat2 (faked with a filter of the test's own) stops start-up.
 
 mod common;
 
 use common::{Server, TempDir};
+use staticd::rt::sys::SockFilter;
+use std::os::unix::process::CommandExt;
 
 /// The value of `field` in /proc/PID/status.
 fn status_field(pid: u32, field: &str) -> String {
@@ -101,4 +104,49 @@ fn an_unknown_user_is_a_start_up_error() {
     assert_eq!(out.status.code(), Some(2), "{}", out.stderr);
     assert!(out.stderr.starts_with("staticd: --user"), "{}", out.stderr);
     assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+}
+
+/// A seccomp filter failing openat2 (437) with ENOSYS and allowing every
+/// other call: a kernel older than Linux 5.6, as far as staticd can tell.
+const WITHOUT_OPENAT2: [SockFilter; 6] = {
+    const LD_W_ABS: u16 = 0x20;
+    const JEQ_K: u16 = 0x15;
+    const RET_K: u16 = 0x06;
+    const AUDIT_ARCH_X86_64: u32 = 0xC000_003E;
+    const RET_ERRNO_ENOSYS: u32 = 0x0005_0000 | 38;
+    const RET_ALLOW: u32 = 0x7FFF_0000;
+    const fn op(code: u16, jt: u8, jf: u8, k: u32) -> SockFilter {
+        SockFilter { code, jt, jf, k }
+    }
+    [
+        op(LD_W_ABS, 0, 0, 4), // the architecture
+        op(JEQ_K, 0, 3, AUDIT_ARCH_X86_64),
+        op(LD_W_ABS, 0, 0, 0), // the system call number
+        op(JEQ_K, 0, 1, 437),
+        op(RET_K, 0, 0, RET_ERRNO_ENOSYS),
+        op(RET_K, 0, 0, RET_ALLOW),
+    ]
+};
+
+#[test]
+fn a_kernel_without_openat2_is_a_start_up_error() {
+    let root = TempDir::new("no-openat2");
+    root.file("a.txt", "hello");
+    let mut cmd = common::staticd();
+    cmd.args(["-l", "127.0.0.1:0", "-t", "1"]).arg(root.path());
+    // SAFETY: the closure runs in the forked child before exec and only makes
+    // two system calls on a constant program; it allocates nothing.
+    unsafe {
+        cmd.pre_exec(|| {
+            let os = |e: rustix::io::Errno| std::io::Error::from_raw_os_error(e.raw_os_error());
+            rustix::thread::set_no_new_privs(true).map_err(os)?;
+            staticd::rt::sys::seccomp_set_filter(&WITHOUT_OPENAT2).map_err(os)
+        });
+    }
+    let out = common::run_to_end(cmd, std::time::Duration::from_secs(5));
+    assert_eq!(out.status.code(), Some(2), "stderr: {:?}", out.stderr);
+    assert_eq!(
+        out.stderr,
+        "staticd: openat2: not supported by this kernel (Linux 5.6 or later is required)\n"
+    );
 }

@@ -6,6 +6,8 @@
 //! through a symlink, or a file with more than one name. inotify watches
 //! names, so a change made under another name goes unseen by it; the cache
 //! checks such entries again after its TTL instead.
+//!
+//! Start-up checks that openat2 works at all (Linux 5.6 or later).
 
 use crate::http::status::Status;
 use alloc::vec::Vec;
@@ -48,6 +50,9 @@ pub enum Resolved {
 /// The descriptor of the served root, opened once with O_PATH.
 pub struct Root(OwnedFd);
 
+/// How every path beneath the root is resolved.
+const BENEATH: ResolveFlags = ResolveFlags::BENEATH.union(ResolveFlags::NO_MAGICLINKS);
+
 impl Root {
     /// Opens `path` as the root; it must be a directory.
     pub fn open(path: &[u8]) -> Result<Root, Errno> {
@@ -57,6 +62,20 @@ impl Root {
             Mode::empty(),
         )?;
         Ok(Root(fd))
+    }
+
+    /// Opens the root itself through openat2: an error here (ENOSYS before
+    /// Linux 5.6, or a sandbox refusing the call) would turn every request
+    /// into a 404, so start-up stops on it instead.
+    pub fn check_openat2(&self) -> Result<(), Errno> {
+        fs::openat2(
+            &self.0,
+            c".",
+            OFlags::PATH | OFlags::CLOEXEC,
+            Mode::empty(),
+            BENEATH,
+        )
+        .map(drop)
     }
 
     /// Opens `path` (relative, normalised, no NUL) beneath the root; sets
@@ -98,12 +117,11 @@ impl Root {
         path.push(0);
         let name = core::ffi::CStr::from_bytes_with_nul(path).map_err(|_| Status::BadRequest);
         let opened = name.and_then(|name| {
-            let beneath = ResolveFlags::BENEATH | ResolveFlags::NO_MAGICLINKS;
             let open = |resolve| fs::openat2(&self.0, name, flags, Mode::empty(), resolve);
-            match open(beneath | ResolveFlags::NO_SYMLINKS) {
+            match open(BENEATH | ResolveFlags::NO_SYMLINKS) {
                 Err(Errno::LOOP) => {
                     *linked = true;
-                    open(beneath)
+                    open(BENEATH)
                 }
                 other => other,
             }

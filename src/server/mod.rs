@@ -183,6 +183,12 @@ fn start(config: Config) -> Result<i32, StartError> {
         why,
         detail: None,
     })?;
+    root.check_openat2().map_err(|why| StartError {
+        what: "openat2".into(),
+        why,
+        detail: (why == rustix::io::Errno::NOSYS)
+            .then_some("not supported by this kernel (Linux 5.6 or later is required)"),
+    })?;
     let (mut listeners, bound) = match inherited {
         Some(passed) => passed,
         None => listener::bind_all(&config.listen, workers).map_err(|(addr, why)| StartError {

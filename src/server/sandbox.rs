@@ -10,10 +10,41 @@ use rustix::process::{Gid, Uid};
 
 /// The system calls staticd makes after start-up (x86_64 numbers), and the
 /// only ones the filter lets through. The README lists them by name.
+///
+/// Audit (every rustix call in src/ and what the kernel does on its own):
+/// - Calls after the filter, by rustix function: `fs::open` is `open` on
+///   x86_64 (the watcher's directories, the access log's SIGHUP reopen);
+///   `fs::openat2` + `fs::fstat` (every file), `fs::statat` is `newfstatat`,
+///   `Dir::read` is `getdents64`; `io::read`, `io::pread`, `io::write`,
+///   `io::writev`, `fs::sendfile`, `net::sendmsg`, `net::shutdown`,
+///   `net::accept_with`/`acceptfrom_with` (`accept4`); `epoll::create`,
+///   `add`/`modify`/`delete` (`epoll_ctl`), `epoll::wait` (`epoll_pwait`, or
+///   `epoll_pwait2` for a timeout beyond i32 milliseconds); `event::poll` is
+///   `ppoll` (the access log's full stdout); `inotify::add_watch`;
+///   `futex::wait` (joining workers); `mm::mmap`/`munmap`/`mremap`/
+///   `mprotect` (cache, allocator, thread stacks), `madvise` (for the
+///   allocator to give memory back); `rand::getrandom` (hash seeds); `clock_gettime`
+///   when the vDSO is missing; the raw calls of rt::sys: `clone`, `exit`,
+///   `exit_group`. Everything else (socket, bind, listen, setsockopt, fcntl,
+///   ioctl, rt_sigprocmask, signalfd4, eventfd2, inotify_init1, prlimit64,
+///   sched_getaffinity, set*id, prctl, seccomp) runs before the filter.
+/// - `restart_syscall`: the kernel resumes a timed sleep interrupted by a
+///   stop (SIGSTOP/SIGTSTP then SIGCONT), a ptrace attach or detach
+///   (`strace -p`) or the cgroup freezer with this call instead of the
+///   original: here the main thread's timed futex wait for the workers
+///   during a graceful stop (the only timed sleep besides the epoll waits).
+///   Untimed waits (futex, ppoll without timeout) restart as themselves, and
+///   epoll waits return EINTR, which every loop retries.
+/// - Not needed: `rt_sigreturn` (no signal handler is ever installed: the
+///   signals staticd uses are blocked and read from a signalfd, the others
+///   keep their default action), `nanosleep`/`clock_nanosleep` (never
+///   called). `epoll_wait`, `openat` and `sendto` are unused today (rustix
+///   waits with `epoll_pwait`, opens with `open` on x86_64, and responses go
+///   out with writev/sendmsg) and stay for code that may use them.
 pub const ALLOWED_SYSCALLS: &[u32] = &[
     0,   // read: requests, signalfd, inotify, file bodies to compress
-    1,   // write: stderr, the stop eventfd
-    2,   // open: directories the watcher walks
+    1,   // write: stderr, the stop eventfd, the access log
+    2,   // open: directories the watcher walks, the access log on SIGHUP
     3,   // close
     5,   // fstat: files after openat2
     9,   // mmap: cached files, allocator, thread stacks
@@ -22,20 +53,22 @@ pub const ALLOWED_SYSCALLS: &[u32] = &[
     17,  // pread64: files read for compression
     20,  // writev: responses
     25,  // mremap: allocator growth of big blocks
+    28,  // madvise: the allocator returning freed pages (MADV_DONTNEED)
     40,  // sendfile: big files
-    44,  // sendto: (send) reserved for plain sends
+    44,  // sendto: unused, reserved for plain sends
     46,  // sendmsg: a head followed by sendfile (MSG_MORE)
     48,  // shutdown: lingering close
     56,  // clone: worker threads
     60,  // exit: a worker thread ends
     202, // futex: joining threads at stop, the access log's writer waiting for lines
-    217, // getdents64: directories the watcher walks
+    217, // getdents64: directories the watcher walks, listings
+    219, // restart_syscall: the kernel resuming the timed join after a stop
     228, // clock_gettime: when the vDSO is not there
     231, // exit_group
-    232, // epoll_wait
+    232, // epoll_wait: unused (rustix calls epoll_pwait)
     233, // epoll_ctl
     254, // inotify_add_watch: new directories
-    257, // openat
+    257, // openat: unused (rustix's open is open on x86_64)
     262, // newfstatat: directory listings
     271, // ppoll: the access log's writer waiting for room in a pipe
     281, // epoll_pwait
