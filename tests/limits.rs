@@ -1,6 +1,7 @@
 //! Connection limits and timeouts: --max-connections refuses the surplus at
-//! once, the header, keep-alive and send timeouts close on time, and running
-//! out of descriptors pauses accepting instead of spinning.
+//! once (and says so without waiting on a stalled stderr), the header,
+//! keep-alive and send timeouts close on time, and running out of
+//! descriptors pauses accepting instead of spinning.
 
 mod common;
 
@@ -187,4 +188,55 @@ fn idle_keep_alive_connections_hold_no_buffers() {
     );
     drop(conns);
     assert!(server.stop().success());
+}
+
+#[test]
+fn a_stalled_stderr_never_holds_up_a_worker() {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let root = TempDir::new("stalled-stderr");
+    root.file("a.txt", "a");
+    let (mut reader, writer) = std::io::pipe().unwrap();
+    let mut child = common::staticd()
+        .args(["-l", "127.0.0.1:0", "-t", "1", "--max-connections", "2"])
+        .arg(root.path())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(writer)
+        .spawn()
+        .unwrap();
+    // The start-up line, byte by byte so nothing after it is consumed.
+    let mut announce = Vec::new();
+    let mut byte = [0u8; 1];
+    while byte[0] != b'\n' {
+        reader.read_exact(&mut byte).unwrap();
+        announce.push(byte[0]);
+    }
+    let addr = common::parse_announce(&String::from_utf8_lossy(&announce))[0];
+    // Fill the pipe through a non-blocking description of our own: the
+    // server's stderr stays blocking, as a stalled reader leaves it.
+    let mut filler = std::fs::OpenOptions::new()
+        .write(true)
+        .custom_flags(0o4000) // O_NONBLOCK
+        .open(format!("/proc/{}/fd/2", child.id()))
+        .unwrap();
+    while filler.write(&[b'x'; 4096]).is_ok() {}
+    let mut held: Vec<Conn> = (0..2).map(|_| Conn::open(addr)).collect();
+    for c in &mut held {
+        c.send(b"GET /a.txt HTTP/1.1\r\nHost: t\r\n\r\n");
+        assert_eq!(c.read_response(false).body, b"a");
+    }
+    // Over the limit: refused, which the worker wants to say on stderr.
+    let mut refused = TcpStream::connect(addr).unwrap();
+    refused
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    assert_eq!(refused.read(&mut [0u8; 16]).unwrap_or(0), 0);
+    // The same worker still answers the held connections.
+    for c in &mut held {
+        c.send(b"GET /a.txt HTTP/1.1\r\nHost: t\r\n\r\n");
+        assert_eq!(c.read_response(false).body, b"a");
+    }
+    let _ = child.kill();
+    let _ = child.wait();
 }

@@ -165,7 +165,7 @@ impl Sink {
     /// Counts the lines in `rest` as lost to write error `e`, saying so once.
     fn write_failed(&self, e: Errno, rest: &[u8]) {
         if !self.warned.swap(true, Ordering::Relaxed) {
-            crate::log!(
+            crate::log_nowait!(
                 "access log: {} (os error {}); lines are being lost",
                 crate::rt::errno::describe(e),
                 e.raw_os_error()
@@ -306,7 +306,7 @@ fn wait_for_room(fd: &OwnedFd) -> bool {
 fn report_drops(sink: &Sink, warned: &mut bool) {
     if !*warned && sink.dropped() > 0 {
         *warned = true;
-        crate::log!(
+        crate::log_nowait!(
             "access log: the reader is not keeping up; dropping lines (log_dropped in the SIGUSR1 stats)"
         );
     }

@@ -421,12 +421,13 @@ fn announce(root: &str, bound: &[SocketAddr], passed: u32, workers: usize) {
 }
 
 /// Logs the SIGUSR1 line: connections, requests, cache use, bytes,
-/// compression, access log lines dropped.
+/// compression, access log lines dropped. A stderr that cannot take it at
+/// once loses it rather than hold up the cache's invalidation.
 fn report(shared: &Shared) {
     let total = stats::total(&shared.stats);
     let cache = shared.cache.usage();
     let dropped = shared.access.as_ref().map_or(0, |log| log.dropped());
-    crate::log!(
+    crate::log_nowait!(
         "stats: connections={} requests={} cache_hits={} cache_misses={} evictions={} cache_entries={} cache_bytes={} bytes_sent={} compressed={} log_dropped={}",
         shared.open.load(core::sync::atomic::Ordering::Relaxed),
         total.requests,
@@ -472,8 +473,8 @@ fn control(signals: &SignalFd, watcher: &mut Watcher, shared: &Shared) -> rustix
                 && let Some(log) = &shared.access
             {
                 match log.reopen() {
-                    Ok(()) => crate::log!("SIGHUP: access log reopened"),
-                    Err(e) => crate::log!(
+                    Ok(()) => crate::log_nowait!("SIGHUP: access log reopened"),
+                    Err(e) => crate::log_nowait!(
                         "SIGHUP: access log not reopened: {} (os error {})",
                         crate::rt::errno::describe(e),
                         e.raw_os_error()

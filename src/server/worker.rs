@@ -260,7 +260,7 @@ impl Worker {
                 timeout.as_ref(),
             ) && e != Errno::INTR
             {
-                crate::log!("epoll_wait: {e}");
+                crate::log_nowait!("epoll_wait: {e}");
                 break;
             }
             self.clock.update();
@@ -327,7 +327,7 @@ impl Worker {
             self.refused += 1;
             let now = self.clock.now_ms();
             if self.refusal_logged_ms == 0 || now - self.refusal_logged_ms >= REFUSAL_LOG_MS {
-                crate::log!(
+                crate::log_nowait!(
                     "--max-connections {} reached: {} connections refused",
                     self.shared.limits.max_connections,
                     self.refused
