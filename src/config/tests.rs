@@ -282,7 +282,7 @@ fn cache_options() {
         Ok(Command::Probe(url, c)) => (url, c.listen[0]),
         other => panic!("{other:?}"),
     };
-    assert_eq!(probe(&[b"--probe"]), (None, DEFAULT_LISTEN));
+    assert_eq!(probe(&[b"--probe"]), (None, Config::default().listen[0]));
     assert_eq!(
         probe(&[b"--probe", b"http://127.0.0.1:81/health"])
             .0

@@ -193,7 +193,7 @@ fn env_lookup_details() {
     assert_eq!(serve(&[], &["STATICD_THREADS="]).threads, None);
     assert_eq!(
         serve(&[], &["STATICD_LISTEN="]).listen,
-        vec![DEFAULT_LISTEN]
+        Config::default().listen
     );
     assert_eq!(serve(&[], &["STATICD_ROOT="]).root, b".");
     // The first of duplicates counts, as with getenv, even when empty.
