@@ -132,7 +132,6 @@ config! {
         /// Access log lines as JSON rather than the Common (combined) Log Format.
         pub log_json: bool,
     }
-
 }
 
 /// Sockets a supervisor passed as descriptors 3, 4, ... (socket activation).

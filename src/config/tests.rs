@@ -680,6 +680,51 @@ fn root_errors() {
     );
     assert_eq!(fail(&["-dir"], &[]), "-d: unknown option");
 }
+#[test]
+fn listing_and_access_log_options() {
+    let c = serve(&[], &[]);
+    assert_eq!((c.listing, c.access_log, c.log_json), (false, None, false));
+    let c = serve(
+        &["--listing", "--access-log", "-", "--log-format", "json"],
+        &[],
+    );
+    assert_eq!(
+        (c.listing, c.access_log.as_deref(), c.log_json),
+        (true, Some(&b"-"[..]), true)
+    );
+    let c = serve(
+        &[
+            "--access-log=/var/log/a b.log",
+            "--log-format=json",
+            "--log-format",
+            "common",
+        ],
+        &[],
+    );
+    assert_eq!(
+        (c.access_log.as_deref(), c.log_json),
+        (Some(&b"/var/log/a b.log"[..]), false)
+    );
+    assert_eq!(fail(&["--listing=yes"], &[]), "--listing: takes no value");
+    assert_eq!(fail(&["--access-log"], &[]), "--access-log: missing value");
+    assert_eq!(
+        fail(&["--access-log", ""], &[]),
+        "--access-log: empty value"
+    );
+    assert_eq!(
+        fail(&["--access-log", "a\0b"], &[]),
+        "--access-log: 'a\\x00b' contains a NUL byte"
+    );
+    assert_eq!(
+        fail(&["--log-format", "xml"], &[]),
+        "--log-format: 'xml' is not 'common' or 'json'"
+    );
+    assert_eq!(
+        fail(&["--log-format", "JSON"], &[]),
+        "--log-format: 'JSON' is not 'common' or 'json'"
+    );
+}
+
 // ---- error formatting ----
 
 #[test]

@@ -153,7 +153,7 @@ fn readme_rows() -> Vec<Vec<String>> {
 
 /// The `--long` names a README row's first cell spells.
 fn long_names(cell: &str) -> Vec<String> {
-    cell.split(|c: char| c == '`' || c == ',' || c == ' ')
+    cell.split(['`', ',', ' '])
         .filter_map(|w| w.strip_prefix("--"))
         .map(String::from)
         .collect()
