@@ -6,8 +6,9 @@
 //! function that checks a value and stores it in [`Config`]. The parser, the environment
 //! fallbacks, [`Config::default`] (each default parsed as if it were given) and [`HELP`]
 //! (rendered at compile time, defaults included) all come from that table, so a new option is
-//! one entry plus its `Config` field. `args` reads argv and the environment, `values` holds the
-//! value parsers, `help` renders the help.
+//! one entry plus its `Config` field (and its row in README.md's option table, which a test
+//! holds to the table). `args` reads argv and the environment, `values` holds the value
+//! parsers, `help` renders the help.
 //!
 //! Rules, where tools differ:
 //! - `--name VALUE`, `--name=VALUE`, `-xVALUE`, `-x VALUE` and `-x=VALUE` all work; the value after
@@ -209,6 +210,7 @@ impl Error {
         &self.why
     }
 
+    /// `what` (an option, variable or `ROOT`) is wrong because of `why`.
     pub(super) fn new(what: impl fmt::Display, why: String) -> Self {
         Error {
             what: format!("{what}"),
@@ -233,7 +235,9 @@ struct Opt {
     env: Option<&'static str>,
     /// May span lines with `\n`; the help appends the default and the variable.
     help: &'static str,
+    /// What the option is when not given, as the help shows it.
     default: Preset,
+    /// What giving it does.
     act: Act,
 }
 
@@ -244,8 +248,8 @@ enum Preset {
     None,
     /// This value, parsed as if given; the help shows it as `[default: VALUE]`.
     Value(&'static str),
-    /// Unset in [`Config`], where its user decides (e.g. by counting CPUs); the help shows the
-    /// text as `[default: TEXT]`.
+    /// Unset in [`Config`], leaving the choice to the code that uses it (`--threads` counts
+    /// CPUs); the help shows the text as `[default: TEXT]`.
     Note(&'static str),
 }
 
@@ -255,9 +259,13 @@ type Store = fn(&mut Config, &[u8]) -> Result<(), String>;
 /// What an option does.
 #[derive(Clone, Copy)]
 enum Act {
+    /// Store the value in [`Config`].
     Set(Store),
+    /// Check a running server instead of serving (`--probe [URL]`).
     Probe,
+    /// Print the help: ends parsing.
     Help,
+    /// Print the version: ends parsing.
     Version,
 }
 
