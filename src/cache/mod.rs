@@ -52,20 +52,6 @@ pub struct Limits {
     pub listing: bool,
 }
 
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            max_file_size: 16 * 1024,
-            max_bytes: 64 << 20,
-            max_entries: 4096,
-            ttl_ms: 1000,
-            compress_level: Some(6),
-            compress_max_size: 1 << 20,
-            listing: false,
-        }
-    }
-}
-
 /// Files smaller than this are not worth compressing.
 const COMPRESS_MIN_SIZE: u64 = 256;
 

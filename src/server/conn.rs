@@ -471,7 +471,7 @@ mod tests {
             let cache = Cache::new(
                 root,
                 b"index.html".to_vec(),
-                cache::Limits::default(),
+                cache::Limits::from(&crate::config::Config::default()),
                 Extra::new(None, &[]),
             );
             Site {

@@ -55,18 +55,6 @@ pub struct Limits {
     pub max_connections: usize,
 }
 
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            header_ms: 10_000,
-            keepalive_ms: 15_000,
-            send_ms: 30_000,
-            linger_ms: 2_000,
-            max_connections: 10_000,
-        }
-    }
-}
-
 /// What every worker shares.
 pub struct Shared {
     /// The file cache over the served root.
@@ -225,7 +213,7 @@ fn start(config: Config) -> Result<i32, StartError> {
     let cache = Arc::new(Cache::new(
         root,
         config.index.clone(),
-        cache_limits(&config),
+        cache::Limits::from(&config),
         Extra::new(config.cache_control.as_deref(), &config.headers),
     ));
     let mut watcher =
@@ -383,16 +371,18 @@ fn raise_file_limit() {
 }
 
 /// The cache's limits from the command line.
-fn cache_limits(config: &Config) -> cache::Limits {
-    let clamp = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
-    cache::Limits {
-        max_file_size: config.cache_max_file_size,
-        max_bytes: clamp(config.cache_max_bytes),
-        max_entries: clamp(config.cache_max_entries),
-        ttl_ms: config.cache_ttl_ms,
-        compress_level: (!config.no_compress).then_some(config.compress_level),
-        compress_max_size: config.compress_max_size,
-        listing: config.listing,
+impl From<&Config> for cache::Limits {
+    fn from(config: &Config) -> Self {
+        let clamp = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+        cache::Limits {
+            max_file_size: config.cache_max_file_size,
+            max_bytes: clamp(config.cache_max_bytes),
+            max_entries: clamp(config.cache_max_entries),
+            ttl_ms: config.cache_ttl_ms,
+            compress_level: (!config.no_compress).then_some(config.compress_level),
+            compress_max_size: config.compress_max_size,
+            listing: config.listing,
+        }
     }
 }
 

@@ -64,7 +64,7 @@ pub fn default_target(config: &Config) -> Target {
         .listen
         .first()
         .copied()
-        .unwrap_or(crate::config::DEFAULT_LISTEN);
+        .unwrap_or_else(|| Config::default().listen[0]);
     match addr.ip() {
         IpAddr::V4(ip) if ip.is_unspecified() => addr.set_ip(IpAddr::V4(Ipv4Addr::LOCALHOST)),
         IpAddr::V6(ip) if ip.is_unspecified() => addr.set_ip(IpAddr::V6(Ipv6Addr::LOCALHOST)),

@@ -1,0 +1,271 @@
+//! Reading argv and the environment into a [`Command`]: option spellings, ROOT, the
+//! environment fallbacks and the defaults, reporting the first error.
+
+use super::values::{Shown, parse_uint, q};
+use super::{Act, Command, Config, Error, LISTEN_FDS_MAX, ListenFds, OPTIONS, ROOT};
+use alloc::boxed::Box;
+use alloc::format;
+use alloc::vec::Vec;
+use core::fmt;
+
+/// Where a value came from, for the error message.
+#[derive(Clone, Copy)]
+enum Origin {
+    Flag(&'static str),
+    Env(&'static str),
+    Root,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::Flag(long) => write!(f, "--{long}"),
+            Origin::Env(name) => f.write_str(name),
+            Origin::Root => f.write_str(ROOT.name),
+        }
+    }
+}
+
+/// One parser step: `Some` when help or version cut parsing short.
+type Step = Result<Option<Command>, Error>;
+
+/// The configuration as far as it is read, and what set it.
+struct Parsed {
+    /// Starts [`Config::unset`]; each value is stored as it is read.
+    config: Config,
+    /// One bit per `OPTIONS` index given on the command line: those ignore their variable.
+    given: u64,
+    /// ROOT was given, as an argument or by its variable.
+    root_given: bool,
+    /// `--probe` was given, with its URL if one followed.
+    probe: Option<Option<Vec<u8>>>,
+}
+
+impl Parsed {
+    /// Stores the value of `OPTIONS[i]`, checked, or does what the option says.
+    fn apply(&mut self, i: usize, origin: Origin, value: &[u8]) -> Step {
+        let opt = &OPTIONS[i];
+        if let Origin::Flag(_) = origin {
+            self.given |= 1 << i;
+        }
+        if opt.value.is_some() && value.is_empty() {
+            return Err(Error::new(origin, "empty value".into()));
+        }
+        match opt.act {
+            Act::Set(set) => set(&mut self.config, value)
+                .map(|()| None)
+                .map_err(|why| Error::new(origin, why)),
+            Act::Probe => {
+                self.probe.get_or_insert(None);
+                Ok(None)
+            }
+            Act::Help => Ok(Some(Command::Help)),
+            Act::Version => Ok(Some(Command::Version)),
+        }
+    }
+
+    fn root(&mut self, origin: Origin, value: &[u8]) -> Step {
+        if let Origin::Root = origin
+            && self.root_given
+        {
+            return Err(Error::new(origin, "more than one given".into()));
+        }
+        (ROOT.set)(&mut self.config, value).map_err(|why| Error::new(origin, why))?;
+        self.root_given = true;
+        Ok(None)
+    }
+
+    /// Fills what the command line left unset from the environment, then the defaults.
+    fn finish(mut self, env: &[&[u8]]) -> Result<Config, Error> {
+        let mut set = self.given;
+        for (i, opt) in OPTIONS.iter().enumerate() {
+            if let Some(name) = opt.env
+                && self.given & (1 << i) == 0
+                && let Some(value) = getenv(env, name)
+            {
+                self.apply(i, Origin::Env(name), value)?;
+                set |= 1 << i;
+            }
+        }
+        if !self.root_given
+            && let Some(name) = ROOT.env
+            && let Some(value) = getenv(env, name)
+        {
+            self.root(Origin::Env(name), value)?;
+        }
+        self.config.listen_fds = listen_fds(env)?;
+        self.config.fill_defaults(set, self.root_given);
+        Ok(self.config)
+    }
+}
+
+/// Parses the command line (`args`, without argv\[0\]) and the environment (`KEY=VALUE` entries).
+pub fn parse(args: &[&[u8]], env: &[&[u8]]) -> Result<Command, Error> {
+    let mut parsed = Parsed {
+        config: Config::unset(),
+        given: 0,
+        root_given: false,
+        probe: None,
+    };
+    let mut first_err = None;
+    let mut rest = args.iter().copied().peekable();
+    let mut only_root = false;
+    while let Some(arg) = rest.next() {
+        // `--probe [URL]`: a following http:// argument is its URL, not ROOT.
+        if !only_root
+            && arg == b"--probe"
+            && let Some(url) =
+                rest.next_if(|next| next.starts_with(b"http://") || next.starts_with(b"https://"))
+        {
+            parsed.probe = Some(Some(url.to_vec()));
+            continue;
+        }
+        let step = if only_root {
+            parsed.root(Origin::Root, arg)
+        } else if arg == b"--" {
+            only_root = true;
+            Ok(None)
+        } else if let Some(body) = arg.strip_prefix(b"--") {
+            long_option(&mut parsed, body, &mut rest)
+        } else if arg == b"-" {
+            Err(Error::new(
+                "-",
+                "not an option; for a ROOT named '-', write -- -".into(),
+            ))
+        } else if let Some(cluster) = arg.strip_prefix(b"-") {
+            short_options(&mut parsed, cluster, &mut rest)
+        } else {
+            parsed.root(Origin::Root, arg)
+        };
+        match step {
+            Ok(Some(command)) => return Ok(command),
+            Ok(None) => {}
+            Err(e) => {
+                first_err.get_or_insert(e);
+            }
+        }
+    }
+    match first_err {
+        Some(e) => Err(e),
+        None => match parsed.probe.take() {
+            Some(url) => parsed.finish(env).map(|c| Command::Probe(url, Box::new(c))),
+            None => parsed.finish(env).map(|c| Command::Serve(Box::new(c))),
+        },
+    }
+}
+
+/// `--name`, `--name=VALUE` or `--name VALUE`; `body` is what follows `--`.
+fn long_option<'a>(
+    parsed: &mut Parsed,
+    body: &'a [u8],
+    rest: &mut impl Iterator<Item = &'a [u8]>,
+) -> Step {
+    let (name, inline) = match body.iter().position(|&b| b == b'=') {
+        Some(eq) => (body.get(..eq).unwrap_or(body), body.get(eq + 1..)),
+        None => (body, None),
+    };
+    let Some(i) = OPTIONS.iter().position(|o| o.long.as_bytes() == name) else {
+        let shown = Shown {
+            bytes: name,
+            quoted: false,
+        };
+        return Err(Error::new(format!("--{shown}"), "unknown option".into()));
+    };
+    let opt = &OPTIONS[i];
+    let origin = Origin::Flag(opt.long);
+    let value = match (opt.value, inline) {
+        (None, None) => &[][..],
+        (None, Some(_)) => return Err(Error::new(origin, "takes no value".into())),
+        (Some(_), Some(v)) => v,
+        (Some(_), None) => rest
+            .next()
+            .ok_or_else(|| Error::new(origin, "missing value".into()))?,
+    };
+    parsed.apply(i, origin, value)
+}
+
+/// `-x`, bundled flags `-hV`, and `-xVALUE`, `-x=VALUE` or `-x VALUE`; `cluster` follows the `-`.
+fn short_options<'a>(
+    parsed: &mut Parsed,
+    cluster: &'a [u8],
+    rest: &mut impl Iterator<Item = &'a [u8]>,
+) -> Step {
+    let mut first_err = None;
+    let mut i = 0;
+    while let Some(&c) = cluster.get(i) {
+        i += 1;
+        let Some(n) = OPTIONS.iter().position(|o| o.short == Some(c)) else {
+            let shown = Shown {
+                bytes: &[c],
+                quoted: false,
+            };
+            first_err.get_or_insert(Error::new(format!("-{shown}"), "unknown option".into()));
+            continue;
+        };
+        let opt = &OPTIONS[n];
+        let origin = Origin::Flag(opt.long);
+        let step = if opt.value.is_none() {
+            parsed.apply(n, origin, &[])
+        } else {
+            // The value ends the cluster. `-t=4` means `-t 4`, as no short option's value
+            // can start with '='.
+            let attached = cluster.get(i..).unwrap_or_default();
+            i = cluster.len();
+            if attached.is_empty() {
+                match rest.next() {
+                    Some(v) => parsed.apply(n, origin, v),
+                    None => Err(Error::new(origin, "missing value".into())),
+                }
+            } else {
+                let v = attached.strip_prefix(b"=").unwrap_or(attached);
+                parsed.apply(n, origin, v)
+            }
+        };
+        match step {
+            Ok(Some(command)) => return Ok(Some(command)),
+            Ok(None) => {}
+            Err(e) => {
+                first_err.get_or_insert(e);
+            }
+        }
+    }
+    first_err.map_or(Ok(None), Err)
+}
+
+/// The first non-empty value of `name` in `env`, as `getenv` would find it.
+fn getenv<'a>(env: &[&'a [u8]], name: &str) -> Option<&'a [u8]> {
+    env.iter()
+        .find_map(|entry| entry.strip_prefix(name.as_bytes())?.strip_prefix(b"="))
+        .filter(|v| !v.is_empty())
+}
+
+/// `LISTEN_PID` and `LISTEN_FDS`, as sd_listen_fds(3) reads them: both or
+/// neither, decimal, the count at least one.
+fn listen_fds(env: &[&[u8]]) -> Result<Option<ListenFds>, Error> {
+    let (pid, count) = match (getenv(env, "LISTEN_PID"), getenv(env, "LISTEN_FDS")) {
+        (None, None) => return Ok(None),
+        (Some(_), None) => {
+            return Err(Error::new("LISTEN_PID", "set without LISTEN_FDS".into()));
+        }
+        (None, Some(_)) => {
+            return Err(Error::new("LISTEN_FDS", "set without LISTEN_PID".into()));
+        }
+        (Some(pid), Some(count)) => (pid, count),
+    };
+    let pid = parse_uint(pid)
+        .filter(|&p| p > 0)
+        .and_then(|p| u32::try_from(p).ok())
+        .ok_or_else(|| Error::new("LISTEN_PID", format!("{} is not a process id", q(pid))))?;
+    let count = parse_uint(count)
+        .filter(|n| (1..=LISTEN_FDS_MAX).contains(n))
+        .ok_or_else(|| {
+            Error::new(
+                "LISTEN_FDS",
+                format!("{} is not a count from 1 to {LISTEN_FDS_MAX}", q(count)),
+            )
+        })?;
+    Ok(Some(ListenFds {
+        pid,
+        count: count as u32,
+    }))
+}

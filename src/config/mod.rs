@@ -1,0 +1,550 @@
+//! The command line and environment of `staticd [OPTIONS] [ROOT]`, parsed into a [`Command`].
+//!
+//! Pure: no syscalls. The caller passes argv without argv\[0\] and the raw `KEY=VALUE` environment.
+//!
+//! Every option is one entry of `OPTIONS`: its spellings, variable, help, default, and the
+//! function that checks a value and stores it in [`Config`]. The parser, the environment
+//! fallbacks, [`Config::default`] (each default parsed as if it were given) and [`HELP`]
+//! (rendered at compile time, defaults included) all come from that table, so a new option is
+//! one entry plus its `Config` field (and its row in README.md's option table, which a test
+//! holds to the table). `args` reads argv and the environment, `values` holds the value
+//! parsers, `help` renders the help.
+//!
+//! Rules, where tools differ:
+//! - `--name VALUE`, `--name=VALUE`, `-xVALUE`, `-x VALUE` and `-x=VALUE` all work; the value after
+//!   the option is taken whatever it looks like (getopt style), so `--index -x` names a file `-x`.
+//!   Flags without a value bundle: `-hV`. Long names must be spelled in full.
+//! - Options and ROOT may come in any order; `--` ends options, after it everything is ROOT, which
+//!   is the only way to give a ROOT starting with `-`. A lone `-` is an error.
+//! - The first `-h`/`--help`/`-V`/`--version` wins over everything else, even errors in other
+//!   arguments or in the environment: `--version --help` prints the version.
+//! - A repeated option keeps its last value, except `--listen`, which adds addresses.
+//!   Every value given is checked, even one later overridden.
+//! - ADDR:PORT is `1.2.3.4:80` or `[::1]:80`; `PORT` and `:PORT` mean `0.0.0.0:PORT`; several
+//!   may be given comma-separated (spaces around commas are ignored), in `--listen` as in
+//!   `STATICD_LISTEN`.
+//!   Port 0 is allowed (the kernel picks one); hostnames and IPv6 scope ids (`%eth0`) are not.
+//!   The same address twice is an error (port 0 excepted).
+//! - A flag on the command line replaces its variable: any `--listen` ignores `STATICD_LISTEN`.
+//!   An empty variable counts as unset; of duplicate variables the first counts, like `getenv`.
+
+mod args;
+mod help;
+#[cfg(test)]
+mod tests;
+mod values;
+
+pub use args::parse;
+pub use help::HELP;
+
+use alloc::boxed::Box;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+use core::net::SocketAddr;
+use values::*;
+
+/// What `--version` prints.
+pub const VERSION: &str = concat!("staticd ", env!("CARGO_PKG_VERSION"));
+
+/// The most worker threads `--threads` accepts.
+pub const MAX_THREADS: usize = 1024;
+
+/// The longest shutdown grace period `--grace` accepts, in seconds.
+pub const MAX_GRACE_SECS: u32 = 86_400;
+
+/// Declares [`Config`] and `Config::unset` from one list of fields, so a new field is
+/// written once.
+macro_rules! config {
+    ($(#[$attr:meta])* pub struct Config {
+        $($(#[doc = $doc:literal])+ pub $field:ident: $ty:ty,)+
+    }) => {
+        $(#[$attr])* pub struct Config {
+            $($(#[doc = $doc])+ pub $field: $ty,)+
+        }
+
+        impl Config {
+            /// Every field empty, zero or off: what the parser starts from.
+            fn unset() -> Config {
+                Config {
+                    $($field: Default::default(),)+
+                }
+            }
+        }
+    };
+}
+
+config! {
+    /// What the server should do, from the command line and environment.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct Config {
+        /// The directory to serve, as bytes (Linux paths need not be UTF-8).
+        pub root: Vec<u8>,
+        /// The addresses to listen on, in order, never empty, without duplicates (port 0 aside).
+        pub listen: Vec<SocketAddr>,
+        /// The number of worker threads; `None` means one per CPU, which the caller detects.
+        pub threads: Option<usize>,
+        /// The file served for a directory: a plain file name.
+        pub index: Vec<u8>,
+        /// How long shutdown waits for open connections, in seconds.
+        pub grace_secs: u32,
+        /// Files up to this many bytes are kept mapped in the cache.
+        pub cache_max_file_size: u64,
+        /// The cache's total budget in bytes.
+        pub cache_max_bytes: u64,
+        /// The most entries the cache holds.
+        pub cache_max_entries: u64,
+        /// How long an entry is trusted without a check when inotify cannot
+        /// watch everything, in milliseconds.
+        pub cache_ttl_ms: u64,
+        /// Keep no compressed variants.
+        pub no_compress: bool,
+        /// Level of the gzip and deflate variants, 1 (fastest) to 9 (smallest).
+        pub compress_level: u8,
+        /// Files up to this many bytes get compressed variants.
+        pub compress_max_size: u64,
+        /// How long a request head may take to arrive, in milliseconds.
+        pub header_timeout_ms: u64,
+        /// How long an idle keep-alive connection is kept, in milliseconds.
+        pub keepalive_timeout_ms: u64,
+        /// How long a client may go without reading its response, in milliseconds.
+        pub send_timeout_ms: u64,
+        /// Open connections allowed across all workers.
+        pub max_connections: u64,
+        /// The user to run as after binding: `UID[:GID]` or a name from /etc/passwd.
+        pub user: Option<Vec<u8>>,
+        /// Run without the seccomp allow-list.
+        pub no_seccomp: bool,
+        /// `Cache-Control` value for every 200, 206 and 304.
+        pub cache_control: Option<Vec<u8>>,
+        /// Extra `Name: value` header lines for every response, checked.
+        pub headers: Vec<Vec<u8>>,
+        /// File served with 200 for paths that do not exist (single-page apps).
+        pub fallback: Option<Vec<u8>>,
+        /// File served as the body of 404 responses.
+        pub not_found: Option<Vec<u8>>,
+        /// Listening sockets passed by a supervisor (systemd's `LISTEN_PID`/`LISTEN_FDS`).
+        pub listen_fds: Option<ListenFds>,
+        /// HTML listings for directories without an index file.
+        pub listing: bool,
+        /// Where the access log goes: a file path, or `-` for stdout; none when unset.
+        pub access_log: Option<Vec<u8>>,
+        /// Access log lines as JSON rather than the Common (combined) Log Format.
+        pub log_json: bool,
+    }
+}
+
+/// Sockets a supervisor passed as descriptors 3, 4, ... (socket activation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListenFds {
+    /// The process they are meant for; anyone else ignores them.
+    pub pid: u32,
+    /// How many, starting at descriptor 3.
+    pub count: u32,
+}
+
+/// The first descriptor of socket activation, after stdin, stdout and stderr.
+pub const LISTEN_FDS_START: i32 = 3;
+
+/// The most passed sockets accepted (systemd's own limit is far lower in practice).
+const LISTEN_FDS_MAX: u64 = 1024;
+
+impl Default for Config {
+    /// What staticd does given no options: each option's default, parsed as if it were given.
+    fn default() -> Self {
+        let mut config = Config::unset();
+        config.fill_defaults(0, false);
+        config
+    }
+}
+
+impl Config {
+    /// Gives each option whose bit (by `OPTIONS` index) is clear in `set`, and ROOT unless
+    /// `root_set`, its [`Preset::Value`], parsed.
+    fn fill_defaults(&mut self, set: u64, root_set: bool) {
+        for (i, opt) in OPTIONS.iter().enumerate() {
+            if set & (1 << i) == 0
+                && let (Preset::Value(v), Act::Set(store)) = (opt.default, opt.act)
+            {
+                let stored = store(self, v.as_bytes());
+                debug_assert!(stored.is_ok(), "--{}: bad default", opt.long);
+            }
+        }
+        if !root_set && let Preset::Value(v) = ROOT.default {
+            let stored = (ROOT.set)(self, v.as_bytes());
+            debug_assert!(stored.is_ok(), "ROOT: bad default");
+        }
+    }
+}
+
+/// What the command line asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Check a running server (`--probe [URL]`): the URL, if given, and the
+    /// configuration whose first --listen address is the default target.
+    Probe(Option<Vec<u8>>, Box<Config>),
+    /// Serve files with this configuration (boxed: it is much bigger than the others).
+    Serve(Box<Config>),
+    /// Print [`HELP`] and exit successfully.
+    Help,
+    /// Print [`VERSION`] and exit successfully.
+    Version,
+}
+
+/// A bad command line or environment: which option, variable or argument, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    what: String,
+    why: String,
+}
+
+impl Error {
+    /// The option (long form, e.g. `--threads`), variable or `ROOT` at fault.
+    pub fn what(&self) -> &str {
+        &self.what
+    }
+
+    /// What is wrong with it, quoting the value (escaped and truncated).
+    pub fn why(&self) -> &str {
+        &self.why
+    }
+
+    /// `what` (an option, variable or `ROOT`) is wrong because of `why`.
+    pub(super) fn new(what: impl fmt::Display, why: String) -> Self {
+        Error {
+            what: format!("{what}"),
+            why,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.what, self.why)
+    }
+}
+
+/// One option: how it is spelt, its variable, its help and default, and what it does.
+struct Opt {
+    /// Without the leading `--`.
+    long: &'static str,
+    short: Option<u8>,
+    /// The value's name in the help; `None` for a flag.
+    value: Option<&'static str>,
+    env: Option<&'static str>,
+    /// May span lines with `\n`; the help appends the default and the variable.
+    help: &'static str,
+    /// What the option is when not given, as the help shows it.
+    default: Preset,
+    /// What giving it does.
+    act: Act,
+}
+
+/// What an option is when neither its flag nor its variable is given.
+#[derive(Clone, Copy)]
+enum Preset {
+    /// Unset: empty, off or `None` in [`Config`].
+    None,
+    /// This value, parsed as if given; the help shows it as `[default: VALUE]`.
+    Value(&'static str),
+    /// Unset in [`Config`], leaving the choice to the code that uses it (`--threads` counts
+    /// CPUs); the help shows the text as `[default: TEXT]`.
+    Note(&'static str),
+}
+
+/// Checks an option's value (empty for a flag) and stores it; `Err` says why it is wrong.
+type Store = fn(&mut Config, &[u8]) -> Result<(), String>;
+
+/// What an option does.
+#[derive(Clone, Copy)]
+enum Act {
+    /// Store the value in [`Config`].
+    Set(Store),
+    /// Check a running server instead of serving (`--probe [URL]`).
+    Probe,
+    /// Print the help: ends parsing.
+    Help,
+    /// Print the version: ends parsing.
+    Version,
+}
+
+/// Stores a flag: turns its field on.
+fn on(flag: &mut bool) -> Result<(), String> {
+    *flag = true;
+    Ok(())
+}
+
+/// The positional argument.
+struct Positional {
+    name: &'static str,
+    env: Option<&'static str>,
+    help: &'static str,
+    default: Preset,
+    set: Store,
+}
+
+const ROOT: Positional = Positional {
+    name: "ROOT",
+    env: Some("STATICD_ROOT"),
+    help: "directory to serve (-- before one that\nstarts with '-')",
+    default: Preset::Value("."),
+    set: |c, v| check_root(v).map(|()| c.root = v.to_vec()),
+};
+
+/// Every option, in the order of the help.
+const OPTIONS: &[Opt] = &[
+    Opt {
+        long: "listen",
+        short: Some(b'l'),
+        value: Some("ADDR:PORT"),
+        env: Some("STATICD_LISTEN"),
+        help: "address to listen on: 1.2.3.4:80,\n\
+               [::1]:80, or PORT for 0.0.0.0:PORT;\n\
+               repeatable, or comma-separated",
+        default: Preset::Value("0.0.0.0:8080"),
+        act: Act::Set(|c, v| add_addrs(&mut c.listen, v)),
+    },
+    Opt {
+        long: "threads",
+        short: Some(b't'),
+        value: Some("N"),
+        env: Some("STATICD_THREADS"),
+        help: "worker threads, 1 to 1024",
+        default: Preset::Note("one per CPU"),
+        act: Act::Set(|c, v| parse_threads(v).map(|n| c.threads = Some(n))),
+    },
+    Opt {
+        long: "index",
+        short: None,
+        value: Some("NAME"),
+        env: None,
+        help: "file served for a directory",
+        default: Preset::Value("index.html"),
+        act: Act::Set(|c, v| check_index(v).map(|()| c.index = v.to_vec())),
+    },
+    Opt {
+        long: "grace",
+        short: None,
+        value: Some("SECONDS"),
+        env: None,
+        help: "seconds open connections get to finish\non shutdown, 0 to 86400",
+        default: Preset::Value("10"),
+        act: Act::Set(|c, v| parse_grace(v).map(|n| c.grace_secs = n)),
+    },
+    Opt {
+        long: "cache-max-file-size",
+        short: None,
+        value: Some("SIZE"),
+        env: None,
+        help: "files up to this size stay mmap'd in the\n\
+               cache, bigger ones go out with sendfile\n\
+               (K, M, G suffixes)",
+        default: Preset::Value("16K"),
+        act: Act::Set(|c, v| parse_size(v).map(|n| c.cache_max_file_size = n)),
+    },
+    Opt {
+        long: "cache-max-bytes",
+        short: None,
+        value: Some("SIZE"),
+        env: None,
+        help: "memory the cache may hold",
+        default: Preset::Value("64M"),
+        act: Act::Set(|c, v| parse_size(v).map(|n| c.cache_max_bytes = n)),
+    },
+    Opt {
+        long: "cache-max-entries",
+        short: None,
+        value: Some("N"),
+        env: None,
+        help: "paths the cache may hold",
+        default: Preset::Value("4096"),
+        act: Act::Set(|c, v| parse_count(v).map(|n| c.cache_max_entries = n)),
+    },
+    Opt {
+        long: "cache-ttl",
+        short: None,
+        value: Some("SECONDS"),
+        env: None,
+        help: "how often entries inotify cannot vouch\n\
+               for (behind symlinks, hard-linked, in\n\
+               unwatched directories) are rechecked\n\
+               (e.g. 0.5)",
+        default: Preset::Value("1"),
+        act: Act::Set(|c, v| parse_millis(v).map(|n| c.cache_ttl_ms = n)),
+    },
+    Opt {
+        long: "no-compress",
+        short: None,
+        value: None,
+        env: None,
+        help: "keep no gzip or deflate variants",
+        default: Preset::None,
+        act: Act::Set(|c, _| on(&mut c.no_compress)),
+    },
+    Opt {
+        long: "compress-level",
+        short: None,
+        value: Some("N"),
+        env: None,
+        help: "gzip and deflate level, 1 (fast) to 9\n(small)",
+        default: Preset::Value("6"),
+        act: Act::Set(|c, v| parse_level(v).map(|n| c.compress_level = n)),
+    },
+    Opt {
+        long: "compress-max-size",
+        short: None,
+        value: Some("SIZE"),
+        env: None,
+        help: "files up to this size get compressed\nvariants",
+        default: Preset::Value("1M"),
+        act: Act::Set(|c, v| parse_size(v).map(|n| c.compress_max_size = n)),
+    },
+    Opt {
+        long: "header-timeout",
+        short: None,
+        value: Some("SECONDS"),
+        env: None,
+        help: "time a request head may take to arrive",
+        default: Preset::Value("10"),
+        act: Act::Set(|c, v| parse_timeout(v).map(|n| c.header_timeout_ms = n)),
+    },
+    Opt {
+        long: "keepalive-timeout",
+        short: None,
+        value: Some("SECONDS"),
+        env: None,
+        help: "time an idle connection is kept open",
+        default: Preset::Value("15"),
+        act: Act::Set(|c, v| parse_timeout(v).map(|n| c.keepalive_timeout_ms = n)),
+    },
+    Opt {
+        long: "send-timeout",
+        short: None,
+        value: Some("SECONDS"),
+        env: None,
+        help: "time a client may stop reading its\nresponse",
+        default: Preset::Value("30"),
+        act: Act::Set(|c, v| parse_timeout(v).map(|n| c.send_timeout_ms = n)),
+    },
+    Opt {
+        long: "max-connections",
+        short: None,
+        value: Some("N"),
+        env: None,
+        help: "open connections, all workers together;\nmore are closed at once",
+        default: Preset::Value("10000"),
+        act: Act::Set(|c, v| parse_count(v).map(|n| c.max_connections = n)),
+    },
+    Opt {
+        long: "user",
+        short: None,
+        value: Some("UID[:GID]"),
+        env: None,
+        help: "drop root for this user after binding\n(numeric, or a name in /etc/passwd)",
+        default: Preset::None,
+        act: Act::Set(|c, v| check_user(v).map(|()| c.user = Some(v.to_vec()))),
+    },
+    Opt {
+        long: "no-seccomp",
+        short: None,
+        value: None,
+        env: None,
+        help: "run without the system call allow-list",
+        default: Preset::None,
+        act: Act::Set(|c, _| on(&mut c.no_seccomp)),
+    },
+    Opt {
+        long: "cache-control",
+        short: None,
+        value: Some("VALUE"),
+        env: None,
+        help: "Cache-Control for every 200/206/304,\ne.g. 'public, max-age=3600'",
+        default: Preset::None,
+        act: Act::Set(|c, v| check_field_value(v).map(|()| c.cache_control = Some(v.to_vec()))),
+    },
+    Opt {
+        long: "header",
+        short: None,
+        value: Some("'NAME: VALUE'"),
+        env: None,
+        help: "add this header to every response;\nrepeatable",
+        default: Preset::None,
+        act: Act::Set(|c, v| check_header(v).map(|()| c.headers.push(v.to_vec()))),
+    },
+    Opt {
+        long: "fallback",
+        short: None,
+        value: Some("FILE"),
+        env: None,
+        help: "serve FILE (a path under ROOT, e.g.\n/index.html) with 200 for missing paths",
+        default: Preset::None,
+        act: Act::Set(|c, v| check_site_path(v).map(|()| c.fallback = Some(v.to_vec()))),
+    },
+    Opt {
+        long: "404",
+        short: None,
+        value: Some("FILE"),
+        env: None,
+        help: "serve FILE (a path under ROOT) as the\nbody of 404 responses",
+        default: Preset::None,
+        act: Act::Set(|c, v| check_site_path(v).map(|()| c.not_found = Some(v.to_vec()))),
+    },
+    Opt {
+        long: "listing",
+        short: None,
+        value: None,
+        env: None,
+        help: "list directories that have no index file",
+        default: Preset::None,
+        act: Act::Set(|c, _| on(&mut c.listing)),
+    },
+    Opt {
+        long: "access-log",
+        short: None,
+        value: Some("PATH|-"),
+        env: None,
+        help: "append an access log to PATH (- for\nstdout); off by default",
+        default: Preset::None,
+        act: Act::Set(|c, v| check_log_path(v).map(|()| c.access_log = Some(v.to_vec()))),
+    },
+    Opt {
+        long: "log-format",
+        short: None,
+        value: Some("common|json"),
+        env: None,
+        help: "access log lines: combined log format\nor JSON",
+        default: Preset::Value("common"),
+        act: Act::Set(|c, v| parse_log_format(v).map(|json| c.log_json = json)),
+    },
+    Opt {
+        long: "probe",
+        short: None,
+        value: None,
+        env: None,
+        help: "check a running staticd instead: GET URL\n(given after it; default: the first\n--listen address) within 2 s; exit 0 on\n2xx/3xx, else 1",
+        default: Preset::None,
+        act: Act::Probe,
+    },
+    Opt {
+        long: "help",
+        short: Some(b'h'),
+        value: None,
+        env: None,
+        help: "print this help and exit",
+        default: Preset::None,
+        act: Act::Help,
+    },
+    Opt {
+        long: "version",
+        short: Some(b'V'),
+        value: None,
+        env: None,
+        help: "print the version and exit",
+        default: Preset::None,
+        act: Act::Version,
+    },
+];
+
+// `Parsed::given` and `Config::fill_defaults` keep one bit per option.
+const _: () = assert!(OPTIONS.len() <= u64::BITS as usize);

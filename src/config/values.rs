@@ -1,0 +1,403 @@
+//! The value parsers: counts, sizes, durations, addresses, header lines and paths, each
+//! checking its whole value and saying why it is wrong, the value quoted by [`q`].
+
+use super::{MAX_GRACE_SECS, MAX_THREADS};
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+use core::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4};
+
+/// Linux's NAME_MAX: the longest `--index` that can name a file.
+pub(super) const NAME_MAX: usize = 255;
+
+/// Linux's PATH_MAX less the NUL: the longest ROOT a syscall takes.
+pub(super) const ROOT_MAX: usize = 4095;
+
+/// How many bytes of a bad value an error message shows.
+pub(super) const SHOW_MAX: usize = 64;
+
+/// User bytes shown safely on one line: printable ASCII as is, the rest `\xNN`, cut after
+/// `SHOW_MAX` bytes with `...`; quoted unless it names an option.
+pub(super) struct Shown<'a> {
+    pub(super) bytes: &'a [u8],
+    pub(super) quoted: bool,
+}
+
+/// `'value'`, escaped and truncated, for error messages.
+pub(super) fn q(bytes: &[u8]) -> Shown<'_> {
+    Shown {
+        bytes,
+        quoted: true,
+    }
+}
+
+impl fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use fmt::Write as _;
+        let (shown, cut) = match self.bytes.get(..SHOW_MAX) {
+            Some(head) if self.bytes.len() > SHOW_MAX => (head, true),
+            _ => (self.bytes, false),
+        };
+        if self.quoted {
+            f.write_char('\'')?;
+        }
+        for &b in shown {
+            match b {
+                b'\\' => f.write_str("\\\\")?,
+                b'\'' if self.quoted => f.write_str("\\'")?,
+                b' '..=b'~' => f.write_char(char::from(b))?,
+                _ => write!(f, "\\x{b:02x}")?,
+            }
+        }
+        if self.quoted {
+            f.write_char('\'')?;
+        }
+        if cut {
+            f.write_str("...")?;
+        }
+        Ok(())
+    }
+}
+
+/// Digits only, no sign or spaces; saturates, so huge numbers read as out of range.
+pub(super) fn parse_uint(v: &[u8]) -> Option<u64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.iter().try_fold(0u64, |n, &b| {
+        b.is_ascii_digit()
+            .then(|| n.saturating_mul(10).saturating_add(u64::from(b - b'0')))
+    })
+}
+
+/// A worker thread count, 1 to [`MAX_THREADS`].
+pub(super) fn parse_threads(v: &[u8]) -> Result<usize, String> {
+    let n = parse_uint(v).ok_or_else(|| format!("{} is not a positive integer", q(v)))?;
+    match usize::try_from(n) {
+        Ok(n) if (1..=MAX_THREADS).contains(&n) => Ok(n),
+        _ => Err(format!("{} is out of range (1 to {MAX_THREADS})", q(v))),
+    }
+}
+
+/// A grace period, whole seconds from 0 to [`MAX_GRACE_SECS`].
+pub(super) fn parse_grace(v: &[u8]) -> Result<u32, String> {
+    let n = parse_uint(v).ok_or_else(|| format!("{} is not a whole number of seconds", q(v)))?;
+    match u32::try_from(n) {
+        Ok(n) if n <= MAX_GRACE_SECS => Ok(n),
+        _ => Err(format!("{} is out of range (0 to {MAX_GRACE_SECS})", q(v))),
+    }
+}
+
+/// The largest size `--cache-max-*` accepts: 1 TiB.
+const SIZE_MAX: u64 = 1 << 40;
+
+/// A byte count: digits with an optional binary suffix K, M or G (case-insensitive).
+pub(super) fn parse_size(v: &[u8]) -> Result<u64, String> {
+    let bad = || {
+        format!(
+            "{} is not a size (digits, optionally followed by K, M or G)",
+            q(v)
+        )
+    };
+    let (digits, shift) = match v.last().map(u8::to_ascii_uppercase) {
+        Some(b'K') => (&v[..v.len() - 1], 10),
+        Some(b'M') => (&v[..v.len() - 1], 20),
+        Some(b'G') => (&v[..v.len() - 1], 30),
+        _ => (v, 0),
+    };
+    let n = parse_uint(digits).ok_or_else(bad)?;
+    match n.checked_mul(1 << shift) {
+        Some(n) if n <= SIZE_MAX => Ok(n),
+        _ => Err(format!("{} is out of range (at most 1T)", q(v))),
+    }
+}
+
+/// A timeout: seconds as for [`parse_millis`], but never zero.
+pub(super) fn parse_timeout(v: &[u8]) -> Result<u64, String> {
+    match parse_millis(v)? {
+        0 => Err(format!("{} must be more than 0", q(v))),
+        ms => Ok(ms),
+    }
+}
+
+/// A `--user` value: a name or UID, optionally `:GID`; resolved at start-up.
+pub(super) fn check_user(v: &[u8]) -> Result<(), String> {
+    let (user, group) = match v.iter().position(|&b| b == b':') {
+        Some(i) => (&v[..i], Some(&v[i + 1..])),
+        None => (v, None),
+    };
+    let name_ok = !user.is_empty()
+        && user
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+    let group_ok =
+        group.is_none_or(|g| !g.is_empty() && g.len() <= 10 && g.iter().all(u8::is_ascii_digit));
+    if name_ok && group_ok {
+        Ok(())
+    } else {
+        Err(format!("{} is not UID[:GID] or a user name", q(v)))
+    }
+}
+
+/// A compression level, 1 to 9 as in gzip.
+pub(super) fn parse_level(v: &[u8]) -> Result<u8, String> {
+    match parse_uint(v) {
+        Some(n @ 1..=9) => Ok(n as u8),
+        Some(_) => Err(format!("{} is out of range (1 to 9)", q(v))),
+        None => Err(format!("{} is not a level from 1 to 9", q(v))),
+    }
+}
+
+/// A count of at least one.
+pub(super) fn parse_count(v: &[u8]) -> Result<u64, String> {
+    match parse_uint(v) {
+        Some(n) if (1..=u32::MAX as u64).contains(&n) => Ok(n),
+        Some(_) => Err(format!("{} is out of range (1 to {})", q(v), u32::MAX)),
+        None => Err(format!("{} is not a positive integer", q(v))),
+    }
+}
+
+/// Seconds with up to three decimals, as milliseconds (at most a day).
+pub(super) fn parse_millis(v: &[u8]) -> Result<u64, String> {
+    let bad = || format!("{} is not a number of seconds (e.g. 1 or 0.25)", q(v));
+    let (whole, frac) = match v.iter().position(|&b| b == b'.') {
+        Some(i) => (&v[..i], &v[i + 1..]),
+        None => (v, &b""[..]),
+    };
+    if frac.len() > 3 || (v.contains(&b'.') && frac.is_empty()) {
+        return Err(bad());
+    }
+    let secs = parse_uint(whole).ok_or_else(bad)?;
+    let mut ms = 0;
+    for i in 0..3 {
+        let d = match frac.get(i) {
+            Some(b) if b.is_ascii_digit() => u64::from(b - b'0'),
+            Some(_) => return Err(bad()),
+            None => 0,
+        };
+        ms = ms * 10 + d;
+    }
+    match secs.checked_mul(1000).and_then(|s| s.checked_add(ms)) {
+        Some(total) if total <= 86_400_000 => Ok(total),
+        _ => Err(format!("{} is out of range (0 to 86400)", q(v))),
+    }
+}
+
+/// A header field value (RFC 9110 §5.5): visible ASCII, spaces and tabs
+/// inside, nothing that could end the line or smuggle another.
+pub(super) fn check_field_value(v: &[u8]) -> Result<(), String> {
+    let inner_ok = v
+        .iter()
+        .all(|&b| b == b' ' || b == b'\t' || (0x21..=0x7e).contains(&b));
+    let edges_ok =
+        !v.starts_with(b" ") && !v.starts_with(b"\t") && !v.ends_with(b" ") && !v.ends_with(b"\t");
+    if !v.is_empty() && inner_ok && edges_ok {
+        Ok(())
+    } else {
+        Err(format!("{} is not a valid header value", q(v)))
+    }
+}
+
+/// A `Name: value` header line; names that staticd sets itself (framing,
+/// caching validators, encoding) are refused, since two of them would
+/// contradict each other.
+pub(super) fn check_header(v: &[u8]) -> Result<(), String> {
+    let Some(colon) = v.iter().position(|&b| b == b':') else {
+        return Err(format!("{} is not 'NAME: VALUE'", q(v)));
+    };
+    let name = &v[..colon];
+    if name.is_empty() || !name.iter().all(|&b| crate::http::request::is_tchar(b)) {
+        return Err(format!("{} has an invalid header name", q(v)));
+    }
+    const OWN: &[&str] = &[
+        "content-length",
+        "transfer-encoding",
+        "connection",
+        "content-type",
+        "content-encoding",
+        "content-range",
+        "etag",
+        "last-modified",
+        "date",
+        "server",
+        "vary",
+        "accept-ranges",
+        "location",
+        "allow",
+        "cache-control",
+    ];
+    if OWN
+        .iter()
+        .any(|own| own.as_bytes().eq_ignore_ascii_case(name))
+    {
+        return Err(format!(
+            "{} is set by staticd itself (for Cache-Control use --cache-control)",
+            q(v)
+        ));
+    }
+    let value = v[colon + 1..].trim_ascii();
+    if value.is_empty() {
+        return Err(format!("{} has an empty value", q(v)));
+    }
+    check_field_value(value)
+}
+
+/// A path under ROOT for --fallback and --404: absolute in URL terms
+/// (`/index.html`), without `..` or dot segments, no NUL.
+pub(super) fn check_site_path(v: &[u8]) -> Result<(), String> {
+    let ok = v.first() == Some(&b'/')
+        && !v.ends_with(b"/")
+        && !v.contains(&0)
+        && v[1..]
+            .split(|&b| b == b'/')
+            .all(|seg| !seg.is_empty() && seg[0] != b'.');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} is not a file path under ROOT like /index.html",
+            q(v)
+        ))
+    }
+}
+
+/// An access log path: any bytes a syscall takes, or `-`.
+pub(super) fn check_log_path(v: &[u8]) -> Result<(), String> {
+    if v.contains(&0) {
+        Err(format!("{} contains a NUL byte", q(v)))
+    } else if v.len() > ROOT_MAX {
+        Err(format!("{} is longer than {ROOT_MAX} bytes", q(v)))
+    } else {
+        Ok(())
+    }
+}
+
+/// `common` or `json`: whether lines are JSON.
+pub(super) fn parse_log_format(v: &[u8]) -> Result<bool, String> {
+    match v {
+        b"common" => Ok(false),
+        b"json" => Ok(true),
+        _ => Err(format!("{} is not 'common' or 'json'", q(v))),
+    }
+}
+
+/// An index file name: one path component, not `.` or `..`.
+pub(super) fn check_index(v: &[u8]) -> Result<(), String> {
+    if v.contains(&0) {
+        Err(format!("{} contains a NUL byte", q(v)))
+    } else if v.contains(&b'/') || v == b"." || v == b".." {
+        Err(format!("{} must be a plain file name", q(v)))
+    } else if v.len() > NAME_MAX {
+        Err(format!("{} is longer than {NAME_MAX} bytes", q(v)))
+    } else {
+        Ok(())
+    }
+}
+
+/// A ROOT: a non-empty path a syscall takes.
+pub(super) fn check_root(v: &[u8]) -> Result<(), String> {
+    if v.is_empty() {
+        Err("empty value".into())
+    } else if v.contains(&0) {
+        Err(format!("{} contains a NUL byte", q(v)))
+    } else if v.len() > ROOT_MAX {
+        Err(format!("{} is longer than {ROOT_MAX} bytes", q(v)))
+    } else {
+        Ok(())
+    }
+}
+
+/// Adds each address of a comma-separated list to `list`.
+pub(super) fn add_addrs(list: &mut Vec<SocketAddr>, value: &[u8]) -> Result<(), String> {
+    for item in value.split(|&b| b == b',') {
+        let item = item.trim_ascii();
+        if item.is_empty() {
+            return Err(format!("{}: empty entry in list", q(value)));
+        }
+        let addr = parse_addr(item).map_err(|why| format!("{}: {why}", q(item)))?;
+        if addr.port() != 0 && list.contains(&addr) {
+            return Err(format!("'{addr}' is given more than once"));
+        }
+        list.push(addr);
+    }
+    Ok(())
+}
+
+const NOT_ADDR: &str = "not an IP address and port, e.g. 1.2.3.4:8080 or [::1]:8080";
+const NOT_V6: &str = "not a valid IPv6 address";
+const HOSTNAME: &str = "hostnames are not supported, use an IP address";
+const SCOPE: &str = "IPv6 scope ids (%...) are not supported";
+const MISSING_PORT: &str = "missing port, e.g. 1.2.3.4:8080 or [::1]:8080";
+const BAD_PORT: &str = "port must be a number from 0 to 65535";
+const BRACKETS: &str = "IPv6 addresses need brackets, e.g. [::1]:8080";
+
+/// One `ADDR:PORT`, `PORT` or `:PORT`.
+fn parse_addr(item: &[u8]) -> Result<SocketAddr, &'static str> {
+    let s = core::str::from_utf8(item).map_err(|_| NOT_ADDR)?;
+    if s.contains('%') {
+        // core accepts numeric scope ids, but a scope is meaningless without interface lookup.
+        return Err(SCOPE);
+    }
+    let port = s.strip_prefix(':').unwrap_or(s);
+    if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) {
+        return port
+            .parse::<u16>()
+            .map(|p| SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, p)))
+            .map_err(|_| BAD_PORT);
+    }
+    s.parse::<SocketAddr>().map_err(|_| diagnose(s))
+}
+
+/// Why `s`, which is not a valid socket address, is not.
+fn diagnose(s: &str) -> &'static str {
+    if let Some(bracketed) = s.strip_prefix('[') {
+        let Some((host, after)) = bracketed.split_once(']') else {
+            return NOT_ADDR;
+        };
+        if host.parse::<Ipv6Addr>().is_err() {
+            return if is_hostname(host) { HOSTNAME } else { NOT_V6 };
+        }
+        return match after.strip_prefix(':') {
+            Some(port) => port_problem(port),
+            None if after.is_empty() => MISSING_PORT,
+            None => NOT_ADDR,
+        };
+    }
+    if s.bytes().filter(|&b| b == b':').count() >= 2 {
+        let v6 = s.parse::<Ipv6Addr>().is_ok()
+            || s.rsplit_once(':')
+                .is_some_and(|(h, _)| h.parse::<Ipv6Addr>().is_ok());
+        return if v6 { BRACKETS } else { NOT_ADDR };
+    }
+    let (host, port) = match s.split_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (s, None),
+    };
+    if host.parse::<Ipv4Addr>().is_err() {
+        return if is_hostname(host) {
+            HOSTNAME
+        } else {
+            NOT_ADDR
+        };
+    }
+    port.map_or(MISSING_PORT, port_problem)
+}
+
+/// Why the text after an address's colon is not a port.
+fn port_problem(port: &str) -> &'static str {
+    if port.is_empty() {
+        MISSING_PORT
+    } else {
+        BAD_PORT
+    }
+}
+
+/// Looks like a DNS name: letters, digits, dots and dashes, starting with a letter or digit and
+/// with at least one letter.
+fn is_hostname(s: &str) -> bool {
+    s.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
+        && s.bytes().any(|b| b.is_ascii_alphabetic())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+}
