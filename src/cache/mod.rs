@@ -72,8 +72,34 @@ pub enum Lookup {
     Entry(Arc<Entry>),
     /// A directory named without its trailing slash.
     Redirect,
-    /// An error that is not cached (403, 503).
-    Error(Status),
+    /// What cannot be served and is not cached (403, 503).
+    Error(Error),
+}
+
+/// Why a path has nothing to send; [`Status::from`] says how it is answered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Error {
+    /// Nothing a request may reach is there: missing, outside the root,
+    /// behind a forbidden symlink, or neither a regular file nor a directory.
+    Missing,
+    /// The file system refused access.
+    Denied,
+    /// Out of descriptors or memory, or the file kept changing while read.
+    Busy,
+    /// The path cannot name a file (it holds a NUL byte).
+    BadName,
+}
+
+impl From<Error> for Status {
+    fn from(e: Error) -> Status {
+        match e {
+            // Nothing tells a path outside the root from one that is not there.
+            Error::Missing => Status::NotFound,
+            Error::Denied => Status::Forbidden,
+            Error::Busy => Status::ServiceUnavailable,
+            Error::BadName => Status::BadRequest,
+        }
+    }
 }
 
 /// The cache's size and counters, for SIGUSR1.
@@ -162,7 +188,7 @@ impl Cache {
                 // mapping would show new bytes under the old head.
                 let copy = if aliased && small {
                     let Some(data) = file.snapshot() else {
-                        return Lookup::Error(Status::ServiceUnavailable);
+                        return Lookup::Error(Error::Busy);
                     };
                     Some(data)
                 } else {
@@ -187,7 +213,7 @@ impl Cache {
                     Some(data) => Body::Mapped(entry::Mapping::from_bytes(data.into_boxed_slice())),
                     None if small => match entry::Mapping::new(&file.fd, file.size as usize) {
                         Ok(m) => Body::Mapped(m),
-                        Err(_) => return Lookup::Error(Status::ServiceUnavailable),
+                        Err(_) => return Lookup::Error(Error::Busy),
                     },
                     None => Body::File(file.fd),
                 };
@@ -204,7 +230,7 @@ impl Cache {
             Resolved::Directory(fd, stat) if self.limits.listing => {
                 let limit = dir::page_limit(self.limits.max_bytes);
                 let Some(page) = dir::list(&self.root, fd, &stat, key, limit) else {
-                    return Lookup::Error(Status::ServiceUnavailable);
+                    return Lookup::Error(Error::Busy);
                 };
                 let meta = Meta {
                     size: page.html.len() as u64,
@@ -227,14 +253,14 @@ impl Cache {
                 };
                 Entry::new(found, &self.site, key.len(), now_ms)
             }
-            Resolved::Error(Status::NotFound) | Resolved::Directory(..) => {
+            Resolved::Error(Error::Missing) | Resolved::Directory(..) => {
                 let found = Found {
                     aliased,
                     ..Found::missing()
                 };
                 Entry::new(found, &self.site, key.len(), now_ms)
             }
-            Resolved::Error(status) => return Lookup::Error(status),
+            Resolved::Error(e) => return Lookup::Error(e),
             Resolved::Redirect => return Lookup::Redirect,
         };
         let entry = Arc::new(entry);
@@ -384,4 +410,21 @@ fn unlock(mut map: spin::MutexGuard<'_, Map>) {
     let released = map.take_released();
     drop(map);
     drop(released);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_cache_error_maps_to_its_status() {
+        for (e, status) in [
+            (Error::Missing, Status::NotFound),
+            (Error::Denied, Status::Forbidden),
+            (Error::Busy, Status::ServiceUnavailable),
+            (Error::BadName, Status::BadRequest),
+        ] {
+            assert_eq!(Status::from(e), status, "{e:?}");
+        }
+    }
 }

@@ -9,7 +9,7 @@
 //!
 //! Start-up checks that openat2 works at all (Linux 5.6 or later).
 
-use crate::http::status::Status;
+use crate::cache::Error;
 use alloc::vec::Vec;
 use rustix::fd::OwnedFd;
 use rustix::fs::{self, FileType, Mode, OFlags, ResolveFlags, Stat};
@@ -43,8 +43,8 @@ pub enum Resolved {
     /// A directory with its slash but no index file: its open descriptor,
     /// for a listing (or a 404 without `--listing`).
     Directory(OwnedFd, Stat),
-    /// An error status (404, 403, 503).
-    Error(Status),
+    /// Nothing to serve, and why.
+    Error(Error),
 }
 
 /// The descriptor of the served root, opened once with O_PATH.
@@ -84,7 +84,7 @@ impl Root {
         &self,
         path: &mut Vec<u8>,
         linked: &mut bool,
-    ) -> Result<(OwnedFd, Stat), Status> {
+    ) -> Result<(OwnedFd, Stat), Error> {
         // O_NONBLOCK keeps a FIFO from blocking the worker on open.
         self.open_with(
             path,
@@ -109,13 +109,13 @@ impl Root {
         path: &mut Vec<u8>,
         flags: OFlags,
         linked: &mut bool,
-    ) -> Result<(OwnedFd, Stat), Status> {
+    ) -> Result<(OwnedFd, Stat), Error> {
         let len = path.len();
         if len == 0 {
             path.push(b'.');
         }
         path.push(0);
-        let name = core::ffi::CStr::from_bytes_with_nul(path).map_err(|_| Status::BadRequest);
+        let name = core::ffi::CStr::from_bytes_with_nul(path).map_err(|_| Error::BadName);
         let opened = name.and_then(|name| {
             let open = |resolve| fs::openat2(&self.0, name, flags, Mode::empty(), resolve);
             match open(BENEATH | ResolveFlags::NO_SYMLINKS) {
@@ -125,11 +125,11 @@ impl Root {
                 }
                 other => other,
             }
-            .map_err(status_of)
+            .map_err(error_of)
         });
         path.truncate(len);
         let fd = opened?;
-        let stat = fs::fstat(&fd).map_err(status_of)?;
+        let stat = fs::fstat(&fd).map_err(error_of)?;
         Ok((fd, stat))
     }
 
@@ -165,15 +165,15 @@ impl Root {
                     {
                         (index_fd, index_stat)
                     }
-                    Ok(_) => return Resolved::Error(Status::NotFound),
-                    Err(Status::NotFound) => {
+                    Ok(_) => return Resolved::Error(Error::Missing),
+                    Err(Error::Missing) => {
                         path.truncate(len);
                         return Resolved::Directory(fd, stat);
                     }
                     Err(s) => return Resolved::Error(s),
                 }
             }
-            _ => return Resolved::Error(Status::NotFound),
+            _ => return Resolved::Error(Error::Missing),
         };
         Resolved::File(File::new(fd, &stat, *linked))
     }
@@ -264,13 +264,13 @@ pub fn stamp(stat: &Stat) -> (u64, i64, u32) {
     )
 }
 
-/// The status for a failed open: nothing reveals whether a path outside the
-/// root or a forbidden symlink exists.
-fn status_of(e: Errno) -> Status {
+/// Why an open failed, as the cache tells it: nothing reveals whether a
+/// path outside the root or a forbidden symlink exists.
+fn error_of(e: Errno) -> Error {
     match e {
-        Errno::ACCESS | Errno::PERM => Status::Forbidden,
-        Errno::MFILE | Errno::NFILE | Errno::NOMEM | Errno::AGAIN => Status::ServiceUnavailable,
+        Errno::ACCESS | Errno::PERM => Error::Denied,
+        Errno::MFILE | Errno::NFILE | Errno::NOMEM | Errno::AGAIN => Error::Busy,
         // ENOENT, ENOTDIR, ELOOP, EXDEV (escaping the root), ENAMETOOLONG, ENXIO...
-        _ => Status::NotFound,
+        _ => Error::Missing,
     }
 }

@@ -23,17 +23,6 @@ pub enum Error {
     NotFound,
 }
 
-impl Error {
-    /// The HTTP status code this error is answered with.
-    #[must_use]
-    pub const fn status_code(self) -> u16 {
-        match self {
-            Error::BadRequest => 400,
-            Error::NotFound => 404,
-        }
-    }
-}
-
 /// A request-target split into its still-encoded path and its optional query.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Target<'a> {
@@ -272,12 +261,6 @@ mod tests {
     fn full(t: &str) -> Result<Vec<u8>, Error> {
         let tg = split_target(t.as_bytes())?;
         norm(tg.path)
-    }
-
-    #[test]
-    fn error_status_codes() {
-        assert_eq!(Error::BadRequest.status_code(), 400);
-        assert_eq!(Error::NotFound.status_code(), 404);
     }
 
     #[test]

@@ -129,18 +129,6 @@ pub enum Error {
     VersionNotSupported,
 }
 
-impl Error {
-    /// The HTTP status code to answer with.
-    pub fn status(self) -> u16 {
-        match self {
-            Error::BadRequest => 400,
-            Error::UriTooLong => 414,
-            Error::HeadersTooLarge => 431,
-            Error::VersionNotSupported => 505,
-        }
-    }
-}
-
 const TOKEN: u8 = 1;
 const TARGET: u8 = 2;
 const VALUE: u8 = 4;

@@ -1,5 +1,7 @@
 //! HTTP status codes staticd sends, their reason phrases, and which of them
-//! end the connection. No syscalls.
+//! end the connection; and the one mapping of every wire error to its
+//! status (the cache's errors map in `cache`, which this module cannot see).
+//! No syscalls.
 
 /// A status code staticd sends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -95,6 +97,28 @@ impl Status {
     }
 }
 
+impl From<crate::http::request::Error> for Status {
+    fn from(e: crate::http::request::Error) -> Status {
+        use crate::http::request::Error;
+        match e {
+            Error::BadRequest => Status::BadRequest,
+            Error::UriTooLong => Status::UriTooLong,
+            Error::HeadersTooLarge => Status::HeadersTooLarge,
+            Error::VersionNotSupported => Status::VersionNotSupported,
+        }
+    }
+}
+
+impl From<crate::http::path::Error> for Status {
+    fn from(e: crate::http::path::Error) -> Status {
+        use crate::http::path::Error;
+        match e {
+            Error::BadRequest => Status::BadRequest,
+            Error::NotFound => Status::NotFound,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,6 +169,21 @@ mod tests {
         for (s, (code, reason)) in ALL.iter().zip(expected) {
             assert_eq!((s.code(), s.reason()), (code, reason));
         }
+    }
+
+    #[test]
+    fn every_wire_error_maps_to_its_status() {
+        use crate::http::{path, request};
+        for (e, code) in [
+            (request::Error::BadRequest, 400),
+            (request::Error::UriTooLong, 414),
+            (request::Error::HeadersTooLarge, 431),
+            (request::Error::VersionNotSupported, 505),
+        ] {
+            assert_eq!(Status::from(e).code(), code, "{e:?}");
+        }
+        assert_eq!(Status::from(path::Error::BadRequest), Status::BadRequest);
+        assert_eq!(Status::from(path::Error::NotFound), Status::NotFound);
     }
 
     #[test]

@@ -95,13 +95,7 @@ fn connection(close: bool, version: Version) -> Connection {
 /// Queues an error response for a request that could not be parsed; the
 /// connection always closes after it.
 pub fn parse_error(err: request::Error, now: Now<'_>, out: &mut Output) -> Reply {
-    let status = match err {
-        request::Error::BadRequest => Status::BadRequest,
-        request::Error::UriTooLong => Status::UriTooLong,
-        request::Error::HeadersTooLarge => Status::HeadersTooLarge,
-        request::Error::VersionNotSupported => Status::VersionNotSupported,
-    };
-    reject(status, now, out)
+    reject(err.into(), now, out)
 }
 
 /// Queues `status` for a request that is not read to its end; the
@@ -172,10 +166,10 @@ pub fn respond(
     }
     let target = match path::split_target(req.target) {
         Ok(t) => t,
-        Err(e) => return error(path_status(e), out, &mut scratch.file),
+        Err(e) => return error(e.into(), out, &mut scratch.file),
     };
     if let Err(e) = path::normalize(target.path, &mut scratch.path) {
-        return error(path_status(e), out, &mut scratch.file);
+        return error(e.into(), out, &mut scratch.file);
     }
     let entry = match cache.lookup(&scratch.path, &mut scratch.file, now.ms) {
         Lookup::Entry(e) => e,
@@ -190,7 +184,7 @@ pub fn respond(
                 response::error_body_len(Status::MovedPermanently),
             );
         }
-        Lookup::Error(status) => return error(status, out, &mut scratch.file),
+        Lookup::Error(e) => return error(e.into(), out, &mut scratch.file),
     };
     let entry = match (&entry.body, &now.routes.fallback) {
         (Body::Missing, Some(fallback)) => {
@@ -458,11 +452,4 @@ fn send_ranges(
     }
     range::closing(out.buf(), range::BOUNDARY);
     length
-}
-
-fn path_status(e: path::Error) -> Status {
-    match e {
-        path::Error::BadRequest => Status::BadRequest,
-        path::Error::NotFound => Status::NotFound,
-    }
 }

@@ -250,14 +250,6 @@ fn http10_with_host_reports_it() {
 }
 
 #[test]
-fn error_statuses() {
-    assert_eq!(Error::BadRequest.status(), 400);
-    assert_eq!(Error::UriTooLong.status(), 414);
-    assert_eq!(Error::HeadersTooLarge.status(), 431);
-    assert_eq!(Error::VersionNotSupported.status(), 505);
-}
-
-#[test]
 fn constants_are_consistent() {
     assert_eq!(MAX_HEAD, 8192 + 16384 + 20);
     assert_eq!(MAX_HEADERS, 100);
