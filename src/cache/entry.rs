@@ -4,6 +4,7 @@
 //! Entries are shared as `Arc<Entry>`: a response in flight holds one, so a
 //! mapping outlives its eviction or invalidation until the last byte is sent.
 
+use crate::http::conditional::LastModifiedPolicy;
 use crate::http::date;
 use crate::http::encoding::Coding;
 use crate::http::response::{self, Connection, Etag, Extra, Head};
@@ -173,8 +174,9 @@ pub struct Entry {
     pub content_type: &'static str,
     /// The ETag.
     pub etag: Etag,
-    /// `Last-Modified` as IMF-fixdate.
-    pub last_modified: [u8; date::HTTP_DATE_LEN],
+    /// `Last-Modified`, when `--last-modified` shows one: its second, and
+    /// as IMF-fixdate.
+    pub last_modified: Option<(i64, [u8; date::HTTP_DATE_LEN])>,
     /// The 200 head without `Date`, `Connection` and the final empty line:
     /// status line, Server, Content-Type, Content-Length, Last-Modified,
     /// ETag, Accept-Ranges (and Vary), each ending in CRLF.
@@ -200,8 +202,15 @@ pub struct Entry {
 
 impl Entry {
     /// An entry for what a fill `found`, made at `now_ms`, with its 200 heads
-    /// prebuilt (none for `Missing`) including the site's header lines.
-    pub fn new(found: Found, site: &Extra, key_len: usize, now_ms: u64) -> Entry {
+    /// prebuilt (none for `Missing`) including the site's header lines and
+    /// `Last-Modified` as `policy` says.
+    pub fn new(
+        found: Found,
+        site: &Extra,
+        policy: LastModifiedPolicy,
+        key_len: usize,
+        now_ms: u64,
+    ) -> Entry {
         let Found {
             body,
             meta,
@@ -210,13 +219,16 @@ impl Entry {
             compressed,
             aliased,
         } = found;
-        let mut last_modified = [0; date::HTTP_DATE_LEN];
-        date::format(meta.mtime, &mut last_modified);
+        let last_modified = policy.shown(meta.mtime).map(|secs| {
+            let mut text = [0; date::HTTP_DATE_LEN];
+            date::format(secs, &mut text);
+            (secs, text)
+        });
         let etag = Etag::new(meta.mtime, meta.mtime_nsec, meta.size);
         let base = Head {
             content_type: Some(content_type),
             content_length: meta.size,
-            last_modified: Some(&last_modified),
+            last_modified: last_modified.as_ref().map(|(_, text)| &text[..]),
             etag: Some(etag.as_bytes()),
             accept_ranges: true,
             vary,
@@ -267,6 +279,11 @@ impl Entry {
             referenced: AtomicBool::new(true),
             checked_ms: AtomicU64::new(now_ms),
         }
+    }
+
+    /// `Last-Modified` as sent, if it is.
+    pub fn last_modified_date(&self) -> Option<&[u8]> {
+        self.last_modified.as_ref().map(|(_, text)| &text[..])
     }
 
     /// Marks the entry as recently used.

@@ -198,6 +198,7 @@ mod tests {
         Arc::new(Entry::new(
             Found::missing(),
             &crate::http::response::NO_EXTRA,
+            Default::default(),
             size,
             0,
         ))

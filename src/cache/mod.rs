@@ -20,6 +20,7 @@ pub mod map;
 pub mod root;
 pub mod watch;
 
+use crate::http::conditional::LastModifiedPolicy;
 use crate::http::encoding::Coding;
 use crate::http::mime;
 use crate::http::response::Extra;
@@ -50,6 +51,8 @@ pub struct Limits {
     pub compress_max_size: u64,
     /// Directories without an index file get an HTML listing instead of 404.
     pub listing: bool,
+    /// When responses carry `Last-Modified`.
+    pub last_modified: LastModifiedPolicy,
 }
 
 /// Files smaller than this are not worth compressing.
@@ -225,7 +228,13 @@ impl Cache {
                     compressed,
                     aliased: aliased || sidecar_aliased,
                 };
-                Entry::new(found, &self.site, key.len(), now_ms)
+                Entry::new(
+                    found,
+                    &self.site,
+                    self.limits.last_modified,
+                    key.len(),
+                    now_ms,
+                )
             }
             Resolved::Directory(fd, stat) if self.limits.listing => {
                 let limit = dir::page_limit(self.limits.max_bytes);
@@ -251,14 +260,26 @@ impl Cache {
                     compressed,
                     aliased: aliased || page.aliased,
                 };
-                Entry::new(found, &self.site, key.len(), now_ms)
+                Entry::new(
+                    found,
+                    &self.site,
+                    self.limits.last_modified,
+                    key.len(),
+                    now_ms,
+                )
             }
             Resolved::Error(Error::Missing) | Resolved::Directory(..) => {
                 let found = Found {
                     aliased,
                     ..Found::missing()
                 };
-                Entry::new(found, &self.site, key.len(), now_ms)
+                Entry::new(
+                    found,
+                    &self.site,
+                    self.limits.last_modified,
+                    key.len(),
+                    now_ms,
+                )
             }
             Resolved::Error(e) => return Lookup::Error(e),
             Resolved::Redirect => return Lookup::Redirect,

@@ -37,6 +37,7 @@ mod values;
 pub use args::parse;
 pub use help::HELP;
 
+use crate::http::conditional::LastModifiedPolicy;
 use alloc::boxed::Box;
 use alloc::format;
 use alloc::string::String;
@@ -132,6 +133,8 @@ config! {
         pub access_log: Option<Vec<u8>>,
         /// Access log lines as JSON rather than the Common (combined) Log Format.
         pub log_json: bool,
+        /// When responses carry `Last-Modified`.
+        pub last_modified: LastModifiedPolicy,
     }
 }
 
@@ -462,6 +465,15 @@ const OPTIONS: &[Opt] = &[
         help: "Cache-Control for every 200/206/304,\ne.g. 'public, max-age=3600'",
         default: Preset::None,
         act: Act::Set(|c, v| check_field_value(v).map(|()| c.cache_control = Some(v.to_vec()))),
+    },
+    Opt {
+        long: "last-modified",
+        short: None,
+        value: Some("auto|on|off"),
+        env: Some("STATICD_LAST_MODIFIED"),
+        help: "send Last-Modified: auto leaves it out\nfor mtimes before 1980-01-02, which\nreproducible builds pin",
+        default: Preset::Value("auto"),
+        act: Act::Set(|c, v| parse_last_modified(v).map(|p| c.last_modified = p)),
     },
     Opt {
         long: "header",

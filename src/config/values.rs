@@ -2,6 +2,7 @@
 //! checking its whole value and saying why it is wrong, the value quoted by [`q`].
 
 use super::{MAX_GRACE_SECS, MAX_THREADS};
+use crate::http::conditional::LastModifiedPolicy;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -279,6 +280,16 @@ pub(super) fn parse_log_format(v: &[u8]) -> Result<bool, String> {
         b"common" => Ok(false),
         b"json" => Ok(true),
         _ => Err(format!("{} is not 'common' or 'json'", q(v))),
+    }
+}
+
+/// `--last-modified`: `auto`, `on` or `off`.
+pub(super) fn parse_last_modified(v: &[u8]) -> Result<LastModifiedPolicy, String> {
+    match v {
+        b"auto" => Ok(LastModifiedPolicy::Auto),
+        b"on" => Ok(LastModifiedPolicy::On),
+        b"off" => Ok(LastModifiedPolicy::Off),
+        _ => Err(format!("{} is not 'auto', 'on' or 'off'", q(v))),
     }
 }
 

@@ -14,7 +14,9 @@
 //! - `*` matches only as the whole `If-None-Match` value, not as a list member.
 //! - The server's own `etag` is parsed with the same grammar; if it is not a valid
 //!   entity-tag nothing but `*` matches it, and if it is weak `If-Range` never matches.
-//! - `last_modified` must be the exact second sent in `Last-Modified` (seconds precision).
+//! - `last_modified` must be the exact second sent in `Last-Modified` (seconds precision),
+//!   or `None` when no `Last-Modified` is sent: `If-Modified-Since` is then ignored and a
+//!   date in `If-Range` never matches.
 
 use super::date;
 
@@ -28,6 +30,34 @@ static ETAGC: [bool; 256] = {
     }
     t
 };
+
+/// When a response carries `Last-Modified` (`--last-modified`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LastModifiedPolicy {
+    /// Unless the mtime is one reproducible builds pin (before 1980-01-02).
+    #[default]
+    Auto,
+    /// Always.
+    On,
+    /// Never.
+    Off,
+}
+
+/// 1980-01-02T00:00:00Z: reproducible builds pin mtimes to 0, 1 s or
+/// 1980-01-01 (zip's epoch, in any time zone), all before it.
+pub const PINNED_BEFORE: i64 = 315_619_200;
+
+impl LastModifiedPolicy {
+    /// The `Last-Modified` second a file with `mtime` gets, if any.
+    #[must_use]
+    pub fn shown(self, mtime: i64) -> Option<i64> {
+        match self {
+            LastModifiedPolicy::On => Some(mtime),
+            LastModifiedPolicy::Auto if mtime >= PINNED_BEFORE => Some(mtime),
+            LastModifiedPolicy::Auto | LastModifiedPolicy::Off => None,
+        }
+    }
+}
 
 /// What the preconditions of a GET or HEAD ask for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,7 +81,7 @@ pub fn evaluate(
     if_none_match: Option<&[u8]>,
     if_modified_since: Option<&[u8]>,
     etag: &[u8],
-    last_modified: i64,
+    last_modified: Option<i64>,
     now: i64,
 ) -> Outcome {
     if let Some(list) = if_none_match {
@@ -62,6 +92,7 @@ pub fn evaluate(
         };
     }
     if let Some(ims) = if_modified_since
+        && let Some(last_modified) = last_modified
         && let Some(since) = date::parse_at(trim_ows(ims), now)
         && since <= now
         && last_modified <= since
@@ -89,7 +120,7 @@ pub fn etag_matches_weak(list: &[u8], etag: &[u8]) -> bool {
 /// An entity-tag must match `etag` by strong comparison, so a weak tag on either side never
 /// does; an HTTP-date must equal `last_modified` exactly; anything else is false.
 #[must_use]
-pub fn if_range_allows(if_range: Option<&[u8]>, etag: &[u8], last_modified: i64) -> bool {
+pub fn if_range_allows(if_range: Option<&[u8]>, etag: &[u8], last_modified: Option<i64>) -> bool {
     let Some(value) = if_range else {
         return true;
     };
@@ -101,7 +132,7 @@ pub fn if_range_allows(if_range: Option<&[u8]>, etag: &[u8], last_modified: i64)
             _ => false,
         };
     }
-    date::parse(value) == Some(last_modified)
+    last_modified.is_some() && date::parse(value) == last_modified
 }
 
 /// Splits a leading entity-tag off `s` as (weak, opaque-tag without quotes, rest).
@@ -323,7 +354,7 @@ mod tests {
             inm.map(str::as_bytes),
             ims.map(str::as_bytes),
             ETAG,
-            lm,
+            Some(lm),
             NOW,
         )
     }
@@ -349,7 +380,7 @@ mod tests {
         assert_eq!(ev(Some("*"), None, T), Outcome::NotModified);
         assert_eq!(ev(Some("\"other\""), None, T), Outcome::Proceed);
         assert_eq!(ev(Some("5f3a-1b2c"), None, T), Outcome::Proceed);
-        let weak_ours = evaluate(Some(b"\"5f3a-1b2c\""), None, WEAK_ETAG, T, NOW);
+        let weak_ours = evaluate(Some(b"\"5f3a-1b2c\""), None, WEAK_ETAG, Some(T), NOW);
         assert_eq!(weak_ours, Outcome::NotModified);
     }
 
@@ -435,16 +466,16 @@ mod tests {
         let d = "Wednesday, 09-Jan-30 00:00:00 GMT";
         let t2030 = 1_894_147_200;
         assert_eq!(
-            evaluate(None, Some(d.as_bytes()), ETAG, 0, NOW),
+            evaluate(None, Some(d.as_bytes()), ETAG, Some(0), NOW),
             Outcome::Proceed
         );
         let in_2040 = 2_208_988_800;
         assert_eq!(
-            evaluate(None, Some(d.as_bytes()), ETAG, t2030, in_2040),
+            evaluate(None, Some(d.as_bytes()), ETAG, Some(t2030), in_2040),
             Outcome::NotModified
         );
         assert_eq!(
-            evaluate(None, Some(d.as_bytes()), ETAG, t2030 + 1, in_2040),
+            evaluate(None, Some(d.as_bytes()), ETAG, Some(t2030 + 1), in_2040),
             Outcome::Proceed
         );
         // "75" is 2075 seen from 2100, a Tuesday; the fixed 1970-2069 window would read 1975,
@@ -452,17 +483,17 @@ mod tests {
         let d = b"Tuesday, 01-Jan-75 00:00:00 GMT";
         let (t2075, in_2100) = (3_313_526_400, 4_102_444_800);
         assert_eq!(
-            evaluate(None, Some(d), ETAG, t2075, in_2100),
+            evaluate(None, Some(d), ETAG, Some(t2075), in_2100),
             Outcome::NotModified
         );
         assert_eq!(
-            evaluate(None, Some(d), ETAG, t2075 + 1, in_2100),
+            evaluate(None, Some(d), ETAG, Some(t2075 + 1), in_2100),
             Outcome::Proceed
         );
     }
 
     fn ir(v: Option<&str>, etag: &str, lm: i64) -> bool {
-        if_range_allows(v.map(str::as_bytes), etag.as_bytes(), lm)
+        if_range_allows(v.map(str::as_bytes), etag.as_bytes(), Some(lm))
     }
 
     #[test]
@@ -522,7 +553,7 @@ mod tests {
         ] {
             assert!(!ir(Some(v), "\"a\"", T), "{v:?}");
         }
-        assert!(!if_range_allows(Some(b"\xff\xfe"), b"\"a\"", T));
+        assert!(!if_range_allows(Some(b"\xff\xfe"), b"\"a\"", Some(T)));
     }
 
     #[test]
@@ -579,5 +610,47 @@ mod tests {
             );
         }
         assert!(hits > 1000, "{hits}");
+    }
+
+    #[test]
+    fn the_policy_hides_pinned_mtimes_only_in_auto() {
+        use LastModifiedPolicy::{Auto, Off, On};
+        // 0, 1 s, 1980-01-01 in UTC and in every time zone east and west.
+        for pinned in [
+            0,
+            1,
+            315_532_800 - 14 * 3600,
+            315_532_800,
+            315_532_800 + 12 * 3600,
+        ] {
+            assert_eq!(Auto.shown(pinned), None, "{pinned}");
+            assert_eq!(On.shown(pinned), Some(pinned));
+            assert_eq!(Off.shown(pinned), None);
+        }
+        assert_eq!(Auto.shown(-1), None);
+        assert_eq!(Auto.shown(PINNED_BEFORE - 1), None);
+        for real in [PINNED_BEFORE, T, 4_102_444_800] {
+            assert_eq!(Auto.shown(real), Some(real));
+            assert_eq!(On.shown(real), Some(real));
+            assert_eq!(Off.shown(real), None);
+        }
+    }
+
+    #[test]
+    fn without_last_modified_dates_never_match() {
+        // If-Modified-Since is ignored: the representation is sent.
+        assert_eq!(
+            evaluate(None, Some(IMF.as_bytes()), ETAG, None, NOW),
+            Outcome::Proceed
+        );
+        // If-None-Match still decides.
+        assert_eq!(
+            evaluate(Some(ETAG), Some(IMF.as_bytes()), ETAG, None, NOW),
+            Outcome::NotModified
+        );
+        // A date in If-Range has nothing to equal: the whole file is sent.
+        assert!(!if_range_allows(Some(IMF.as_bytes()), ETAG, None));
+        assert!(if_range_allows(Some(ETAG), ETAG, None));
+        assert!(if_range_allows(None, ETAG, None));
     }
 }

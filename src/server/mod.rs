@@ -382,6 +382,7 @@ impl From<&Config> for cache::Limits {
             compress_level: (!config.no_compress).then_some(config.compress_level),
             compress_max_size: config.compress_max_size,
             listing: config.listing,
+            last_modified: config.last_modified,
         }
     }
 }

@@ -196,7 +196,7 @@ pub fn respond(
         (Body::Missing, None) => return error(Status::NotFound, out, &mut scratch.file),
         _ => entry,
     };
-    let mtime = entry.meta.mtime;
+    let mtime = entry.last_modified.map(|(secs, _)| secs);
     // Ranges are served from the identity form; otherwise the client's
     // Accept-Encoding picks among identity and the compressed variants.
     if req.range.is_none() && (entry.vary || !entry.variants.is_empty()) {
@@ -236,7 +236,7 @@ pub fn respond(
     {
         let head = Head {
             etag: Some(etag),
-            last_modified: Some(&entry.last_modified),
+            last_modified: entry.last_modified_date(),
             vary: entry.vary,
             ..now.head(Status::NotModified, conn)
         };
@@ -344,13 +344,13 @@ fn send_variant(
         req.if_none_match,
         req.if_modified_since,
         etag,
-        entry.meta.mtime,
+        entry.last_modified.map(|(secs, _)| secs),
         now.secs,
     ) == Outcome::NotModified
     {
         let head = Head {
             etag: Some(etag),
-            last_modified: Some(&entry.last_modified),
+            last_modified: entry.last_modified_date(),
             vary: true,
             ..now.head(Status::NotModified, conn)
         };
@@ -393,7 +393,7 @@ fn partial_head<'a>(
     Head {
         content_type: Some(content_type),
         content_length: length,
-        last_modified: Some(&entry.last_modified),
+        last_modified: entry.last_modified_date(),
         etag: Some(entry.etag.as_bytes()),
         accept_ranges: true,
         vary: entry.vary,
