@@ -181,6 +181,9 @@ pub struct Entry {
     /// status line, Server, Content-Type, Content-Length, Last-Modified,
     /// ETag, Accept-Ranges (and Vary), each ending in CRLF.
     pub head: Box<[u8]>,
+    /// Which `--cache-control-for` rule the path falls under (`None`: the
+    /// site-wide `Cache-Control`), for the heads built per response.
+    pub cache_rule: Option<usize>,
     /// Compressed forms, for clients that accept them.
     pub variants: Vec<Variant>,
     /// Whether the file's type is compressible: every response says
@@ -201,14 +204,15 @@ pub struct Entry {
 }
 
 impl Entry {
-    /// An entry for what a fill `found`, made at `now_ms`, with its 200 heads
-    /// prebuilt (none for `Missing`) including the site's header lines and
-    /// `Last-Modified` as `policy` says.
+    /// An entry for what a fill `found` at the path `key`, made at `now_ms`,
+    /// with its 200 heads prebuilt (none for `Missing`) including the site's
+    /// header lines, the path's `Cache-Control` and `Last-Modified` as
+    /// `policy` says.
     pub fn new(
         found: Found,
         site: &Extra,
         policy: LastModifiedPolicy,
-        key_len: usize,
+        key: &[u8],
         now_ms: u64,
     ) -> Entry {
         let Found {
@@ -225,7 +229,9 @@ impl Entry {
             (secs, text)
         });
         let etag = Etag::new(meta.mtime, meta.mtime_nsec, meta.size);
+        let cache_rule = site.cache_rule(key);
         let base = Head {
+            cache_control: site.cache_control(cache_rule),
             content_type: Some(content_type),
             content_length: meta.size,
             last_modified: last_modified.as_ref().map(|(_, text)| &text[..]),
@@ -264,8 +270,9 @@ impl Entry {
             Body::Mapped(m) => m.raw().1,
             _ => 0,
         };
-        let cost = mapped + compressed + head.len() + key_len + core::mem::size_of::<Entry>();
+        let cost = mapped + compressed + head.len() + key.len() + core::mem::size_of::<Entry>();
         Entry {
+            cache_rule,
             variants,
             vary,
             last_modified,

@@ -194,12 +194,12 @@ mod tests {
     use crate::cache::entry::Found;
 
     fn entry(size: usize) -> Arc<Entry> {
-        // The key length stands in for any size: it only adds to the cost.
+        // The key's length stands in for any size: it only adds to the cost.
         Arc::new(Entry::new(
             Found::missing(),
             &crate::http::response::NO_EXTRA,
             Default::default(),
-            size,
+            &alloc::vec![b'k'; size],
             0,
         ))
     }

@@ -228,13 +228,7 @@ impl Cache {
                     compressed,
                     aliased: aliased || sidecar_aliased,
                 };
-                Entry::new(
-                    found,
-                    &self.site,
-                    self.limits.last_modified,
-                    key.len(),
-                    now_ms,
-                )
+                Entry::new(found, &self.site, self.limits.last_modified, key, now_ms)
             }
             Resolved::Directory(fd, stat) if self.limits.listing => {
                 let limit = dir::page_limit(self.limits.max_bytes);
@@ -260,26 +254,14 @@ impl Cache {
                     compressed,
                     aliased: aliased || page.aliased,
                 };
-                Entry::new(
-                    found,
-                    &self.site,
-                    self.limits.last_modified,
-                    key.len(),
-                    now_ms,
-                )
+                Entry::new(found, &self.site, self.limits.last_modified, key, now_ms)
             }
             Resolved::Error(Error::Missing) | Resolved::Directory(..) => {
                 let found = Found {
                     aliased,
                     ..Found::missing()
                 };
-                Entry::new(
-                    found,
-                    &self.site,
-                    self.limits.last_modified,
-                    key.len(),
-                    now_ms,
-                )
+                Entry::new(found, &self.site, self.limits.last_modified, key, now_ms)
             }
             Resolved::Error(e) => return Lookup::Error(e),
             Resolved::Redirect => return Lookup::Redirect,

@@ -117,8 +117,10 @@ config! {
         pub user: Option<Vec<u8>>,
         /// Run without the seccomp allow-list.
         pub no_seccomp: bool,
-        /// `Cache-Control` value for every 200, 206 and 304.
+        /// `Cache-Control` value for every 200, 206 and 304 no rule matches.
         pub cache_control: Option<Vec<u8>>,
+        /// `(PATTERN, VALUE)` rules giving `Cache-Control` by URL path, first match first.
+        pub cache_control_for: Vec<(Vec<u8>, Vec<u8>)>,
         /// Extra `Name: value` header lines for every response, checked.
         pub headers: Vec<Vec<u8>>,
         /// File served with 200 for paths that do not exist (single-page apps).
@@ -465,6 +467,20 @@ const OPTIONS: &[Opt] = &[
         help: "Cache-Control for every 200/206/304,\ne.g. 'public, max-age=3600'",
         default: Preset::None,
         act: Act::Set(|c, v| check_field_value(v).map(|()| c.cache_control = Some(v.to_vec()))),
+    },
+    Opt {
+        long: "cache-control-for",
+        short: None,
+        value: Some("RULE"),
+        env: Some("STATICD_CACHE_CONTROL_FOR"),
+        help: "RULE is PATTERN=VALUE: Cache-Control\n\
+               VALUE for URL paths matching PATTERN\n\
+               (* within a segment, ** across), e.g.\n\
+               '/assets/**=max-age=31536000';\n\
+               repeatable (first match wins), or one\n\
+               per line",
+        default: Preset::None,
+        act: Act::Set(|c, v| add_cache_rules(&mut c.cache_control_for, v)),
     },
     Opt {
         long: "last-modified",

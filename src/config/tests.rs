@@ -865,3 +865,71 @@ fn fuzz_never_panics_and_errors_are_one_short_line() {
         "the fuzz inputs should reach the error paths"
     );
 }
+
+#[test]
+fn cache_control_rules_and_the_last_modified_policy() {
+    let c = serve(
+        &[
+            "--cache-control-for",
+            "/assets/**=public, max-age=31536000, immutable",
+            "--cache-control-for",
+            "/**/*.html=no-cache",
+        ],
+        &["STATICD_CACHE_CONTROL_FOR=/x=max-age=1"],
+    );
+    assert_eq!(
+        c.cache_control_for,
+        [
+            (
+                b"/assets/**".to_vec(),
+                b"public, max-age=31536000, immutable".to_vec()
+            ),
+            (b"/**/*.html".to_vec(), b"no-cache".to_vec()),
+        ]
+    );
+    // The variable, with one rule per line, when no flag is given.
+    let c = serve(
+        &[],
+        &["STATICD_CACHE_CONTROL_FOR=/a/*=max-age=1\n/b=no-store"],
+    );
+    assert_eq!(
+        c.cache_control_for,
+        [
+            (b"/a/*".to_vec(), b"max-age=1".to_vec()),
+            (b"/b".to_vec(), b"no-store".to_vec())
+        ]
+    );
+    // A VALUE may hold '=': only the first one splits.
+    let c = serve(&["--cache-control-for", "/=max-age=60"], &[]);
+    assert_eq!(
+        c.cache_control_for,
+        [(b"/".to_vec(), b"max-age=60".to_vec())]
+    );
+    for bad in [
+        "",
+        "no-equals",
+        "assets/**=max-age=1",
+        "=max-age=1",
+        "/a b=max-age=1",
+        "/a=",
+        "/a= max-age=1",
+        "/a=max-age=1\r",
+        "/a=max\u{7f}age",
+        "/ok=max-age=1\n",
+    ] {
+        let e = fail(&["--cache-control-for", bad], &[]);
+        assert!(e.contains("--cache-control-for"), "{bad:?}: {e}");
+        assert!(!e.contains('\n'), "{bad:?}: {e}");
+    }
+    use crate::http::conditional::LastModifiedPolicy as P;
+    assert_eq!(Config::default().last_modified, P::Auto);
+    for (arg, want) in [("auto", P::Auto), ("on", P::On), ("off", P::Off)] {
+        assert_eq!(serve(&["--last-modified", arg], &[]).last_modified, want);
+        let var = format!("STATICD_LAST_MODIFIED={arg}");
+        assert_eq!(serve(&[], &[&var]).last_modified, want);
+    }
+    for bad in ["ON", "yes", "auto ", "1"] {
+        let e = fail(&["--last-modified", bad], &[]);
+        assert!(e.contains("'auto', 'on' or 'off'"), "{bad:?}: {e}");
+    }
+}

@@ -200,6 +200,26 @@ pub(super) fn check_field_value(v: &[u8]) -> Result<(), String> {
     }
 }
 
+/// `--cache-control-for` rules, `PATTERN=VALUE`, one per line: PATTERN is a
+/// URL path (it starts with `/`) of visible ASCII, VALUE a header value.
+pub(super) fn add_cache_rules(rules: &mut Vec<(Vec<u8>, Vec<u8>)>, v: &[u8]) -> Result<(), String> {
+    for rule in v.split(|&b| b == b'\n') {
+        let Some(eq) = rule.iter().position(|&b| b == b'=') else {
+            return Err(format!("{} is not 'PATTERN=VALUE'", q(rule)));
+        };
+        let (pattern, value) = (&rule[..eq], &rule[eq + 1..]);
+        if pattern.first() != Some(&b'/') || !pattern.iter().all(|b| (0x21..=0x7e).contains(b)) {
+            return Err(format!(
+                "{} is not a URL path pattern (/assets/**, /*.html, ...)",
+                q(pattern)
+            ));
+        }
+        check_field_value(value)?;
+        rules.push((pattern.to_vec(), value.to_vec()));
+    }
+    Ok(())
+}
+
 /// A `Name: value` header line; names that staticd sets itself (framing,
 /// caching validators, encoding) are refused, since two of them would
 /// contradict each other.

@@ -5,6 +5,7 @@ pub mod access_log;
 pub mod conditional;
 pub mod date;
 pub mod encoding;
+pub mod glob;
 pub mod listing;
 pub mod mime;
 pub mod path;

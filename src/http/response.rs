@@ -41,6 +41,8 @@ pub struct Head<'a> {
     pub accept_ranges: bool,
     /// Whether to send `Vary: Accept-Encoding` (the resource has compressed variants).
     pub vary: bool,
+    /// `Cache-Control`, sent on 200, 206 and 304 only.
+    pub cache_control: Option<&'a [u8]>,
     /// Further complete field lines, each ending in CRLF (e.g. `Content-Range`).
     pub extra: &'a [u8],
     /// Site-wide additions from the command line.
@@ -49,11 +51,14 @@ pub struct Head<'a> {
     pub connection: Connection,
 }
 
-/// Header lines the operator adds to responses (`--cache-control`, `--header`).
+/// Header lines the operator adds to responses (`--cache-control`,
+/// `--cache-control-for`, `--header`).
 #[derive(Debug, Default)]
 pub struct Extra {
-    /// `Cache-Control` value for 200, 206 and 304 responses.
+    /// `Cache-Control` value for 200, 206 and 304 responses no rule matches.
     pub cache_control: Option<Vec<u8>>,
+    /// `(PATTERN, VALUE)` rules over the URL path, the first match winning.
+    pub cache_control_for: Vec<(Vec<u8>, Vec<u8>)>,
     /// Complete `Name: value\r\n` lines for every response.
     pub lines: Vec<u8>,
 }
@@ -61,12 +66,18 @@ pub struct Extra {
 /// No additions.
 pub static NO_EXTRA: Extra = Extra {
     cache_control: None,
+    cache_control_for: Vec::new(),
     lines: Vec::new(),
 };
 
 impl Extra {
-    /// The additions for `cache_control` and `headers` (`Name: value`, already checked).
-    pub fn new(cache_control: Option<&[u8]>, headers: &[Vec<u8>]) -> Extra {
+    /// The additions for `cache_control`, the `cache_control_for` rules
+    /// and `headers` (`Name: value`), all already checked.
+    pub fn new(
+        cache_control: Option<&[u8]>,
+        cache_control_for: &[(Vec<u8>, Vec<u8>)],
+        headers: &[Vec<u8>],
+    ) -> Extra {
         let mut lines = Vec::new();
         for h in headers {
             lines.extend_from_slice(h);
@@ -74,7 +85,27 @@ impl Extra {
         }
         Extra {
             cache_control: cache_control.map(<[u8]>::to_vec),
+            cache_control_for: cache_control_for.to_vec(),
             lines,
+        }
+    }
+
+    /// The `--cache-control-for` rule the path `key` (normalised, without
+    /// its leading `/`) falls under; `None` for the site-wide value.
+    pub fn cache_rule(&self, key: &[u8]) -> Option<usize> {
+        self.cache_control_for
+            .iter()
+            .position(|(pattern, _)| match pattern.split_first() {
+                Some((b'/', pattern)) => crate::http::glob::matches(pattern, key),
+                _ => false,
+            })
+    }
+
+    /// The `Cache-Control` value under `rule` (from [`Extra::cache_rule`]).
+    pub fn cache_control(&self, rule: Option<usize>) -> Option<&[u8]> {
+        match rule {
+            Some(i) => self.cache_control_for.get(i).map(|(_, v)| v.as_slice()),
+            None => self.cache_control.as_deref(),
         }
     }
 }
@@ -95,6 +126,7 @@ impl<'a> Head<'a> {
             allow: false,
             accept_ranges: false,
             vary: false,
+            cache_control: None,
             extra: b"",
             site: &NO_EXTRA,
             connection,
@@ -254,7 +286,7 @@ pub fn write_fields(out: &mut Vec<u8>, h: &Head<'_>) {
         out.extend_from_slice(b"Vary: Accept-Encoding\r\n");
     }
     out.extend_from_slice(h.extra);
-    if let Some(cc) = &h.site.cache_control
+    if let Some(cc) = h.cache_control
         && matches!(
             h.status,
             Status::Ok | Status::PartialContent | Status::NotModified
@@ -422,6 +454,7 @@ mod tests {
     fn site_headers_go_everywhere_and_cache_control_on_success_only() {
         let site = Extra::new(
             Some(b"public, max-age=60"),
+            &[],
             &[b"X-Frame-Options: DENY".to_vec(), b"X-A: b".to_vec()],
         );
         for (status, cc) in [
@@ -436,6 +469,7 @@ mod tests {
                 &mut out,
                 &Head {
                     site: &site,
+                    cache_control: site.cache_control(None),
                     ..head(status)
                 },
             );
@@ -447,6 +481,41 @@ mod tests {
                 "{s}"
             );
         }
+    }
+
+    #[test]
+    fn the_first_matching_rule_gives_cache_control() {
+        let rules = [
+            (
+                b"/assets/**".to_vec(),
+                b"public, max-age=31536000, immutable".to_vec(),
+            ),
+            (b"/**/*.html".to_vec(), b"no-cache".to_vec()),
+            (b"/*".to_vec(), b"max-age=60".to_vec()),
+            (b"not-a-path".to_vec(), b"never".to_vec()),
+        ];
+        let site = Extra::new(Some(b"max-age=5"), &rules, &[]);
+        let immutable = Some(&b"public, max-age=31536000, immutable"[..]);
+        for (key, want) in [
+            (&b"assets/app.3f2a.js"[..], immutable),
+            (b"assets/deep/x.html", immutable),
+            (b"assets/", immutable),
+            (b"index.html", Some(b"no-cache")),
+            (b"docs/a/b.html", Some(b"no-cache")),
+            (b"robots.txt", Some(b"max-age=60")),
+            (b"", Some(b"max-age=60")),
+            (b"docs/", Some(b"max-age=5")),
+            (b"docs/readme.txt", Some(b"max-age=5")),
+            // The fourth pattern lacks its `/`, so it never matches.
+            (b"not-a-path", Some(b"max-age=60")),
+            (b"x/not-a-path", Some(b"max-age=5")),
+        ] {
+            let rule = site.cache_rule(key);
+            assert_eq!(site.cache_control(rule), want, "{}", text(key));
+        }
+        let bare = Extra::new(None, &rules[1..2], &[]);
+        assert_eq!(bare.cache_control(bare.cache_rule(b"x.txt")), None);
+        assert_eq!(bare.cache_control(Some(9)), None);
     }
 
     #[test]

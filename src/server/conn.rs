@@ -472,11 +472,11 @@ mod tests {
                 root,
                 b"index.html".to_vec(),
                 cache::Limits::from(&crate::config::Config::default()),
-                Extra::new(None, &[]),
+                Extra::new(None, &[], &[]),
             );
             Site {
                 cache,
-                site: Extra::new(None, &[]),
+                site: Extra::new(None, &[], &[]),
                 routes: Routes::default(),
                 scratch: Scratch::default(),
                 heads: HeadBudget::new(64 << 10),

@@ -214,7 +214,11 @@ fn start(config: Config) -> Result<i32, StartError> {
         root,
         config.index.clone(),
         cache::Limits::from(&config),
-        Extra::new(config.cache_control.as_deref(), &config.headers),
+        Extra::new(
+            config.cache_control.as_deref(),
+            &config.cache_control_for,
+            &config.headers,
+        ),
     ));
     let mut watcher =
         Watcher::new(&config.root, cache.clone(), MAX_WATCHES).map_err(|why| StartError {

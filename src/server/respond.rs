@@ -237,6 +237,7 @@ pub fn respond(
         let head = Head {
             etag: Some(etag),
             last_modified: entry.last_modified_date(),
+            cache_control: now.site.cache_control(entry.cache_rule),
             vary: entry.vary,
             ..now.head(Status::NotModified, conn)
         };
@@ -351,6 +352,7 @@ fn send_variant(
         let head = Head {
             etag: Some(etag),
             last_modified: entry.last_modified_date(),
+            cache_control: now.site.cache_control(entry.cache_rule),
             vary: true,
             ..now.head(Status::NotModified, conn)
         };
@@ -394,6 +396,7 @@ fn partial_head<'a>(
         content_type: Some(content_type),
         content_length: length,
         last_modified: entry.last_modified_date(),
+        cache_control: now.site.cache_control(entry.cache_rule),
         etag: Some(entry.etag.as_bytes()),
         accept_ranges: true,
         vary: entry.vary,
