@@ -13,6 +13,7 @@
 //! - [`dir`]: directory listings (`--listing`).
 
 pub mod compress;
+pub mod digest;
 pub mod dir;
 pub mod entry;
 pub mod hash;
