@@ -144,9 +144,6 @@ pub struct ListenFds {
     pub count: u32,
 }
 
-/// The first descriptor of socket activation, after stdin, stdout and stderr.
-pub const LISTEN_FDS_START: i32 = 3;
-
 /// The most passed sockets accepted (systemd's own limit is far lower in practice).
 const LISTEN_FDS_MAX: u64 = 1024;
 

@@ -43,6 +43,13 @@ impl Write for Line {
     }
 }
 
+/// Standard output, borrowed for the life of the process.
+pub fn stdout() -> BorrowedFd<'static> {
+    // SAFETY: descriptor 1 is the standard output whoever started us opened,
+    // and staticd never closes it, so it outlives the borrow.
+    unsafe { rustix::stdio::stdout() }
+}
+
 /// Writes all of `bytes` to a raw descriptor that the process keeps open for its lifetime.
 pub fn write_fd(fd: i32, mut bytes: &[u8]) {
     // SAFETY: fds 1 and 2 are the standard streams, opened by whoever started us

@@ -334,6 +334,9 @@ mod tests {
     fn a_segment_is_four_words() {
         // The ring of segments is walked on every flush: an entry's part must
         // not make every segment bigger than a file range already is.
-        assert_eq!(core::mem::size_of::<Seg>(), 4 * core::mem::size_of::<usize>());
+        assert_eq!(
+            core::mem::size_of::<Seg>(),
+            4 * core::mem::size_of::<usize>()
+        );
     }
 }
