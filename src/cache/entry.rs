@@ -3,6 +3,7 @@
 //!
 //! Entries are shared as `Arc<Entry>`: a response in flight holds one, so a
 //! mapping outlives its eviction or invalidation until the last byte is sent.
+#![forbid(unsafe_code)]
 
 use super::mapping::Mapping;
 use crate::http::date;

@@ -8,6 +8,7 @@
 //! checks such entries again after its TTL instead.
 //!
 //! Start-up checks that openat2 works at all (Linux 5.6 or later).
+#![forbid(unsafe_code)]
 
 use crate::http::status::Status;
 use alloc::vec::Vec;

@@ -27,6 +27,7 @@
 //!   The same address twice is an error (port 0 excepted).
 //! - A flag on the command line replaces its variable: any `--listen` ignores `STATICD_LISTEN`.
 //!   An empty variable counts as unset; of duplicate variables the first counts, like `getenv`.
+#![forbid(unsafe_code)]
 
 mod args;
 mod help;

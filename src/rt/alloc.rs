@@ -9,6 +9,7 @@
 //! A free list keeps its blocks for good, so classes stop below a page: the
 //! big buffers a burst takes (request heads, listings, compressed variants)
 //! are their own mappings, unmapped when freed, and the memory comes back.
+#![allow(unsafe_code)]
 
 use core::alloc::{GlobalAlloc, Layout};
 use core::ptr::{self, null_mut};

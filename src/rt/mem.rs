@@ -4,6 +4,7 @@
 //! written so the compiler cannot turn them back into calls to themselves:
 //! copies and fills use `rep movsb`/`rep stosb`, comparisons read through
 //! volatile loads, which no idiom recogniser rewrites.
+#![allow(unsafe_code)]
 
 use core::arch::asm;
 use core::ptr::read_volatile;

@@ -2,6 +2,7 @@
 //! sd_listen_fds(3) describes it): numbered from [`FIRST`] on, open in the
 //! process but owned by nothing in it until [`adopt`] turns them into
 //! `OwnedFd`s, once.
+#![allow(unsafe_code)]
 
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, Ordering};

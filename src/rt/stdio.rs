@@ -2,6 +2,7 @@
 //! stack buffer and leaves in one write(2), so lines from threads never mix.
 //! Threads that serve use [`log_nowait!`], which drops a line rather than
 //! wait for a stalled reader of stderr.
+#![allow(unsafe_code)]
 
 use core::fmt::{self, Write};
 use rustix::fd::BorrowedFd;

@@ -3,6 +3,7 @@
 //! The kernel writes the thread id into the handle at start and clears it
 //! (with a futex wake) when the thread exits, which is how [`JoinHandle`]
 //! waits; the stack is unmapped only after that.
+#![allow(unsafe_code)]
 
 use crate::rt::sys;
 use alloc::boxed::Box;

@@ -11,6 +11,7 @@
 //! - [`stats`]: the counters SIGUSR1 prints.
 //! - [`timer`]: the timing wheel behind connection deadlines.
 //! - [`token`]: the typed epoll token of listeners, the stop signal and connections.
+#![forbid(unsafe_code)]
 
 pub mod access;
 pub mod clock;
