@@ -170,19 +170,15 @@ impl Output {
 
     /// Queues bytes `start..end` of the entry's body (mapped or on disk).
     pub fn push_body(&mut self, entry: &Arc<Entry>, start: u64, end: u64) {
+        self.commit();
         match &entry.body {
             Body::Mapped(_) => self.push_part(entry, Part::Body, start, end),
-            Body::File(_) => {
-                self.commit();
-                if start < end {
-                    self.segs.push_back(Seg::File {
-                        entry: entry.clone(),
-                        offset: start,
-                        end,
-                    });
-                }
-            }
-            Body::Missing => self.commit(),
+            Body::File(_) if start < end => self.segs.push_back(Seg::File {
+                entry: entry.clone(),
+                offset: start,
+                end,
+            }),
+            Body::File(_) | Body::Missing => {}
         }
     }
 
