@@ -65,9 +65,12 @@ impl Mapping {
     pub fn bytes(&self) -> &[u8] {
         match self {
             // SAFETY: `ptr` and `len` describe a live mapping, unmapped only
-            // when `self` is dropped, which the borrow prevents until the
-            // slice is gone. The slice obeys the module's invariant: it goes
-            // to the kernel, which copies from it and reports a fault as EFAULT.
+            // when `self` drops, which cannot happen while the slice borrows
+            // it. What another process does to the file (a write, a
+            // truncation) no Rust type can rule out for a shared mapping;
+            // hence the module's invariant, which this function's contract
+            // passes on: the slice only goes to the kernel, which copies from
+            // it and reports a fault as EFAULT, and is never read here.
             Mapping::File(map) => unsafe { core::slice::from_raw_parts(map.ptr.as_ptr(), map.len) },
             Mapping::Memory(bytes) => bytes,
         }
