@@ -9,6 +9,11 @@
 //!   404s, invalidated by inotify.
 //! - [`server`]: listeners, the per-worker epoll loop, connections and file sending.
 #![cfg_attr(not(test), no_std)]
+// `unsafe` is denied everywhere a module does not allow it: only the runtime's
+// modules that touch raw memory, descriptors or registers (rt/) and the cache's
+// mapping edge (cache::mapping) do; http/, config/, server/ and the rest of the
+// cache forbid it outright.
+#![deny(unsafe_code)]
 
 extern crate alloc;
 

@@ -6,6 +6,7 @@
 //! 1..=3 parse greedily, 4..=9 lazily with ever more match probes, 10 is miniz's slowest
 //! "uber" setting. 6 and 9 match zlib's 6 and 9 in size; miniz's 1 is faster than zlib's 1
 //! but about 4 points of ratio worse on HTML. Above 6 the gain on text is a fraction of a percent.
+#![forbid(unsafe_code)]
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;

@@ -9,6 +9,7 @@
 //! value. Not cryptographic: the content comes from the operator, and a
 //! collision would only cost a client a stale validator match.
 //! Pure computation: no system calls.
+#![forbid(unsafe_code)]
 
 const MUL: u64 = 0x9E37_79B9_7F4A_7C15;
 /// The fixed key: one odd constant per lane (the fractional digits of pi).

@@ -6,6 +6,7 @@
 //! A page is bounded ([`page_limit`]) so that it always fits the cache: the
 //! names are read and sorted first, which is cheap, and only the entries
 //! that fit on the page are stat'ed; a line counts the rest.
+#![forbid(unsafe_code)]
 
 use crate::cache::root::Root;
 use crate::http::listing::{self, Budget, Item};

@@ -3,7 +3,9 @@
 //!
 //! Entries are shared as `Arc<Entry>`: a response in flight holds one, so a
 //! mapping outlives its eviction or invalidation until the last byte is sent.
+#![forbid(unsafe_code)]
 
+use super::mapping::Mapping;
 use crate::http::conditional::LastModifiedPolicy;
 use crate::http::date;
 use crate::http::encoding::Coding;
@@ -14,86 +16,10 @@ use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use rustix::fd::OwnedFd;
 
-/// A read-only shared mapping of a file, unmapped on drop; or bytes made in
-/// memory (a directory listing), freed on drop.
-///
-/// A file's bytes are never read in user space: a file truncated after
-/// mapping would raise SIGBUS. They only go to the kernel in iovecs, where a
-/// fault becomes an error return.
-pub struct Mapping {
-    ptr: *const u8,
-    len: usize,
-    /// The bytes are a leaked `Box<[u8]>`, not a mapping.
-    heap: bool,
-}
-
-// SAFETY: the mapping is read-only and only its address is shared; unmapping
-// happens once, in Drop, when no Arc to the entry remains.
-unsafe impl Send for Mapping {}
-// SAFETY: as above; nothing mutates through the pointer.
-unsafe impl Sync for Mapping {}
-
-impl Mapping {
-    /// Maps `len` bytes of `fd` read-only; a zero length maps nothing.
-    pub fn new(fd: &OwnedFd, len: usize) -> rustix::io::Result<Mapping> {
-        if len == 0 {
-            return Ok(Mapping {
-                ptr: core::ptr::NonNull::dangling().as_ptr(),
-                len: 0,
-                heap: false,
-            });
-        }
-        // SAFETY: a fresh shared read-only mapping of a file aliases no Rust object.
-        let ptr = unsafe {
-            rustix::mm::mmap(
-                core::ptr::null_mut(),
-                len,
-                rustix::mm::ProtFlags::READ,
-                rustix::mm::MapFlags::SHARED,
-                fd,
-                0,
-            )?
-        };
-        Ok(Mapping {
-            ptr: ptr.cast(),
-            len,
-            heap: false,
-        })
-    }
-
-    /// Holds `bytes` made in memory, served the same way as a mapped file.
-    pub fn from_bytes(bytes: Box<[u8]>) -> Mapping {
-        let len = bytes.len();
-        Mapping {
-            ptr: Box::into_raw(bytes).cast::<u8>(),
-            len,
-            heap: true,
-        }
-    }
-
-    /// Start address and length, for building iovecs only.
-    pub fn raw(&self) -> (*const u8, usize) {
-        (self.ptr, self.len)
-    }
-}
-
-impl Drop for Mapping {
-    fn drop(&mut self) {
-        if self.heap {
-            let slice = core::ptr::slice_from_raw_parts_mut(self.ptr as *mut u8, self.len);
-            // SAFETY: `ptr` and `len` came from Box::into_raw in from_bytes,
-            // and this is the only place that takes them back.
-            drop(unsafe { Box::from_raw(slice) });
-        } else if self.len > 0 {
-            // SAFETY: we own this mapping and no iovec outlives the Arc that owns us.
-            let _ = unsafe { rustix::mm::munmap(self.ptr as *mut _, self.len) };
-        }
-    }
-}
-
 /// Where a 200 response's body comes from.
 pub enum Body {
-    /// A small file, mapped: the body goes out in the same writev as the head.
+    /// A small file, mapped (or bytes made in memory): the body goes out in
+    /// the same writev as the head.
     Mapped(Mapping),
     /// A big file kept open: the body goes out with sendfile at an offset.
     File(OwnedFd),
@@ -162,6 +88,19 @@ impl Found {
             aliased: false,
         }
     }
+}
+
+/// Which of an entry's byte strings a piece of output comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Part {
+    /// The 200 head's fixed part ([`Entry::head`]).
+    Head,
+    /// The mapped body ([`Body::Mapped`]).
+    Body,
+    /// The head of compressed variant `i`.
+    VariantHead(u8),
+    /// The bytes of compressed variant `i`.
+    VariantBody(u8),
 }
 
 /// One cached path.
@@ -267,7 +206,7 @@ impl Entry {
             .collect();
         let compressed: usize = variants.iter().map(|v| v.bytes.len() + v.head.len()).sum();
         let mapped = match &body {
-            Body::Mapped(m) => m.raw().1,
+            Body::Mapped(m) => m.bytes().len(),
             _ => 0,
         };
         let cost = mapped + compressed + head.len() + key.len() + core::mem::size_of::<Entry>();
@@ -291,6 +230,21 @@ impl Entry {
     /// `Last-Modified` as sent, if it is.
     pub fn last_modified_date(&self) -> Option<&[u8]> {
         self.last_modified.as_ref().map(|(_, text)| &text[..])
+    }
+
+    /// The bytes of `part` (empty where the entry has no such part), for the
+    /// kernel only: a mapped body must never be read in user space (see
+    /// [`super::mapping`]), so these go out in iovecs and nowhere else.
+    pub fn bytes(&self, part: Part) -> &[u8] {
+        match part {
+            Part::Head => &self.head,
+            Part::Body => match &self.body {
+                Body::Mapped(m) => m.bytes(),
+                Body::File(_) | Body::Missing => &[],
+            },
+            Part::VariantHead(i) => self.variants.get(usize::from(i)).map_or(&[], |v| &v.head),
+            Part::VariantBody(i) => self.variants.get(usize::from(i)).map_or(&[], |v| &v.bytes),
+        }
     }
 
     /// Marks the entry as recently used.

@@ -4,6 +4,7 @@
 //!
 //! The mixing is the folded 64x64->128 multiply used by foldhash and aHash's
 //! fallback: fast on short keys, with every input bit reaching every output bit.
+#![forbid(unsafe_code)]
 
 use core::hash::{BuildHasher, Hasher};
 

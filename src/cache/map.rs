@@ -6,6 +6,7 @@
 //! for the caller to drop after unlocking. A ring of keys gives CLOCK its
 //! order; keys whose entry was invalidated are dropped from the ring lazily,
 //! when the hand reaches them or when stale keys outnumber live ones.
+#![forbid(unsafe_code)]
 
 use crate::cache::entry::Entry;
 use crate::cache::hash::KeyedHash;

@@ -6,6 +6,8 @@
 //!   held only to look up or insert, never across a syscall: entries that
 //!   leave the map are dropped, unmapped and closed after it is let go).
 //! - [`entry`]: what a path resolves to, reference counted.
+//! - [`mapping`]: a small file's mapped bytes, lent to the kernel only; the
+//!   one module of the cache allowed `unsafe`.
 //! - [`root`]: opening files beneath the root with openat2.
 //! - [`watch`]: inotify invalidation, run by the control thread.
 //! - [`hash`]: the keyed hash of the map.
@@ -18,6 +20,7 @@ pub mod dir;
 pub mod entry;
 pub mod hash;
 pub mod map;
+pub mod mapping;
 pub mod root;
 pub mod watch;
 
@@ -31,6 +34,7 @@ use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, Ordering};
 use entry::{Body, Entry, Found, Meta};
 use map::Map;
+use mapping::Mapping;
 use root::{Resolved, Root};
 use spin::Mutex;
 
@@ -214,8 +218,8 @@ impl Cache {
                 let vary = self.limits.compress_level.is_some()
                     && (compressible || !compressed.is_empty());
                 let body = match copy {
-                    Some(data) => Body::Mapped(entry::Mapping::from_bytes(data.into_boxed_slice())),
-                    None if small => match entry::Mapping::new(&file.fd, file.size as usize) {
+                    Some(data) => Body::Mapped(Mapping::Memory(data.into_boxed_slice())),
+                    None if small => match Mapping::new(&file.fd, file.size as usize) {
                         Ok(m) => Body::Mapped(m),
                         Err(_) => return Lookup::Error(Error::Busy),
                     },
@@ -248,7 +252,7 @@ impl Cache {
                     self.compress(&page.html, &mut compressed, true);
                 }
                 let found = Found {
-                    body: Body::Mapped(entry::Mapping::from_bytes(page.html.into_boxed_slice())),
+                    body: Body::Mapped(Mapping::Memory(page.html.into_boxed_slice())),
                     meta,
                     content_type: mime::content_type(b"index.html"),
                     vary: self.limits.compress_level.is_some(),

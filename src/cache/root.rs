@@ -8,6 +8,7 @@
 //! checks such entries again after its TTL instead.
 //!
 //! Start-up checks that openat2 works at all (Linux 5.6 or later).
+#![forbid(unsafe_code)]
 
 use crate::cache::Error;
 use alloc::vec::Vec;

@@ -8,6 +8,7 @@
 //! through them (see [`crate::cache::root`]), and a link made later drops what
 //! was cached under its name; a new name for a file already cached under
 //! another one (a hard link) drops everything, as that other name is unknown.
+#![forbid(unsafe_code)]
 
 use crate::cache::Cache;
 use alloc::sync::Arc;

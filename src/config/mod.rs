@@ -27,6 +27,7 @@
 //!   The same address twice is an error (port 0 excepted).
 //! - A flag on the command line replaces its variable: any `--listen` ignores `STATICD_LISTEN`.
 //!   An empty variable counts as unset; of duplicate variables the first counts, like `getenv`.
+#![forbid(unsafe_code)]
 
 mod args;
 mod help;
@@ -148,9 +149,6 @@ pub struct ListenFds {
     /// How many, starting at descriptor 3.
     pub count: u32,
 }
-
-/// The first descriptor of socket activation, after stdin, stdout and stderr.
-pub const LISTEN_FDS_START: i32 = 3;
 
 /// The most passed sockets accepted (systemd's own limit is far lower in practice).
 const LISTEN_FDS_MAX: u64 = 1024;

@@ -1,5 +1,6 @@
 //! Pure HTTP/1.1 wire handling: bytes in, typed views out, and heads back to bytes.
 //! Nothing in this module tree makes a system call.
+#![forbid(unsafe_code)]
 
 pub mod access_log;
 pub mod conditional;

@@ -9,6 +9,7 @@
 //! A free list keeps its blocks for good, so classes stop below a page: the
 //! big buffers a burst takes (request heads, listings, compressed variants)
 //! are their own mappings, unmapped when freed, and the memory comes back.
+#![allow(unsafe_code)]
 
 use core::alloc::{GlobalAlloc, Layout};
 use core::ptr::{self, null_mut};
@@ -80,6 +81,14 @@ fn map(len: usize) -> *mut u8 {
 /// The allocator registered by the binary with `#[global_allocator]`.
 pub struct Allocator;
 
+// SAFETY: GlobalAlloc's contract holds. A block is either a class block,
+// whose size is a power of two no smaller than the layout's size and
+// alignment, handed out once (from the bump pointer or the free list) at a
+// multiple of that size within a page-aligned chunk, so it is aligned and
+// overlaps no live block; or a fresh mapping of whole pages, page aligned.
+// Alignments above a page are refused with null. `dealloc` and `realloc`
+// find the block's class from the same layout that allocated it, as the
+// contract requires callers to pass. Nothing here panics or unwinds.
 unsafe impl GlobalAlloc for Allocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         if layout.align() > PAGE {
@@ -187,6 +196,8 @@ mod tests {
     #[test]
     fn allocates_reuses_and_grows() {
         let a = Allocator;
+        // SAFETY: every block is used within its layout's size and freed once,
+        // with the layout it was allocated (or last reallocated) with.
         unsafe {
             let mut seen = Vec::new();
             for size in [1usize, 15, 16, 100, 4000, 5000, 32768, 40000, 1 << 20] {
@@ -243,6 +254,7 @@ mod tests {
         let a = Allocator;
         for size in [4096usize, 8192, 20_000, 32768] {
             let layout = Layout::from_size_align(size, 8).unwrap();
+            // SAFETY: the block is written within its size and freed once.
             unsafe {
                 let p = a.alloc(layout);
                 assert!(!p.is_null());
@@ -258,6 +270,7 @@ mod tests {
     fn freed_block_is_reused() {
         let a = Allocator;
         let layout = Layout::from_size_align(1000, 8).unwrap();
+        // SAFETY: each block is freed once, with its layout.
         unsafe {
             let p = a.alloc(layout);
             a.dealloc(p, layout);
@@ -276,14 +289,15 @@ mod tests {
                     let a = Allocator;
                     let layout = Layout::from_size_align(48, 8).unwrap();
                     for round in 0..2000 {
-                        let p = unsafe { a.alloc(layout) };
-                        unsafe { ptr::write_bytes(p, (t + round) as u8, 48) };
-                        assert!(
-                            unsafe { std::slice::from_raw_parts(p, 48) }
-                                .iter()
-                                .all(|&b| b == (t + round) as u8)
-                        );
-                        unsafe { a.dealloc(p, layout) };
+                        // SAFETY: the block is 48 bytes, written and read
+                        // within them, then freed once with its layout.
+                        unsafe {
+                            let p = a.alloc(layout);
+                            ptr::write_bytes(p, (t + round) as u8, 48);
+                            let bytes = std::slice::from_raw_parts(p, 48);
+                            assert!(bytes.iter().all(|&b| b == (t + round) as u8));
+                            a.dealloc(p, layout);
+                        }
                     }
                 })
             })

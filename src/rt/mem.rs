@@ -4,6 +4,7 @@
 //! written so the compiler cannot turn them back into calls to themselves:
 //! copies and fills use `rep movsb`/`rep stosb`, comparisons read through
 //! volatile loads, which no idiom recogniser rewrites.
+#![allow(unsafe_code)]
 
 use core::arch::asm;
 use core::ptr::read_volatile;
@@ -111,9 +112,11 @@ mod tests {
         let src: Vec<u8> = (0..=255).collect();
         for n in [0, 1, 7, 8, 9, 63, 64, 255] {
             let mut dst = vec![0u8; 256];
+            // SAFETY: both buffers hold 256 bytes and n <= 255.
             unsafe { copy(dst.as_mut_ptr(), src.as_ptr(), n) };
             assert_eq!(&dst[..n], &src[..n]);
             assert!(dst[n..].iter().all(|&b| b == 0));
+            // SAFETY: as above.
             unsafe { fill(dst.as_mut_ptr(), 0xAB, n) };
             assert!(dst[..n].iter().all(|&b| b == 0xAB));
         }
@@ -133,6 +136,7 @@ mod tests {
             let mut expected = buf.clone();
             expected.copy_within(s..s + n, d);
             let p = buf.as_mut_ptr();
+            // SAFETY: both ranges lie within the 32-byte buffer.
             unsafe { copy_overlapping(p.add(d), p.add(s), n) };
             assert_eq!(buf, expected, "d={d} s={s} n={n}");
         }
@@ -140,8 +144,14 @@ mod tests {
 
     #[test]
     fn c_len_stops_at_nul() {
-        assert_eq!(unsafe { c_len(c"".as_ptr().cast()) }, 0);
-        assert_eq!(unsafe { c_len(c"staticd".as_ptr().cast()) }, 7);
+        // SAFETY: C string literals end in NUL.
+        let (empty, name) = unsafe {
+            (
+                c_len(c"".as_ptr().cast()),
+                c_len(c"staticd".as_ptr().cast()),
+            )
+        };
+        assert_eq!((empty, name), (0, 7));
     }
 
     #[test]
@@ -156,6 +166,7 @@ mod tests {
             (b"\xff", b"\x00"),
         ];
         for (a, b) in cases {
+            // SAFETY: every pair has equal lengths.
             let got = unsafe { compare(a.as_ptr(), b.as_ptr(), a.len()) }.signum();
             assert_eq!(got, a.cmp(b) as i32, "{a:?} vs {b:?}");
         }

@@ -1,5 +1,6 @@
 //! The runtime that stands in for libc: process start-up, memory allocation,
-//! the mem* functions, threads, signals, and the raw syscalls rustix lacks.
+//! the mem* functions, threads, signals, the descriptors the process is
+//! started with, and the raw syscalls rustix lacks.
 //!
 //! Everything here except [`sys`] goes through rustix; [`sys`] is the only
 //! place with `asm!` syscalls.
@@ -7,6 +8,7 @@
 pub mod alloc;
 pub mod errno;
 pub mod mem;
+pub mod passed;
 pub mod seccomp;
 pub mod signal;
 pub mod start;

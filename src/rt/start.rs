@@ -4,6 +4,7 @@
 //! which reads argc, argv, envp and the aux vector from it (System V x86_64
 //! ABI: `argc`, `argv[0..argc]`, NULL, `envp[..]`, NULL, auxv pairs), hands the
 //! aux vector to rustix (so `clock_gettime` uses the vDSO) and runs `main`.
+#![allow(unsafe_code)]
 
 use crate::rt::sys;
 use alloc::vec::Vec;

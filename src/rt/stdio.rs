@@ -2,6 +2,7 @@
 //! stack buffer and leaves in one write(2), so lines from threads never mix.
 //! Threads that serve use [`log_nowait!`], which drops a line rather than
 //! wait for a stalled reader of stderr.
+#![allow(unsafe_code)]
 
 use core::fmt::{self, Write};
 use rustix::fd::BorrowedFd;
@@ -41,6 +42,13 @@ impl Write for Line {
         self.len += n;
         Ok(())
     }
+}
+
+/// Standard output, borrowed for the life of the process.
+pub fn stdout() -> BorrowedFd<'static> {
+    // SAFETY: descriptor 1 is the standard output whoever started us opened,
+    // and staticd never closes it, so it outlives the borrow.
+    unsafe { rustix::stdio::stdout() }
 }
 
 /// Writes all of `bytes` to a raw descriptor that the process keeps open for its lifetime.

@@ -4,6 +4,7 @@
 //!
 //! This is the only module with `asm!` syscalls. Each wrapper has typed
 //! arguments and returns `io::Result` like rustix does.
+#![allow(unsafe_code)]
 
 use core::arch::asm;
 use rustix::fd::{FromRawFd, OwnedFd};

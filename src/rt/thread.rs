@@ -3,6 +3,7 @@
 //! The kernel writes the thread id into the handle at start and clears it
 //! (with a futex wake) when the thread exits, which is how [`JoinHandle`]
 //! waits; the stack is unmapped only after that.
+#![allow(unsafe_code)]
 
 use crate::rt::sys;
 use alloc::boxed::Box;
@@ -59,10 +60,12 @@ pub fn spawn<F: FnOnce() + Send + 'static>(stack_size: usize, f: F) -> io::Resul
     };
     let task: Box<Task> = Box::new(Box::new(f));
     let arg = Box::into_raw(task).cast::<u8>();
+    // SAFETY: `len` is the mapping's length, so this is one past its end.
+    let top = unsafe { stack.cast::<u8>().add(len) };
     // SAFETY: the stack top is 16-byte aligned and lives until after the
     // thread exits (join unmaps it only then); the tid word is boxed, so its
-    // address is stable for as long as the handle lives.
-    let top = unsafe { stack.cast::<u8>().add(len) };
+    // address is stable for as long as the handle lives; `arg` is the task
+    // `thread_main` takes back, exactly once.
     match unsafe { sys::clone_thread(top, handle.tid.as_ptr(), thread_main, arg) } {
         Ok(_) => Ok(handle),
         Err(e) => {

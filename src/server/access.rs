@@ -66,11 +66,8 @@ impl Sink {
     /// thread when that is not a regular file.
     pub fn open(path: &[u8], format: Format) -> rustix::io::Result<(Arc<Sink>, Option<Writer>)> {
         if path == b"-" {
-            // SAFETY: descriptor 1 is open for the life of the process; it is
-            // only borrowed long enough to duplicate it.
-            let stdout = unsafe { rustix::stdio::stdout() };
             Ok(Sink::new(
-                rustix::io::fcntl_dupfd_cloexec(stdout, 0)?,
+                rustix::io::fcntl_dupfd_cloexec(crate::rt::stdio::stdout(), 0)?,
                 None,
                 format,
             ))

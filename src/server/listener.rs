@@ -5,7 +5,7 @@
 
 use alloc::vec::Vec;
 use core::net::SocketAddr;
-use rustix::fd::OwnedFd;
+use rustix::fd::{AsRawFd, OwnedFd};
 use rustix::io;
 use rustix::net::{self, AddressFamily, SocketFlags, SocketType, sockopt};
 
@@ -67,18 +67,34 @@ pub fn bind_all(addrs: &[SocketAddr], workers: usize) -> Result<Bound, (SocketAd
     Ok((per_worker, bound))
 }
 
-/// Takes over the `count` listening sockets passed from descriptor
-/// `first` on (socket activation) and gives every worker a duplicate of each.
-/// Returns the listeners per worker and the addresses of the Internet ones
-/// (a passed Unix socket serves too, but has no address to announce); on
-/// failure, the descriptor at fault and why.
-pub fn inherit(first: i32, count: u32, workers: usize) -> Result<Bound, (i32, io::Errno)> {
+/// Takes over the `count` listening sockets a supervisor passed (socket
+/// activation) and gives every worker a duplicate of each. Returns the
+/// listeners per worker and the addresses of the Internet ones (a passed
+/// Unix socket serves too, but has no address to announce); on failure, the
+/// descriptor at fault and why (NOTSUP: not a listening stream socket).
+pub fn inherit(count: u32, workers: usize) -> Result<Bound, (i32, io::Errno)> {
+    let not_socket = |e| match e {
+        io::Errno::NOTSOCK => io::Errno::NOTSUP,
+        e => e,
+    };
+    let passed = crate::rt::passed::adopt(count, |fd| {
+        if sockopt::socket_type(fd).map_err(not_socket)? != SocketType::STREAM
+            || !sockopt::socket_acceptconn(fd)?
+        {
+            return Err(io::Errno::NOTSUP);
+        }
+        Ok(())
+    })?;
     let mut per_worker: Vec<Vec<OwnedFd>> = (0..workers)
-        .map(|_| Vec::with_capacity(count as usize))
+        .map(|_| Vec::with_capacity(passed.len()))
         .collect();
-    let mut bound = Vec::with_capacity(count as usize);
-    for raw in (first..).take(count as usize) {
-        let fd = adopt(raw).map_err(|e| (raw, e))?;
+    let mut bound = Vec::with_capacity(passed.len());
+    for fd in passed {
+        let raw = fd.as_raw_fd();
+        // Made as `bind` would have made it.
+        io::ioctl_fionbio(&fd, true).map_err(|e| (raw, e))?;
+        // Accepted sockets inherit TCP_NODELAY; a Unix socket has no such option.
+        let _ = sockopt::set_tcp_nodelay(&fd, true);
         if let Ok(addr) = local_addr(&fd) {
             bound.push(addr);
         }
@@ -91,32 +107,4 @@ pub fn inherit(first: i32, count: u32, workers: usize) -> Result<Bound, (i32, io
         }
     }
     Ok((per_worker, bound))
-}
-
-/// Checks that descriptor `raw` is a listening stream socket (NOTSUP when it
-/// is something else) and makes it non-blocking and close-on-exec, as
-/// [`bind`] would have made it.
-fn adopt(raw: i32) -> io::Result<OwnedFd> {
-    use rustix::fd::BorrowedFd;
-    // SAFETY: a borrowed view for the checks only; ownership is taken below,
-    // once the descriptor is known to be an open socket.
-    let borrowed = unsafe { BorrowedFd::borrow_raw(raw) };
-    let not_socket = |e| match e {
-        io::Errno::NOTSOCK => io::Errno::NOTSUP,
-        e => e,
-    };
-    if sockopt::socket_type(borrowed).map_err(not_socket)? != SocketType::STREAM
-        || !sockopt::socket_acceptconn(borrowed)?
-    {
-        return Err(io::Errno::NOTSUP);
-    }
-    // SAFETY: the supervisor passed this socket to this process alone and
-    // nothing else in it owns or closes descriptor `raw`.
-    let fd = unsafe { <OwnedFd as rustix::fd::FromRawFd>::from_raw_fd(raw) };
-    io::fcntl_setfd(&fd, io::FdFlags::CLOEXEC)?;
-    io::ioctl_fionbio(&fd, true)?;
-    // Accepted sockets inherit TCP_NODELAY; a Unix socket has no such option.
-    let _ = sockopt::set_tcp_nodelay(&fd, true);
-
-    Ok(fd)
 }

@@ -11,6 +11,7 @@
 //! - [`stats`]: the counters SIGUSR1 prints.
 //! - [`timer`]: the timing wheel behind connection deadlines.
 //! - [`token`]: the typed epoll token of listeners, the stop signal and connections.
+#![forbid(unsafe_code)]
 
 pub mod access;
 pub mod clock;
@@ -131,19 +132,18 @@ fn start(config: Config) -> Result<i32, StartError> {
     let activated = config
         .listen_fds
         .filter(|fds| fds.pid == rustix::process::getpid().as_raw_nonzero().get() as u32);
-    let inherited = match activated {
-        Some(fds) => Some(
-            listener::inherit(crate::config::LISTEN_FDS_START, fds.count, workers).map_err(
-                |(fd, why)| StartError {
+    let inherited =
+        match activated {
+            Some(fds) => Some(listener::inherit(fds.count, workers).map_err(|(fd, why)| {
+                StartError {
                     what: format!("LISTEN_FDS: descriptor {fd}"),
                     why,
                     detail: (why == rustix::io::Errno::NOTSUP)
                         .then_some("not a listening stream socket"),
-                },
-            )?,
-        ),
-        None => None,
-    };
+                }
+            })?),
+            None => None,
+        };
 
     let signals = SignalFd::block(
         &[

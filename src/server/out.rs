@@ -5,11 +5,11 @@
 //!
 //! EAGAIN, EINTR and short writes are handled here and nowhere else.
 
-use crate::cache::entry::{Body, Entry};
+use crate::cache::entry::{Body, Entry, Part};
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use rustix::fd::{AsFd, OwnedFd};
+use rustix::fd::OwnedFd;
 use rustix::io::{Errno, IoSlice};
 use rustix::net::{self, SendFlags};
 
@@ -33,35 +33,24 @@ pub enum Progress {
     Failed,
 }
 
-/// Where a file range comes from.
-pub enum Source {
-    /// A file opened for this response only.
-    Owned(OwnedFd),
-    /// A big file held open by a cache entry.
-    Cached(Arc<Entry>),
-}
-
 /// One piece of output.
 pub enum Seg {
     /// `buf[start..end]`.
     Buf { start: usize, end: usize },
-    /// Bytes owned by a cache entry (its head or its mapping), kept alive by the Arc.
-    Shared {
-        _owner: Arc<Entry>,
-        ptr: *const u8,
-        len: usize,
+    /// Bytes `offset..end` of one part of a cache entry, kept alive by the Arc.
+    Entry {
+        entry: Arc<Entry>,
+        part: Part,
+        offset: usize,
+        end: usize,
     },
-    /// Bytes `offset..end` of a file.
+    /// Bytes `offset..end` of the big file a cache entry holds open.
     File {
-        source: Source,
+        entry: Arc<Entry>,
         offset: u64,
         end: u64,
     },
 }
-
-// SAFETY: `Shared` points into memory owned by the Arc it holds, which is
-// Send + Sync and read-only; the queue moves between threads only as a whole.
-unsafe impl Send for Seg {}
 
 /// The queue of outgoing segments and the buffer for formatted bytes.
 pub struct Output {
@@ -162,24 +151,20 @@ impl Output {
 
     /// Queues the entry's prebuilt head.
     pub fn push_head(&mut self, entry: &Arc<Entry>) {
-        self.commit();
-        let (ptr, len) = (entry.head.as_ptr(), entry.head.len());
-        self.push_shared(entry, ptr, len);
+        self.push_part(entry, Part::Head, 0, u64::MAX);
     }
 
     /// Queues the prebuilt head of the entry's compressed variant `index`.
     pub fn push_variant_head(&mut self, entry: &Arc<Entry>, index: usize) {
-        self.commit();
-        if let Some(v) = entry.variants.get(index) {
-            self.push_shared(entry, v.head.as_ptr(), v.head.len());
+        if let Ok(i) = u8::try_from(index) {
+            self.push_part(entry, Part::VariantHead(i), 0, u64::MAX);
         }
     }
 
     /// Queues the bytes of the entry's compressed variant `index`.
     pub fn push_variant_body(&mut self, entry: &Arc<Entry>, index: usize) {
-        self.commit();
-        if let Some(v) = entry.variants.get(index) {
-            self.push_shared(entry, v.bytes.as_ptr(), v.bytes.len());
+        if let Ok(i) = u8::try_from(index) {
+            self.push_part(entry, Part::VariantBody(i), 0, u64::MAX);
         }
     }
 
@@ -187,36 +172,27 @@ impl Output {
     pub fn push_body(&mut self, entry: &Arc<Entry>, start: u64, end: u64) {
         self.commit();
         match &entry.body {
-            Body::Mapped(m) => {
-                let (ptr, len) = m.raw();
-                let end = (end as usize).min(len);
-                let start = (start as usize).min(end);
-                // SAFETY: start <= end <= len keeps the pointer inside the mapping.
-                let ptr = unsafe { ptr.add(start) };
-                self.push_shared(entry, ptr, end - start);
-            }
-            Body::File(_) => self.push_file(Source::Cached(entry.clone()), start, end),
-            Body::Missing => {}
+            Body::Mapped(_) => self.push_part(entry, Part::Body, start, end),
+            Body::File(_) if start < end => self.segs.push_back(Seg::File {
+                entry: entry.clone(),
+                offset: start,
+                end,
+            }),
+            Body::File(_) | Body::Missing => {}
         }
     }
 
-    fn push_shared(&mut self, entry: &Arc<Entry>, ptr: *const u8, len: usize) {
-        if len > 0 {
-            self.queued += len;
-            self.segs.push_back(Seg::Shared {
-                _owner: entry.clone(),
-                ptr,
-                len,
-            });
-        }
-    }
-
-    /// Queues bytes `offset..end` of a file.
-    pub fn push_file(&mut self, source: Source, offset: u64, end: u64) {
+    /// Queues bytes `start..end` of `part` of the entry, cut to its length.
+    fn push_part(&mut self, entry: &Arc<Entry>, part: Part, start: u64, end: u64) {
         self.commit();
+        let len = entry.bytes(part).len();
+        let end = usize::try_from(end).map_or(len, |end| end.min(len));
+        let offset = usize::try_from(start).map_or(end, |start| start.min(end));
         if offset < end {
-            self.segs.push_back(Seg::File {
-                source,
+            self.queued += end - offset;
+            self.segs.push_back(Seg::Entry {
+                entry: entry.clone(),
+                part,
                 offset,
                 end,
             });
@@ -230,20 +206,12 @@ impl Output {
         loop {
             match self.segs.front_mut() {
                 None => break,
-                Some(Seg::File {
-                    source,
-                    offset,
-                    end,
-                }) => {
+                Some(Seg::File { entry, offset, end }) => {
                     if budget == 0 {
                         return Progress::Blocked;
                     }
-                    let fd = match &*source {
-                        Source::Owned(fd) => fd.as_fd(),
-                        Source::Cached(e) => match &e.body {
-                            Body::File(fd) => fd.as_fd(),
-                            _ => return Progress::Failed,
-                        },
+                    let Body::File(fd) = &entry.body else {
+                        return Progress::Failed;
                     };
                     let want = (*end - *offset).min(SENDFILE_CHUNK as u64) as usize;
                     match rustix::fs::sendfile(sock, fd, Some(offset), want) {
@@ -290,12 +258,14 @@ impl Output {
             }
             iov[n] = match seg {
                 Seg::Buf { start, end } => IoSlice::new(&self.buf[*start..*end]),
-                // SAFETY: the Arc in the segment keeps the entry (and its head or
-                // mapping) alive; the slice only goes to the kernel, which copies
-                // it and reports a fault (a truncated file) as EFAULT.
-                Seg::Shared { ptr, len, .. } => {
-                    IoSlice::new(unsafe { core::slice::from_raw_parts(*ptr, *len) })
-                }
+                // To the kernel, which copies the bytes and reports a fault (a
+                // mapped file truncated meanwhile) as EFAULT.
+                Seg::Entry {
+                    entry,
+                    part,
+                    offset,
+                    end,
+                } => IoSlice::new(&entry.bytes(*part)[*offset..*end]),
                 Seg::File { .. } => {
                     file_follows = true;
                     break;
@@ -332,8 +302,10 @@ impl Output {
                 return;
             };
             let len = match front {
-                Seg::Buf { start, end } => *end - *start,
-                Seg::Shared { len, .. } => *len,
+                Seg::Buf { start, end }
+                | Seg::Entry {
+                    offset: start, end, ..
+                } => *end - *start,
                 Seg::File { .. } => return,
             };
             if n >= len {
@@ -342,15 +314,25 @@ impl Output {
                 continue;
             }
             match front {
-                Seg::Buf { start, .. } => *start += n,
-                Seg::Shared { ptr, len, .. } => {
-                    // SAFETY: n < len, so the pointer stays inside the same slice.
-                    *ptr = unsafe { ptr.add(n) };
-                    *len -= n;
-                }
+                Seg::Buf { start, .. } | Seg::Entry { offset: start, .. } => *start += n,
                 Seg::File { .. } => {}
             }
             return;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_segment_is_four_words() {
+        // The ring of segments is walked on every flush: an entry's part must
+        // not make every segment bigger than a file range already is.
+        assert_eq!(
+            core::mem::size_of::<Seg>(),
+            4 * core::mem::size_of::<usize>()
+        );
     }
 }
