@@ -49,7 +49,6 @@ fn auto_leaves_out_pinned_mtimes_and_ignores_dates_against_them() {
                 let r = get(&server, &path, &[("Accept-Encoding", ae)]);
                 assert_eq!(r.status, 200, "{path} {ae}: {}", show(&r));
                 assert_eq!(r.header("Last-Modified"), None, "{path} {ae}: {}", show(&r));
-                assert!(r.header("ETag").is_some(), "{path}: {}", show(&r));
                 // The client's copy is dated later than the pinned mtime:
                 // without a Last-Modified it must not be told "not modified".
                 let r = get(
@@ -68,7 +67,8 @@ fn auto_leaves_out_pinned_mtimes_and_ignores_dates_against_them() {
             );
             assert_eq!(r.status, 200, "{path} If-Range: {}", show(&r));
             // An entity-tag in If-Range still works.
-            let etag = get(&server, &path, &[]).header("ETag").unwrap().to_string();
+            let r = common::ask_until_etag(&mut server.connect(), &common::get_req(&path));
+            let etag = common::must(&r, "ETag").to_string();
             let r = get(
                 &server,
                 &path,

@@ -3,6 +3,11 @@
 //!
 //! Entries are shared as `Arc<Entry>`: a response in flight holds one, so a
 //! mapping outlives its eviction or invalidation until the last byte is sent.
+//!
+//! ETags come from the content ([`super::digest`]): a body read at the fill
+//! gets its tag then, inside its prebuilt head; a big file's tag is set once
+//! the cache's hashing thread has read it, and until then its responses
+//! carry none.
 #![forbid(unsafe_code)]
 
 use super::mapping::Mapping;
@@ -50,7 +55,7 @@ pub struct Variant {
     pub bytes: Box<[u8]>,
     /// Its 200 head without `Date`, `Connection` and the final empty line.
     pub head: Box<[u8]>,
-    /// Its own ETag: the file's with a suffix naming the coding.
+    /// Its own ETag, from its own bytes.
     pub etag: Etag,
 }
 
@@ -66,6 +71,8 @@ pub struct Found {
     pub vary: bool,
     /// Compressed forms worth keeping.
     pub compressed: Vec<(Coding, Vec<u8>)>,
+    /// The content hash of the body, when the fill read it.
+    pub digest: Option<u128>,
     /// inotify may not see it change (see [`Entry::aliased`]).
     pub aliased: bool,
 }
@@ -85,6 +92,7 @@ impl Found {
             content_type: "",
             vary: false,
             compressed: Vec::new(),
+            digest: None,
             aliased: false,
         }
     }
@@ -111,8 +119,11 @@ pub struct Entry {
     pub meta: Meta,
     /// Content-Type from the served file's name.
     pub content_type: &'static str,
-    /// The ETag.
-    pub etag: Etag,
+    /// The ETag, once the content hash is known; in [`Entry::head`] when it
+    /// was known at the fill.
+    etag: spin::Once<Etag>,
+    /// Whether [`Entry::head`] holds the ETag.
+    pub etag_in_head: bool,
     /// `Last-Modified`, when `--last-modified` shows one: its second, and
     /// as IMF-fixdate.
     pub last_modified: Option<(i64, [u8; date::HTTP_DATE_LEN])>,
@@ -160,6 +171,7 @@ impl Entry {
             content_type,
             vary,
             compressed,
+            digest,
             aliased,
         } = found;
         let last_modified = policy.shown(meta.mtime).map(|secs| {
@@ -167,14 +179,14 @@ impl Entry {
             date::format(secs, &mut text);
             (secs, text)
         });
-        let etag = Etag::new(meta.mtime, meta.mtime_nsec, meta.size);
+        let etag = digest.map(Etag::from_digest);
         let cache_rule = site.cache_rule(key);
         let base = Head {
             cache_control: site.cache_control(cache_rule),
             content_type: Some(content_type),
             content_length: meta.size,
             last_modified: last_modified.as_ref().map(|(_, text)| &text[..]),
-            etag: Some(etag.as_bytes()),
+            etag: etag.as_ref().map(Etag::as_bytes),
             accept_ranges: true,
             vary,
             site,
@@ -187,7 +199,7 @@ impl Entry {
         let variants: Vec<Variant> = compressed
             .into_iter()
             .map(|(coding, bytes)| {
-                let etag = etag.with_suffix(coding.suffix());
+                let etag = Etag::from_digest(super::digest::Digest::of(&bytes));
                 // Ranges are served from the identity form only, so variants do not offer them.
                 let head = fields(&Head {
                     content_encoding: Some(coding.token()),
@@ -218,13 +230,31 @@ impl Entry {
             body,
             meta,
             content_type,
-            etag,
+            etag: etag.map_or_else(spin::Once::new, spin::Once::initialized),
+            etag_in_head: etag.is_some(),
             head,
             cost,
             aliased,
             referenced: AtomicBool::new(true),
             checked_ms: AtomicU64::new(now_ms),
         }
+    }
+
+    /// The ETag, if the content hash is known yet.
+    pub fn etag(&self) -> Option<&Etag> {
+        self.etag.get()
+    }
+
+    /// The ETag's bytes, empty while it is not known: nothing but `*`
+    /// matches an empty tag.
+    pub fn etag_bytes(&self) -> &[u8] {
+        self.etag().map_or(&[], Etag::as_bytes)
+    }
+
+    /// Sets the ETag from a content hash taken after the fill; the first
+    /// one set stays.
+    pub fn set_digest(&self, digest: u128) {
+        self.etag.call_once(|| Etag::from_digest(digest));
     }
 
     /// `Last-Modified` as sent, if it is.

@@ -19,6 +19,7 @@ pub mod digest;
 pub mod dir;
 pub mod entry;
 pub mod hash;
+pub mod hashing;
 pub mod map;
 pub mod mapping;
 pub mod root;
@@ -32,6 +33,7 @@ use crate::http::status::Status;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, Ordering};
+use digest::Digest;
 use entry::{Body, Entry, Found, Meta};
 use map::Map;
 use mapping::Mapping;
@@ -137,6 +139,8 @@ pub struct Cache {
     /// from then on is aliased, i.e. revalidated after `ttl_ms` instead of
     /// trusted until invalidated.
     revalidate: AtomicBool,
+    /// Big files whose content hash is still to be taken.
+    pub hashing: hashing::Hashing,
 }
 
 impl Cache {
@@ -154,6 +158,7 @@ impl Cache {
             index,
             limits,
             revalidate: AtomicBool::new(false),
+            hashing: hashing::Hashing::default(),
         }
     }
 
@@ -211,10 +216,21 @@ impl Cache {
                 };
                 let content_type = mime::content_type(scratch);
                 let compressible = mime::is_compressible(content_type);
-                // Compressed before mapping, from read(): a file truncated
-                // meanwhile gives a short read and no variants, never SIGBUS.
+                let compress = compressible
+                    && self.limits.compress_level.is_some()
+                    && self.worth_compressing(file.size);
+                // The bytes are read once, with pread, for all that needs
+                // them: a cached body's content hash, and compression. A file
+                // truncated meanwhile gives a short read and neither, never
+                // SIGBUS as reading a mapping would.
+                let read = match copy {
+                    None if small || compress => file.read_all(),
+                    _ => None,
+                };
+                let data = copy.as_deref().or(read.as_deref());
+                let digest = data.map(Digest::of);
                 let (compressed, sidecar_aliased) =
-                    self.variants(&file, copy.as_deref(), scratch, compressible);
+                    self.variants(&file, data.filter(|_| compress), scratch);
                 let vary = self.limits.compress_level.is_some()
                     && (compressible || !compressed.is_empty());
                 let body = match copy {
@@ -225,15 +241,21 @@ impl Cache {
                     },
                     None => Body::File(file.fd),
                 };
+                let big = matches!(body, Body::File(_));
                 let found = Found {
                     body,
                     meta,
                     content_type,
                     vary,
                     compressed,
+                    digest,
                     aliased: aliased || sidecar_aliased,
                 };
-                Entry::new(found, &self.site, self.limits.last_modified, key, now_ms)
+                let entry = Entry::new(found, &self.site, self.limits.last_modified, key, now_ms);
+                if big && digest.is_none() {
+                    return self.keep(key, entry, epoch, true);
+                }
+                entry
             }
             Resolved::Directory(fd, stat) if self.limits.listing => {
                 let limit = dir::page_limit(self.limits.max_bytes);
@@ -252,6 +274,7 @@ impl Cache {
                     self.compress(&page.html, &mut compressed, true);
                 }
                 let found = Found {
+                    digest: Some(Digest::of(&page.html)),
                     body: Body::Mapped(Mapping::Memory(page.html.into_boxed_slice())),
                     meta,
                     content_type: mime::content_type(b"index.html"),
@@ -271,26 +294,34 @@ impl Cache {
             Resolved::Error(e) => return Lookup::Error(e),
             Resolved::Redirect => return Lookup::Redirect,
         };
+        self.keep(key, entry, epoch, false)
+    }
+
+    /// Puts a filled entry in the map (unless an invalidation since
+    /// `epoch` made it stale) and hands it out; one whose content hash is
+    /// still to be taken goes to the hashing thread too.
+    fn keep(&self, key: &[u8], entry: Entry, epoch: u64, hash: bool) -> Lookup {
         let entry = Arc::new(entry);
         let mut map = self.map.lock();
-        map.insert(key, entry.clone(), epoch);
+        let kept = map.insert(key, entry.clone(), epoch);
         unlock(map);
+        if kept && hash {
+            self.hashing.push(&entry);
+        }
         Lookup::Entry(entry)
     }
 
-    /// The compressed forms to keep for `file` (named by `path`, its bytes
-    /// in `copy` if read already): the precompressed sidecars `path.br`,
-    /// `path.zst`, `path.gz` that are not older than it, then gzip and deflate
-    /// made here for a compressible type (each kept only if at least 10 %
-    /// smaller; gzip only without a `.gz`); and whether a sidecar kept is
-    /// aliased. Files are read with pread; a short read (truncation) keeps
-    /// nothing of it.
+    /// The compressed forms to keep for `file` (named by `path`): the
+    /// precompressed sidecars `path.br`, `path.zst`, `path.gz` that are not
+    /// older than it, then gzip and deflate made here from `data` when
+    /// given (each kept only if at least 10 % smaller; gzip only without a
+    /// `.gz`); and whether a sidecar kept is aliased. Sidecars are read with
+    /// pread; a short read (truncation) keeps nothing of one.
     fn variants(
         &self,
         file: &root::File,
-        copy: Option<&[u8]>,
+        data: Option<&[u8]>,
         path: &mut Vec<u8>,
-        compressible: bool,
     ) -> (Vec<(Coding, Vec<u8>)>, bool) {
         if self.limits.compress_level.is_none() {
             return (Vec::new(), false);
@@ -315,15 +346,7 @@ impl Cache {
             }
             path.truncate(len);
         }
-        if !compressible || !self.worth_compressing(file.size) {
-            return (kept, aliased);
-        }
-        let read = if copy.is_none() {
-            file.read_all()
-        } else {
-            None
-        };
-        let Some(data) = copy.or(read.as_deref()) else {
+        let Some(data) = data else {
             return (kept, aliased);
         };
         let gzip = !kept.iter().any(|(c, _)| *c == Coding::Gzip);

@@ -289,6 +289,14 @@ fn start(config: Config) -> Result<i32, StartError> {
         })?;
         handles.push(handle);
     }
+    // Hashes big files for their ETags; it never ends, and exit takes it.
+    let hasher = shared.cache.clone();
+    let _hashing =
+        thread::spawn(STACK, move || hasher.hashing.run()).map_err(|why| StartError {
+            what: "thread".into(),
+            why,
+            detail: None,
+        })?;
     let log_thread = match log_writer {
         Some(writer) => {
             Some(

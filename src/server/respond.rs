@@ -225,7 +225,9 @@ pub fn respond(
             }
         }
     }
-    let etag = entry.etag.as_bytes();
+    // Empty while a big file's content hash is being taken: then nothing
+    // but `*` matches it, and no ETag is sent.
+    let etag = entry.etag_bytes();
     if conditional::evaluate(
         req.if_none_match,
         req.if_modified_since,
@@ -235,7 +237,7 @@ pub fn respond(
     ) == Outcome::NotModified
     {
         let head = Head {
-            etag: Some(etag),
+            etag: entry.etag().map(|t| t.as_bytes()),
             last_modified: entry.last_modified_date(),
             cache_control: now.site.cache_control(entry.cache_rule),
             vary: entry.vary,
@@ -377,6 +379,12 @@ fn send_entry(
     out: &mut Output,
 ) {
     out.push_head(entry);
+    // A big file's tag, taken after its head was built, goes per response.
+    if !entry.etag_in_head
+        && let Some(tag) = entry.etag()
+    {
+        response::write_etag(out.buf(), tag);
+    }
     response::write_tail(out.buf(), now.date, conn);
     if !head_only {
         out.push_body(entry, 0, entry.meta.size);
@@ -397,7 +405,7 @@ fn partial_head<'a>(
         content_length: length,
         last_modified: entry.last_modified_date(),
         cache_control: now.site.cache_control(entry.cache_rule),
-        etag: Some(entry.etag.as_bytes()),
+        etag: entry.etag().map(|t| t.as_bytes()),
         accept_ranges: true,
         vary: entry.vary,
         extra,

@@ -455,6 +455,27 @@ pub fn ask(conn: &mut Conn, req: &str) -> Response {
     conn.read_response(req.starts_with("HEAD "))
 }
 
+/// The ETag staticd gives a representation whose bytes are `body`: the
+/// content hash, the same on any machine for the same bytes.
+pub fn content_etag(body: &[u8]) -> String {
+    let digest = staticd::cache::digest::Digest::of(body);
+    let tag = staticd::http::response::Etag::from_digest(digest);
+    String::from_utf8_lossy(tag.as_bytes()).into_owned()
+}
+
+/// [`ask`] again until the answer carries an ETag: a file sent with
+/// sendfile gets its tag once the hashing thread has read it.
+pub fn ask_until_etag(conn: &mut Conn, req: &str) -> Response {
+    let start = Instant::now();
+    loop {
+        let r = ask(conn, req);
+        if r.header("etag").is_some() || start.elapsed() >= POLL_LIMIT {
+            return r;
+        }
+        thread::sleep(POLL_EVERY);
+    }
+}
+
 /// Like [`Server::exchange`] for a GET request `req`, but a connection that
 /// closes, fails or stalls before the whole response has come is an `Err`
 /// (naming the request), so that a poll can try again.
