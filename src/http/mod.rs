@@ -7,6 +7,7 @@ pub mod date;
 pub mod encoding;
 pub mod listing;
 pub mod mime;
+pub mod numfmt;
 pub mod path;
 pub mod range;
 pub mod request;
