@@ -16,42 +16,12 @@ use miniz_oxide::deflate::core::{
 /// The highest level miniz_oxide knows; anything above behaves as this.
 const MAX_LEVEL: u8 = 10;
 
-/// CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320) of `data`, as gzip stores it.
+/// CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320) of `data`, as gzip stores it;
+/// slicing by 8 (eight table lookups per 8 bytes).
 #[must_use]
 pub fn crc32(data: &[u8]) -> u32 {
-    crc32_update(0, data)
-}
-
-/// A CRC-32 computed over data that arrives in pieces.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Crc32 {
-    /// The CRC of everything so far, finalised (so 0 for nothing).
-    crc: u32,
-}
-
-impl Crc32 {
-    /// A CRC over no data yet.
-    #[must_use]
-    pub const fn new() -> Self {
-        Crc32 { crc: 0 }
-    }
-
-    /// Feeds the next piece of data.
-    pub fn update(&mut self, data: &[u8]) {
-        self.crc = crc32_update(self.crc, data);
-    }
-
-    /// The CRC-32 of everything fed so far.
-    #[must_use]
-    pub const fn finish(&self) -> u32 {
-        self.crc
-    }
-}
-
-/// Extends the finalised CRC `crc` with `data`, slicing by 8 (eight table lookups per 8 bytes).
-fn crc32_update(crc: u32, data: &[u8]) -> u32 {
     let t = CRC_TABLES.call_once(crc_tables);
-    let mut c = !crc;
+    let mut c = !0u32;
     let (blocks, rest) = data.as_chunks::<8>();
     for b in blocks {
         let lo = u32::from_le_bytes([b[0], b[1], b[2], b[3]]) ^ c;
@@ -452,26 +422,6 @@ mod tests {
                 assert_eq!(crc32(s), crc32_bitwise(s), "start {start} len {len}");
             }
         }
-    }
-
-    #[test]
-    fn crc32_streaming_equals_one_shot() {
-        let data = random(200, 2);
-        let whole = crc32(&data);
-        for cut in 0..=data.len() {
-            let mut c = Crc32::new();
-            c.update(&data[..cut]);
-            c.update(&data[cut..]);
-            assert_eq!(c.finish(), whole, "cut at {cut}");
-        }
-        let mut c = Crc32::default();
-        assert_eq!(c.finish(), 0);
-        for b in &data {
-            c.update(std::slice::from_ref(b));
-        }
-        c.update(&[]);
-        assert_eq!(c.finish(), whole);
-        assert_eq!(Crc32::new(), Crc32::default());
     }
 
     #[test]
