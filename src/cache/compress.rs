@@ -214,6 +214,7 @@ fn stored_into(out: &mut Vec<u8>, data: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::Rng;
     use std::io::{Read, Write};
     use std::process::{Command, Stdio};
 
@@ -241,18 +242,6 @@ mod tests {
             b = (b + a) % 65_521;
         }
         (b << 16) | a
-    }
-
-    /// xorshift64*, so the data is reproducible.
-    fn random(len: usize, mut state: u64) -> Vec<u8> {
-        (0..len)
-            .map(|_| {
-                state ^= state >> 12;
-                state ^= state << 25;
-                state ^= state >> 27;
-                (state.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 56) as u8
-            })
-            .collect()
     }
 
     /// HTML-ish English-like text, compressible like a real page.
@@ -295,7 +284,7 @@ mod tests {
             "ipsum",
             "dolor",
         ];
-        let picks = random(len, 0x1234_5678);
+        let picks = Rng::new(0x1234_5678).bytes(len);
         let mut out = Vec::with_capacity(len + 32);
         let mut i = 0;
         while out.len() < len {
@@ -328,7 +317,7 @@ mod tests {
                 ("short text", b"Hello, Hello, Hello, world!\n".to_vec()),
                 ("64 KiB text", text(64 * 1024)),
                 // Incompressible, one byte over a stored block's 65535.
-                ("random 64 KiB + 1", random(65_536, 7)),
+                ("random 64 KiB + 1", Rng::new(7).bytes(65_536)),
                 ("1 MiB text", text(1 << 20)),
                 ("1 MiB zeros", vec![0; 1 << 20]),
             ];
@@ -412,7 +401,7 @@ mod tests {
 
     #[test]
     fn crc32_matches_references_at_every_length_and_alignment() {
-        let data = random(4096, 1);
+        let data = Rng::new(1).bytes(4096);
         for start in 0..8 {
             for len in (0..300).chain([1000, 4000]) {
                 let s = &data[start..start + len];
@@ -441,7 +430,7 @@ mod tests {
                 "len {len}"
             );
         }
-        let data = random(20_000, 3);
+        let data = Rng::new(3).bytes(20_000);
         for len in (0..200).chain([5552, 5553, 20_000]) {
             assert_eq!(
                 adler32(&data[..len]),
@@ -640,7 +629,7 @@ mod tests {
 
     #[test]
     fn incompressible_data_barely_grows() {
-        let data = random(256 * 1024, 9);
+        let data = Rng::new(9).bytes(256 * 1024);
         for level in [1, 4, 6, 9, 10] {
             let z = gzip(&data, level);
             // miniz falls back to stored blocks: 5 bytes per 64 KiB block plus framing.
@@ -684,7 +673,7 @@ mod tests {
     #[test]
     fn stored_blocks_decode() {
         for len in [0, 1, 65_534, 65_535, 65_536, 200_000] {
-            let data = random(len, 5);
+            let data = Rng::new(5).bytes(len);
             let mut out = Vec::new();
             stored_into(&mut out, &data);
             let blocks = len.div_ceil(65_535).max(1);
@@ -759,7 +748,7 @@ mod tests {
             );
         }
         for (name, f) in [("crc32", crc32 as fn(&[u8]) -> u32), ("adler32", adler32)] {
-            let big = random(16 << 20, 4);
+            let big = Rng::new(4).bytes(16 << 20);
             let t = Instant::now();
             std::hint::black_box(f(std::hint::black_box(&big)));
             eprintln!(

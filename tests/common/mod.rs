@@ -845,18 +845,15 @@ pub fn assert_same_bytes(got: &[u8], want: &[u8]) {
     }
 }
 
-/// `n` deterministic pseudo-random bytes (xorshift64*) from `seed`.
+// The seeded PRNG the unit tests use too.
+include!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/src/testing/shared.rs"
+));
+
+/// `n` deterministic pseudo-random bytes from `seed`.
 pub fn random_bytes(n: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    let mut out = Vec::with_capacity(n + 8);
-    while out.len() < n {
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        out.extend_from_slice(&x.wrapping_mul(0x2545_f491_4f6c_dd1d).to_le_bytes());
-    }
-    out.truncate(n);
-    out
+    Rng::new(seed).bytes(n)
 }
 
 /// `n` bytes made cheaply from one random MiB repeated, each MiB stamped
