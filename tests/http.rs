@@ -8,31 +8,25 @@
 mod common;
 
 use common::{
-    Conn, Response, Server, TempDir, get_req, head_req, mtime_secs, now_secs, parse_imf_fixdate,
-    parse_responses, random_bytes, read_responses,
+    Conn, HELLO, INDEX, Response, SUB_INDEX, Server, TempDir, get_req, head_req, mtime_secs,
+    now_secs, parse_imf_fixdate, parse_responses, random_bytes, read_responses,
 };
 use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::Duration;
 
-const HELLO: &str = "hello, world\n";
-const INDEX: &str = "<!DOCTYPE html><h1>home</h1>\n";
-const SUB_INDEX: &str = "<!DOCTYPE html><h1>sub</h1>\n";
 const CSS: &str = "body { color: red; }\n";
 const JS: &str = "console.log(1);\n";
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
 
-/// A root with a few typed files, a 200 KiB binary and a subdirectory with an index.
+/// The usual site plus a few typed files and a 200 KiB binary.
 fn site() -> TempDir {
-    let root = TempDir::new("http");
-    root.file("hello.txt", HELLO);
-    root.file("index.html", INDEX);
+    let root = common::site("http");
     root.file("style.css", CSS);
     root.file("app.js", JS);
     root.file("pic.png", PNG);
     root.file("blob.xyzzy", "unknown kind\n");
     root.file("big.bin", random_bytes(200 * 1024, 7));
-    root.file("sub/index.html", SUB_INDEX);
     root
 }
 

@@ -69,6 +69,35 @@ impl TempDir {
         std::os::unix::fs::symlink(target, &p).expect("create symlink");
         p
     }
+
+    /// Writes the usual test site under `rel` ("" for this directory itself):
+    /// `hello.txt` ([`HELLO`]), `index.html` ([`INDEX`]) and `sub/index.html`
+    /// ([`SUB_INDEX`]).
+    pub fn usual_site(&self, rel: &str) {
+        let dir = Path::new(rel);
+        for (name, contents) in [
+            ("hello.txt", HELLO),
+            ("index.html", INDEX),
+            ("sub/index.html", SUB_INDEX),
+        ] {
+            self.file(dir.join(name).to_str().expect("UTF-8 path"), contents);
+        }
+    }
+}
+
+/// The usual site's `hello.txt`.
+pub const HELLO: &str = "hello, world\n";
+/// The usual site's `index.html`.
+pub const INDEX: &str = "<!DOCTYPE html><h1>home</h1>\n";
+/// The usual site's `sub/index.html`.
+pub const SUB_INDEX: &str = "<!DOCTYPE html><h1>sub</h1>\n";
+
+/// A temporary root named after `tag` holding the usual test site
+/// (see [`TempDir::usual_site`]); tests add their own files beside it.
+pub fn site(tag: &str) -> TempDir {
+    let root = TempDir::new(tag);
+    root.usual_site("");
+    root
 }
 
 impl Drop for TempDir {
