@@ -300,8 +300,8 @@ mod tests {
 
     /// One input compressed at one level, both ways.
     struct Case {
-        name: &'static str,
-        level: u8,
+        /// The input's name and the level, for failure messages.
+        what: String,
         data: std::sync::Arc<Vec<u8>>,
         gz: Vec<u8>,
         zl: Vec<u8>,
@@ -332,8 +332,7 @@ mod tests {
                 for level in levels {
                     let (gz, zl) = (gzip(&data, level), zlib(&data, level));
                     cases.push(Case {
-                        name,
-                        level,
+                        what: format!("{name} level {level}"),
                         data: data.clone(),
                         gz,
                         zl,
@@ -442,45 +441,19 @@ mod tests {
 
     #[test]
     fn gzip_round_trips_at_every_level() {
-        for Case {
-            name,
-            level,
-            data,
-            gz,
-            ..
-        } in cases()
-        {
-            assert_eq!(gunzip(gz).unwrap(), **data, "{name} level {level}");
+        for Case { what, data, gz, .. } in cases() {
+            assert_eq!(gunzip(gz).unwrap(), **data, "{what}");
             let n = gz.len();
-            assert_eq!(
-                gz[n - 8..n - 4],
-                crc32(data).to_le_bytes(),
-                "{name} level {level}"
-            );
-            assert_eq!(
-                gz[n - 4..],
-                (data.len() as u32).to_le_bytes(),
-                "{name} level {level}"
-            );
+            assert_eq!(gz[n - 8..n - 4], crc32(data).to_le_bytes(), "{what}");
+            assert_eq!(gz[n - 4..], (data.len() as u32).to_le_bytes(), "{what}");
         }
     }
 
     #[test]
     fn zlib_round_trips_at_every_level() {
-        for Case {
-            name,
-            level,
-            data,
-            zl,
-            ..
-        } in cases()
-        {
-            assert_eq!(unzlib(zl).unwrap(), **data, "{name} level {level}");
-            assert_eq!(
-                zl[zl.len() - 4..],
-                adler32(data).to_be_bytes(),
-                "{name} level {level}"
-            );
+        for Case { what, data, zl, .. } in cases() {
+            assert_eq!(unzlib(zl).unwrap(), **data, "{what}");
+            assert_eq!(zl[zl.len() - 4..], adler32(data).to_be_bytes(), "{what}");
         }
     }
 
@@ -568,18 +541,11 @@ mod tests {
             eprintln!("gzip not installed: skipped");
             return;
         };
-        for Case {
-            name,
-            level,
-            data,
-            gz,
-            ..
-        } in cases()
-        {
+        for Case { what, data, gz, .. } in cases() {
             let (ok, _) = pipe("gzip", &["-t"], gz).unwrap();
-            assert!(ok, "gzip -t: {name} level {level}");
+            assert!(ok, "gzip -t: {what}");
             let (ok, out) = pipe("gzip", &["-dc"], gz).unwrap();
-            assert!(ok && out == **data, "gzip -dc: {name} level {level}");
+            assert!(ok && out == **data, "gzip -dc: {what}");
         }
         // gzip -lv reads the header and trailer back.
         let z = gzip(&text(1000), 6);
@@ -612,16 +578,9 @@ mod tests {
         };
         assert!(ok, "python3 failed");
         let mut rest = &out[..];
-        for Case {
-            name, level, data, ..
-        } in cases()
-        {
+        for Case { what, data, .. } in cases() {
             let len = u32::from_be_bytes(rest[..4].try_into().unwrap()) as usize;
-            assert_eq!(
-                rest[4..4 + len],
-                data[..],
-                "python zlib: {name} level {level}"
-            );
+            assert_eq!(rest[4..4 + len], data[..], "python zlib: {what}");
             rest = &rest[4 + len..];
         }
         assert!(rest.is_empty());
