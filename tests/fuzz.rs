@@ -771,18 +771,6 @@ fn fresh_request(rng: &mut Rng) -> Vec<u8> {
     s
 }
 
-/// The method class the parser must give `m`.
-fn method_of(m: &[u8]) -> Method {
-    match m {
-        b"GET" => Method::Get,
-        b"HEAD" => Method::Head,
-        b"POST" | b"PUT" | b"DELETE" | b"CONNECT" | b"OPTIONS" | b"TRACE" | b"PATCH" => {
-            Method::Other
-        }
-        _ => Method::Unknown,
-    }
-}
-
 /// The request line's length, the header section's length and its number of field lines in
 /// `buf`, split on LF the plain way (after any empty lines); the section ends at the empty
 /// line, or at the end of `buf`, whose last line counts even if it is cut short.
@@ -847,7 +835,7 @@ fn check_answer(buf: &[u8], answer: &Result<Parsed<'_>, request::Error>) {
             for s in slices {
                 assert!(within(s, head), "a returned slice lies outside the head");
             }
-            assert_eq!(r.method, method_of(r.method_bytes));
+            assert_eq!(r.method, Method::of(r.method_bytes));
             assert!(r.version == Version::Http10 || r.host.is_some());
             assert!(r.version == Version::Http11 || r.body != Body::Chunked);
             // What follows the head changes nothing.
