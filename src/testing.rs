@@ -1,5 +1,5 @@
-//! Test helpers for the unit tests (compiled only under `cfg(test)`): a seeded PRNG, from
-//! testing/shared.rs, which the integration tests include too.
+//! Test helpers for the unit tests (compiled only under `cfg(test)`): a seeded PRNG and the
+//! request-smuggling framings, from testing/shared.rs, which the integration tests include too.
 
 include!("testing/shared.rs");
 

@@ -354,30 +354,8 @@ fn bad_header_syntax_is_400_and_closes() {
 #[test]
 fn request_smuggling_framing_is_rejected_and_the_connection_closed() {
     let (_root, server) = serve();
-    let framings = [
-        "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n",
-        "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n",
-        "Transfer-Encoding: chunked\r\nContent-Length: 0\r\n",
-        "Transfer-Encoding: chunked, identity\r\n",
-        "Transfer-Encoding: chunked, gzip\r\n",
-        "Transfer-Encoding: chunked, chunked\r\n",
-        "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n",
-        "Transfer-Encoding: identity\r\nContent-Length: 5\r\n",
-        "Transfer-Encoding: xchunked\r\n",
-        "Transfer-Encoding : chunked\r\n",
-        "Transfer-Encoding:\x0bchunked\r\n",
-        "Transfer-Encoding: chunked\r\n Transfer-Encoding: gzip\r\n",
-        "Content-Length: +5\r\n",
-        "Content-Length: -1\r\n",
-        "Content-Length: 5, 6\r\n",
-        "Content-Length: 5\r\nContent-Length: 6\r\n",
-        "Content-Length: 1_0\r\n",
-        "Content-Length: 0x5\r\n",
-        "Content-Length: 99999999999999999999999\r\n",
-        "Content-Length\r\n: 5\r\n",
-    ];
     for method in ["GET", "POST"] {
-        for framing in framings {
+        for framing in common::SMUGGLING_FRAMINGS {
             let raw = format!(
                 "{method} /hello.txt HTTP/1.1\r\nHost: t\r\n{framing}\r\n0\r\n\r\nGET /style.css HTTP/1.1\r\nHost: t\r\n\r\n"
             );

@@ -69,3 +69,31 @@ impl Rng {
         out
     }
 }
+
+/// Framing header lines that are ambiguous or malformed (RFC 9112 §6.1, §6.3, §11.2): a request
+/// carrying any of them must be refused with 400 before anything of it is served, so that no
+/// byte can be read as the start of another request. The parser's unit tests and the server's
+/// integration tests both go through all of them.
+pub const SMUGGLING_FRAMINGS: &[&str] = &[
+    "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n",
+    "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n",
+    "Transfer-Encoding: chunked\r\nContent-Length: 0\r\n",
+    "Content-Length: 0\r\nTransfer-Encoding: chunked\r\n",
+    "Transfer-Encoding: chunked, identity\r\n",
+    "Transfer-Encoding: chunked, gzip\r\n",
+    "Transfer-Encoding: chunked, chunked\r\n",
+    "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n",
+    "Transfer-Encoding: identity\r\nContent-Length: 5\r\n",
+    "Transfer-Encoding: xchunked\r\n",
+    "Transfer-Encoding : chunked\r\n",
+    "Transfer-Encoding:\x0bchunked\r\n",
+    "Transfer-Encoding: chunked\r\n Transfer-Encoding: gzip\r\n",
+    "Content-Length: +5\r\n",
+    "Content-Length: -1\r\n",
+    "Content-Length: 5, 6\r\n",
+    "Content-Length: 5\r\nContent-Length: 6\r\n",
+    "Content-Length: 1_0\r\n",
+    "Content-Length: 0x5\r\n",
+    "Content-Length: 99999999999999999999999\r\n",
+    "Content-Length\r\n: 5\r\n",
+];

@@ -874,7 +874,7 @@ pub fn assert_same_bytes(got: &[u8], want: &[u8]) {
     }
 }
 
-// The seeded PRNG the unit tests use too.
+// The seeded PRNG and the smuggling framings, shared with the unit tests.
 include!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/src/testing/shared.rs"
