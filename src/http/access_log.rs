@@ -1034,39 +1034,47 @@ mod tests {
             referer: None,
             user_agent: Some(b"\xc3\xa9".to_vec()),
         };
-        let mut good = Vec::new();
-        write(Format::Json, &o.record(), &mut good);
-        check_json(&good, &o).unwrap();
-        let text = String::from_utf8(good.clone()).unwrap();
-        for broken in [
-            text.replace("\\u00e9", "\\u00E9x"),
-            text.replace("\\u00e9", "\\x"),
-            text.replace("\"bytes\":5", "\"bytes\":05"),
-            text.replace("null", "nul"),
-            text.replace("\"::1\"", "\"::1\n\""),
-            text.replace("}\n", "}\n\n"),
-            text.replace("\"status\"", "\"stat\""),
-        ] {
-            assert!(check_json(broken.as_bytes(), &o).is_err(), "{broken:?}");
-        }
-        let mut good = Vec::new();
-        write(Format::Common, &o.record(), &mut good);
-        check_common(&good, &o).unwrap();
-        let text = String::from_utf8(good).unwrap();
-        for broken in [
-            text.replace("\\xE9", "\\xe9"),
-            text.replace("\\xE9", "\\x45"),
-            text.replace("\\xE9", "\u{e9}"),
-            text.replace("\\xC3", "\\xC4"),
-            text.replace(" 200 ", " 201 "),
-            text.replace(" 5 ", " 05 "),
-            text.replace("[01/", "[02/"),
-            text.replace("\"-\"", "\"\""),
-            text.replace("::1", ":\\x3A1"),
-            text.replace("\n", "\n\n"),
-        ] {
-            assert!(check_common(broken.as_bytes(), &o).is_err(), "{broken:?}");
-        }
+        // Each edit breaks a good line in one place, which the decoder must notice.
+        let breaks = |format, check: fn(&[u8], &Owned) -> Checked<()>, edits: &[(&str, &str)]| {
+            let mut good = Vec::new();
+            write(format, &o.record(), &mut good);
+            check(&good, &o).unwrap();
+            let text = String::from_utf8(good).unwrap();
+            for (from, to) in edits {
+                let broken = text.replace(from, to);
+                assert_ne!(broken, text, "{from:?} is not in {text:?}");
+                assert!(check(broken.as_bytes(), &o).is_err(), "{broken:?}");
+            }
+        };
+        breaks(
+            Format::Json,
+            check_json,
+            &[
+                ("\\u00e9", "\\u00E9x"),
+                ("\\u00e9", "\\x"),
+                ("\"bytes\":5", "\"bytes\":05"),
+                ("null", "nul"),
+                ("\"::1\"", "\"::1\n\""),
+                ("}\n", "}\n\n"),
+                ("\"status\"", "\"stat\""),
+            ],
+        );
+        breaks(
+            Format::Common,
+            check_common,
+            &[
+                ("\\xE9", "\\xe9"),
+                ("\\xE9", "\\x45"),
+                ("\\xE9", "\u{e9}"),
+                ("\\xC3", "\\xC4"),
+                (" 200 ", " 201 "),
+                (" 5 ", " 05 "),
+                ("[01/", "[02/"),
+                ("\"-\"", "\"\""),
+                ("::1", ":\\x3A1"),
+                ("\n", "\n\n"),
+            ],
+        );
     }
 
     /// Cross-checks JSON lines with Python's own parser when python3 is installed.
