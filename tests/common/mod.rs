@@ -1,6 +1,7 @@
-//! Shared harness for the integration tests: temporary roots, a running
-//! `staticd` child process, raw HTTP connections with a buffered reader, a
-//! small response parser, IMF-fixdate checks and deterministic random data.
+//! Shared harness for the integration tests: temporary roots and the usual
+//! test site, a running `staticd` child process, raw HTTP connections with a
+//! buffered reader, a small response parser, IMF-fixdate checks, and the
+//! seeded PRNG and test data the unit tests use too (src/testing/shared.rs).
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
