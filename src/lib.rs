@@ -22,7 +22,7 @@ pub mod config;
 pub mod http;
 pub mod rt;
 pub mod server;
-// Helpers shared by the unit tests (a seeded PRNG); documented in the module itself.
+// Helpers for the unit tests (a seeded PRNG, shared test data); documented in the module itself.
 #[cfg(test)]
 pub mod testing;
 

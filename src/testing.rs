@@ -1,62 +1,7 @@
-//! Test helpers shared by the unit tests of several modules (compiled only under `cfg(test)`).
+//! Test helpers for the unit tests (compiled only under `cfg(test)`): a seeded PRNG and the
+//! request-smuggling framings, from testing/shared.rs, which the integration tests include too.
 
-/// A small deterministic PRNG (splitmix64): randomized tests need no crate and reproduce.
-pub struct Rng(u64);
-
-impl Rng {
-    /// A generator whose sequence is fixed by `seed`.
-    pub fn new(seed: u64) -> Rng {
-        Rng(seed)
-    }
-
-    /// The next 64 random bits.
-    // Not `Iterator::next`: the stream never ends, so callers want a bare `u64`.
-    #[allow(clippy::should_implement_trait)]
-    pub fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A number in `0..n`; `n` must not be 0.
-    pub fn below(&mut self, n: u64) -> u64 {
-        assert!(n > 0, "Rng::below(0)");
-        self.next() % n
-    }
-
-    /// An index in `0..n`; `n` must not be 0.
-    pub fn index(&mut self, n: usize) -> usize {
-        self.below(n as u64) as usize
-    }
-
-    /// True once in `n` times on average; `n` must not be 0.
-    pub fn one_in(&mut self, n: u64) -> bool {
-        self.below(n) == 0
-    }
-
-    /// Eight random bits.
-    pub fn byte(&mut self) -> u8 {
-        self.next() as u8
-    }
-
-    /// A number in `lo..=hi` (any span, up to all of `i64`); `lo` must not exceed `hi`.
-    pub fn range(&mut self, lo: i64, hi: i64) -> i64 {
-        assert!(lo <= hi, "Rng::range({lo}, {hi})");
-        let span = hi.abs_diff(lo);
-        let offset = match span.checked_add(1) {
-            Some(n) => self.next() % n,
-            None => self.next(),
-        };
-        lo.wrapping_add_unsigned(offset)
-    }
-
-    /// One element of a non-empty slice.
-    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.index(items.len())]
-    }
-}
+include!("testing/shared.rs");
 
 #[cfg(test)]
 mod tests {
@@ -103,5 +48,18 @@ mod tests {
         let full: Vec<i64> = (0..100).map(|_| rng.range(i64::MIN, i64::MAX)).collect();
         assert!(full.iter().any(|&x| x < 0) && full.iter().any(|&x| x > 0));
         assert_eq!(*rng.pick(&["only"]), "only");
+    }
+
+    #[test]
+    fn bytes_are_the_stream_in_little_endian() {
+        for n in [0usize, 1, 7, 8, 9, 100] {
+            let mut words = Rng::new(3);
+            let want: Vec<u8> = (0..n.div_ceil(8))
+                .flat_map(|_| words.next().to_le_bytes())
+                .take(n)
+                .collect();
+            assert_eq!(Rng::new(3).bytes(n), want, "{n}");
+        }
+        assert_ne!(Rng::new(3).bytes(64), Rng::new(4).bytes(64));
     }
 }

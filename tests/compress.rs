@@ -12,7 +12,7 @@
 mod common;
 
 use common::{
-    Conn, Response, Server, TempDir, ask, ask_until_etag, assert_same_bytes, content_etag,
+    Conn, Response, Rng, Server, TempDir, ask, ask_until_etag, assert_same_bytes, content_etag,
     eventually, find, must, random_bytes, read_responses, request_with, run_to_end, show, staticd,
     try_exchange, write_in_place,
 };
@@ -302,24 +302,6 @@ fn gzip_dc(data: &[u8]) -> Vec<u8> {
 
 // ---------------------------------------------------------------- test data
 
-/// A small deterministic generator (xorshift64*), for the text generators.
-struct Rng(u64);
-
-impl Rng {
-    /// A number below `n`.
-    fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 33) as usize % n
-    }
-
-    /// One of `items`.
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len())]
-    }
-}
-
 /// Words for the generated prose.
 const WORDS: &str = "the server static file cache request response header body client \
     compressed variant encoding gzip deflate identity quality value connection keep alive \
@@ -333,11 +315,11 @@ fn words() -> Vec<&'static str> {
 
 /// `n` words of prose from `seed`, with sentences and punctuation.
 fn prose(n: usize, seed: u64) -> String {
-    let mut rng = Rng(seed | 1);
+    let mut rng = Rng::new(seed | 1);
     let words = words();
     let mut s = String::new();
     for i in 0..n {
-        let w = rng.pick(&words);
+        let w = *rng.pick(&words);
         if i % 12 == 0 {
             let mut c = w.chars();
             let first = c.next().unwrap().to_ascii_uppercase();
@@ -370,7 +352,7 @@ fn text_of(len: usize, seed: u64) -> Vec<u8> {
 
 /// An HTML page: head, navigation, paragraphs, a table (about 10 KiB).
 fn html_page() -> Vec<u8> {
-    let mut rng = Rng(11);
+    let mut rng = Rng::new(11);
     let words = words();
     let mut s = String::from(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
@@ -396,7 +378,7 @@ fn html_page() -> Vec<u8> {
         s.push_str(&format!(
             "<tr><td>{i}</td><td>{}</td><td class=\"num\">{}</td></tr>\n",
             rng.pick(&words),
-            rng.below(100_000)
+            rng.index(100_000)
         ));
     }
     s.push_str("</table>\n</main>\n</body>\n</html>\n");
@@ -405,7 +387,7 @@ fn html_page() -> Vec<u8> {
 
 /// A stylesheet of many rules (about 7 KiB).
 fn css_file() -> Vec<u8> {
-    let mut rng = Rng(23);
+    let mut rng = Rng::new(23);
     let words = words();
     let props = [
         "color",
@@ -424,9 +406,9 @@ fn css_file() -> Vec<u8> {
             rng.pick(&words),
             rng.pick(&words),
             rng.pick(&props),
-            rng.below(64),
+            rng.index(64),
             rng.pick(&props),
-            rng.below(1 << 24)
+            rng.index(1 << 24)
         ));
     }
     s.into_bytes()
@@ -434,34 +416,34 @@ fn css_file() -> Vec<u8> {
 
 /// Minified-looking JavaScript on one line (about 40 KiB: over the 16 KiB mapping limit).
 fn minified_js() -> Vec<u8> {
-    let mut rng = Rng(37);
+    let mut rng = Rng::new(37);
     let words = words();
     let mut s = String::from("\"use strict\";(function(){");
     let mut i = 0;
     while s.len() < 40 * 1024 {
-        let a = (b'a' + rng.below(26) as u8) as char;
-        let b = (b'a' + rng.below(26) as u8) as char;
-        s.push_str(&match rng.below(4) {
+        let a = (b'a' + rng.index(26) as u8) as char;
+        let b = (b'a' + rng.index(26) as u8) as char;
+        s.push_str(&match rng.index(4) {
             0 => format!(
                 "var {a}{i}=function({b},{a}){{return {b}.{}({a}+{})}};",
                 rng.pick(&words),
-                rng.below(999)
+                rng.index(999)
             ),
             1 => format!(
                 "if({a}{}&&{b}.length>{}){{{a}.push(\"{}\")}}",
-                rng.below(i + 1),
-                rng.below(64),
+                rng.index(i + 1),
+                rng.index(64),
                 rng.pick(&words)
             ),
             2 => format!(
                 "for(let {a}=0;{a}<{};{a}++){b}[{a}]={a}*{};",
-                rng.below(500),
-                rng.below(9)
+                rng.index(500),
+                rng.index(9)
             ),
             _ => format!(
                 "const {a}{b}{i}={{{}:{},{}:\"{}\"}};",
                 rng.pick(&words),
-                rng.below(1 << 16),
+                rng.index(1 << 16),
                 rng.pick(&words),
                 rng.pick(&words)
             ),
@@ -474,7 +456,7 @@ fn minified_js() -> Vec<u8> {
 
 /// A JSON array of records (about 24 KiB: sent with sendfile).
 fn json_file() -> Vec<u8> {
-    let mut rng = Rng(41);
+    let mut rng = Rng::new(41);
     let words = words();
     let mut s = String::from("[\n");
     let mut i = 0;
@@ -486,9 +468,9 @@ fn json_file() -> Vec<u8> {
             "  {{\"id\": {i}, \"name\": \"{} {}\", \"active\": {}, \"score\": {}.{:02}, \"tags\": [\"{}\", \"{}\"]}}",
             rng.pick(&words),
             rng.pick(&words),
-            rng.below(2) == 1,
-            rng.below(100),
-            rng.below(100),
+            rng.index(2) == 1,
+            rng.index(100),
+            rng.index(100),
             rng.pick(&words),
             rng.pick(&words)
         ));
@@ -500,7 +482,7 @@ fn json_file() -> Vec<u8> {
 
 /// An SVG drawing of paths and circles (about 6 KiB).
 fn svg_file() -> Vec<u8> {
-    let mut rng = Rng(53);
+    let mut rng = Rng::new(53);
     let mut s = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
          <svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 512 512\" width=\"512\" height=\"512\">\n",
@@ -508,21 +490,21 @@ fn svg_file() -> Vec<u8> {
     for _ in 0..40 {
         s.push_str(&format!(
             "  <path d=\"M{} {} L{} {} Q{} {} {} {} Z\" fill=\"#{:06x}\" stroke=\"none\"/>\n",
-            rng.below(512),
-            rng.below(512),
-            rng.below(512),
-            rng.below(512),
-            rng.below(512),
-            rng.below(512),
-            rng.below(512),
-            rng.below(512),
-            rng.below(1 << 24)
+            rng.index(512),
+            rng.index(512),
+            rng.index(512),
+            rng.index(512),
+            rng.index(512),
+            rng.index(512),
+            rng.index(512),
+            rng.index(512),
+            rng.index(1 << 24)
         ));
         s.push_str(&format!(
             "  <circle cx=\"{}\" cy=\"{}\" r=\"{}\" fill=\"none\" stroke=\"#333\"/>\n",
-            rng.below(512),
-            rng.below(512),
-            rng.below(40)
+            rng.index(512),
+            rng.index(512),
+            rng.index(40)
         ));
     }
     s.push_str("</svg>\n");

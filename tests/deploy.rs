@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Server, TempDir};
+use common::{HELLO, Server, TempDir};
 use std::net::{SocketAddr, TcpListener};
 use std::os::fd::AsRawFd;
 use std::process::Command;
@@ -15,16 +15,14 @@ use std::time::Duration;
 static SPAWN: Mutex<()> = Mutex::new(());
 
 fn root() -> TempDir {
-    let root = TempDir::new("deploy");
-    root.file("hello.txt", "Hello, World!");
-    root
+    common::site("deploy")
 }
 
 fn assert_hello(addr: SocketAddr) {
     let mut conn = common::Conn::open(addr);
     conn.send(common::get_req("/hello.txt").as_bytes());
     let r = conn.read_response(false);
-    assert_eq!((r.status, r.body.as_slice()), (200, &b"Hello, World!"[..]));
+    assert_eq!((r.status, r.text()), (200, HELLO.to_string()));
 }
 
 /// `sh -c SCRIPT staticd ARGS...`: SCRIPT runs the shell commands `setup`,
@@ -92,7 +90,7 @@ fn serves_sockets_passed_by_a_supervisor() {
     for mut conn in conns {
         conn.send(common::get_req("/hello.txt").as_bytes());
         let r = conn.read_response(false);
-        assert_eq!((r.status, r.body.as_slice()), (200, &b"Hello, World!"[..]));
+        assert_eq!((r.status, r.text()), (200, HELLO.to_string()));
     }
     assert_hello(server.addr());
     assert!(server.stop().success());
@@ -228,7 +226,7 @@ fn runs_in_an_empty_root_with_nothing_but_itself() {
     // The whole file system staticd sees: itself and the served directory.
     let jail = TempDir::new("jail");
     std::fs::copy(common::BIN, jail.path().join("staticd")).expect("copy the binary");
-    jail.file("www/hello.txt", "Hello, World!");
+    jail.usual_site("www");
     jail.file("www/docs/index.html", "<h1>docs</h1>");
     let mut entries: Vec<_> = std::fs::read_dir(jail.path())
         .unwrap()

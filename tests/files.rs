@@ -10,8 +10,8 @@
 mod common;
 
 use common::{
-    Conn, Response, Server, TempDir, assert_same_bytes, get_req, head_req, patterned_bytes,
-    random_bytes,
+    Conn, HELLO, INDEX, Response, SUB_INDEX, Server, TempDir, assert_same_bytes, get_req, head_req,
+    patterned_bytes, random_bytes,
 };
 use std::io::ErrorKind;
 use std::net::{SocketAddr, TcpStream};
@@ -19,9 +19,6 @@ use std::path::PathBuf;
 use std::thread;
 use std::time::{Duration, Instant};
 
-const HELLO: &str = "hello, world\n";
-const INDEX: &str = "<!DOCTYPE html><h1>home</h1>\n";
-const SUB_INDEX: &str = "<!DOCTYPE html><h1>sub</h1>\n";
 const PAGE: &str = "<!DOCTYPE html><h1>page</h1>\n";
 const SPACED: &str = "a file with a space\n";
 const SECRET: &str = "root:x:0:0:secret outside the root\n";
@@ -38,10 +35,8 @@ impl Site {
         let base = TempDir::new("files");
         base.file("secret.txt", SECRET);
         base.file("outside/file.txt", OUTSIDE);
-        base.file("www/hello.txt", HELLO);
-        base.file("www/index.html", INDEX);
+        base.usual_site("www");
         base.file("www/a b.txt", SPACED);
-        base.file("www/sub/index.html", SUB_INDEX);
         base.file("www/sub/page.html", PAGE);
         base.file("www/sub/deeper/x.txt", "x\n");
         base.file("www/noindex/file.txt", "no index here\n");

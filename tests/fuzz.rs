@@ -18,7 +18,7 @@
 
 mod common;
 
-use common::WEEKDAYS;
+use common::{Rng, WEEKDAYS};
 use staticd::http::encoding::{self, Choice, Coding};
 use staticd::http::request::{
     self, Body, MAX_EMPTY_LINES, MAX_HEAD, MAX_HEADER_BYTES, MAX_HEADERS, MAX_REQUEST_LINE, Method,
@@ -41,35 +41,6 @@ const DEFAULT_ITERS: u64 = 50_000;
 const DEFAULT_SEED: u64 = 0x5eed_f022_57a7_1cd0;
 
 // ---- harness --------------------------------------------------------------------------------
-
-/// splitmix64: tiny, fast, and the same sequence on every platform.
-struct Rng(u64);
-
-impl Rng {
-    /// The next 64 random bits.
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// A number below `n` (which must not be 0).
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    /// True once in `n` times.
-    fn one_in(&mut self, n: usize) -> bool {
-        self.below(n) == 0
-    }
-
-    /// One element of a non-empty slice.
-    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-        items[self.below(items.len())]
-    }
-}
 
 /// Counters a target reports at the end of its run, by name.
 #[derive(Default)]
@@ -129,11 +100,11 @@ impl Corpus {
         let (mut s, intact) = match self.fresh {
             Some(fresh) if rng.one_in(2) => (fresh(rng), !rng.one_in(4)),
             _ if !self.recent.is_empty() && rng.one_in(4) => (
-                self.recent[rng.below(self.recent.len())].clone(),
+                self.recent[rng.index(self.recent.len())].clone(),
                 rng.one_in(16),
             ),
             _ => (
-                self.seeds[rng.below(self.seeds.len())].clone(),
+                self.seeds[rng.index(self.seeds.len())].clone(),
                 rng.one_in(16),
             ),
         };
@@ -156,42 +127,42 @@ impl Corpus {
 
     /// Applies one random mutation to `s`.
     fn mutate(&self, rng: &mut Rng, s: &mut Vec<u8>) {
-        let at = rng.below(s.len() + 1);
-        match rng.below(12) {
+        let at = rng.index(s.len() + 1);
+        match rng.index(12) {
             // Bit flip.
-            0 if at < s.len() => s[at] ^= 1 << rng.below(8),
+            0 if at < s.len() => s[at] ^= 1 << rng.index(8),
             // Replace with an interesting byte, or any byte.
-            1 if at < s.len() => s[at] = rng.pick(INTERESTING),
+            1 if at < s.len() => s[at] = *rng.pick(INTERESTING),
             2 if at < s.len() => s[at] = rng.next() as u8,
             // Insert an interesting byte.
-            3 => s.insert(at, rng.pick(INTERESTING)),
+            3 => s.insert(at, *rng.pick(INTERESTING)),
             // Delete a few bytes.
             4 if at < s.len() => {
-                let n = (1 + rng.below(8)).min(s.len() - at);
+                let n = (1 + rng.index(8)).min(s.len() - at);
                 s.drain(at..at + n);
             }
             // Insert or overwrite with a dictionary token.
             5 => {
-                let token = rng.pick(self.dict);
+                let token = *rng.pick(self.dict);
                 s.splice(at..at, token.iter().copied());
             }
             6 => {
-                let token = rng.pick(self.dict);
+                let token = *rng.pick(self.dict);
                 let end = (at + token.len()).min(s.len());
                 s.splice(at..end, token.iter().copied());
             }
             // Splice: keep a prefix of `s`, then a suffix of another seed.
             7 => {
-                let other = &self.seeds[rng.below(self.seeds.len())];
-                let from = rng.below(other.len() + 1);
+                let other = &self.seeds[rng.index(self.seeds.len())];
+                let from = rng.index(other.len() + 1);
                 s.truncate(at);
                 s.extend_from_slice(&other[from..]);
             }
             // Insert a piece of another seed.
             8 => {
-                let other = &self.seeds[rng.below(self.seeds.len())];
-                let from = rng.below(other.len() + 1);
-                let len = rng.below(other.len() - from + 1);
+                let other = &self.seeds[rng.index(self.seeds.len())];
+                let from = rng.index(other.len() + 1);
+                let len = rng.index(other.len() - from + 1);
                 s.splice(at..at, other[from..from + len].iter().copied());
             }
             // Duplicate the whole input (pipelining), or truncate it.
@@ -204,11 +175,11 @@ impl Corpus {
             }
             // Repeat a chunk, now and then many times (to reach the size limits).
             10 if at < s.len() => {
-                let len = (1 + rng.below(16)).min(s.len() - at);
+                let len = (1 + rng.index(16)).min(s.len() - at);
                 let times = if rng.one_in(8) {
-                    1 + rng.below(1024)
+                    1 + rng.index(1024)
                 } else {
-                    1 + rng.below(8)
+                    1 + rng.index(8)
                 };
                 let chunk = s[at..at + len].to_vec();
                 let repeated: Vec<u8> = chunk.iter().copied().cycle().take(len * times).collect();
@@ -216,7 +187,7 @@ impl Corpus {
             }
             // Swap two bytes.
             11 if at < s.len() => {
-                let other = rng.below(s.len());
+                let other = rng.index(s.len());
                 s.swap(at, other);
             }
             // The chosen mutation needs a byte at `at`: insert a random one instead.
@@ -282,7 +253,7 @@ fn any_arg(rng: &mut Rng) -> u64 {
 
 /// A representation length for the range parser, edge values often.
 fn range_len(rng: &mut Rng) -> u64 {
-    match rng.below(12) {
+    match rng.index(12) {
         0 => 0,
         1 => 1,
         2 => 2,
@@ -293,7 +264,7 @@ fn range_len(rng: &mut Rng) -> u64 {
         7 => u64::MAX,
         8 => u64::MAX - 1,
         9 => rng.next(),
-        _ => rng.below(2000) as u64,
+        _ => rng.index(2000) as u64,
     }
 }
 
@@ -438,7 +409,7 @@ fn run(name: &str) -> (u64, Stats) {
     let total = env_number("STATICD_FUZZ_ITERS", DEFAULT_ITERS);
     let seed = env_number("STATICD_FUZZ_SEED", DEFAULT_SEED);
     let iters = (total * target.weight / 100).max(1);
-    let mut rng = Rng(seed ^ name_hash(name));
+    let mut rng = Rng::new(seed ^ name_hash(name));
     let mut corpus = (target.corpus)();
     let mut stats = Stats::default();
     let start = Instant::now();
@@ -769,17 +740,17 @@ fn fresh_request(rng: &mut Rng) -> Vec<u8> {
     ];
     const SEPARATORS: &[&[u8]] = &[b": ", b": ", b": ", b":", b":\t", b":  "];
     let mut s = Vec::new();
-    s.extend_from_slice(rng.pick(METHODS));
+    s.extend_from_slice(rng.pick::<&[u8]>(METHODS));
     s.push(b' ');
-    s.extend_from_slice(rng.pick(TARGETS));
+    s.extend_from_slice(rng.pick::<&[u8]>(TARGETS));
     s.push(b' ');
-    s.extend_from_slice(rng.pick(VERSIONS));
+    s.extend_from_slice(rng.pick::<&[u8]>(VERSIONS));
     s.extend_from_slice(b"\r\n");
-    let count = rng.below(7);
+    let count = rng.index(7);
     let host_at = if rng.one_in(10) {
         usize::MAX
     } else {
-        rng.below(count + 1)
+        rng.index(count + 1)
     };
     for i in 0..=count {
         let (name, values, good) = if i == host_at || (i > 0 && rng.one_in(20)) {
@@ -787,29 +758,17 @@ fn fresh_request(rng: &mut Rng) -> Vec<u8> {
         } else if i == count {
             continue;
         } else {
-            rng.pick(&FRESH_FIELDS[1..])
+            *rng.pick(&FRESH_FIELDS[1..])
         };
         s.extend_from_slice(name);
-        s.extend_from_slice(rng.pick(SEPARATORS));
+        s.extend_from_slice(rng.pick::<&[u8]>(SEPARATORS));
         // Mostly a valid value, so that a head breaks one rule at a time.
         let valid = if rng.one_in(4) { values.len() } else { good };
-        s.extend_from_slice(values[rng.below(valid)]);
+        s.extend_from_slice(values[rng.index(valid)]);
         s.extend_from_slice(b"\r\n");
     }
     s.extend_from_slice(b"\r\n");
     s
-}
-
-/// The method class the parser must give `m`.
-fn method_of(m: &[u8]) -> Method {
-    match m {
-        b"GET" => Method::Get,
-        b"HEAD" => Method::Head,
-        b"POST" | b"PUT" | b"DELETE" | b"CONNECT" | b"OPTIONS" | b"TRACE" | b"PATCH" => {
-            Method::Other
-        }
-        _ => Method::Unknown,
-    }
 }
 
 /// The request line's length, the header section's length and its number of field lines in
@@ -876,7 +835,7 @@ fn check_answer(buf: &[u8], answer: &Result<Parsed<'_>, request::Error>) {
             for s in slices {
                 assert!(within(s, head), "a returned slice lies outside the head");
             }
-            assert_eq!(r.method, method_of(r.method_bytes));
+            assert_eq!(r.method, Method::of(r.method_bytes));
             assert!(r.version == Version::Http10 || r.host.is_some());
             assert!(r.version == Version::Http11 || r.body != Body::Chunked);
             // What follows the head changes nothing.
@@ -920,7 +879,7 @@ fn check_request(buf: &[u8], arg: u64, stats: &mut Stats) {
         stats.bump("request: complete");
         check_path(r.target, arg, &mut scratch);
         if let Some(h) = r.range {
-            check_range(h, range_len(&mut Rng(arg)), &mut scratch);
+            check_range(h, range_len(&mut Rng::new(arg)), &mut scratch);
         }
         if let Some(h) = r.accept_encoding {
             check_encoding(h, arg, &mut scratch);
@@ -1469,27 +1428,27 @@ fn range_corpus() -> Corpus {
 
 /// A number for a range spec: small ones (near the usual lengths) mostly.
 fn range_number(rng: &mut Rng) -> u64 {
-    match rng.below(10) {
+    match rng.index(10) {
         0 => 0,
         1 => u64::MAX,
         2 => rng.next(),
-        3 => rng.below(4) as u64,
-        _ => rng.below(1100) as u64,
+        3 => rng.index(4) as u64,
+        _ => rng.index(1100) as u64,
     }
 }
 
 /// Optional whitespace, now and then.
 fn ows(rng: &mut Rng) -> &'static str {
-    rng.pick(&["", "", "", "", " ", "\t", "  "])
+    rng.pick::<&str>(&["", "", "", "", " ", "\t", "  "])
 }
 
 /// A well-formed Range value of 1 to 18 specs (over [`range::MAX_RANGES`] now and then).
 fn fresh_range(rng: &mut Rng) -> Vec<u8> {
-    let mut s = String::from(rng.pick(&["bytes=", "bytes=", "bytes=", "Bytes=", "BYTES="]));
+    let mut s = String::from(*rng.pick(&["bytes=", "bytes=", "bytes=", "Bytes=", "BYTES="]));
     let specs = if rng.one_in(4) {
-        1 + rng.below(18)
+        1 + rng.index(18)
     } else {
-        1 + rng.below(3)
+        1 + rng.index(3)
     };
     for i in 0..specs {
         if i > 0 {
@@ -1501,7 +1460,7 @@ fn fresh_range(rng: &mut Rng) -> Vec<u8> {
         }
         s.push_str(ows(rng));
         let a = range_number(rng);
-        match rng.below(4) {
+        match rng.index(4) {
             0 => {
                 let _ = write!(s, "{a}-");
             }
@@ -1738,18 +1697,18 @@ fn fresh_encoding(rng: &mut Rng) -> Vec<u8> {
         "0", "1", "0.5", "0.001", "0.999", "1.000", "0.8", "0.80", "0.0",
     ];
     let mut s = String::new();
-    for i in 0..1 + rng.below(5) {
+    for i in 0..1 + rng.index(5) {
         if i > 0 {
             s.push(',');
             s.push_str(ows(rng));
         }
-        s.push_str(rng.pick(CODINGS));
+        s.push_str(rng.pick::<&str>(CODINGS));
         if rng.one_in(6) {
             s.push_str(";level=\"a,b\"");
         }
         if !rng.one_in(3) {
             s.push_str(";q=");
-            s.push_str(rng.pick(QS));
+            s.push_str(rng.pick::<&str>(QS));
         }
     }
     s.into_bytes()
@@ -2010,25 +1969,25 @@ impl DateParts {
 fn fresh_conditional(rng: &mut Rng) -> Vec<u8> {
     if rng.one_in(4) {
         let mut list = String::new();
-        for i in 0..1 + rng.below(4) {
+        for i in 0..1 + rng.index(4) {
             if i > 0 {
-                list.push_str(rng.pick(&[",", ", ", " , ", ",,"]));
+                list.push_str(rng.pick::<&str>(&[",", ", ", " , ", ",,"]));
             }
-            list.push_str(rng.pick(&["", "", "W/"]));
+            list.push_str(rng.pick::<&str>(&["", "", "W/"]));
             list.push('"');
-            list.push_str(rng.pick(&["5f3a-1b2c", "a", "", "5f3a-1b2c-gz", "x,y"]));
+            list.push_str(rng.pick::<&str>(&["5f3a-1b2c", "a", "", "5f3a-1b2c-gz", "x,y"]));
             list.push('"');
         }
         return list.into_bytes();
     }
-    let secs = match rng.below(4) {
+    let secs = match rng.index(4) {
         0 => instant(rng),
-        1 => (rng.below(200 * 366) as i64 - 100 * 366) * 86_400 + rng.below(86_400) as i64,
+        1 => (rng.index(200 * 366) as i64 - 100 * 366) * 86_400 + rng.index(86_400) as i64,
         _ => date::MIN_SECS + (rng.next() % (date::MAX_SECS - date::MIN_SECS + 1) as u64) as i64,
     };
     let mut parts = DateParts::of(secs);
     let edge = |rng: &mut Rng, values: &[&str]| rng.pick(values).to_string();
-    match rng.below(8) {
+    match rng.index(8) {
         0 => parts.day = edge(rng, &["00", "01", "28", "29", "30", "31", "32", "99", " 1"]),
         1 => {
             parts.time = edge(
@@ -2049,7 +2008,7 @@ fn fresh_conditional(rng: &mut Rng) -> Vec<u8> {
         _ => {}
     }
     let formats = parts.render();
-    formats[rng.below(formats.len())].clone()
+    formats[rng.index(formats.len())].clone()
 }
 
 /// Tokens for the date and entity-tag mutator.
@@ -2060,7 +2019,7 @@ const CONDITIONAL_DICT: &[&[u8]] = &[
 
 /// A clock reading for the conditional checks, edge values often.
 fn instant(rng: &mut Rng) -> i64 {
-    match rng.below(9) {
+    match rng.index(9) {
         0 => 0,
         1 => 784_111_777,
         2 => 1_700_000_000,
@@ -2069,7 +2028,7 @@ fn instant(rng: &mut Rng) -> i64 {
         5 => i64::MIN,
         6 => i64::MAX,
         7 => rng.next() as i64,
-        _ => (rng.below(1 << 20) as i64 - (1 << 19)) * 86_400,
+        _ => (rng.index(1 << 20) as i64 - (1 << 19)) * 86_400,
     }
 }
 
@@ -2092,11 +2051,11 @@ fn check_date(input: &[u8], secs: i64) {
 /// Fuzzes [`date::parse`], [`date::parse_at`], [`conditional::evaluate`] and the entity-tag
 /// comparisons with `input` as every header at once, under clocks drawn from `arg`.
 fn check_conditional(input: &[u8], arg: u64, stats: &mut Stats) {
-    let mut rng = Rng(arg);
+    let mut rng = Rng::new(arg);
     let now = instant(&mut rng);
     // None: a file whose Last-Modified --last-modified leaves out.
     let last_modified = (!rng.one_in(8)).then(|| instant(&mut rng));
-    let etag = rng.pick(ETAGS);
+    let etag = *rng.pick(ETAGS);
     if let Some(t) = date::parse(input) {
         check_date(input, t);
         stats.bump("conditional: a date");
@@ -2188,7 +2147,7 @@ fn dates_and_conditionals_hold() {
 #[test]
 fn same_seed_same_inputs() {
     let draw = |seed: u64| {
-        let mut rng = Rng(seed);
+        let mut rng = Rng::new(seed);
         let mut corpus = request_corpus();
         (0..500)
             .map(|_| corpus.generate(&mut rng))
@@ -2196,8 +2155,6 @@ fn same_seed_same_inputs() {
     };
     assert_eq!(draw(1), draw(1));
     assert_ne!(draw(1), draw(2));
-    // splitmix64's published first output for seed 0.
-    assert_eq!(Rng(0).next(), 0xe220_a839_7b1d_cdaf);
 }
 
 #[test]

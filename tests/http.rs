@@ -8,31 +8,25 @@
 mod common;
 
 use common::{
-    Conn, Response, Server, TempDir, get_req, head_req, mtime_secs, now_secs, parse_imf_fixdate,
-    parse_responses, random_bytes, read_responses,
+    Conn, HELLO, INDEX, Response, SUB_INDEX, Server, TempDir, get_req, head_req, mtime_secs,
+    now_secs, parse_imf_fixdate, parse_responses, random_bytes, read_responses,
 };
 use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::Duration;
 
-const HELLO: &str = "hello, world\n";
-const INDEX: &str = "<!DOCTYPE html><h1>home</h1>\n";
-const SUB_INDEX: &str = "<!DOCTYPE html><h1>sub</h1>\n";
 const CSS: &str = "body { color: red; }\n";
 const JS: &str = "console.log(1);\n";
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
 
-/// A root with a few typed files, a 200 KiB binary and a subdirectory with an index.
+/// The usual site plus a few typed files and a 200 KiB binary.
 fn site() -> TempDir {
-    let root = TempDir::new("http");
-    root.file("hello.txt", HELLO);
-    root.file("index.html", INDEX);
+    let root = common::site("http");
     root.file("style.css", CSS);
     root.file("app.js", JS);
     root.file("pic.png", PNG);
     root.file("blob.xyzzy", "unknown kind\n");
     root.file("big.bin", random_bytes(200 * 1024, 7));
-    root.file("sub/index.html", SUB_INDEX);
     root
 }
 
@@ -364,30 +358,8 @@ fn bad_header_syntax_is_400_and_closes() {
 #[test]
 fn request_smuggling_framing_is_rejected_and_the_connection_closed() {
     let (_root, server) = serve();
-    let framings = [
-        "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n",
-        "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n",
-        "Transfer-Encoding: chunked\r\nContent-Length: 0\r\n",
-        "Transfer-Encoding: chunked, identity\r\n",
-        "Transfer-Encoding: chunked, gzip\r\n",
-        "Transfer-Encoding: chunked, chunked\r\n",
-        "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n",
-        "Transfer-Encoding: identity\r\nContent-Length: 5\r\n",
-        "Transfer-Encoding: xchunked\r\n",
-        "Transfer-Encoding : chunked\r\n",
-        "Transfer-Encoding:\x0bchunked\r\n",
-        "Transfer-Encoding: chunked\r\n Transfer-Encoding: gzip\r\n",
-        "Content-Length: +5\r\n",
-        "Content-Length: -1\r\n",
-        "Content-Length: 5, 6\r\n",
-        "Content-Length: 5\r\nContent-Length: 6\r\n",
-        "Content-Length: 1_0\r\n",
-        "Content-Length: 0x5\r\n",
-        "Content-Length: 99999999999999999999999\r\n",
-        "Content-Length\r\n: 5\r\n",
-    ];
     for method in ["GET", "POST"] {
-        for framing in framings {
+        for framing in common::SMUGGLING_FRAMINGS {
             let raw = format!(
                 "{method} /hello.txt HTTP/1.1\r\nHost: t\r\n{framing}\r\n0\r\n\r\nGET /style.css HTTP/1.1\r\nHost: t\r\n\r\n"
             );

@@ -9,8 +9,7 @@ use std::path::Path;
 use std::process::Command;
 
 fn root() -> TempDir {
-    let root = TempDir::new("logs");
-    root.file("hello.txt", "Hello, World!");
+    let root = common::site("logs");
     root.file("page.html", "<p>".repeat(200));
     root
 }

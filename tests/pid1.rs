@@ -4,13 +4,12 @@
 
 mod common;
 
-use common::{Server, TempDir};
+use common::Server;
 use std::process::Command;
 
 #[test]
 fn sigterm_stops_staticd_running_as_pid_1() {
-    let root = TempDir::new("pid1");
-    root.file("hello.txt", "Hello, World!");
+    let root = common::site("pid1");
     let probe = Command::new("unshare")
         .args(["--pid", "--fork", "true"])
         .output()
@@ -35,7 +34,7 @@ fn sigterm_stops_staticd_running_as_pid_1() {
         "not PID 1 in its namespace: {nspid}"
     );
     let r = server.get("/hello.txt");
-    assert_eq!((r.status, r.body.as_slice()), (200, &b"Hello, World!"[..]));
+    assert_eq!((r.status, r.text()), (200, common::HELLO.to_string()));
     // stop_inner fails the test if PID 1 ignores SIGTERM (no exit within 12 s).
     assert!(server.stop_inner().success());
 }

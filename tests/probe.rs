@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Server, TempDir, run_to_end, staticd};
+use common::{Server, run_to_end, staticd};
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
@@ -19,9 +19,7 @@ fn probe(args: &[&str]) -> (Option<i32>, String) {
 
 #[test]
 fn healthy_unhealthy_and_unreachable() {
-    let root = TempDir::new("probe");
-    root.file("index.html", "ok");
-    root.file("sub/index.html", "ok");
+    let root = common::site("probe");
     let server = Server::start(root.path(), &[]);
     let base = format!("http://{}", server.addr());
     let (code, line) = probe(&[&format!("{base}/")]);

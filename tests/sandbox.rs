@@ -106,7 +106,7 @@ fn an_unknown_user_is_a_start_up_error() {
     assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
 }
 
-/// A seccomp filter failing openat2 (437) with ENOSYS and allowing every
+/// A seccomp filter failing openat2 with ENOSYS and allowing every
 /// other call: a kernel older than Linux 5.6, as far as staticd can tell.
 const WITHOUT_OPENAT2: [SockFilter; 6] = {
     const LD_W_ABS: u16 = 0x20;
@@ -122,7 +122,7 @@ const WITHOUT_OPENAT2: [SockFilter; 6] = {
         op(LD_W_ABS, 0, 0, 4), // the architecture
         op(JEQ_K, 0, 3, AUDIT_ARCH_X86_64),
         op(LD_W_ABS, 0, 0, 0), // the system call number
-        op(JEQ_K, 0, 1, 437),
+        op(JEQ_K, 0, 1, staticd::rt::sys::nr::OPENAT2),
         op(RET_K, 0, 0, RET_ERRNO_ENOSYS),
         op(RET_K, 0, 0, RET_ALLOW),
     ]

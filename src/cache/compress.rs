@@ -17,42 +17,12 @@ use miniz_oxide::deflate::core::{
 /// The highest level miniz_oxide knows; anything above behaves as this.
 const MAX_LEVEL: u8 = 10;
 
-/// CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320) of `data`, as gzip stores it.
+/// CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320) of `data`, as gzip stores it;
+/// slicing by 8 (eight table lookups per 8 bytes).
 #[must_use]
 pub fn crc32(data: &[u8]) -> u32 {
-    crc32_update(0, data)
-}
-
-/// A CRC-32 computed over data that arrives in pieces.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Crc32 {
-    /// The CRC of everything so far, finalised (so 0 for nothing).
-    crc: u32,
-}
-
-impl Crc32 {
-    /// A CRC over no data yet.
-    #[must_use]
-    pub const fn new() -> Self {
-        Crc32 { crc: 0 }
-    }
-
-    /// Feeds the next piece of data.
-    pub fn update(&mut self, data: &[u8]) {
-        self.crc = crc32_update(self.crc, data);
-    }
-
-    /// The CRC-32 of everything fed so far.
-    #[must_use]
-    pub const fn finish(&self) -> u32 {
-        self.crc
-    }
-}
-
-/// Extends the finalised CRC `crc` with `data`, slicing by 8 (eight table lookups per 8 bytes).
-fn crc32_update(crc: u32, data: &[u8]) -> u32 {
     let t = CRC_TABLES.call_once(crc_tables);
-    let mut c = !crc;
+    let mut c = !0u32;
     let (blocks, rest) = data.as_chunks::<8>();
     for b in blocks {
         let lo = u32::from_le_bytes([b[0], b[1], b[2], b[3]]) ^ c;
@@ -245,6 +215,7 @@ fn stored_into(out: &mut Vec<u8>, data: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::Rng;
     use std::io::{Read, Write};
     use std::process::{Command, Stdio};
 
@@ -272,18 +243,6 @@ mod tests {
             b = (b + a) % 65_521;
         }
         (b << 16) | a
-    }
-
-    /// xorshift64*, so the data is reproducible.
-    fn random(len: usize, mut state: u64) -> Vec<u8> {
-        (0..len)
-            .map(|_| {
-                state ^= state >> 12;
-                state ^= state << 25;
-                state ^= state >> 27;
-                (state.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 56) as u8
-            })
-            .collect()
     }
 
     /// HTML-ish English-like text, compressible like a real page.
@@ -326,7 +285,7 @@ mod tests {
             "ipsum",
             "dolor",
         ];
-        let picks = random(len, 0x1234_5678);
+        let picks = Rng::new(0x1234_5678).bytes(len);
         let mut out = Vec::with_capacity(len + 32);
         let mut i = 0;
         while out.len() < len {
@@ -342,8 +301,8 @@ mod tests {
 
     /// One input compressed at one level, both ways.
     struct Case {
-        name: &'static str,
-        level: u8,
+        /// The input's name and the level, for failure messages.
+        what: String,
         data: std::sync::Arc<Vec<u8>>,
         gz: Vec<u8>,
         zl: Vec<u8>,
@@ -359,7 +318,7 @@ mod tests {
                 ("short text", b"Hello, Hello, Hello, world!\n".to_vec()),
                 ("64 KiB text", text(64 * 1024)),
                 // Incompressible, one byte over a stored block's 65535.
-                ("random 64 KiB + 1", random(65_536, 7)),
+                ("random 64 KiB + 1", Rng::new(7).bytes(65_536)),
                 ("1 MiB text", text(1 << 20)),
                 ("1 MiB zeros", vec![0; 1 << 20]),
             ];
@@ -374,8 +333,7 @@ mod tests {
                 for level in levels {
                     let (gz, zl) = (gzip(&data, level), zlib(&data, level));
                     cases.push(Case {
-                        name,
-                        level,
+                        what: format!("{name} level {level}"),
                         data: data.clone(),
                         gz,
                         zl,
@@ -443,7 +401,7 @@ mod tests {
 
     #[test]
     fn crc32_matches_references_at_every_length_and_alignment() {
-        let data = random(4096, 1);
+        let data = Rng::new(1).bytes(4096);
         for start in 0..8 {
             for len in (0..300).chain([1000, 4000]) {
                 let s = &data[start..start + len];
@@ -453,26 +411,6 @@ mod tests {
                 assert_eq!(crc32(s), crc32_bitwise(s), "start {start} len {len}");
             }
         }
-    }
-
-    #[test]
-    fn crc32_streaming_equals_one_shot() {
-        let data = random(200, 2);
-        let whole = crc32(&data);
-        for cut in 0..=data.len() {
-            let mut c = Crc32::new();
-            c.update(&data[..cut]);
-            c.update(&data[cut..]);
-            assert_eq!(c.finish(), whole, "cut at {cut}");
-        }
-        let mut c = Crc32::default();
-        assert_eq!(c.finish(), 0);
-        for b in &data {
-            c.update(std::slice::from_ref(b));
-        }
-        c.update(&[]);
-        assert_eq!(c.finish(), whole);
-        assert_eq!(Crc32::new(), Crc32::default());
     }
 
     #[test]
@@ -492,7 +430,7 @@ mod tests {
                 "len {len}"
             );
         }
-        let data = random(20_000, 3);
+        let data = Rng::new(3).bytes(20_000);
         for len in (0..200).chain([5552, 5553, 20_000]) {
             assert_eq!(
                 adler32(&data[..len]),
@@ -504,45 +442,19 @@ mod tests {
 
     #[test]
     fn gzip_round_trips_at_every_level() {
-        for Case {
-            name,
-            level,
-            data,
-            gz,
-            ..
-        } in cases()
-        {
-            assert_eq!(gunzip(gz).unwrap(), **data, "{name} level {level}");
+        for Case { what, data, gz, .. } in cases() {
+            assert_eq!(gunzip(gz).unwrap(), **data, "{what}");
             let n = gz.len();
-            assert_eq!(
-                gz[n - 8..n - 4],
-                crc32(data).to_le_bytes(),
-                "{name} level {level}"
-            );
-            assert_eq!(
-                gz[n - 4..],
-                (data.len() as u32).to_le_bytes(),
-                "{name} level {level}"
-            );
+            assert_eq!(gz[n - 8..n - 4], crc32(data).to_le_bytes(), "{what}");
+            assert_eq!(gz[n - 4..], (data.len() as u32).to_le_bytes(), "{what}");
         }
     }
 
     #[test]
     fn zlib_round_trips_at_every_level() {
-        for Case {
-            name,
-            level,
-            data,
-            zl,
-            ..
-        } in cases()
-        {
-            assert_eq!(unzlib(zl).unwrap(), **data, "{name} level {level}");
-            assert_eq!(
-                zl[zl.len() - 4..],
-                adler32(data).to_be_bytes(),
-                "{name} level {level}"
-            );
+        for Case { what, data, zl, .. } in cases() {
+            assert_eq!(unzlib(zl).unwrap(), **data, "{what}");
+            assert_eq!(zl[zl.len() - 4..], adler32(data).to_be_bytes(), "{what}");
         }
     }
 
@@ -630,18 +542,11 @@ mod tests {
             eprintln!("gzip not installed: skipped");
             return;
         };
-        for Case {
-            name,
-            level,
-            data,
-            gz,
-            ..
-        } in cases()
-        {
+        for Case { what, data, gz, .. } in cases() {
             let (ok, _) = pipe("gzip", &["-t"], gz).unwrap();
-            assert!(ok, "gzip -t: {name} level {level}");
+            assert!(ok, "gzip -t: {what}");
             let (ok, out) = pipe("gzip", &["-dc"], gz).unwrap();
-            assert!(ok && out == **data, "gzip -dc: {name} level {level}");
+            assert!(ok && out == **data, "gzip -dc: {what}");
         }
         // gzip -lv reads the header and trailer back.
         let z = gzip(&text(1000), 6);
@@ -674,16 +579,9 @@ mod tests {
         };
         assert!(ok, "python3 failed");
         let mut rest = &out[..];
-        for Case {
-            name, level, data, ..
-        } in cases()
-        {
+        for Case { what, data, .. } in cases() {
             let len = u32::from_be_bytes(rest[..4].try_into().unwrap()) as usize;
-            assert_eq!(
-                rest[4..4 + len],
-                data[..],
-                "python zlib: {name} level {level}"
-            );
+            assert_eq!(rest[4..4 + len], data[..], "python zlib: {what}");
             rest = &rest[4 + len..];
         }
         assert!(rest.is_empty());
@@ -691,7 +589,7 @@ mod tests {
 
     #[test]
     fn incompressible_data_barely_grows() {
-        let data = random(256 * 1024, 9);
+        let data = Rng::new(9).bytes(256 * 1024);
         for level in [1, 4, 6, 9, 10] {
             let z = gzip(&data, level);
             // miniz falls back to stored blocks: 5 bytes per 64 KiB block plus framing.
@@ -735,7 +633,7 @@ mod tests {
     #[test]
     fn stored_blocks_decode() {
         for len in [0, 1, 65_534, 65_535, 65_536, 200_000] {
-            let data = random(len, 5);
+            let data = Rng::new(5).bytes(len);
             let mut out = Vec::new();
             stored_into(&mut out, &data);
             let blocks = len.div_ceil(65_535).max(1);
@@ -810,7 +708,7 @@ mod tests {
             );
         }
         for (name, f) in [("crc32", crc32 as fn(&[u8]) -> u32), ("adler32", adler32)] {
-            let big = random(16 << 20, 4);
+            let big = Rng::new(4).bytes(16 << 20);
             let t = Instant::now();
             std::hint::black_box(f(std::hint::black_box(&big)));
             eprintln!(

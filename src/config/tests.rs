@@ -1,6 +1,7 @@
 //! Unit tests of the command line and environment, through `parse` as `main` calls it.
 
 use super::*;
+use crate::testing::Rng;
 use std::string::ToString;
 
 mod env;
@@ -785,14 +786,6 @@ fn values_are_truncated() {
     );
 }
 
-/// A tiny deterministic generator, so the fuzz test is reproducible.
-fn lcg(state: &mut u64) -> u64 {
-    *state = state
-        .wrapping_mul(6_364_136_223_846_793_005)
-        .wrapping_add(1_442_695_040_888_963_407);
-    *state >> 33
-}
-
 #[test]
 fn fuzz_never_panics_and_errors_are_one_short_line() {
     const PIECES: &[&[u8]] = &[
@@ -827,16 +820,15 @@ fn fuzz_never_panics_and_errors_are_one_short_line() {
         b"a",
         b"99999",
     ];
-    let mut state = 0x5eed;
+    let mut rng = Rng::new(0x5eed);
     let mut errors = 0;
     for _ in 0..20_000 {
-        let nargs = lcg(&mut state) % 5;
+        let nargs = rng.below(5);
         let mut args: Vec<Vec<u8>> = Vec::new();
         for _ in 0..nargs {
             let mut a = Vec::new();
-            for _ in 0..lcg(&mut state) % 4 {
-                let i = usize::try_from(lcg(&mut state)).unwrap() % PIECES.len();
-                a.extend_from_slice(PIECES[i]);
+            for _ in 0..rng.below(4) {
+                a.extend_from_slice(rng.pick::<&[u8]>(PIECES));
             }
             args.push(a);
         }

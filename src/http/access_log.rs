@@ -10,6 +10,7 @@
 use alloc::vec::Vec;
 
 use crate::http::date::Civil;
+use crate::http::numfmt::{self, put_fixed};
 
 /// Which line format `--log-format` chose.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,13 +70,12 @@ fn write_common(r: &Record<'_>, out: &mut Vec<u8>) {
     out.extend_from_slice(b" - - ");
     let c = Civil::from_unix(r.time);
     let mut t = *b"[01/Jan/1970:00:00:00 +0000]";
-    put2(&mut t[1..3], c.day);
+    put_fixed(&mut t[1..3], c.day);
     t[4..7].copy_from_slice(c.month_name());
-    put2(&mut t[8..10], c.year / 100);
-    put2(&mut t[10..12], c.year % 100);
-    put2(&mut t[13..15], c.hour);
-    put2(&mut t[16..18], c.minute);
-    put2(&mut t[19..21], c.second);
+    put_fixed(&mut t[8..12], c.year);
+    put_fixed(&mut t[13..15], c.hour);
+    put_fixed(&mut t[16..18], c.minute);
+    put_fixed(&mut t[19..21], c.second);
     out.extend_from_slice(&t);
     out.extend_from_slice(b" \"");
     if r.method.is_empty() {
@@ -91,9 +91,9 @@ fn write_common(r: &Record<'_>, out: &mut Vec<u8>) {
         }
     }
     out.extend_from_slice(b"\" ");
-    push_u64(out, u64::from(r.status));
+    numfmt::push(out, u64::from(r.status));
     out.push(b' ');
-    push_u64(out, r.bytes);
+    numfmt::push(out, r.bytes);
     for header in [r.referer, r.user_agent] {
         out.extend_from_slice(b" \"");
         match header {
@@ -109,13 +109,12 @@ fn write_common(r: &Record<'_>, out: &mut Vec<u8>) {
 fn write_json(r: &Record<'_>, out: &mut Vec<u8>) {
     let c = Civil::from_unix(r.time);
     let mut t = *b"{\"time\":\"1970-01-01T00:00:00Z\",\"remote\":";
-    put2(&mut t[9..11], c.year / 100);
-    put2(&mut t[11..13], c.year % 100);
-    put2(&mut t[14..16], c.month);
-    put2(&mut t[17..19], c.day);
-    put2(&mut t[20..22], c.hour);
-    put2(&mut t[23..25], c.minute);
-    put2(&mut t[26..28], c.second);
+    put_fixed(&mut t[9..13], c.year);
+    put_fixed(&mut t[14..16], c.month);
+    put_fixed(&mut t[17..19], c.day);
+    put_fixed(&mut t[20..22], c.hour);
+    put_fixed(&mut t[23..25], c.minute);
+    put_fixed(&mut t[26..28], c.second);
     out.extend_from_slice(&t);
     json_string(r.peer, out);
     out.extend_from_slice(b",\"method\":");
@@ -125,9 +124,9 @@ fn write_json(r: &Record<'_>, out: &mut Vec<u8>) {
     out.extend_from_slice(b",\"protocol\":");
     json_string(r.version, out);
     out.extend_from_slice(b",\"status\":");
-    push_u64(out, u64::from(r.status));
+    numfmt::push(out, u64::from(r.status));
     out.extend_from_slice(b",\"bytes\":");
-    push_u64(out, r.bytes);
+    numfmt::push(out, r.bytes);
     out.extend_from_slice(b",\"referer\":");
     json_optional(r.referer, out);
     out.extend_from_slice(b",\"user_agent\":");
@@ -243,30 +242,6 @@ fn json_string(s: &[u8], out: &mut Vec<u8>) {
         }
     }
     out.push(b'"');
-}
-
-/// Two decimal digits of `v` (callers pass 0-99).
-fn put2(out: &mut [u8], v: u32) {
-    if let [hi, lo] = out {
-        *hi = b'0' + (v / 10 % 10) as u8;
-        *lo = b'0' + (v % 10) as u8;
-    }
-}
-
-/// Appends `v` in decimal without `core::fmt`.
-fn push_u64(out: &mut Vec<u8>, mut v: u64) {
-    // u64::MAX has 20 digits.
-    let mut buf = [0u8; 20];
-    let mut start = buf.len();
-    for slot in buf.iter_mut().rev() {
-        *slot = b'0' + (v % 10) as u8;
-        v /= 10;
-        start -= 1;
-        if v == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(buf.get(start..).unwrap_or_default());
 }
 
 #[cfg(test)]
@@ -607,12 +582,6 @@ mod tests {
             assert!(common(&r).contains(&format!("\" {s} \"")), "{s}");
             let (st, by) = s.split_once(' ').unwrap();
             assert!(json(&r).contains(&format!(",\"status\":{st},\"bytes\":{by},")));
-        }
-        let mut out = Vec::new();
-        for v in (0..64).map(|s| 1u64 << s).chain([u64::MAX - 1, 10, 999]) {
-            out.clear();
-            push_u64(&mut out, v);
-            assert_eq!(out, v.to_string().as_bytes());
         }
     }
 
@@ -1065,39 +1034,47 @@ mod tests {
             referer: None,
             user_agent: Some(b"\xc3\xa9".to_vec()),
         };
-        let mut good = Vec::new();
-        write(Format::Json, &o.record(), &mut good);
-        check_json(&good, &o).unwrap();
-        let text = String::from_utf8(good.clone()).unwrap();
-        for broken in [
-            text.replace("\\u00e9", "\\u00E9x"),
-            text.replace("\\u00e9", "\\x"),
-            text.replace("\"bytes\":5", "\"bytes\":05"),
-            text.replace("null", "nul"),
-            text.replace("\"::1\"", "\"::1\n\""),
-            text.replace("}\n", "}\n\n"),
-            text.replace("\"status\"", "\"stat\""),
-        ] {
-            assert!(check_json(broken.as_bytes(), &o).is_err(), "{broken:?}");
-        }
-        let mut good = Vec::new();
-        write(Format::Common, &o.record(), &mut good);
-        check_common(&good, &o).unwrap();
-        let text = String::from_utf8(good).unwrap();
-        for broken in [
-            text.replace("\\xE9", "\\xe9"),
-            text.replace("\\xE9", "\\x45"),
-            text.replace("\\xE9", "\u{e9}"),
-            text.replace("\\xC3", "\\xC4"),
-            text.replace(" 200 ", " 201 "),
-            text.replace(" 5 ", " 05 "),
-            text.replace("[01/", "[02/"),
-            text.replace("\"-\"", "\"\""),
-            text.replace("::1", ":\\x3A1"),
-            text.replace("\n", "\n\n"),
-        ] {
-            assert!(check_common(broken.as_bytes(), &o).is_err(), "{broken:?}");
-        }
+        // Each edit breaks a good line in one place, which the decoder must notice.
+        let breaks = |format, check: fn(&[u8], &Owned) -> Checked<()>, edits: &[(&str, &str)]| {
+            let mut good = Vec::new();
+            write(format, &o.record(), &mut good);
+            check(&good, &o).unwrap();
+            let text = String::from_utf8(good).unwrap();
+            for (from, to) in edits {
+                let broken = text.replace(from, to);
+                assert_ne!(broken, text, "{from:?} is not in {text:?}");
+                assert!(check(broken.as_bytes(), &o).is_err(), "{broken:?}");
+            }
+        };
+        breaks(
+            Format::Json,
+            check_json,
+            &[
+                ("\\u00e9", "\\u00E9x"),
+                ("\\u00e9", "\\x"),
+                ("\"bytes\":5", "\"bytes\":05"),
+                ("null", "nul"),
+                ("\"::1\"", "\"::1\n\""),
+                ("}\n", "}\n\n"),
+                ("\"status\"", "\"stat\""),
+            ],
+        );
+        breaks(
+            Format::Common,
+            check_common,
+            &[
+                ("\\xE9", "\\xe9"),
+                ("\\xE9", "\\x45"),
+                ("\\xE9", "\u{e9}"),
+                ("\\xC3", "\\xC4"),
+                (" 200 ", " 201 "),
+                (" 5 ", " 05 "),
+                ("[01/", "[02/"),
+                ("\"-\"", "\"\""),
+                ("::1", ":\\x3A1"),
+                ("\n", "\n\n"),
+            ],
+        );
     }
 
     /// Cross-checks JSON lines with Python's own parser when python3 is installed.

@@ -207,6 +207,7 @@ fn trim_ows(s: &[u8]) -> &[u8] {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::Rng;
 
     const ETAG: &[u8] = b"\"5f3a-1b2c\"";
     const WEAK_ETAG: &[u8] = b"W/\"5f3a-1b2c\"";
@@ -568,34 +569,26 @@ mod tests {
     /// Random lists: the scanner must agree with a naive reference on well-formed input.
     #[test]
     fn property_lists_of_valid_tags() {
-        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut rng = Rng::new(0x2545_f491_4f6c_dd1d);
         let pieces = ["a", "b", ",", "ab", "a,b", "\u{e9}", "!"];
         let mut hits = 0;
         for _ in 0..20_000 {
-            let n = (next() % 5) as usize;
+            let n = rng.index(5);
             let mut tags = Vec::new();
             for _ in 0..n {
-                let len = (next() % 3) as usize;
-                let body: String = (0..len).map(|_| pieces[(next() % 7) as usize]).collect();
-                let weak = next() % 2 == 0;
+                let len = rng.index(3);
+                let body: String = (0..len).map(|_| *rng.pick(&pieces)).collect();
+                let weak = rng.one_in(2);
                 tags.push((weak, body));
             }
             let list: Vec<String> = tags
                 .iter()
                 .map(|(w, b)| format!("{}\"{b}\"", if *w { "W/" } else { "" }))
                 .collect();
-            let sep = [",", ", ", " ,", " , ", ",,"][(next() % 5) as usize];
+            let sep = *rng.pick(&[",", ", ", " ,", " , ", ",,"]);
             let header = list.join(sep);
-            let ours_len = (next() % 3) as usize;
-            let ours: String = (0..ours_len)
-                .map(|_| pieces[(next() % 7) as usize])
-                .collect();
+            let ours_len = rng.index(3);
+            let ours: String = (0..ours_len).map(|_| *rng.pick(&pieces)).collect();
             let want = tags.iter().any(|(_, b)| *b == ours);
             hits += usize::from(want);
             assert_eq!(

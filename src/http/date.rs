@@ -9,6 +9,8 @@
 //! cannot represent). Anything else is `None`, which callers treat as an absent header.
 //! Representable years are 0000-9999 (four digits).
 
+use crate::http::numfmt::put_fixed;
+
 /// Length of an IMF-fixdate, the only format this module writes.
 pub const HTTP_DATE_LEN: usize = 29;
 
@@ -47,13 +49,12 @@ pub fn format(unix_secs: i64, out: &mut [u8; HTTP_DATE_LEN]) {
     let mon = MONTHS[(month - 1) as usize];
     *out = *b"Thu, 01 Jan 1970 00:00:00 GMT";
     out[0..3].copy_from_slice(wd);
-    put2(&mut out[5..7], day);
+    put_fixed(&mut out[5..7], day);
     out[8..11].copy_from_slice(mon);
-    put2(&mut out[12..14], year / 100);
-    put2(&mut out[14..16], year % 100);
-    put2(&mut out[17..19], sod / 3600);
-    put2(&mut out[20..22], sod / 60 % 60);
-    put2(&mut out[23..25], sod % 60);
+    put_fixed(&mut out[12..16], year);
+    put_fixed(&mut out[17..19], sod / 3600);
+    put_fixed(&mut out[20..22], sod / 60 % 60);
+    put_fixed(&mut out[23..25], sod % 60);
 }
 
 /// Calendar fields of an instant in UTC, for formats other than IMF-fixdate (logs, listings).
@@ -92,13 +93,6 @@ impl Civil {
     /// The month's three-letter English abbreviation (`Jan`..`Dec`).
     pub fn month_name(&self) -> &'static [u8; 3] {
         MONTHS[(self.month.clamp(1, 12) - 1) as usize]
-    }
-}
-
-fn put2(out: &mut [u8], v: u32) {
-    if let [hi, lo] = out {
-        *hi = b'0' + (v / 10 % 10) as u8;
-        *lo = b'0' + (v % 10) as u8;
     }
 }
 

@@ -20,6 +20,7 @@ use alloc::vec::Vec;
 use core::cmp::Ordering;
 
 use crate::http::date::Civil;
+use crate::http::numfmt::{Decimal, put_fixed};
 
 /// One directory entry as read from the file system.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -184,7 +185,7 @@ fn document<S: Sink>(s: &mut S, path: &[u8], items: &[Item<'_>], omitted: usize)
     s.put(TABLE_END);
     if omitted > 0 {
         s.put(OMITTED);
-        put_grouped(s, u64::try_from(omitted).unwrap_or(u64::MAX));
+        s.put(Decimal::grouped(u64::try_from(omitted).unwrap_or(u64::MAX)).as_bytes());
         s.put(if omitted == 1 {
             OMITTED_ONE
         } else {
@@ -213,8 +214,7 @@ fn put_row<S: Sink>(s: &mut S, item: &Item<'_>) {
     if item.is_dir {
         s.put(b"-");
     } else {
-        let mut buf = [0u8; 20];
-        s.put(decimal(item.size, &mut buf));
+        s.put(Decimal::new(item.size).as_bytes());
     }
     s.put(ROW_DATE);
     s.put(&date(item.mtime));
@@ -308,50 +308,15 @@ fn escape(b: u8) -> &'static [u8] {
     }
 }
 
-/// Writes `v` in decimal at the end of `buf` and returns the digits.
-fn decimal(mut v: u64, buf: &mut [u8; 20]) -> &[u8] {
-    let mut i = buf.len();
-    for slot in buf.iter_mut().rev() {
-        *slot = b'0' + (v % 10) as u8;
-        v /= 10;
-        i -= 1;
-        if v == 0 {
-            break;
-        }
-    }
-    buf.get(i..).unwrap_or_default()
-}
-
-/// `v` in decimal with a comma between groups of three digits, as in "18,734".
-fn put_grouped<S: Sink>(s: &mut S, v: u64) {
-    let mut buf = [0u8; 20];
-    let digits = decimal(v, &mut buf);
-    let (lead, rest) = digits.split_at((digits.len() - 1) % 3 + 1);
-    s.put(lead);
-    for group in rest.chunks(3) {
-        s.put(b",");
-        s.put(group);
-    }
-}
-
 /// `YYYY-MM-DD HH:MM` in UTC.
 fn date(mtime: i64) -> [u8; 16] {
     let c = Civil::from_unix(mtime);
     let mut d = *b"0000-00-00 00:00";
-    let fields = [
-        (0, c.year / 100),
-        (2, c.year % 100),
-        (5, c.month),
-        (8, c.day),
-        (11, c.hour),
-        (14, c.minute),
-    ];
-    for (at, v) in fields {
-        if let Some([hi, lo]) = d.get_mut(at..at + 2) {
-            *hi = b'0' + (v / 10 % 10) as u8;
-            *lo = b'0' + (v % 10) as u8;
-        }
-    }
+    put_fixed(&mut d[0..4], c.year);
+    put_fixed(&mut d[5..7], c.month);
+    put_fixed(&mut d[8..10], c.day);
+    put_fixed(&mut d[11..13], c.hour);
+    put_fixed(&mut d[14..16], c.minute);
     d
 }
 

@@ -9,6 +9,7 @@ pub mod encoding;
 pub mod glob;
 pub mod listing;
 pub mod mime;
+pub mod numfmt;
 pub mod path;
 pub mod range;
 pub mod request;

@@ -23,6 +23,8 @@
 
 use alloc::vec::Vec;
 
+use crate::http::numfmt;
+
 /// Most range specs honoured in one header; more is answered with the whole file (200).
 ///
 /// Each part costs a seek, a part header and a syscall, and ranges may overlap, so an
@@ -295,43 +297,20 @@ fn trim_ows(mut s: &[u8]) -> &[u8] {
     s
 }
 
-/// Appends `n` in decimal.
-fn put_u64(out: &mut Vec<u8>, mut n: u64) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(buf.get(i..).unwrap_or(&[]));
-}
-
-/// Number of decimal digits of `n`.
-const fn digits(n: u64) -> u64 {
-    match n.checked_ilog10() {
-        Some(l) => l as u64 + 1,
-        None => 1,
-    }
-}
-
 /// Appends a `Content-Range` value such as `bytes 0-99/1234` (the last byte is inclusive).
 pub fn write_content_range(out: &mut Vec<u8>, r: ByteRange, len: u64) {
     out.extend_from_slice(b"bytes ");
-    put_u64(out, r.start);
+    numfmt::push(out, r.start);
     out.push(b'-');
-    put_u64(out, r.end.saturating_sub(1));
+    numfmt::push(out, r.end.saturating_sub(1));
     out.push(b'/');
-    put_u64(out, len);
+    numfmt::push(out, len);
 }
 
 /// Appends the `Content-Range` value of a 416 response, such as `bytes */1234`.
 pub fn write_unsatisfied_range(out: &mut Vec<u8>, len: u64) {
     out.extend_from_slice(b"bytes */");
-    put_u64(out, len);
+    numfmt::push(out, len);
 }
 
 /// Appends the response's `Content-Type` value, `multipart/byteranges; boundary=B`.
@@ -375,10 +354,11 @@ pub fn multipart_length(ranges: &[ByteRange], boundary: &str, content_type: &str
         "Content-Type: \r\n".len() as u64 + content_type.len() as u64
     };
     // "\r\n--" B "\r\n" [ct] "Content-Range: bytes " a "-" z "/" len "\r\n\r\n"
-    let fixed = 4 + b + 2 + ct + "Content-Range: bytes ".len() as u64 + 1 + 1 + digits(len) + 4;
+    let fixed =
+        4 + b + 2 + ct + "Content-Range: bytes ".len() as u64 + 1 + 1 + numfmt::len(len) + 4;
     // Saturating: only a representation near u64::MAX bytes could overflow, and no file is.
     let parts = ranges.iter().fold(0u64, |acc, r| {
-        acc.saturating_add(fixed + digits(r.start) + digits(r.end.saturating_sub(1)))
+        acc.saturating_add(fixed + numfmt::len(r.start) + numfmt::len(r.end.saturating_sub(1)))
             .saturating_add(r.len())
     });
     parts.saturating_add(4 + b + 4)
@@ -896,36 +876,6 @@ mod tests {
         let mut v = b"Content-Range: ".to_vec();
         write_content_range(&mut v, br(5, 10), 10);
         assert_eq!(v, b"Content-Range: bytes 5-9/10");
-    }
-
-    #[test]
-    fn put_u64_and_digits_agree_with_std() {
-        let mut vals = vec![
-            0,
-            1,
-            9,
-            10,
-            11,
-            99,
-            100,
-            101,
-            999,
-            1000,
-            u64::MAX,
-            u64::MAX - 1,
-        ];
-        for p in 0..20 {
-            let x = 10u64.pow(p);
-            vals.extend([x - 1, x, x + 1]);
-        }
-        let mut rng = Rng::new(77);
-        vals.extend((0..1000).map(|_| rng.next() >> rng.below(64)));
-        for v in vals {
-            let mut out = Vec::new();
-            put_u64(&mut out, v);
-            assert_eq!(out, v.to_string().as_bytes());
-            assert_eq!(digits(v), v.to_string().len() as u64, "{v}");
-        }
     }
 
     #[test]

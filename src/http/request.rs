@@ -302,14 +302,17 @@ fn trim_ows(mut v: &[u8]) -> &[u8] {
     v
 }
 
-fn method_of(m: &[u8]) -> Method {
-    match m {
-        b"GET" => Method::Get,
-        b"HEAD" => Method::Head,
-        b"POST" | b"PUT" | b"DELETE" | b"CONNECT" | b"OPTIONS" | b"TRACE" | b"PATCH" => {
-            Method::Other
+impl Method {
+    /// The class of the method token `m` (case-sensitive: RFC 9110 §9.1).
+    pub fn of(m: &[u8]) -> Method {
+        match m {
+            b"GET" => Method::Get,
+            b"HEAD" => Method::Head,
+            b"POST" | b"PUT" | b"DELETE" | b"CONNECT" | b"OPTIONS" | b"TRACE" | b"PATCH" => {
+                Method::Other
+            }
+            _ => Method::Unknown,
         }
-        _ => Method::Unknown,
     }
 }
 
@@ -574,7 +577,7 @@ pub fn parse(buf: &[u8]) -> Result<Parsed<'_>, Error> {
     };
     let keep_alive = !fields.close && (version == Version::Http11 || fields.keep_alive);
     let request = Request {
-        method: method_of(method_bytes),
+        method: Method::of(method_bytes),
         method_bytes,
         target,
         version,

@@ -1,6 +1,7 @@
 //! Response heads and error bodies, written straight into a reused output
 //! buffer without `core::fmt` (numbers are formatted by hand). No syscalls.
 
+use crate::http::numfmt;
 use crate::http::status::Status;
 use alloc::vec::Vec;
 
@@ -134,21 +135,6 @@ impl<'a> Head<'a> {
     }
 }
 
-/// Appends the decimal form of `n`.
-pub fn push_decimal(out: &mut Vec<u8>, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&digits[i..]);
-}
-
 /// A strong ETag made from a 128-bit hash of the bytes a representation
 /// sends: `"` and 32 lowercase hex digits and `"`; kept on the stack.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -200,7 +186,7 @@ pub fn write_head(out: &mut Vec<u8>, h: &Head<'_>) {
 /// CRLF: the part of a head that a cache entry can keep prebuilt.
 pub fn write_fields(out: &mut Vec<u8>, h: &Head<'_>) {
     out.extend_from_slice(b"HTTP/1.1 ");
-    push_decimal(out, h.status.code() as u64);
+    numfmt::push(out, u64::from(h.status.code()));
     out.push(b' ');
     out.extend_from_slice(h.status.reason().as_bytes());
     out.extend_from_slice(b"\r\nServer: staticd\r\n");
@@ -216,7 +202,7 @@ pub fn write_fields(out: &mut Vec<u8>, h: &Head<'_>) {
     }
     if !h.status.is_bodiless() {
         out.extend_from_slice(b"Content-Length: ");
-        push_decimal(out, h.content_length);
+        numfmt::push(out, h.content_length);
         out.extend_from_slice(b"\r\n");
     }
     if let Some(lm) = h.last_modified {
@@ -309,12 +295,8 @@ pub fn write_error(out: &mut Vec<u8>, head: &Head<'_>, head_only: bool) {
     if head_only {
         return;
     }
-    let mut title = [0u8; 4];
-    let code = status.code();
-    title[0] = b'0' + (code / 100) as u8;
-    title[1] = b'0' + (code / 10 % 10) as u8;
-    title[2] = b'0' + (code % 10) as u8;
-    title[3] = b' ';
+    let mut title = *b"000 ";
+    numfmt::put_fixed(&mut title[..3], u32::from(status.code()));
     out.extend_from_slice(ERROR_PREFIX);
     out.extend_from_slice(&title);
     out.extend_from_slice(status.reason().as_bytes());
@@ -336,15 +318,6 @@ mod tests {
 
     fn text(out: &[u8]) -> &str {
         std::str::from_utf8(out).unwrap()
-    }
-
-    #[test]
-    fn decimal() {
-        for n in [0u64, 1, 9, 10, 99, 100, 12345, u32::MAX as u64, u64::MAX] {
-            let mut v = Vec::new();
-            push_decimal(&mut v, n);
-            assert_eq!(text(&v), n.to_string());
-        }
     }
 
     #[test]

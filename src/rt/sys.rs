@@ -10,12 +10,86 @@ use core::arch::asm;
 use rustix::fd::{FromRawFd, OwnedFd};
 use rustix::io;
 
-const SYS_RT_SIGPROCMASK: usize = 14;
-const SYS_CLONE: usize = 56;
-const SYS_EXIT: usize = 60;
-const SYS_EXIT_GROUP: usize = 231;
-const SYS_SIGNALFD4: usize = 289;
-const SYS_SECCOMP: usize = 317;
+/// x86_64 system call numbers (`asm/unistd_64.h`): the one table both the raw calls below and
+/// the seccomp allow-list (`server::sandbox`) name them from.
+pub mod nr {
+    /// `read`
+    pub const READ: u32 = 0;
+    /// `write`
+    pub const WRITE: u32 = 1;
+    /// `open`
+    pub const OPEN: u32 = 2;
+    /// `close`
+    pub const CLOSE: u32 = 3;
+    /// `fstat`
+    pub const FSTAT: u32 = 5;
+    /// `mmap`
+    pub const MMAP: u32 = 9;
+    /// `mprotect`
+    pub const MPROTECT: u32 = 10;
+    /// `munmap`
+    pub const MUNMAP: u32 = 11;
+    /// `rt_sigprocmask`
+    pub const RT_SIGPROCMASK: u32 = 14;
+    /// `pread64`
+    pub const PREAD64: u32 = 17;
+    /// `writev`
+    pub const WRITEV: u32 = 20;
+    /// `mremap`
+    pub const MREMAP: u32 = 25;
+    /// `madvise`
+    pub const MADVISE: u32 = 28;
+    /// `sendfile`
+    pub const SENDFILE: u32 = 40;
+    /// `sendto`
+    pub const SENDTO: u32 = 44;
+    /// `sendmsg`
+    pub const SENDMSG: u32 = 46;
+    /// `shutdown`
+    pub const SHUTDOWN: u32 = 48;
+    /// `clone`
+    pub const CLONE: u32 = 56;
+    /// `exit`
+    pub const EXIT: u32 = 60;
+    /// `futex`
+    pub const FUTEX: u32 = 202;
+    /// `getdents64`
+    pub const GETDENTS64: u32 = 217;
+    /// `restart_syscall`
+    pub const RESTART_SYSCALL: u32 = 219;
+    /// `clock_gettime`
+    pub const CLOCK_GETTIME: u32 = 228;
+    /// `exit_group`
+    pub const EXIT_GROUP: u32 = 231;
+    /// `epoll_wait`
+    pub const EPOLL_WAIT: u32 = 232;
+    /// `epoll_ctl`
+    pub const EPOLL_CTL: u32 = 233;
+    /// `inotify_add_watch`
+    pub const INOTIFY_ADD_WATCH: u32 = 254;
+    /// `openat`
+    pub const OPENAT: u32 = 257;
+    /// `newfstatat`
+    pub const NEWFSTATAT: u32 = 262;
+    /// `ppoll`
+    pub const PPOLL: u32 = 271;
+    /// `epoll_pwait`
+    pub const EPOLL_PWAIT: u32 = 281;
+    /// `accept4`
+    pub const ACCEPT4: u32 = 288;
+    /// `signalfd4`
+    pub const SIGNALFD4: u32 = 289;
+    /// `epoll_create1`
+    pub const EPOLL_CREATE1: u32 = 291;
+    /// `seccomp`
+    pub const SECCOMP: u32 = 317;
+    /// `getrandom`
+    pub const GETRANDOM: u32 = 318;
+    /// `openat2`
+    pub const OPENAT2: u32 = 437;
+    /// `epoll_pwait2`
+    pub const EPOLL_PWAIT2: u32 = 441;
+}
 
 /// Turns a raw syscall return value into `io::Result`.
 fn check(ret: isize) -> io::Result<usize> {
@@ -30,7 +104,7 @@ fn check(ret: isize) -> io::Result<usize> {
 pub fn exit_group(code: i32) -> ! {
     // SAFETY: exit_group takes one integer and never returns; no memory is touched.
     unsafe {
-        asm!("syscall", in("rax") SYS_EXIT_GROUP, in("rdi") code as isize, options(noreturn, nostack));
+        asm!("syscall", in("rax") nr::EXIT_GROUP as usize, in("rdi") code as isize, options(noreturn, nostack));
     }
 }
 
@@ -39,7 +113,7 @@ pub fn exit_thread(code: i32) -> ! {
     // SAFETY: exit takes one integer and never returns; the kernel clears and
     // wakes the CLONE_CHILD_CLEARTID word, which the joiner owns.
     unsafe {
-        asm!("syscall", in("rax") SYS_EXIT, in("rdi") code as isize, options(noreturn, nostack));
+        asm!("syscall", in("rax") nr::EXIT as usize, in("rdi") code as isize, options(noreturn, nostack));
     }
 }
 
@@ -63,7 +137,7 @@ pub fn sigprocmask(how: How, set: u64) -> io::Result<u64> {
     // SAFETY: both pointers refer to live 8-byte locals and sigsetsize is 8,
     // the kernel's sigset size on x86_64.
     unsafe {
-        asm!("syscall", inlateout("rax") SYS_RT_SIGPROCMASK as isize => ret,
+        asm!("syscall", inlateout("rax") nr::RT_SIGPROCMASK as isize => ret,
              in("rdi") how as usize, in("rsi") &set as *const u64, in("rdx") &mut old as *mut u64,
              in("r10") 8usize, lateout("rcx") _, lateout("r11") _, options(nostack));
     }
@@ -78,7 +152,7 @@ pub fn signalfd(set: u64) -> io::Result<OwnedFd> {
     let ret: isize;
     // SAFETY: `set` is a live 8-byte local and sigsetsize is 8; fd -1 asks for a new descriptor.
     unsafe {
-        asm!("syscall", inlateout("rax") SYS_SIGNALFD4 as isize => ret,
+        asm!("syscall", inlateout("rax") nr::SIGNALFD4 as isize => ret,
              in("rdi") -1isize, in("rsi") &set as *const u64, in("rdx") 8usize,
              in("r10") SFD_NONBLOCK | SFD_CLOEXEC, lateout("rcx") _, lateout("r11") _, options(nostack));
     }
@@ -125,7 +199,7 @@ pub unsafe fn clone_thread(
             "call r12",
             "ud2",
             "2:",
-            inlateout("rax") SYS_CLONE as isize => ret,
+            inlateout("rax") nr::CLONE as isize => ret,
             in("rdi") CLONE_THREAD_FLAGS,
             in("rsi") stack_top,
             in("rdx") tid,
@@ -176,7 +250,7 @@ pub fn seccomp_set_filter(program: &[SockFilter]) -> io::Result<()> {
     // SAFETY: `prog` points at `program`, which outlives the call; the kernel
     // copies the filter before returning.
     unsafe {
-        asm!("syscall", inlateout("rax") SYS_SECCOMP as isize => ret,
+        asm!("syscall", inlateout("rax") nr::SECCOMP as isize => ret,
              in("rdi") SECCOMP_SET_MODE_FILTER, in("rsi") 0usize, in("rdx") &prog as *const SockFprog,
              lateout("rcx") _, lateout("r11") _, options(nostack));
     }

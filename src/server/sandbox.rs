@@ -4,12 +4,13 @@
 //! Both happen in the main thread after binding and before the workers
 //! start, so every thread inherits the dropped credentials and the filter.
 
+use crate::rt::sys::nr;
 use alloc::vec::Vec;
 use rustix::io::{self, Errno};
 use rustix::process::{Gid, Uid};
 
-/// The system calls staticd makes after start-up (x86_64 numbers), and the
-/// only ones the filter lets through. The README lists them by name.
+/// The system calls staticd makes after start-up, and the only ones the
+/// filter lets through. The README lists them by name.
 ///
 /// Audit (every rustix call in src/ and what the kernel does on its own):
 /// - Calls after the filter, by rustix function: `fs::open` is `open` on
@@ -42,41 +43,41 @@ use rustix::process::{Gid, Uid};
 ///   waits with `epoll_pwait`, opens with `open` on x86_64, and responses go
 ///   out with writev/sendmsg) and stay for code that may use them.
 pub const ALLOWED_SYSCALLS: &[u32] = &[
-    0,   // read: requests, signalfd, inotify, file bodies to compress
-    1,   // write: stderr, the stop eventfd, the access log
-    2,   // open: directories the watcher walks, the access log on SIGHUP
-    3,   // close
-    5,   // fstat: files after openat2
-    9,   // mmap: cached files, allocator, thread stacks
-    10,  // mprotect: thread stack guard pages
-    11,  // munmap
-    17,  // pread64: files read for compression
-    20,  // writev: responses
-    25,  // mremap: allocator growth of big blocks
-    28,  // madvise: the allocator returning freed pages (MADV_DONTNEED)
-    40,  // sendfile: big files
-    44,  // sendto: unused, reserved for plain sends
-    46,  // sendmsg: a head followed by sendfile (MSG_MORE)
-    48,  // shutdown: lingering close
-    56,  // clone: worker threads
-    60,  // exit: a worker thread ends
-    202, // futex: joining threads at stop, the access log's writer waiting for lines
-    217, // getdents64: directories the watcher walks, listings
-    219, // restart_syscall: the kernel resuming the timed join after a stop
-    228, // clock_gettime: when the vDSO is not there
-    231, // exit_group
-    232, // epoll_wait: unused (rustix calls epoll_pwait)
-    233, // epoll_ctl
-    254, // inotify_add_watch: new directories
-    257, // openat: unused (rustix's open is open on x86_64)
-    262, // newfstatat: directory listings
-    271, // ppoll: the access log's writer waiting for room in a pipe
-    281, // epoll_pwait
-    288, // accept4
-    291, // epoll_create1: the control thread's loop
-    318, // getrandom
-    437, // openat2: every file under the root
-    441, // epoll_pwait2
+    nr::READ,              // requests, signalfd, inotify, file bodies to compress
+    nr::WRITE,             // stderr, the stop eventfd, the access log
+    nr::OPEN,              // directories the watcher walks, the access log on SIGHUP
+    nr::CLOSE,             // every descriptor staticd is done with
+    nr::FSTAT,             // files after openat2
+    nr::MMAP,              // cached files, allocator, thread stacks
+    nr::MPROTECT,          // thread stack guard pages
+    nr::MUNMAP,            // evicted files, the allocator, thread stacks
+    nr::PREAD64,           // files read for compression
+    nr::WRITEV,            // responses
+    nr::MREMAP,            // allocator growth of big blocks
+    nr::MADVISE,           // the allocator returning freed pages (MADV_DONTNEED)
+    nr::SENDFILE,          // big files
+    nr::SENDTO,            // unused, reserved for plain sends
+    nr::SENDMSG,           // a head followed by sendfile (MSG_MORE)
+    nr::SHUTDOWN,          // lingering close
+    nr::CLONE,             // worker threads
+    nr::EXIT,              // a worker thread ends
+    nr::FUTEX,             // joining threads at stop, the access log's writer waiting for lines
+    nr::GETDENTS64,        // directories the watcher walks, listings
+    nr::RESTART_SYSCALL,   // the kernel resuming the timed join after a stop
+    nr::CLOCK_GETTIME,     // when the vDSO is not there
+    nr::EXIT_GROUP,        // the process ends
+    nr::EPOLL_WAIT,        // unused (rustix calls epoll_pwait)
+    nr::EPOLL_CTL,         // connections in and out of a worker's epoll
+    nr::INOTIFY_ADD_WATCH, // new directories
+    nr::OPENAT,            // unused (rustix's open is open on x86_64)
+    nr::NEWFSTATAT,        // directory listings
+    nr::PPOLL,             // the access log's writer waiting for room in a pipe
+    nr::EPOLL_PWAIT,       // the worker and control loops
+    nr::ACCEPT4,           // new connections
+    nr::EPOLL_CREATE1,     // the control thread's loop
+    nr::GETRANDOM,         // hash seeds
+    nr::OPENAT2,           // every file under the root
+    nr::EPOLL_PWAIT2,      // an epoll wait longer than i32 milliseconds
 ];
 
 /// A user to run as: numeric ids.

@@ -1,6 +1,7 @@
-//! Shared harness for the integration tests: temporary roots, a running
-//! `staticd` child process, raw HTTP connections with a buffered reader, a
-//! small response parser, IMF-fixdate checks and deterministic random data.
+//! Shared harness for the integration tests: temporary roots and the usual
+//! test site, a running `staticd` child process, raw HTTP connections with a
+//! buffered reader, a small response parser, IMF-fixdate checks, and the
+//! seeded PRNG and test data the unit tests use too (src/testing/shared.rs).
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
@@ -69,6 +70,35 @@ impl TempDir {
         std::os::unix::fs::symlink(target, &p).expect("create symlink");
         p
     }
+
+    /// Writes the usual test site under `rel` ("" for this directory itself):
+    /// `hello.txt` ([`HELLO`]), `index.html` ([`INDEX`]) and `sub/index.html`
+    /// ([`SUB_INDEX`]).
+    pub fn usual_site(&self, rel: &str) {
+        let dir = Path::new(rel);
+        for (name, contents) in [
+            ("hello.txt", HELLO),
+            ("index.html", INDEX),
+            ("sub/index.html", SUB_INDEX),
+        ] {
+            self.file(dir.join(name).to_str().expect("UTF-8 path"), contents);
+        }
+    }
+}
+
+/// The usual site's `hello.txt`.
+pub const HELLO: &str = "hello, world\n";
+/// The usual site's `index.html`.
+pub const INDEX: &str = "<!DOCTYPE html><h1>home</h1>\n";
+/// The usual site's `sub/index.html`.
+pub const SUB_INDEX: &str = "<!DOCTYPE html><h1>sub</h1>\n";
+
+/// A temporary root named after `tag` holding the usual test site
+/// (see [`TempDir::usual_site`]); tests add their own files beside it.
+pub fn site(tag: &str) -> TempDir {
+    let root = TempDir::new(tag);
+    root.usual_site("");
+    root
 }
 
 impl Drop for TempDir {
@@ -866,18 +896,15 @@ pub fn assert_same_bytes(got: &[u8], want: &[u8]) {
     }
 }
 
-/// `n` deterministic pseudo-random bytes (xorshift64*) from `seed`.
+// The seeded PRNG and the smuggling framings, shared with the unit tests.
+include!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/src/testing/shared.rs"
+));
+
+/// `n` deterministic pseudo-random bytes from `seed`.
 pub fn random_bytes(n: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    let mut out = Vec::with_capacity(n + 8);
-    while out.len() < n {
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        out.extend_from_slice(&x.wrapping_mul(0x2545_f491_4f6c_dd1d).to_le_bytes());
-    }
-    out.truncate(n);
-    out
+    Rng::new(seed).bytes(n)
 }
 
 /// `n` bytes made cheaply from one random MiB repeated, each MiB stamped

@@ -483,20 +483,6 @@ fn sizes() {
             "18446744073709551615"
         ]
     );
-    let mut buf = [0u8; 20];
-    for v in [
-        0u64,
-        7,
-        42,
-        99,
-        100,
-        12345,
-        u64::MAX / 10,
-        u64::MAX - 1,
-        u64::MAX,
-    ] {
-        assert_eq!(decimal(v, &mut buf), v.to_string().as_bytes());
-    }
 }
 
 #[test]
@@ -534,11 +520,9 @@ fn appends_to_existing_output() {
 
 #[test]
 fn sort_agrees_with_core_sort() {
-    let names: Vec<Vec<u8>> = (0u32..300)
-        .map(|i| {
-            let x = i.wrapping_mul(2_654_435_761);
-            vec![b'a' + (x % 7) as u8, b'a' + (x / 7 % 5) as u8]
-        })
+    let mut rng = Rng::new(300);
+    let names: Vec<Vec<u8>> = (0..300)
+        .map(|_| vec![b'a' + rng.below(7) as u8, b'a' + rng.below(5) as u8])
         .collect();
     for n in (0..40).chain([299, 300]) {
         let mut items: Vec<Item<'_>> = names[..n]
