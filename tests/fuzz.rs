@@ -1824,40 +1824,53 @@ fn reference_accept(header: &[u8]) -> [u16; 5] {
     q
 }
 
-/// The variants on offer for selector `arg`: some codings, with sizes that often tie.
-fn offered(arg: u64) -> Vec<(Coding, u64)> {
+/// The variants on offer for selector `arg`: some codings.
+fn offered(arg: u64) -> Vec<Coding> {
     Coding::ALL
         .iter()
         .enumerate()
         .filter(|&(i, _)| arg >> i & 1 == 1)
-        .map(|(i, &c)| (c, [100, 100, 80, 120][(arg >> (8 + 2 * i)) as usize & 3]))
+        .map(|(_, &c)| c)
         .collect()
 }
 
 /// Checks that `choice` is an acceptable variant of `available` with the highest q (identity
-/// only by default may rank below), the smallest among equals.
-fn check_choice(accepted: &encoding::Accepted, available: &[(Coding, u64)], choice: Choice) {
+/// only by default may rank below), br > zstd > gzip > deflate > identity among equals.
+fn check_choice(accepted: &encoding::Accepted, available: &[Coding], choice: Choice) {
     let q = |c: Coding| accepted.q(c);
+    let rank = |c: Coding| {
+        [
+            Coding::Identity,
+            Coding::Deflate,
+            Coding::Gzip,
+            Coding::Zstd,
+            Coding::Br,
+        ]
+        .iter()
+        .position(|&d| d == c)
+    };
     match choice {
         Choice::NotAcceptable => {
-            assert!(available.iter().all(|&(c, _)| q(c) == 0), "{available:?}");
+            assert!(available.iter().all(|&c| q(c) == 0), "{available:?}");
         }
         Choice::Use(c) => {
-            let size = available
-                .iter()
-                .find(|&&(d, _)| d == c)
-                .map(|&(_, s)| s)
-                .expect("chose a coding that was not offered");
+            assert!(
+                available.contains(&c),
+                "chose a coding that was not offered"
+            );
             assert!(q(c) > 0, "chose refused {c:?}");
-            for &(d, other) in available {
+            for &d in available {
                 if d == Coding::Identity {
                     // Identity by default (q reported 1000) ranks below every listed coding.
                     assert!(c == d || q(d) <= q(c) || q(d) == 1000, "{c:?} over {d:?}");
                 } else if c != Coding::Identity {
                     assert!(q(d) <= q(c), "{c:?} (q {}) over {d:?} (q {})", q(c), q(d));
-                    assert!(q(d) < q(c) || other >= size, "{c:?} bigger than {d:?}");
+                    assert!(
+                        q(d) < q(c) || rank(d) <= rank(c),
+                        "{c:?} over {d:?} at equal q"
+                    );
                 } else {
-                    assert!(q(d) <= q(c), "identity over {d:?}");
+                    assert!(q(d) < q(c), "identity over {d:?}");
                 }
             }
         }
