@@ -50,6 +50,8 @@ pub struct Limits {
     pub compress_max_size: u64,
     /// Directories without an index file get an HTML listing instead of 404.
     pub listing: bool,
+    /// The content types files are served with.
+    pub types: &'static mime::Types,
 }
 
 /// Files smaller than this are not worth compressing.
@@ -175,7 +177,7 @@ impl Cache {
                     ctime: file.ctime,
                     ctime_nsec: file.ctime_nsec,
                 };
-                let content_type = mime::content_type(scratch);
+                let content_type = self.limits.types.content_type(scratch);
                 let compressible = mime::is_compressible(content_type);
                 // Compressed before mapping, from read(): a file truncated
                 // meanwhile gives a short read and no variants, never SIGBUS.
@@ -220,7 +222,7 @@ impl Cache {
                 let found = Found {
                     body: Body::Mapped(entry::Mapping::from_bytes(page.html.into_boxed_slice())),
                     meta,
-                    content_type: mime::content_type(b"index.html"),
+                    content_type: mime::HTML,
                     vary: self.limits.compress_level.is_some(),
                     compressed,
                     aliased: aliased || page.aliased,

@@ -382,8 +382,20 @@ impl From<&Config> for cache::Limits {
             compress_level: (!config.no_compress).then_some(config.compress_level),
             compress_max_size: config.compress_max_size,
             listing: config.listing,
+            types: content_types(config),
         }
     }
+}
+
+/// The content types of `--mime` and `--default-type`: the built-in table when neither is
+/// given, else a copy kept for the life of the process, since every cached entry borrows
+/// its type from it.
+fn content_types(config: &Config) -> &'static crate::http::mime::Types {
+    use crate::http::mime::BUILTIN;
+    if config.types == BUILTIN {
+        return &BUILTIN;
+    }
+    alloc::boxed::Box::leak(alloc::boxed::Box::new(config.types.clone()))
 }
 
 fn now_secs() -> i64 {
