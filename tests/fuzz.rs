@@ -1333,7 +1333,9 @@ fn reference_normalize(raw: &[u8]) -> Result<Vec<u8>, path::Error> {
             name => stack.push(name),
         }
     }
-    if stack.iter().any(|s| s.starts_with(b".")) {
+    // Dot names are hidden, except `.well-known` at the root.
+    let hidden = |(i, s): (usize, &&[u8])| s.starts_with(b".") && (i > 0 || *s != b".well-known");
+    if stack.iter().enumerate().any(hidden) {
         return Err(path::Error::NotFound);
     }
     let mut out = stack.join(&b'/');
@@ -1354,9 +1356,14 @@ fn check_normalized(out: &[u8]) {
         assert!(out.is_empty(), "{}", escape(out));
         return;
     }
-    for seg in body.split(|&b| b == b'/') {
+    for (i, seg) in body.split(|&b| b == b'/').enumerate() {
         assert!(!seg.is_empty(), "empty segment in {}", escape(out));
-        assert!(!seg.starts_with(b"."), "dot segment in {}", escape(out));
+        let well_known = i == 0 && seg == b".well-known";
+        assert!(
+            !seg.starts_with(b".") || well_known,
+            "dot segment in {}",
+            escape(out)
+        );
     }
     let root = Path::new("/srv/root");
     let joined = root.join(OsStr::from_bytes(out));

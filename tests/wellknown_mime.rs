@@ -1,13 +1,15 @@
-//! Issue 15, items 3 to 5, over real sockets: which coding wins among equal q-values;
-//! `--mime` and `--default-type` (and their variables) giving the Content-Type and the
-//! compressibility that follows from it, and refusing bad values at start-up.
+//! Issue 15, items 3 to 5, over real sockets: `/.well-known/` served (types, listings,
+//! sidecars, inotify invalidation) while every way through it to a hidden name is a 404;
+//! which coding wins among equal q-values; `--mime` and `--default-type` (and their
+//! variables) giving the Content-Type and the compressibility that follows from it, and
+//! refusing bad values at start-up.
 
 mod common;
 
 use common::{Conn, Response, Server, TempDir, run_to_end, show, staticd};
 use flate2::read::{GzDecoder, ZlibDecoder};
 use std::io::Read;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// GET `path` on a fresh connection, with `Accept-Encoding: ae` if given.
 fn get_ae(server: &Server, path: &str, ae: Option<&str>) -> Response {
@@ -22,6 +24,303 @@ fn script() -> String {
     (0..400)
         .map(|i| format!("function f{i}(a){{return a*{i}+{};}}\n", i % 7))
         .collect()
+}
+
+// ---------------------------------------------------------------- .well-known
+
+const SECURITY: &str = "Contact: mailto:security@example.com\nExpires: 2030-01-01T00:00:00Z\n";
+const AASA: &str = "{\"applinks\":{\"details\":[{\"appIDs\":[\"ABCDE.com.example\"]}]}}\n";
+const ASSETLINKS: &str = "[{\"relation\":[\"delegate_permission/common.handle_all_urls\"]}]\n";
+
+/// A site with the usual `.well-known` files and hidden things in and around it.
+fn well_known_site(tag: &str) -> TempDir {
+    let root = TempDir::new(tag);
+    root.file("index.html", "home\n");
+    root.file(".well-known/security.txt", SECURITY);
+    root.file(
+        ".well-known/acme-challenge/Tok-EN_123",
+        "Tok-EN_123.thumbprint",
+    );
+    root.file(".well-known/apple-app-site-association", AASA);
+    root.file(".well-known/assetlinks.json", ASSETLINKS);
+    root.file(".well-known/.hidden", "hidden in well-known\n");
+    root.file(".well-known/.git/config", "[core] in well-known\n");
+    root.file(".well-known/x/.git/config", "[core] deeper\n");
+    root.file(".well-known/acme-challenge/.htaccess", "deny\n");
+    root.file(".well-known/%2e%2e/.git", "literal name\n");
+    root.file(".well-known/..\\.git\\config", "backslashes\n");
+    root.file(".git/config", "[core] secret\n");
+    root.file(".env", "SECRET=1\n");
+    root.file("a/.well-known/x", "not at the root\n");
+    root.file(".WELL-KNOWN/x", "other case\n");
+    root
+}
+
+#[test]
+fn well_known_files_are_served_with_their_types() {
+    let root = well_known_site("wk-serve");
+    let server = Server::start(root.path(), &[]);
+    for (target, body, ct) in [
+        (
+            "/.well-known/security.txt",
+            SECURITY,
+            "text/plain; charset=utf-8",
+        ),
+        (
+            "/.well-known/acme-challenge/Tok-EN_123",
+            "Tok-EN_123.thumbprint",
+            "application/octet-stream",
+        ),
+        (
+            "/.well-known/apple-app-site-association",
+            AASA,
+            "application/json",
+        ),
+        (
+            "/.well-known/assetlinks.json",
+            ASSETLINKS,
+            "application/json; charset=utf-8",
+        ),
+        // The same resource however the path is spelt.
+        (
+            "/%2ewell-known/security.txt",
+            SECURITY,
+            "text/plain; charset=utf-8",
+        ),
+        (
+            "/%2Ewell-known%2Fsecurity.txt",
+            SECURITY,
+            "text/plain; charset=utf-8",
+        ),
+        (
+            "//.well-known//./security.txt",
+            SECURITY,
+            "text/plain; charset=utf-8",
+        ),
+        (
+            "/a/../.well-known/security.txt",
+            SECURITY,
+            "text/plain; charset=utf-8",
+        ),
+        (
+            "/.git/../.well-known/security.txt",
+            SECURITY,
+            "text/plain; charset=utf-8",
+        ),
+        (
+            "http://h/.well-known/security.txt?x",
+            SECURITY,
+            "text/plain; charset=utf-8",
+        ),
+        // A name inside it, decoded once.
+        ("/.well-known/%252e%252e/.git", "", ""),
+        // `..` out of it goes to the root, as anywhere.
+        (
+            "/.well-known/../index.html",
+            "home\n",
+            "text/html; charset=utf-8",
+        ),
+        (
+            "/.well-known/%2e%2e/index.html",
+            "home\n",
+            "text/html; charset=utf-8",
+        ),
+    ] {
+        let r = server.get(target);
+        if body.is_empty() {
+            assert_eq!(r.status, 404, "{target}: {}", show(&r));
+            continue;
+        }
+        assert_eq!(r.status, 200, "{target}: {}", show(&r));
+        assert_eq!(r.text(), body, "{target}");
+        assert_eq!(r.header("content-type"), Some(ct), "{target}");
+    }
+    let r = server.get("/.well-known");
+    assert_eq!(
+        (r.status, r.header("location")),
+        (301, Some("/.well-known/"))
+    );
+    // No index and no --listing: a directory is a 404, as anywhere.
+    assert_eq!(server.get("/.well-known/").status, 404);
+    // --default-type reaches the extensionless files, but not the one Apple needs as JSON.
+    drop(server);
+    let server = Server::start(root.path(), &["--default-type", "text/plain"]);
+    let r = server.get("/.well-known/acme-challenge/Tok-EN_123");
+    assert_eq!(r.header("content-type"), Some("text/plain"));
+    let r = server.get("/.well-known/apple-app-site-association");
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    assert!(server.stop().success());
+}
+
+#[test]
+fn nothing_hidden_is_reached_through_well_known() {
+    let root = well_known_site("wk-hidden");
+    // No index, so the root gets a listing.
+    std::fs::remove_file(root.path().join("index.html")).unwrap();
+    let server = Server::start(root.path(), &["--listing"]);
+    for target in [
+        "/.git/config",
+        "/.env",
+        "/.well-known/../.git/config",
+        "/.well-known/../.env",
+        "/.well-known/%2e%2e/.env",
+        "/.well-known/%2E%2E/%2Egit/config",
+        "/.well-known/..%2f.git",
+        "/.well-known/..%2f.git%2fconfig",
+        "/.well-known/%2e%2e%2f.env",
+        "/.well-known%2f..%2f.env",
+        "/.well-known/a/../../.env",
+        "/.well-known/./../.env",
+        "http://h/.well-known/../.git/config",
+        // Double encoding decodes once; what is below is still a dot name.
+        "/.well-known/%252e%252e/.git",
+        "/.well-known/%25252e%25252e/.env",
+        // Backslashes are name bytes, not separators.
+        "/.well-known/..\\.git\\config",
+        "/.well-known/%2e%2e%5c.git%5cconfig",
+        "/.well-known\\..\\.env",
+        "/.well-known%5c..%5c.env",
+        // Dot names inside it.
+        "/.well-known/.hidden",
+        "/.well-known/%2ehidden",
+        "/.well-known/.git/config",
+        "/.well-known/x/.git/config",
+        "/.well-known/acme-challenge/.htaccess",
+        // Only `.well-known` itself, only at the root.
+        "/a/.well-known/x",
+        "/.WELL-KNOWN/x",
+        "/.well-known./security.txt",
+        "/.well-knownx/security.txt",
+    ] {
+        let r = server.get(target);
+        assert_eq!(r.status, 404, "{target}: {}", show(&r));
+        for secret in [
+            "secret",
+            "SECRET",
+            "hidden",
+            "core",
+            "deny",
+            "backslashes",
+            "other case",
+            "not at the root",
+        ] {
+            assert!(!r.text().contains(secret), "{target}: {secret}");
+        }
+    }
+    // Listings: the root shows .well-known/ (a request could be served it), and nothing
+    // else hidden; its own page shows no dot names.
+    let root_page = server.get("/").text();
+    assert!(root_page.contains("href=\".well-known/\""), "{root_page}");
+    for hidden in [".git", ".env", ".WELL-KNOWN"] {
+        assert!(!root_page.contains(hidden), "{hidden}: {root_page}");
+    }
+    let page = server.get("/.well-known/").text();
+    for shown in [
+        "security.txt",
+        "acme-challenge/",
+        "apple-app-site-association",
+        "x/",
+        "%252e%252e/",
+    ] {
+        assert!(
+            page.contains(&format!("href=\"{shown}\"")),
+            "{shown}: {page}"
+        );
+    }
+    for hidden in [".hidden", ".git", "href=\"..%5C"] {
+        assert!(!page.contains(hidden), "{hidden}: {page}");
+    }
+    assert!(
+        !server
+            .get("/.well-known/acme-challenge/")
+            .text()
+            .contains(".htaccess")
+    );
+    assert!(server.stop().success());
+}
+
+/// Polls `path` until `want` holds of its response, for up to 5 s; fails with the last one.
+fn until(server: &Server, path: &str, ae: Option<&str>, want: impl Fn(&Response) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let r = get_ae(server, path, ae);
+        if want(&r) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{path} {ae:?}: still {}",
+            show(&r)
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn well_known_present_at_start_is_watched() {
+    let root = well_known_site("wk-watch-start");
+    let server = Server::start(root.path(), &[]);
+    let text = "/.well-known/security.txt";
+    assert_eq!(server.get(text).text(), SECURITY);
+    // Longer, so a mapping of the old file could not show it.
+    let changed = format!("{SECURITY}Policy: https://example.com/policy\n");
+    root.file(".well-known/security.txt", &changed);
+    until(&server, text, None, |r| r.text() == changed);
+    let token = "/.well-known/acme-challenge/Tok-EN_123";
+    assert_eq!(server.get(token).status, 200);
+    std::fs::remove_file(root.path().join(".well-known/acme-challenge/Tok-EN_123")).unwrap();
+    until(&server, token, None, |r| r.status == 404);
+    assert!(server.stop().success());
+}
+
+#[test]
+fn changes_under_well_known_reach_clients() {
+    // No .well-known at start: certbot makes it while the server runs.
+    let root = TempDir::new("wk-watch");
+    root.file("index.html", "home\n");
+    let server = Server::start(root.path(), &[]);
+    let token = "/.well-known/acme-challenge/tok1";
+    // Asked for too early: a 404, which the cache remembers.
+    assert_eq!(server.get(token).status, 404);
+    assert_eq!(server.get("/.well-known/security.txt").status, 404);
+    root.file(".well-known/acme-challenge/tok1", "first");
+    until(&server, token, None, |r| {
+        r.status == 200 && r.body == b"first"
+    });
+    // Rewritten in place, same size and then longer.
+    root.file(".well-known/acme-challenge/tok1", "secnd");
+    until(&server, token, None, |r| r.body == b"secnd");
+    root.file(".well-known/acme-challenge/tok1", "third, longer");
+    until(&server, token, None, |r| r.body == b"third, longer");
+    // A directory made later below it is watched too.
+    let deep = "/.well-known/acme-challenge/new/tok2";
+    assert_eq!(server.get(deep).status, 404);
+    root.file(".well-known/acme-challenge/new/tok2", "deep");
+    until(&server, deep, None, |r| r.body == b"deep");
+    root.file(".well-known/acme-challenge/new/tok2", "deeper");
+    until(&server, deep, None, |r| r.body == b"deeper");
+    // A file that was cached, then changed, then removed.
+    let text = "/.well-known/security.txt";
+    let long = SECURITY.repeat(20);
+    root.file(".well-known/security.txt", &long);
+    until(&server, text, Some("gzip"), |r| {
+        r.header("content-encoding") == Some("gzip")
+            && decode(GzDecoder::new(&r.body[..])) == long.as_bytes()
+    });
+    // A sidecar made later is picked up, and so is a change to it.
+    root.file(".well-known/security.txt.br", "pretend-br-1");
+    until(&server, text, Some("br"), |r| r.body == b"pretend-br-1");
+    root.file(".well-known/security.txt.br", "pretend-br-2");
+    until(&server, text, Some("br"), |r| r.body == b"pretend-br-2");
+    std::fs::remove_file(root.path().join(".well-known/security.txt")).unwrap();
+    until(&server, text, None, |r| r.status == 404);
+    // Removing the whole directory forgets what was below it.
+    std::fs::remove_dir_all(root.path().join(".well-known")).unwrap();
+    until(&server, token, None, |r| r.status == 404);
+    // Dot names below it stay unserved whatever happens to them.
+    root.file(".well-known/.env", "SECRET=1");
+    assert_eq!(server.get("/.well-known/.env").status, 404);
+    assert!(server.stop().success());
 }
 
 // ---------------------------------------------------------------- coding preference

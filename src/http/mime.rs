@@ -20,6 +20,12 @@ pub const DEFAULT: &str = "application/octet-stream";
 /// The type of HTML files, and of the listings staticd writes.
 pub const HTML: &str = "text/html; charset=utf-8";
 
+/// What `/.well-known/apple-app-site-association` is served as.
+const JSON: &str = "application/json";
+
+/// The one file typed by its name rather than its extension.
+const APPLE_APP_SITE_ASSOCIATION: &[u8] = b".well-known/apple-app-site-association";
+
 /// Longest extension in the built-in table (`webmanifest`); anything longer cannot match it.
 const MAX_EXT: usize = 11;
 
@@ -63,10 +69,14 @@ impl Types {
     /// The extension is what follows the last `.` of the last segment and is matched
     /// case-insensitively. A segment whose only dot is its first byte (`.profile`) and one
     /// ending in a dot (`a.`) have no extension; both, and unknown extensions, get the
-    /// default type.
+    /// default type, except `.well-known/apple-app-site-association`, which is JSON.
     #[must_use]
     pub fn content_type(&self, path: &[u8]) -> &str {
         let Some(ext) = extension(path) else {
+            // Apple fetches it without an extension and wants JSON.
+            if path == APPLE_APP_SITE_ASSOCIATION {
+                return JSON;
+            }
             return &self.default;
         };
         let added = self.extra.iter().rev();
@@ -702,6 +712,39 @@ mod tests {
         assert_eq!(t.content_type(b"a.htm"), "text/plain");
         assert_eq!(t.content_type(b"a.html"), HTML);
         assert_ne!(t, BUILTIN);
+    }
+
+    #[test]
+    fn apple_app_site_association_is_json() {
+        let mut t = Types::new();
+        t.set_default("text/plain");
+        for types in [&BUILTIN, &t] {
+            let ct = |p: &str| types.content_type(p.as_bytes());
+            assert_eq!(
+                ct(".well-known/apple-app-site-association"),
+                "application/json"
+            );
+            // Anywhere else, or spelt otherwise, it is an extensionless file like any other.
+            for path in [
+                "apple-app-site-association",
+                "a/.well-known/apple-app-site-association",
+                ".well-known/Apple-App-Site-Association",
+                ".well-known/apple-app-site-association/",
+                ".well-known/apple-app-site-associationx",
+                ".well-known/acme-challenge/tok",
+                ".well-known/assetlinks",
+            ] {
+                assert_eq!(ct(path), types.default, "{path}");
+            }
+            assert_eq!(
+                ct(".well-known/assetlinks.json"),
+                "application/json; charset=utf-8"
+            );
+            assert_eq!(ct(".well-known/security.txt"), "text/plain; charset=utf-8");
+        }
+        assert!(
+            !is_compressible(DEFAULT) && is_compressible(JSON) && is_media_type(JSON.as_bytes())
+        );
     }
 
     #[test]
