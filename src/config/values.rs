@@ -309,8 +309,12 @@ pub(super) fn check_root(v: &[u8]) -> Result<(), String> {
     }
 }
 
-/// What a bad media type is told.
-const NOT_MEDIA_TYPE: &str = "is not a media type like text/plain or 'text/plain; charset=utf-8'";
+/// What a bad media type is told, after the value.
+macro_rules! not_media_type {
+    () => {
+        "is not a media type like text/plain or 'text/plain; charset=utf-8'"
+    };
+}
 
 /// A media type for `Content-Type` (see [`mime::is_media_type`]).
 pub(super) fn media_type(v: &[u8]) -> Option<&str> {
@@ -321,7 +325,7 @@ pub(super) fn media_type(v: &[u8]) -> Option<&str> {
 
 /// A `--default-type` value.
 pub(super) fn check_default_type(v: &[u8]) -> Result<&str, String> {
-    media_type(v).ok_or_else(|| format!("{} {NOT_MEDIA_TYPE}", q(v)))
+    media_type(v).ok_or_else(|| format!(concat!("{} ", not_media_type!()), q(v)))
 }
 
 /// Adds each `EXT=TYPE` of a comma-separated list (a comma inside a quoted parameter value
@@ -343,7 +347,7 @@ pub(super) fn add_types(types: &mut mime::Types, value: &[u8]) -> Result<(), Str
             types.add(ext, ty);
             continue;
         } else {
-            "TYPE is not a media type like text/plain or 'text/plain; charset=utf-8'"
+            concat!("TYPE ", not_media_type!())
         };
         let shown = if item.is_empty() { value } else { item };
         return Err(format!("{}: {why}", q(shown)));
