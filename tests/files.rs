@@ -203,7 +203,6 @@ fn dot_segments_are_hidden() {
         "/.git",
         "/.git/",
         "/sub/.env",
-        "/.well-known/security.txt",
         "/%2ehidden",
         "/sub/%2eenv",
     ] {

@@ -1292,7 +1292,9 @@ fn reference_normalize(raw: &[u8]) -> Result<Vec<u8>, path::Error> {
             name => stack.push(name),
         }
     }
-    if stack.iter().any(|s| s.starts_with(b".")) {
+    // Dot names are hidden, except `.well-known` at the root.
+    let hidden = |(i, s): (usize, &&[u8])| s.starts_with(b".") && (i > 0 || *s != b".well-known");
+    if stack.iter().enumerate().any(hidden) {
         return Err(path::Error::NotFound);
     }
     let mut out = stack.join(&b'/');
@@ -1313,9 +1315,14 @@ fn check_normalized(out: &[u8]) {
         assert!(out.is_empty(), "{}", escape(out));
         return;
     }
-    for seg in body.split(|&b| b == b'/') {
+    for (i, seg) in body.split(|&b| b == b'/').enumerate() {
         assert!(!seg.is_empty(), "empty segment in {}", escape(out));
-        assert!(!seg.starts_with(b"."), "dot segment in {}", escape(out));
+        let well_known = i == 0 && seg == b".well-known";
+        assert!(
+            !seg.starts_with(b".") || well_known,
+            "dot segment in {}",
+            escape(out)
+        );
     }
     let root = Path::new("/srv/root");
     let joined = root.join(OsStr::from_bytes(out));
@@ -1783,40 +1790,53 @@ fn reference_accept(header: &[u8]) -> [u16; 5] {
     q
 }
 
-/// The variants on offer for selector `arg`: some codings, with sizes that often tie.
-fn offered(arg: u64) -> Vec<(Coding, u64)> {
+/// The variants on offer for selector `arg`: some codings.
+fn offered(arg: u64) -> Vec<Coding> {
     Coding::ALL
         .iter()
         .enumerate()
         .filter(|&(i, _)| arg >> i & 1 == 1)
-        .map(|(i, &c)| (c, [100, 100, 80, 120][(arg >> (8 + 2 * i)) as usize & 3]))
+        .map(|(_, &c)| c)
         .collect()
 }
 
 /// Checks that `choice` is an acceptable variant of `available` with the highest q (identity
-/// only by default may rank below), the smallest among equals.
-fn check_choice(accepted: &encoding::Accepted, available: &[(Coding, u64)], choice: Choice) {
+/// only by default may rank below), br > zstd > gzip > deflate > identity among equals.
+fn check_choice(accepted: &encoding::Accepted, available: &[Coding], choice: Choice) {
     let q = |c: Coding| accepted.q(c);
+    let rank = |c: Coding| {
+        [
+            Coding::Identity,
+            Coding::Deflate,
+            Coding::Gzip,
+            Coding::Zstd,
+            Coding::Br,
+        ]
+        .iter()
+        .position(|&d| d == c)
+    };
     match choice {
         Choice::NotAcceptable => {
-            assert!(available.iter().all(|&(c, _)| q(c) == 0), "{available:?}");
+            assert!(available.iter().all(|&c| q(c) == 0), "{available:?}");
         }
         Choice::Use(c) => {
-            let size = available
-                .iter()
-                .find(|&&(d, _)| d == c)
-                .map(|&(_, s)| s)
-                .expect("chose a coding that was not offered");
+            assert!(
+                available.contains(&c),
+                "chose a coding that was not offered"
+            );
             assert!(q(c) > 0, "chose refused {c:?}");
-            for &(d, other) in available {
+            for &d in available {
                 if d == Coding::Identity {
                     // Identity by default (q reported 1000) ranks below every listed coding.
                     assert!(c == d || q(d) <= q(c) || q(d) == 1000, "{c:?} over {d:?}");
                 } else if c != Coding::Identity {
                     assert!(q(d) <= q(c), "{c:?} (q {}) over {d:?} (q {})", q(c), q(d));
-                    assert!(q(d) < q(c) || other >= size, "{c:?} bigger than {d:?}");
+                    assert!(
+                        q(d) < q(c) || rank(d) <= rank(c),
+                        "{c:?} over {d:?} at equal q"
+                    );
                 } else {
-                    assert!(q(d) <= q(c), "identity over {d:?}");
+                    assert!(q(d) < q(c), "identity over {d:?}");
                 }
             }
         }

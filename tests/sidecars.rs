@@ -49,7 +49,7 @@ fn set_mtime(path: &std::path::Path, secs: i64) {
 fn sidecars_are_served_to_clients_that_accept_them() {
     let root = TempDir::new("sidecars");
     let js = root.file("app.js", script());
-    // Sizes: br 10 < gzip 12 < zstd 24 bytes: the smallest acceptable wins.
+    // Sizes: br 10 < gzip 12 < zstd 24 bytes: preference wins, not size.
     let br = root.file("app.js.br", b"pretend-br");
     let zst = root.file("app.js.zst", b"pretend-zstandard-longer");
     let gz = root.file("app.js.gz", b"pretend-gzip");
@@ -63,7 +63,7 @@ fn sidecars_are_served_to_clients_that_accept_them() {
         ("zstd", Some("zstd"), b"pretend-zstandard-longer"),
         ("gzip", Some("gzip"), b"pretend-gzip"),
         ("gzip, br, zstd", Some("br"), b"pretend-br"),
-        ("gzip, zstd", Some("gzip"), b"pretend-gzip"),
+        ("gzip, zstd", Some("zstd"), b"pretend-zstandard-longer"),
         (
             "zstd, gzip;q=0.5",
             Some("zstd"),

@@ -46,8 +46,8 @@ pub struct Listing {
 /// Lists the directory open as `fd` (with `stat`), whose normalised path
 /// below the root is `key` (empty for the root, else ending in `/`), on a
 /// page of at most `limit` bytes. Only what a request could be served is
-/// listed: regular files and directories, no dotfiles, and symlinks only
-/// where they lead to one inside the root.
+/// listed: regular files and directories, no dot names (but `.well-known` at
+/// the root), and symlinks only where they lead to one inside the root.
 pub fn list(root: &Root, fd: OwnedFd, stat: &Stat, key: &[u8], limit: usize) -> Option<Listing> {
     let mut dir = Dir::new(fd).ok()?;
     let mut path = Vec::with_capacity(key.len() + 256);
@@ -59,7 +59,7 @@ pub fn list(root: &Root, fd: OwnedFd, stat: &Stat, key: &[u8], limit: usize) -> 
     while let Some(entry) = dir.read() {
         let entry = entry.ok()?;
         let name = entry.file_name().to_bytes();
-        if !listing::is_listed(name) {
+        if !listing::is_listed(name, key.is_empty()) {
             continue;
         }
         if kept.len() == MAX_ENTRIES {

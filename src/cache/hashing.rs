@@ -124,6 +124,7 @@ mod tests {
             compress_max_size: 0,
             listing: false,
             last_modified: Default::default(),
+            types: &crate::http::mime::BUILTIN,
         };
         let root = Root::open(dir.as_os_str().as_bytes()).unwrap();
         Cache::new(root, b"index.html".to_vec(), limits, Extra::default())

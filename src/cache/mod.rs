@@ -60,6 +60,8 @@ pub struct Limits {
     pub listing: bool,
     /// When responses carry `Last-Modified`.
     pub last_modified: LastModifiedPolicy,
+    /// The content types files are served with.
+    pub types: &'static mime::Types,
 }
 
 /// Files smaller than this are not worth compressing.
@@ -214,7 +216,7 @@ impl Cache {
                     ctime: file.ctime,
                     ctime_nsec: file.ctime_nsec,
                 };
-                let content_type = mime::content_type(scratch);
+                let content_type = self.limits.types.content_type(scratch);
                 let compressible = mime::is_compressible(content_type);
                 let compress = compressible
                     && self.limits.compress_level.is_some()
@@ -277,7 +279,7 @@ impl Cache {
                     digest: Some(Digest::of(&page.html)),
                     body: Body::Mapped(Mapping::Memory(page.html.into_boxed_slice())),
                     meta,
-                    content_type: mime::content_type(b"index.html"),
+                    content_type: mime::HTML,
                     vary: self.limits.compress_level.is_some(),
                     compressed,
                     aliased: aliased || page.aliased,

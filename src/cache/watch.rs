@@ -11,6 +11,7 @@
 #![forbid(unsafe_code)]
 
 use crate::cache::Cache;
+use crate::http::path;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::mem::MaybeUninit;
@@ -92,8 +93,8 @@ impl Watcher {
             let Ok(mut list) = Dir::new(fd) else { continue };
             while let Some(Ok(item)) = list.read() {
                 let name = item.file_name().to_bytes();
-                // Dot names are never served, so nothing below them is cached.
-                if name.first() == Some(&b'.') {
+                // Hidden names are never served, so nothing below them is cached.
+                if path::is_hidden(name, dir.is_empty()) {
                     continue;
                 }
                 match item.file_type() {
@@ -197,7 +198,7 @@ impl Watcher {
         let arrived = mask.intersects(ReadFlags::CREATE | ReadFlags::MOVED_TO);
         // Dot names too: a change made through any name reaches none of the others.
         let new_link = arrived && !is_dir && self.has_other_names(&path);
-        if name.first() == Some(&b'.') {
+        if path::is_hidden(name, dir.is_empty()) {
             return new_link;
         }
         self.cache

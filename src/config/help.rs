@@ -57,7 +57,8 @@ impl Out<'_> {
     }
 
     /// Writes help text at `col`, indenting its continuation lines, then its default and
-    /// variable: on the last line if they fit in [`WIDTH`], else on a line of their own.
+    /// variable: on the last line if they fit in [`WIDTH`], else on a line of their own (two
+    /// lines if one is too narrow for both).
     const fn describe(&mut self, col: usize, help: &str, default: Preset, env: Option<&str>) {
         self.pad_to(col);
         let b = help.as_bytes();
@@ -94,6 +95,12 @@ impl Out<'_> {
             sep = " ";
         }
         if let Some(env) = env {
+            // A long default and variable, even on a line of their own, take two.
+            if self.col + sep.len() + "[env: ]".len() + env.len() > WIDTH {
+                self.byte(b'\n');
+                self.pad_to(col);
+                sep = "";
+            }
             self.str(sep);
             self.str("[env: ");
             self.str(env);

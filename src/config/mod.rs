@@ -18,8 +18,11 @@
 //!   is the only way to give a ROOT starting with `-`. A lone `-` is an error.
 //! - The first `-h`/`--help`/`-V`/`--version` wins over everything else, even errors in other
 //!   arguments or in the environment: `--version --help` prints the version.
-//! - A repeated option keeps its last value, except `--listen`, which adds addresses.
+//! - A repeated option keeps its last value, except `--listen`, `--header` and `--mime`, which
+//!   add to what came before.
 //!   Every value given is checked, even one later overridden.
+//! - `--mime` takes `EXT=TYPE` items, comma-separated like `--listen` (a comma inside a quoted
+//!   parameter value is the type's); EXT is matched in any case and TYPE must be a media type.
 //! - ADDR:PORT is `1.2.3.4:80` or `[::1]:80`; `PORT` and `:PORT` mean `0.0.0.0:PORT`; several
 //!   may be given comma-separated (spaces around commas are ignored), in `--listen` as in
 //!   `STATICD_LISTEN`.
@@ -39,6 +42,7 @@ pub use args::parse;
 pub use help::HELP;
 
 use crate::http::conditional::LastModifiedPolicy;
+use crate::http::mime::Types;
 use alloc::boxed::Box;
 use alloc::format;
 use alloc::string::String;
@@ -124,6 +128,9 @@ config! {
         pub cache_control_for: Vec<(Vec<u8>, Vec<u8>)>,
         /// Extra `Name: value` header lines for every response, checked.
         pub headers: Vec<Vec<u8>>,
+        /// Content types by extension: the built-in table, with what `--mime` adds or
+        /// overrides and `--default-type` for the rest (checked media types).
+        pub types: Types,
         /// File served with 200 for paths that do not exist (single-page apps).
         pub fallback: Option<Vec<u8>>,
         /// File served as the body of 404 responses.
@@ -497,6 +504,25 @@ const OPTIONS: &[Opt] = &[
         help: "add this header to every response;\nrepeatable",
         default: Preset::None,
         act: Act::Set(|c, v| check_header(v).map(|()| c.headers.push(v.to_vec()))),
+    },
+    Opt {
+        long: "mime",
+        short: None,
+        value: Some("EXT=TYPE"),
+        env: Some("STATICD_MIME"),
+        help: "serve *.EXT as TYPE, over the built-in\n\
+               table; repeatable, or comma-separated",
+        default: Preset::None,
+        act: Act::Set(|c, v| add_types(&mut c.types, v)),
+    },
+    Opt {
+        long: "default-type",
+        short: None,
+        value: Some("TYPE"),
+        env: Some("STATICD_DEFAULT_TYPE"),
+        help: "type of files with no known extension",
+        default: Preset::Value(crate::http::mime::DEFAULT),
+        act: Act::Set(|c, v| check_default_type(v).map(|t| c.types.set_default(t))),
     },
     Opt {
         long: "fallback",

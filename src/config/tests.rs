@@ -7,6 +7,7 @@ use std::string::ToString;
 mod env;
 mod help;
 mod listen;
+mod mime;
 
 fn parse_with(args: &[&[u8]], env: &[&[u8]]) -> Result<Command, Error> {
     parse(args, env)

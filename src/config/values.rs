@@ -3,6 +3,7 @@
 
 use super::{MAX_GRACE_SECS, MAX_THREADS};
 use crate::http::conditional::LastModifiedPolicy;
+use crate::http::mime;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -337,6 +338,84 @@ pub(super) fn check_root(v: &[u8]) -> Result<(), String> {
     } else {
         Ok(())
     }
+}
+
+/// What a bad media type is told, after the value.
+macro_rules! not_media_type {
+    () => {
+        "is not a media type like text/plain or 'text/plain; charset=utf-8'"
+    };
+}
+
+/// A media type for `Content-Type` (see [`mime::is_media_type`]).
+pub(super) fn media_type(v: &[u8]) -> Option<&str> {
+    core::str::from_utf8(v)
+        .ok()
+        .filter(|_| mime::is_media_type(v))
+}
+
+/// A `--default-type` value.
+pub(super) fn check_default_type(v: &[u8]) -> Result<&str, String> {
+    media_type(v).ok_or_else(|| format!(concat!("{} ", not_media_type!()), q(v)))
+}
+
+/// Adds each `EXT=TYPE` of a comma-separated list (a comma inside a quoted parameter value
+/// does not count) to `types`, in order.
+pub(super) fn add_types(types: &mut mime::Types, value: &[u8]) -> Result<(), String> {
+    for item in split_unquoted(value) {
+        let item = item.trim_ascii();
+        let (ext, ty) = match item.iter().position(|&b| b == b'=') {
+            Some(eq) => (&item[..eq], &item[eq + 1..]),
+            None => (item, &b""[..]),
+        };
+        let why = if item.is_empty() {
+            "empty entry in list"
+        } else if ext.len() == item.len() {
+            "not EXT=TYPE, e.g. md=text/markdown"
+        } else if let Err(why) = check_ext(ext) {
+            why
+        } else if let Some(ty) = media_type(ty) {
+            types.add(ext, ty);
+            continue;
+        } else {
+            concat!("TYPE ", not_media_type!())
+        };
+        let shown = if item.is_empty() { value } else { item };
+        return Err(format!("{}: {why}", q(shown)));
+    }
+    Ok(())
+}
+
+/// An extension as `--mime` takes it: what follows the last dot of a file name.
+fn check_ext(ext: &[u8]) -> Result<(), &'static str> {
+    if ext.is_empty() {
+        Err("empty EXT")
+    } else if ext.starts_with(b".") {
+        Err("EXT is written without its dot")
+    } else if ext.len() > NAME_MAX || ext.iter().any(|&b| b <= b' ' || b"./,\"\x7f".contains(&b)) {
+        Err(
+            "EXT is a file name's end after its last dot: no '.', '/', ',', '\"', spaces or control bytes",
+        )
+    } else {
+        Ok(())
+    }
+}
+
+/// Splits `value` at each comma outside double quotes (`\` escaping inside them).
+fn split_unquoted(value: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let (mut quoted, mut escaped) = (false, false);
+    value.split(move |&b| {
+        if escaped {
+            escaped = false;
+        } else if quoted {
+            escaped = b == b'\\';
+            quoted = b != b'"';
+        } else {
+            quoted = b == b'"';
+            return b == b',';
+        }
+        false
+    })
 }
 
 /// Adds each address of a comma-separated list to `list`.

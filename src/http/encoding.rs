@@ -18,6 +18,8 @@
 //! - Parameters other than `q` are skipped (the Accept-Encoding grammar allows only the weight,
 //!   but `gzip;level=1;q=0.3`-style extensions are harmless). Empty parameters (`gzip;`) are
 //!   allowed, as in RFC 9110's `parameters` rule. Unknown codings are ignored.
+//! - Among acceptable codings of equal q, [`choose`] prefers br, zstd, gzip, deflate, then
+//!   identity, by a fixed order rather than by size.
 
 /// A content coding staticd can serve a representation in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -68,8 +70,10 @@ impl Coding {
         }
     }
 
-    /// Preference among variants of equal q and equal size: higher wins.
-    const fn tie_rank(self) -> u8 {
+    /// Preference among acceptable codings of equal q: higher wins. br, zstd, gzip, deflate is
+    /// the order nginx, Caddy and Apache use; identity comes last, so a client indifferent
+    /// between a coding and identity gets the coding.
+    const fn preference(self) -> u8 {
         match self {
             Coding::Br => 4,
             Coding::Zstd => 3,
@@ -144,12 +148,14 @@ pub enum Choice {
     NotAcceptable,
 }
 
-/// Picks from `available` (coding, size in bytes): highest q, then smallest, then br > zstd >
-/// gzip > deflate > identity; identity acceptable only by default ranks below any listed coding.
+/// Picks from the codings `available`: highest q, then br > zstd > gzip > deflate > identity;
+/// identity acceptable only by default ranks below any listed coding. Sizes play no part: a
+/// client that gives gzip and deflate the same q gets gzip, though deflate is a few bytes
+/// smaller, as from every major server (deflate has a history of broken clients).
 #[must_use]
-pub fn choose(accepted: &Accepted, available: &[(Coding, u64)]) -> Choice {
-    let mut best: Option<(u16, u64, Coding)> = None;
-    for &(c, size) in available {
+pub fn choose(accepted: &Accepted, available: &[Coding]) -> Choice {
+    let mut best: Option<(u16, u8, Coding)> = None;
+    for &c in available {
         let q = accepted.q(c);
         if q == 0 {
             continue;
@@ -160,14 +166,9 @@ pub fn choose(accepted: &Accepted, available: &[(Coding, u64)]) -> Choice {
         } else {
             q
         };
-        let wins = match best {
-            None => true,
-            Some((r, s, b)) => {
-                rank > r || (rank == r && (size < s || (size == s && c.tie_rank() > b.tie_rank())))
-            }
-        };
-        if wins {
-            best = Some((rank, size, c));
+        let key = (rank, c.preference());
+        if best.is_none_or(|(r, p, _)| key > (r, p)) {
+            best = Some((rank, c.preference(), c));
         }
     }
     match best {
@@ -381,17 +382,10 @@ mod tests {
     use Choice::{NotAcceptable, Use};
     use Coding::{Br, Deflate, Gzip, Identity, Zstd};
 
-    /// What the cache typically holds for a 10 kB text file: miniz's zlib is 12 bytes shorter
-    /// than its gzip (6 vs 18 bytes of framing).
-    const SET_A: &[(Coding, u64)] = &[(Identity, 10_000), (Gzip, 3_018), (Deflate, 3_006)];
-    /// Plus precompressed brotli and zstd variants.
-    const SET_B: &[(Coding, u64)] = &[
-        (Identity, 10_000),
-        (Gzip, 3_018),
-        (Deflate, 3_006),
-        (Br, 2_500),
-        (Zstd, 2_700),
-    ];
+    /// What the cache typically holds for a text file: gzip and deflate made at fill.
+    const SET_A: &[Coding] = &[Identity, Gzip, Deflate];
+    /// Plus precompressed brotli and zstd sidecars.
+    const SET_B: &[Coding] = &[Identity, Gzip, Deflate, Br, Zstd];
 
     const NA: Choice = NotAcceptable;
     const I: Choice = Use(Identity);
@@ -407,18 +401,18 @@ mod tests {
     #[rustfmt::skip]
     const TABLE: &[Row] = &[
         // Real clients.
-        (b"gzip, deflate, br, zstd", [1000, 1000, 1000, 1000, 1000], true, D, B), // Chrome, Firefox 126+
-        (b"gzip, deflate, br", [1000, 1000, 1000, 1000, 0], true, D, B), // Safari, older Firefox
-        (b"deflate, gzip, br, zstd", [1000, 1000, 1000, 1000, 1000], true, D, B), // curl --compressed
-        (b"deflate, gzip", [1000, 1000, 1000, 0, 0], true, D, D), // older curl
-        (b"gzip, deflate", [1000, 1000, 1000, 0, 0], true, D, D), // IE, python-requests
-        (b"gzip,deflate,sdch", [1000, 1000, 1000, 0, 0], true, D, D), // old Chrome
-        (b"gzip, deflate, br, dcb, dcz", [1000, 1000, 1000, 1000, 0], true, D, B),
+        (b"gzip, deflate, br, zstd", [1000, 1000, 1000, 1000, 1000], true, G, B), // Chrome, Firefox 126+
+        (b"gzip, deflate, br", [1000, 1000, 1000, 1000, 0], true, G, B), // Safari, older Firefox
+        (b"deflate, gzip, br, zstd", [1000, 1000, 1000, 1000, 1000], true, G, B), // curl --compressed
+        (b"deflate, gzip", [1000, 1000, 1000, 0, 0], true, G, G), // older curl
+        (b"gzip, deflate", [1000, 1000, 1000, 0, 0], true, G, G), // IE, python-requests
+        (b"gzip,deflate,sdch", [1000, 1000, 1000, 0, 0], true, G, G), // old Chrome
+        (b"gzip, deflate, br, dcb, dcz", [1000, 1000, 1000, 1000, 0], true, G, B),
         (b"identity", [1000, 0, 0, 0, 0], false, I, I), // wget
         (b"gzip;q=1.0, deflate;q=0.6, identity;q=0.3", [300, 1000, 600, 0, 0], false, G, G), // Java
         (b"br;q=1.0, gzip;q=0.8, *;q=0.1", [100, 800, 100, 1000, 100], false, G, B),
         (b"gzip", [1000, 1000, 0, 0, 0], true, G, G), // Go net/http
-        (b"*", [1000, 1000, 1000, 1000, 1000], false, D, B),
+        (b"*", [1000, 1000, 1000, 1000, 1000], false, G, B),
         // Refusing identity.
         (b"identity;q=0", [0, 0, 0, 0, 0], false, NA, NA),
         (b"Identity;Q=0", [0, 0, 0, 0, 0], false, NA, NA),
@@ -429,22 +423,22 @@ mod tests {
         (b"*;q=0, x-gzip;q=0.5", [0, 500, 0, 0, 0], false, G, G),
         (b"identity;q=0, gzip", [0, 1000, 0, 0, 0], false, G, G),
         (b"identity;q=0, br", [0, 0, 0, 1000, 0], false, NA, B),
-        (b"identity;q=0, *;q=0.5", [0, 500, 500, 500, 500], false, D, B),
-        (b"*, identity;q=0", [0, 1000, 1000, 1000, 1000], false, D, B),
+        (b"identity;q=0, *;q=0.5", [0, 500, 500, 500, 500], false, G, B),
+        (b"*, identity;q=0", [0, 1000, 1000, 1000, 1000], false, G, B),
         (b"gzip;q=0.000, identity;q=0.000", [0, 0, 0, 0, 0], false, NA, NA),
         (b"gzip;q=1.0, identity; q=0.5, *;q=0", [500, 1000, 0, 0, 0], false, G, G),
         (b"identity, *;q=0", [1000, 0, 0, 0, 0], false, I, I),
         // `*` against named codings.
         (b"gzip;q=0, *", [1000, 0, 1000, 1000, 1000], false, D, B),
         (b"*;q=0.3, gzip", [300, 1000, 300, 300, 300], false, G, G),
-        (b"identity;q=0.5, *;q=0.5", [500, 500, 500, 500, 500], false, D, B),
+        (b"identity;q=0.5, *;q=0.5", [500, 500, 500, 500, 500], false, G, B),
         (b"*;q=0.5, identity;q=0.6", [600, 500, 500, 500, 500], false, I, I),
         (b"gzip;q=0.5, *;q=0.8", [800, 500, 800, 800, 800], false, D, B),
         // Implicit identity ranks below anything listed.
         (b"gzip;q=0.5", [1000, 500, 0, 0, 0], true, G, G),
         (b"gzip;q=0.001", [1000, 1, 0, 0, 0], true, G, G),
         (b"gzip;q=0.5, identity", [1000, 500, 0, 0, 0], false, I, I),
-        (b"gzip;q=1, deflate;q=1, identity;q=1", [1000, 1000, 1000, 0, 0], false, D, D),
+        (b"gzip;q=1, deflate;q=1, identity;q=1", [1000, 1000, 1000, 0, 0], false, G, G),
         (b"br", [1000, 0, 0, 1000, 0], true, I, B),
         (b"zstd", [1000, 0, 0, 0, 1000], true, I, Z),
         (b"zstd, br", [1000, 0, 0, 1000, 1000], true, I, B),
@@ -452,7 +446,7 @@ mod tests {
         (b"br;q=0, gzip;q=0", [1000, 0, 0, 0, 0], true, I, I),
         (b"gzip;q=0", [1000, 0, 0, 0, 0], true, I, I),
         (b"deflate;q=0.5, gzip;q=0.6", [1000, 600, 500, 0, 0], true, G, G),
-        (b"deflate;q=0.6, gzip;q=0.6", [1000, 600, 600, 0, 0], true, D, D),
+        (b"deflate;q=0.6, gzip;q=0.6", [1000, 600, 600, 0, 0], true, G, G),
         // Case and aliases.
         (b"GZIP", [1000, 1000, 0, 0, 0], true, G, G),
         (b"x-gzip", [1000, 1000, 0, 0, 0], true, G, G),
@@ -462,7 +456,7 @@ mod tests {
         // Duplicates keep the highest q.
         (b"gzip, gzip;q=0", [1000, 1000, 0, 0, 0], true, G, G),
         (b"gzip;q=0, x-gzip;q=0.4", [1000, 400, 0, 0, 0], true, G, G),
-        (b"*;q=0, *;q=0.2", [200, 200, 200, 200, 200], false, D, B),
+        (b"*;q=0, *;q=0.2", [200, 200, 200, 200, 200], false, G, B),
         // qvalue grammar.
         (b"gzip;q=1.", [1000, 1000, 0, 0, 0], true, G, G),
         (b"gzip;q=1.000", [1000, 1000, 0, 0, 0], true, G, G),
@@ -491,7 +485,7 @@ mod tests {
         (b"gzip ;q=0.5", [1000, 500, 0, 0, 0], true, G, G),
         (b"gzip; q=0.5", [1000, 500, 0, 0, 0], true, G, G),
         (b"gzip;q=0.5 , br", [1000, 500, 0, 1000, 0], true, G, B),
-        (b"\tgzip\t,\tdeflate\t", [1000, 1000, 1000, 0, 0], true, D, D),
+        (b"\tgzip\t,\tdeflate\t", [1000, 1000, 1000, 0, 0], true, G, G),
         (b"", [1000, 0, 0, 0, 0], true, I, I),
         (b"   ", [1000, 0, 0, 0, 0], true, I, I),
         (b",,, ,", [1000, 0, 0, 0, 0], true, I, I),
@@ -503,7 +497,7 @@ mod tests {
         (b"gzip;", [1000, 1000, 0, 0, 0], true, G, G),
         (b"gzip;;q=0.2", [1000, 200, 0, 0, 0], true, G, G),
         (b"gzip; ;q=0.2", [1000, 200, 0, 0, 0], true, G, G),
-        (b"gzip;foo=\"a,b;q=0\", deflate", [1000, 1000, 1000, 0, 0], true, D, D),
+        (b"gzip;foo=\"a,b;q=0\", deflate", [1000, 1000, 1000, 0, 0], true, G, G),
         (br#"gzip;foo="esc\"aped, q", br;q=0.7"#, [1000, 1000, 0, 700, 0], true, G, G),
         (b"gzip;foo=\"unterminated, br", [1000, 0, 0, 0, 0], true, I, I),
         (b"gzip;foo=\"a\"junk, br", [1000, 0, 0, 1000, 0], true, I, B),
@@ -559,7 +553,7 @@ mod tests {
             assert_eq!(acc.q(c), 0);
         }
         assert_eq!(choose(&acc, SET_B), I);
-        assert_eq!(choose(&acc, &[(Gzip, 1)]), NA);
+        assert_eq!(choose(&acc, &[Gzip]), NA);
     }
 
     #[test]
@@ -611,47 +605,58 @@ mod tests {
     }
 
     #[test]
-    fn ties_follow_preference() {
+    fn equal_q_follows_preference() {
         let all = parse(Some(b"*"));
-        let equal =
-            |cs: &[Coding]| -> Vec<(Coding, u64)> { cs.iter().map(|&c| (c, 100)).collect() };
-        assert_eq!(
-            choose(&all, &equal(&[Identity, Deflate, Gzip, Zstd, Br])),
-            B
-        );
-        assert_eq!(choose(&all, &equal(&[Identity, Deflate, Gzip, Zstd])), Z);
-        assert_eq!(choose(&all, &equal(&[Identity, Deflate, Gzip])), G);
-        assert_eq!(choose(&all, &equal(&[Identity, Deflate])), D);
-        assert_eq!(choose(&all, &equal(&[Identity])), I);
-        // Size beats preference within one q; q beats size.
-        assert_eq!(
-            choose(&all, &[(Br, 101), (Deflate, 100), (Identity, 100)]),
-            D
-        );
-        assert_eq!(choose(&all, &[(Br, 101), (Identity, 99)]), I);
+        // Whatever the order offered.
+        for set in [
+            [Identity, Deflate, Gzip, Zstd, Br],
+            [Br, Zstd, Gzip, Deflate, Identity],
+            [Gzip, Identity, Br, Deflate, Zstd],
+        ] {
+            assert_eq!(choose(&all, &set), B);
+            let without = |gone: &[Coding]| -> Vec<Coding> {
+                set.iter().copied().filter(|c| !gone.contains(c)).collect()
+            };
+            assert_eq!(choose(&all, &without(&[Br])), Z);
+            assert_eq!(choose(&all, &without(&[Br, Zstd])), G);
+            assert_eq!(choose(&all, &without(&[Br, Zstd, Gzip])), D);
+            assert_eq!(choose(&all, &without(&[Br, Zstd, Gzip, Deflate])), I);
+        }
+        // Every pair of codings at equal q, named or through `*`.
+        let order = [Br, Zstd, Gzip, Deflate];
+        for (i, &hi) in order.iter().enumerate() {
+            for &lo in &order[i + 1..] {
+                let field = format!("{}, {}", lo.token(), hi.token());
+                let acc = parse(Some(field.as_bytes()));
+                assert_eq!(choose(&acc, &[lo, hi]), Use(hi), "{field}");
+                assert_eq!(choose(&acc, &[Identity, hi, lo]), Use(hi), "{field}");
+            }
+        }
+        // q beats preference, both ways.
         let q = parse(Some(b"br;q=0.9, gzip;q=0.8, identity"));
-        assert_eq!(choose(&q, &[(Identity, 1000), (Br, 10), (Gzip, 5)]), I);
+        assert_eq!(choose(&q, &[Identity, Br, Gzip]), I);
+        let q = parse(Some(b"gzip, deflate;q=0.9"));
+        assert_eq!(choose(&q, &[Deflate, Gzip]), G);
+        let q = parse(Some(b"gzip;q=0.9, deflate"));
+        assert_eq!(choose(&q, &[Deflate, Gzip]), D);
         let q = parse(Some(b"br;q=0.9, gzip;q=0.8"));
-        assert_eq!(choose(&q, &[(Identity, 1000), (Br, 10), (Gzip, 5)]), B);
-        // A default identity loses to a listed coding even when smaller.
-        assert_eq!(choose(&q, &[(Identity, 1), (Gzip, 5)]), G);
-        // An explicit identity competes on size.
-        let q = parse(Some(b"gzip, identity"));
-        assert_eq!(choose(&q, &[(Gzip, 5), (Identity, 1)]), I);
-        assert_eq!(choose(&q, &[(Gzip, 5), (Identity, 5)]), G);
-        // Duplicate variants: the smaller counts.
-        assert_eq!(choose(&q, &[(Gzip, 9), (Identity, 8), (Gzip, 7)]), G);
+        assert_eq!(choose(&q, &[Identity, Br, Gzip]), B);
+        // A default identity loses to a listed coding of any q.
+        let q = parse(Some(b"deflate;q=0.001"));
+        assert_eq!(choose(&q, &[Identity, Deflate]), D);
+        // An explicit identity at equal q loses to the coding.
+        let q = parse(Some(b"identity, gzip"));
+        assert_eq!(choose(&q, &[Gzip, Identity]), G);
+        // The same coding offered twice is still that coding.
+        assert_eq!(choose(&q, &[Gzip, Identity, Gzip]), G);
     }
 
     #[test]
     fn nothing_available() {
         assert_eq!(choose(&parse(Some(b"*")), &[]), NA);
         assert_eq!(choose(&parse(None), &[]), NA);
-        assert_eq!(choose(&parse(Some(b"gzip")), &[(Br, 1), (Zstd, 1)]), NA);
-        assert_eq!(
-            choose(&parse(Some(b"gzip")), &[(Br, 1), (Identity, u64::MAX)]),
-            I
-        );
+        assert_eq!(choose(&parse(Some(b"gzip")), &[Br, Zstd]), NA);
+        assert_eq!(choose(&parse(Some(b"gzip")), &[Br, Identity]), I);
     }
 
     #[test]

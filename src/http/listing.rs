@@ -1,7 +1,8 @@
 //! Directory listings, like nginx `autoindex`: renders the entries of one directory, which the
 //! caller has already read, as a small HTML5 document. Pure byte work; makes no system calls.
 //!
-//! - Hidden entries ([`is_listed`] false: empty, dot-prefixed, or holding `/` or NUL) are skipped.
+//! - Hidden entries ([`is_listed`] false: empty, dot-prefixed except `.well-known` at the root,
+//!   or holding `/` or NUL) are skipped: a page shows what a request could be served.
 //! - Directories come first, then files, each group bytewise ascending by name; the order is total
 //!   (ties fall back to size, then mtime), so the output never depends on the read order.
 //! - A `../` row leads, except at the root `/`.
@@ -21,6 +22,7 @@ use core::cmp::Ordering;
 
 use crate::http::date::Civil;
 use crate::http::numfmt::{Decimal, put_fixed};
+use crate::http::path;
 
 /// One directory entry as read from the file system.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,12 +37,13 @@ pub struct Item<'a> {
     pub mtime: i64,
 }
 
-/// Whether a name is listed at all (false for "", ".", "..", dotfiles, names containing '/' or NUL).
-pub fn is_listed(name: &[u8]) -> bool {
-    match name.first() {
-        None | Some(b'.') => false,
-        Some(_) => !name.iter().any(|&b| b == b'/' || b == 0),
-    }
+/// Whether a name in a directory (the root if `at_root`) is listed at all: false for "", ".",
+/// "..", dot names ([`path::is_hidden`]: all but `.well-known` at the root), names containing
+/// '/' or NUL.
+pub fn is_listed(name: &[u8], at_root: bool) -> bool {
+    !name.is_empty()
+        && !path::is_hidden(name, at_root)
+        && !name.iter().any(|&b| b == b'/' || b == 0)
 }
 
 /// Appends a complete HTML5 document to `out`: a row for each of `items` in the order given
@@ -62,6 +65,7 @@ pub fn render(path: &[u8], items: &[Item<'_>], omitted: usize, out: &mut Vec<u8>
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Budget {
     room: usize,
+    at_root: bool,
 }
 
 impl Budget {
@@ -73,6 +77,7 @@ impl Budget {
         document(&mut frame, path, &[], usize::MAX);
         Budget {
             room: limit.saturating_sub(frame.0),
+            at_root: path == b"/",
         }
     }
 
@@ -80,7 +85,7 @@ impl Budget {
     /// when it does not fit. A hidden item has no row and always fits.
     pub fn take(&mut self, item: &Item<'_>) -> bool {
         let mut row = Count(0);
-        put_row(&mut row, item);
+        put_row(&mut row, item, self.at_root);
         match self.room.checked_sub(row.0) {
             Some(room) => {
                 self.room = room;
@@ -180,7 +185,7 @@ fn document<S: Sink>(s: &mut S, path: &[u8], items: &[Item<'_>], omitted: usize)
         s.put(PARENT);
     }
     for item in items {
-        put_row(s, item);
+        put_row(s, item, path == b"/");
     }
     s.put(TABLE_END);
     if omitted > 0 {
@@ -196,8 +201,8 @@ fn document<S: Sink>(s: &mut S, path: &[u8], items: &[Item<'_>], omitted: usize)
 }
 
 /// One table row, or nothing for a hidden item.
-fn put_row<S: Sink>(s: &mut S, item: &Item<'_>) {
-    if !is_listed(item.name) {
+fn put_row<S: Sink>(s: &mut S, item: &Item<'_>, at_root: bool) {
+    if !is_listed(item.name, at_root) {
         return;
     }
     s.put(ROW_HREF);

@@ -1,47 +1,123 @@
 //! Content types: maps a file name's extension to a `Content-Type` value and says which types
-//! are worth compressing. Pure lookups, no allocation, no system calls.
+//! are worth compressing. Pure lookups and checks, no system calls; a [`Types`] table is
+//! consulted when a file enters the cache, never per request.
 //!
 //! Types follow nginx's `mime.types` with the current IANA names where they differ
 //! (`text/javascript` per RFC 9239, `font/*`, `application/yaml`). Text-like types (every
 //! `text/*`, JavaScript, JSON, XML, RSS/Atom, the web manifest, YAML, TOML) carry
 //! `; charset=utf-8`, as static-web-server does; SVG is sent as plain `image/svg+xml`.
+//! `--mime` adds to or overrides the built-in table and `--default-type` replaces [`DEFAULT`]
+//! (see [`Types`]); both are checked with [`is_media_type`].
 
-/// Sent for files without an extension or with one not in the table.
+use crate::http::request::is_tchar;
+use alloc::borrow::Cow;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+/// Sent for files without an extension or with one not in the table, unless `--default-type`.
 pub const DEFAULT: &str = "application/octet-stream";
 
-/// Longest extension in the table (`webmanifest`); anything longer cannot match.
+/// The type of HTML files, and of the listings staticd writes.
+pub const HTML: &str = "text/html; charset=utf-8";
+
+/// What `/.well-known/apple-app-site-association` is served as.
+const JSON: &str = "application/json";
+
+/// The one file typed by its name rather than its extension.
+const APPLE_APP_SITE_ASSOCIATION: &[u8] = b".well-known/apple-app-site-association";
+
+/// Longest extension in the built-in table (`webmanifest`); anything longer cannot match it.
 const MAX_EXT: usize = 11;
 
-/// Returns the content type for `path`, chosen by the extension of its last segment.
-///
-/// The extension is what follows the last `.` of the last segment and is matched
-/// case-insensitively. A segment whose only dot is its first byte (`.profile`) and one ending in
-/// a dot (`a.`) have no extension; both, and unknown extensions, give [`DEFAULT`].
-#[must_use]
-pub fn content_type(path: &[u8]) -> &'static str {
+/// The built-in table alone, with [`DEFAULT`] for everything else.
+pub static BUILTIN: Types = Types::new();
+
+/// A content-type table: the built-in one, the extensions `--mime` adds or overrides, and the
+/// type of everything else (`--default-type`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Types {
+    /// Extensions (no dot) and their types, in the order added: the last that matches wins.
+    extra: Vec<(Vec<u8>, String)>,
+    /// For names with no extension or one in neither table.
+    default: Cow<'static, str>,
+}
+
+impl Types {
+    /// The built-in table, with [`DEFAULT`] for names it does not know.
+    #[must_use]
+    pub const fn new() -> Types {
+        Types {
+            extra: Vec::new(),
+            default: Cow::Borrowed(DEFAULT),
+        }
+    }
+
+    /// Serves `ext` (without its dot, matched in any case) as `ty`, over the built-in type or
+    /// one added before.
+    pub fn add(&mut self, ext: &[u8], ty: &str) {
+        self.extra.push((ext.to_vec(), ty.into()));
+    }
+
+    /// Serves names that no table knows as `ty`.
+    pub fn set_default(&mut self, ty: &str) {
+        self.default = Cow::Owned(ty.into());
+    }
+
+    /// Returns the content type for `path` (relative to the root), chosen by the extension of
+    /// its last segment.
+    ///
+    /// The extension is what follows the last `.` of the last segment and is matched
+    /// case-insensitively. A segment whose only dot is its first byte (`.profile`) and one
+    /// ending in a dot (`a.`) have no extension; both, and unknown extensions, get the
+    /// default type, except `.well-known/apple-app-site-association`, which is JSON.
+    #[must_use]
+    pub fn content_type(&self, path: &[u8]) -> &str {
+        let Some(ext) = extension(path) else {
+            // Apple fetches it without an extension and wants JSON.
+            if path == APPLE_APP_SITE_ASSOCIATION {
+                return JSON;
+            }
+            return &self.default;
+        };
+        let added = self.extra.iter().rev();
+        if let Some((_, ty)) = added.clone().find(|(e, _)| e.eq_ignore_ascii_case(ext)) {
+            return ty;
+        }
+        let mut buf = [0u8; MAX_EXT];
+        let Some(lower) = buf.get_mut(..ext.len()) else {
+            return &self.default;
+        };
+        for (d, s) in lower.iter_mut().zip(ext) {
+            *d = s.to_ascii_lowercase();
+        }
+        by_extension(lower).unwrap_or(&self.default)
+    }
+}
+
+impl Default for Types {
+    fn default() -> Types {
+        Types::new()
+    }
+}
+
+/// The extension of `path`'s last segment, without its dot: `None` for no dot, a leading dot
+/// only, or a trailing dot.
+fn extension(path: &[u8]) -> Option<&[u8]> {
     let name = match path.iter().rposition(|&b| b == b'/') {
         Some(slash) => path.get(slash + 1..).unwrap_or_default(),
         None => path,
     };
-    let ext = match name.iter().rposition(|&b| b == b'.') {
-        Some(0) | None => return DEFAULT,
-        Some(dot) => name.get(dot + 1..).unwrap_or_default(),
-    };
-    let mut buf = [0u8; MAX_EXT];
-    let Some(lower) = buf.get_mut(..ext.len()) else {
-        return DEFAULT;
-    };
-    for (d, s) in lower.iter_mut().zip(ext) {
-        *d = s.to_ascii_lowercase();
+    match name.iter().rposition(|&b| b == b'.') {
+        Some(0) | None => None,
+        Some(dot) => name.get(dot + 1..).filter(|e| !e.is_empty()),
     }
-    by_extension(lower)
 }
 
-/// The table itself; `ext` is already lowercase.
-fn by_extension(ext: &[u8]) -> &'static str {
-    match ext {
+/// The built-in table; `ext` is already lowercase.
+fn by_extension(ext: &[u8]) -> Option<&'static str> {
+    Some(match ext {
         // Text and documents.
-        b"html" | b"htm" | b"shtml" => "text/html; charset=utf-8",
+        b"html" | b"htm" | b"shtml" => HTML,
         b"css" => "text/css; charset=utf-8",
         b"js" | b"mjs" | b"cjs" => "text/javascript; charset=utf-8",
         b"txt" | b"text" | b"log" => "text/plain; charset=utf-8",
@@ -109,8 +185,8 @@ fn by_extension(ext: &[u8]) -> &'static str {
         b"m4a" => "audio/mp4",
         b"aac" => "audio/aac",
         b"mid" | b"midi" => "audio/midi",
-        _ => DEFAULT,
-    }
+        _ => return None,
+    })
 }
 
 /// Says whether a body of this content type shrinks usefully under gzip or brotli.
@@ -166,6 +242,79 @@ pub fn is_compressible(content_type: &str) -> bool {
     EXACT.iter().any(|e| sub.eq_ignore_ascii_case(e))
         || ends_with_ignore_case(sub, b"+json")
         || ends_with_ignore_case(sub, b"+xml")
+}
+
+/// Whether `v` is a media type fit to be a `Content-Type` value (RFC 9110 §8.3.1):
+/// `type/subtype`, both tokens, then any `; name=value` parameters, each value a token or a
+/// quoted string (empty parameters allowed, as the grammar does). Visible ASCII only, with
+/// spaces and tabs only around the `;`s and inside quotes, none at either end.
+#[must_use]
+pub fn is_media_type(v: &[u8]) -> bool {
+    let token = |i: usize| {
+        let rest = v.get(i..).unwrap_or_default();
+        i + rest.iter().take_while(|&&b| is_tchar(b)).count()
+    };
+    let ows = |i: usize| {
+        let rest = v.get(i..).unwrap_or_default();
+        i + rest
+            .iter()
+            .take_while(|&&b| b == b' ' || b == b'\t')
+            .count()
+    };
+    if matches!(v.last(), Some(b' ' | b'\t')) {
+        return false;
+    }
+    let slash = token(0);
+    if slash == 0 || v.get(slash) != Some(&b'/') {
+        return false;
+    }
+    let mut i = token(slash + 1);
+    if i == slash + 1 {
+        return false;
+    }
+    loop {
+        let semi = ows(i);
+        match v.get(semi) {
+            None => return true,
+            Some(b';') => i = ows(semi + 1),
+            Some(_) => return false,
+        }
+        if matches!(v.get(i), None | Some(b';')) {
+            continue;
+        }
+        let name_end = token(i);
+        if name_end == i || v.get(name_end) != Some(&b'=') {
+            return false;
+        }
+        let value = name_end + 1;
+        i = if v.get(value) == Some(&b'"') {
+            match quoted_end(v, value + 1) {
+                Some(end) => end,
+                None => return false,
+            }
+        } else {
+            match token(value) {
+                end if end > value => end,
+                _ => return false,
+            }
+        };
+    }
+}
+
+/// The index after the closing quote of the quoted string whose opening quote precedes `i`,
+/// if it is one: visible ASCII, spaces and tabs, `\` escaping one of them.
+fn quoted_end(v: &[u8], mut i: usize) -> Option<usize> {
+    loop {
+        match *v.get(i)? {
+            b'"' => return Some(i + 1),
+            b'\\' => match *v.get(i + 1)? {
+                b'\t' | 0x20..=0x7e => i += 2,
+                _ => return None,
+            },
+            b'\t' | 0x20..=0x7e => i += 1,
+            _ => return None,
+        }
+    }
 }
 
 fn ends_with_ignore_case(s: &[u8], suffix: &[u8]) -> bool {
@@ -271,7 +420,7 @@ mod tests {
     ];
 
     fn ct(p: &str) -> &'static str {
-        content_type(p.as_bytes())
+        BUILTIN.content_type(p.as_bytes())
     }
 
     #[test]
@@ -315,7 +464,7 @@ mod tests {
         let mut found = 0;
         let mut stack = vec![Vec::new()];
         while let Some(name) = stack.pop() {
-            if !name.is_empty() && by_extension(&name) != DEFAULT {
+            if !name.is_empty() && by_extension(&name).is_some() {
                 assert!(known.contains(&name[..]), "{name:?} missing from TABLE");
                 found += 1;
             }
@@ -425,10 +574,10 @@ mod tests {
         assert_eq!(ct("a.htm l"), DEFAULT);
         assert_eq!(ct("a.ht"), DEFAULT);
         assert_eq!(ct("a\\b.css"), "text/css; charset=utf-8");
-        assert_eq!(content_type(b"a.\xffhtml"), DEFAULT);
-        assert_eq!(content_type(b"\xff\xfe.png"), "image/png");
+        assert_eq!(BUILTIN.content_type(b"a.\xffhtml"), DEFAULT);
+        assert_eq!(BUILTIN.content_type(b"\xff\xfe.png"), "image/png");
         // Non-ASCII bytes must not be lowered into ASCII (0xC8 is not 'H').
-        assert_eq!(content_type(b"a.\xc8tml"), DEFAULT);
+        assert_eq!(BUILTIN.content_type(b"a.\xc8tml"), DEFAULT);
         // Kelvin sign etc. are not ASCII letters.
         assert_eq!(ct("a.\u{212A}ml"), DEFAULT);
     }
@@ -529,5 +678,186 @@ mod tests {
             assert!(!is_compressible(t), "{t}");
         }
         assert!(!is_compressible(DEFAULT));
+    }
+
+    #[test]
+    fn added_types_override_and_extend_the_table() {
+        let mut t = Types::new();
+        t.add(b"MD", "text/x-markdown");
+        t.add(b"webmanifestx", "application/x-long");
+        t.add(&[b'a'; 300], "a/b");
+        t.add(b"php", "text/plain");
+        t.add(b"Php", "text/x-php");
+        // Matched in any case, the last added wins, everything else as built in.
+        assert_eq!(t.content_type(b"README.md"), "text/x-markdown");
+        assert_eq!(t.content_type(b"a/b/README.Md"), "text/x-markdown");
+        assert_eq!(t.content_type(b"f.webmanifestx"), "application/x-long");
+        let long = [&b"f."[..], &[b'A'; 300]].concat();
+        assert_eq!(t.content_type(&long), "a/b");
+        assert_eq!(t.content_type(&long[..long.len() - 1]), DEFAULT);
+        assert_eq!(t.content_type(b"index.PHP"), "text/x-php");
+        assert_eq!(t.content_type(b"a.css"), "text/css; charset=utf-8");
+        assert_eq!(
+            t.content_type(b"a.markdown"),
+            "text/markdown; charset=utf-8"
+        );
+        assert_eq!(t.content_type(b"Makefile"), DEFAULT);
+        // Only a whole extension matches.
+        for path in ["a.xmd", "a.mdx", "md", ".md", "a.md/", "a.md.", "md/a"] {
+            assert_eq!(t.content_type(path.as_bytes()), DEFAULT, "{path}");
+        }
+        assert_eq!(t.content_type(b"a.md.gz"), "application/gzip");
+        // Overriding a built-in entry leaves its aliases alone.
+        t.add(b"htm", "text/plain");
+        assert_eq!(t.content_type(b"a.htm"), "text/plain");
+        assert_eq!(t.content_type(b"a.html"), HTML);
+        assert_ne!(t, BUILTIN);
+    }
+
+    #[test]
+    fn apple_app_site_association_is_json() {
+        let mut t = Types::new();
+        t.set_default("text/plain");
+        for types in [&BUILTIN, &t] {
+            let ct = |p: &str| types.content_type(p.as_bytes());
+            assert_eq!(
+                ct(".well-known/apple-app-site-association"),
+                "application/json"
+            );
+            // Anywhere else, or spelt otherwise, it is an extensionless file like any other.
+            for path in [
+                "apple-app-site-association",
+                "a/.well-known/apple-app-site-association",
+                ".well-known/Apple-App-Site-Association",
+                ".well-known/apple-app-site-association/",
+                ".well-known/apple-app-site-associationx",
+                ".well-known/acme-challenge/tok",
+                ".well-known/assetlinks",
+            ] {
+                assert_eq!(ct(path), types.default, "{path}");
+            }
+            assert_eq!(
+                ct(".well-known/assetlinks.json"),
+                "application/json; charset=utf-8"
+            );
+            assert_eq!(ct(".well-known/security.txt"), "text/plain; charset=utf-8");
+        }
+        assert!(
+            !is_compressible(DEFAULT) && is_compressible(JSON) && is_media_type(JSON.as_bytes())
+        );
+    }
+
+    #[test]
+    fn default_type_is_for_what_no_table_knows() {
+        let mut t = Types::new();
+        t.set_default("text/plain; charset=utf-8");
+        for path in [
+            "Makefile",
+            "a.unknown",
+            ".profile",
+            "a.",
+            "dir.d/file",
+            "a.webmanifestxx",
+        ] {
+            assert_eq!(
+                t.content_type(path.as_bytes()),
+                "text/plain; charset=utf-8",
+                "{path}"
+            );
+        }
+        assert_eq!(t.content_type(b"a.png"), "image/png");
+        assert_eq!(BUILTIN, Types::default());
+        assert_eq!(BUILTIN.content_type(b"Makefile"), DEFAULT);
+        // Setting the built-in default changes nothing.
+        t.set_default(DEFAULT);
+        assert_eq!(t, BUILTIN);
+    }
+
+    #[test]
+    fn media_types() {
+        for ok in [
+            "text/plain",
+            "a/b",
+            "*/*",
+            "application/vnd.api+json",
+            "text/plain;charset=utf-8",
+            "text/plain; charset=utf-8",
+            "text/plain \t;\t charset=utf-8",
+            "text/plain; charset=utf-8; format=flowed",
+            "text/plain;",
+            "text/plain;;",
+            "text/plain; ; a=b",
+            "application/ld+json; profile=\"http://www.w3.org/ns/json-ld#compacted\"",
+            "a/b; q=\"\"",
+            "a/b; q=\"x, y; z\"",
+            "a/b; q=\"\\\"\"",
+            "a/b; q=\"\\\\\"",
+            "a/b; q=\"tab\there\"",
+            "TEXT/HTML; CHARSET=UTF-8",
+            "x-a!#$%&'*+-.^_`|~/b",
+        ] {
+            assert!(is_media_type(ok.as_bytes()), "{ok:?}");
+        }
+        for bad in [
+            "",
+            "text",
+            "text/",
+            "/plain",
+            "/",
+            "text//plain",
+            "text/plain/x",
+            "te xt/plain",
+            "text /plain",
+            "text/ plain",
+            " text/plain",
+            "text/plain ",
+            "text/plain\t",
+            "text/plain; ",
+            "text/plain; charset",
+            "text/plain; charset=",
+            "text/plain; =utf-8",
+            "text/plain; charset =utf-8",
+            "text/plain; charset= utf-8",
+            "text/plain; charset=utf 8",
+            "text/plain; charset=\"utf-8",
+            "text/plain; charset=\"a\"b",
+            "text/plain; charset=\"a\\\"",
+            "text/plain, text/html",
+            "text/plain charset=utf-8",
+            "text/plain;charset=utf-8 x",
+            "text/pl\u{e9}in",
+            "text/plain; a=\"\u{e9}\"",
+            "text/plain\r\nX-Injected: 1",
+            "text/plain\n",
+            "text/plain\0",
+            "text/pla\x7fin",
+            "text/plain; a=\"\x01\"",
+            "text/plain; a=\"\\\x01\"",
+            "(text)/plain",
+            "text/{plain}",
+            "text@/plain",
+        ] {
+            assert!(!is_media_type(bad.as_bytes()), "{bad:?}");
+        }
+        // Every single byte, alone and as a subtype or a parameter value.
+        for b in 0..=255u8 {
+            let tchar = is_tchar(b);
+            assert_eq!(is_media_type(&[b, b'/', b]), tchar, "{b:#04x}");
+            let mut v = b"a/b; c=".to_vec();
+            v.push(b);
+            assert_eq!(is_media_type(&v), tchar, "{b:#04x}");
+            let quoted = [b"a/b; c=\"".as_slice(), &[b], b"\""].concat();
+            let qdtext = b == b'\t' || (0x20..=0x7e).contains(&b) && b != b'"' && b != b'\\';
+            assert_eq!(is_media_type(&quoted), qdtext, "quoted {b:#04x}");
+        }
+        // Every prefix of a valid type is valid or not, never a panic.
+        let full = b"application/ld+json; profile=\"a\\\"b\"; x=y";
+        for end in 0..=full.len() {
+            let _ = is_media_type(&full[..end]);
+        }
+        for ty in super::tests::TABLE.iter().map(|e| e.1) {
+            assert!(is_media_type(ty.as_bytes()), "{ty}");
+        }
+        assert!(is_media_type(DEFAULT.as_bytes()));
     }
 }

@@ -7,7 +7,12 @@
 //!   once: `%252e` becomes the literal name `%2e`, never a dot.
 //! - Dot-segments are resolved as in RFC 3986 `remove_dot_segments`: `..` at the root is dropped,
 //!   so the result never climbs above the root. Empty segments (`//`) collapse.
-//! - Any segment left that starts with `.` (dotfiles, `.git`, `.well-known` too) is a 404.
+//! - Any segment left that starts with `.` (dotfiles, `.git`, `.env`) is a 404, except a first
+//!   segment that is exactly `.well-known` (RFC 8615: `security.txt`, ACME challenges, app
+//!   associations live there). Below it, dot names are hidden as anywhere else; nothing else
+//!   is special about it, so `..` out of it lands where `..` always does, and the result is
+//!   checked after dot-segments are resolved, however they were spelt. [`is_hidden`] is the
+//!   rule, for listings and the inotify watcher too.
 //! - Backslash is an ordinary file-name byte (Linux does not treat it as a separator). Bytes that
 //!   are not UTF-8 are kept as they are (Linux file names are bytes; `%c0%ae` is not a dot).
 //!   NUL and the other control bytes (0x01-0x1F, 0x7F), literal or encoded, are a 400.
@@ -96,6 +101,16 @@ fn strip_scheme(target: &[u8]) -> Option<&[u8]> {
     rest.strip_prefix(b"://")
 }
 
+/// The one dot-named directory served, and only at the root (RFC 8615).
+pub const WELL_KNOWN: &[u8] = b".well-known";
+
+/// Whether a path segment (a file or directory name) is never served: any name starting
+/// with `.`, except [`WELL_KNOWN`] at the root (`at_root`: the name's directory is ROOT).
+#[must_use]
+pub fn is_hidden(name: &[u8], at_root: bool) -> bool {
+    name.first() == Some(&b'.') && !(at_root && name == WELL_KNOWN)
+}
+
 /// Byte classes of the raw path, so the hot loop does one table load per byte.
 const PLAIN: u8 = 0;
 const PERCENT: u8 = 1;
@@ -137,7 +152,7 @@ static HEX: [u8; 256] = {
 /// `out` is cleared first and holds no leading slash; the root is `""`. `out` ends with `b'/'`
 /// exactly when a directory was requested with a trailing slash, which includes paths ending in
 /// `/.` or `/..` (`/a/b/..` gives `a/`, as RFC 3986 does). It never contains a `.` or `..`
-/// segment, an empty segment, a segment starting with `.`, or a control byte. Apart from growing
+/// segment, an empty segment, a hidden segment ([`is_hidden`]), or a control byte. Apart from growing
 /// `out` to the length of `raw_path`, nothing is allocated. On error `out` is left empty.
 /// [`Error::BadRequest`] (bad escape, control byte, no leading slash) wins over [`Error::NotFound`].
 pub fn normalize(raw_path: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
@@ -157,7 +172,7 @@ fn normalize_into(raw: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
     // The output is never longer than the input: decoding and resolving only shrink it.
     out.reserve(rest.len());
     // `out` is always `""` or complete segments each followed by `/`, then the segment being read,
-    // which starts at `seg`. `hidden` counts the complete dot-prefixed segments in it.
+    // which starts at `seg`. `hidden` counts the complete hidden segments in it.
     let mut seg = 0usize;
     let mut hidden = 0usize;
     let mut i = 0usize;
@@ -215,7 +230,7 @@ fn end_segment(out: &mut Vec<u8>, seg: usize, hidden: &mut usize) -> bool {
             // Drop the previous complete segment, if any; at the root `..` is simply dropped.
             if let Some(prev) = seg.checked_sub(1).and_then(|s| out.get(..s)) {
                 let start = prev.iter().rposition(|&b| b == b'/').map_or(0, |p| p + 1);
-                if prev.get(start) == Some(&b'.') {
+                if is_hidden(prev.get(start..).unwrap_or_default(), start == 0) {
                     *hidden -= 1;
                 }
                 out.truncate(start);
@@ -223,7 +238,7 @@ fn end_segment(out: &mut Vec<u8>, seg: usize, hidden: &mut usize) -> bool {
             false
         }
         name => {
-            if name.first() == Some(&b'.') {
+            if is_hidden(name, seg == 0) {
                 *hidden += 1;
             }
             true
@@ -474,7 +489,6 @@ mod tests {
         err("/.git/config", Error::NotFound);
         err("/a/.env", Error::NotFound);
         err("/a/.hidden/b", Error::NotFound);
-        err("/.well-known/acme-challenge/x", Error::NotFound);
         err("/%2egit/config", Error::NotFound);
         err("/%2Ehtaccess", Error::NotFound);
         err("/a/%2e%2e%2e", Error::NotFound);
@@ -488,6 +502,137 @@ mod tests {
         ok("/.a/.b/../../c", "c");
         ok("/.a/b/../../c", "c");
         ok("/a/.b/c/../..", "a/");
+    }
+
+    #[test]
+    fn is_hidden_rule() {
+        for name in [
+            &b".git"[..],
+            b".env",
+            b".",
+            b"..",
+            b".well-known",
+            b".hidden",
+        ] {
+            assert!(is_hidden(name, false), "{name:?}");
+        }
+        assert!(!is_hidden(b".well-known", true));
+        for name in [
+            &b".git"[..],
+            b".WELL-KNOWN",
+            b".Well-Known",
+            b".well-known.",
+            b".well-knownx",
+            b".well-known/",
+            b".well-known\\",
+            b"..well-known",
+            b".well_known",
+            b".",
+            b"..",
+        ] {
+            assert!(is_hidden(name, true), "{name:?}");
+        }
+        for name in [&b""[..], b"well-known", b"a", b"a.", b"a.git", b"\xff"] {
+            assert!(
+                !is_hidden(name, true) && !is_hidden(name, false),
+                "{name:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn well_known_is_served() {
+        ok("/.well-known", ".well-known");
+        ok("/.well-known/", ".well-known/");
+        ok("/.well-known/security.txt", ".well-known/security.txt");
+        ok(
+            "/.well-known/acme-challenge/tok-EN_1",
+            ".well-known/acme-challenge/tok-EN_1",
+        );
+        ok(
+            "/.well-known/apple-app-site-association",
+            ".well-known/apple-app-site-association",
+        );
+        // However it is spelt: encoded, with empty and dot segments, after a `..`.
+        ok("/%2ewell-known/security.txt", ".well-known/security.txt");
+        ok("/%2Ewell%2Dknown%2Fx", ".well-known/x");
+        ok("//.well-known//x", ".well-known/x");
+        ok("/./.well-known/./x", ".well-known/x");
+        ok("/a/../.well-known/x", ".well-known/x");
+        ok("/../.well-known/x", ".well-known/x");
+        ok("/.git/../.well-known/x", ".well-known/x");
+        ok("/.well-known/a/../b", ".well-known/b");
+        ok("/.well-known/../.well-known/x", ".well-known/x");
+        assert_eq!(
+            full("http://h/.well-known/x?y"),
+            Ok(b".well-known/x".to_vec())
+        );
+        // `..` out of it goes where `..` always goes: to what is beside it, checked there.
+        ok("/.well-known/..", "");
+        ok("/.well-known/../x", "x");
+        ok("/.well-known/%2e%2e/x", "x");
+        ok("/.well-known/..%2fx", "x");
+        ok("/.well-known%2f..%2fx", "x");
+        ok("/.well-known/a/../../x", "x");
+        // Decoded once: `%2e%2e` is a name inside it, not a parent.
+        ok("/.well-known/%252e%252e/x", ".well-known/%2e%2e/x");
+        ok(
+            "/.well-known/%252e%252e%252f.git",
+            ".well-known/%2e%2e%2f.git",
+        );
+    }
+
+    #[test]
+    fn nothing_hidden_through_well_known() {
+        for raw in [
+            // Out of it to a hidden name, in every spelling of `..` and `/`.
+            "/.well-known/../.git/config",
+            "/.well-known/../.env",
+            "/.well-known/%2e%2e/.env",
+            "/.well-known/%2E%2E/%2Eenv",
+            "/.well-known/..%2f.git",
+            "/.well-known/..%2F.git%2Fconfig",
+            "/.well-known/%2e%2e%2f.git/config",
+            "/.well-known%2f%2e%2e%2f.git",
+            "/.well-known/./../.git",
+            "/.well-known/a/../../.git",
+            "/.well-known/../.well-known/../.env",
+            "/.git/../.well-known/../.env",
+            // Double encoding is a literal name, and a dot name below it is still hidden.
+            "/.well-known/%252e%252e/.git",
+            // Backslash is a name byte: these are dot names, not separators.
+            "/.well-known/..\\.git\\config",
+            "/.well-known/%2e%2e%5c.git",
+            "/.well-known\\..\\.git",
+            "/.well-known%5c..%5c.git",
+            // Dot names inside it, at any depth.
+            "/.well-known/.hidden",
+            "/.well-known/.well-known/x",
+            "/.well-known/.git/config",
+            "/.well-known/x/.git/config",
+            "/.well-known/acme-challenge/.htaccess",
+            "/.well-known/acme-challenge/..x",
+            "/.well-known/%2ehtaccess",
+            // Only at the root, and only spelt exactly.
+            "/a/.well-known/x",
+            "/.well-known/../a/.well-known/x",
+            "/.WELL-KNOWN/x",
+            "/.Well-Known/x",
+            "/.well-known./x",
+            "/.well-knownx/x",
+            "/.well_known/x",
+            "/..well-known/x",
+            "/.well-known;/x",
+            "/.well-known%20/x",
+        ] {
+            err(raw, Error::NotFound);
+        }
+        assert_eq!(
+            full("http://h/.well-known/../.git/config"),
+            Err(Error::NotFound)
+        );
+        err("/.well-known/%00", Error::BadRequest);
+        err("/.well-known/%", Error::BadRequest);
     }
 
     #[test]
@@ -633,7 +778,9 @@ mod tests {
                 s => stack.push(s),
             }
         }
-        if stack.iter().any(|s| s.first() == Some(&b'.')) {
+        let hidden =
+            |(i, s): (usize, &&[u8])| s.starts_with(b".") && !(i == 0 && *s == b".well-known");
+        if stack.iter().enumerate().any(hidden) {
             return Err(Error::NotFound);
         }
         let mut out = stack.join(&b'/');
@@ -678,6 +825,9 @@ mod tests {
         b"%2e%2e%2f",
         b"..%2f",
         b"//",
+        b".well-known",
+        b"%2ewell-known",
+        b".WELL-KNOWN",
     ];
 
     fn check_invariants(raw: &[u8], out: &[u8]) {
@@ -688,10 +838,13 @@ mod tests {
             !out.iter().any(|&b| b < 0x20 || b == 0x7F),
             "{raw:?} -> {out:?}"
         );
-        for seg in out.split(|&b| b == b'/') {
+        for (i, seg) in out.split(|&b| b == b'/').enumerate() {
             assert_ne!(seg, b"..", "{raw:?} -> {out:?}");
             assert_ne!(seg, b".", "{raw:?} -> {out:?}");
-            assert!(!seg.starts_with(b"."), "{raw:?} -> {out:?}");
+            assert!(
+                !seg.starts_with(b".") || i == 0 && seg == b".well-known",
+                "{raw:?} -> {out:?}"
+            );
         }
         assert!(out.len() < raw.len().max(1), "{raw:?} -> {out:?}");
     }

@@ -246,6 +246,13 @@ fn start(config: Config) -> Result<i32, StartError> {
         wake,
     });
 
+    // The control thread's own epoll is made now, before any worker accepts:
+    // a burst of connections could otherwise take the last descriptor it needs.
+    let control_ep = control_epoll(&signals, &watcher).map_err(|why| StartError {
+        what: "epoll".into(),
+        why,
+        detail: None,
+    })?;
     let mut ready = Vec::with_capacity(workers);
     for (id, list) in listeners.drain(..).enumerate() {
         let worker =
@@ -316,7 +323,7 @@ fn start(config: Config) -> Result<i32, StartError> {
         workers,
     );
     // From here on the server has started: a failure exits 1, not 2.
-    let code = match control(&signals, &mut watcher, &shared) {
+    let code = match control(&control_ep, &signals, &mut watcher, &shared) {
         Ok(()) => 0,
         Err(why) => {
             crate::log!(
@@ -395,8 +402,20 @@ impl From<&Config> for cache::Limits {
             compress_max_size: config.compress_max_size,
             listing: config.listing,
             last_modified: config.last_modified,
+            types: content_types(config),
         }
     }
+}
+
+/// The content types of `--mime` and `--default-type`: the built-in table when neither is
+/// given, else a copy kept for the life of the process, since every cached entry borrows
+/// its type from it.
+fn content_types(config: &Config) -> &'static crate::http::mime::Types {
+    use crate::http::mime::BUILTIN;
+    if config.types == BUILTIN {
+        return &BUILTIN;
+    }
+    alloc::boxed::Box::leak(alloc::boxed::Box::new(config.types.clone()))
 }
 
 fn now_secs() -> i64 {
@@ -445,18 +464,30 @@ fn report(shared: &Shared) {
     );
 }
 
-/// The control thread's loop: applies inotify events to the cache and
-/// answers SIGUSR1 until SIGTERM or SIGINT arrives.
-fn control(signals: &SignalFd, watcher: &mut Watcher, shared: &Shared) -> rustix::io::Result<()> {
-    const SIGNALS: u64 = 0;
-    const INOTIFY: u64 = 1;
+/// What the control thread's epoll tells apart.
+const SIGNALS: u64 = 0;
+const INOTIFY: u64 = 1;
+
+/// The control thread's epoll, watching the signals and inotify.
+fn control_epoll(signals: &SignalFd, watcher: &Watcher) -> rustix::io::Result<OwnedFd> {
     let ep = epoll::create(CreateFlags::CLOEXEC)?;
     epoll::add(&ep, signals, EventData::new_u64(SIGNALS), EventFlags::IN)?;
-    epoll::add(&ep, &*watcher, EventData::new_u64(INOTIFY), EventFlags::IN)?;
+    epoll::add(&ep, watcher, EventData::new_u64(INOTIFY), EventFlags::IN)?;
+    Ok(ep)
+}
+
+/// The control thread's loop: applies inotify events to the cache and
+/// answers SIGUSR1 until SIGTERM or SIGINT arrives.
+fn control(
+    ep: &OwnedFd,
+    signals: &SignalFd,
+    watcher: &mut Watcher,
+    shared: &Shared,
+) -> rustix::io::Result<()> {
     let mut events: Vec<Event> = Vec::with_capacity(4);
     loop {
         events.clear();
-        match epoll::wait(&ep, rustix::buffer::spare_capacity(&mut events), None) {
+        match epoll::wait(ep, rustix::buffer::spare_capacity(&mut events), None) {
             Ok(_) | Err(rustix::io::Errno::INTR) => {}
             Err(e) => return Err(e),
         }

@@ -315,12 +315,12 @@ fn not_found_page(
 }
 
 /// The coding to answer with, from the client's Accept-Encoding (every line
-/// of it) and the sizes of the forms the entry has.
+/// of it) and the forms the entry has.
 fn negotiate(entry: &Entry, req: &Request<'_>) -> Choice {
-    let mut available = [(Coding::Identity, entry.meta.size); 1 + MAX_VARIANTS];
+    let mut available = [Coding::Identity; 1 + MAX_VARIANTS];
     let mut n = 1;
     for v in entry.variants.iter().take(MAX_VARIANTS) {
-        available[n] = (v.coding, v.bytes.len() as u64);
+        available[n] = v.coding;
         n += 1;
     }
     let accepted = if req.accept_encoding_repeated {

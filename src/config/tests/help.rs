@@ -192,10 +192,10 @@ fn readme_option_table_matches_the_options() {
                 "README.md: --{} defaults to {default:?}, the table to {note:?}",
                 o.long
             ),
-            // A flag's cell may say what it does unless given (--probe's
-            // URL); an option without a default names only its variable.
+            // A flag's cell may say what it does unless given (--probe's URL); an option's
+            // names its variable at most.
             Preset::None if o.value.is_some() => assert!(
-                default.is_empty() || default.starts_with("(env "),
+                default.is_empty() || o.env.is_some() && default.starts_with("(env "),
                 "--{}: {default:?}",
                 o.long
             ),

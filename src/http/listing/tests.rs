@@ -46,7 +46,11 @@ fn render_bounded(path: &[u8], items: &mut [Item<'_>], limit: usize) -> (Vec<u8>
         .iter()
         .position(|i| !budget.take(i))
         .unwrap_or(items.len());
-    let omitted = items[shown..].iter().filter(|i| is_listed(i.name)).count();
+    let at_root = path == b"/";
+    let omitted = items[shown..]
+        .iter()
+        .filter(|i| is_listed(i.name, at_root))
+        .count();
     (rendered(path, &items[..shown], omitted), shown)
 }
 
@@ -303,8 +307,12 @@ fn is_listed_rules() {
         b"a\0",
         b"./a",
         b"..\xff",
+        b".WELL-KNOWN",
+        b".well-known/",
+        b".well-knownx",
     ] {
-        assert!(!is_listed(name), "{name:?}");
+        assert!(!is_listed(name, false), "{name:?}");
+        assert!(!is_listed(name, true), "{name:?}");
     }
     for name in [
         &b"a"[..],
@@ -319,8 +327,38 @@ fn is_listed_rules() {
         b"~.",
         b"-",
     ] {
-        assert!(is_listed(name), "{name:?}");
+        assert!(is_listed(name, false), "{name:?}");
+        assert!(is_listed(name, true), "{name:?}");
     }
+}
+
+#[test]
+fn well_known_is_listed_at_the_root_only() {
+    assert!(is_listed(b".well-known", true));
+    assert!(!is_listed(b".well-known", false));
+    let mut items = [dir(b".well-known"), dir(b".git"), file(b".env"), file(b"a")];
+    let root = render_str(b"/", &mut items.clone());
+    let r = rows(&root);
+    assert_eq!(r.len(), 2, "{root}");
+    assert_eq!(
+        (r[0].0.as_str(), r[0].1.as_str()),
+        (".well-known/", ".well-known/")
+    );
+    assert_eq!(r[1].0, "a");
+    // Below the root, and inside it, a dot name is hidden as ever.
+    for path in [&b"/x/"[..], b"/.well-known/"] {
+        let got = render_str(path, &mut items);
+        let r = rows(&got);
+        assert_eq!(r.len(), 2, "{got}");
+        assert_eq!((r[0].0.as_str(), r[1].0.as_str()), ("../", "a"));
+        assert!(!got.contains("well-known/\""));
+    }
+    // A budget counts what the page shows.
+    let frame = rendered(b"/", &[], 0).len();
+    let one = rendered(b"/", &[dir(b".well-known")], 0).len() - frame;
+    assert!(one > 0);
+    assert!(!Budget::new(b"/", frame + one - 1).take(&dir(b".well-known")));
+    assert!(Budget::new(b"/x/", 0).take(&dir(b".well-known")));
 }
 
 #[test]
@@ -681,7 +719,7 @@ fn budget_takes_exactly_the_room_of_each_row() {
                 break;
             }
             used += row;
-            assert_eq!(row == 0, !is_listed(it.name));
+            assert_eq!(row == 0, !is_listed(it.name, false));
         }
     }
     // No room at all below the frame, but hidden items still pass.
@@ -765,7 +803,7 @@ fn randomized_names_are_escaped_and_round_trip() {
         };
         let mut expected: Vec<(bool, Vec<u8>)> = items
             .iter()
-            .filter(|i| is_listed(i.name))
+            .filter(|i| is_listed(i.name, path == b"/"))
             .map(|i| (!i.is_dir, i.name.to_vec()))
             .collect();
         expected.sort();
