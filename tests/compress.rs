@@ -62,7 +62,7 @@ const OFFERS: [Option<&str>; 5] = [
     Some("*"),
 ];
 
-/// Extra header fields of a request: name, value.
+/// SiteHeaders header fields of a request: name, value.
 type Fields<'a> = Vec<(&'a str, &'a str)>;
 
 /// One request of a pipelined batch: method, path, Accept-Encoding, what

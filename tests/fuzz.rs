@@ -21,8 +21,8 @@ mod common;
 use common::{Rng, WEEKDAYS};
 use staticd::http::encoding::{self, Choice, Coding};
 use staticd::http::request::{
-    self, Body, MAX_EMPTY_LINES, MAX_HEAD, MAX_HEADER_BYTES, MAX_HEADERS, MAX_REQUEST_LINE, Method,
-    Parsed, Request, Version,
+    self, Framing, MAX_EMPTY_LINES, MAX_HEAD, MAX_HEADER_BYTES, MAX_HEADERS, MAX_REQUEST_LINE,
+    Method, Parsed, Request, Version,
 };
 use staticd::http::{conditional, date, path, range};
 use std::cell::RefCell;
@@ -837,7 +837,7 @@ fn check_answer(buf: &[u8], answer: &Result<Parsed<'_>, request::Error>) {
             }
             assert_eq!(r.method, Method::of(r.method_bytes));
             assert!(r.version == Version::Http10 || r.host.is_some());
-            assert!(r.version == Version::Http11 || r.body != Body::Chunked);
+            assert!(r.version == Version::Http11 || r.framing != Framing::Chunked);
             // What follows the head changes nothing.
             assert_eq!(request::parse(head), Ok(Parsed::Complete(r, n)));
         }
@@ -1104,13 +1104,13 @@ fn check_same_request(r: &Request<'_>, theirs: &httparse::Request<'_, '_>) {
     let keep_alive = !has(b"close") && (version == 1 || has(b"keep-alive"));
     assert_eq!(r.keep_alive, keep_alive);
     let body = if !values(hs, "transfer-encoding").is_empty() {
-        Body::Chunked
+        Framing::Chunked
     } else if let Some(&n) = items(hs, "content-length").first() {
-        Body::Length(decimal(n).expect("checked by must_reject"))
+        Framing::Length(decimal(n).expect("checked by must_reject"))
     } else {
-        Body::None
+        Framing::None
     };
-    assert_eq!(r.body, body);
+    assert_eq!(r.framing, body);
 }
 
 /// Compares staticd's answer for `buf` with httparse's where the RFCs leave no choice;

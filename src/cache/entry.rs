@@ -14,11 +14,11 @@ use super::mapping::Mapping;
 use crate::http::conditional::LastModifiedPolicy;
 use crate::http::date;
 use crate::http::encoding::Coding;
-use crate::http::response::{self, Connection, Etag, Extra, Head};
+use crate::http::response::{self, Connection, Etag, Head, SiteHeaders};
 use crate::http::status::Status;
 use alloc::boxed::Box;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, Ordering};
 use rustix::fd::OwnedFd;
 
 /// Where a 200 response's body comes from.
@@ -149,8 +149,9 @@ pub struct Entry {
     pub aliased: bool,
     /// CLOCK's second-chance bit, set by every hit.
     referenced: AtomicBool,
-    /// Monotonic ms when the entry was filled or last revalidated.
-    checked_ms: AtomicU64,
+    /// Monotonic ms when the entry was filled: an aliased entry older than
+    /// the TTL is filled again (a new entry), never revalidated in place.
+    filled_ms: u64,
 }
 
 impl Entry {
@@ -160,7 +161,7 @@ impl Entry {
     /// `policy` says.
     pub fn new(
         found: Found,
-        site: &Extra,
+        site: &SiteHeaders,
         policy: LastModifiedPolicy,
         key: &[u8],
         now_ms: u64,
@@ -236,7 +237,7 @@ impl Entry {
             cost,
             aliased,
             referenced: AtomicBool::new(true),
-            checked_ms: AtomicU64::new(now_ms),
+            filled_ms: now_ms,
         }
     }
 
@@ -289,9 +290,9 @@ impl Entry {
         self.referenced.swap(false, Ordering::Relaxed)
     }
 
-    /// Whether the entry was checked against the disk within `ttl_ms`.
+    /// Whether the entry was filled from the disk within `ttl_ms`.
     pub fn fresh(&self, now_ms: u64, ttl_ms: u64) -> bool {
-        now_ms.saturating_sub(self.checked_ms.load(Ordering::Relaxed)) < ttl_ms
+        now_ms.saturating_sub(self.filled_ms) < ttl_ms
     }
 }
 

@@ -110,12 +110,12 @@ fn hash_file(fd: &OwnedFd, entry: &Entry, buf: &mut [u8]) -> Option<u128> {
 mod tests {
     use super::*;
     use crate::cache::root::Root;
-    use crate::cache::{Cache, Limits, Lookup};
-    use crate::http::response::{Etag, Extra};
+    use crate::cache::{Cache, Lookup, Settings};
+    use crate::http::response::{Etag, SiteHeaders};
     use std::os::unix::ffi::OsStrExt;
 
     fn cache(dir: &std::path::Path) -> Cache {
-        let limits = Limits {
+        let limits = Settings {
             max_file_size: 1024,
             max_bytes: 1 << 20,
             max_entries: 16,
@@ -127,7 +127,7 @@ mod tests {
             types: &crate::http::mime::BUILTIN,
         };
         let root = Root::open(dir.as_os_str().as_bytes()).unwrap();
-        Cache::new(root, b"index.html".to_vec(), limits, Extra::default())
+        Cache::new(root, b"index.html".to_vec(), limits, SiteHeaders::default())
     }
 
     fn entry(c: &Cache, key: &[u8]) -> Arc<Entry> {

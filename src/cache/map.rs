@@ -198,7 +198,7 @@ mod tests {
         // The key's length stands in for any size: it only adds to the cost.
         Arc::new(Entry::new(
             Found::missing(),
-            &crate::http::response::NO_EXTRA,
+            &crate::http::response::NO_SITE_HEADERS,
             Default::default(),
             &alloc::vec![b'k'; size],
             0,

@@ -28,7 +28,7 @@ pub mod watch;
 use crate::http::conditional::LastModifiedPolicy;
 use crate::http::encoding::Coding;
 use crate::http::mime;
-use crate::http::response::Extra;
+use crate::http::response::SiteHeaders;
 use crate::http::status::Status;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -40,9 +40,10 @@ use mapping::Mapping;
 use root::{Resolved, Root};
 use spin::Mutex;
 
-/// Cache limits and behaviour.
+/// How the cache fills and bounds itself: sizes, TTL, compression,
+/// listings, `Last-Modified` and content types.
 #[derive(Clone, Copy, Debug)]
-pub struct Limits {
+pub struct Settings {
     /// Files up to this size are mapped; bigger ones are sent with sendfile.
     pub max_file_size: u64,
     /// Total cost of all entries.
@@ -134,9 +135,9 @@ pub struct Cache {
     map: Mutex<Map>,
     root: Root,
     index: Vec<u8>,
-    limits: Limits,
+    limits: Settings,
     /// Header lines every response gets, prebuilt heads included.
-    site: Extra,
+    site: SiteHeaders,
     /// Set when some directory could not be watched: every entry filled
     /// from then on is aliased, i.e. revalidated after `ttl_ms` instead of
     /// trusted until invalidated.
@@ -147,7 +148,7 @@ pub struct Cache {
 
 impl Cache {
     /// An empty cache over `root`.
-    pub fn new(root: Root, index: Vec<u8>, limits: Limits, site: Extra) -> Cache {
+    pub fn new(root: Root, index: Vec<u8>, limits: Settings, site: SiteHeaders) -> Cache {
         let map = Map::new(
             hash::KeyedHash::random(),
             limits.max_bytes,
@@ -165,7 +166,7 @@ impl Cache {
     }
 
     /// The site-wide header additions.
-    pub fn site(&self) -> &Extra {
+    pub fn site(&self) -> &SiteHeaders {
         &self.site
     }
 

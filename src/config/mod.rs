@@ -126,7 +126,7 @@ config! {
         pub cache_control: Option<Vec<u8>>,
         /// `(PATTERN, VALUE)` rules giving `Cache-Control` by URL path, first match first.
         pub cache_control_for: Vec<(Vec<u8>, Vec<u8>)>,
-        /// Extra `Name: value` header lines for every response, checked.
+        /// SiteHeaders `Name: value` header lines for every response, checked.
         pub headers: Vec<Vec<u8>>,
         /// Content types by extension: the built-in table, with what `--mime` adds or
         /// overrides and `--default-type` for the rest (checked media types).

@@ -57,7 +57,7 @@ impl Version {
 
 /// How the request body, which follows the head, is framed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Body {
+pub enum Framing {
     /// No body: neither Content-Length nor Transfer-Encoding was sent.
     None,
     /// `Content-Length` bytes follow (may be 0).
@@ -81,8 +81,8 @@ pub struct Request<'a> {
     pub host: Option<&'a [u8]>,
     /// Whether the connection may be reused after this request.
     pub keep_alive: bool,
-    /// Body framing.
-    pub body: Body,
+    /// Framing framing.
+    pub framing: Framing,
     /// First If-None-Match value, OWS trimmed.
     pub if_none_match: Option<&'a [u8]>,
     /// First If-Modified-Since value, OWS trimmed.
@@ -570,10 +570,10 @@ pub fn parse(buf: &[u8]) -> Result<Parsed<'_>, Error> {
     if fields.transfer_encoding && !fields.chunked {
         return Err(Error::BadRequest);
     }
-    let body = match (fields.chunked, fields.content_length) {
-        (true, _) => Body::Chunked,
-        (false, Some(n)) => Body::Length(n),
-        (false, None) => Body::None,
+    let framing = match (fields.chunked, fields.content_length) {
+        (true, _) => Framing::Chunked,
+        (false, Some(n)) => Framing::Length(n),
+        (false, None) => Framing::None,
     };
     let keep_alive = !fields.close && (version == Version::Http11 || fields.keep_alive);
     let request = Request {
@@ -583,7 +583,7 @@ pub fn parse(buf: &[u8]) -> Result<Parsed<'_>, Error> {
         version,
         host: fields.host,
         keep_alive,
-        body,
+        framing,
         if_none_match: fields.if_none_match,
         if_modified_since: fields.if_modified_since,
         range: fields.range,

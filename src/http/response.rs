@@ -47,7 +47,7 @@ pub struct Head<'a> {
     /// Further complete field lines, each ending in CRLF (e.g. `Content-Range`).
     pub extra: &'a [u8],
     /// Site-wide additions from the command line.
-    pub site: &'a Extra,
+    pub site: &'a SiteHeaders,
     /// The connection's fate.
     pub connection: Connection,
 }
@@ -55,7 +55,7 @@ pub struct Head<'a> {
 /// Header lines the operator adds to responses (`--cache-control`,
 /// `--cache-control-for`, `--header`).
 #[derive(Debug, Default)]
-pub struct Extra {
+pub struct SiteHeaders {
     /// `Cache-Control` value for 200, 206 and 304 responses no rule matches.
     pub cache_control: Option<Vec<u8>>,
     /// `(PATTERN, VALUE)` rules over the URL path, the first match winning.
@@ -65,26 +65,26 @@ pub struct Extra {
 }
 
 /// No additions.
-pub static NO_EXTRA: Extra = Extra {
+pub static NO_SITE_HEADERS: SiteHeaders = SiteHeaders {
     cache_control: None,
     cache_control_for: Vec::new(),
     lines: Vec::new(),
 };
 
-impl Extra {
+impl SiteHeaders {
     /// The additions for `cache_control`, the `cache_control_for` rules
     /// and `headers` (`Name: value`), all already checked.
     pub fn new(
         cache_control: Option<&[u8]>,
         cache_control_for: &[(Vec<u8>, Vec<u8>)],
         headers: &[Vec<u8>],
-    ) -> Extra {
+    ) -> SiteHeaders {
         let mut lines = Vec::new();
         for h in headers {
             lines.extend_from_slice(h);
             lines.extend_from_slice(b"\r\n");
         }
-        Extra {
+        SiteHeaders {
             cache_control: cache_control.map(<[u8]>::to_vec),
             cache_control_for: cache_control_for.to_vec(),
             lines,
@@ -102,7 +102,7 @@ impl Extra {
             })
     }
 
-    /// The `Cache-Control` value under `rule` (from [`Extra::cache_rule`]).
+    /// The `Cache-Control` value under `rule` (from [`SiteHeaders::cache_rule`]).
     pub fn cache_control(&self, rule: Option<usize>) -> Option<&[u8]> {
         match rule {
             Some(i) => self.cache_control_for.get(i).map(|(_, v)| v.as_slice()),
@@ -129,7 +129,7 @@ impl<'a> Head<'a> {
             vary: false,
             cache_control: None,
             extra: b"",
-            site: &NO_EXTRA,
+            site: &NO_SITE_HEADERS,
             connection,
         }
     }
@@ -397,7 +397,7 @@ mod tests {
 
     #[test]
     fn site_headers_go_everywhere_and_cache_control_on_success_only() {
-        let site = Extra::new(
+        let site = SiteHeaders::new(
             Some(b"public, max-age=60"),
             &[],
             &[b"X-Frame-Options: DENY".to_vec(), b"X-A: b".to_vec()],
@@ -439,7 +439,7 @@ mod tests {
             (b"/*".to_vec(), b"max-age=60".to_vec()),
             (b"not-a-path".to_vec(), b"never".to_vec()),
         ];
-        let site = Extra::new(Some(b"max-age=5"), &rules, &[]);
+        let site = SiteHeaders::new(Some(b"max-age=5"), &rules, &[]);
         let immutable = Some(&b"public, max-age=31536000, immutable"[..]);
         for (key, want) in [
             (&b"assets/app.3f2a.js"[..], immutable),
@@ -458,7 +458,7 @@ mod tests {
             let rule = site.cache_rule(key);
             assert_eq!(site.cache_control(rule), want, "{}", text(key));
         }
-        let bare = Extra::new(None, &rules[1..2], &[]);
+        let bare = SiteHeaders::new(None, &rules[1..2], &[]);
         assert_eq!(bare.cache_control(bare.cache_rule(b"x.txt")), None);
         assert_eq!(bare.cache_control(Some(9)), None);
     }

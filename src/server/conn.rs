@@ -4,10 +4,10 @@
 //! buffered bytes and file bodies to the socket without blocking.
 
 use crate::cache::Cache;
-use crate::http::request::{self, Body, Parsed};
+use crate::http::request::{self, Framing, Parsed};
 use crate::http::status::Status;
 use crate::server::out::{Output, Progress, Seg};
-use crate::server::respond::{self, DISCARD_MAX, Now, OUT_HIGH_WATER, Scratch};
+use crate::server::respond::{self, Context, DISCARD_MAX, OUT_HIGH_WATER, WorkerLocal};
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicUsize, Ordering};
@@ -253,36 +253,46 @@ impl Conn {
     }
 
     /// Reads once from the socket and answers what arrived.
-    pub fn on_readable(&mut self, cache: &Cache, now: Now<'_>, scratch: &mut Scratch) -> State {
+    pub fn on_readable(
+        &mut self,
+        cache: &Cache,
+        cx: Context<'_>,
+        local: &mut WorkerLocal,
+    ) -> State {
         let next = match self.state {
             State::Lingering { drained } => self.drain(drained),
             State::Closing => State::Closing,
-            _ => match self.read(now.heads) {
-                Input::Arrived => self.process_counted(cache, now, scratch),
+            _ => match self.read(cx.heads) {
+                Input::Arrived => self.process_counted(cache, cx, local),
                 Input::Nothing => self.state,
                 Input::Broken => State::Closing,
                 Input::NoRoom => {
-                    let reply = respond::reject(Status::ServiceUnavailable, now, &mut self.out);
-                    scratch.record(self.peer.as_deref().unwrap_or_default(), None, reply, now);
+                    let reply = respond::reject(Status::ServiceUnavailable, cx, &mut self.out);
+                    local.record(self.peer.as_deref().unwrap_or_default(), None, reply, cx);
                     self.end_after = Some(End::Reject);
-                    self.process_counted(cache, now, scratch)
+                    self.process_counted(cache, cx, local)
                 }
             },
         };
-        self.enter(next, now)
+        self.enter(next, cx)
     }
 
     /// Sends what is pending; called when the socket became writable.
-    pub fn on_writable(&mut self, cache: &Cache, now: Now<'_>, scratch: &mut Scratch) -> State {
-        let next = self.process_counted(cache, now, scratch);
-        self.enter(next, now)
+    pub fn on_writable(
+        &mut self,
+        cache: &Cache,
+        cx: Context<'_>,
+        local: &mut WorkerLocal,
+    ) -> State {
+        let next = self.process_counted(cache, cx, local);
+        self.enter(next, cx)
     }
 
     /// Moves to `next`; a stopping server does not wait out idle or
     /// lingering connections, as neither has anything left to send.
-    fn enter(&mut self, next: State, now: Now<'_>) -> State {
+    fn enter(&mut self, next: State, cx: Context<'_>) -> State {
         self.state = match next {
-            State::Idle | State::Lingering { .. } if now.stopping => State::Closing,
+            State::Idle | State::Lingering { .. } if cx.stopping => State::Closing,
             next => next,
         };
         self.state
@@ -328,16 +338,21 @@ impl Conn {
     }
 
     /// [`Conn::process`], adding the bytes it sent to the worker's count.
-    fn process_counted(&mut self, cache: &Cache, now: Now<'_>, scratch: &mut Scratch) -> State {
+    fn process_counted(
+        &mut self,
+        cache: &Cache,
+        cx: Context<'_>,
+        local: &mut WorkerLocal,
+    ) -> State {
         let sent = self.out.total_sent();
-        let next = self.process(cache, now, scratch);
-        scratch.counters.sent += self.out.total_sent() - sent;
+        let next = self.process(cache, cx, local);
+        local.counters.sent += self.out.total_sent() - sent;
         next
     }
 
     /// Answers every complete request in the input, in order, flushing as
     /// needed; returns the state that follows.
-    fn process(&mut self, cache: &Cache, now: Now<'_>, scratch: &mut Scratch) -> State {
+    fn process(&mut self, cache: &Cache, cx: Context<'_>, local: &mut WorkerLocal) -> State {
         loop {
             if self.out.has_file() || self.out.queued() >= OUT_HIGH_WATER {
                 match self.out.flush(&self.fd) {
@@ -384,21 +399,21 @@ impl Conn {
                     break;
                 }
                 Err(e) => {
-                    let reply = respond::parse_error(e, now, &mut self.out);
-                    scratch.record(self.peer.as_deref().unwrap_or_default(), None, reply, now);
+                    let reply = respond::parse_error(e, cx, &mut self.out);
+                    local.record(self.peer.as_deref().unwrap_or_default(), None, reply, cx);
                     self.end_after = Some(End::Reject);
                     break;
                 }
                 Ok(Parsed::Complete(req, used)) => {
-                    let (skip_body, body_closes) = match req.body {
-                        Body::None => (0, false),
-                        Body::Length(n) => (n, n > DISCARD_MAX),
-                        Body::Chunked => (0, true),
+                    let (skip_body, body_closes) = match req.framing {
+                        Framing::None => (0, false),
+                        Framing::Length(n) => (n, n > DISCARD_MAX),
+                        Framing::Chunked => (0, true),
                     };
                     let reply =
-                        respond::respond(cache, &req, now, body_closes, scratch, &mut self.out);
+                        respond::respond(cache, &req, cx, body_closes, local, &mut self.out);
                     let peer = self.peer.as_deref().unwrap_or_default();
-                    scratch.record(peer, Some(&req), reply, now);
+                    local.record(peer, Some(&req), reply, cx);
                     self.start += used;
                     self.discard = skip_body;
                     if reply.close {
@@ -443,7 +458,7 @@ mod tests {
     use super::*;
     use crate::cache::root::Root;
     use crate::cache::{self, Cache};
-    use crate::http::response::Extra;
+    use crate::http::response::SiteHeaders;
     use crate::server::respond::Routes;
     use rustix::net::{AddressFamily, SocketFlags, SocketType, socketpair};
     use std::os::unix::ffi::OsStrExt;
@@ -451,9 +466,9 @@ mod tests {
     /// A cache over a directory with a small and a big file.
     struct Site {
         cache: Cache,
-        site: Extra,
+        site: SiteHeaders,
         routes: Routes,
-        scratch: Scratch,
+        local: WorkerLocal,
         heads: HeadBudget,
         dir: std::path::PathBuf,
     }
@@ -471,14 +486,14 @@ mod tests {
             let cache = Cache::new(
                 root,
                 b"index.html".to_vec(),
-                cache::Limits::from(&crate::config::Config::default()),
-                Extra::new(None, &[], &[]),
+                cache::Settings::from(&crate::config::Config::default()),
+                SiteHeaders::new(None, &[], &[]),
             );
             Site {
                 cache,
-                site: Extra::new(None, &[], &[]),
+                site: SiteHeaders::new(None, &[], &[]),
                 routes: Routes::default(),
-                scratch: Scratch::default(),
+                local: WorkerLocal::default(),
                 heads: HeadBudget::new(64 << 10),
                 dir,
             }
@@ -486,7 +501,7 @@ mod tests {
 
         /// Hands the connection one readiness event, as the worker does.
         fn event(&mut self, conn: &mut Conn, stopping: bool, writable: bool) -> State {
-            let now = Now {
+            let cx = Context {
                 date: b"Thu, 03 Dec 2026 14:00:00 GMT",
                 ms: 0,
                 secs: 0,
@@ -496,9 +511,9 @@ mod tests {
                 heads: &self.heads,
             };
             if writable {
-                conn.on_writable(&self.cache, now, &mut self.scratch)
+                conn.on_writable(&self.cache, cx, &mut self.local)
             } else {
-                conn.on_readable(&self.cache, now, &mut self.scratch)
+                conn.on_readable(&self.cache, cx, &mut self.local)
             }
         }
 

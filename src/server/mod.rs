@@ -11,6 +11,8 @@
 //! - [`stats`]: the counters SIGUSR1 prints.
 //! - [`timer`]: the timing wheel behind connection deadlines.
 //! - [`token`]: the typed epoll token of listeners, the stop signal and connections.
+//! - [`probe`]: `--probe`, the health check that needs no curl.
+//! - [`sandbox`]: `--user` and the seccomp allow-list.
 #![forbid(unsafe_code)]
 
 pub mod access;
@@ -29,7 +31,7 @@ pub mod worker;
 use crate::cache::watch::Watcher;
 use crate::cache::{self, Cache};
 use crate::config::Config;
-use crate::http::response::Extra;
+use crate::http::response::SiteHeaders;
 use crate::rt::signal::{self, SignalFd};
 use crate::rt::thread;
 use alloc::sync::Arc;
@@ -41,9 +43,10 @@ use rustix::event::{EventfdFlags, eventfd};
 use rustix::fd::OwnedFd;
 use rustix::time::{ClockId, Timespec, clock_gettime};
 
-/// Timeouts, in milliseconds.
+/// What a connection may take: its timeouts, in milliseconds, and how many
+/// may be open.
 #[derive(Clone, Copy, Debug)]
-pub struct Limits {
+pub struct ConnLimits {
     /// For a request head to arrive completely.
     pub header_ms: u64,
     /// For the next request on an idle keep-alive connection.
@@ -61,7 +64,7 @@ pub struct Shared {
     /// The file cache over the served root.
     pub cache: Arc<Cache>,
     /// Timeouts.
-    pub limits: Limits,
+    pub limits: ConnLimits,
     /// Written once at stop; level-triggered in every worker's epoll.
     pub wake: OwnedFd,
     /// Open connections, all workers together.
@@ -213,8 +216,8 @@ fn start(config: Config) -> Result<i32, StartError> {
     let cache = Arc::new(Cache::new(
         root,
         config.index.clone(),
-        cache::Limits::from(&config),
-        Extra::new(
+        cache::Settings::from(&config),
+        SiteHeaders::new(
             config.cache_control.as_deref(),
             &config.cache_control_for,
             &config.headers,
@@ -228,7 +231,7 @@ fn start(config: Config) -> Result<i32, StartError> {
         })?;
     let shared = Arc::new(Shared {
         cache,
-        limits: Limits {
+        limits: ConnLimits {
             header_ms: config.header_timeout_ms,
             keepalive_ms: config.keepalive_timeout_ms,
             send_ms: config.send_timeout_ms,
@@ -390,10 +393,10 @@ fn raise_file_limit() {
 }
 
 /// The cache's limits from the command line.
-impl From<&Config> for cache::Limits {
+impl From<&Config> for cache::Settings {
     fn from(config: &Config) -> Self {
         let clamp = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
-        cache::Limits {
+        cache::Settings {
             max_file_size: config.cache_max_file_size,
             max_bytes: clamp(config.cache_max_bytes),
             max_entries: clamp(config.cache_max_entries),

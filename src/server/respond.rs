@@ -9,7 +9,7 @@ use crate::http::encoding::{self, Choice, Coding};
 use crate::http::path;
 use crate::http::range::{self, ByteRange, Ranges};
 use crate::http::request::{self, Method, Request, Version};
-use crate::http::response::{self, Connection, Extra, Head};
+use crate::http::response::{self, Connection, Head, SiteHeaders};
 use crate::http::status::Status;
 use crate::server::out::Output;
 use alloc::sync::Arc;
@@ -22,9 +22,11 @@ pub const OUT_HIGH_WATER: usize = 64 * 1024;
 /// A request body longer than this is not worth reading to keep the connection.
 pub const DISCARD_MAX: u64 = 64 * 1024;
 
-/// The moment a request is answered in.
+/// What a request is answered with besides its own bytes: the time, whether
+/// the server is stopping, and what every worker shares (site headers,
+/// routes, the head budget).
 #[derive(Clone, Copy)]
-pub struct Now<'a> {
+pub struct Context<'a> {
     /// The current IMF-fixdate.
     pub date: &'a [u8],
     /// Monotonic milliseconds.
@@ -33,8 +35,8 @@ pub struct Now<'a> {
     pub secs: i64,
     /// The server is stopping: every response closes its connection.
     pub stopping: bool,
-    /// Site-wide header additions (--cache-control, --header).
-    pub site: &'a Extra,
+    /// Header lines the operator adds (--cache-control, --cache-control-for, --header).
+    pub site: &'a SiteHeaders,
     /// Where missing paths go (--fallback, --404).
     pub routes: &'a Routes,
     /// The memory that request heads bigger than a connection's first
@@ -51,7 +53,7 @@ pub struct Routes {
     pub not_found: Option<Vec<u8>>,
 }
 
-impl<'a> Now<'a> {
+impl<'a> Context<'a> {
     /// A head for `status` now, with the site's headers.
     fn head(&self, status: Status, conn: Connection) -> Head<'a> {
         Head {
@@ -61,11 +63,13 @@ impl<'a> Now<'a> {
     }
 }
 
-/// Per-worker scratch space reused by every request, and what the worker
-/// counts and logs.
+/// What belongs to one worker and is used by each of its requests: scratch
+/// buffers for paths, the counters, and the access log buffer.
 #[derive(Default)]
-pub struct Scratch {
+pub struct WorkerLocal {
+    /// The normalised request path.
     path: Vec<u8>,
+    /// A file name being resolved.
     file: Vec<u8>,
     /// What the worker has done so far (for SIGUSR1).
     pub counters: crate::server::stats::Counters,
@@ -73,13 +77,19 @@ pub struct Scratch {
     pub log: Option<crate::server::access::Lines>,
 }
 
-impl Scratch {
+impl WorkerLocal {
     /// Counts and logs one answered request (`None`: one that could not be
     /// parsed) from the client at `peer`.
-    pub fn record(&mut self, peer: &[u8], req: Option<&Request<'_>>, reply: Reply, now: Now<'_>) {
+    pub fn record(
+        &mut self,
+        peer: &[u8],
+        req: Option<&Request<'_>>,
+        reply: Reply,
+        cx: Context<'_>,
+    ) {
         self.counters.requests += 1;
         if let Some(log) = self.log.as_mut() {
-            log.add(peer, req, reply.status, reply.body, now.secs, now.ms);
+            log.add(peer, req, reply.status, reply.body, cx.secs, cx.ms);
         }
     }
 }
@@ -94,14 +104,14 @@ fn connection(close: bool, version: Version) -> Connection {
 
 /// Queues an error response for a request that could not be parsed; the
 /// connection always closes after it.
-pub fn parse_error(err: request::Error, now: Now<'_>, out: &mut Output) -> Reply {
-    reject(err.into(), now, out)
+pub fn parse_error(err: request::Error, cx: Context<'_>, out: &mut Output) -> Reply {
+    reject(err.into(), cx, out)
 }
 
 /// Queues `status` for a request that is not read to its end; the
 /// connection always closes after it.
-pub fn reject(status: Status, now: Now<'_>, out: &mut Output) -> Reply {
-    response::write_error(out.buf(), &now.head(status, Connection::Close), false);
+pub fn reject(status: Status, cx: Context<'_>, out: &mut Output) -> Reply {
+    response::write_error(out.buf(), &cx.head(status, Connection::Close), false);
     Reply {
         status,
         close: true,
@@ -126,13 +136,13 @@ pub struct Reply {
 pub fn respond(
     cache: &Cache,
     req: &Request<'_>,
-    now: Now<'_>,
+    cx: Context<'_>,
     closing: bool,
-    scratch: &mut Scratch,
+    local: &mut WorkerLocal,
     out: &mut Output,
 ) -> Reply {
     let head_only = req.method == Method::Head;
-    let close = closing || now.stopping || !req.keep_alive;
+    let close = closing || cx.stopping || !req.keep_alive;
     let conn = connection(close, req.version);
     let reply = |status: Status, body: u64| Reply {
         status,
@@ -143,12 +153,12 @@ pub fn respond(
         let close = close || status.closes_connection();
         let conn = connection(close, req.version);
         let page = (status == Status::NotFound)
-            .then(|| not_found_page(cache, now, head_only, conn, file, out))
+            .then(|| not_found_page(cache, cx, head_only, conn, file, out))
             .flatten();
         let body = page.unwrap_or_else(|| {
             let head = Head {
                 allow: status == Status::MethodNotAllowed,
-                ..now.head(status, conn)
+                ..cx.head(status, conn)
             };
             response::write_error(out.buf(), &head, head_only);
             response::error_body_len(status)
@@ -161,22 +171,22 @@ pub fn respond(
     };
     match req.method {
         Method::Get | Method::Head => {}
-        Method::Other => return error(Status::MethodNotAllowed, out, &mut scratch.file),
-        Method::Unknown => return error(Status::NotImplemented, out, &mut scratch.file),
+        Method::Other => return error(Status::MethodNotAllowed, out, &mut local.file),
+        Method::Unknown => return error(Status::NotImplemented, out, &mut local.file),
     }
     let target = match path::split_target(req.target) {
         Ok(t) => t,
-        Err(e) => return error(e.into(), out, &mut scratch.file),
+        Err(e) => return error(e.into(), out, &mut local.file),
     };
-    if let Err(e) = path::normalize(target.path, &mut scratch.path) {
-        return error(e.into(), out, &mut scratch.file);
+    if let Err(e) = path::normalize(target.path, &mut local.path) {
+        return error(e.into(), out, &mut local.file);
     }
-    let entry = match cache.lookup(&scratch.path, &mut scratch.file, now.ms) {
+    let entry = match cache.lookup(&local.path, &mut local.file, cx.ms) {
         Lookup::Entry(e) => e,
         Lookup::Redirect => {
             let head = Head {
-                location: Some((scratch.path.as_slice(), target.query)),
-                ..now.head(Status::MovedPermanently, conn)
+                location: Some((local.path.as_slice(), target.query)),
+                ..cx.head(Status::MovedPermanently, conn)
             };
             response::write_error(out.buf(), &head, head_only);
             return reply(
@@ -184,16 +194,14 @@ pub fn respond(
                 response::error_body_len(Status::MovedPermanently),
             );
         }
-        Lookup::Error(e) => return error(e.into(), out, &mut scratch.file),
+        Lookup::Error(e) => return error(e.into(), out, &mut local.file),
     };
-    let entry = match (&entry.body, &now.routes.fallback) {
-        (Body::Missing, Some(fallback)) => {
-            match cache.lookup(fallback, &mut scratch.file, now.ms) {
-                Lookup::Entry(e) if !matches!(e.body, Body::Missing) => e,
-                _ => return error(Status::NotFound, out, &mut scratch.file),
-            }
-        }
-        (Body::Missing, None) => return error(Status::NotFound, out, &mut scratch.file),
+    let entry = match (&entry.body, &cx.routes.fallback) {
+        (Body::Missing, Some(fallback)) => match cache.lookup(fallback, &mut local.file, cx.ms) {
+            Lookup::Entry(e) if !matches!(e.body, Body::Missing) => e,
+            _ => return error(Status::NotFound, out, &mut local.file),
+        },
+        (Body::Missing, None) => return error(Status::NotFound, out, &mut local.file),
         _ => entry,
     };
     let mtime = entry.last_modified.map(|(secs, _)| secs);
@@ -204,18 +212,18 @@ pub fn respond(
             Choice::Use(Coding::Identity) => {}
             Choice::Use(coding) => {
                 if let Some(i) = entry.variants.iter().position(|v| v.coding == coding) {
-                    let status = send_variant(&entry, i, req, now, conn, out);
+                    let status = send_variant(&entry, i, req, cx, conn, out);
                     if status != Status::Ok {
                         return reply(status, 0);
                     }
-                    scratch.counters.compressed += 1;
+                    local.counters.compressed += 1;
                     return reply(status, entry.variants[i].bytes.len() as u64);
                 }
             }
             Choice::NotAcceptable => {
                 let head = Head {
                     vary: true,
-                    ..now.head(Status::NotAcceptable, conn)
+                    ..cx.head(Status::NotAcceptable, conn)
                 };
                 response::write_error(out.buf(), &head, head_only);
                 return reply(
@@ -233,15 +241,15 @@ pub fn respond(
         req.if_modified_since,
         etag,
         mtime,
-        now.secs,
+        cx.secs,
     ) == Outcome::NotModified
     {
         let head = Head {
             etag: entry.etag().map(|t| t.as_bytes()),
             last_modified: entry.last_modified_date(),
-            cache_control: now.site.cache_control(entry.cache_rule),
+            cache_control: cx.site.cache_control(entry.cache_rule),
             vary: entry.vary,
-            ..now.head(Status::NotModified, conn)
+            ..cx.head(Status::NotModified, conn)
         };
         response::write_head(out.buf(), &head);
         return reply(Status::NotModified, 0);
@@ -254,15 +262,15 @@ pub fn respond(
     };
     match ranges {
         Ranges::Ignore => {
-            send_entry(&entry, head_only, now, conn, out);
+            send_entry(&entry, head_only, cx, conn, out);
             reply(Status::Ok, entry.meta.size)
         }
         Ranges::Single(r) => {
-            send_range(&entry, r, head_only, now, conn, out);
+            send_range(&entry, r, head_only, cx, conn, out);
             reply(Status::PartialContent, r.len())
         }
         Ranges::Multi(list) => {
-            let length = send_ranges(&entry, list.as_slice(), head_only, now, conn, out);
+            let length = send_ranges(&entry, list.as_slice(), head_only, cx, conn, out);
             reply(Status::PartialContent, length)
         }
         Ranges::Unsatisfiable => {
@@ -273,7 +281,7 @@ pub fn respond(
             let head = Head {
                 extra: &extra,
                 vary: entry.vary,
-                ..now.head(Status::RangeNotSatisfiable, conn)
+                ..cx.head(Status::RangeNotSatisfiable, conn)
             };
             response::write_error(out.buf(), &head, head_only);
             reply(
@@ -289,14 +297,14 @@ pub fn respond(
 /// built-in page goes instead.
 fn not_found_page(
     cache: &Cache,
-    now: Now<'_>,
+    cx: Context<'_>,
     head_only: bool,
     conn: Connection,
-    scratch: &mut Vec<u8>,
+    local: &mut Vec<u8>,
     out: &mut Output,
 ) -> Option<u64> {
-    let key = now.routes.not_found.as_ref()?;
-    let Lookup::Entry(page) = cache.lookup(key, scratch, now.ms) else {
+    let key = cx.routes.not_found.as_ref()?;
+    let Lookup::Entry(page) = cache.lookup(key, local, cx.ms) else {
         return None;
     };
     if matches!(page.body, Body::Missing) {
@@ -305,7 +313,7 @@ fn not_found_page(
     let head = Head {
         content_type: Some(page.content_type),
         content_length: page.meta.size,
-        ..now.head(Status::NotFound, conn)
+        ..cx.head(Status::NotFound, conn)
     };
     response::write_head(out.buf(), &head);
     if !head_only {
@@ -337,7 +345,7 @@ fn send_variant(
     entry: &Arc<Entry>,
     i: usize,
     req: &Request<'_>,
-    now: Now<'_>,
+    cx: Context<'_>,
     conn: Connection,
     out: &mut Output,
 ) -> Status {
@@ -348,21 +356,21 @@ fn send_variant(
         req.if_modified_since,
         etag,
         entry.last_modified.map(|(secs, _)| secs),
-        now.secs,
+        cx.secs,
     ) == Outcome::NotModified
     {
         let head = Head {
             etag: Some(etag),
             last_modified: entry.last_modified_date(),
-            cache_control: now.site.cache_control(entry.cache_rule),
+            cache_control: cx.site.cache_control(entry.cache_rule),
             vary: true,
-            ..now.head(Status::NotModified, conn)
+            ..cx.head(Status::NotModified, conn)
         };
         response::write_head(out.buf(), &head);
         return Status::NotModified;
     }
     out.push_variant_head(entry, i);
-    response::write_tail(out.buf(), now.date, conn);
+    response::write_tail(out.buf(), cx.date, conn);
     if req.method != Method::Head {
         out.push_variant_body(entry, i);
     }
@@ -374,7 +382,7 @@ fn send_variant(
 fn send_entry(
     entry: &Arc<Entry>,
     head_only: bool,
-    now: Now<'_>,
+    cx: Context<'_>,
     conn: Connection,
     out: &mut Output,
 ) {
@@ -385,7 +393,7 @@ fn send_entry(
     {
         response::write_etag(out.buf(), tag);
     }
-    response::write_tail(out.buf(), now.date, conn);
+    response::write_tail(out.buf(), cx.date, conn);
     if !head_only {
         out.push_body(entry, 0, entry.meta.size);
     }
@@ -397,19 +405,19 @@ fn partial_head<'a>(
     content_type: &'a str,
     length: u64,
     extra: &'a [u8],
-    now: Now<'a>,
+    cx: Context<'a>,
     conn: Connection,
 ) -> Head<'a> {
     Head {
         content_type: Some(content_type),
         content_length: length,
         last_modified: entry.last_modified_date(),
-        cache_control: now.site.cache_control(entry.cache_rule),
+        cache_control: cx.site.cache_control(entry.cache_rule),
         etag: entry.etag().map(|t| t.as_bytes()),
         accept_ranges: true,
         vary: entry.vary,
         extra,
-        ..now.head(Status::PartialContent, conn)
+        ..cx.head(Status::PartialContent, conn)
     }
 }
 
@@ -418,7 +426,7 @@ fn send_range(
     entry: &Arc<Entry>,
     r: ByteRange,
     head_only: bool,
-    now: Now<'_>,
+    cx: Context<'_>,
     conn: Connection,
     out: &mut Output,
 ) {
@@ -428,7 +436,7 @@ fn send_range(
     extra.extend_from_slice(b"\r\n");
     response::write_head(
         out.buf(),
-        &partial_head(entry, entry.content_type, r.len(), &extra, now, conn),
+        &partial_head(entry, entry.content_type, r.len(), &extra, cx, conn),
     );
     if !head_only {
         out.push_body(entry, r.start, r.end);
@@ -441,7 +449,7 @@ fn send_ranges(
     entry: &Arc<Entry>,
     ranges: &[ByteRange],
     head_only: bool,
-    now: Now<'_>,
+    cx: Context<'_>,
     conn: Connection,
     out: &mut Output,
 ) -> u64 {
@@ -452,7 +460,7 @@ fn send_ranges(
     let length = range::multipart_length(ranges, range::BOUNDARY, entry.content_type, size);
     response::write_head(
         out.buf(),
-        &partial_head(entry, content_type, length, b"", now, conn),
+        &partial_head(entry, content_type, length, b"", cx, conn),
     );
     if head_only {
         return length;

@@ -19,12 +19,13 @@ use alloc::vec::Vec;
 /// parked in the last one and looked at again then.
 const BUCKETS: u64 = 64;
 
-/// One entry: a connection slot and the slot's generation when it was queued.
-pub type Entry = (u32, u32);
+/// What the wheel holds for a connection: its slot and the slot's
+/// generation when it was queued.
+pub type Ticket = (u32, u32);
 
 /// The wheel: buckets of entries and the last tick already processed.
 pub struct Wheel {
-    buckets: Vec<Vec<Entry>>,
+    buckets: Vec<Vec<Ticket>>,
     tick_ms: u64,
     /// Every tick up to and including this one has been handed out by [`Wheel::due`].
     done: u64,
@@ -59,7 +60,7 @@ impl Wheel {
 
     /// Queues `entry` for the tick of `deadline_ms` and returns that tick,
     /// which the caller keeps to recognise the entry as current later.
-    pub fn schedule(&mut self, entry: Entry, deadline_ms: u64) -> u64 {
+    pub fn schedule(&mut self, entry: Ticket, deadline_ms: u64) -> u64 {
         let tick = self.tick_for(deadline_ms);
         if let Some(bucket) = self.buckets.get_mut((tick % BUCKETS) as usize) {
             bucket.push(entry);
@@ -100,7 +101,7 @@ impl Wheel {
     /// the tick it was queued for. The caller drops those whose connection
     /// has since been closed or queued for another tick, closes those past
     /// their deadline and schedules the rest again.
-    pub fn due(&mut self, now_ms: u64, out: &mut Vec<(Entry, u64)>) {
+    pub fn due(&mut self, now_ms: u64, out: &mut Vec<(Ticket, u64)>) {
         let target = now_ms / self.tick_ms;
         // After a long sleep every bucket is due once: each entry's tick lies
         // in (done, done + BUCKETS], so all of them are at or before `target`.

@@ -10,7 +10,7 @@
 use crate::server::Shared;
 use crate::server::clock::Clock;
 use crate::server::conn::{Buffers, Conn, State};
-use crate::server::respond::{Now, Scratch};
+use crate::server::respond::{Context, WorkerLocal};
 use crate::server::timer::{self, Wheel};
 use crate::server::token::{self, Token};
 use alloc::sync::Arc;
@@ -72,7 +72,7 @@ impl Timeout {
     }
 
     /// Its length under `limits`, in milliseconds.
-    fn ms(self, limits: &crate::server::Limits) -> u64 {
+    fn ms(self, limits: &crate::server::ConnLimits) -> u64 {
         match self {
             Timeout::KeepAlive => limits.keepalive_ms,
             Timeout::Header => limits.header_ms,
@@ -116,12 +116,12 @@ pub struct Worker {
     open: usize,
     shared: Arc<Shared>,
     clock: Clock,
-    scratch: Scratch,
+    local: WorkerLocal,
     stopping: bool,
     /// Connection deadlines.
     wheel: Wheel,
     /// Entries the wheel hands back, kept to reuse its allocation.
-    due: Vec<(timer::Entry, u64)>,
+    due: Vec<(timer::Ticket, u64)>,
     /// While out of descriptors, listeners are out of the epoll set until then.
     accept_paused_until: Option<u64>,
     /// How listeners are watched: exclusively when other workers share them.
@@ -145,9 +145,9 @@ fn peer_text(addr: Option<net::SocketAddrAny>) -> Option<alloc::boxed::Box<[u8]>
     Some(alloc::format!("{ip}").into_bytes().into_boxed_slice())
 }
 
-/// The moment a request is answered in, from the worker's clock.
-fn now<'a>(clock: &'a Clock, shared: &'a Shared, stopping: bool) -> Now<'a> {
-    Now {
+/// The context a request is answered in: the worker's clock and what every worker shares.
+fn context<'a>(clock: &'a Clock, shared: &'a Shared, stopping: bool) -> Context<'a> {
+    Context {
         date: clock.date(),
         ms: clock.now_ms(),
         secs: clock.secs(),
@@ -211,8 +211,8 @@ impl Worker {
         let tick_ms = (shortest / 10).clamp(TICK_MIN_MS, TICK_MS);
         let wheel = Wheel::new(tick_ms, clock.now_ms());
 
-        let mut scratch = Scratch::default();
-        scratch.log = shared.access.clone().map(crate::server::access::Lines::new);
+        let mut local = WorkerLocal::default();
+        local.log = shared.access.clone().map(crate::server::access::Lines::new);
         Ok(Worker {
             id,
             epoll,
@@ -223,7 +223,7 @@ impl Worker {
             open: 0,
             shared,
             clock,
-            scratch,
+            local,
             stopping: false,
             wheel,
             due: Vec::new(),
@@ -244,7 +244,7 @@ impl Worker {
             let paused = self
                 .accept_paused_until
                 .map(|until| until.saturating_sub(now));
-            let log = self.scratch.log.as_ref().and_then(|l| l.due_in(now));
+            let log = self.local.log.as_ref().and_then(|l| l.due_in(now));
             let wait_ms = [self.wheel.next_due_in(now), paused, log]
                 .into_iter()
                 .flatten()
@@ -275,7 +275,7 @@ impl Worker {
                 }
             }
             self.expire();
-            if let Some(log) = self.scratch.log.as_mut() {
+            if let Some(log) = self.local.log.as_mut() {
                 // While stopping, every line goes out at once: the process
                 // may end as soon as the last connection closes.
                 if self.stopping {
@@ -285,7 +285,7 @@ impl Worker {
                 }
             }
             if let Some(published) = self.shared.stats.get(self.id) {
-                published.publish(&self.scratch.counters);
+                published.publish(&self.local.counters);
             }
             if let Some(until) = self.accept_paused_until
                 && self.clock.now_ms() >= until
@@ -296,7 +296,7 @@ impl Worker {
                 break;
             }
         }
-        if let Some(log) = self.scratch.log.as_mut() {
+        if let Some(log) = self.local.log.as_mut() {
             log.flush();
         }
     }
@@ -307,7 +307,7 @@ impl Worker {
         };
         let flags = SocketFlags::NONBLOCK | SocketFlags::CLOEXEC;
         // The same accept4, asked for the address only when it will be logged.
-        let accepted = if self.scratch.log.is_some() {
+        let accepted = if self.local.log.is_some() {
             net::acceptfrom_with(listener, flags).map(|(fd, addr)| (fd, peer_text(addr)))
         } else {
             net::accept_with(listener, flags).map(|fd| (fd, None))
@@ -362,8 +362,8 @@ impl Worker {
         // Clients send their request right after connecting, so it is usually
         // here already: answering it now saves an epoll round trip, and a
         // `Connection: close` request never enters the epoll set at all.
-        let now = now(&self.clock, &self.shared, self.stopping);
-        conn.on_readable(&self.shared.cache, now, &mut self.scratch);
+        let cx = context(&self.clock, &self.shared, self.stopping);
+        conn.on_readable(&self.shared.cache, cx, &mut self.local);
         slot.conn = Some(conn);
         self.open += 1;
         self.settle(index);
@@ -383,13 +383,13 @@ impl Worker {
             conn.attach(self.pool.pop().unwrap_or_default());
         }
         let cache = &self.shared.cache;
-        let now = now(&self.clock, &self.shared, self.stopping);
+        let cx = context(&self.clock, &self.shared, self.stopping);
         if conn.state() != State::Writing {
-            conn.on_readable(cache, now, &mut self.scratch);
+            conn.on_readable(cache, cx, &mut self.local);
         } else if flags.intersects(EventFlags::ERR) {
             return self.close(index);
         } else {
-            conn.on_writable(cache, now, &mut self.scratch);
+            conn.on_writable(cache, cx, &mut self.local);
         }
         self.settle(index);
     }

@@ -176,7 +176,7 @@ fn simple_get_fills_every_field() {
             version: Version::Http11,
             host: Some(b"example.com"),
             keep_alive: true,
-            body: Body::None,
+            framing: Framing::None,
             if_none_match: None,
             if_modified_since: None,
             range: None,
@@ -216,7 +216,7 @@ Priority: u=1\r\n\r\n";
     );
     assert_eq!(r.if_none_match, Some(&b"\"abc-123\""[..]));
     assert!(r.keep_alive);
-    assert_eq!(r.body, Body::None);
+    assert_eq!(r.framing, Framing::None);
 }
 
 #[test]
@@ -819,7 +819,7 @@ fn field_names_compare_case_insensitively() {
 RaNgE: c\r\nIf-RaNgE: d\r\nACCEPT-encoding: e\r\n",
     )
     .unwrap();
-    assert_eq!(r.body, Body::Length(3));
+    assert_eq!(r.framing, Framing::Length(3));
     assert!(!r.keep_alive);
     assert_eq!(r.if_none_match, Some(&b"a"[..]));
     assert_eq!(r.if_modified_since, Some(&b"b"[..]));
@@ -835,8 +835,10 @@ RaNgE: c\r\nIf-RaNgE: d\r\nACCEPT-encoding: e\r\n",
         Some(&b"x"[..])
     );
     assert_eq!(
-        with_fields("tRANSFER-eNCODING: ChUnKeD\r\n").unwrap().body,
-        Body::Chunked
+        with_fields("tRANSFER-eNCODING: ChUnKeD\r\n")
+            .unwrap()
+            .framing,
+        Framing::Chunked
     );
 }
 

@@ -2,14 +2,14 @@
 
 use super::*;
 
-fn body(fields: &str) -> Result<Body, Error> {
+fn body(fields: &str) -> Result<Framing, Error> {
     let s = format!("POST /upload HTTP/1.1\r\nHost: h\r\n{fields}\r\n");
     let s: &'static [u8] = s.into_bytes().leak();
     match run(s) {
         Ok(Parsed::Complete(r, n)) => {
             assert_eq!(n, s.len());
             assert_eq!(r.method, Method::Other);
-            Ok(r.body)
+            Ok(r.framing)
         }
         Ok(Parsed::Partial) => panic!("partial"),
         Err(e) => Err(e),
@@ -18,23 +18,23 @@ fn body(fields: &str) -> Result<Body, Error> {
 
 #[test]
 fn content_length_values() {
-    let cases: &[(&str, Result<Body, Error>)] = &[
-        ("0", Ok(Body::Length(0))),
-        ("5", Ok(Body::Length(5))),
-        ("00", Ok(Body::Length(0))),
-        ("0005", Ok(Body::Length(5))),
-        ("1234567890", Ok(Body::Length(1_234_567_890))),
-        ("18446744073709551615", Ok(Body::Length(u64::MAX))),
-        ("018446744073709551615", Ok(Body::Length(u64::MAX))),
+    let cases: &[(&str, Result<Framing, Error>)] = &[
+        ("0", Ok(Framing::Length(0))),
+        ("5", Ok(Framing::Length(5))),
+        ("00", Ok(Framing::Length(0))),
+        ("0005", Ok(Framing::Length(5))),
+        ("1234567890", Ok(Framing::Length(1_234_567_890))),
+        ("18446744073709551615", Ok(Framing::Length(u64::MAX))),
+        ("018446744073709551615", Ok(Framing::Length(u64::MAX))),
         ("18446744073709551616", Err(BAD)),
         ("99999999999999999999", Err(BAD)),
         ("184467440737095516150", Err(BAD)),
-        ("  5  ", Ok(Body::Length(5))),
-        ("\t5\t", Ok(Body::Length(5))),
-        ("5, 5", Ok(Body::Length(5))),
-        ("5,5", Ok(Body::Length(5))),
-        ("5 ,\t5 , 5", Ok(Body::Length(5))),
-        ("5, 05", Ok(Body::Length(5))),
+        ("  5  ", Ok(Framing::Length(5))),
+        ("\t5\t", Ok(Framing::Length(5))),
+        ("5, 5", Ok(Framing::Length(5))),
+        ("5,5", Ok(Framing::Length(5))),
+        ("5 ,\t5 , 5", Ok(Framing::Length(5))),
+        ("5, 05", Ok(Framing::Length(5))),
         ("", Err(BAD)),
         (" ", Err(BAD)),
         ("+5", Err(BAD)),
@@ -66,18 +66,18 @@ fn content_length_values() {
 
 #[test]
 fn repeated_content_length_fields() {
-    let cases: &[(&str, Result<Body, Error>)] = &[
+    let cases: &[(&str, Result<Framing, Error>)] = &[
         (
             "Content-Length: 5\r\nContent-Length: 5\r\n",
-            Ok(Body::Length(5)),
+            Ok(Framing::Length(5)),
         ),
         (
             "Content-Length:5\r\nContent-Length: 5\r\n",
-            Ok(Body::Length(5)),
+            Ok(Framing::Length(5)),
         ),
         (
             "Content-Length: 5\r\ncontent-length: 5, 5\r\n",
-            Ok(Body::Length(5)),
+            Ok(Framing::Length(5)),
         ),
         ("Content-Length: 5\r\nContent-Length: 6\r\n", Err(BAD)),
         ("Content-Length: 5\r\nContent-Length: 5, 6\r\n", Err(BAD)),
@@ -92,15 +92,15 @@ fn repeated_content_length_fields() {
 
 #[test]
 fn transfer_encoding_values() {
-    let cases: &[(&str, Result<Body, Error>)] = &[
-        ("chunked", Ok(Body::Chunked)),
-        ("Chunked", Ok(Body::Chunked)),
-        ("CHUNKED", Ok(Body::Chunked)),
-        ("  chunked\t", Ok(Body::Chunked)),
-        ("gzip, chunked", Ok(Body::Chunked)),
-        ("gzip,chunked", Ok(Body::Chunked)),
-        ("deflate, gzip, chunked", Ok(Body::Chunked)),
-        ("identity, chunked", Ok(Body::Chunked)),
+    let cases: &[(&str, Result<Framing, Error>)] = &[
+        ("chunked", Ok(Framing::Chunked)),
+        ("Chunked", Ok(Framing::Chunked)),
+        ("CHUNKED", Ok(Framing::Chunked)),
+        ("  chunked\t", Ok(Framing::Chunked)),
+        ("gzip, chunked", Ok(Framing::Chunked)),
+        ("gzip,chunked", Ok(Framing::Chunked)),
+        ("deflate, gzip, chunked", Ok(Framing::Chunked)),
+        ("identity, chunked", Ok(Framing::Chunked)),
         ("chunked, identity", Err(BAD)),
         ("chunked, gzip", Err(BAD)),
         ("chunked, chunked", Err(BAD)),
@@ -129,10 +129,10 @@ fn transfer_encoding_values() {
 
 #[test]
 fn transfer_encoding_fields_combine() {
-    let cases: &[(&str, Result<Body, Error>)] = &[
+    let cases: &[(&str, Result<Framing, Error>)] = &[
         (
             "Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n",
-            Ok(Body::Chunked),
+            Ok(Framing::Chunked),
         ),
         (
             "Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n",
@@ -165,7 +165,7 @@ fn smuggling_variants() {
     // Identical repeats are one value.
     assert_eq!(
         body("Content-Length:5\r\nContent-Length: 5\r\n"),
-        Ok(Body::Length(5))
+        Ok(Framing::Length(5))
     );
 }
 
@@ -198,14 +198,14 @@ fn transfer_encoding_in_http10() {
         assert_eq!(err(c), BAD, "{:?}", show(c));
     }
     let r = ok(b"POST / HTTP/1.0\r\nContent-Length: 7\r\n\r\n");
-    assert_eq!(r.body, Body::Length(7));
+    assert_eq!(r.framing, Framing::Length(7));
 }
 
 #[test]
 fn no_framing_fields_means_no_body() {
-    assert_eq!(body(""), Ok(Body::None));
-    assert_eq!(body("Content-Type: text/plain\r\n"), Ok(Body::None));
-    assert_eq!(body("Content-Length-X: 5\r\n"), Ok(Body::None));
+    assert_eq!(body(""), Ok(Framing::None));
+    assert_eq!(body("Content-Type: text/plain\r\n"), Ok(Framing::None));
+    assert_eq!(body("Content-Length-X: 5\r\n"), Ok(Framing::None));
 }
 
 // ---- keep-alive ----------------------------------------------------------------------

@@ -39,7 +39,7 @@ fn bodyless_get_followed_by_another() {
     match run(buf) {
         Ok(Parsed::Complete(r, n)) => {
             assert_eq!(r.target, b"/");
-            assert_eq!(r.body, Body::None);
+            assert_eq!(r.framing, Framing::None);
             assert_eq!(n, 27);
             assert_eq!(ok(&buf[n..]).target, b"/next");
         }
@@ -67,7 +67,7 @@ GET /b HTTP/1.1\r\nHost: h\r\n\r\n";
     let Ok(Parsed::Complete(first, n)) = parse(buf) else {
         panic!()
     };
-    assert_eq!(first.body, Body::Length(5));
+    assert_eq!(first.framing, Framing::Length(5));
     let rest = &buf[n + 5..];
     let r = ok(rest);
     assert_eq!(r.target, b"/b");

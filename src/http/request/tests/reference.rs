@@ -147,7 +147,7 @@ fn reference(buf: &[u8]) -> Option<Result<(Request<'_>, usize), Error>> {
         return Some(Err(BAD));
     }
     let codings = items("transfer-encoding");
-    let body = if !all("transfer-encoding").is_empty() {
+    let framing = if !all("transfer-encoding").is_empty() {
         let chunked = |c: &[u8]| c.eq_ignore_ascii_case(b"chunked");
         let bad = version == Version::Http10
             || !lengths.is_empty()
@@ -159,11 +159,11 @@ fn reference(buf: &[u8]) -> Option<Result<(Request<'_>, usize), Error>> {
         if bad {
             return Some(Err(BAD));
         }
-        Body::Chunked
+        Framing::Chunked
     } else if let Some(&n) = lengths.first() {
-        Body::Length(n)
+        Framing::Length(n)
     } else {
-        Body::None
+        Framing::None
     };
     let conn = items("connection");
     let has = |t: &[u8]| conn.iter().any(|c| c.eq_ignore_ascii_case(t));
@@ -183,7 +183,7 @@ fn reference(buf: &[u8]) -> Option<Result<(Request<'_>, usize), Error>> {
         version,
         host: hosts.first().copied(),
         keep_alive,
-        body,
+        framing,
         if_none_match: first("if-none-match"),
         if_modified_since: first("if-modified-since"),
         range: first("range"),
