@@ -14,7 +14,7 @@
 //!
 //! Changes on disk must show within 1 s; each is polled for up to 1.5 s.
 
-mod common;
+use crate::common;
 
 use common::{
     Conn, MONTHS, Response, Server, TempDir, WEEKDAYS, ask, assert_same_bytes, days_from_civil,

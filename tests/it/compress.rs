@@ -9,7 +9,7 @@
 //! `--compress-max-size`; `--compress-level`; `--no-compress`; the 256-byte
 //! and 10 % thresholds; and invalidation of the variants when a file changes.
 
-mod common;
+use crate::common;
 
 use common::{
     Conn, Response, Server, TempDir, ask, assert_same_bytes, eventually, find, must, random_bytes,

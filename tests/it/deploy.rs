@@ -1,7 +1,7 @@
 //! Deployment paths end to end: sockets passed by a supervisor (systemd's
 //! socket activation) and IPv6 listeners.
 
-mod common;
+use crate::common;
 
 use common::{Server, TempDir};
 use std::net::{SocketAddr, TcpListener};

@@ -9,7 +9,7 @@
 //! The tests of this file run one at a time (see [`serial`]): each measures
 //! the time, memory or descriptors of its own server.
 
-mod common;
+use crate::common;
 
 use common::{Conn, IO_TIMEOUT, Response, Server, TempDir, find};
 use std::io::{ErrorKind, Read, Write};

@@ -7,7 +7,7 @@
 //! finish, idle connections close, new connections are refused, the grace
 //! period is bounded).
 
-mod common;
+use crate::common;
 
 use common::{
     Conn, Response, Server, TempDir, assert_same_bytes, get_req, head_req, patterned_bytes,

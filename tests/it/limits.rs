@@ -3,7 +3,7 @@
 //! keep-alive and send timeouts close on time, and running out of
 //! descriptors pauses accepting instead of spinning.
 
-mod common;
+use crate::common;
 
 use common::{Conn, Server, TempDir, cpu_ticks};
 use std::io::Read;

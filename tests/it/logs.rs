@@ -2,7 +2,7 @@
 //! buffered per worker, written at most every 100 ms, nothing lost at SIGTERM,
 //! a stalled reader holding up no worker; and the SIGUSR1 counters line.
 
-mod common;
+use crate::common;
 
 use common::{Conn, Server, TempDir, eventually, get_req};
 use std::path::Path;

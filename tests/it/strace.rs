@@ -4,7 +4,7 @@
 //! pipelined requests cost the same read and writev together. Also the
 //! `make strace` report.
 
-mod common;
+use crate::common;
 
 use common::{Conn, Server, TempDir, get_req};
 use std::collections::BTreeMap;
