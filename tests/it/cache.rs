@@ -1296,6 +1296,7 @@ fn missing_path(w: usize, i: usize) -> String {
 
 #[test]
 fn memory_stays_bounded_over_many_distinct_paths() {
+    let _measuring = common::measuring();
     let root = TempDir::new("cache-memory");
     let files: Vec<Vec<u8>> = (0..200)
         .map(|i| random_bytes(512 + 37 * i, i as u64 + 100))

@@ -6,13 +6,9 @@ use crate::common;
 use common::{Server, TempDir};
 use std::net::{SocketAddr, TcpListener};
 use std::os::fd::AsRawFd;
+use std::os::unix::process::CommandExt;
 use std::process::Command;
-use std::sync::Mutex;
 use std::time::Duration;
-
-/// Held while a test spawns a child with an inheritable (non-CLOEXEC)
-/// socket, so no other test's child inherits it by accident.
-static SPAWN: Mutex<()> = Mutex::new(());
 
 fn root() -> TempDir {
     let root = TempDir::new("deploy");
@@ -48,24 +44,35 @@ fn move_to_fd3(fd: i32) -> String {
     }
 }
 
-/// A listening socket the child can inherit.
-fn inheritable_listener(addr: &str) -> TcpListener {
-    let l = TcpListener::bind(addr).expect("bind a loopback listener");
-    // SAFETY: `l` owns the descriptor and outlives this borrow.
-    let fd = unsafe { rustix::fd::BorrowedFd::borrow_raw(l.as_raw_fd()) };
-    rustix::io::fcntl_setfd(fd, rustix::io::FdFlags::empty()).expect("clear FD_CLOEXEC");
-    l
+/// `supervised(...)` handing `listener` down as descriptor 3. The listener
+/// turns inheritable in the child only: an inheritable descriptor in this
+/// process would leak into the children that tests of other areas spawn
+/// meanwhile.
+fn passing(listener: &TcpListener, vars: &str, args: &[&str]) -> Command {
+    let fd = listener.as_raw_fd();
+    let mut cmd = supervised(&move_to_fd3(fd), vars, args);
+    // SAFETY: the closure runs in the forked child before exec and makes one
+    // fcntl system call on a descriptor the parent keeps open until spawn
+    // returns; it allocates nothing.
+    unsafe {
+        cmd.pre_exec(move || {
+            let os = |e: rustix::io::Errno| std::io::Error::from_raw_os_error(e.raw_os_error());
+            // SAFETY: `fd` is open in the child, a copy of the parent's listener.
+            let fd = rustix::fd::BorrowedFd::borrow_raw(fd);
+            rustix::io::fcntl_setfd(fd, rustix::io::FdFlags::empty()).map_err(os)
+        });
+    }
+    cmd
 }
 
 #[test]
 fn serves_sockets_passed_by_a_supervisor() {
     let root = root();
     let server = {
-        let _guard = SPAWN.lock().unwrap_or_else(|e| e.into_inner());
-        let listener = inheritable_listener("127.0.0.1:0");
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback listener");
         let want = listener.local_addr().unwrap();
-        let cmd = supervised(
-            &move_to_fd3(listener.as_raw_fd()),
+        let cmd = passing(
+            &listener,
             "LISTEN_PID=$$ LISTEN_FDS=1",
             // --listen is ignored when sockets are passed.
             &[
@@ -101,11 +108,10 @@ fn serves_sockets_passed_by_a_supervisor() {
 #[test]
 fn sockets_meant_for_another_process_are_ignored() {
     let root = root();
-    let _guard = SPAWN.lock().unwrap_or_else(|e| e.into_inner());
-    let listener = inheritable_listener("127.0.0.1:0");
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback listener");
     let passed = listener.local_addr().unwrap();
-    let cmd = supervised(
-        &move_to_fd3(listener.as_raw_fd()),
+    let cmd = passing(
+        &listener,
         "LISTEN_PID=1 LISTEN_FDS=1",
         &[
             "-l",
@@ -227,7 +233,14 @@ fn runs_in_an_empty_root_with_nothing_but_itself() {
     };
     // The whole file system staticd sees: itself and the served directory.
     let jail = TempDir::new("jail");
-    std::fs::copy(common::BIN, jail.path().join("staticd")).expect("copy the binary");
+    // Copied by cp: a child that another test forks while this process holds
+    // the copy open for writing would make exec fail with ETXTBSY.
+    let copied = Command::new("cp")
+        .arg(common::BIN)
+        .arg(jail.path().join("staticd"))
+        .status()
+        .expect("run cp");
+    assert!(copied.success(), "copy the binary: {copied}");
     jail.file("www/hello.txt", "Hello, World!");
     jail.file("www/docs/index.html", "<h1>docs</h1>");
     let mut entries: Vec<_> = std::fs::read_dir(jail.path())

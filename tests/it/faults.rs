@@ -6,8 +6,8 @@
 //! directories deleted or renamed under a sendfile response, and (ignored,
 //! `make load`) wrk with 1,000 and 10,000 connections.
 //!
-//! The tests of this file run one at a time (see [`serial`]): each measures
-//! the time, memory or descriptors of its own server.
+//! Each test holds [`common::measuring`]: it measures the time, memory or
+//! descriptors of its own server, or loads the machine.
 
 use crate::common;
 
@@ -16,19 +16,13 @@ use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::process::{Command, Stdio};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
 /// Size of the big files served with sendfile.
 const BIG: usize = 20 << 20;
-
-/// Takes this file's test lock, so that no two of its tests run at once.
-fn serial() -> MutexGuard<'static, ()> {
-    static LOCK: Mutex<()> = Mutex::new(());
-    LOCK.lock().unwrap_or_else(|e| e.into_inner())
-}
 
 /// The soft and hard RLIMIT_NOFILE of this process, from /proc/self/limits.
 fn nofile_limits() -> (u64, u64) {
@@ -243,7 +237,7 @@ fn await_new_content(addr: SocketAddr, when: &str) -> (Instant, Duration) {
 
 #[test]
 fn inotify_overflow_while_stopped_flushes_the_cache() {
-    let _serial = serial();
+    let _measuring = common::measuring();
     let max_q = max_queued_events();
     // Four events a file: over twice what the queue holds (the server reads
     // nothing meanwhile, so more files would only take longer).
@@ -283,7 +277,7 @@ fn inotify_overflow_while_stopped_flushes_the_cache() {
 
 #[test]
 fn inotify_storm_while_serving_keeps_the_cache_right() {
-    let _serial = serial();
+    let _measuring = common::measuring();
     let max_q = max_queued_events();
     let n = 20_000.max(max_q);
     let keep = 97;
@@ -356,7 +350,7 @@ fn inotify_storm_while_serving_keeps_the_cache_right() {
 
 #[test]
 fn sigterm_closes_a_thousand_idle_connections_and_finishes_a_download() {
-    let _serial = serial();
+    let _measuring = common::measuring();
     let idle_count = 1000;
     need_fds(idle_count as u64 + 200);
     let root = TempDir::new("sigterm");
@@ -508,7 +502,7 @@ fn read_until(dl: &mut TcpStream, got: &mut Vec<u8>, want: usize) {
 /// while the main thread waits for the workers, reading a little more after
 /// each, then reads the rest: every byte must arrive and staticd exit 0.
 fn drain_through_interruptions(tag: &str, mut interrupt: impl FnMut(u32)) {
-    let _serial = serial();
+    let _measuring = common::measuring();
     let root = TempDir::new(tag);
     let big = common::patterned_bytes(BIG, 33);
     root.file("big.bin", &big);
@@ -663,7 +657,7 @@ fn attack(addr: SocketAddr, prefix: &'static [u8], filler: &'static [u8]) -> Att
 
 #[test]
 fn gigabyte_of_headers_is_cut_off() {
-    let _serial = serial();
+    let _measuring = common::measuring();
     let root = TempDir::new("huge-head");
     root.file("a.txt", "served\n");
     let server = Server::start(root.path(), &[]);
@@ -820,7 +814,7 @@ impl Trickle {
 
 #[test]
 fn trickling_heads_time_out_without_starving_others() {
-    let _serial = serial();
+    let _measuring = common::measuring();
     let count = 1000;
     need_fds(count as u64 + 200);
     let root = TempDir::new("trickle");
@@ -938,7 +932,7 @@ fn rss_when(pid: u32, limit: Duration, done: impl Fn(u64) -> bool) -> u64 {
 
 #[test]
 fn stalled_heads_give_their_memory_back() {
-    let _serial = serial();
+    let _measuring = common::measuring();
     let root = TempDir::new("stalled-heads");
     root.file("a.txt", "a");
     let server = Server::start(root.path(), &["-t", "2"]);
@@ -969,7 +963,7 @@ fn stalled_heads_give_their_memory_back() {
 
 #[test]
 fn a_flood_of_big_slow_heads_is_refused_instead_of_growing_the_process() {
-    let _serial = serial();
+    let _measuring = common::measuring();
     const N: usize = 2_000;
     need_fds(N as u64 + 64);
     let root = TempDir::new("head-flood");
@@ -1026,7 +1020,7 @@ fn a_flood_of_big_slow_heads_is_refused_instead_of_growing_the_process() {
 
 #[test]
 fn resets_and_half_closes_mid_response_leak_nothing() {
-    let _serial = serial();
+    let _measuring = common::measuring();
     let clients = 200;
     need_fds(clients as u64 + 200);
     let root = TempDir::new("resets");
@@ -1156,7 +1150,7 @@ fn mutate_in_flight(addr: SocketAddr, url: &str, want: &[u8], mutate: impl FnOnc
 
 #[test]
 fn files_and_directories_vanishing_under_sendfile() {
-    let _serial = serial();
+    let _measuring = common::measuring();
     let root = TempDir::new("vanish");
     let big: Vec<Vec<u8>> = (0..6)
         .map(|s| common::patterned_bytes(BIG, 100 + s))
@@ -1317,7 +1311,7 @@ fn wrk(url: &str, conns: usize, secs: u64, pid: u32) -> WrkRun {
 #[test]
 #[ignore = "load test (10,000 connections, about 25 s): make load"]
 fn wrk_with_thousands_of_connections() {
-    let _serial = serial();
+    let _measuring = common::measuring();
     if Command::new("wrk").arg("--version").output().is_err() {
         eprintln!("wrk is not installed: load test skipped");
         return;

@@ -27,6 +27,7 @@ fn time_to_close(s: &mut TcpStream, limit: Duration) -> Duration {
 
 #[test]
 fn connections_over_the_limit_are_closed_at_once() {
+    let _measuring = common::measuring();
     let root = TempDir::new("max-conn");
     root.file("a.txt", "a");
     let server = Server::start(root.path(), &["--max-connections", "3"]);
@@ -56,6 +57,7 @@ fn connections_over_the_limit_are_closed_at_once() {
 
 #[test]
 fn header_keepalive_and_send_timeouts_close_on_time() {
+    let _measuring = common::measuring();
     let root = TempDir::new("timeouts");
     root.file("small.txt", "hello");
     root.file("big.bin", common::random_bytes(32 << 20, 9));
@@ -122,6 +124,7 @@ fn header_keepalive_and_send_timeouts_close_on_time() {
 
 #[test]
 fn running_out_of_descriptors_pauses_accepting_without_spinning() {
+    let _measuring = common::measuring();
     let root = TempDir::new("emfile");
     root.file("a.txt", "a");
     let mut cmd = Command::new("sh");
@@ -165,6 +168,7 @@ fn rss_kib(pid: u32) -> u64 {
 
 #[test]
 fn idle_keep_alive_connections_hold_no_buffers() {
+    let _measuring = common::measuring();
     let root = TempDir::new("idle-memory");
     root.file("a.txt", "hello");
     let server = Server::start(root.path(), &[]);

@@ -405,6 +405,7 @@ fn log_dropped(server: &Server) -> u64 {
 
 #[test]
 fn a_stalled_log_reader_neither_stalls_nor_spins_the_workers() {
+    let _measuring = common::measuring();
     use std::io::Read;
     use std::time::{Duration, Instant};
     let root = root();
@@ -496,6 +497,7 @@ fn a_stalled_log_reader_neither_stalls_nor_spins_the_workers() {
 
 #[test]
 fn a_stalled_log_reader_does_not_hold_up_the_stop() {
+    let _measuring = common::measuring();
     use std::time::{Duration, Instant};
     let root = root();
     let dir = TempDir::new("logs-stall-stop");

@@ -1,6 +1,11 @@
 //! The integration tests of staticd, one test crate so that they build (and
 //! compile the shared harness in [`common`]) once. Each module is one area;
 //! run one with `cargo test --test it AREA::` (e.g. `cache::`).
+//!
+//! Every test starts its own server, and tests of all areas run in parallel
+//! threads of this one process. The few that measure their own server
+//! (timing windows, memory, descriptors, CPU ticks) or load the machine
+//! heavily hold [`common::measuring`], so no two of them run at once.
 
 mod common;
 

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -986,4 +986,12 @@ pub fn eventually(what: &str, mut check: impl FnMut() -> Result<(), String>) {
             panic!("{what}: right once, then wrong again: {e}");
         }
     }
+}
+
+/// Takes the lock of the tests that measure their own server (timing, memory,
+/// descriptors, CPU ticks) or load the machine heavily, so that no two of them
+/// run at once: all areas share this process and run in parallel threads.
+pub fn measuring() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
 }
