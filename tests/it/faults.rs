@@ -378,7 +378,7 @@ fn sigterm_closes_a_thousand_idle_connections_and_finishes_a_download() {
         assert!(n > 0, "download closed early");
         got.extend_from_slice(&chunk[..n]);
     }
-    thread::sleep(Duration::from_millis(200));
+    common::await_stalled(&dl);
     let downloader = thread::spawn(move || {
         loop {
             thread::sleep(Duration::from_millis(2));
@@ -706,10 +706,10 @@ fn gigabyte_of_headers_is_cut_off() {
         thread::sleep(Duration::from_millis(5));
     }
     let results: Vec<Vec<Attack>> = attackers.into_iter().map(|a| a.join().unwrap()).collect();
-    thread::sleep(Duration::from_millis(100));
+    server.await_connections(0, "the attacks' connections closed");
     done.store(true, Ordering::Relaxed);
     sampler.join().unwrap();
-    let peak = peak.load(Ordering::Relaxed) as u64;
+    let peak = peak.load(Ordering::Relaxed).max(rss_kib(pid) as usize) as u64;
     for (v, (_, filler, status)) in VARIANTS.iter().enumerate() {
         let all: Vec<&Attack> = results.iter().skip(v).step_by(3).flatten().collect();
         let answered = all.iter().filter(|a| !a.reply.is_empty()).count();
@@ -1035,7 +1035,7 @@ fn resets_and_half_closes_mid_response_leak_nothing() {
     assert_eq!(status, 200);
     common::assert_same_bytes(&body, &big);
     expect(addr, "/small.txt", 200, Some(b"small\n")).unwrap();
-    thread::sleep(Duration::from_millis(100));
+    server.await_connections(0, "the warm-up connections closed");
     let baseline = fd_count(pid);
     // All clients mid-response at once, then all vanish with unread data (a reset).
     let ready = Arc::new(AtomicUsize::new(0));

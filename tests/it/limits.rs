@@ -32,7 +32,7 @@ fn connections_over_the_limit_are_closed_at_once() {
     root.file("a.txt", "a");
     let server = Server::start(root.path(), &["--max-connections", "3"]);
     let held: Vec<Conn> = (0..3).map(|_| server.connect()).collect();
-    std::thread::sleep(Duration::from_millis(100));
+    server.await_connections(3, "the three held connections accepted");
     let mut extra = TcpStream::connect(server.addr()).unwrap();
     assert!(time_to_close(&mut extra, Duration::from_secs(2)) < Duration::from_secs(1));
     drop(held);
@@ -103,7 +103,9 @@ fn header_keepalive_and_send_timeouts_close_on_time() {
         .set_read_timeout(Some(Duration::from_secs(5)))
         .unwrap();
     std::io::Write::write_all(&mut stalled, b"GET /big.bin HTTP/1.1\r\nHost: t\r\n\r\n").unwrap();
-    std::thread::sleep(Duration::from_millis(1500));
+    // Closed by the send timeout while the test reads nothing.
+    common::await_stalled(&stalled);
+    server.await_connections(0, "the stalled download closed");
     let mut got = 0usize;
     let mut buf = vec![0u8; 1 << 20];
     loop {
@@ -138,7 +140,9 @@ fn running_out_of_descriptors_pauses_accepting_without_spinning() {
     let held: Vec<TcpStream> = (0..60)
         .map(|_| TcpStream::connect(server.addr()).unwrap())
         .collect();
-    std::thread::sleep(Duration::from_millis(200));
+    common::wait_for("out of descriptors", Duration::from_secs(5), || {
+        every_descriptor_used(server.pid())
+    });
     let before = cpu_ticks(server.pid());
     std::thread::sleep(Duration::from_secs(1));
     let spent = cpu_ticks(server.pid()) - before;
@@ -157,6 +161,24 @@ fn running_out_of_descriptors_pauses_accepting_without_spinning() {
         assert!(Instant::now() < deadline, "service did not resume");
     }
     assert!(server.stop().success());
+}
+
+/// Whether process `pid` holds every descriptor number below its limit.
+fn every_descriptor_used(pid: u32) -> Result<(), String> {
+    let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).unwrap();
+    let limit: usize = limits
+        .lines()
+        .find_map(|l| l.strip_prefix("Max open files"))
+        .and_then(|l| l.split_whitespace().next()?.parse().ok())
+        .expect("Max open files in /proc/PID/limits");
+    let used = std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<usize>().ok())
+        .filter(|&fd| fd < limit)
+        .count();
+    (used == limit)
+        .then_some(())
+        .ok_or(format!("{used} of {limit} descriptors used"))
 }
 
 /// VmRSS of `pid` in KiB.
@@ -183,12 +205,16 @@ fn idle_keep_alive_connections_hold_no_buffers() {
     for c in &mut conns {
         assert_eq!(c.read_response(false).body, b"hello");
     }
-    std::thread::sleep(Duration::from_millis(200));
-    let per_conn = (rss_kib(server.pid()).saturating_sub(before)) * 1024 / 800;
     // 4 KiB of input buffer plus 4 KiB of output each if buffers stayed attached.
-    assert!(
-        per_conn < 2048,
-        "{per_conn} bytes of RSS per idle connection"
+    common::wait_for(
+        "idle connections without buffers",
+        Duration::from_secs(2),
+        || {
+            let per_conn = (rss_kib(server.pid()).saturating_sub(before)) * 1024 / 800;
+            (per_conn < 2048)
+                .then_some(())
+                .ok_or(format!("{per_conn} bytes of RSS per idle connection"))
+        },
     );
     drop(conns);
     assert!(server.stop().success());

@@ -225,23 +225,8 @@ fn sigusr1_prints_counters() {
         "compressed=1",
     ];
     // Workers publish after each batch of events: ask until the line is current.
-    eventually("a current stats line", || {
-        ask_for_stats(&server);
-        std::thread::sleep(std::time::Duration::from_millis(20));
-        let err = server.stderr();
-        let line = err
-            .lines()
-            .rev()
-            .find(|l| l.contains("stats: "))
-            .unwrap_or("");
-        want.iter()
-            .all(|w| line.contains(w))
-            .then_some(())
-            .ok_or(line.to_string())
-    });
-    let err = server.stderr();
-    let line = err.lines().rev().find(|l| l.contains("stats: ")).unwrap();
-    let sent = stat(line, "bytes_sent");
+    let line = server.stats_with(&want);
+    let sent = stat(&line, "bytes_sent");
     assert!(sent > 13 * 2, "{line}");
     drop(idle);
     assert!(server.stop().success());

@@ -5,7 +5,8 @@
 //! Every test starts its own server, and tests of all areas run in parallel
 //! threads of this one process. The few that measure their own server
 //! (timing windows, memory, descriptors, CPU ticks) or load the machine
-//! heavily hold [`common::measuring`], so no two of them run at once.
+//! heavily hold [`common::measuring`], so no two of them run at once. Waits
+//! poll for their condition ([`common::wait_for`]) rather than sleep.
 
 mod common;
 

@@ -182,6 +182,8 @@ pub fn cpu_ticks(pid: u32) -> u64 {
 /// A running staticd, its announced addresses and its collected stderr.
 pub struct Server {
     child: Option<Child>,
+    /// The sockets it held when it announced itself: its listeners.
+    listeners: usize,
     addrs: Vec<SocketAddr>,
     announce: String,
     stderr: Arc<Mutex<String>>,
@@ -240,8 +242,10 @@ impl Server {
             }
         };
         let addrs = parse_announce(&announce);
+        let listeners = sockets_of(child.id()).unwrap_or(0);
         let mut server = Server {
             child: Some(child),
+            listeners,
             addrs,
             announce,
             stderr,
@@ -305,6 +309,18 @@ impl Server {
                 .ok_or(line.clone())
         });
         line
+    }
+
+    /// Waits (up to 5 s) until the server holds exactly `n` client
+    /// connections: it has accepted, or closed, what the test expects.
+    pub fn await_connections(&self, n: usize, what: &str) {
+        wait_for(what, Duration::from_secs(5), || {
+            let sockets = sockets_of(self.pid()).expect("read /proc/PID/fd");
+            let held = sockets.saturating_sub(self.listeners);
+            (held == n)
+                .then_some(())
+                .ok_or(format!("{held} connections held, want {n}"))
+        });
     }
 
     /// Opens a connection to the first address.
@@ -994,4 +1010,70 @@ pub fn eventually(what: &str, mut check: impl FnMut() -> Result<(), String>) {
 pub fn measuring() -> MutexGuard<'static, ()> {
     static LOCK: Mutex<()> = Mutex::new(());
     LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Polls `check` every [`POLL_EVERY`] until it passes, failing after `limit`
+/// with `what` and its last complaint.
+pub fn wait_for(what: &str, limit: Duration, mut check: impl FnMut() -> Result<(), String>) {
+    let start = Instant::now();
+    loop {
+        match check() {
+            Ok(()) => return,
+            Err(e) if start.elapsed() >= limit => {
+                panic!("still not {what} after {:?}: {e}", start.elapsed())
+            }
+            Err(_) => thread::sleep(POLL_EVERY),
+        }
+    }
+}
+
+/// How many sockets process `pid` holds; `None` if its descriptors cannot be read.
+pub fn sockets_of(pid: u32) -> Option<usize> {
+    let fds = std::fs::read_dir(format!("/proc/{pid}/fd")).ok()?;
+    let sockets = fds
+        .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+        .filter(|target| target.to_string_lossy().starts_with("socket:"));
+    Some(sockets.count())
+}
+
+/// Waits (up to 5 s) until a response arrives on `stream`, which the test
+/// does not read, and stops growing: the socket buffers between the server
+/// and the test are full, so the server waits for the reader.
+pub fn await_stalled(stream: &TcpStream) {
+    // Peeking copies what is queued, so the buffer must hold all of it.
+    let mut buf = vec![0u8; 32 << 20];
+    stream.set_nonblocking(true).expect("set non-blocking");
+    let mut last = 0;
+    wait_for("a full receive queue", Duration::from_secs(5), || {
+        let now = match stream.peek(&mut buf) {
+            Ok(n) => n,
+            Err(e) if e.kind() == ErrorKind::WouldBlock => 0,
+            Err(e) => panic!("peek: {e}"),
+        };
+        let full = now > 0 && now == last;
+        last = now;
+        full.then_some(())
+            .ok_or(format!("{now} bytes queued, still growing"))
+    });
+    stream.set_nonblocking(false).expect("set blocking");
+}
+
+/// Waits (up to 1 s) until the file system clock has moved past `path`'s
+/// modification time, so that a write from now on gives it another one.
+pub fn tick_past(path: &Path) {
+    let mtime = std::fs::metadata(path).unwrap().modified().unwrap();
+    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+    let probe = std::env::temp_dir().join(format!("staticd-it-{}-{n}-clock", std::process::id()));
+    let deadline = Instant::now() + Duration::from_secs(1);
+    loop {
+        let _ = std::fs::remove_file(&probe);
+        std::fs::File::create(&probe).expect("create the clock probe");
+        let now = std::fs::metadata(&probe).unwrap().modified().unwrap();
+        if now > mtime {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the file clock stands still");
+        thread::sleep(Duration::from_millis(1));
+    }
+    let _ = std::fs::remove_file(&probe);
 }
