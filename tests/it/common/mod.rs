@@ -548,7 +548,14 @@ impl Conn {
     /// Reads once more from the socket into the buffer; returns the count (0 at EOF).
     fn fill(&mut self) -> std::io::Result<usize> {
         let mut chunk = vec![0u8; 64 * 1024];
-        let n = self.stream.read(&mut chunk)?;
+        // A read with a timeout that a stop and continue of this process
+        // interrupts fails with EINTR (signal(7)): not the connection's fault.
+        let n = loop {
+            match self.stream.read(&mut chunk) {
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                read => break read?,
+            }
+        };
         self.buf.extend_from_slice(&chunk[..n]);
         Ok(n)
     }
