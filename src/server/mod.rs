@@ -276,6 +276,12 @@ fn start(config: Config) -> Result<i32, StartError> {
             detail: None,
         })?;
     }
+    // Before any worker runs: a worker may take every free descriptor at once.
+    let control_ep = control_poll(&signals, &watcher).map_err(|why| StartError {
+        what: "epoll".into(),
+        why,
+        detail: None,
+    })?;
     let mut handles = Vec::with_capacity(workers);
     for worker in ready {
         let handle = thread::spawn(STACK, move || worker.run()).map_err(|why| StartError {
@@ -304,7 +310,7 @@ fn start(config: Config) -> Result<i32, StartError> {
         workers,
     );
     // From here on the server has started: a failure exits 1, not 2.
-    let code = match control(&signals, &mut watcher, &shared) {
+    let code = match control(&control_ep, &signals, &mut watcher, &shared) {
         Ok(()) => 0,
         Err(why) => {
             crate::log!(
@@ -432,18 +438,32 @@ fn report(shared: &Shared) {
     );
 }
 
-/// The control thread's loop: applies inotify events to the cache and
-/// answers SIGUSR1 until SIGTERM or SIGINT arrives.
-fn control(signals: &SignalFd, watcher: &mut Watcher, shared: &Shared) -> rustix::io::Result<()> {
-    const SIGNALS: u64 = 0;
-    const INOTIFY: u64 = 1;
+/// The control loop's epoll tag for the signal descriptor.
+const SIGNALS: u64 = 0;
+/// The control loop's epoll tag for the inotify watcher.
+const INOTIFY: u64 = 1;
+
+/// The control thread's epoll over the signal descriptor and the watcher.
+fn control_poll(signals: &SignalFd, watcher: &Watcher) -> rustix::io::Result<OwnedFd> {
     let ep = epoll::create(CreateFlags::CLOEXEC)?;
     epoll::add(&ep, signals, EventData::new_u64(SIGNALS), EventFlags::IN)?;
-    epoll::add(&ep, &*watcher, EventData::new_u64(INOTIFY), EventFlags::IN)?;
+    epoll::add(&ep, watcher, EventData::new_u64(INOTIFY), EventFlags::IN)?;
+    Ok(ep)
+}
+
+/// The control thread's loop over `ep` (from [`control_poll`]): applies
+/// inotify events to the cache and answers SIGUSR1 until SIGTERM or SIGINT
+/// arrives.
+fn control(
+    ep: &OwnedFd,
+    signals: &SignalFd,
+    watcher: &mut Watcher,
+    shared: &Shared,
+) -> rustix::io::Result<()> {
     let mut events: Vec<Event> = Vec::with_capacity(4);
     loop {
         events.clear();
-        match epoll::wait(&ep, rustix::buffer::spare_capacity(&mut events), None) {
+        match epoll::wait(ep, rustix::buffer::spare_capacity(&mut events), None) {
             Ok(_) | Err(rustix::io::Errno::INTR) => {}
             Err(e) => return Err(e),
         }

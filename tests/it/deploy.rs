@@ -5,8 +5,6 @@ use crate::common;
 
 use common::{Server, TempDir};
 use std::net::{SocketAddr, TcpListener};
-use std::os::fd::AsRawFd;
-use std::os::unix::process::CommandExt;
 use std::process::Command;
 use std::time::Duration;
 
@@ -23,55 +21,13 @@ fn assert_hello(addr: SocketAddr) {
     assert_eq!((r.status, r.body.as_slice()), (200, &b"Hello, World!"[..]));
 }
 
-/// `sh -c SCRIPT staticd ARGS...`: SCRIPT runs the shell commands `setup`,
-/// then execs staticd with `vars` set (`$$` is staticd's own pid, as exec
-/// keeps it).
-fn supervised(setup: &str, vars: &str, args: &[&str]) -> Command {
-    let mut cmd = Command::new("sh");
-    cmd.arg("-c")
-        .arg(format!("{setup}{vars} exec \"$0\" \"$@\""))
-        .arg(common::BIN)
-        .args(args);
-    cmd
-}
-
-/// The shell commands that move descriptor `fd` to descriptor 3.
-fn move_to_fd3(fd: i32) -> String {
-    if fd == 3 {
-        String::new()
-    } else {
-        format!("exec 3<&{fd} {fd}<&-; ")
-    }
-}
-
-/// `supervised(...)` handing `listener` down as descriptor 3. The listener
-/// turns inheritable in the child only: an inheritable descriptor in this
-/// process would leak into the children that tests of other areas spawn
-/// meanwhile.
-fn passing(listener: &TcpListener, vars: &str, args: &[&str]) -> Command {
-    let fd = listener.as_raw_fd();
-    let mut cmd = supervised(&move_to_fd3(fd), vars, args);
-    // SAFETY: the closure runs in the forked child before exec and makes one
-    // fcntl system call on a descriptor the parent keeps open until spawn
-    // returns; it allocates nothing.
-    unsafe {
-        cmd.pre_exec(move || {
-            let os = |e: rustix::io::Errno| std::io::Error::from_raw_os_error(e.raw_os_error());
-            // SAFETY: `fd` is open in the child, a copy of the parent's listener.
-            let fd = rustix::fd::BorrowedFd::borrow_raw(fd);
-            rustix::io::fcntl_setfd(fd, rustix::io::FdFlags::empty()).map_err(os)
-        });
-    }
-    cmd
-}
-
 #[test]
 fn serves_sockets_passed_by_a_supervisor() {
     let root = root();
     let server = {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback listener");
         let want = listener.local_addr().unwrap();
-        let cmd = passing(
+        let cmd = common::passing(
             &listener,
             "LISTEN_PID=$$ LISTEN_FDS=1",
             // --listen is ignored when sockets are passed.
@@ -110,7 +66,7 @@ fn sockets_meant_for_another_process_are_ignored() {
     let root = root();
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback listener");
     let passed = listener.local_addr().unwrap();
-    let cmd = passing(
+    let cmd = common::passing(
         &listener,
         "LISTEN_PID=1 LISTEN_FDS=1",
         &[
@@ -143,7 +99,7 @@ fn a_passed_descriptor_that_is_not_a_listening_socket_stops_start_up() {
             "staticd: LISTEN_FDS: descriptor 3: Bad file descriptor (os error 9)",
         ),
     ] {
-        let cmd = supervised(setup, "LISTEN_PID=$$ LISTEN_FDS=1", &["-t", "1", &dir]);
+        let cmd = common::supervised(setup, "LISTEN_PID=$$ LISTEN_FDS=1", &["-t", "1", &dir]);
         let out = common::run_to_end(cmd, Duration::from_secs(5));
         assert_eq!(out.status.code(), Some(2), "{setup}: {}", out.stderr);
         assert_eq!(out.stderr.trim_end(), want, "{setup}");

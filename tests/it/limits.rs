@@ -163,6 +163,87 @@ fn running_out_of_descriptors_pauses_accepting_without_spinning() {
     assert!(server.stop().success());
 }
 
+#[test]
+fn running_out_of_descriptors_during_start_up_stops_nothing() {
+    use std::io::Write;
+    use std::os::fd::AsRawFd;
+    use std::os::unix::fs::OpenOptionsExt;
+    let _measuring = common::measuring();
+    let root = TempDir::new("emfile-start");
+    root.file("a.txt", "a");
+    // Connections queued before staticd starts: its worker takes every
+    // descriptor as soon as it runs.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let held: Vec<TcpStream> = (0..60).map(|_| TcpStream::connect(addr).unwrap()).collect();
+    // A full stderr holds the main thread at its start-up line meanwhile.
+    let (mut reader, writer) = std::io::pipe().unwrap();
+    let mut filler = std::fs::OpenOptions::new()
+        .write(true)
+        .custom_flags(0o4000) // O_NONBLOCK, on a description of our own
+        .open(format!("/proc/self/fd/{}", writer.as_raw_fd()))
+        .unwrap();
+    while filler.write(&[b'x'; 4096]).is_ok() {}
+    let dir = root.path().to_str().unwrap();
+    let mut child = common::passing(
+        &listener,
+        "ulimit -n 32 && LISTEN_PID=$$ LISTEN_FDS=1",
+        &["-t", "1", dir],
+    )
+    .stdin(std::process::Stdio::null())
+    .stdout(std::process::Stdio::null())
+    .stderr(writer)
+    .spawn()
+    .unwrap();
+    drop(listener);
+    let pid = child.id();
+    common::wait_for("out of descriptors", Duration::from_secs(5), || {
+        every_descriptor_used(pid)
+    });
+    // Let the start-up line out; stderr is read from now on.
+    drop(filler);
+    let stderr = std::thread::spawn(move || {
+        let mut all = Vec::new();
+        let _ = reader.read_to_end(&mut all);
+        String::from_utf8_lossy(&all)
+            .trim_start_matches('x')
+            .to_string()
+    });
+    // Out of descriptors still, the main thread goes on to its control loop
+    // (an epoll wait) or gives up.
+    common::wait_for("the control loop running", Duration::from_secs(5), || {
+        if child.try_wait().unwrap().is_some() {
+            return Ok(());
+        }
+        let call = std::fs::read_to_string(format!("/proc/{pid}/syscall")).unwrap_or_default();
+        let nr = call.split_whitespace().next().unwrap_or_default();
+        // epoll_wait, epoll_pwait, epoll_pwait2 (x86_64).
+        ["232", "281", "441"]
+            .contains(&nr)
+            .then_some(())
+            .ok_or(format!("main thread in system call {call:?}"))
+    });
+    drop(held);
+    let served = match child.try_wait().unwrap() {
+        Some(_) => Vec::new(),
+        None => {
+            let mut c = Conn::open(addr);
+            c.send(b"GET /a.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+            let served = c.read_to_eof();
+            common::sigterm(pid);
+            served
+        }
+    };
+    let status = child.wait().unwrap();
+    let stderr = stderr.join().unwrap();
+    assert!(
+        served.starts_with(b"HTTP/1.1 200 OK"),
+        "not served after start-up ran out of descriptors: {:?}; {status}; stderr:\n{stderr}",
+        String::from_utf8_lossy(&served)
+    );
+    assert!(status.success(), "{status}; stderr:\n{stderr}");
+}
+
 /// Whether process `pid` holds every descriptor number below its limit.
 fn every_descriptor_used(pid: u32) -> Result<(), String> {
     let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).unwrap();

@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -1083,4 +1083,48 @@ pub fn tick_past(path: &Path) {
         thread::sleep(Duration::from_millis(1));
     }
     let _ = std::fs::remove_file(&probe);
+}
+
+/// `sh -c SCRIPT staticd ARGS...`: SCRIPT runs the shell commands `setup`,
+/// then execs staticd with `vars` set (`$$` is staticd's own pid, as exec
+/// keeps it).
+pub fn supervised(setup: &str, vars: &str, args: &[&str]) -> Command {
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(format!("{setup}{vars} exec \"$0\" \"$@\""))
+        .arg(BIN)
+        .args(args);
+    cmd
+}
+
+/// The shell commands that move descriptor `fd` to descriptor 3.
+fn move_to_fd3(fd: i32) -> String {
+    if fd == 3 {
+        String::new()
+    } else {
+        format!("exec 3<&{fd} {fd}<&-; ")
+    }
+}
+
+/// `supervised(...)` handing `listener` down as descriptor 3. The listener
+/// turns inheritable in the child only: an inheritable descriptor in this
+/// process would leak into the children that tests of other areas spawn
+/// meanwhile.
+pub fn passing(listener: &TcpListener, vars: &str, args: &[&str]) -> Command {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::process::CommandExt;
+    let fd = listener.as_raw_fd();
+    let mut cmd = supervised(&move_to_fd3(fd), vars, args);
+    // SAFETY: the closure runs in the forked child before exec and makes one
+    // fcntl system call on a descriptor the parent keeps open until spawn
+    // returns; it allocates nothing.
+    unsafe {
+        cmd.pre_exec(move || {
+            let os = |e: rustix::io::Errno| std::io::Error::from_raw_os_error(e.raw_os_error());
+            // SAFETY: `fd` is open in the child, a copy of the parent's listener.
+            let fd = rustix::fd::BorrowedFd::borrow_raw(fd);
+            rustix::io::fcntl_setfd(fd, rustix::io::FdFlags::empty()).map_err(os)
+        });
+    }
+    cmd
 }
