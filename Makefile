@@ -54,16 +54,16 @@ size: build
 	@file $(BIN)
 
 strace:
-	$(CARGO) test --release --test strace -- --ignored --nocapture report_syscalls_per_request
+	$(CARGO) test --release --test it -- --ignored --nocapture strace::report_syscalls_per_request
 
 bench: build
 	tests/bench.sh
 
 load:
-	$(CARGO) test --release --test faults -- --ignored --nocapture wrk_with_thousands_of_connections
+	$(CARGO) test --release --test it -- --ignored --nocapture faults::wrk_with_thousands_of_connections
 
 fuzz:
-	STATICD_FUZZ_ITERS=$${STATICD_FUZZ_ITERS:-10000000} $(CARGO) test --release --test fuzz -- --nocapture
+	STATICD_FUZZ_ITERS=$${STATICD_FUZZ_ITERS:-10000000} $(CARGO) test --release --test it -- --nocapture fuzz::
 
 # Docker when its daemon answers, else podman (installed when missing, as
 # root with apt-get); podman builds the docker format, as its default OCI

@@ -5,12 +5,12 @@
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -212,6 +212,8 @@ pub fn cpu_ticks(pid: u32) -> u64 {
 /// A running staticd, its announced addresses and its collected stderr.
 pub struct Server {
     child: Option<Child>,
+    /// The sockets it held when it announced itself: its listeners.
+    listeners: usize,
     addrs: Vec<SocketAddr>,
     announce: String,
     stderr: Arc<Mutex<String>>,
@@ -270,8 +272,10 @@ impl Server {
             }
         };
         let addrs = parse_announce(&announce);
+        let listeners = sockets_of(child.id()).unwrap_or(0);
         let mut server = Server {
             child: Some(child),
+            listeners,
             addrs,
             announce,
             stderr,
@@ -335,6 +339,18 @@ impl Server {
                 .ok_or(line.clone())
         });
         line
+    }
+
+    /// Waits (up to 5 s) until the server holds exactly `n` client
+    /// connections: it has accepted, or closed, what the test expects.
+    pub fn await_connections(&self, n: usize, what: &str) {
+        wait_for(what, Duration::from_secs(5), || {
+            let sockets = sockets_of(self.pid()).expect("read /proc/PID/fd");
+            let held = sockets.saturating_sub(self.listeners);
+            (held == n)
+                .then_some(())
+                .ok_or(format!("{held} connections held, want {n}"))
+        });
     }
 
     /// Opens a connection to the first address.
@@ -583,7 +599,14 @@ impl Conn {
     /// Reads once more from the socket into the buffer; returns the count (0 at EOF).
     fn fill(&mut self) -> std::io::Result<usize> {
         let mut chunk = vec![0u8; 64 * 1024];
-        let n = self.stream.read(&mut chunk)?;
+        // A read with a timeout that a stop and continue of this process
+        // interrupts fails with EINTR (signal(7)): not the connection's fault.
+        let n = loop {
+            match self.stream.read(&mut chunk) {
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                read => break read?,
+            }
+        };
         self.buf.extend_from_slice(&chunk[..n]);
         Ok(n)
     }
@@ -1034,4 +1057,122 @@ pub fn eventually(what: &str, mut check: impl FnMut() -> Result<(), String>) {
             panic!("{what}: right once, then wrong again: {e}");
         }
     }
+}
+
+/// Takes the lock of the tests that measure their own server (timing, memory,
+/// descriptors, CPU ticks) or load the machine heavily, so that no two of them
+/// run at once: all areas share this process and run in parallel threads.
+pub fn measuring() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Polls `check` every [`POLL_EVERY`] until it passes, failing after `limit`
+/// with `what` and its last complaint.
+pub fn wait_for(what: &str, limit: Duration, mut check: impl FnMut() -> Result<(), String>) {
+    let start = Instant::now();
+    loop {
+        match check() {
+            Ok(()) => return,
+            Err(e) if start.elapsed() >= limit => {
+                panic!("still not {what} after {:?}: {e}", start.elapsed())
+            }
+            Err(_) => thread::sleep(POLL_EVERY),
+        }
+    }
+}
+
+/// How many sockets process `pid` holds; `None` if its descriptors cannot be read.
+pub fn sockets_of(pid: u32) -> Option<usize> {
+    let fds = std::fs::read_dir(format!("/proc/{pid}/fd")).ok()?;
+    let sockets = fds
+        .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+        .filter(|target| target.to_string_lossy().starts_with("socket:"));
+    Some(sockets.count())
+}
+
+/// Waits (up to 5 s) until a response arrives on `stream`, which the test
+/// does not read, and stops growing: the socket buffers between the server
+/// and the test are full, so the server waits for the reader.
+pub fn await_stalled(stream: &TcpStream) {
+    // Peeking copies what is queued, so the buffer must hold all of it.
+    let mut buf = vec![0u8; 32 << 20];
+    stream.set_nonblocking(true).expect("set non-blocking");
+    let mut last = 0;
+    wait_for("a full receive queue", Duration::from_secs(5), || {
+        let now = match stream.peek(&mut buf) {
+            Ok(n) => n,
+            Err(e) if e.kind() == ErrorKind::WouldBlock => 0,
+            Err(e) => panic!("peek: {e}"),
+        };
+        let full = now > 0 && now == last;
+        last = now;
+        full.then_some(())
+            .ok_or(format!("{now} bytes queued, still growing"))
+    });
+    stream.set_nonblocking(false).expect("set blocking");
+}
+
+/// Waits (up to 1 s) until the file system clock has moved past `path`'s
+/// modification time, so that a write from now on gives it another one.
+pub fn tick_past(path: &Path) {
+    let mtime = std::fs::metadata(path).unwrap().modified().unwrap();
+    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+    let probe = std::env::temp_dir().join(format!("staticd-it-{}-{n}-clock", std::process::id()));
+    let deadline = Instant::now() + Duration::from_secs(1);
+    loop {
+        let _ = std::fs::remove_file(&probe);
+        std::fs::File::create(&probe).expect("create the clock probe");
+        let now = std::fs::metadata(&probe).unwrap().modified().unwrap();
+        if now > mtime {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the file clock stands still");
+        thread::sleep(Duration::from_millis(1));
+    }
+    let _ = std::fs::remove_file(&probe);
+}
+
+/// `sh -c SCRIPT staticd ARGS...`: SCRIPT runs the shell commands `setup`,
+/// then execs staticd with `vars` set (`$$` is staticd's own pid, as exec
+/// keeps it).
+pub fn supervised(setup: &str, vars: &str, args: &[&str]) -> Command {
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(format!("{setup}{vars} exec \"$0\" \"$@\""))
+        .arg(BIN)
+        .args(args);
+    cmd
+}
+
+/// The shell commands that move descriptor `fd` to descriptor 3.
+fn move_to_fd3(fd: i32) -> String {
+    if fd == 3 {
+        String::new()
+    } else {
+        format!("exec 3<&{fd} {fd}<&-; ")
+    }
+}
+
+/// `supervised(...)` handing `listener` down as descriptor 3. The listener
+/// turns inheritable in the child only: an inheritable descriptor in this
+/// process would leak into the children that tests of other areas spawn
+/// meanwhile.
+pub fn passing(listener: &TcpListener, vars: &str, args: &[&str]) -> Command {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::process::CommandExt;
+    let fd = listener.as_raw_fd();
+    let mut cmd = supervised(&move_to_fd3(fd), vars, args);
+    // SAFETY: the closure runs in the forked child before exec and makes one
+    // fcntl system call on a descriptor the parent keeps open until spawn
+    // returns; it allocates nothing.
+    unsafe {
+        cmd.pre_exec(move || {
+            let os = |e: rustix::io::Errno| std::io::Error::from_raw_os_error(e.raw_os_error());
+            // SAFETY: `fd` is open in the child, a copy of the parent's listener.
+            let fd = rustix::fd::BorrowedFd::borrow_raw(fd);
+            rustix::io::fcntl_setfd(fd, rustix::io::FdFlags::empty()).map_err(os)
+        });
+    }
+    cmd
 }

@@ -2,7 +2,7 @@
 //! exit 0 on 2xx/3xx, 1 on anything else (error status, refused, silent
 //! server after 2 s), 2 on a bad URL; one line of output each time.
 
-mod common;
+use crate::common;
 
 use common::{Server, run_to_end, staticd};
 use std::net::TcpListener;

@@ -2,7 +2,7 @@
 //! the URL path gives `Cache-Control` on 200, 206 and 304 alike, for files
 //! mapped, sent with sendfile or compressed; `--cache-control` covers the rest.
 
-mod common;
+use crate::common;
 
 use common::{Server, TempDir, request_with, show};
 

@@ -16,7 +16,7 @@
 //! request parser agrees with httparse on acceptance wherever RFC 9110 and RFC 9112 leave a
 //! server no choice (the choices left out are listed at [`shape`] and [`must_reject`]).
 
-mod common;
+use crate::common;
 
 use common::{Rng, WEEKDAYS};
 use staticd::http::encoding::{self, Choice, Coding};
@@ -295,7 +295,7 @@ fn install_hook() {
                 {
                     eprintln!(
                         "fuzz: target {} failed on input #{} of seed {:#x} ({} bytes); replay:\n  \
-                         STATICD_FUZZ_REPLAY='{} {:#x} {}' cargo test --test fuzz replay -- --nocapture",
+                         STATICD_FUZZ_REPLAY='{} {:#x} {}' cargo test --test it fuzz::replay -- --nocapture",
                         c.target,
                         c.index,
                         c.seed,

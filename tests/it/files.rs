@@ -7,7 +7,7 @@
 //! finish, idle connections close, new connections are refused, the grace
 //! period is bounded).
 
-mod common;
+use crate::common;
 
 use common::{
     Conn, HELLO, INDEX, Response, SUB_INDEX, Server, TempDir, assert_same_bytes, get_req, head_req,
@@ -409,7 +409,7 @@ fn slow_reader_does_not_block_others() {
     let server = site.serve(&[]);
     let mut slow = server.connect();
     slow.send(get_req("/big.bin").as_bytes());
-    thread::sleep(Duration::from_millis(200));
+    common::await_stalled(&slow.stream);
     // Several connections so that both workers (SO_REUSEPORT) are exercised.
     for i in 0..8 {
         let start = Instant::now();
@@ -471,7 +471,7 @@ fn sigterm_closes_idle_keep_alive_connections_promptly() {
         .collect();
     // One more that connected but never sent anything.
     conns.push(server.connect());
-    thread::sleep(Duration::from_millis(100));
+    server.await_connections(5, "all five accepted");
     let start = Instant::now();
     server.term();
     let status = server
@@ -539,7 +539,7 @@ fn client_vanishing_mid_download_does_not_hurt_the_server() {
         c.send(b"GET /hello.txt HTTP/1.1\r\nHo");
         drop(c);
     }
-    thread::sleep(Duration::from_millis(200));
+    server.await_connections(0, "the vanished clients' connections closed");
     for i in 0..4 {
         assert_ok(&server.get(&format!("/hello.txt?{i}")), HELLO, "afterwards");
     }

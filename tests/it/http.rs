@@ -5,7 +5,7 @@
 //! on GET (skipped, never parsed as requests), keep-alive for HTTP/1.0 and
 //! 1.1, pipelining, and many parallel connections.
 
-mod common;
+use crate::common;
 
 use common::{
     Conn, HELLO, INDEX, Response, SUB_INDEX, Server, TempDir, get_req, head_req, mtime_secs,

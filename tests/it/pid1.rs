@@ -2,7 +2,7 @@
 //! PID namespace the kernel drops signals that init has no handler for, so
 //! this checks that SIGTERM still stops it gracefully (exit 0).
 
-mod common;
+use crate::common;
 
 use common::Server;
 use std::process::Command;

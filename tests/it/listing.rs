@@ -3,7 +3,7 @@
 //! compressed and invalidated like files, and bounded to fit the cache.
 //! Off by default.
 
-mod common;
+use crate::common;
 
 use common::{Server, TempDir, cpu_ticks, eventually, find};
 

@@ -2,7 +2,7 @@
 //! --no-seccomp), --user drops root for good after binding, and a kernel
 //! without openat2 (faked with a filter of the test's own) stops start-up.
 
-mod common;
+use crate::common;
 
 use common::{Server, TempDir};
 use staticd::rt::sys::SockFilter;

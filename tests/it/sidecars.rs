@@ -2,7 +2,7 @@
 //! under a file that is being truncated: sidecar precedence, staleness,
 //! invalidation, and a server that never serves a broken variant or dies.
 
-mod common;
+use crate::common;
 
 use common::{Conn, Server, TempDir};
 use std::io::Read;

@@ -2,7 +2,7 @@
 //! buffered per worker, written at most every 100 ms, nothing lost at SIGTERM,
 //! a stalled reader holding up no worker; and the SIGUSR1 counters line.
 
-mod common;
+use crate::common;
 
 use common::{Conn, Server, TempDir, eventually, get_req};
 use std::path::Path;
@@ -224,23 +224,8 @@ fn sigusr1_prints_counters() {
         "compressed=1",
     ];
     // Workers publish after each batch of events: ask until the line is current.
-    eventually("a current stats line", || {
-        ask_for_stats(&server);
-        std::thread::sleep(std::time::Duration::from_millis(20));
-        let err = server.stderr();
-        let line = err
-            .lines()
-            .rev()
-            .find(|l| l.contains("stats: "))
-            .unwrap_or("");
-        want.iter()
-            .all(|w| line.contains(w))
-            .then_some(())
-            .ok_or(line.to_string())
-    });
-    let err = server.stderr();
-    let line = err.lines().rev().find(|l| l.contains("stats: ")).unwrap();
-    let sent = stat(line, "bytes_sent");
+    let line = server.stats_with(&want);
+    let sent = stat(&line, "bytes_sent");
     assert!(sent > 13 * 2, "{line}");
     drop(idle);
     assert!(server.stop().success());
@@ -404,6 +389,7 @@ fn log_dropped(server: &Server) -> u64 {
 
 #[test]
 fn a_stalled_log_reader_neither_stalls_nor_spins_the_workers() {
+    let _measuring = common::measuring();
     use std::io::Read;
     use std::time::{Duration, Instant};
     let root = root();
@@ -495,6 +481,7 @@ fn a_stalled_log_reader_neither_stalls_nor_spins_the_workers() {
 
 #[test]
 fn a_stalled_log_reader_does_not_hold_up_the_stop() {
+    let _measuring = common::measuring();
     use std::time::{Duration, Instant};
     let root = root();
     let dir = TempDir::new("logs-stall-stop");

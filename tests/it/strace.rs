@@ -4,7 +4,7 @@
 //! pipelined requests cost the same read and writev together. Also the
 //! `make strace` report.
 
-mod common;
+use crate::common;
 
 use common::{Conn, Server, TempDir, get_req};
 use std::collections::BTreeMap;
@@ -83,6 +83,7 @@ fn cached_keep_alive_hit_is_one_read_and_one_writev() {
 
 #[test]
 fn an_idle_server_makes_no_system_calls() {
+    let _measuring = common::measuring();
     let root = hello_root("strace-idle");
     let traces = TempDir::new("strace-idle-out");
     let prefix = traces.path().join("trace");

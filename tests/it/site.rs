@@ -1,7 +1,7 @@
 //! Site options: --cache-control on 200/206/304, --header on every response
 //! (checked at start-up), --fallback for single-page apps, --404 pages.
 
-mod common;
+use crate::common;
 
 use common::{Server, TempDir};
 use std::time::Duration;

@@ -1,18 +1,12 @@
 //! Deployment paths end to end: sockets passed by a supervisor (systemd's
 //! socket activation) and IPv6 listeners.
 
-mod common;
+use crate::common;
 
 use common::{HELLO, Server, TempDir};
 use std::net::{SocketAddr, TcpListener};
-use std::os::fd::AsRawFd;
 use std::process::Command;
-use std::sync::Mutex;
 use std::time::Duration;
-
-/// Held while a test spawns a child with an inheritable (non-CLOEXEC)
-/// socket, so no other test's child inherits it by accident.
-static SPAWN: Mutex<()> = Mutex::new(());
 
 fn root() -> TempDir {
     common::site("deploy")
@@ -25,45 +19,14 @@ fn assert_hello(addr: SocketAddr) {
     assert_eq!((r.status, r.text()), (200, HELLO.to_string()));
 }
 
-/// `sh -c SCRIPT staticd ARGS...`: SCRIPT runs the shell commands `setup`,
-/// then execs staticd with `vars` set (`$$` is staticd's own pid, as exec
-/// keeps it).
-fn supervised(setup: &str, vars: &str, args: &[&str]) -> Command {
-    let mut cmd = Command::new("sh");
-    cmd.arg("-c")
-        .arg(format!("{setup}{vars} exec \"$0\" \"$@\""))
-        .arg(common::BIN)
-        .args(args);
-    cmd
-}
-
-/// The shell commands that move descriptor `fd` to descriptor 3.
-fn move_to_fd3(fd: i32) -> String {
-    if fd == 3 {
-        String::new()
-    } else {
-        format!("exec 3<&{fd} {fd}<&-; ")
-    }
-}
-
-/// A listening socket the child can inherit.
-fn inheritable_listener(addr: &str) -> TcpListener {
-    let l = TcpListener::bind(addr).expect("bind a loopback listener");
-    // SAFETY: `l` owns the descriptor and outlives this borrow.
-    let fd = unsafe { rustix::fd::BorrowedFd::borrow_raw(l.as_raw_fd()) };
-    rustix::io::fcntl_setfd(fd, rustix::io::FdFlags::empty()).expect("clear FD_CLOEXEC");
-    l
-}
-
 #[test]
 fn serves_sockets_passed_by_a_supervisor() {
     let root = root();
     let server = {
-        let _guard = SPAWN.lock().unwrap_or_else(|e| e.into_inner());
-        let listener = inheritable_listener("127.0.0.1:0");
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback listener");
         let want = listener.local_addr().unwrap();
-        let cmd = supervised(
-            &move_to_fd3(listener.as_raw_fd()),
+        let cmd = common::passing(
+            &listener,
             "LISTEN_PID=$$ LISTEN_FDS=1",
             // --listen is ignored when sockets are passed.
             &[
@@ -99,11 +62,10 @@ fn serves_sockets_passed_by_a_supervisor() {
 #[test]
 fn sockets_meant_for_another_process_are_ignored() {
     let root = root();
-    let _guard = SPAWN.lock().unwrap_or_else(|e| e.into_inner());
-    let listener = inheritable_listener("127.0.0.1:0");
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback listener");
     let passed = listener.local_addr().unwrap();
-    let cmd = supervised(
-        &move_to_fd3(listener.as_raw_fd()),
+    let cmd = common::passing(
+        &listener,
         "LISTEN_PID=1 LISTEN_FDS=1",
         &[
             "-l",
@@ -135,7 +97,7 @@ fn a_passed_descriptor_that_is_not_a_listening_socket_stops_start_up() {
             "staticd: LISTEN_FDS: descriptor 3: Bad file descriptor (os error 9)",
         ),
     ] {
-        let cmd = supervised(setup, "LISTEN_PID=$$ LISTEN_FDS=1", &["-t", "1", &dir]);
+        let cmd = common::supervised(setup, "LISTEN_PID=$$ LISTEN_FDS=1", &["-t", "1", &dir]);
         let out = common::run_to_end(cmd, Duration::from_secs(5));
         assert_eq!(out.status.code(), Some(2), "{setup}: {}", out.stderr);
         assert_eq!(out.stderr.trim_end(), want, "{setup}");
@@ -225,7 +187,14 @@ fn runs_in_an_empty_root_with_nothing_but_itself() {
     };
     // The whole file system staticd sees: itself and the served directory.
     let jail = TempDir::new("jail");
-    std::fs::copy(common::BIN, jail.path().join("staticd")).expect("copy the binary");
+    // Copied by cp: a child that another test forks while this process holds
+    // the copy open for writing would make exec fail with ETXTBSY.
+    let copied = Command::new("cp")
+        .arg(common::BIN)
+        .arg(jail.path().join("staticd"))
+        .status()
+        .expect("run cp");
+    assert!(copied.success(), "copy the binary: {copied}");
     jail.usual_site("www");
     jail.file("www/docs/index.html", "<h1>docs</h1>");
     let mut entries: Vec<_> = std::fs::read_dir(jail.path())

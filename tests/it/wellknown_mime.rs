@@ -4,7 +4,7 @@
 //! variables) giving the Content-Type and the compressibility that follows from it, and
 //! refusing bad values at start-up.
 
-mod common;
+use crate::common;
 
 use common::{Conn, Response, Server, TempDir, run_to_end, show, staticd};
 use flate2::read::{GzDecoder, ZlibDecoder};

@@ -2,7 +2,7 @@
 //! sends, so replicas built from the same content agree whatever their
 //! mtimes, and other bytes get another tag even where size and mtime stay.
 
-mod common;
+use crate::common;
 
 use common::{Server, TempDir, ask, ask_until_etag, content_etag, must, request_with, show};
 use std::time::{Duration, SystemTime};

@@ -3,7 +3,7 @@
 //! keep-alive and send timeouts close on time, and running out of
 //! descriptors pauses accepting instead of spinning.
 
-mod common;
+use crate::common;
 
 use common::{Conn, Server, TempDir, cpu_ticks};
 use std::io::Read;
@@ -27,11 +27,12 @@ fn time_to_close(s: &mut TcpStream, limit: Duration) -> Duration {
 
 #[test]
 fn connections_over_the_limit_are_closed_at_once() {
+    let _measuring = common::measuring();
     let root = TempDir::new("max-conn");
     root.file("a.txt", "a");
     let server = Server::start(root.path(), &["--max-connections", "3"]);
     let held: Vec<Conn> = (0..3).map(|_| server.connect()).collect();
-    std::thread::sleep(Duration::from_millis(100));
+    server.await_connections(3, "the three held connections accepted");
     let mut extra = TcpStream::connect(server.addr()).unwrap();
     assert!(time_to_close(&mut extra, Duration::from_secs(2)) < Duration::from_secs(1));
     drop(held);
@@ -56,6 +57,7 @@ fn connections_over_the_limit_are_closed_at_once() {
 
 #[test]
 fn header_keepalive_and_send_timeouts_close_on_time() {
+    let _measuring = common::measuring();
     let root = TempDir::new("timeouts");
     root.file("small.txt", "hello");
     root.file("big.bin", common::random_bytes(32 << 20, 9));
@@ -101,7 +103,9 @@ fn header_keepalive_and_send_timeouts_close_on_time() {
         .set_read_timeout(Some(Duration::from_secs(5)))
         .unwrap();
     std::io::Write::write_all(&mut stalled, b"GET /big.bin HTTP/1.1\r\nHost: t\r\n\r\n").unwrap();
-    std::thread::sleep(Duration::from_millis(1500));
+    // Closed by the send timeout while the test reads nothing.
+    common::await_stalled(&stalled);
+    server.await_connections(0, "the stalled download closed");
     let mut got = 0usize;
     let mut buf = vec![0u8; 1 << 20];
     loop {
@@ -122,6 +126,7 @@ fn header_keepalive_and_send_timeouts_close_on_time() {
 
 #[test]
 fn running_out_of_descriptors_pauses_accepting_without_spinning() {
+    let _measuring = common::measuring();
     let root = TempDir::new("emfile");
     root.file("a.txt", "a");
     let mut cmd = Command::new("sh");
@@ -135,7 +140,9 @@ fn running_out_of_descriptors_pauses_accepting_without_spinning() {
     let held: Vec<TcpStream> = (0..60)
         .map(|_| TcpStream::connect(server.addr()).unwrap())
         .collect();
-    std::thread::sleep(Duration::from_millis(200));
+    common::wait_for("out of descriptors", Duration::from_secs(5), || {
+        every_descriptor_used(server.pid())
+    });
     let before = cpu_ticks(server.pid());
     std::thread::sleep(Duration::from_secs(1));
     let spent = cpu_ticks(server.pid()) - before;
@@ -156,6 +163,105 @@ fn running_out_of_descriptors_pauses_accepting_without_spinning() {
     assert!(server.stop().success());
 }
 
+#[test]
+fn running_out_of_descriptors_during_start_up_stops_nothing() {
+    use std::io::Write;
+    use std::os::fd::AsRawFd;
+    use std::os::unix::fs::OpenOptionsExt;
+    let _measuring = common::measuring();
+    let root = TempDir::new("emfile-start");
+    root.file("a.txt", "a");
+    // Connections queued before staticd starts: its worker takes every
+    // descriptor as soon as it runs.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let held: Vec<TcpStream> = (0..60).map(|_| TcpStream::connect(addr).unwrap()).collect();
+    // A full stderr holds the main thread at its start-up line meanwhile.
+    let (mut reader, writer) = std::io::pipe().unwrap();
+    let mut filler = std::fs::OpenOptions::new()
+        .write(true)
+        .custom_flags(0o4000) // O_NONBLOCK, on a description of our own
+        .open(format!("/proc/self/fd/{}", writer.as_raw_fd()))
+        .unwrap();
+    while filler.write(&[b'x'; 4096]).is_ok() {}
+    let dir = root.path().to_str().unwrap();
+    let mut child = common::passing(
+        &listener,
+        "ulimit -n 32 && LISTEN_PID=$$ LISTEN_FDS=1",
+        &["-t", "1", dir],
+    )
+    .stdin(std::process::Stdio::null())
+    .stdout(std::process::Stdio::null())
+    .stderr(writer)
+    .spawn()
+    .unwrap();
+    drop(listener);
+    let pid = child.id();
+    common::wait_for("out of descriptors", Duration::from_secs(5), || {
+        every_descriptor_used(pid)
+    });
+    // Let the start-up line out; stderr is read from now on.
+    drop(filler);
+    let stderr = std::thread::spawn(move || {
+        let mut all = Vec::new();
+        let _ = reader.read_to_end(&mut all);
+        String::from_utf8_lossy(&all)
+            .trim_start_matches('x')
+            .to_string()
+    });
+    // Out of descriptors still, the main thread goes on to its control loop
+    // (an epoll wait) or gives up.
+    common::wait_for("the control loop running", Duration::from_secs(5), || {
+        if child.try_wait().unwrap().is_some() {
+            return Ok(());
+        }
+        let call = std::fs::read_to_string(format!("/proc/{pid}/syscall")).unwrap_or_default();
+        let nr = call.split_whitespace().next().unwrap_or_default();
+        // epoll_wait, epoll_pwait, epoll_pwait2 (x86_64).
+        ["232", "281", "441"]
+            .contains(&nr)
+            .then_some(())
+            .ok_or(format!("main thread in system call {call:?}"))
+    });
+    drop(held);
+    let served = match child.try_wait().unwrap() {
+        Some(_) => Vec::new(),
+        None => {
+            let mut c = Conn::open(addr);
+            c.send(b"GET /a.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+            let served = c.read_to_eof();
+            common::sigterm(pid);
+            served
+        }
+    };
+    let status = child.wait().unwrap();
+    let stderr = stderr.join().unwrap();
+    assert!(
+        served.starts_with(b"HTTP/1.1 200 OK"),
+        "not served after start-up ran out of descriptors: {:?}; {status}; stderr:\n{stderr}",
+        String::from_utf8_lossy(&served)
+    );
+    assert!(status.success(), "{status}; stderr:\n{stderr}");
+}
+
+/// Whether process `pid` holds every descriptor number below its limit.
+fn every_descriptor_used(pid: u32) -> Result<(), String> {
+    let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).unwrap();
+    let limit: usize = limits
+        .lines()
+        .find_map(|l| l.strip_prefix("Max open files"))
+        .and_then(|l| l.split_whitespace().next()?.parse().ok())
+        .expect("Max open files in /proc/PID/limits");
+    let used = std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<usize>().ok())
+        .filter(|&fd| fd < limit)
+        .count();
+    (used == limit)
+        .then_some(())
+        .ok_or(format!("{used} of {limit} descriptors used"))
+}
+
 /// VmRSS of `pid` in KiB.
 fn rss_kib(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
@@ -165,6 +271,7 @@ fn rss_kib(pid: u32) -> u64 {
 
 #[test]
 fn idle_keep_alive_connections_hold_no_buffers() {
+    let _measuring = common::measuring();
     let root = TempDir::new("idle-memory");
     root.file("a.txt", "hello");
     let server = Server::start(root.path(), &[]);
@@ -179,12 +286,16 @@ fn idle_keep_alive_connections_hold_no_buffers() {
     for c in &mut conns {
         assert_eq!(c.read_response(false).body, b"hello");
     }
-    std::thread::sleep(Duration::from_millis(200));
-    let per_conn = (rss_kib(server.pid()).saturating_sub(before)) * 1024 / 800;
     // 4 KiB of input buffer plus 4 KiB of output each if buffers stayed attached.
-    assert!(
-        per_conn < 2048,
-        "{per_conn} bytes of RSS per idle connection"
+    common::wait_for(
+        "idle connections without buffers",
+        Duration::from_secs(2),
+        || {
+            let per_conn = (rss_kib(server.pid()).saturating_sub(before)) * 1024 / 800;
+            (per_conn < 2048)
+                .then_some(())
+                .ok_or(format!("{per_conn} bytes of RSS per idle connection"))
+        },
     );
     drop(conns);
     assert!(server.stop().success());

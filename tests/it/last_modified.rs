@@ -3,7 +3,7 @@
 //! `If-Modified-Since` cannot turn a changed file into a 304, nor a date in
 //! `If-Range` into a partial answer; real mtimes are sent as before.
 
-mod common;
+use crate::common;
 
 use common::{Server, TempDir, request_with, show};
 use std::time::{Duration, SystemTime};

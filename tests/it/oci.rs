@@ -7,7 +7,7 @@
 //! Where runc cannot create namespaces at all the tests print `SKIPPED` past
 //! the harness's capture; a missing runc fails them (`.ci/run` installs it).
 
-mod common;
+use crate::common;
 
 use common::{Server, TempDir, find, run_to_end};
 use std::io::{ErrorKind, Read, Write};

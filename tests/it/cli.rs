@@ -4,7 +4,7 @@
 //! start-up line, the `STATICD_ROOT`/`STATICD_LISTEN`/`STATICD_THREADS`
 //! fallbacks and flags winning over them, IPv6 and several listen addresses.
 
-mod common;
+use crate::common;
 
 use common::{Outcome, Server, TempDir, run_to_end, staticd};
 use std::net::{SocketAddr, TcpListener};
