@@ -166,38 +166,31 @@ impl Entry {
         key: &[u8],
         now_ms: u64,
     ) -> Entry {
-        let Found {
-            body,
-            meta,
-            content_type,
-            vary,
-            compressed,
-            digest,
-            aliased,
-        } = found;
+        let meta = found.meta;
         let last_modified = policy.shown(meta.mtime).map(|secs| {
             let mut text = [0; date::HTTP_DATE_LEN];
             date::format(secs, &mut text);
             (secs, text)
         });
-        let etag = digest.map(Etag::from_digest);
+        let etag = found.digest.map(Etag::from_digest);
         let cache_rule = site.cache_rule(key);
         let base = Head {
             cache_control: site.cache_control(cache_rule),
-            content_type: Some(content_type),
+            content_type: Some(found.content_type),
             content_length: meta.size,
             last_modified: last_modified.as_ref().map(|(_, text)| &text[..]),
             etag: etag.as_ref().map(Etag::as_bytes),
             accept_ranges: true,
-            vary,
+            vary: found.vary,
             site,
             ..Head::new(Status::Ok, b"", Connection::Default)
         };
-        let head = match body {
+        let head = match found.body {
             Body::Missing => Box::default(),
             _ => fields(&base),
         };
-        let variants: Vec<Variant> = compressed
+        let variants: Vec<Variant> = found
+            .compressed
             .into_iter()
             .map(|(coding, bytes)| {
                 let etag = Etag::from_digest(super::digest::Digest::of(&bytes));
@@ -218,7 +211,7 @@ impl Entry {
             })
             .collect();
         let compressed: usize = variants.iter().map(|v| v.bytes.len() + v.head.len()).sum();
-        let mapped = match &body {
+        let mapped = match &found.body {
             Body::Mapped(m) => m.bytes().len(),
             _ => 0,
         };
@@ -226,16 +219,16 @@ impl Entry {
         Entry {
             cache_rule,
             variants,
-            vary,
+            vary: found.vary,
             last_modified,
-            body,
+            body: found.body,
             meta,
-            content_type,
+            content_type: found.content_type,
             etag: etag.map_or_else(spin::Once::new, spin::Once::initialized),
             etag_in_head: etag.is_some(),
             head,
             cost,
-            aliased,
+            aliased: found.aliased,
             referenced: AtomicBool::new(true),
             filled_ms: now_ms,
         }

@@ -35,24 +35,29 @@ const ASSETLINKS: &str = "[{\"relation\":[\"delegate_permission/common.handle_al
 /// A site with the usual `.well-known` files and hidden things in and around it.
 fn well_known_site(tag: &str) -> TempDir {
     let root = TempDir::new(tag);
-    root.file("index.html", "home\n");
-    root.file(".well-known/security.txt", SECURITY);
-    root.file(
-        ".well-known/acme-challenge/Tok-EN_123",
-        "Tok-EN_123.thumbprint",
-    );
-    root.file(".well-known/apple-app-site-association", AASA);
-    root.file(".well-known/assetlinks.json", ASSETLINKS);
-    root.file(".well-known/.hidden", "hidden in well-known\n");
-    root.file(".well-known/.git/config", "[core] in well-known\n");
-    root.file(".well-known/x/.git/config", "[core] deeper\n");
-    root.file(".well-known/acme-challenge/.htaccess", "deny\n");
-    root.file(".well-known/%2e%2e/.git", "literal name\n");
-    root.file(".well-known/..\\.git\\config", "backslashes\n");
-    root.file(".git/config", "[core] secret\n");
-    root.file(".env", "SECRET=1\n");
-    root.file("a/.well-known/x", "not at the root\n");
-    root.file(".WELL-KNOWN/x", "other case\n");
+    let files: &[(&str, &str)] = &[
+        ("index.html", "home\n"),
+        (".well-known/security.txt", SECURITY),
+        (
+            ".well-known/acme-challenge/Tok-EN_123",
+            "Tok-EN_123.thumbprint",
+        ),
+        (".well-known/apple-app-site-association", AASA),
+        (".well-known/assetlinks.json", ASSETLINKS),
+        (".well-known/.hidden", "hidden in well-known\n"),
+        (".well-known/.git/config", "[core] in well-known\n"),
+        (".well-known/x/.git/config", "[core] deeper\n"),
+        (".well-known/acme-challenge/.htaccess", "deny\n"),
+        (".well-known/%2e%2e/.git", "literal name\n"),
+        (".well-known/..\\.git\\config", "backslashes\n"),
+        (".git/config", "[core] secret\n"),
+        (".env", "SECRET=1\n"),
+        ("a/.well-known/x", "not at the root\n"),
+        (".WELL-KNOWN/x", "other case\n"),
+    ];
+    for (path, body) in files {
+        root.file(path, body);
+    }
     root
 }
 
