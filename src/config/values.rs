@@ -290,8 +290,7 @@ pub(super) fn check_site_path(v: &[u8]) -> Result<(), String> {
 pub(super) fn check_health_path(v: &[u8]) -> Result<(), String> {
     let mut key = Vec::new();
     let ok = v.first() == Some(&b'/')
-        && v
-            .iter()
+        && v.iter()
             .all(|&b| b.is_ascii_graphic() && !matches!(b, b'?' | b'#' | b'%'))
         && crate::http::path::normalize(v, &mut key).is_ok()
         && !key.is_empty()

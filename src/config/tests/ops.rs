@@ -14,14 +14,28 @@ fn health_paths() {
     let var = serve(&[], &["STATICD_HEALTH=/healthz"]);
     assert_eq!(var.health.as_deref(), Some(&b"/healthz"[..]));
     for bad in [
-        "healthz", "/", "//healthz", "/a//b", "/a/../b", "/./a", "/.hidden", "/a?b", "/a#b",
-        "/a%20b", "/a b", "/a\tb", "",
+        "healthz",
+        "/",
+        "//healthz",
+        "/a//b",
+        "/a/../b",
+        "/./a",
+        "/.hidden",
+        "/a?b",
+        "/a#b",
+        "/a%20b",
+        "/a b",
+        "/a\tb",
+        "",
     ] {
         let e = fail(&["--health", bad], &[]);
         assert!(e.starts_with("--health: "), "{bad:?}: {e}");
         assert!(!e.contains('\n'), "{bad:?}: {e}");
         if !bad.is_empty() {
-            assert!(e.contains("is not a URL path like /healthz"), "{bad:?}: {e}");
+            assert!(
+                e.contains("is not a URL path like /healthz"),
+                "{bad:?}: {e}"
+            );
         }
     }
     let e = fail(&[], &["STATICD_HEALTH=healthz"]);
@@ -33,7 +47,10 @@ fn drain_seconds() {
     assert_eq!(Config::default().drain_secs, 0);
     for n in ["0", "5", "86400"] {
         for args in spellings("drain", None, n) {
-            assert_eq!(serve_owned(&args, &[]).drain_secs, n.parse::<u32>().unwrap());
+            assert_eq!(
+                serve_owned(&args, &[]).drain_secs,
+                n.parse::<u32>().unwrap()
+            );
         }
     }
     assert_eq!(serve(&[], &["STATICD_DRAIN=7"]).drain_secs, 7);
@@ -66,6 +83,9 @@ fn metrics_addresses() {
         ("1.2.3.4:99999", "port must be a number"),
     ] {
         let e = fail(&["--metrics", bad], &[]);
-        assert!(e.starts_with("--metrics: ") && e.contains(why), "{bad}: {e}");
+        assert!(
+            e.starts_with("--metrics: ") && e.contains(why),
+            "{bad}: {e}"
+        );
     }
 }
