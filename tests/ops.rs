@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{Conn, Response, Server, TempDir, get_req, head_req, run_to_end, staticd};
+use common::{Conn, Response, Server, TempDir, get_req, head_req, probe, run_to_end, staticd};
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -148,15 +148,6 @@ fn a_second_signal_cuts_the_drain_short() {
         assert!(status.success(), "SIG{second}: {status:?}");
         assert!(termed.elapsed() < SETTLE + Duration::from_secs(5));
     }
-}
-
-/// Runs `staticd --probe ARGS...`; its exit code and its one line.
-fn probe(args: &[&str]) -> (Option<i32>, String) {
-    let mut cmd = staticd();
-    cmd.arg("--probe").args(args);
-    let out = run_to_end(cmd, Duration::from_secs(10));
-    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
-    (out.status.code(), out.stderr)
 }
 
 #[test]

@@ -574,10 +574,7 @@ impl Control<'_> {
             .into_iter()
             .flatten()
             .min();
-            let timeout = wait_ms.map(|ms| Timespec {
-                tv_sec: (ms / 1000) as i64,
-                tv_nsec: ((ms % 1000) * 1_000_000) as i64,
-            });
+            let timeout = clock::timeout(wait_ms);
             events.clear();
             match epoll::wait(
                 self.ep,
