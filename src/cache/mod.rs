@@ -115,8 +115,8 @@ impl From<Error> for Status {
     }
 }
 
-/// The cache's size and counters, for SIGUSR1.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The cache's size and counters, for SIGUSR1 and `--metrics`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Usage {
     /// Entries held.
     pub entries: usize,

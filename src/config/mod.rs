@@ -145,6 +145,12 @@ config! {
         pub log_json: bool,
         /// When responses carry `Last-Modified`.
         pub last_modified: LastModifiedPolicy,
+        /// The health path (`/healthz`), answered from memory: 200, or 503 once stopping.
+        pub health: Option<Vec<u8>>,
+        /// Seconds between SIGTERM and the graceful stop, serving on while health says 503.
+        pub drain_secs: u32,
+        /// Where `GET /metrics` is served in the Prometheus text format, apart from `listen`.
+        pub metrics: Option<SocketAddr>,
     }
 }
 
@@ -341,6 +347,17 @@ const OPTIONS: &[Opt] = &[
         help: "seconds open connections get to finish\non shutdown, 0 to 86400",
         default: Preset::Value("10"),
         act: Act::Set(|c, v| parse_grace(v).map(|n| c.grace_secs = n)),
+    },
+    Opt {
+        long: "drain",
+        short: None,
+        value: Some("SECONDS"),
+        env: Some("STATICD_DRAIN"),
+        help: "seconds to keep serving after SIGTERM\n\
+               while --health answers 503, before the\n\
+               graceful stop; 0 to 86400",
+        default: Preset::Value("0"),
+        act: Act::Set(|c, v| parse_grace(v).map(|n| c.drain_secs = n)),
     },
     Opt {
         long: "cache-max-file-size",
@@ -570,11 +587,33 @@ const OPTIONS: &[Opt] = &[
         act: Act::Set(|c, v| parse_log_format(v).map(|json| c.log_json = json)),
     },
     Opt {
+        long: "health",
+        short: None,
+        value: Some("PATH"),
+        env: Some("STATICD_HEALTH"),
+        help: "answer PATH (e.g. /healthz) from memory:\n\
+               200 while serving, 503 from SIGTERM on;\n\
+               never logged",
+        default: Preset::None,
+        act: Act::Set(|c, v| check_health_path(v).map(|()| c.health = Some(v.to_vec()))),
+    },
+    Opt {
+        long: "metrics",
+        short: None,
+        value: Some("ADDR:PORT"),
+        env: Some("STATICD_METRICS"),
+        help: "serve GET /metrics (Prometheus text\n\
+               format) on this address, apart from\n\
+               --listen",
+        default: Preset::None,
+        act: Act::Set(|c, v| parse_one_addr(v).map(|a| c.metrics = Some(a))),
+    },
+    Opt {
         long: "probe",
         short: None,
         value: None,
         env: None,
-        help: "check a running staticd instead: GET URL\n(given after it; default: the first\n--listen address) within 2 s; exit 0 on\n2xx/3xx, else 1",
+        help: "check a running staticd instead: GET URL\n(given after it; default: --health, or /,\non the first --listen address) within\n2 s; exit 0 on 2xx/3xx, else 1",
         default: Preset::None,
         act: Act::Probe,
     },

@@ -82,7 +82,7 @@ pub(super) fn parse_threads(v: &[u8]) -> Result<usize, String> {
     }
 }
 
-/// A grace period, whole seconds from 0 to [`MAX_GRACE_SECS`].
+/// A grace or drain period, whole seconds from 0 to [`MAX_GRACE_SECS`].
 pub(super) fn parse_grace(v: &[u8]) -> Result<u32, String> {
     let n = parse_uint(v).ok_or_else(|| format!("{} is not a whole number of seconds", q(v)))?;
     match u32::try_from(n) {
@@ -284,6 +284,24 @@ pub(super) fn check_site_path(v: &[u8]) -> Result<(), String> {
     }
 }
 
+/// A `--health` path: starts with `/`, names no hidden segment, and stands for
+/// itself once normalised (visible ASCII without `?`, `#`, `%` or dot
+/// segments), so a request matches it by its normalised path.
+pub(super) fn check_health_path(v: &[u8]) -> Result<(), String> {
+    let mut key = Vec::new();
+    let ok = v.first() == Some(&b'/')
+        && v.iter()
+            .all(|&b| b.is_ascii_graphic() && !matches!(b, b'?' | b'#' | b'%'))
+        && crate::http::path::normalize(v, &mut key).is_ok()
+        && !key.is_empty()
+        && v[1..] == key[..];
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("{} is not a URL path like /healthz", q(v)))
+    }
+}
+
 /// An access log path: any bytes a syscall takes, or `-`.
 pub(super) fn check_log_path(v: &[u8]) -> Result<(), String> {
     if v.contains(&0) {
@@ -432,6 +450,16 @@ pub(super) fn add_addrs(list: &mut Vec<SocketAddr>, value: &[u8]) -> Result<(), 
         list.push(addr);
     }
     Ok(())
+}
+
+/// Exactly one `ADDR:PORT`, `PORT` or `:PORT`.
+pub(super) fn parse_one_addr(v: &[u8]) -> Result<SocketAddr, String> {
+    let mut list = Vec::new();
+    add_addrs(&mut list, v)?;
+    match list[..] {
+        [addr] => Ok(addr),
+        _ => Err(format!("{}: one address only", q(v))),
+    }
 }
 
 const NOT_ADDR: &str = "not an IP address and port, e.g. 1.2.3.4:8080 or [::1]:8080";

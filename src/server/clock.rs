@@ -1,10 +1,10 @@
-//! A worker's coarse clock and its cached `Date` header value.
+//! A coarse clock and its cached `Date` header value, and epoll timeouts.
 //!
 //! Both clocks are read through the vDSO (no system call), once per event
 //! loop turn; the date string is formatted only when the second changes.
 
 use crate::http::date;
-use rustix::time::{ClockId, clock_gettime};
+use rustix::time::{ClockId, Timespec, clock_gettime};
 
 /// Milliseconds on the monotonic clock plus the current HTTP date.
 pub struct Clock {
@@ -56,4 +56,12 @@ impl Default for Clock {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// An epoll timeout of `ms` milliseconds; `None` waits for ever.
+pub fn timeout(ms: Option<u64>) -> Option<Timespec> {
+    ms.map(|ms| Timespec {
+        tv_sec: (ms / 1000) as i64,
+        tv_nsec: ((ms % 1000) * 1_000_000) as i64,
+    })
 }

@@ -11,8 +11,9 @@ use rustix::net::{self, AddressFamily, SocketFlags, SocketType, sockopt};
 
 const BACKLOG: i32 = 4096;
 
-/// Opens, binds and listens on one non-blocking socket for `addr`.
-pub fn bind(addr: &SocketAddr) -> io::Result<OwnedFd> {
+/// Opens, binds and listens on one non-blocking socket for `addr`;
+/// `share` sets SO_REUSEPORT, for one socket per worker on the same port.
+pub fn bind(addr: &SocketAddr, share: bool) -> io::Result<OwnedFd> {
     let family = match addr {
         SocketAddr::V4(_) => AddressFamily::INET,
         SocketAddr::V6(_) => AddressFamily::INET6,
@@ -24,7 +25,9 @@ pub fn bind(addr: &SocketAddr) -> io::Result<OwnedFd> {
         None,
     )?;
     sockopt::set_socket_reuseaddr(&fd, true)?;
-    sockopt::set_socket_reuseport(&fd, true)?;
+    if share {
+        sockopt::set_socket_reuseport(&fd, true)?;
+    }
     if family == AddressFamily::INET6 {
         // [::]:PORT must not swallow 0.0.0.0:PORT, or both could not be listed.
         sockopt::set_ipv6_v6only(&fd, true)?;
@@ -56,7 +59,7 @@ pub fn bind_all(addrs: &[SocketAddr], workers: usize) -> Result<Bound, (SocketAd
     for want in addrs {
         let mut addr = *want;
         for (i, list) in per_worker.iter_mut().enumerate() {
-            let fd = bind(&addr).map_err(|e| (addr, e))?;
+            let fd = bind(&addr, true).map_err(|e| (addr, e))?;
             if i == 0 {
                 addr = local_addr(&fd).map_err(|e| (addr, e))?;
                 bound.push(addr);

@@ -1,5 +1,6 @@
 //! The server: start-up (root, listeners, workers), the control thread that
-//! turns SIGTERM/SIGINT into a graceful stop, and the modules that serve.
+//! turns SIGTERM/SIGINT into a drain (`--drain`) and a graceful stop and
+//! serves `--metrics`, and the modules that serve.
 //!
 //! - [`listener`]: SO_REUSEPORT listening sockets, one per address per worker.
 //! - [`worker`]: the per-worker epoll loop and connection slab.
@@ -8,7 +9,8 @@
 //! - [`out`]: the output queue: writev of memory, sendfile of files.
 //! - [`clock`]: the coarse clock and cached Date.
 //! - [`access`]: the buffered access log and its writer thread.
-//! - [`stats`]: the counters SIGUSR1 prints.
+//! - [`stats`]: the counters SIGUSR1 prints and `--metrics` reports.
+//! - [`metrics`]: `--metrics`, the Prometheus scrape endpoint.
 //! - [`timer`]: the timing wheel behind connection deadlines.
 //! - [`token`]: the typed epoll token of listeners, the stop signal and connections.
 //! - [`probe`]: `--probe`, the health check that needs no curl.
@@ -19,6 +21,7 @@ pub mod access;
 pub mod clock;
 pub mod conn;
 pub mod listener;
+pub mod metrics;
 pub mod out;
 pub mod probe;
 pub mod respond;
@@ -242,6 +245,10 @@ fn start(config: Config) -> Result<i32, StartError> {
         routes: respond::Routes {
             fallback: route_key(config.fallback.as_deref()),
             not_found: route_key(config.not_found.as_deref()),
+            health: route_key(config.health.as_deref()).map(|key| respond::Health {
+                key,
+                leaving: false.into(),
+            }),
         },
         access,
         stats: (0..workers).map(|_| stats::Published::default()).collect(),
@@ -249,13 +256,30 @@ fn start(config: Config) -> Result<i32, StartError> {
         wake,
     });
 
+    // Bound alone (no SO_REUSEPORT): a port another process holds is an
+    // error, not a share of its scrapes.
+    let mut metrics = match config.metrics {
+        Some(addr) => {
+            let fd = listener::bind(&addr, false).map_err(|why| StartError {
+                what: format!("--metrics {addr}"),
+                why,
+                detail: None,
+            })?;
+            let bound = listener::local_addr(&fd).unwrap_or(addr);
+            Some((metrics::Metrics::new(fd, SCRAPES), bound))
+        }
+        None => None,
+    };
     // The control thread's own epoll is made now, before any worker accepts:
     // a burst of connections could otherwise take the last descriptor it needs.
-    let control_ep = control_epoll(&signals, &watcher).map_err(|why| StartError {
-        what: "epoll".into(),
-        why,
-        detail: None,
-    })?;
+    let control_ep =
+        control_epoll(&signals, &watcher, metrics.as_ref().map(|m| &m.0)).map_err(|why| {
+            StartError {
+                what: "epoll".into(),
+                why,
+                detail: None,
+            }
+        })?;
     let mut ready = Vec::with_capacity(workers);
     for (id, list) in listeners.drain(..).enumerate() {
         let worker =
@@ -324,9 +348,18 @@ fn start(config: Config) -> Result<i32, StartError> {
         &bound,
         activated.map_or(0, |f| f.count),
         workers,
+        metrics.as_ref().map(|m| m.1),
     );
     // From here on the server has started: a failure exits 1, not 2.
-    let code = match control(&control_ep, &signals, &mut watcher, &shared) {
+    let mut control = Control {
+        ep: &control_ep,
+        signals: &signals,
+        watcher: &mut watcher,
+        shared: &shared,
+        metrics: metrics.as_mut().map(|m| &mut m.0),
+        drain_ms: u64::from(config.drain_secs) * 1000,
+    };
+    let code = match control.run() {
         Ok(()) => 0,
         Err(why) => {
             crate::log!(
@@ -425,8 +458,19 @@ fn now_secs() -> i64 {
     clock_gettime(ClockId::Monotonic).tv_sec
 }
 
+fn now_ms() -> u64 {
+    let t = clock_gettime(ClockId::Monotonic);
+    t.tv_sec as u64 * 1000 + t.tv_nsec as u64 / 1_000_000
+}
+
 /// Logs where the server listens; `passed` counts sockets from a supervisor.
-fn announce(root: &str, bound: &[SocketAddr], passed: u32, workers: usize) {
+fn announce(
+    root: &str,
+    bound: &[SocketAddr],
+    passed: u32,
+    workers: usize,
+    metrics: Option<SocketAddr>,
+) {
     let mut line = crate::rt::stdio::Line::new();
     for (i, addr) in bound.iter().enumerate() {
         let sep = if i == 0 { "" } else { ", " };
@@ -438,11 +482,16 @@ fn announce(root: &str, bound: &[SocketAddr], passed: u32, workers: usize) {
             format_args!(" ({passed} passed by LISTEN_FDS)"),
         );
     }
+    let s = if workers == 1 { "" } else { "s" };
+    let _ = core::fmt::Write::write_fmt(&mut line, format_args!(" with {workers} worker{s}"));
+    if let Some(addr) = metrics {
+        let _ = core::fmt::Write::write_fmt(
+            &mut line,
+            format_args!(", metrics on http://{addr}/metrics"),
+        );
+    }
     let text = core::str::from_utf8(line.as_bytes()).unwrap_or("");
-    crate::log!(
-        "serving {root} on {text} with {workers} worker{}",
-        if workers == 1 { "" } else { "s" }
-    );
+    crate::log!("serving {root} on {text}");
 }
 
 /// Logs the SIGUSR1 line: connections, requests, cache use, bytes,
@@ -467,57 +516,132 @@ fn report(shared: &Shared) {
     );
 }
 
-/// What the control thread's epoll tells apart.
+/// What the control thread's epoll tells apart: the signals, inotify, the
+/// metrics listener, and from [`SCRAPES`] on the metrics clients.
 const SIGNALS: u64 = 0;
 const INOTIFY: u64 = 1;
+const METRICS: u64 = 2;
+const SCRAPES: u64 = 3;
 
-/// The control thread's epoll, watching the signals and inotify.
-fn control_epoll(signals: &SignalFd, watcher: &Watcher) -> rustix::io::Result<OwnedFd> {
+/// The control thread's epoll, watching the signals, inotify and the
+/// metrics listener.
+fn control_epoll(
+    signals: &SignalFd,
+    watcher: &Watcher,
+    metrics: Option<&metrics::Metrics>,
+) -> rustix::io::Result<OwnedFd> {
     let ep = epoll::create(CreateFlags::CLOEXEC)?;
     epoll::add(&ep, signals, EventData::new_u64(SIGNALS), EventFlags::IN)?;
     epoll::add(&ep, watcher, EventData::new_u64(INOTIFY), EventFlags::IN)?;
+    if let Some(m) = metrics {
+        epoll::add(
+            &ep,
+            m.listener(),
+            EventData::new_u64(METRICS),
+            EventFlags::IN,
+        )?;
+    }
     Ok(ep)
 }
 
-/// The control thread's loop: applies inotify events to the cache and
-/// answers SIGUSR1 until SIGTERM or SIGINT arrives.
-fn control(
-    ep: &OwnedFd,
-    signals: &SignalFd,
-    watcher: &mut Watcher,
-    shared: &Shared,
-) -> rustix::io::Result<()> {
-    let mut events: Vec<Event> = Vec::with_capacity(4);
-    loop {
-        events.clear();
-        match epoll::wait(ep, rustix::buffer::spare_capacity(&mut events), None) {
-            Ok(_) | Err(rustix::io::Errno::INTR) => {}
-            Err(e) => return Err(e),
-        }
-        for ev in events.iter() {
-            if ev.data.u64() == INOTIFY {
-                watcher.on_readable();
-            }
-        }
-        while let Some(sig) = signals.read()? {
-            if sig == signal::SIGTERM || sig == signal::SIGINT {
+/// The control thread: what it watches and answers until the stop.
+struct Control<'a> {
+    ep: &'a OwnedFd,
+    signals: &'a SignalFd,
+    watcher: &'a mut Watcher,
+    shared: &'a Shared,
+    metrics: Option<&'a mut metrics::Metrics>,
+    /// `--drain` in milliseconds.
+    drain_ms: u64,
+}
+
+impl Control<'_> {
+    /// Applies inotify events to the cache, answers SIGUSR1, SIGHUP and
+    /// scrapes, until SIGINT, a second SIGTERM, or the end of the drain
+    /// that the first SIGTERM starts (at once without `--drain`).
+    fn run(&mut self) -> rustix::io::Result<()> {
+        let mut events: Vec<Event> = Vec::with_capacity(8);
+        let mut drain_until: Option<u64> = None;
+        loop {
+            let now = now_ms();
+            if drain_until.is_some_and(|until| now >= until) {
                 return Ok(());
             }
-            if sig == signal::SIGUSR1 {
-                report(shared);
+            let wait_ms = [
+                drain_until.map(|until| until - now),
+                self.metrics.as_ref().and_then(|m| m.next_due_in(now)),
+            ]
+            .into_iter()
+            .flatten()
+            .min();
+            let timeout = clock::timeout(wait_ms);
+            events.clear();
+            match epoll::wait(
+                self.ep,
+                rustix::buffer::spare_capacity(&mut events),
+                timeout.as_ref(),
+            ) {
+                Ok(_) | Err(rustix::io::Errno::INTR) => {}
+                Err(e) => return Err(e),
             }
-            if sig == signal::SIGHUP
-                && let Some(log) = &shared.access
-            {
-                match log.reopen() {
-                    Ok(()) => crate::log_nowait!("SIGHUP: access log reopened"),
-                    Err(e) => crate::log_nowait!(
-                        "SIGHUP: access log not reopened: {} (os error {})",
-                        crate::rt::errno::describe(e),
-                        e.raw_os_error()
-                    ),
+            for ev in events.iter() {
+                match (ev.data.u64(), self.metrics.as_deref_mut()) {
+                    (INOTIFY, _) => self.watcher.on_readable(),
+                    (METRICS, Some(m)) => m.accept(self.ep, self.shared, now_ms()),
+                    (token, Some(m)) => {
+                        if let Some(i) = m.slot(token) {
+                            m.on_readable(i, self.shared);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            if let Some(m) = self.metrics.as_deref_mut() {
+                m.expire(now_ms());
+            }
+            while let Some(sig) = self.signals.read()? {
+                match sig {
+                    signal::SIGTERM if drain_until.is_none() && self.drain_ms > 0 => {
+                        self.leave();
+                        drain_until = Some(now_ms() + self.drain_ms);
+                        crate::log_nowait!(
+                            "SIGTERM: draining for {} s, then stopping",
+                            self.drain_ms / 1000
+                        );
+                    }
+                    signal::SIGTERM | signal::SIGINT => {
+                        self.leave();
+                        return Ok(());
+                    }
+                    signal::SIGUSR1 => report(self.shared),
+                    signal::SIGHUP => reopen_log(self.shared),
+                    _ => {}
                 }
             }
         }
+    }
+
+    /// The server is leaving: the health path answers 503 from now on.
+    fn leave(&self) {
+        if let Some(health) = &self.shared.routes.health {
+            health
+                .leaving
+                .store(true, core::sync::atomic::Ordering::Relaxed);
+        }
+    }
+}
+
+/// SIGHUP: reopens the access log, if there is one.
+fn reopen_log(shared: &Shared) {
+    let Some(log) = &shared.access else {
+        return;
+    };
+    match log.reopen() {
+        Ok(()) => crate::log_nowait!("SIGHUP: access log reopened"),
+        Err(e) => crate::log_nowait!(
+            "SIGHUP: access log not reopened: {} (os error {})",
+            crate::rt::errno::describe(e),
+            e.raw_os_error()
+        ),
     }
 }

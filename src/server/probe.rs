@@ -57,8 +57,8 @@ pub fn parse_url(url: &[u8]) -> Result<Target, &'static str> {
     })
 }
 
-/// The default target: the first --listen address, with a wildcard address
-/// replaced by loopback.
+/// The default target: the --health path (else `/`) on the first --listen
+/// address, with a wildcard address replaced by loopback.
 pub fn default_target(config: &Config) -> Target {
     let mut addr = config
         .listen
@@ -70,9 +70,10 @@ pub fn default_target(config: &Config) -> Target {
         IpAddr::V6(ip) if ip.is_unspecified() => addr.set_ip(IpAddr::V6(Ipv6Addr::LOCALHOST)),
         _ => {}
     }
+    let path = config.health.as_deref().unwrap_or(b"/");
     Target {
         addr,
-        path: "/".into(),
+        path: String::from_utf8_lossy(path).into_owned(),
     }
 }
 
@@ -244,6 +245,9 @@ mod tests {
         assert_eq!(default_target(&c).addr.to_string(), "[::1]:9000");
         c.listen = alloc::vec!["10.1.2.3:80".parse().unwrap()];
         assert_eq!(default_target(&c).addr.to_string(), "10.1.2.3:80");
+        assert_eq!(default_target(&c).path, "/");
+        c.health = Some(b"/healthz".to_vec());
+        assert_eq!(default_target(&c).path, "/healthz");
     }
 
     #[test]

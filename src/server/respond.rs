@@ -1,6 +1,7 @@
 //! Turning one parsed request into a response queued on the connection's
 //! output: method and target checks, the cache lookup, conditional and range
-//! handling, and the head and body segments. A cache hit makes no syscall.
+//! handling, and the head and body segments; and the `--health` path,
+//! answered from memory. A cache hit makes no syscall.
 
 use crate::cache::entry::{Body, Entry};
 use crate::cache::{Cache, Lookup};
@@ -14,6 +15,7 @@ use crate::http::status::Status;
 use crate::server::out::Output;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicBool, Ordering};
 
 /// Compressed variants an entry can have (gzip, deflate, and sidecars).
 const MAX_VARIANTS: usize = 4;
@@ -51,6 +53,18 @@ pub struct Routes {
     pub fallback: Option<Vec<u8>>,
     /// Served as the body of 404 responses (--404).
     pub not_found: Option<Vec<u8>>,
+    /// Answered from memory whatever ROOT holds (--health).
+    pub health: Option<Health>,
+}
+
+/// The `--health` path and what it answers.
+#[derive(Debug, Default)]
+pub struct Health {
+    /// The path as a normalised cache key.
+    pub key: Vec<u8>,
+    /// Set by the control thread when SIGTERM arrives: from then on the
+    /// answer is 503, through the drain and the graceful stop.
+    pub leaving: AtomicBool,
 }
 
 impl<'a> Context<'a> {
@@ -88,7 +102,10 @@ impl WorkerLocal {
         cx: Context<'_>,
     ) {
         self.counters.requests += 1;
-        if let Some(log) = self.log.as_mut() {
+        self.counters.respond(reply.status.code());
+        if let Some(log) = self.log.as_mut()
+            && !reply.quiet
+        {
             log.add(peer, req, reply.status, reply.body, cx.secs, cx.ms);
         }
     }
@@ -116,6 +133,7 @@ pub fn reject(status: Status, cx: Context<'_>, out: &mut Output) -> Reply {
         status,
         close: true,
         body: response::error_body_len(status),
+        quiet: false,
     }
 }
 
@@ -129,6 +147,9 @@ pub struct Reply {
     pub close: bool,
     /// Body bytes queued (0 for HEAD and 304), for the access log.
     pub body: u64,
+    /// Left out of the access log: the health path, which probes ask
+    /// every few seconds.
+    pub quiet: bool,
 }
 
 /// Queues the response to `req`. `closing` forces the connection to close
@@ -148,6 +169,7 @@ pub fn respond(
         status,
         close,
         body: if head_only { 0 } else { body },
+        quiet: false,
     };
     let error = |status: Status, out: &mut Output, file: &mut Vec<u8>| {
         let close = close || status.closes_connection();
@@ -167,6 +189,7 @@ pub fn respond(
             status,
             close,
             body: if head_only { 0 } else { body },
+            quiet: false,
         }
     };
     match req.method {
@@ -180,6 +203,15 @@ pub fn respond(
     };
     if let Err(e) = path::normalize(target.path, &mut local.path) {
         return error(e.into(), out, &mut local.file);
+    }
+    if let Some(health) = &cx.routes.health
+        && local.path == health.key
+    {
+        let (status, body) = answer_health(health, head_only, cx, conn, out);
+        return Reply {
+            quiet: true,
+            ..reply(status, body)
+        };
     }
     let entry = match cache.lookup(&local.path, &mut local.file, cx.ms) {
         Lookup::Entry(e) => e,
@@ -290,6 +322,35 @@ pub fn respond(
             )
         }
     }
+}
+
+/// Queues the health path's answer: 200 `ok` while serving, 503
+/// `stopping` once the server is leaving (draining or stopping), never
+/// stored by caches. Returns the status and the body's length.
+fn answer_health(
+    health: &Health,
+    head_only: bool,
+    cx: Context<'_>,
+    conn: Connection,
+    out: &mut Output,
+) -> (Status, u64) {
+    let leaving = cx.stopping || health.leaving.load(Ordering::Relaxed);
+    let (status, body): (_, &[u8]) = if leaving {
+        (Status::ServiceUnavailable, b"stopping\n")
+    } else {
+        (Status::Ok, b"ok\n")
+    };
+    let head = Head {
+        content_type: Some("text/plain; charset=utf-8"),
+        content_length: body.len() as u64,
+        extra: b"Cache-Control: no-store\r\n",
+        ..cx.head(status, conn)
+    };
+    response::write_head(out.buf(), &head);
+    if !head_only {
+        out.buf().extend_from_slice(body);
+    }
+    (status, body.len() as u64)
 }
 
 /// Queues a 404 whose body is the --404 page and returns the page's size;

@@ -18,7 +18,9 @@ use rustix::process::{Gid, Uid};
 ///   `fs::openat2` + `fs::fstat` (every file), `fs::statat` is `newfstatat`,
 ///   `Dir::read` is `getdents64`; `io::read`, `io::pread`, `io::write`,
 ///   `io::writev`, `fs::sendfile`, `net::sendmsg`, `net::shutdown`,
-///   `net::accept_with`/`acceptfrom_with` (`accept4`); `epoll::create`,
+///   `net::accept_with`/`acceptfrom_with` (`accept4`, the `--metrics`
+///   listener's too, whose clients are read and written like any
+///   connection); `epoll::create`,
 ///   `add`/`modify`/`delete` (`epoll_ctl`), `epoll::wait` (`epoll_pwait`, or
 ///   `epoll_pwait2` for a timeout beyond i32 milliseconds); `event::poll` is
 ///   `ppoll` (the access log's full stdout); `inotify::add_watch`;
@@ -73,7 +75,7 @@ pub const ALLOWED_SYSCALLS: &[u32] = &[
     nr::NEWFSTATAT,        // directory listings
     nr::PPOLL,             // the access log's writer waiting for room in a pipe
     nr::EPOLL_PWAIT,       // the worker and control loops
-    nr::ACCEPT4,           // new connections
+    nr::ACCEPT4,           // new connections, scrapes of --metrics
     nr::EPOLL_CREATE1,     // the control thread's loop
     nr::GETRANDOM,         // hash seeds
     nr::OPENAT2,           // every file under the root

@@ -1,27 +1,58 @@
-//! Counters for SIGUSR1: each worker counts in plain integers as it serves
-//! and publishes them to its own cache line after every epoll batch; the
-//! control thread adds them up when asked. No shared atomic on the hot path.
+//! Counters for SIGUSR1 and `--metrics`: each worker counts in plain
+//! integers as it serves and publishes them to its own cache lines after
+//! every epoll batch; the control thread adds them up when asked. No shared
+//! atomic on the hot path.
 
 use core::sync::atomic::{AtomicU64, Ordering};
+
+/// Status classes counted apart: 1xx to 5xx.
+pub const CLASSES: usize = 5;
 
 /// What one worker has done since start.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Counters {
     /// Requests answered, malformed ones included.
     pub requests: u64,
-
+    /// Responses by status class: `[0]` counts 1xx, `[4]` 5xx.
+    pub responses: [u64; CLASSES],
+    /// Connections accepted, those refused over --max-connections included.
+    pub accepted: u64,
     /// Responses with a compressed body.
     pub compressed: u64,
     /// Bytes written to sockets.
     pub sent: u64,
 }
 
-/// One worker's published counters, alone on a cache line.
+impl Counters {
+    /// Counts a response with status `code` in its class.
+    pub fn respond(&mut self, code: u16) {
+        let class = usize::from(code / 100).clamp(1, CLASSES) - 1;
+        self.responses[class] += 1;
+    }
+
+    /// The sum of `self` and `c`.
+    fn add(&self, c: &Counters) -> Counters {
+        let mut responses = self.responses;
+        for (sum, n) in responses.iter_mut().zip(c.responses) {
+            *sum += n;
+        }
+        Counters {
+            requests: self.requests + c.requests,
+            responses,
+            accepted: self.accepted + c.accepted,
+            compressed: self.compressed + c.compressed,
+            sent: self.sent + c.sent,
+        }
+    }
+}
+
+/// One worker's published counters, on cache lines of their own.
 #[repr(align(64))]
 #[derive(Default)]
 pub struct Published {
     requests: AtomicU64,
-
+    responses: [AtomicU64; CLASSES],
+    accepted: AtomicU64,
     compressed: AtomicU64,
     sent: AtomicU64,
 }
@@ -30,7 +61,10 @@ impl Published {
     /// Makes `c` visible to the control thread (only its worker writes here).
     pub fn publish(&self, c: &Counters) {
         self.requests.store(c.requests, Ordering::Relaxed);
-
+        for (slot, &n) in self.responses.iter().zip(&c.responses) {
+            slot.store(n, Ordering::Relaxed);
+        }
+        self.accepted.store(c.accepted, Ordering::Relaxed);
         self.compressed.store(c.compressed, Ordering::Relaxed);
         self.sent.store(c.sent, Ordering::Relaxed);
     }
@@ -39,7 +73,8 @@ impl Published {
     pub fn read(&self) -> Counters {
         Counters {
             requests: self.requests.load(Ordering::Relaxed),
-
+            responses: core::array::from_fn(|i| self.responses[i].load(Ordering::Relaxed)),
+            accepted: self.accepted.load(Ordering::Relaxed),
             compressed: self.compressed.load(Ordering::Relaxed),
             sent: self.sent.load(Ordering::Relaxed),
         }
@@ -51,12 +86,7 @@ pub fn total(workers: &[Published]) -> Counters {
     workers
         .iter()
         .map(Published::read)
-        .fold(Counters::default(), |a, c| Counters {
-            requests: a.requests + c.requests,
-
-            compressed: a.compressed + c.compressed,
-            sent: a.sent + c.sent,
-        })
+        .fold(Counters::default(), |a, c| a.add(&c))
 }
 
 #[cfg(test)]
@@ -66,23 +96,32 @@ mod tests {
     #[test]
     fn publishes_and_sums() {
         let workers: [Published; 3] = Default::default();
-        workers[0].publish(&Counters {
+        let mut first = Counters {
             requests: 5,
-
+            accepted: 2,
             compressed: 1,
             sent: 1000,
-        });
-        workers[2].publish(&Counters {
+            ..Counters::default()
+        };
+        for code in [200, 200, 304, 404, 503] {
+            first.respond(code);
+        }
+        workers[0].publish(&first);
+        let mut third = Counters {
             requests: 2,
-
-            compressed: 0,
+            accepted: 1,
             sent: 30,
-        });
+            ..Counters::default()
+        };
+        third.respond(101);
+        third.respond(500);
+        workers[2].publish(&third);
         assert_eq!(
             total(&workers),
             Counters {
                 requests: 7,
-
+                responses: [1, 2, 1, 1, 2],
+                accepted: 3,
                 compressed: 1,
                 sent: 1030
             }

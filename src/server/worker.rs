@@ -319,6 +319,7 @@ impl Worker {
             }
             Err(_) => return,
         };
+        self.local.counters.accepted += 1;
         // The limit is shared by all workers; the kernel's backlog would only
         // make the refused wait, so they are closed at once.
         if self.shared.open.fetch_add(1, Ordering::Relaxed) >= self.shared.limits.max_connections {

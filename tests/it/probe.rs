@@ -4,18 +4,9 @@
 
 use crate::common;
 
-use common::{Server, run_to_end, staticd};
+use common::{Server, probe};
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
-
-/// Runs `staticd --probe ARGS...` and returns its exit code and stderr.
-fn probe(args: &[&str]) -> (Option<i32>, String) {
-    let mut cmd = staticd();
-    cmd.arg("--probe").args(args);
-    let out = run_to_end(cmd, Duration::from_secs(10));
-    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
-    (out.status.code(), out.stderr)
-}
 
 #[test]
 fn healthy_unhealthy_and_unreachable() {

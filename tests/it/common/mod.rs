@@ -165,6 +165,16 @@ pub fn run_to_end(mut cmd: Command, limit: Duration) -> Outcome {
     outcome
 }
 
+/// Runs `staticd --probe ARGS...` and returns its exit code and its one
+/// line of output.
+pub fn probe(args: &[&str]) -> (Option<i32>, String) {
+    let mut cmd = staticd();
+    cmd.arg("--probe").args(args);
+    let out = run_to_end(cmd, Duration::from_secs(10));
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    (out.status.code(), out.stderr)
+}
+
 /// Reads `r` to its end in a thread; the handle yields the text.
 fn drain(mut r: impl Read + Send + 'static) -> JoinHandle<String> {
     thread::spawn(move || {

@@ -1,0 +1,406 @@
+//! `--metrics`: `GET /metrics` in the Prometheus text exposition format
+//! (version 0.0.4), on a listener of its own that the control thread
+//! watches in its epoll.
+//!
+//! The control thread also applies inotify invalidations, so a scrape never
+//! makes it wait: sockets are non-blocking, a client gets [`SCRAPE_MS`] to
+//! send a request of at most [`REQUEST_MAX`] bytes, its answer is written
+//! once, and a client that does not take it all is dropped. At most
+//! [`SCRAPES`] clients are heard at a time; another one pushes out the
+//! oldest. The figures are the workers' published counters (see
+//! [`stats`](super::stats)), the cache's usage and the open connections:
+//! a scrape costs the serving threads nothing.
+
+use crate::http::numfmt;
+use crate::http::path;
+use crate::http::request::{self, Method, Parsed};
+use crate::http::response::{self, Connection, Head};
+use crate::http::status::Status;
+use crate::server::Shared;
+use crate::server::clock::Clock;
+use alloc::vec::Vec;
+use core::sync::atomic::Ordering;
+use rustix::event::epoll::{self, EventData, EventFlags};
+use rustix::fd::OwnedFd;
+use rustix::io::Errno;
+use rustix::net::{self, SocketFlags};
+
+/// Clients heard at once.
+pub const SCRAPES: usize = 8;
+/// How long a client has to send its request, in milliseconds.
+pub const SCRAPE_MS: u64 = 2_000;
+/// The longest request head read; a longer one is dropped unanswered.
+pub const REQUEST_MAX: usize = 4096;
+/// The content type of the text exposition format.
+pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// One client whose request has not fully arrived.
+struct Scrape {
+    fd: OwnedFd,
+    head: Vec<u8>,
+    /// When it is dropped, in monotonic milliseconds.
+    deadline: u64,
+}
+
+/// The metrics listener and the clients being heard.
+pub struct Metrics {
+    listener: OwnedFd,
+    clients: [Option<Scrape>; SCRAPES],
+    /// The epoll token of client slot 0; slot `i` has `first_token + i`.
+    first_token: u64,
+}
+
+impl Metrics {
+    /// Serves on `listener` (bound and listening, non-blocking); client
+    /// slots take the epoll tokens from `first_token` on.
+    pub fn new(listener: OwnedFd, first_token: u64) -> Metrics {
+        Metrics {
+            listener,
+            clients: Default::default(),
+            first_token,
+        }
+    }
+
+    /// The listener, for the control thread's epoll.
+    pub fn listener(&self) -> &OwnedFd {
+        &self.listener
+    }
+
+    /// The client slot of an epoll token, if it is one of ours.
+    pub fn slot(&self, token: u64) -> Option<usize> {
+        let i = usize::try_from(token.checked_sub(self.first_token)?).ok()?;
+        (i < SCRAPES).then_some(i)
+    }
+
+    /// Takes the pending connections, each into a free slot or the oldest
+    /// one's, and answers those whose request is already there.
+    pub fn accept(&mut self, ep: &OwnedFd, shared: &Shared, now_ms: u64) {
+        for _ in 0..SCRAPES {
+            let fd = match net::accept_with(
+                &self.listener,
+                SocketFlags::NONBLOCK | SocketFlags::CLOEXEC,
+            ) {
+                Ok(fd) => fd,
+                Err(Errno::INTR) => continue,
+                Err(_) => return,
+            };
+            let i = self
+                .clients
+                .iter()
+                .position(Option::is_none)
+                .unwrap_or_else(|| self.oldest());
+            // Dropping a client closes its socket, which leaves the epoll set.
+            self.clients[i] = None;
+            let token = EventData::new_u64(self.first_token + i as u64);
+            if epoll::add(ep, &fd, token, EventFlags::IN | EventFlags::RDHUP).is_err() {
+                continue;
+            }
+            self.clients[i] = Some(Scrape {
+                fd,
+                head: Vec::new(),
+                deadline: now_ms + SCRAPE_MS,
+            });
+            self.on_readable(i, shared);
+        }
+    }
+
+    /// The slot whose client has waited longest.
+    fn oldest(&self) -> usize {
+        (0..SCRAPES)
+            .min_by_key(|&i| self.clients[i].as_ref().map_or(0, |c| c.deadline))
+            .unwrap_or(0)
+    }
+
+    /// Reads what client `i` sent; once its request head is complete,
+    /// answers it and lets it go.
+    pub fn on_readable(&mut self, i: usize, shared: &Shared) {
+        let Some(client) = self.clients.get_mut(i).and_then(Option::as_mut) else {
+            return;
+        };
+        let mut buf = [0u8; 1024];
+        let keep = loop {
+            match rustix::io::read(&client.fd, &mut buf) {
+                Ok(0) => break false,
+                Ok(n) if client.head.len() + n <= REQUEST_MAX => {
+                    client.head.extend_from_slice(&buf[..n]);
+                }
+                Ok(_) => break false,
+                Err(Errno::INTR) => {}
+                Err(Errno::AGAIN) => break true,
+                Err(_) => break false,
+            }
+        };
+        let answer = match request::parse(&client.head) {
+            Ok(Parsed::Partial) if keep => return,
+            Ok(Parsed::Partial) => None,
+            Ok(Parsed::Complete(req, _)) => Some(answer(&req, shared)),
+            Err(e) => Some(error(e.into())),
+        };
+        if let Some(bytes) = answer {
+            // One try: a client that cannot take a few KiB at once is not
+            // waited for.
+            let _ = rustix::io::write(&client.fd, &bytes);
+        }
+        self.clients[i] = None;
+    }
+
+    /// Drops clients whose time to send a request is up.
+    pub fn expire(&mut self, now_ms: u64) {
+        for slot in &mut self.clients {
+            if slot.as_ref().is_some_and(|c| c.deadline <= now_ms) {
+                *slot = None;
+            }
+        }
+    }
+
+    /// Milliseconds until the next client's time is up, if one is heard.
+    pub fn next_due_in(&self, now_ms: u64) -> Option<u64> {
+        self.clients
+            .iter()
+            .flatten()
+            .map(|c| c.deadline.saturating_sub(now_ms))
+            .min()
+    }
+}
+
+/// The whole response to a complete request: the figures for `GET
+/// /metrics` (their head alone for `HEAD`), 404 for another path, 405 for
+/// another method.
+fn answer(req: &request::Request<'_>, shared: &Shared) -> Vec<u8> {
+    let is_metrics = path::split_target(req.target).is_ok_and(|t| t.path == b"/metrics");
+    let head_only = match req.method {
+        _ if !is_metrics => return error(Status::NotFound),
+        Method::Get => false,
+        Method::Head => true,
+        _ => return error(Status::MethodNotAllowed),
+    };
+    let body = render(&Figures::of(shared));
+    let clock = Clock::new();
+    let head = Head {
+        content_type: Some(CONTENT_TYPE),
+        content_length: body.len() as u64,
+        extra: b"Cache-Control: no-store\r\n",
+        ..Head::new(Status::Ok, clock.date(), Connection::Close)
+    };
+    let mut out = Vec::with_capacity(256 + body.len());
+    response::write_head(&mut out, &head);
+    if !head_only {
+        out.extend_from_slice(&body);
+    }
+    out
+}
+
+/// A complete error response that closes the connection.
+fn error(status: Status) -> Vec<u8> {
+    let clock = Clock::new();
+    let head = Head {
+        allow: status == Status::MethodNotAllowed,
+        ..Head::new(status, clock.date(), Connection::Close)
+    };
+    let mut out = Vec::new();
+    response::write_error(&mut out, &head, false);
+    out
+}
+
+/// What a scrape reports, gathered at one moment.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Figures {
+    /// The workers' counters, summed.
+    pub counters: crate::server::stats::Counters,
+    /// The cache's counters and contents.
+    pub cache: crate::cache::Usage,
+    /// Connections open now.
+    pub open: u64,
+    /// Access log lines dropped under pressure.
+    pub log_dropped: u64,
+}
+
+impl Figures {
+    /// The figures now.
+    pub fn of(shared: &Shared) -> Figures {
+        Figures {
+            counters: crate::server::stats::total(&shared.stats),
+            cache: shared.cache.usage(),
+            open: shared.open.load(Ordering::Relaxed) as u64,
+            log_dropped: shared.access.as_ref().map_or(0, |log| log.dropped()),
+        }
+    }
+}
+
+/// A metric family's type.
+#[derive(Clone, Copy)]
+enum Kind {
+    Counter,
+    Gauge,
+}
+
+/// Appends one family: its HELP and TYPE lines, then one sample per
+/// `(labels, value)`; labels are written as given, braces included.
+fn family(out: &mut Vec<u8>, name: &str, kind: Kind, help: &str, samples: &[(&str, u64)]) {
+    for (prefix, text) in [("# HELP ", help), ("# TYPE ", "")] {
+        out.extend_from_slice(prefix.as_bytes());
+        out.extend_from_slice(name.as_bytes());
+        out.push(b' ');
+        let text = match (text, kind) {
+            ("", Kind::Counter) => "counter",
+            ("", Kind::Gauge) => "gauge",
+            (text, _) => text,
+        };
+        out.extend_from_slice(text.as_bytes());
+        out.push(b'\n');
+    }
+    for (labels, value) in samples {
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(labels.as_bytes());
+        out.push(b' ');
+        numfmt::push(out, *value);
+        out.push(b'\n');
+    }
+}
+
+/// The exposition of `f`: every family with its HELP and TYPE lines.
+pub fn render(f: &Figures) -> Vec<u8> {
+    use Kind::{Counter, Gauge};
+    let c = &f.counters;
+    let mut out = Vec::with_capacity(2048);
+    let one = |out: &mut Vec<u8>, name, kind, help, value| {
+        family(out, name, kind, help, &[("", value)]);
+    };
+    let version = concat!("{version=\"", env!("CARGO_PKG_VERSION"), "\"}");
+    family(
+        &mut out,
+        "staticd_build_info",
+        Gauge,
+        "The running version; always 1.",
+        &[(version, 1)],
+    );
+    one(
+        &mut out,
+        "staticd_requests_total",
+        Counter,
+        "Requests answered, malformed ones included.",
+        c.requests,
+    );
+    let r = &c.responses;
+    family(
+        &mut out,
+        "staticd_responses_total",
+        Counter,
+        "Responses by status class.",
+        &[
+            ("{class=\"1xx\"}", r[0]),
+            ("{class=\"2xx\"}", r[1]),
+            ("{class=\"3xx\"}", r[2]),
+            ("{class=\"4xx\"}", r[3]),
+            ("{class=\"5xx\"}", r[4]),
+        ],
+    );
+    for (name, kind, help, value) in [
+        (
+            "staticd_bytes_sent_total",
+            Counter,
+            "Bytes written to client sockets.",
+            c.sent,
+        ),
+        (
+            "staticd_compressed_responses_total",
+            Counter,
+            "Responses with a compressed body.",
+            c.compressed,
+        ),
+        (
+            "staticd_connections_accepted_total",
+            Counter,
+            "Connections accepted, those refused over --max-connections included.",
+            c.accepted,
+        ),
+        (
+            "staticd_connections_open",
+            Gauge,
+            "Client connections open now.",
+            f.open,
+        ),
+        (
+            "staticd_cache_hits_total",
+            Counter,
+            "Cache lookups answered from memory.",
+            f.cache.hits,
+        ),
+        (
+            "staticd_cache_misses_total",
+            Counter,
+            "Cache lookups that went to the file system.",
+            f.cache.misses,
+        ),
+        (
+            "staticd_cache_evictions_total",
+            Counter,
+            "Entries evicted to stay within the cache's limits.",
+            f.cache.evictions,
+        ),
+        (
+            "staticd_cache_entries",
+            Gauge,
+            "Paths the cache holds now.",
+            f.cache.entries as u64,
+        ),
+        (
+            "staticd_cache_bytes",
+            Gauge,
+            "Memory the cache holds now, in bytes.",
+            f.cache.bytes as u64,
+        ),
+        (
+            "staticd_access_log_dropped_lines_total",
+            Counter,
+            "Access log lines dropped because the log could not keep up.",
+            f.log_dropped,
+        ),
+    ] {
+        one(&mut out, name, kind, help, value);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_family_has_help_and_type_before_its_samples() {
+        let mut f = Figures::default();
+        f.counters.requests = 12;
+        f.counters.responses = [0, 9, 1, 2, 0];
+        f.cache.bytes = 4096;
+        let text = String::from_utf8(render(&f)).unwrap();
+        assert!(text.ends_with('\n'));
+        let mut declared: Vec<&str> = Vec::new();
+        let mut samples = Vec::new();
+        for line in text.lines() {
+            if let Some(rest) = line.strip_prefix("# HELP ") {
+                let name = rest.split(' ').next().unwrap();
+                assert!(!declared.contains(&name), "{name} declared twice");
+                declared.push(name);
+            } else if let Some(rest) = line.strip_prefix("# TYPE ") {
+                let (name, kind) = rest.split_once(' ').unwrap();
+                assert_eq!(Some(&name), declared.last(), "{line}");
+                assert!(kind == "counter" || kind == "gauge", "{line}");
+                assert_eq!(kind == "counter", name.ends_with("_total"), "{line}");
+            } else {
+                let (series, value) = line.rsplit_once(' ').unwrap();
+                let name = series.split('{').next().unwrap();
+                assert_eq!(Some(&name), declared.last(), "{line}");
+                value.parse::<u64>().unwrap();
+                assert!(!samples.contains(&series), "{series} twice");
+                samples.push(series);
+            }
+        }
+        assert_eq!(declared.len(), 13);
+        assert!(text.contains("\nstaticd_requests_total 12\n"));
+        assert!(text.contains("\nstaticd_responses_total{class=\"2xx\"} 9\n"));
+        assert!(text.contains("\nstaticd_responses_total{class=\"4xx\"} 2\n"));
+        assert!(text.contains("\nstaticd_cache_bytes 4096\n"));
+        let info = concat!("staticd_build_info{version=\"", env!("CARGO_PKG_VERSION"));
+        assert!(text.contains(&format!("\n{info}\"}} 1\n")));
+    }
+}
