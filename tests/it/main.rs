@@ -25,6 +25,7 @@ mod limits;
 mod listing;
 mod logs;
 mod oci;
+mod ops;
 mod pid1;
 mod probe;
 mod sandbox;

@@ -4,7 +4,7 @@
 //! health path, and `--metrics` scraped in the Prometheus text format,
 //! checked line by line here and by Prometheus' own Python parser.
 
-mod common;
+use crate::common;
 
 use common::{Conn, Response, Server, TempDir, get_req, head_req, probe, run_to_end, staticd};
 use std::collections::BTreeMap;
