@@ -13,6 +13,7 @@ pub mod access_log;
 pub mod conditional;
 pub mod date;
 pub mod encoding;
+pub mod forwarded;
 pub mod glob;
 pub mod listing;
 pub mod mime;
