@@ -42,6 +42,8 @@ pub use args::parse;
 pub use help::HELP;
 
 use crate::http::conditional::LastModifiedPolicy;
+use crate::http::cors;
+use crate::http::forwarded::Cidr;
 use crate::http::mime::Types;
 use alloc::boxed::Box;
 use alloc::format;
@@ -145,6 +147,10 @@ config! {
         pub log_json: bool,
         /// When responses carry `Last-Modified`.
         pub last_modified: LastModifiedPolicy,
+        /// Proxies whose `X-Forwarded-For` / `X-Real-IP` name the client in the access log.
+        pub real_ip_from: Vec<Cidr>,
+        /// Which origins may read responses (CORS).
+        pub cors: cors::Policy,
     }
 }
 
@@ -506,6 +512,18 @@ const OPTIONS: &[Opt] = &[
         act: Act::Set(|c, v| check_header(v).map(|()| c.headers.push(v.to_vec()))),
     },
     Opt {
+        long: "cors",
+        short: None,
+        value: Some("ORIGIN"),
+        env: Some("STATICD_CORS"),
+        help: "let pages from ORIGIN (e.g.\n\
+               https://app.example), or * for any, read\n\
+               responses (CORS), preflights included;\n\
+               repeatable, or comma-separated",
+        default: Preset::None,
+        act: Act::Set(|c, v| add_origins(&mut c.cors, v)),
+    },
+    Opt {
         long: "mime",
         short: None,
         value: Some("EXT=TYPE"),
@@ -568,6 +586,18 @@ const OPTIONS: &[Opt] = &[
         help: "access log lines: combined log format\nor JSON",
         default: Preset::Value("common"),
         act: Act::Set(|c, v| parse_log_format(v).map(|json| c.log_json = json)),
+    },
+    Opt {
+        long: "real-ip-from",
+        short: None,
+        value: Some("CIDR"),
+        env: Some("STATICD_REAL_IP_FROM"),
+        help: "proxies (e.g. 10.0.0.0/8) whose\n\
+               X-Forwarded-For or X-Real-IP names the\n\
+               client in the access log; repeatable,\n\
+               or comma-separated",
+        default: Preset::None,
+        act: Act::Set(|c, v| add_cidrs(&mut c.real_ip_from, v)),
     },
     Opt {
         long: "probe",

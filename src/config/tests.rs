@@ -8,6 +8,7 @@ mod env;
 mod help;
 mod listen;
 mod mime;
+mod proxy;
 
 fn parse_with(args: &[&[u8]], env: &[&[u8]]) -> Result<Command, Error> {
     parse(args, env)

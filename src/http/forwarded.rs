@@ -25,8 +25,9 @@ pub struct Cidr {
 pub enum CidrError {
     /// Not an address, or an address with a bad `/PREFIX`.
     Syntax,
-    /// Bits are set past the prefix (`10.0.0.1/8`): a typo more often than not.
-    HostBits,
+    /// Bits are set past the prefix (`10.0.0.1/8`): a typo more often than not. The range
+    /// it may have meant comes with it.
+    HostBits(Cidr),
 }
 
 impl Cidr {
@@ -57,7 +58,10 @@ impl Cidr {
         };
         let cidr = Cidr { addr, prefix };
         if cidr.network() != cidr.addr {
-            return Err(CidrError::HostBits);
+            return Err(CidrError::HostBits(Cidr {
+                addr: cidr.network(),
+                prefix,
+            }));
         }
         // A range within the IPv4-mapped block is that IPv4 range.
         Ok(match addr {
@@ -81,7 +85,15 @@ impl Cidr {
     pub fn prefix(&self) -> u8 {
         self.prefix
     }
+}
 
+impl core::fmt::Display for Cidr {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{}/{}", self.addr, self.prefix)
+    }
+}
+
+impl Cidr {
     /// Whether `ip` is in the range; an IPv4 address is also in the IPv6 range that
     /// holds its mapped form (`::ffff:0:0/96`, `::/0`).
     pub fn contains(&self, ip: IpAddr) -> bool {
@@ -266,18 +278,19 @@ mod tests {
                 "{bad:?}"
             );
         }
-        for host_bits in [
-            "10.0.0.1/8",
-            "192.168.1.1/24",
-            "::1/64",
-            "2001:db8::1/32",
-            "128.0.0.0/0",
+        for (host_bits, meant) in [
+            ("10.0.0.1/8", "10.0.0.0/8"),
+            ("192.168.1.1/24", "192.168.1.0/24"),
+            ("::1/64", "::/64"),
+            ("2001:db8::1/32", "2001:db8::/32"),
+            ("128.0.0.0/0", "0.0.0.0/0"),
         ] {
             assert_eq!(
                 Cidr::parse(host_bits.as_bytes()),
-                Err(CidrError::HostBits),
+                Err(CidrError::HostBits(cidr(meant))),
                 "{host_bits:?}"
             );
+            assert_eq!(cidr(meant).to_string(), meant);
         }
         assert_eq!(Cidr::parse(b"\xff\xfe"), Err(CidrError::Syntax));
     }

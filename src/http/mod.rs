@@ -11,6 +11,7 @@
 
 pub mod access_log;
 pub mod conditional;
+pub mod cors;
 pub mod date;
 pub mod encoding;
 pub mod forwarded;
