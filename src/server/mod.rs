@@ -201,14 +201,15 @@ fn start(config: Config) -> Result<i32, StartError> {
             } else {
                 crate::http::access_log::Format::Common
             };
-            let (sink, writer) = access::Sink::open(path, format).map_err(|why| StartError {
-                what: format!(
-                    "--access-log '{}'",
-                    alloc::string::String::from_utf8_lossy(path)
-                ),
-                why,
-                detail: None,
-            })?;
+            let (sink, writer) = access::Sink::open(path, format, config.real_ip_from.clone())
+                .map_err(|why| StartError {
+                    what: format!(
+                        "--access-log '{}'",
+                        alloc::string::String::from_utf8_lossy(path)
+                    ),
+                    why,
+                    detail: None,
+                })?;
             (Some(sink), writer)
         }
         None => (None, None),
@@ -217,11 +218,14 @@ fn start(config: Config) -> Result<i32, StartError> {
         root,
         config.index.clone(),
         cache::Settings::from(&config),
-        SiteHeaders::new(
-            config.cache_control.as_deref(),
-            &config.cache_control_for,
-            &config.headers,
-        ),
+        SiteHeaders {
+            cors: config.cors.clone(),
+            ..SiteHeaders::new(
+                config.cache_control.as_deref(),
+                &config.cache_control_for,
+                &config.headers,
+            )
+        },
     ));
     let mut watcher =
         Watcher::new(&config.root, cache.clone(), MAX_WATCHES).map_err(|why| StartError {

@@ -1,0 +1,332 @@
+//! Running in a container behind an ingress: the client address proxies forward
+//! (`--real-ip-from`), CORS (`--cors`), and the cache budget taken from the cgroup
+//! memory limit.
+
+mod common;
+
+use common::{Conn, Response, Server, TempDir, ask, eventually, request_with};
+use std::path::Path;
+
+fn log_lines(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// The client field (up to the first space) of each access log line written for
+/// `requests`, sent on one connection to a one-worker server with `extra` options.
+fn logged_clients(extra: &[&str], requests: &[&str]) -> Vec<String> {
+    let root = common::site("container-realip");
+    let logs = TempDir::new("container-realip-log");
+    let log = logs.path().join("access.log");
+    let mut args = vec!["-t", "1", "--access-log", log.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let server = Server::start(root.path(), &args);
+    let mut c = server.connect();
+    for req in requests {
+        assert_eq!(ask(&mut c, req).status, 200, "{req:?}");
+    }
+    eventually("a line per request", || {
+        let got = log_lines(&log);
+        (got.len() == requests.len())
+            .then_some(())
+            .ok_or(format!("{got:#?}"))
+    });
+    log_lines(&log)
+        .iter()
+        .map(|l| l.split(' ').next().unwrap().to_string())
+        .collect()
+}
+
+fn get(fields: &[(&str, &str)]) -> String {
+    request_with("GET", "/hello.txt", fields)
+}
+
+/// Requests as a proxy sends them, and the client each names.
+fn forwarded() -> Vec<(String, &'static str)> {
+    let xff = |v| get(&[("X-Forwarded-For", v)]);
+    vec![
+        (xff("203.0.113.7"), "203.0.113.7"),
+        // The rightmost address that is not a trusted proxy.
+        (xff("198.51.100.1, 203.0.113.8, 10.1.2.3"), "203.0.113.8"),
+        (xff("[2001:db8::7]:443"), "2001:db8::7"),
+        (xff("::ffff:203.0.113.9"), "203.0.113.9"),
+        // Several lines are one list.
+        (
+            get(&[
+                ("X-Forwarded-For", "198.51.100.9"),
+                ("X-Real-IP", "192.0.2.1"),
+                ("X-Forwarded-For", "10.0.0.2"),
+            ]),
+            "198.51.100.9",
+        ),
+        (get(&[("X-Real-IP", "2001:db8::5")]), "2001:db8::5"),
+        // Malformed: the proxy itself.
+        (xff("unknown"), "127.0.0.1"),
+        (xff("203.0.113.7 198.51.100.1"), "127.0.0.1"),
+        (get(&[("X-Real-IP", "example.com")]), "127.0.0.1"),
+        (get(&[]), "127.0.0.1"),
+    ]
+}
+
+#[test]
+fn a_trusted_proxy_names_the_client() {
+    let cases = forwarded();
+    let requests: Vec<&str> = cases.iter().map(|(r, _)| r.as_str()).collect();
+    let want: Vec<&str> = cases.iter().map(|(_, w)| *w).collect();
+    let got = logged_clients(&["--real-ip-from", "10.0.0.0/8,127.0.0.1"], &requests);
+    assert_eq!(got, want);
+}
+
+#[test]
+fn json_lines_name_the_forwarded_client_too() {
+    let root = common::site("container-realip-json");
+    let logs = TempDir::new("container-realip-json-log");
+    let log = logs.path().join("access.log");
+    let server = Server::start(
+        root.path(),
+        &[
+            "--access-log",
+            log.to_str().unwrap(),
+            "--log-format",
+            "json",
+            "--real-ip-from",
+            "127.0.0.0/8",
+        ],
+    );
+    let r = server.exchange(get(&[("X-Forwarded-For", "2001:db8::1")]).as_bytes());
+    assert_eq!(r.status, 200);
+    eventually("the line", || {
+        let got = log_lines(&log);
+        got.first()
+            .filter(|l| l.contains("\"remote\":\"2001:db8::1\""))
+            .map(|_| ())
+            .ok_or(format!("{got:#?}"))
+    });
+}
+
+#[test]
+fn an_untrusted_peer_is_logged_as_itself() {
+    let cases = forwarded();
+    let requests: Vec<&str> = cases.iter().map(|(r, _)| r.as_str()).collect();
+    let everyone_is_the_peer = vec!["127.0.0.1"; requests.len()];
+    // Trust elsewhere, and no trust at all.
+    let elsewhere = logged_clients(&["--real-ip-from", "10.0.0.0/8,::1"], &requests);
+    assert_eq!(elsewhere, everyone_is_the_peer);
+    assert_eq!(logged_clients(&[], &requests), everyone_is_the_peer);
+}
+
+#[test]
+fn a_range_that_does_not_parse_stops_start_up() {
+    for (args, env, want) in [
+        (
+            &["--real-ip-from", "10.0.0/8"][..],
+            &[][..],
+            "staticd: --real-ip-from: '10.0.0/8' is not an IP address range like 10.0.0.0/8, fd00::/8 or 192.0.2.1\n",
+        ),
+        (
+            &[],
+            &[("STATICD_REAL_IP_FROM", "10.0.0.1/8")],
+            "staticd: STATICD_REAL_IP_FROM: '10.0.0.1/8' has bits set past its prefix: 10.0.0.0/8?\n",
+        ),
+        (
+            &["--cors", "https://app.example/"],
+            &[],
+            "staticd: --cors: 'https://app.example/': not an origin like https://example.com or http://localhost:3000 (scheme://host[:port], no path)\n",
+        ),
+    ] {
+        let mut cmd = common::staticd();
+        cmd.args(args).envs(env.iter().copied());
+        let out = common::run_to_end(cmd, std::time::Duration::from_secs(10));
+        assert_eq!(out.status.code(), Some(2), "{args:?} {env:?}");
+        assert!(out.stderr.ends_with(want), "{:?}", out.stderr);
+        assert_eq!(out.stderr.lines().count(), 1, "{:?}", out.stderr);
+    }
+}
+
+// ---- CORS ----------------------------------------------------------------------------
+
+const APP: &str = "https://app.example";
+
+/// A site with a file that has compressed variants, so its head says `Vary: Accept-Encoding`.
+fn cors_site(tag: &str) -> TempDir {
+    let root = common::site(tag);
+    root.file("app.js", "console.log('staticd');\n".repeat(100));
+    root
+}
+
+fn vary(r: &Response) -> Vec<&str> {
+    r.header_all("vary")
+}
+
+/// How many times the `Vary` lines name `Origin`.
+fn origin_varies(r: &Response) -> usize {
+    vary(r)
+        .iter()
+        .flat_map(|v| v.split(','))
+        .filter(|t| t.trim().eq_ignore_ascii_case("origin"))
+        .count()
+}
+
+#[test]
+fn an_allowed_origin_may_read_every_response() {
+    let root = cors_site("container-cors");
+    let server = Server::start(
+        root.path(),
+        &["--cors", "http://localhost:3000", "--cors", APP],
+    );
+    let mut c = server.connect();
+    let from_app = |path: &str, more: &[(&str, &str)]| {
+        let mut fields = vec![("Origin", APP)];
+        fields.extend_from_slice(more);
+        request_with("GET", path, &fields)
+    };
+    // Twice: the second is a cache hit, whose prebuilt head gets the lines per response.
+    for _ in 0..2 {
+        let r = ask(&mut c, &from_app("/hello.txt", &[]));
+        assert_eq!(r.status, 200);
+        assert_eq!(r.header("access-control-allow-origin"), Some(APP));
+        assert_eq!(origin_varies(&r), 1);
+        assert_eq!(r.body, common::HELLO.as_bytes());
+    }
+    // A compressed variant and the identity form: one Vary line for each.
+    for coding in ["gzip", "identity"] {
+        let r = ask(&mut c, &from_app("/app.js", &[("Accept-Encoding", coding)]));
+        assert_eq!(r.status, 200);
+        assert_eq!(r.header("access-control-allow-origin"), Some(APP));
+        assert_eq!(vary(&r), ["Accept-Encoding", "Origin"], "{coding}");
+    }
+    let etag = ask(&mut c, &from_app("/hello.txt", &[]))
+        .header("etag")
+        .unwrap()
+        .to_string();
+    for (path, more, status) in [
+        ("/hello.txt", vec![("If-None-Match", etag.as_str())], 304),
+        ("/hello.txt", vec![("Range", "bytes=0-4")], 206),
+        ("/missing", vec![], 404),
+        ("/sub", vec![], 301),
+    ] {
+        let r = ask(&mut c, &from_app(path, &more));
+        assert_eq!(r.status, status, "{path}");
+        assert_eq!(r.header("access-control-allow-origin"), Some(APP), "{path}");
+        assert_eq!(origin_varies(&r), 1, "{path}");
+    }
+    // The origin as the browser spelt it, and the other allowed origin.
+    let r = ask(&mut c, &get(&[("Origin", "http://LOCALHOST:3000")]));
+    assert_eq!(
+        r.header("access-control-allow-origin"),
+        Some("http://LOCALHOST:3000")
+    );
+    // Another origin, or none: no permission, but still Vary, so caches keep them apart.
+    for fields in [vec![("Origin", "https://evil.example")], vec![]] {
+        let r = ask(&mut c, &get(&fields));
+        assert_eq!(r.status, 200);
+        assert_eq!(r.header("access-control-allow-origin"), None, "{fields:?}");
+        assert_eq!(origin_varies(&r), 1, "{fields:?}");
+    }
+}
+
+#[test]
+fn a_preflight_from_an_allowed_origin_gets_204() {
+    let root = cors_site("container-preflight");
+    let server = Server::start(root.path(), &["--cors", APP]);
+    let mut c = server.connect();
+    let preflight = |origin: &str, method: &str, headers: Option<&str>| {
+        let mut fields = vec![
+            ("Origin", origin),
+            ("Access-Control-Request-Method", method),
+        ];
+        if let Some(h) = headers {
+            fields.push(("Access-Control-Request-Headers", h));
+        }
+        request_with("OPTIONS", "/app.js", &fields)
+    };
+    let r = ask(
+        &mut c,
+        &preflight(APP, "GET", Some("x-requested-with,content-type")),
+    );
+    assert_eq!(r.status, 204, "{:?}", String::from_utf8_lossy(&r.head));
+    assert_eq!(r.header("access-control-allow-origin"), Some(APP));
+    assert_eq!(r.header("access-control-allow-methods"), Some("GET, HEAD"));
+    assert_eq!(
+        r.header("access-control-allow-headers"),
+        Some("x-requested-with, content-type")
+    );
+    assert_eq!(r.header("access-control-max-age"), Some("7200"));
+    assert_eq!(vary(&r), ["Origin"]);
+    assert_eq!(r.body, b"");
+    assert_eq!(r.header("content-length"), None);
+    let r = ask(&mut c, &preflight(APP, "HEAD", None));
+    assert_eq!(r.status, 204);
+    assert_eq!(r.header("access-control-allow-headers"), None);
+    // The connection goes on after a preflight.
+    assert_eq!(ask(&mut c, &get(&[("Origin", APP)])).status, 200);
+    // Not a preflight staticd says yes to: the usual 405.
+    for req in [
+        preflight(APP, "POST", None),
+        preflight("https://evil.example", "GET", None),
+        preflight(APP, "GET", Some("bad header")),
+        request_with("OPTIONS", "/app.js", &[("Origin", APP)]),
+    ] {
+        let r = ask(&mut c, &req);
+        assert_eq!(r.status, 405, "{req:?}");
+        assert_eq!(r.header("allow"), Some("GET, HEAD"));
+        assert_eq!(r.header("access-control-allow-methods"), None);
+    }
+}
+
+#[test]
+fn star_allows_every_origin_without_vary() {
+    let root = cors_site("container-cors-star");
+    let mut cmd = common::staticd();
+    cmd.args(["-l", "127.0.0.1:0", "-t", "1"])
+        .env("STATICD_CORS", "*")
+        .arg(root.path());
+    let server = Server::launch(cmd);
+    let mut c = server.connect();
+    for fields in [vec![("Origin", "https://any.example")], vec![]] {
+        for _ in 0..2 {
+            let r = ask(&mut c, &request_with("GET", "/app.js", &fields));
+            assert_eq!(r.header("access-control-allow-origin"), Some("*"));
+            assert_eq!(vary(&r), ["Accept-Encoding"]);
+        }
+    }
+    let r = ask(
+        &mut c,
+        &request_with(
+            "OPTIONS",
+            "/",
+            &[
+                ("Origin", "https://any.example"),
+                ("Access-Control-Request-Method", "GET"),
+            ],
+        ),
+    );
+    assert_eq!(r.status, 204);
+    assert_eq!(r.header("access-control-allow-origin"), Some("*"));
+    assert_eq!(vary(&r), Vec::<&str>::new());
+}
+
+#[test]
+fn without_cors_options_is_405_and_nothing_is_allowed() {
+    let root = cors_site("container-nocors");
+    let server = Server::start(root.path(), &[]);
+    let mut c: Conn = server.connect();
+    let r = ask(
+        &mut c,
+        &request_with(
+            "OPTIONS",
+            "/app.js",
+            &[("Origin", APP), ("Access-Control-Request-Method", "GET")],
+        ),
+    );
+    assert_eq!(r.status, 405);
+    assert_eq!(r.header("allow"), Some("GET, HEAD"));
+    assert_eq!(r.header("access-control-allow-origin"), None);
+    let r = ask(&mut c, &get(&[("Origin", APP)]));
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("access-control-allow-origin"), None);
+    assert_eq!(origin_varies(&r), 0);
+}
