@@ -330,3 +330,126 @@ fn without_cors_options_is_405_and_nothing_is_allowed() {
     assert_eq!(r.header("access-control-allow-origin"), None);
     assert_eq!(origin_varies(&r), 0);
 }
+
+// ---- the cache budget from the cgroup memory limit -----------------------------------
+
+/// A fake cgroup file system holding `limit` as this process's memory limit, in the
+/// v2 form and, when /proc/self/cgroup names a v1 memory hierarchy, the v1 form too.
+/// A server started from this process is in the same cgroup.
+fn fake_cgroup(tag: &str, limit: &str) -> TempDir {
+    let fake = TempDir::new(tag);
+    let own = std::fs::read_to_string("/proc/self/cgroup").unwrap();
+    for line in own.lines() {
+        let mut parts = line.splitn(3, ':');
+        let (id, controllers, path) = (
+            parts.next().unwrap(),
+            parts.next().unwrap_or(""),
+            parts.next().unwrap_or(""),
+        );
+        let rel = path.trim_start_matches('/');
+        if controllers.split(',').any(|c| c == "memory") {
+            fake.dir(&format!("memory/{rel}"));
+            fake.file(
+                &format!("memory/{rel}/memory.limit_in_bytes"),
+                format!("{limit}\n"),
+            );
+        } else if id == "0" && controllers.is_empty() {
+            if !rel.is_empty() {
+                fake.dir(rel);
+            }
+            fake.file(&format!("{rel}/memory.max"), format!("{limit}\n"));
+        }
+    }
+    fake
+}
+
+/// Starts a one-worker server whose files up to 1 MiB are kept mapped, under the fake
+/// cgroup tree `fake`, with `extra` options.
+fn start_in(fake: &TempDir, root: &Path, extra: &[&str]) -> Server {
+    let mut cmd = common::staticd();
+    cmd.args([
+        "-l",
+        "127.0.0.1:0",
+        "-t",
+        "1",
+        "--cache-max-file-size",
+        "1M",
+    ])
+    .args(extra)
+    .env("STATICD_CGROUP_ROOT", fake.path())
+    .arg(root);
+    Server::launch(cmd)
+}
+
+/// A site of four 400 KiB files.
+fn big_files(tag: &str) -> TempDir {
+    let root = common::site(tag);
+    for i in 0..4 {
+        root.file(&format!("f{i}.bin"), vec![b'a' + i; 400 << 10]);
+    }
+    root
+}
+
+/// Fetches the four files, then the first again, and returns the stats line once
+/// it counts them all.
+fn fill(server: &Server) -> String {
+    let mut c = server.connect();
+    for i in [0, 1, 2, 3, 0] {
+        let r = ask(&mut c, &common::get_req(&format!("/f{i}.bin")));
+        assert_eq!((r.status, r.body.len()), (200, 400 << 10));
+    }
+    server.stats_with(&["requests=5 "])
+}
+
+/// The number after `name=` in a stats line.
+fn stat(line: &str, name: &str) -> u64 {
+    line.split(' ')
+        .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
+        .unwrap_or_else(|| panic!("{name} in {line:?}"))
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn a_cgroup_memory_limit_sizes_the_default_cache() {
+    let root = big_files("container-cgroup");
+    // 4 MiB of memory: a 1 MiB cache, which two of the files fill.
+    let fake = fake_cgroup("container-cgroup-fs", "4194304");
+    let server = start_in(&fake, root.path(), &[]);
+    assert!(
+        server
+            .announce()
+            .ends_with(" with 1 worker, cache budget 1M (a quarter of the cgroup memory limit)"),
+        "{}",
+        server.announce()
+    );
+    let stats = fill(&server);
+    assert!(stat(&stats, "evictions") >= 2, "{stats}");
+    assert!(stat(&stats, "cache_bytes") <= 1 << 20, "{stats}");
+    assert!(
+        stat(&stats, "cache_misses") >= 5,
+        "the first file was evicted: {stats}"
+    );
+}
+
+#[test]
+fn no_limit_a_big_limit_or_the_flag_keep_the_cache_as_it_was() {
+    let root = big_files("container-nocgroup");
+    for (limit, extra) in [
+        ("max", &[][..]),
+        ("9223372036854771712", &[][..]),
+        ("1073741824", &[][..]),
+        ("4194304", &["--cache-max-bytes", "64M"][..]),
+    ] {
+        let fake = fake_cgroup("container-nocgroup-fs", limit);
+        let server = start_in(&fake, root.path(), extra);
+        assert!(
+            server.announce().ends_with(" with 1 worker"),
+            "{limit} {extra:?}: {}",
+            server.announce()
+        );
+        let stats = fill(&server);
+        assert_eq!(stat(&stats, "evictions"), 0, "{limit} {extra:?}: {stats}");
+        assert_eq!(stat(&stats, "cache_hits"), 1, "{limit} {extra:?}: {stats}");
+    }
+}
