@@ -351,6 +351,32 @@ mod tests {
     }
 
     #[test]
+    fn cors_lines_sit_beside_vary_and_a_204_has_no_length() {
+        let mut out = Vec::new();
+        let h = Head {
+            vary: true,
+            cors: Allow::Origin(b"https://a.example"),
+            ..head(Status::Ok)
+        };
+        write_head(&mut out, &h);
+        assert!(
+            text(&out).contains(
+                "Vary: Accept-Encoding\r\n\
+                 Access-Control-Allow-Origin: https://a.example\r\nVary: Origin\r\n"
+            ),
+            "{}",
+            text(&out)
+        );
+        out.clear();
+        write_head(&mut out, &head(Status::NoContent));
+        assert_eq!(
+            text(&out),
+            "HTTP/1.1 204 No Content\r\nServer: staticd\r\n\
+             Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n\r\n"
+        );
+    }
+
+    #[test]
     fn connection_variants() {
         for (c, line) in [
             (Connection::Default, None),

@@ -1,6 +1,7 @@
 //! Turning one parsed request into a response queued on the connection's
 //! output: method and target checks, the cache lookup, conditional and range
-//! handling, and the head and body segments. A cache hit makes no syscall.
+//! handling, the CORS lines (`--cors`) and preflights, and the head and body
+//! segments. A cache hit makes no syscall.
 
 use crate::cache::entry::{Body, Entry};
 use crate::cache::{Cache, Lookup};
