@@ -94,6 +94,7 @@ impl Parsed {
             self.root(Origin::Env(name), value)?;
         }
         self.config.listen_fds = listen_fds(env)?;
+        self.config.cgroup_root = getenv(env, "STATICD_CGROUP_ROOT").map(<[u8]>::to_vec);
         self.config.fill_defaults(set, self.root_given);
         Ok(self.config)
     }

@@ -42,6 +42,8 @@ pub use args::parse;
 pub use help::HELP;
 
 use crate::http::conditional::LastModifiedPolicy;
+use crate::http::cors;
+use crate::http::forwarded::Cidr;
 use crate::http::mime::Types;
 use alloc::boxed::Box;
 use alloc::format;
@@ -56,6 +58,10 @@ pub const VERSION: &str = concat!("staticd ", env!("CARGO_PKG_VERSION"));
 
 /// The most worker threads `--threads` accepts.
 pub const MAX_THREADS: usize = 1024;
+
+/// The cache budget when `--cache-max-bytes` is not given and no cgroup memory limit
+/// asks for less: 64 MiB.
+pub const DEFAULT_CACHE_MAX_BYTES: u64 = 64 << 20;
 
 /// The longest shutdown grace period `--grace` accepts, in seconds.
 pub const MAX_GRACE_SECS: u32 = 86_400;
@@ -97,8 +103,9 @@ config! {
         pub grace_secs: u32,
         /// Files up to this many bytes are kept mapped in the cache.
         pub cache_max_file_size: u64,
-        /// The cache's total budget in bytes.
-        pub cache_max_bytes: u64,
+        /// The cache's total budget in bytes; `None` leaves it to the server:
+        /// [`DEFAULT_CACHE_MAX_BYTES`], less under a cgroup memory limit.
+        pub cache_max_bytes: Option<u64>,
         /// The most entries the cache holds.
         pub cache_max_entries: u64,
         /// How long an entry is trusted without a check when inotify cannot
@@ -137,6 +144,9 @@ config! {
         pub not_found: Option<Vec<u8>>,
         /// Listening sockets passed by a supervisor (systemd's `LISTEN_PID`/`LISTEN_FDS`).
         pub listen_fds: Option<ListenFds>,
+        /// Where the cgroup file system is, when not at /sys/fs/cgroup
+        /// (`STATICD_CGROUP_ROOT`, for tests and unusual mounts).
+        pub cgroup_root: Option<Vec<u8>>,
         /// HTML listings for directories without an index file.
         pub listing: bool,
         /// Where the access log goes: a file path, or `-` for stdout; none when unset.
@@ -151,6 +161,10 @@ config! {
         pub drain_secs: u32,
         /// Where `GET /metrics` is served in the Prometheus text format, apart from `listen`.
         pub metrics: Option<SocketAddr>,
+        /// Proxies whose `X-Forwarded-For` / `X-Real-IP` name the client in the access log.
+        pub real_ip_from: Vec<Cidr>,
+        /// Which origins may read responses (CORS).
+        pub cors: cors::Policy,
     }
 }
 
@@ -376,8 +390,8 @@ const OPTIONS: &[Opt] = &[
         value: Some("SIZE"),
         env: None,
         help: "memory the cache may hold",
-        default: Preset::Value("64M"),
-        act: Act::Set(|c, v| parse_size(v).map(|n| c.cache_max_bytes = n)),
+        default: Preset::Note("64M, at most 1/4 of a cgroup limit"),
+        act: Act::Set(|c, v| parse_size(v).map(|n| c.cache_max_bytes = Some(n))),
     },
     Opt {
         long: "cache-max-entries",
@@ -523,6 +537,18 @@ const OPTIONS: &[Opt] = &[
         act: Act::Set(|c, v| check_header(v).map(|()| c.headers.push(v.to_vec()))),
     },
     Opt {
+        long: "cors",
+        short: None,
+        value: Some("ORIGIN"),
+        env: Some("STATICD_CORS"),
+        help: "let pages from ORIGIN (e.g.\n\
+               https://app.example), or * for any, read\n\
+               responses (CORS), preflights included;\n\
+               repeatable, or comma-separated",
+        default: Preset::None,
+        act: Act::Set(|c, v| add_origins(&mut c.cors, v)),
+    },
+    Opt {
         long: "mime",
         short: None,
         value: Some("EXT=TYPE"),
@@ -607,6 +633,18 @@ const OPTIONS: &[Opt] = &[
                --listen",
         default: Preset::None,
         act: Act::Set(|c, v| parse_one_addr(v).map(|a| c.metrics = Some(a))),
+    },
+    Opt {
+        long: "real-ip-from",
+        short: None,
+        value: Some("CIDR"),
+        env: Some("STATICD_REAL_IP_FROM"),
+        help: "proxies (e.g. 10.0.0.0/8) whose\n\
+               X-Forwarded-For or X-Real-IP names the\n\
+               client in the access log; repeatable,\n\
+               or comma-separated",
+        default: Preset::None,
+        act: Act::Set(|c, v| add_cidrs(&mut c.real_ip_from, v)),
     },
     Opt {
         long: "probe",

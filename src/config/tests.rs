@@ -9,6 +9,7 @@ mod help;
 mod listen;
 mod mime;
 mod ops;
+mod proxy;
 
 fn parse_with(args: &[&[u8]], env: &[&[u8]]) -> Result<Command, Error> {
     parse(args, env)
@@ -95,7 +96,7 @@ fn cache_options() {
             c.cache_max_entries,
             c.cache_ttl_ms
         ),
-        (16384, 64 << 20, 4096, 1000)
+        (16384, None, 4096, 1000)
     );
     let args: Vec<String> = [
         "--cache-max-file-size=64K",
@@ -116,7 +117,7 @@ fn cache_options() {
             c.cache_max_entries,
             c.cache_ttl_ms
         ),
-        (65536, 1 << 30, 10, 250)
+        (65536, Some(1 << 30), 10, 250)
     );
     assert_eq!(parse_size(b"0"), Ok(0));
     assert_eq!(parse_size(b"12"), Ok(12));

@@ -3,6 +3,8 @@
 
 use super::{MAX_GRACE_SECS, MAX_THREADS};
 use crate::http::conditional::LastModifiedPolicy;
+use crate::http::cors;
+use crate::http::forwarded::{Cidr, CidrError};
 use crate::http::mime;
 use alloc::format;
 use alloc::string::String;
@@ -436,13 +438,57 @@ fn split_unquoted(value: &[u8]) -> impl Iterator<Item = &[u8]> {
     })
 }
 
-/// Adds each address of a comma-separated list to `list`.
-pub(super) fn add_addrs(list: &mut Vec<SocketAddr>, value: &[u8]) -> Result<(), String> {
-    for item in value.split(|&b| b == b',') {
+/// The items of a comma-separated list, spaces around them trimmed; an empty one is an
+/// error.
+fn list_items(value: &[u8]) -> impl Iterator<Item = Result<&[u8], String>> {
+    value.split(|&b| b == b',').map(move |item| {
         let item = item.trim_ascii();
         if item.is_empty() {
-            return Err(format!("{}: empty entry in list", q(value)));
+            Err(format!("{}: empty entry in list", q(value)))
+        } else {
+            Ok(item)
         }
+    })
+}
+
+/// Adds each range of a comma-separated list of `ADDR[/PREFIX]` to `list`.
+pub(super) fn add_cidrs(list: &mut Vec<Cidr>, value: &[u8]) -> Result<(), String> {
+    for item in list_items(value) {
+        let item = item?;
+        match Cidr::parse(item) {
+            Ok(cidr) => list.push(cidr),
+            Err(CidrError::Syntax) => {
+                return Err(format!(
+                    "{} is not an IP address range like 10.0.0.0/8, fd00::/8 or 192.0.2.1",
+                    q(item)
+                ));
+            }
+            Err(CidrError::HostBits(meant)) => {
+                return Err(format!(
+                    "{} has bits set past its prefix: {meant}?",
+                    q(item)
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Adds each origin (or `*`) of a comma-separated list to `policy`.
+pub(super) fn add_origins(policy: &mut cors::Policy, value: &[u8]) -> Result<(), String> {
+    for item in list_items(value) {
+        let item = item?;
+        policy
+            .add(item)
+            .map_err(|why| format!("{}: {why}", q(item)))?;
+    }
+    Ok(())
+}
+
+/// Adds each address of a comma-separated list to `list`.
+pub(super) fn add_addrs(list: &mut Vec<SocketAddr>, value: &[u8]) -> Result<(), String> {
+    for item in list_items(value) {
+        let item = item?;
         let addr = parse_addr(item).map_err(|why| format!("{}: {why}", q(item)))?;
         if addr.port() != 0 && list.contains(&addr) {
             return Err(format!("'{addr}' is given more than once"));

@@ -11,8 +11,10 @@
 
 pub mod access_log;
 pub mod conditional;
+pub mod cors;
 pub mod date;
 pub mod encoding;
+pub mod forwarded;
 pub mod glob;
 pub mod listing;
 pub mod mime;

@@ -8,7 +8,8 @@
 //!
 //! This module owns message framing (Content-Length / Transfer-Encoding, where request
 //! smuggling is decided), the Host rules and the keep-alive decision. The target and the
-//! conditional, range and encoding headers are returned raw for other modules to interpret.
+//! conditional, range, encoding, CORS and forwarding headers are returned raw for other
+//! modules to interpret.
 //! It makes no system calls.
 
 /// Longest request line accepted, in bytes, not counting its line ending (longer: 414).
@@ -102,6 +103,15 @@ pub struct Request<'a> {
     pub referer: Option<&'a [u8]>,
     /// First User-Agent value, OWS trimmed (for the access log).
     pub user_agent: Option<&'a [u8]>,
+    /// First Origin value, OWS trimmed (for CORS).
+    pub origin: Option<&'a [u8]>,
+    /// First X-Forwarded-For value, OWS trimmed (for the access log behind a proxy).
+    pub x_forwarded_for: Option<&'a [u8]>,
+    /// X-Forwarded-For came in more than one field line: read them all with
+    /// [`field_values`], as one list.
+    pub x_forwarded_for_repeated: bool,
+    /// First X-Real-IP value, OWS trimmed (for the access log behind a proxy).
+    pub x_real_ip: Option<&'a [u8]>,
 }
 
 /// Outcome of a parse that found no error.
@@ -292,7 +302,8 @@ fn line_end(buf: &[u8], i: usize) -> Result<Option<usize>, Error> {
     }
 }
 
-fn trim_ows(mut v: &[u8]) -> &[u8] {
+/// `v` without the optional whitespace (SP, HTAB) around it.
+pub fn trim_ows(mut v: &[u8]) -> &[u8] {
     while let [b' ' | b'\t', rest @ ..] = v {
         v = rest;
     }
@@ -387,6 +398,10 @@ struct Fields<'a> {
     accept_encoding_repeated: bool,
     referer: Option<&'a [u8]>,
     user_agent: Option<&'a [u8]>,
+    origin: Option<&'a [u8]>,
+    x_forwarded_for: Option<&'a [u8]>,
+    x_forwarded_for_repeated: bool,
+    x_real_ip: Option<&'a [u8]>,
 }
 
 fn first<'a>(slot: &mut Option<&'a [u8]>, value: &'a [u8]) {
@@ -408,8 +423,10 @@ impl<'a> Fields<'a> {
                 self.host = Some(value);
             }
             5 if named(b"range") => first(&mut self.range, value),
+            6 if named(b"origin") => first(&mut self.origin, value),
             7 if named(b"referer") => first(&mut self.referer, value),
             8 if named(b"if-range") => first(&mut self.if_range, value),
+            9 if named(b"x-real-ip") => first(&mut self.x_real_ip, value),
             10 if named(b"connection") => {
                 for item in value.split(|&b| b == b',') {
                     let item = trim_ows(item);
@@ -432,6 +449,10 @@ impl<'a> Fields<'a> {
             15 if named(b"accept-encoding") => {
                 self.accept_encoding_repeated |= self.accept_encoding.is_some();
                 first(&mut self.accept_encoding, value);
+            }
+            15 if named(b"x-forwarded-for") => {
+                self.x_forwarded_for_repeated |= self.x_forwarded_for.is_some();
+                first(&mut self.x_forwarded_for, value);
             }
             17 if named(b"transfer-encoding") => {
                 // HTTP/1.0 has no transfer codings: its framing would be a guess (§6.1).
@@ -593,6 +614,10 @@ pub fn parse(buf: &[u8]) -> Result<Parsed<'_>, Error> {
         head: buf.get(..pos).unwrap_or(buf),
         referer: fields.referer,
         user_agent: fields.user_agent,
+        origin: fields.origin,
+        x_forwarded_for: fields.x_forwarded_for,
+        x_forwarded_for_repeated: fields.x_forwarded_for_repeated,
+        x_real_ip: fields.x_real_ip,
     };
     Ok(Parsed::Complete(request, pos))
 }

@@ -1,6 +1,7 @@
 //! Response heads and error bodies, written straight into a reused output
 //! buffer without `core::fmt` (numbers are formatted by hand). No syscalls.
 
+use crate::http::cors::{Allow, Policy};
 use crate::http::numfmt;
 use crate::http::status::Status;
 use alloc::vec::Vec;
@@ -46,6 +47,8 @@ pub struct Head<'a> {
     pub cache_control: Option<&'a [u8]>,
     /// Further complete field lines, each ending in CRLF (e.g. `Content-Range`).
     pub extra: &'a [u8],
+    /// What the response says to a CORS request (`--cors`).
+    pub cors: Allow<'a>,
     /// Site-wide additions from the command line.
     pub site: &'a SiteHeaders,
     /// The connection's fate.
@@ -53,7 +56,7 @@ pub struct Head<'a> {
 }
 
 /// Header lines the operator adds to responses (`--cache-control`,
-/// `--cache-control-for`, `--header`).
+/// `--cache-control-for`, `--header`, and `--cors`'s, which depend on the request).
 #[derive(Debug, Default)]
 pub struct SiteHeaders {
     /// `Cache-Control` value for 200, 206 and 304 responses no rule matches.
@@ -62,6 +65,8 @@ pub struct SiteHeaders {
     pub cache_control_for: Vec<(Vec<u8>, Vec<u8>)>,
     /// Complete `Name: value\r\n` lines for every response.
     pub lines: Vec<u8>,
+    /// Which origins may read responses (`--cors`).
+    pub cors: Policy,
 }
 
 /// No additions.
@@ -69,6 +74,7 @@ pub static NO_SITE_HEADERS: SiteHeaders = SiteHeaders {
     cache_control: None,
     cache_control_for: Vec::new(),
     lines: Vec::new(),
+    cors: Policy::Off,
 };
 
 impl SiteHeaders {
@@ -88,6 +94,7 @@ impl SiteHeaders {
             cache_control: cache_control.map(<[u8]>::to_vec),
             cache_control_for: cache_control_for.to_vec(),
             lines,
+            cors: Policy::Off,
         }
     }
 
@@ -129,6 +136,7 @@ impl<'a> Head<'a> {
             vary: false,
             cache_control: None,
             extra: b"",
+            cors: Allow::Nothing,
             site: &NO_SITE_HEADERS,
             connection,
         }
@@ -237,6 +245,7 @@ pub fn write_fields(out: &mut Vec<u8>, h: &Head<'_>) {
         out.extend_from_slice(b"Vary: Accept-Encoding\r\n");
     }
     out.extend_from_slice(h.extra);
+    h.cors.write(out);
     if let Some(cc) = h.cache_control
         && matches!(
             h.status,
@@ -338,6 +347,32 @@ mod tests {
              Content-Type: text/plain; charset=utf-8\r\nContent-Length: 13\r\n\
              Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\nETag: \"1-d\"\r\n\
              Accept-Ranges: bytes\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\n\r\n"
+        );
+    }
+
+    #[test]
+    fn cors_lines_sit_beside_vary_and_a_204_has_no_length() {
+        let mut out = Vec::new();
+        let h = Head {
+            vary: true,
+            cors: Allow::Origin(b"https://a.example"),
+            ..head(Status::Ok)
+        };
+        write_head(&mut out, &h);
+        assert!(
+            text(&out).contains(
+                "Vary: Accept-Encoding\r\n\
+                 Access-Control-Allow-Origin: https://a.example\r\nVary: Origin\r\n"
+            ),
+            "{}",
+            text(&out)
+        );
+        out.clear();
+        write_head(&mut out, &head(Status::NoContent));
+        assert_eq!(
+            text(&out),
+            "HTTP/1.1 204 No Content\r\nServer: staticd\r\n\
+             Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n\r\n"
         );
     }
 

@@ -9,6 +9,8 @@
 pub enum Status {
     /// 200: the file follows.
     Ok = 200,
+    /// 204: a CORS preflight is answered.
+    NoContent = 204,
     /// 206: part of the file follows.
     PartialContent = 206,
     /// 301: a directory was asked for without its trailing slash.
@@ -55,6 +57,7 @@ impl Status {
     pub const fn reason(self) -> &'static str {
         match self {
             Status::Ok => "OK",
+            Status::NoContent => "No Content",
             Status::PartialContent => "Partial Content",
             Status::MovedPermanently => "Moved Permanently",
             Status::NotModified => "Not Modified",
@@ -77,7 +80,7 @@ impl Status {
 
     /// Whether the response must not carry a body (RFC 9110 §6.4.1).
     pub const fn is_bodiless(self) -> bool {
-        matches!(self, Status::NotModified)
+        matches!(self, Status::NoContent | Status::NotModified)
     }
 
     /// Whether the request that led here may have broken the framing, so the
@@ -123,8 +126,9 @@ impl From<crate::http::path::Error> for Status {
 mod tests {
     use super::*;
 
-    const ALL: [Status; 18] = [
+    const ALL: [Status; 19] = [
         Status::Ok,
+        Status::NoContent,
         Status::PartialContent,
         Status::MovedPermanently,
         Status::NotModified,
@@ -148,6 +152,7 @@ mod tests {
     fn codes_and_reasons_match_rfc_9110() {
         let expected = [
             (200, "OK"),
+            (204, "No Content"),
             (206, "Partial Content"),
             (301, "Moved Permanently"),
             (304, "Not Modified"),

@@ -13,12 +13,20 @@
 //! stderr. SIGHUP reopens the file, for log rotation by renaming: the new
 //! descriptor is swapped in under a lock held for nothing but the swap, and
 //! each holder of the old one switches at its next write.
+//!
+//! A line names the peer, or behind a trusted proxy (`--real-ip-from`) the
+//! client the proxy forwards for, as [`forwarded::client`] reads it from the
+//! request: the peer's address is taken at accept only when there is a log,
+//! and nothing about it costs a system call.
 
 use crate::http::access_log::{self, Format, Record};
-use crate::http::request::Request;
+use crate::http::forwarded::{self, Cidr};
+use crate::http::request::{self, Request};
 use crate::http::status::Status;
+use crate::rt::stdio::Line;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::net::IpAddr;
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use rustix::fd::OwnedFd;
 use rustix::io::Errno;
@@ -58,27 +66,37 @@ pub struct Sink {
     /// The file's path, to reopen; `None` for stdout.
     path: Option<Vec<u8>>,
     format: Format,
+    /// Proxies trusted to name the client (`--real-ip-from`).
+    real_ip_from: Vec<Cidr>,
 }
 
 impl Sink {
     /// Lines in `format` appended to the file `path` (created 0644), or to a
     /// duplicate of stdout for `-`; with the [`Writer`] to run on its own
-    /// thread when that is not a regular file.
-    pub fn open(path: &[u8], format: Format) -> rustix::io::Result<(Arc<Sink>, Option<Writer>)> {
+    /// thread when that is not a regular file. Requests from `real_ip_from`
+    /// are logged with the client they forward for.
+    pub fn open(
+        path: &[u8],
+        format: Format,
+        real_ip_from: Vec<Cidr>,
+    ) -> rustix::io::Result<(Arc<Sink>, Option<Writer>)> {
         if path == b"-" {
-            Ok(Sink::new(
-                rustix::io::fcntl_dupfd_cloexec(crate::rt::stdio::stdout(), 0)?,
-                None,
-                format,
-            ))
+            let stdout = rustix::io::fcntl_dupfd_cloexec(crate::rt::stdio::stdout(), 0)?;
+            Ok(Sink::new(stdout, None, format, real_ip_from))
         } else {
-            Ok(Sink::new(open_file(path)?, Some(path.to_vec()), format))
+            let file = open_file(path)?;
+            Ok(Sink::new(file, Some(path.to_vec()), format, real_ip_from))
         }
     }
 
     /// The sink over `fd`, reopened by `path`; decides once, by what `fd`
     /// is, whether workers write themselves or hand over to a [`Writer`].
-    fn new(fd: OwnedFd, path: Option<Vec<u8>>, format: Format) -> (Arc<Sink>, Option<Writer>) {
+    fn new(
+        fd: OwnedFd,
+        path: Option<Vec<u8>>,
+        format: Format,
+        real_ip_from: Vec<Cidr>,
+    ) -> (Arc<Sink>, Option<Writer>) {
         use rustix::fs::FileType;
         let regular = rustix::fs::fstat(&fd)
             .is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::RegularFile);
@@ -94,6 +112,7 @@ impl Sink {
             closing: AtomicBool::new(false),
             path,
             format,
+            real_ip_from,
         });
         let writer = (!regular).then(|| Writer {
             sink: sink.clone(),
@@ -348,6 +367,31 @@ pub struct Lines {
     since_ms: Option<u64>,
 }
 
+impl Sink {
+    /// The client to log for `req` from `peer` (its address as text): `peer` itself
+    /// unless it is a trusted proxy that names another, which is written into `text`.
+    fn client<'a>(&self, peer: &'a [u8], req: &Request<'_>, text: &'a mut Line) -> &'a [u8] {
+        let Some(ip) = core::str::from_utf8(peer)
+            .ok()
+            .and_then(|p| p.parse::<IpAddr>().ok())
+        else {
+            return peer;
+        };
+        let ranges = &self.real_ip_from;
+        let client = if req.x_forwarded_for_repeated {
+            let values = request::field_values(req.head, b"x-forwarded-for");
+            forwarded::client(ip, ranges, values, req.x_real_ip)
+        } else {
+            forwarded::client(ip, ranges, req.x_forwarded_for.into_iter(), req.x_real_ip)
+        };
+        if client == ip {
+            return peer;
+        }
+        let _ = core::fmt::Write::write_fmt(text, format_args!("{client}"));
+        text.as_bytes()
+    }
+}
+
 impl Lines {
     /// An empty buffer for `sink`.
     pub fn new(sink: Arc<Sink>) -> Lines {
@@ -384,6 +428,11 @@ impl Lines {
                 r.user_agent,
             ),
             None => (b"", b"", b"", None, None),
+        };
+        let mut client = crate::rt::stdio::Line::new();
+        let peer = match req {
+            Some(r) if !self.sink.real_ip_from.is_empty() => self.sink.client(peer, r, &mut client),
+            _ => peer,
         };
         let record = Record {
             peer,
@@ -465,7 +514,7 @@ mod tests {
     #[test]
     fn a_full_queue_drops_whole_lines_and_counts_them() {
         let (read, write) = rustix::pipe::pipe().unwrap();
-        let (sink, writer) = Sink::new(write, None, Format::Common);
+        let (sink, writer) = Sink::new(write, None, Format::Common, Vec::new());
         let writer = writer.expect("a pipe has a writer thread");
         let mut lines = Lines::new(sink.clone());
         let mut added = 0u64;
@@ -499,7 +548,12 @@ mod tests {
             std::process::id()
         ));
         let _ = std::fs::remove_file(&path);
-        let (sink, writer) = Sink::open(path.to_str().unwrap().as_bytes(), Format::Common).unwrap();
+        let (sink, writer) = Sink::open(
+            path.to_str().unwrap().as_bytes(),
+            Format::Common,
+            Vec::new(),
+        )
+        .unwrap();
         assert!(writer.is_none());
         let mut lines = Lines::new(sink.clone());
         for _ in 0..100 {

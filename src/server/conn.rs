@@ -509,6 +509,7 @@ mod tests {
                 site: &self.site,
                 routes: &self.routes,
                 heads: &self.heads,
+                cors: crate::http::cors::Allow::Nothing,
             };
             if writable {
                 conn.on_writable(&self.cache, cx, &mut self.local)

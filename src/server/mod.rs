@@ -15,9 +15,11 @@
 //! - [`token`]: the typed epoll token of listeners, the stop signal and connections.
 //! - [`probe`]: `--probe`, the health check that needs no curl.
 //! - [`sandbox`]: `--user` and the seccomp allow-list.
+//! - [`cgroup`]: the container's memory limit, which sizes the default cache.
 #![forbid(unsafe_code)]
 
 pub mod access;
+pub mod cgroup;
 pub mod clock;
 pub mod conn;
 pub mod listener;
@@ -204,27 +206,35 @@ fn start(config: Config) -> Result<i32, StartError> {
             } else {
                 crate::http::access_log::Format::Common
             };
-            let (sink, writer) = access::Sink::open(path, format).map_err(|why| StartError {
-                what: format!(
-                    "--access-log '{}'",
-                    alloc::string::String::from_utf8_lossy(path)
-                ),
-                why,
-                detail: None,
-            })?;
+            let (sink, writer) = access::Sink::open(path, format, config.real_ip_from.clone())
+                .map_err(|why| StartError {
+                    what: format!(
+                        "--access-log '{}'",
+                        alloc::string::String::from_utf8_lossy(path)
+                    ),
+                    why,
+                    detail: None,
+                })?;
             (Some(sink), writer)
         }
         None => (None, None),
     };
+    let (budget, from_cgroup) = cache_budget(&config);
     let cache = Arc::new(Cache::new(
         root,
         config.index.clone(),
-        cache::Settings::from(&config),
-        SiteHeaders::new(
-            config.cache_control.as_deref(),
-            &config.cache_control_for,
-            &config.headers,
-        ),
+        cache::Settings {
+            max_bytes: usize::try_from(budget).unwrap_or(usize::MAX),
+            ..cache::Settings::from(&config)
+        },
+        SiteHeaders {
+            cors: config.cors.clone(),
+            ..SiteHeaders::new(
+                config.cache_control.as_deref(),
+                &config.cache_control_for,
+                &config.headers,
+            )
+        },
     ));
     let mut watcher =
         Watcher::new(&config.root, cache.clone(), MAX_WATCHES).map_err(|why| StartError {
@@ -349,6 +359,7 @@ fn start(config: Config) -> Result<i32, StartError> {
         activated.map_or(0, |f| f.count),
         workers,
         metrics.as_ref().map(|m| m.1),
+        from_cgroup.then_some(budget),
     );
     // From here on the server has started: a failure exits 1, not 2.
     let mut control = Control {
@@ -425,13 +436,29 @@ fn raise_file_limit() {
     }
 }
 
-/// The cache's limits from the command line.
+/// The cache budget: `--cache-max-bytes`, else the default or, under a cgroup
+/// memory limit, a quarter of it when that is less (then `true`).
+fn cache_budget(config: &Config) -> (u64, bool) {
+    use crate::config::DEFAULT_CACHE_MAX_BYTES;
+    match config.cache_max_bytes {
+        Some(n) => (n, false),
+        None => {
+            let root = config.cgroup_root.as_deref().unwrap_or(cgroup::ROOT);
+            cgroup::cache_budget(DEFAULT_CACHE_MAX_BYTES, cgroup::memory_limit(root))
+        }
+    }
+}
+
+/// The cache's limits from the command line (the budget as if no cgroup limited it).
 impl From<&Config> for cache::Settings {
     fn from(config: &Config) -> Self {
         let clamp = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+        let max_bytes = config
+            .cache_max_bytes
+            .unwrap_or(crate::config::DEFAULT_CACHE_MAX_BYTES);
         cache::Settings {
             max_file_size: config.cache_max_file_size,
-            max_bytes: clamp(config.cache_max_bytes),
+            max_bytes: clamp(max_bytes),
             max_entries: clamp(config.cache_max_entries),
             ttl_ms: config.cache_ttl_ms,
             compress_level: (!config.no_compress).then_some(config.compress_level),
@@ -463,13 +490,15 @@ fn now_ms() -> u64 {
     t.tv_sec as u64 * 1000 + t.tv_nsec as u64 / 1_000_000
 }
 
-/// Logs where the server listens; `passed` counts sockets from a supervisor.
+/// Logs where the server listens; `passed` counts sockets from a supervisor, and
+/// `cgroup_budget` is the cache budget a cgroup memory limit set.
 fn announce(
     root: &str,
     bound: &[SocketAddr],
     passed: u32,
     workers: usize,
     metrics: Option<SocketAddr>,
+    cgroup_budget: Option<u64>,
 ) {
     let mut line = crate::rt::stdio::Line::new();
     for (i, addr) in bound.iter().enumerate() {
@@ -490,8 +519,29 @@ fn announce(
             format_args!(", metrics on http://{addr}/metrics"),
         );
     }
+    if let Some(budget) = cgroup_budget {
+        let _ = core::fmt::Write::write_fmt(
+            &mut line,
+            format_args!(
+                ", cache budget {}{} (a quarter of the cgroup memory limit)",
+                budget >> budget_unit(budget).0,
+                budget_unit(budget).1
+            ),
+        );
+    }
     let text = core::str::from_utf8(line.as_bytes()).unwrap_or("");
     crate::log!("serving {root} on {text}");
+}
+
+/// How many bits to shift a size by and the suffix to write after it, as
+/// `--cache-max-bytes` reads sizes: the largest of M and K that divides it.
+fn budget_unit(n: u64) -> (u32, &'static str) {
+    match n {
+        0 => (0, ""),
+        n if n.trailing_zeros() >= 20 => (20, "M"),
+        n if n.trailing_zeros() >= 10 => (10, "K"),
+        _ => (0, ""),
+    }
 }
 
 /// Logs the SIGUSR1 line: connections, requests, cache use, bytes,

@@ -1,11 +1,13 @@
 //! Turning one parsed request into a response queued on the connection's
 //! output: method and target checks, the cache lookup, conditional and range
-//! handling, and the head and body segments; and the `--health` path,
-//! answered from memory. A cache hit makes no syscall.
+//! handling, the CORS lines (`--cors`) and preflights, and the head and body
+//! segments; and the `--health` path, answered from memory. A cache hit makes
+//! no syscall.
 
 use crate::cache::entry::{Body, Entry};
 use crate::cache::{Cache, Lookup};
 use crate::http::conditional::{self, Outcome};
+use crate::http::cors::{self, Allow};
 use crate::http::encoding::{self, Choice, Coding};
 use crate::http::path;
 use crate::http::range::{self, ByteRange, Ranges};
@@ -44,6 +46,9 @@ pub struct Context<'a> {
     /// The memory that request heads bigger than a connection's first
     /// buffer share, across workers.
     pub heads: &'a crate::server::conn::HeadBudget,
+    /// What responses say about CORS: [`respond`] sets it from the request's
+    /// `Origin` for every head it writes; nothing before a request is parsed.
+    pub cors: Allow<'a>,
 }
 
 /// Files that stand in for missing paths, as normalised cache keys.
@@ -72,6 +77,7 @@ impl<'a> Context<'a> {
     fn head(&self, status: Status, conn: Connection) -> Head<'a> {
         Head {
             site: self.site,
+            cors: self.cors,
             ..Head::new(status, self.date, conn)
         }
     }
@@ -162,6 +168,10 @@ pub fn respond(
     local: &mut WorkerLocal,
     out: &mut Output,
 ) -> Reply {
+    let cx = Context {
+        cors: cx.site.cors.allow(req.origin),
+        ..cx
+    };
     let head_only = req.method == Method::Head;
     let close = closing || cx.stopping || !req.keep_alive;
     let conn = connection(close, req.version);
@@ -194,6 +204,9 @@ pub fn respond(
     };
     match req.method {
         Method::Get | Method::Head => {}
+        Method::Other if req.method_bytes == b"OPTIONS" && preflight(req, cx, conn, out) => {
+            return reply(Status::NoContent, 0);
+        }
         Method::Other => return error(Status::MethodNotAllowed, out, &mut local.file),
         Method::Unknown => return error(Status::NotImplemented, out, &mut local.file),
     }
@@ -353,6 +366,24 @@ fn answer_health(
     (status, body.len() as u64)
 }
 
+/// Queues the 204 for a CORS preflight to GET or HEAD from an allowed origin;
+/// false, with nothing queued, for any other OPTIONS request.
+fn preflight(req: &Request<'_>, cx: Context<'_>, conn: Connection, out: &mut Output) -> bool {
+    let method = request::field_values(req.head, b"access-control-request-method").next();
+    let headers = || request::field_values(req.head, b"access-control-request-headers");
+    if !cors::is_allowed_preflight(cx.cors, method, headers()) {
+        return false;
+    }
+    let mut lines = Vec::with_capacity(128);
+    cors::write_preflight(&mut lines, headers());
+    let head = Head {
+        extra: &lines,
+        ..cx.head(Status::NoContent, conn)
+    };
+    response::write_head(out.buf(), &head);
+    true
+}
+
 /// Queues a 404 whose body is the --404 page and returns the page's size;
 /// `None` when there is none (not configured, or missing itself), so the
 /// built-in page goes instead.
@@ -431,6 +462,7 @@ fn send_variant(
         return Status::NotModified;
     }
     out.push_variant_head(entry, i);
+    cx.cors.write(out.buf());
     response::write_tail(out.buf(), cx.date, conn);
     if req.method != Method::Head {
         out.push_variant_body(entry, i);
@@ -454,6 +486,7 @@ fn send_entry(
     {
         response::write_etag(out.buf(), tag);
     }
+    cx.cors.write(out.buf());
     response::write_tail(out.buf(), cx.date, conn);
     if !head_only {
         out.push_body(entry, 0, entry.meta.size);

@@ -134,8 +134,13 @@ fn number(s: &[u8]) -> Option<u32> {
 
 /// Reads /etc/passwd if it exists (a `FROM scratch` image has none).
 pub fn read_passwd() -> Option<Vec<u8>> {
+    read_small_file(b"/etc/passwd")
+}
+
+/// Reads a whole (small) file at start-up; `None` if it cannot be opened or read.
+pub fn read_small_file(path: &[u8]) -> Option<Vec<u8>> {
     let fd = rustix::fs::open(
-        "/etc/passwd",
+        path,
         rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC,
         rustix::fs::Mode::empty(),
     )

@@ -155,6 +155,7 @@ fn context<'a>(clock: &'a Clock, shared: &'a Shared, stopping: bool) -> Context<
         site: shared.cache.site(),
         routes: &shared.routes,
         heads: &shared.heads,
+        cors: crate::http::cors::Allow::Nothing,
     }
 }
 

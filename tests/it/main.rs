@@ -14,6 +14,7 @@ mod cache;
 mod cache_control_for;
 mod cli;
 mod compress;
+mod container;
 mod deploy;
 mod etags;
 mod faults;

@@ -81,6 +81,54 @@ fn cached_keep_alive_hit_is_one_read_and_one_writev() {
     assert_eq!(calls_after(&prefix, "?measured"), ["read", "writev"]);
 }
 
+/// With `--cors` and a trusted proxy's forwarded client in the access log, a cached hit
+/// is still one read and one writev: the Allow-Origin line goes into the head per
+/// response, and the client is read from the request.
+#[test]
+fn a_cors_hit_through_a_trusted_proxy_is_one_read_and_one_writev() {
+    let root = hello_root("strace-cors");
+    let traces = TempDir::new("strace-cors-out");
+    let prefix = traces.path().join("trace");
+    let log = traces.path().join("access.log");
+    let server = traced_with(
+        root.path(),
+        &["-ff", "-qq"],
+        &prefix,
+        &[
+            "--cors",
+            "https://app.example",
+            "--real-ip-from",
+            "127.0.0.1",
+            "--access-log",
+            log.to_str().unwrap(),
+        ],
+    );
+    let mut c = server.connect();
+    for marker in ["warm", "measured"] {
+        c.send(
+            format!(
+                "GET /hello.txt?{marker} HTTP/1.1\r\nHost: t\r\nOrigin: https://app.example\r\n\
+                 X-Forwarded-For: 203.0.113.7\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        let r = c.read_response(false);
+        assert_eq!(r.body, b"Hello, World!");
+        assert_eq!(
+            r.header("access-control-allow-origin"),
+            Some("https://app.example")
+        );
+    }
+    drop(c);
+    assert!(server.stop_inner().success());
+    assert_eq!(calls_after(&prefix, "?measured"), ["read", "writev"]);
+    let lines = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        lines.lines().all(|l| l.starts_with("203.0.113.7 ")),
+        "{lines}"
+    );
+}
+
 #[test]
 fn an_idle_server_makes_no_system_calls() {
     let _measuring = common::measuring();

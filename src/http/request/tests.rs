@@ -165,6 +165,26 @@ fn repeated_accept_encoding_lines_are_all_found() {
 }
 
 #[test]
+fn repeated_x_forwarded_for_lines_are_all_found() {
+    let r = with_fields(
+        "X-Forwarded-For: 1.1.1.1, 2.2.2.2\r\nX-Real-IP: 9.9.9.9\r\nx-forwarded-for:3.3.3.3 \r\n",
+    )
+    .unwrap();
+    assert_eq!(r.x_forwarded_for, Some(&b"1.1.1.1, 2.2.2.2"[..]));
+    assert!(r.x_forwarded_for_repeated);
+    assert_eq!(r.x_real_ip, Some(&b"9.9.9.9"[..]));
+    let all: Vec<&[u8]> = field_values(r.head, b"x-forwarded-for").collect();
+    assert_eq!(all, [&b"1.1.1.1, 2.2.2.2"[..], b"3.3.3.3"]);
+    let one = with_fields("X-Forwarded-For: 1.1.1.1\r\nX-Forwarded-Foo: 2.2.2.2\r\n").unwrap();
+    assert!(!one.x_forwarded_for_repeated);
+    // Only the first Origin and X-Real-IP count.
+    let r = with_fields("Origin: https://a.example\r\nOrigin: https://b.example\r\nX-Real-IP: 1.1.1.1\r\nX-Real-IP: 2.2.2.2\r\n")
+        .unwrap();
+    assert_eq!(r.origin, Some(&b"https://a.example"[..]));
+    assert_eq!(r.x_real_ip, Some(&b"1.1.1.1"[..]));
+}
+
+#[test]
 fn simple_get_fills_every_field() {
     let r = ok(b"GET /index.html HTTP/1.1\r\nHost: example.com\r\n\r\n");
     assert_eq!(
@@ -186,6 +206,10 @@ fn simple_get_fills_every_field() {
             head: b"GET /index.html HTTP/1.1\r\nHost: example.com\r\n\r\n",
             referer: None,
             user_agent: None,
+            origin: None,
+            x_forwarded_for: None,
+            x_forwarded_for_repeated: false,
+            x_real_ip: None,
         }
     );
 }
@@ -1032,6 +1056,9 @@ fn each_tracked_field_alone() {
         ("Accept-Encoding", |r| r.accept_encoding),
         ("Referer", |r| r.referer),
         ("User-Agent", |r| r.user_agent),
+        ("Origin", |r| r.origin),
+        ("X-Forwarded-For", |r| r.x_forwarded_for),
+        ("X-Real-IP", |r| r.x_real_ip),
     ];
     for (i, &(name, get)) in cases.iter().enumerate() {
         let r = with_fields(&format!("{name}: v{i}\r\n")).unwrap();

@@ -193,6 +193,10 @@ fn reference(buf: &[u8]) -> Option<Result<(Request<'_>, usize), Error>> {
         head: &buf[..consumed],
         referer: first("referer"),
         user_agent: first("user-agent"),
+        origin: first("origin"),
+        x_forwarded_for: first("x-forwarded-for"),
+        x_forwarded_for_repeated: all("x-forwarded-for").len() > 1,
+        x_real_ip: first("x-real-ip"),
     };
     Some(Ok((request, consumed)))
 }
@@ -297,6 +301,9 @@ fn random_head(rng: &mut Rng) -> Vec<u8> {
         (b"If-None-Match", OTHER, 5),
         (b"If-Modified-Since", OTHER, 5),
         (b"Accept-Encoding", OTHER, 5),
+        (b"Origin", OTHER, 5),
+        (b"x-forwarded-for", OTHER, 5),
+        (b"X-Real-IP", OTHER, 5),
         (b"X-A", OTHER, 5),
         (b"X A", OTHER, 5),
         (b"", OTHER, 5),
@@ -320,7 +327,7 @@ fn random_head(rng: &mut Rng) -> Vec<u8> {
         let (name, values, good) = if i == host_at {
             NAMES[0]
         } else {
-            let names = if rng.one_in(20) { 13 } else { 11 };
+            let names = if rng.one_in(20) { 16 } else { 14 };
             NAMES[rng.index(names)]
         };
         s.extend_from_slice(name);

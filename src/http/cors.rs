@@ -1,0 +1,372 @@
+//! CORS (the Fetch standard's CORS protocol) for a read-only server: which origins may
+//! read responses ([`Policy`], from `--cors`), the lines a response carries for a
+//! request's `Origin` ([`Allow`]), and the answer to a preflight ([`write_preflight`]).
+//! Pure: no syscalls; lines are written into the caller's buffer, nothing is allocated
+//! per request.
+//!
+//! With `*` every response says `Access-Control-Allow-Origin: *`, whatever the request:
+//! the response then does not depend on `Origin`, so shared caches need no `Vary` for
+//! it. With a list of origins a response names the request's origin only when it is in
+//! the list, and every response says `Vary: Origin`, so a cache never hands one origin's
+//! answer to another. That `Vary` is a field line of its own: a cached file's prebuilt
+//! head may already have `Vary: Accept-Encoding`, and two `Vary` lines are one list
+//! (RFC 9110 §5.3).
+
+use crate::http::request::{is_tchar, trim_ows};
+use alloc::vec::Vec;
+
+/// How long a browser may keep a preflight's answer, in seconds: Chromium's cap, so the
+/// value means what it says there (Firefox allows a day).
+pub const MAX_AGE_SECS: u32 = 7200;
+
+/// Which origins may read responses.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Policy {
+    /// No CORS: no Access-Control lines, and OPTIONS is not allowed.
+    #[default]
+    Off,
+    /// `*`: any origin.
+    Any,
+    /// These origins (`scheme://host[:port]`), matched in any case.
+    Origins(Vec<Vec<u8>>),
+}
+
+/// What a response says about CORS: which lines [`Allow::write`] adds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Allow<'a> {
+    /// Nothing.
+    #[default]
+    Nothing,
+    /// `Vary: Origin` alone: the origin is not in the list.
+    Vary,
+    /// `Access-Control-Allow-Origin: *`.
+    Any,
+    /// `Access-Control-Allow-Origin: ORIGIN` and `Vary: Origin`; the origin as the request
+    /// sent it, which matched a checked one.
+    Origin(&'a [u8]),
+}
+
+impl Policy {
+    /// Adds `*` or one origin, checked: `scheme://host[:port]` with no path (not even
+    /// `/`); `*` goes alone.
+    pub fn add(&mut self, v: &[u8]) -> Result<(), &'static str> {
+        match (v, &mut *self) {
+            (b"*", Policy::Off) => *self = Policy::Any,
+            (b"*", _) | (_, Policy::Any) => return Err("'*' allows every origin: give it alone"),
+            (v, _) if !is_origin(v) => {
+                return Err(
+                    "not an origin like https://example.com or http://localhost:3000 (scheme://host[:port], no path)",
+                );
+            }
+            (v, Policy::Off) => *self = Policy::Origins(alloc::vec![v.to_vec()]),
+            (v, Policy::Origins(list)) => list.push(v.to_vec()),
+        }
+        Ok(())
+    }
+
+    /// What a response to a request with this `Origin` says.
+    pub fn allow<'a>(&self, origin: Option<&'a [u8]>) -> Allow<'a> {
+        match self {
+            Policy::Off => Allow::Nothing,
+            Policy::Any => Allow::Any,
+            Policy::Origins(list) => match origin {
+                Some(o) if list.iter().any(|allowed| allowed.eq_ignore_ascii_case(o)) => {
+                    Allow::Origin(o)
+                }
+                _ => Allow::Vary,
+            },
+        }
+    }
+}
+
+/// Whether `v` is a serialized origin: a URI scheme, `://`, a host (a DNS name, an IPv4
+/// address or a bracketed IPv6 one) and an optional port.
+fn is_origin(v: &[u8]) -> bool {
+    let Some(sep) = v.windows(3).position(|w| w == b"://") else {
+        return false;
+    };
+    let (scheme, rest) = (&v[..sep], &v[sep + 3..]);
+    let scheme_ok = scheme.first().is_some_and(u8::is_ascii_alphabetic)
+        && scheme
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || b"+-.".contains(&b));
+    let (host, port) = match rest.iter().rposition(|&b| b == b':') {
+        Some(i) if !rest[i..].contains(&b']') => (&rest[..i], Some(&rest[i + 1..])),
+        _ => (rest, None),
+    };
+    let host_ok = match host.strip_prefix(b"[").and_then(|h| h.strip_suffix(b"]")) {
+        Some(v6) => {
+            core::str::from_utf8(v6).is_ok_and(|s| s.parse::<core::net::Ipv6Addr>().is_ok())
+        }
+        None => {
+            !host.is_empty()
+                && host
+                    .iter()
+                    .all(|&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+        }
+    };
+    let port_ok =
+        port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.iter().all(u8::is_ascii_digit));
+    scheme_ok && host_ok && port_ok
+}
+
+impl Allow<'_> {
+    /// Appends the lines, each ending in CRLF.
+    pub fn write(self, out: &mut Vec<u8>) {
+        match self {
+            Allow::Nothing => {}
+            Allow::Vary => out.extend_from_slice(b"Vary: Origin\r\n"),
+            Allow::Any => out.extend_from_slice(b"Access-Control-Allow-Origin: *\r\n"),
+            Allow::Origin(o) => {
+                out.extend_from_slice(b"Access-Control-Allow-Origin: ");
+                out.extend_from_slice(o);
+                out.extend_from_slice(b"\r\nVary: Origin\r\n");
+            }
+        }
+    }
+
+    /// Whether the request's origin may read the response.
+    pub fn allows(self) -> bool {
+        matches!(self, Allow::Any | Allow::Origin(_))
+    }
+}
+
+/// Whether an OPTIONS request is a preflight this server says yes to: its origin is
+/// allowed, `Access-Control-Request-Method` is `GET` or `HEAD`, and every
+/// `Access-Control-Request-Headers` value (`request_headers` yields each field line)
+/// is a list of field names.
+pub fn is_allowed_preflight<'a>(
+    allow: Allow<'_>,
+    request_method: Option<&[u8]>,
+    request_headers: impl Iterator<Item = &'a [u8]>,
+) -> bool {
+    allow.allows()
+        && matches!(request_method.map(trim_ows), Some(b"GET" | b"HEAD"))
+        && header_names(request_headers).all(|name| name.is_some())
+}
+
+/// The members of field-name lists, empty ones skipped; `None` for one that is not a
+/// field name.
+fn header_names<'a>(
+    values: impl Iterator<Item = &'a [u8]>,
+) -> impl Iterator<Item = Option<&'a [u8]>> {
+    values
+        .flat_map(|v| v.split(|&b| b == b','))
+        .map(trim_ows)
+        .filter(|name| !name.is_empty())
+        .map(|name| name.iter().all(|&b| is_tchar(b)).then_some(name))
+}
+
+/// Appends the preflight's own lines (after [`is_allowed_preflight`] said yes):
+/// `Access-Control-Allow-Methods`, `Access-Control-Allow-Headers` with the requested
+/// names when there are any, and `Access-Control-Max-Age`; each ending in CRLF.
+pub fn write_preflight<'a>(out: &mut Vec<u8>, request_headers: impl Iterator<Item = &'a [u8]>) {
+    out.extend_from_slice(b"Access-Control-Allow-Methods: GET, HEAD\r\n");
+    let mut names = header_names(request_headers).flatten().peekable();
+    if names.peek().is_some() {
+        out.extend_from_slice(b"Access-Control-Allow-Headers: ");
+        for (i, name) in names.enumerate() {
+            if i > 0 {
+                out.extend_from_slice(b", ");
+            }
+            out.extend_from_slice(name);
+        }
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b"Access-Control-Max-Age: ");
+    crate::http::numfmt::push(out, u64::from(MAX_AGE_SECS));
+    out.extend_from_slice(b"\r\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(origins: &[&str]) -> Policy {
+        let mut p = Policy::default();
+        for o in origins {
+            p.add(o.as_bytes()).unwrap_or_else(|e| panic!("{o}: {e}"));
+        }
+        p
+    }
+
+    fn lines(allow: Allow<'_>) -> String {
+        let mut out = Vec::new();
+        allow.write(&mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn origins_are_checked() {
+        for good in [
+            "https://example.com",
+            "http://localhost:3000",
+            "https://a-b.example.co.uk:8443",
+            "http://127.0.0.1:8080",
+            "http://[::1]:8080",
+            "http://[2001:db8::1]",
+            "HTTPS://EXAMPLE.COM",
+            "app+x.y-z://host",
+        ] {
+            assert_eq!(Policy::default().add(good.as_bytes()), Ok(()), "{good}");
+        }
+        for bad in [
+            "",
+            "example.com",
+            "https://",
+            "https://example.com/",
+            "https://example.com/app",
+            "https://example.com:",
+            "https://example.com:123456",
+            "https://example.com:80x",
+            "https://user@example.com",
+            "https://exa mple.com",
+            "https://example.com\r\nX-Evil: 1",
+            "https://example.com?q",
+            "https://example.com#f",
+            "null",
+            "://example.com",
+            "1http://example.com",
+            "ht tp://example.com",
+            "http://[::1",
+            "http://[nope]",
+            "http://::1",
+            "*.example.com",
+            "https://*.example.com",
+            "https://\u{e9}.example",
+        ] {
+            assert!(Policy::default().add(bad.as_bytes()).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn star_goes_alone() {
+        assert_eq!(policy(&["*"]), Policy::Any);
+        assert!(policy(&["https://a.example"]).add(b"*").is_err());
+        assert!(policy(&["*"]).add(b"https://a.example").is_err());
+        assert!(policy(&["*"]).add(b"*").is_err());
+        assert_eq!(
+            policy(&["https://a.example", "https://b.example"]),
+            Policy::Origins(vec![
+                b"https://a.example".to_vec(),
+                b"https://b.example".to_vec()
+            ])
+        );
+    }
+
+    #[test]
+    fn what_each_policy_answers() {
+        assert_eq!(
+            Policy::Off.allow(Some(b"https://a.example")),
+            Allow::Nothing
+        );
+        assert_eq!(Policy::Off.allow(None), Allow::Nothing);
+        assert_eq!(policy(&["*"]).allow(Some(b"https://x.example")), Allow::Any);
+        assert_eq!(policy(&["*"]).allow(None), Allow::Any);
+        let list = policy(&["https://a.example", "http://localhost:3000"]);
+        assert_eq!(
+            list.allow(Some(b"https://a.example")),
+            Allow::Origin(b"https://a.example")
+        );
+        assert_eq!(
+            list.allow(Some(b"http://LOCALHOST:3000")),
+            Allow::Origin(b"http://LOCALHOST:3000"),
+            "the request's own spelling is echoed"
+        );
+        for other in [
+            &b"https://b.example"[..],
+            b"http://a.example",
+            b"https://a.example:443",
+            b"https://a.example/",
+            b"https://a.exampl",
+            b"https://a.example.evil",
+            b"null",
+            b"",
+        ] {
+            assert_eq!(list.allow(Some(other)), Allow::Vary, "{other:?}");
+        }
+        assert_eq!(list.allow(None), Allow::Vary);
+    }
+
+    #[test]
+    fn lines_of_each_answer() {
+        assert_eq!(lines(Allow::Nothing), "");
+        assert_eq!(lines(Allow::Vary), "Vary: Origin\r\n");
+        assert_eq!(lines(Allow::Any), "Access-Control-Allow-Origin: *\r\n");
+        assert_eq!(
+            lines(Allow::Origin(b"https://a.example")),
+            "Access-Control-Allow-Origin: https://a.example\r\nVary: Origin\r\n"
+        );
+    }
+
+    fn preflight(allow: Allow<'_>, method: Option<&str>, headers: &[&str]) -> Option<String> {
+        let values = || headers.iter().map(|h| h.as_bytes());
+        if !is_allowed_preflight(allow, method.map(str::as_bytes), values()) {
+            return None;
+        }
+        let mut out = Vec::new();
+        write_preflight(&mut out, values());
+        Some(String::from_utf8(out).unwrap())
+    }
+
+    #[test]
+    fn preflights_for_get_and_head() {
+        let a = Allow::Origin(b"https://a.example");
+        assert_eq!(
+            preflight(a, Some("GET"), &[]).as_deref(),
+            Some("Access-Control-Allow-Methods: GET, HEAD\r\nAccess-Control-Max-Age: 7200\r\n")
+        );
+        assert_eq!(
+            preflight(
+                Allow::Any,
+                Some(" HEAD "),
+                &["x-requested-with,Content-Type"]
+            )
+            .as_deref(),
+            Some(
+                "Access-Control-Allow-Methods: GET, HEAD\r\n\
+                 Access-Control-Allow-Headers: x-requested-with, Content-Type\r\n\
+                 Access-Control-Max-Age: 7200\r\n"
+            )
+        );
+        // Several lines are one list; empty members are skipped.
+        assert_eq!(
+            preflight(a, Some("GET"), &["a, ,b", "", "c,"]).as_deref(),
+            Some(
+                "Access-Control-Allow-Methods: GET, HEAD\r\n\
+                 Access-Control-Allow-Headers: a, b, c\r\n\
+                 Access-Control-Max-Age: 7200\r\n"
+            )
+        );
+        assert!(preflight(a, Some("GET"), &[" , "]).is_some_and(|s| !s.contains("Headers")));
+    }
+
+    #[test]
+    fn preflights_refused() {
+        let a = Allow::Origin(b"https://a.example");
+        // Not an allowed origin.
+        assert_eq!(preflight(Allow::Nothing, Some("GET"), &[]), None);
+        assert_eq!(preflight(Allow::Vary, Some("GET"), &[]), None);
+        // Not a method this server allows, or no method at all (not a preflight).
+        for m in [
+            "POST",
+            "PUT",
+            "DELETE",
+            "OPTIONS",
+            "get",
+            "GET, HEAD",
+            "",
+            "GETX",
+        ] {
+            assert_eq!(preflight(a, Some(m), &[]), None, "{m:?}");
+        }
+        assert_eq!(preflight(a, None, &[]), None);
+        // Headers that are not field names: nothing would echo them safely.
+        for h in [
+            "x y", "x:y", "a,b c", "\"a\"", "a\r\nb", "a;b", "(a)", "\u{e9}",
+        ] {
+            assert_eq!(preflight(a, Some("GET"), &[h]), None, "{h:?}");
+        }
+        assert_eq!(preflight(a, Some("GET"), &["ok", "bad header"]), None);
+    }
+}
