@@ -4,7 +4,7 @@
 #   make test       formatting, lints, unit and integration tests
 #   make size       print the binary's size and linkage
 #   make strace     print system calls per request (needs strace)
-#   make bench      requests/s, CPU, memory and syscalls per request next to nginx and a constant responder
+#   make bench      requests/s, CPU, memory and syscalls per request next to lighttpd, nginx and a constant responder
 #   make load       wrk with 1,000 and 10,000 connections, 30 s each: errors, non-2xx, flat RSS (needs wrk)
 #   make fuzz       10,000,000 mutated inputs through the parsers (STATICD_FUZZ_ITERS, _SEED)
 #   make image      a FROM scratch image holding only the binary (docker, else podman; IMAGE=name)

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Requests per second, CPU time, memory and system calls per request: staticd
-# next to nginx and next to a constant "Hello, World!" server (the ceiling).
+# next to lighttpd and nginx and next to a constant "Hello, World!" server (the
+# ceiling).
 #
 #   tests/bench.sh [SECONDS] [ROUNDS]     (make bench; defaults 5 and 3)
 #   STATICD_BIN=path/to/staticd tests/bench.sh 2 1
 #
 # Each server runs alone, pinned to one CPU with one worker; wrk runs pinned to
-# another CPU. Rounds interleave the servers (staticd, nginx, constant,
-# staticd, ...) so that a slow patch of the machine hits them all alike, and
+# another CPU. Rounds interleave the servers (staticd, lighttpd, nginx,
+# constant, staticd, ...) so that a slow patch of the machine hits them all alike, and
 # the table shows the median of the rounds. CPU time per request is the
 # server's utime+stime from /proc over the requests wrk counted, which is far
 # steadier on a shared machine than requests per second.
@@ -20,7 +21,7 @@ secs=${1:-5}
 rounds=${2:-3}
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin=${STATICD_BIN:-$here/target/release/staticd}
-port_s=18480 port_n=18481 port_c=18482 # fixed, one per server: a leftover is seen, not reused
+port_s=18480 port_n=18481 port_c=18482 port_l=18483 # fixed, one per server: a leftover is seen, not reused
 conns=64                               # wrk connections, but for the 1,000-connection scenario
 strace_secs=2 strace_conns=16          # strace slows the server; a short run gives a stable count
 
@@ -32,11 +33,13 @@ die() { say "$@"; exit 1; }
 # --- Tools: install what is missing on a fresh Debian/Ubuntu when we may. ---
 need_tools() {
     local missing=() tool
-    declare -A pkg=([wrk]=wrk [nginx]=nginx [strace]=strace [curl]=curl [cc]=gcc
+    declare -A pkg=([wrk]=wrk [nginx]=nginx [lighttpd]=lighttpd [strace]=strace [curl]=curl [cc]=gcc
         [taskset]=util-linux [gzip]=gzip [awk]=gawk)
     for tool in "${!pkg[@]}"; do
-        command -v "$tool" >/dev/null || missing+=("${pkg[$tool]}")
+        PATH=$PATH:/usr/sbin command -v "$tool" >/dev/null || missing+=("${pkg[$tool]}")
     done
+    # Debian ships lighttpd's deflate module in a package of its own.
+    [ -e /usr/lib/lighttpd/mod_deflate.so ] || missing+=(lighttpd-mod-deflate)
     [ ${#missing[@]} -eq 0 ] && return
     if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
         say "installing ${missing[*]}"
@@ -47,6 +50,7 @@ need_tools() {
     fi
 }
 need_tools
+PATH=$PATH:/usr/sbin # lighttpd lives there, outside a user's PATH
 [ -x "$bin" ] || die "no $bin; build first (make), or set STATICD_BIN"
 
 # Two CPUs from our affinity mask: the first for the server, the second for wrk.
@@ -91,7 +95,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # --- The document root, the nginx config and the constant server. ---
-mkdir -p "$work/www" "$work/nginx"
+mkdir -p "$work/www" "$work/nginx" "$work/lighttpd"
 printf 'Hello, World!' >"$work/www/13.txt"
 head -c 3072 /dev/urandom | base64 -w0 | head -c 4096 >"$work/www/4k.txt"
 head -c 12288 /dev/urandom | base64 -w0 | head -c 16384 >"$work/www/16k.txt"
@@ -123,6 +127,31 @@ http {
 }
 NGINX
 
+# lighttpd configured like nginx: one process (max-worker 0), sendfile, its
+# stat cache, no access log (mod_accesslog not loaded), deflate (gzip and
+# deflate) at level 1 per response, keep-alive as long as it allows.
+cat >"$work/lighttpd/lighttpd.conf" <<LIGHTTPD
+server.document-root = "$work/www"
+server.bind = "127.0.0.1"
+server.port = $port_l
+server.max-worker = 0
+server.network-backend = "sendfile"
+server.stat-cache-engine = "simple"
+server.max-connections = 4096
+server.max-fds = 8192
+server.listen-backlog = 4096
+server.max-keep-alive-requests = 65535
+server.max-keep-alive-idle = 60
+server.errorlog = "$work/lighttpd/error.log"
+server.pid-file = "$work/lighttpd/lighttpd.pid"
+server.modules = ( "mod_deflate" )
+deflate.mimetypes = ( "text/plain" )
+deflate.allowed-encodings = ( "gzip", "deflate" )
+deflate.compression-level = 1
+deflate.min-compress-size = 256
+mimetype.assign = ( ".txt" => "text/plain", ".bin" => "application/octet-stream" )
+LIGHTTPD
+
 cc -O2 -o "$work/constant" "$here/tests/bench/constant.c" || die "cannot compile tests/bench/constant.c"
 
 help=$("$bin" --help 2>&1 || true)
@@ -133,14 +162,14 @@ access_log=no
 # headers), script and script_args (wrk's -s and what follows the URL), nconn
 # (wrk connections), sargs (more staticd arguments). ---
 describe() {
-    label='' file=13.txt servers=(staticd nginx constant) hdrs=() script=() script_args=() nconn=$conns sargs=()
+    label='' file=13.txt servers=(staticd lighttpd nginx constant) hdrs=() script=() script_args=() nconn=$conns sargs=()
     case $1 in
     s13) label="13 B" ;;
     alog) label="13 B, access log on" servers=(staticd) sargs=(--access-log "$work/access.log") ;;
-    s4k) label="4 KiB" file=4k.txt servers=(staticd nginx) ;;
-    s16k) label="16 KiB" file=16k.txt servers=(staticd nginx) ;;
-    s64k) label="64 KiB text, gzip" file=64k.txt servers=(staticd nginx) hdrs=(-H "Accept-Encoding: gzip") ;;
-    s1m) label="1 MiB" file=1m.bin servers=(staticd nginx) ;;
+    s4k) label="4 KiB" file=4k.txt servers=(staticd lighttpd nginx) ;;
+    s16k) label="16 KiB" file=16k.txt servers=(staticd lighttpd nginx) ;;
+    s64k) label="64 KiB text, gzip" file=64k.txt servers=(staticd lighttpd nginx) hdrs=(-H "Accept-Encoding: gzip") ;;
+    s1m) label="1 MiB" file=1m.bin servers=(staticd lighttpd nginx) ;;
     close) label="13 B, Connection: close" hdrs=(-H "Connection: close") ;;
     pipe) label="13 B, 16-deep pipelined" script=(-s "$here/tests/bench/pipeline.lua") script_args=(-- 16) ;;
     c1000) label="13 B, 1,000 connections" nconn=1000 ;;
@@ -150,7 +179,7 @@ scenarios=(s13)
 [ $access_log = yes ] && scenarios+=(alog)
 scenarios+=(s4k s16k s64k s1m close pipe c1000)
 
-port_of() { case $1 in staticd) echo $port_s ;; nginx) echo $port_n ;; constant) echo $port_c ;; esac; }
+port_of() { case $1 in staticd) echo $port_s ;; nginx) echo $port_n ;; constant) echo $port_c ;; lighttpd) echo $port_l ;; esac; }
 
 # start SERVER: start it pinned to srv_cpu, wait until it answers (the one
 # request before idle RSS); sets srv_pid and port.
@@ -161,6 +190,7 @@ start() {
     case $name in
     staticd) taskset -c "$srv_cpu" "$bin" -l "127.0.0.1:$port" -t 1 "${sargs[@]}" "$work/www" 2>>"$work/staticd.log" & ;;
     nginx) taskset -c "$srv_cpu" nginx -e "$work/nginx/error.log" -p "$work/nginx" -c "$work/nginx/nginx.conf" & ;;
+    lighttpd) taskset -c "$srv_cpu" lighttpd -D -f "$work/lighttpd/lighttpd.conf" 2>>"$work/lighttpd.log" & ;;
     constant) taskset -c "$srv_cpu" "$work/constant" "$port" 2>>"$work/constant.log" & ;;
     esac
     srv_pid=$!
@@ -170,7 +200,7 @@ start() {
         running "$srv_pid" || break
         sleep 0.05
     done
-    die "$name did not come up on port $port (logs: $(tail -n3 "$work"/*.log "$work/nginx/error.log" 2>/dev/null))"
+    die "$name did not come up on port $port (logs: $(tail -n3 "$work"/*.log "$work/nginx/error.log" "$work/lighttpd/error.log" 2>/dev/null))"
 }
 
 # check SERVER: one response over curl, the way wrk will ask; prints what is
@@ -220,7 +250,7 @@ measure() {
     w1=$(cpu_ticks "$wrk_pid" 2>/dev/null || echo 0) t1=$(date +%s.%N)
     # Memory with every connection open: sampled halfway through the run.
     sleep "$(awk -v s="$secs" 'BEGIN { print s / 4 }')"
-    running "$srv_pid" || die "$name exited during \"$label\" (logs: $(tail -n3 "$work"/*.log "$work/nginx/error.log" 2>/dev/null))"
+    running "$srv_pid" || die "$name exited during \"$label\" (logs: $(tail -n3 "$work"/*.log "$work/nginx/error.log" "$work/lighttpd/error.log" 2>/dev/null))"
     rss_kib "$srv_pid" >"$work/rss"
     sleep "$(awk -v s="$secs" 'BEGIN { print s * 0.35 }')"
     w2=$(cpu_ticks "$wrk_pid" 2>/dev/null || echo 0) t2=$(date +%s.%N)
@@ -261,13 +291,13 @@ errors() {
 # --- The header line. ---
 cpu_model=$(awk -F': *' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 echo "$(date -u '+%Y-%m-%d %H:%M UTC'), Linux $(uname -r), ${cpu_model:-unknown CPU}, $(nproc) CPUs;" \
-    "$("$bin" --version 2>&1 | head -n1), $(nginx -v 2>&1 | sed 's/^nginx version: //'), $(wrk -v 2>&1 | awk 'NR == 1 {print $1, $2}');" \
+    "$("$bin" --version 2>&1 | head -n1), $(lighttpd -v 2>&1 | awk 'NR == 1 {print $1}'), $(nginx -v 2>&1 | sed 's/^nginx version: //'), $(wrk -v 2>&1 | awk 'NR == 1 {print $1, $2}');" \
     "median of $rounds rounds of ${secs} s"
 echo
 
 # --- Requests per second and CPU per request. ---
-echo "| scenario | staticd req/s | nginx req/s | constant req/s | staticd/nginx | staticd/constant | staticd µs CPU/req | nginx µs CPU/req | constant µs CPU/req | wrk CPU % (staticd, nginx) | errors |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+echo "| scenario | staticd req/s | lighttpd req/s | nginx req/s | constant req/s | staticd/lighttpd | staticd/nginx | staticd/constant | staticd µs CPU/req | lighttpd µs CPU/req | nginx µs CPU/req | constant µs CPU/req | wrk CPU % (staticd, lighttpd, nginx) | errors |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
 declare -A rss1000=() nginx_rps=()
 for key in "${scenarios[@]}"; do
     describe "$key"
@@ -279,7 +309,7 @@ for key in "${scenarios[@]}"; do
         done
     done
         declare -A rps=() cpu=() wcpu=()
-    for name in staticd nginx constant; do
+    for name in staticd lighttpd nginx constant; do
         [ -s "$work/res.$name" ] || continue
         rps[$name]=$(median 1 "$work/res.$name")
         cpu[$name]=$(median 2 "$work/res.$name")
@@ -287,14 +317,14 @@ for key in "${scenarios[@]}"; do
         [ "$key" = c1000 ] && rss1000[$name]=$(median 3 "$work/res.$name")
     done
     nginx_rps[$key]=${rps[nginx]:-}
-    awk -v l="$label" -v s="${rps[staticd]:-}" -v n="${rps[nginx]:-}" -v c="${rps[constant]:-}" \
-                -v cs="${cpu[staticd]:-}" -v cn="${cpu[nginx]:-}" -v cc="${cpu[constant]:-}" -v e="$(errors)" \
-        -v ws="${wcpu[staticd]:-}" -v wn="${wcpu[nginx]:-}" '
+    awk -v l="$label" -v s="${rps[staticd]:-}" -v li="${rps[lighttpd]:-}" -v n="${rps[nginx]:-}" -v c="${rps[constant]:-}" \
+        -v cs="${cpu[staticd]:-}" -v cl="${cpu[lighttpd]:-}" -v cn="${cpu[nginx]:-}" -v cc="${cpu[constant]:-}" -v e="$(errors)" \
+        -v ws="${wcpu[staticd]:-}" -v wl="${wcpu[lighttpd]:-}" -v wn="${wcpu[nginx]:-}" '
         function num(x) { return x == "" ? "" : sprintf("%.0f", x) }
         function ratio(a, b) { return a == "" || b == "" ? "" : sprintf("%.2f", a / b) }
-        BEGIN { w = ws (wn == "" ? "" : ", " wn)
-                printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
-                l, num(s), num(n), num(c), ratio(s, n), ratio(s, c), cs, cn, cc, w, e }'
+        BEGIN { w = ws (wl == "" ? "" : ", " wl) (wn == "" ? "" : ", " wn)
+                printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+                l, num(s), num(li), num(n), num(c), ratio(s, li), ratio(s, n), ratio(s, c), cs, cl, cn, cc, w, e }'
     unset rps cpu wcpu
 done
 echo
@@ -314,7 +344,7 @@ echo
 # --- Memory and system calls. ---
 declare -A idle=()
 describe s13
-for name in staticd nginx constant; do
+for name in staticd lighttpd nginx constant; do
     start "$name"
     idle[$name]=$(rss_kib "$srv_pid")
     stop "$srv_pid"
@@ -358,21 +388,21 @@ syscalls() {
 declare -A sys=() top=()
 for key in s13 close pipe; do
     describe "$key"
-    for name in staticd nginx constant; do
+    for name in staticd lighttpd nginx constant; do
         say "strace: $label, $name"
         syscalls "$name"
         IFS=$'\t' read -r "sys[$key.$name]" "top[$key.$name]" <"$work/sys"
     done
 done
 
-echo "| | staticd | nginx | constant |"
-echo "|---|---:|---:|---:|"
-echo "| idle RSS, KiB | ${idle[staticd]} | ${idle[nginx]} | ${idle[constant]} |"
-echo "| RSS at 1,000 connections, KiB | ${rss1000[staticd]:-} | ${rss1000[nginx]:-} | ${rss1000[constant]:-} |"
-echo "| binary size, bytes | $(stat -c %s "$bin") | | |"
+echo "| | staticd | lighttpd | nginx | constant |"
+echo "|---|---:|---:|---:|---:|"
+echo "| idle RSS, KiB | ${idle[staticd]} | ${idle[lighttpd]} | ${idle[nginx]} | ${idle[constant]} |"
+echo "| RSS at 1,000 connections, KiB | ${rss1000[staticd]:-} | ${rss1000[lighttpd]:-} | ${rss1000[nginx]:-} | ${rss1000[constant]:-} |"
+echo "| binary size, bytes | $(stat -c %s "$bin") | | | |"
 for key in s13 close pipe; do
     describe "$key"
-    echo "| syscalls/request¹, $label | ${sys[$key.staticd]} | ${sys[$key.nginx]} | ${sys[$key.constant]} |"
+    echo "| syscalls/request¹, $label | ${sys[$key.staticd]} | ${sys[$key.lighttpd]} | ${sys[$key.nginx]} | ${sys[$key.constant]} |"
 done
 echo
 echo "¹ strace -f -c attached to the server for a ${strace_secs} s wrk run with $strace_conns connections; all" \
@@ -381,7 +411,7 @@ echo "¹ strace -f -c attached to the server for a ${strace_secs} s wrk run with
 echo
 for key in s13 close pipe; do
     describe "$key"
-    for name in staticd nginx constant; do
+    for name in staticd lighttpd nginx constant; do
         echo "- $label, $name: ${top[$key.$name]}"
     done
 done
@@ -389,6 +419,9 @@ done
 # Anything the servers said beyond their start-up lines is worth a look.
 if grep -v 'serving' "$work/staticd.log" 2>/dev/null | grep -q .; then
     say "staticd said: $(grep -v 'serving' "$work/staticd.log" | sort | uniq -c | head -n5)"
+fi
+if grep -v 'server started\|server stopped\|graceful shutdown' "$work/lighttpd/error.log" 2>/dev/null | grep -q .; then
+    say "lighttpd error.log: $(cut -d' ' -f3- "$work/lighttpd/error.log" | sort | uniq -c | head -n5)"
 fi
 if grep -q . "$work/nginx/error.log" 2>/dev/null; then
     say "nginx error.log: $(sort "$work/nginx/error.log" | cut -c21- | uniq -c | head -n5)"

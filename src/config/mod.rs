@@ -125,6 +125,9 @@ config! {
         pub send_timeout_ms: u64,
         /// Open connections allowed across all workers.
         pub max_connections: u64,
+        /// TCP congestion control set on the listeners (accepted sockets inherit
+        /// it); `None` leaves the host's default.
+        pub tcp_congestion: Option<Vec<u8>>,
         /// The user to run as after binding: `UID[:GID]` or a name from /etc/passwd.
         pub user: Option<Vec<u8>>,
         /// Run without the seccomp allow-list.
@@ -476,6 +479,16 @@ const OPTIONS: &[Opt] = &[
         help: "open connections, all workers together;\nmore are closed at once",
         default: Preset::Value("10000"),
         act: Act::Set(|c, v| parse_count(v).map(|n| c.max_connections = n)),
+    },
+    Opt {
+        long: "tcp-congestion",
+        short: None,
+        value: Some("NAME"),
+        env: Some("STATICD_TCP_CONGESTION"),
+        help: "TCP congestion control of connections,\n\
+               e.g. reno (cheaper on fast local links)",
+        default: Preset::Note("the host's"),
+        act: Act::Set(|c, v| check_congestion(v).map(|()| c.tcp_congestion = Some(v.to_vec()))),
     },
     Opt {
         long: "user",

@@ -928,3 +928,26 @@ fn cache_control_rules_and_the_last_modified_policy() {
         assert!(e.contains("'auto', 'on' or 'off'"), "{bad:?}: {e}");
     }
 }
+
+#[test]
+fn tcp_congestion_is_off_unless_asked_and_takes_kernel_names() {
+    assert_eq!(Config::default().tcp_congestion, None);
+    for name in [
+        "reno",
+        "cubic",
+        "bbr",
+        "dctcp",
+        "h-tcp_2",
+        "fifteen_bytes_x",
+    ] {
+        let want = Some(name.as_bytes().to_vec());
+        assert_eq!(serve(&["--tcp-congestion", name], &[]).tcp_congestion, want);
+        let var = format!("STATICD_TCP_CONGESTION={name}");
+        assert_eq!(serve(&[], &[&var]).tcp_congestion, want);
+    }
+    for bad in ["sixteen_bytes_xx", "re no", "reno\n", "cubic/2", "bbr\0"] {
+        let e = fail(&["--tcp-congestion", bad], &[]);
+        assert!(e.contains("--tcp-congestion"), "{bad:?}: {e}");
+        assert!(e.contains("not a congestion control name"), "{bad:?}: {e}");
+    }
+}

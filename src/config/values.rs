@@ -315,6 +315,21 @@ pub(super) fn check_log_path(v: &[u8]) -> Result<(), String> {
     }
 }
 
+/// A congestion control name as the kernel spells them (`reno`, `cubic`,
+/// `bbr`): whether the kernel has it is for `setsockopt` to say at start-up.
+pub(super) fn check_congestion(v: &[u8]) -> Result<(), String> {
+    // TCP_CA_NAME_MAX is 16 with the NUL.
+    if !v.is_empty()
+        && v.len() < 16
+        && v.iter()
+            .all(|&b| b.is_ascii_alphanumeric() || b"_-".contains(&b))
+    {
+        Ok(())
+    } else {
+        Err(format!("{} is not a congestion control name", q(v)))
+    }
+}
+
 /// `common` or `json`: whether lines are JSON.
 pub(super) fn parse_log_format(v: &[u8]) -> Result<bool, String> {
     match v {

@@ -39,6 +39,19 @@ pub fn bind(addr: &SocketAddr, share: bool) -> io::Result<OwnedFd> {
     Ok(fd)
 }
 
+/// Sets the TCP congestion control `name` on every listener: the sockets
+/// they accept inherit it, so no connection pays a setsockopt. A Unix socket
+/// passed by a supervisor has no such option and is left alone.
+pub fn set_congestion(listeners: &[Vec<OwnedFd>], name: &str) -> io::Result<()> {
+    for fd in listeners.iter().flatten() {
+        match sockopt::set_tcp_congestion(fd, name) {
+            Ok(()) | Err(io::Errno::OPNOTSUPP) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
 /// The address a listener actually got (its port, when asked for port 0).
 pub fn local_addr(fd: &OwnedFd) -> io::Result<SocketAddr> {
     SocketAddr::try_from(net::getsockname(fd)?).map_err(|_| io::Errno::AFNOSUPPORT)

@@ -193,6 +193,22 @@ fn start(config: Config) -> Result<i32, StartError> {
             detail: None,
         })?,
     };
+    if let Some(name) = &config.tcp_congestion {
+        let name = core::str::from_utf8(name).unwrap_or_default();
+        listener::set_congestion(&listeners, name).map_err(|why| StartError {
+            what: format!("--tcp-congestion {name}"),
+            why,
+            detail: match why {
+                rustix::io::Errno::NOENT => {
+                    Some("not in /proc/sys/net/ipv4/tcp_available_congestion_control")
+                }
+                rustix::io::Errno::PERM => {
+                    Some("not in /proc/sys/net/ipv4/tcp_allowed_congestion_control")
+                }
+                _ => None,
+            },
+        })?;
+    }
     let wake =
         eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK).map_err(|why| StartError {
             what: "eventfd".into(),
