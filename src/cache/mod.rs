@@ -210,25 +210,28 @@ impl Cache {
                 } else {
                     None
                 };
-                let meta = Meta {
-                    size: file.size,
-                    mtime: file.mtime,
-                    mtime_nsec: file.mtime_nsec,
-                    ctime: file.ctime,
-                    ctime_nsec: file.ctime_nsec,
-                };
                 let content_type = self.limits.types.content_type(scratch);
                 let compressible = mime::is_compressible(content_type);
                 let compress = compressible
                     && self.limits.compress_level.is_some()
                     && self.worth_compressing(file.size);
                 // The bytes are read once, with pread, for all that needs
-                // them: a cached body's content hash, and compression. A file
-                // truncated meanwhile gives a short read and neither, never
-                // SIGBUS as reading a mapping would.
+                // them: a cached body's content hash, and compression. The
+                // read is checked against the file's size and ctime after it,
+                // so a file rewritten meanwhile is read again under its new
+                // metadata, never mixed; one still changing gives neither.
+                // pread, never a mapping: a truncation cannot raise SIGBUS.
                 let read = match copy {
-                    None if small || compress => file.read_all(),
+                    None if small || compress => file.snapshot(),
                     _ => None,
+                };
+                let small = file.size <= self.limits.max_file_size;
+                let meta = Meta {
+                    size: file.size,
+                    mtime: file.mtime,
+                    mtime_nsec: file.mtime_nsec,
+                    ctime: file.ctime,
+                    ctime_nsec: file.ctime_nsec,
                 };
                 let data = copy.as_deref().or(read.as_deref());
                 let digest = data.map(Digest::of);
