@@ -20,7 +20,6 @@ use rustix::event::epoll::{self, CreateFlags, Event, EventData, EventFlags};
 use rustix::fd::OwnedFd;
 use rustix::io::{self, Errno};
 use rustix::net::{self, SocketFlags};
-use rustix::time::Timespec;
 
 const EVENTS: usize = 256;
 /// Deadlines are kept to a tenth of the shortest timeout, but no finer than
@@ -250,10 +249,7 @@ impl Worker {
                 .into_iter()
                 .flatten()
                 .min();
-            let timeout = wait_ms.map(|ms| Timespec {
-                tv_sec: (ms / 1000) as i64,
-                tv_nsec: ((ms % 1000) * 1_000_000) as i64,
-            });
+            let timeout = crate::server::clock::timeout(wait_ms);
             events.clear();
             if let Err(e) = epoll::wait(
                 &self.epoll,

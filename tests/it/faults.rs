@@ -11,7 +11,7 @@
 
 use crate::common;
 
-use common::{Conn, IO_TIMEOUT, Response, Server, TempDir, find};
+use common::{Conn, IO_TIMEOUT, Response, Server, TempDir, find, rss_kib};
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
@@ -59,16 +59,6 @@ fn need_fds(need: u64) {
         soft >= need,
         "this test needs {need} descriptors but RLIMIT_NOFILE is {soft} (hard {hard}) and prlimit could not raise it"
     );
-}
-
-/// The server's resident memory in KiB (VmRSS in /proc/PID/status).
-fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("read status");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        .expect("VmRSS in /proc/PID/status")
 }
 
 /// How many descriptors the server has open (entries of /proc/PID/fd).

@@ -5,7 +5,7 @@
 
 use crate::common;
 
-use common::{Conn, Server, TempDir, cpu_ticks};
+use common::{Conn, Server, TempDir, cpu_ticks, rss_kib};
 use std::io::Read;
 use std::net::TcpStream;
 use std::process::Command;
@@ -260,13 +260,6 @@ fn every_descriptor_used(pid: u32) -> Result<(), String> {
     (used == limit)
         .then_some(())
         .ok_or(format!("{used} of {limit} descriptors used"))
-}
-
-/// VmRSS of `pid` in KiB.
-fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
-    line.split_whitespace().nth(1).unwrap().parse().unwrap()
 }
 
 #[test]

@@ -4,7 +4,7 @@
 
 use crate::common;
 
-use common::{Conn, Server, TempDir, eventually, get_req};
+use common::{Conn, Server, TempDir, cpu_ticks, eventually, get_req};
 use std::path::Path;
 use std::process::Command;
 
@@ -290,15 +290,6 @@ fn whole_stall_line(line: &str) -> bool {
     request
         .strip_suffix(&tail)
         .is_some_and(|tag| !tag.is_empty() && tag.bytes().all(|b| b.is_ascii_alphanumeric()))
-}
-
-/// staticd's CPU time so far (user + system), in clock ticks, from /proc.
-fn cpu_ticks(pid: u32) -> u64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    // Fields after the command name in parentheses: state is field 3, utime 14, stime 15.
-    let after = &stat[stat.rfind(')').unwrap() + 2..];
-    let fields: Vec<&str> = after.split(' ').collect();
-    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
 }
 
 /// staticd with `--access-log -` into a FIFO the test reads only when it
