@@ -271,6 +271,14 @@ impl Entry {
         }
     }
 
+    /// Whether the open file `fd` still has the size and ctime the entry was
+    /// filled with (see [`super::root::stamp`]).
+    pub fn file_unchanged(&self, fd: &OwnedFd) -> bool {
+        let m = &self.meta;
+        rustix::fs::fstat(fd)
+            .is_ok_and(|st| super::root::stamp(&st) == (m.size, m.ctime, m.ctime_nsec))
+    }
+
     /// Marks the entry as recently used.
     pub fn touch(&self) {
         if !self.referenced.load(Ordering::Relaxed) {

@@ -81,12 +81,7 @@ impl Hashing {
 /// describes (size and ctime) before and after it is read whole.
 fn hash_file(fd: &OwnedFd, entry: &Entry, buf: &mut [u8]) -> Option<u128> {
     let meta = entry.meta;
-    let unchanged = || {
-        rustix::fs::fstat(fd)
-            .ok()
-            .is_some_and(|st| super::root::stamp(&st) == (meta.size, meta.ctime, meta.ctime_nsec))
-    };
-    if !unchanged() {
+    if !entry.file_unchanged(fd) {
         return None;
     }
     let mut digest = Digest::new();
@@ -103,7 +98,7 @@ fn hash_file(fd: &OwnedFd, entry: &Entry, buf: &mut [u8]) -> Option<u128> {
             Err(_) => return None,
         }
     }
-    unchanged().then(|| digest.finish())
+    entry.file_unchanged(fd).then(|| digest.finish())
 }
 
 #[cfg(test)]

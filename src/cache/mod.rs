@@ -73,8 +73,7 @@ const COMPRESS_MIN_SIZE: u64 = 256;
 /// under the old head: fstat tells (one syscall, on that path only).
 fn unchanged(e: &Entry) -> bool {
     match &e.body {
-        Body::File(fd) if e.aliased => rustix::fs::fstat(fd)
-            .is_ok_and(|st| root::stamp(&st) == (e.meta.size, e.meta.ctime, e.meta.ctime_nsec)),
+        Body::File(fd) if e.aliased => e.file_unchanged(fd),
         _ => true,
     }
 }

@@ -6,6 +6,13 @@
 use crate::http::date;
 use rustix::time::{ClockId, Timespec, clock_gettime};
 
+/// Milliseconds on the monotonic clock now (the precise one, through the vDSO),
+/// for deadlines outside a worker's loop.
+pub fn monotonic_ms() -> u64 {
+    let t = clock_gettime(ClockId::Monotonic);
+    t.tv_sec as u64 * 1000 + t.tv_nsec as u64 / 1_000_000
+}
+
 /// Milliseconds on the monotonic clock plus the current HTTP date.
 pub struct Clock {
     now_ms: u64,

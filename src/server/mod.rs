@@ -501,11 +501,6 @@ fn now_secs() -> i64 {
     clock_gettime(ClockId::Monotonic).tv_sec
 }
 
-fn now_ms() -> u64 {
-    let t = clock_gettime(ClockId::Monotonic);
-    t.tv_sec as u64 * 1000 + t.tv_nsec as u64 / 1_000_000
-}
-
 /// Logs where the server listens; `passed` counts sockets from a supervisor, and
 /// `cgroup_budget` is the cache budget a cgroup memory limit set.
 fn announce(
@@ -629,7 +624,7 @@ impl Control<'_> {
         let mut events: Vec<Event> = Vec::with_capacity(8);
         let mut drain_until: Option<u64> = None;
         loop {
-            let now = now_ms();
+            let now = clock::monotonic_ms();
             if drain_until.is_some_and(|until| now >= until) {
                 return Ok(());
             }
@@ -653,7 +648,7 @@ impl Control<'_> {
             for ev in events.iter() {
                 match (ev.data.u64(), self.metrics.as_deref_mut()) {
                     (INOTIFY, _) => self.watcher.on_readable(),
-                    (METRICS, Some(m)) => m.accept(self.ep, self.shared, now_ms()),
+                    (METRICS, Some(m)) => m.accept(self.ep, self.shared, clock::monotonic_ms()),
                     (token, Some(m)) => {
                         if let Some(i) = m.slot(token) {
                             m.on_readable(i, self.shared);
@@ -663,13 +658,13 @@ impl Control<'_> {
                 }
             }
             if let Some(m) = self.metrics.as_deref_mut() {
-                m.expire(now_ms());
+                m.expire(clock::monotonic_ms());
             }
             while let Some(sig) = self.signals.read()? {
                 match sig {
                     signal::SIGTERM if drain_until.is_none() && self.drain_ms > 0 => {
                         self.leave();
-                        drain_until = Some(now_ms() + self.drain_ms);
+                        drain_until = Some(clock::monotonic_ms() + self.drain_ms);
                         crate::log_nowait!(
                             "SIGTERM: draining for {} s, then stopping",
                             self.drain_ms / 1000

@@ -10,7 +10,7 @@ use core::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use rustix::event::{PollFd, PollFlags, poll};
 use rustix::io::Errno;
 use rustix::net::{self, AddressFamily, SocketFlags, SocketType};
-use rustix::time::{ClockId, Timespec, clock_gettime};
+use rustix::time::Timespec;
 
 /// The whole probe's time budget.
 const BUDGET_MS: i64 = 2000;
@@ -88,8 +88,7 @@ pub fn status_code(line: &[u8]) -> Option<u16> {
 }
 
 fn now_ms() -> i64 {
-    let t = clock_gettime(ClockId::Monotonic);
-    t.tv_sec * 1000 + t.tv_nsec / 1_000_000
+    crate::server::clock::monotonic_ms() as i64
 }
 
 /// Waits until `fd` is ready for `flags` or the deadline passes.
