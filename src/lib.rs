@@ -8,6 +8,7 @@
 //! - [`cache`]: mmap'd small files with prebuilt heads, open big files, cached
 //!   404s, invalidated by inotify.
 //! - [`server`]: listeners, the per-worker epoll loop, connections and file sending.
+//! - [`text`]: messages and addresses as text without `core::fmt`. No syscalls.
 #![cfg_attr(not(test), no_std)]
 // `unsafe` is denied everywhere a module does not allow it: only the runtime's
 // modules that touch raw memory, descriptors or registers (rt/) and the cache's
@@ -22,6 +23,7 @@ pub mod config;
 pub mod http;
 pub mod rt;
 pub mod server;
+pub mod text;
 // Helpers for the unit tests (a seeded PRNG, shared test data); documented in the module itself.
 #[cfg(test)]
 pub mod testing;

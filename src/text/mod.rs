@@ -1,0 +1,183 @@
+//! Messages built from pieces without `core::fmt`, whose machinery (padding, the
+//! `Display`/`Debug` impls it drags in, address printing) costs tens of kilobytes of
+//! a binary that must stay small. A message is a list of [`Piece`]s: text, numbers,
+//! escaped bytes and addresses, joined by [`join`] (`text!`) and written by `log!`.
+//! Pure: makes no system calls and cannot panic.
+
+pub mod addr;
+
+use alloc::string::String;
+use core::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+
+use crate::http::numfmt::Decimal;
+
+/// Something a message can show: it appends its text to `out`.
+pub trait Piece {
+    /// Appends this piece's text.
+    fn put(&self, out: &mut String);
+}
+
+/// The pieces one after another, as one string.
+#[inline(never)]
+pub fn join(pieces: &[&dyn Piece]) -> String {
+    let mut out = String::new();
+    for piece in pieces {
+        piece.put(&mut out);
+    }
+    out
+}
+
+/// Joins its arguments, each a [`Piece`], into a `String`: `text!("port ", 80)`.
+#[macro_export]
+macro_rules! text {
+    ($($piece:expr),+ $(,)?) => {
+        $crate::text::join(&[$(&$piece as &dyn $crate::text::Piece),+])
+    };
+}
+
+impl Piece for str {
+    fn put(&self, out: &mut String) {
+        out.push_str(self);
+    }
+}
+
+impl Piece for &str {
+    fn put(&self, out: &mut String) {
+        out.push_str(self);
+    }
+}
+
+impl Piece for String {
+    fn put(&self, out: &mut String) {
+        out.push_str(self);
+    }
+}
+
+impl Piece for char {
+    fn put(&self, out: &mut String) {
+        out.push(*self);
+    }
+}
+
+/// Appends `v` in decimal; the one integer writer behind every integer piece.
+#[inline(never)]
+pub fn put_u64(out: &mut String, v: u64) {
+    for &b in Decimal::new(v).as_bytes() {
+        out.push(char::from(b));
+    }
+}
+
+macro_rules! unsigned_pieces {
+    ($($t:ty),*) => {$(
+        impl Piece for $t {
+            fn put(&self, out: &mut String) {
+                put_u64(out, *self as u64);
+            }
+        }
+    )*};
+}
+unsigned_pieces!(u8, u16, u32, u64, usize);
+
+macro_rules! signed_pieces {
+    ($($t:ty),*) => {$(
+        impl Piece for $t {
+            fn put(&self, out: &mut String) {
+                if *self < 0 {
+                    out.push('-');
+                }
+                put_u64(out, self.unsigned_abs() as u64);
+            }
+        }
+    )*};
+}
+signed_pieces!(i32, i64);
+
+impl Piece for Ipv4Addr {
+    fn put(&self, out: &mut String) {
+        addr::put_v4(out, *self);
+    }
+}
+
+impl Piece for Ipv6Addr {
+    fn put(&self, out: &mut String) {
+        addr::put_v6(out, *self);
+    }
+}
+
+impl Piece for IpAddr {
+    fn put(&self, out: &mut String) {
+        match self {
+            IpAddr::V4(a) => addr::put_v4(out, *a),
+            IpAddr::V6(a) => addr::put_v6(out, *a),
+        }
+    }
+}
+
+impl Piece for SocketAddr {
+    fn put(&self, out: &mut String) {
+        addr::put_socket(out, *self);
+    }
+}
+
+/// Bytes shown as text: printable ASCII as is, a backslash doubled, anything else
+/// `\xNN`; so a message quoting input is one line of plain ASCII whatever it held.
+pub struct Escaped<'a>(pub &'a [u8]);
+
+impl Piece for Escaped<'_> {
+    fn put(&self, out: &mut String) {
+        escape(out, self.0, None);
+    }
+}
+
+/// Appends `bytes` escaped as [`Escaped`] does, and also `quote` (when given) as `\'`.
+pub fn escape(out: &mut String, bytes: &[u8], quote: Option<u8>) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for &b in bytes {
+        match b {
+            b'\\' => out.push_str("\\\\"),
+            _ if Some(b) == quote => {
+                out.push('\\');
+                out.push(char::from(b));
+            }
+            b' '..=b'~' => out.push(char::from(b)),
+            _ => {
+                out.push_str("\\x");
+                out.push(char::from(HEX[usize::from(b >> 4)]));
+                out.push(char::from(HEX[usize::from(b & 15)]));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::format;
+
+    #[test]
+    fn pieces_join_in_order() {
+        let s = crate::text!("a", 1u8, '-', 65_535u16, " ", String::from("x"), -7i32);
+        assert_eq!(s, "a1-65535 x-7");
+    }
+
+    #[test]
+    fn integers_match_their_decimal_form_at_every_edge() {
+        for v in [0u64, 1, 9, 10, 99, 100, 4_294_967_295, u64::MAX] {
+            assert_eq!(crate::text!(v), format!("{v}"));
+        }
+        for v in [0i64, -1, 1, i64::MIN, i64::MAX] {
+            assert_eq!(crate::text!(v), format!("{v}"));
+        }
+        assert_eq!(crate::text!(i32::MIN), format!("{}", i32::MIN));
+        assert_eq!(crate::text!(usize::MAX), format!("{}", usize::MAX));
+    }
+
+    #[test]
+    fn escaped_bytes_stay_one_ascii_line() {
+        let s = crate::text!(Escaped(b"a b\\c'\n\x00\x7f\xff~"));
+        assert_eq!(s, "a b\\\\c'\\x0a\\x00\\x7f\\xff~");
+        let mut q = String::new();
+        escape(&mut q, b"it's", Some(b'\''));
+        assert_eq!(q, "it\\'s");
+    }
+}
