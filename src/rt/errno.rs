@@ -27,9 +27,27 @@ pub fn describe(e: Errno) -> &'static str {
     }
 }
 
+/// An error in messages: its strerror(3) text and number, `Permission denied (os error 13)`.
+impl crate::text::Piece for Errno {
+    fn put(&self, out: &mut alloc::string::String) {
+        out.push_str(describe(*self));
+        out.push_str(" (os error ");
+        crate::text::put_u64(out, u64::from(self.raw_os_error().unsigned_abs()));
+        out.push(')');
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_errno_shows_its_text_and_number() {
+        assert_eq!(
+            crate::text!(Errno::ACCESS),
+            "Permission denied (os error 13)"
+        );
+    }
 
     #[test]
     fn common_errors_read_like_strerror() {

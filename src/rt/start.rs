@@ -52,9 +52,12 @@ pub unsafe fn start(sp: *const usize, main: Main) -> ! {
 
 /// Reports a panic as one line on stderr and exits with status 101.
 pub fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
+    // The message's formatting machinery would cost kilobytes; where it is plain
+    // text it is shown, and the location always is.
+    let message = info.message().as_str().unwrap_or("(formatted message)");
     match info.location() {
-        Some(loc) => crate::log!("panic at {}:{}: {}", loc.file(), loc.line(), info.message()),
-        None => crate::log!("panic: {}", info.message()),
+        Some(loc) => crate::log!("panic at ", loc.file(), ":", loc.line(), ": ", message),
+        None => crate::log!("panic: ", message),
     }
     sys::exit_group(101)
 }

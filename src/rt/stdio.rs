@@ -1,48 +1,13 @@
-//! Writing diagnostics to stderr: each message is formatted into a small
-//! stack buffer and leaves in one write(2), so lines from threads never mix.
+//! Writing diagnostics to stderr: each message is joined from its pieces
+//! and leaves in one write(2), so lines from threads never mix.
 //! Threads that serve use [`log_nowait!`], which drops a line rather than
 //! wait for a stalled reader of stderr.
 #![allow(unsafe_code)]
 
-use core::fmt::{self, Write};
+use alloc::string::String;
 use rustix::fd::BorrowedFd;
 
-/// A fixed-size line buffer that drops what does not fit rather than allocating.
-pub struct Line {
-    buf: [u8; 512],
-    len: usize,
-}
-
-impl Line {
-    /// An empty line buffer.
-    pub const fn new() -> Self {
-        Line {
-            buf: [0; 512],
-            len: 0,
-        }
-    }
-
-    /// The bytes written so far.
-    pub fn as_bytes(&self) -> &[u8] {
-        &self.buf[..self.len]
-    }
-}
-
-impl Default for Line {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Write for Line {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        let room = self.buf.len() - self.len;
-        let n = s.len().min(room);
-        self.buf[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
-        self.len += n;
-        Ok(())
-    }
-}
+use crate::text::Piece;
 
 /// Standard output, borrowed for the life of the process.
 pub fn stdout() -> BorrowedFd<'static> {
@@ -93,39 +58,55 @@ pub fn write_fd_nowait(fd: i32, bytes: &[u8]) -> bool {
     }
 }
 
-/// `staticd: ` + `args` + newline, cut to fit one line buffer.
-fn line(args: fmt::Arguments<'_>) -> Line {
-    let mut line = Line::new();
-    let _ = line.write_str("staticd: ");
-    let _ = line.write_fmt(args);
-    if line.len == line.buf.len() {
-        line.len -= 1;
+/// The longest line, newline included: longer messages are cut, so a line
+/// always leaves in one write, whole.
+const LINE_MAX: usize = 512;
+
+/// `staticd: ` + the pieces + newline, cut to [`LINE_MAX`] bytes.
+fn line(pieces: &[&dyn Piece]) -> String {
+    let mut line = String::from("staticd: ");
+    for piece in pieces {
+        piece.put(&mut line);
     }
-    let _ = line.write_str("\n");
+    if line.len() >= LINE_MAX {
+        let mut end = LINE_MAX - 1;
+        while !line.is_char_boundary(end) {
+            end -= 1;
+        }
+        line.truncate(end);
+    }
+    line.push('\n');
     line
 }
 
-/// Writes one line, `staticd: ` + `args` + newline, to stderr in one write.
-pub fn eprintln(args: fmt::Arguments<'_>) {
-    write_fd(2, line(args).as_bytes());
+/// Writes one line, `staticd: ` + the pieces + newline, to stderr in one write.
+#[inline(never)]
+pub fn eprintln(pieces: &[&dyn Piece]) {
+    write_fd(2, line(pieces).as_bytes());
 }
 
 /// [`eprintln`], unless stderr cannot take the line at once: then it is dropped.
-pub fn eprintln_nowait(args: fmt::Arguments<'_>) {
-    write_fd_nowait(2, line(args).as_bytes());
+#[inline(never)]
+pub fn eprintln_nowait(pieces: &[&dyn Piece]) {
+    write_fd_nowait(2, line(pieces).as_bytes());
 }
 
-/// Prints a formatted line to stderr, prefixed with `staticd: `.
+/// Prints a line to stderr, prefixed with `staticd: `: `log!("listen ", addr, ": ", why)`,
+/// each argument a [`Piece`](crate::text::Piece).
 #[macro_export]
 macro_rules! log {
-    ($($arg:tt)*) => { $crate::rt::stdio::eprintln(format_args!($($arg)*)) };
+    ($($piece:expr),+ $(,)?) => {
+        $crate::rt::stdio::eprintln(&[$(&$piece as &dyn $crate::text::Piece),+])
+    };
 }
 
 /// [`log!`] for threads that must never wait: the line is dropped when
 /// stderr (a stalled pipe or socket) cannot take it at once.
 #[macro_export]
 macro_rules! log_nowait {
-    ($($arg:tt)*) => { $crate::rt::stdio::eprintln_nowait(format_args!($($arg)*)) };
+    ($($piece:expr),+ $(,)?) => {
+        $crate::rt::stdio::eprintln_nowait(&[$(&$piece as &dyn $crate::text::Piece),+])
+    };
 }
 
 #[cfg(test)]
@@ -176,10 +157,10 @@ mod tests {
 
     #[test]
     fn line_truncates_instead_of_overflowing() {
-        let mut l = Line::new();
-        for _ in 0..100 {
-            write!(l, "0123456789").unwrap();
-        }
-        assert_eq!(l.as_bytes().len(), 512);
+        let long = "é".repeat(400);
+        let l = line(&[&"x", &long.as_str()]);
+        assert!(l.len() <= LINE_MAX && l.len() > LINE_MAX - 3, "{}", l.len());
+        assert!(l.starts_with("staticd: xéé") && l.ends_with("é\n"));
+        assert_eq!(line(&[&"short ", &7u8]), "staticd: short 7\n");
     }
 }

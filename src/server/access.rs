@@ -23,7 +23,7 @@ use crate::http::access_log::{self, Format, Record};
 use crate::http::forwarded::{self, Cidr};
 use crate::http::request::{self, Request};
 use crate::http::status::Status;
-use crate::rt::stdio::Line;
+use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::net::IpAddr;
@@ -181,11 +181,7 @@ impl Sink {
     /// Counts the lines in `rest` as lost to write error `e`, saying so once.
     fn write_failed(&self, e: Errno, rest: &[u8]) {
         if !self.warned.swap(true, Ordering::Relaxed) {
-            crate::log_nowait!(
-                "access log: {} (os error {}); lines are being lost",
-                crate::rt::errno::describe(e),
-                e.raw_os_error()
-            );
+            crate::log_nowait!("access log: ", e, "; lines are being lost");
         }
         self.lost(rest);
     }
@@ -370,7 +366,7 @@ pub struct Lines {
 impl Sink {
     /// The client to log for `req` from `peer` (its address as text): `peer` itself
     /// unless it is a trusted proxy that names another, which is written into `text`.
-    fn client<'a>(&self, peer: &'a [u8], req: &Request<'_>, text: &'a mut Line) -> &'a [u8] {
+    fn client<'a>(&self, peer: &'a [u8], req: &Request<'_>, text: &'a mut String) -> &'a [u8] {
         let Some(ip) = core::str::from_utf8(peer)
             .ok()
             .and_then(|p| p.parse::<IpAddr>().ok())
@@ -387,7 +383,7 @@ impl Sink {
         if client == ip {
             return peer;
         }
-        let _ = core::fmt::Write::write_fmt(text, format_args!("{client}"));
+        crate::text::Piece::put(&client, text);
         text.as_bytes()
     }
 }
@@ -429,7 +425,7 @@ impl Lines {
             ),
             None => (b"", b"", b"", None, None),
         };
-        let mut client = crate::rt::stdio::Line::new();
+        let mut client = String::new();
         let peer = match req {
             Some(r) if !self.sink.real_ip_from.is_empty() => self.sink.client(peer, r, &mut client),
             _ => peer,

@@ -39,6 +39,7 @@ use crate::config::Config;
 use crate::http::response::SiteHeaders;
 use crate::rt::signal::{self, SignalFd};
 use crate::rt::thread;
+use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::net::SocketAddr;
@@ -118,13 +119,8 @@ pub fn run(config: Config) -> i32 {
         Ok(code) => code,
         Err(e) => {
             match e.detail {
-                Some(detail) => crate::log!("{}: {}", e.what, detail),
-                None => crate::log!(
-                    "{}: {} (os error {})",
-                    e.what,
-                    crate::rt::errno::describe(e.why),
-                    e.why.raw_os_error()
-                ),
+                Some(detail) => crate::log!(e.what, ": ", detail),
+                None => crate::log!(e.what, ": ", e.why),
             }
             2
         }
@@ -132,8 +128,7 @@ pub fn run(config: Config) -> i32 {
 }
 
 fn start(config: Config) -> Result<i32, StartError> {
-    use alloc::format;
-    let root_name = alloc::string::String::from_utf8_lossy(&config.root).into_owned();
+    let root_name = crate::text!(crate::text::Utf8(&config.root));
     let workers = config.threads.unwrap_or_else(cpu_count);
     // Passed sockets are taken over before anything else opens a descriptor,
     // so a missing one cannot be mistaken for one of staticd's own.
@@ -144,7 +139,7 @@ fn start(config: Config) -> Result<i32, StartError> {
         match activated {
             Some(fds) => Some(listener::inherit(fds.count, workers).map_err(|(fd, why)| {
                 StartError {
-                    what: format!("LISTEN_FDS: descriptor {fd}"),
+                    what: crate::text!("LISTEN_FDS: descriptor ", fd),
                     why,
                     detail: (why == rustix::io::Errno::NOTSUP)
                         .then_some("not a listening stream socket"),
@@ -175,7 +170,7 @@ fn start(config: Config) -> Result<i32, StartError> {
     })?;
     raise_file_limit();
     let root = cache::root::Root::open(&config.root).map_err(|why| StartError {
-        what: format!("ROOT '{root_name}'"),
+        what: crate::text!("ROOT '", root_name, "'"),
         why,
         detail: None,
     })?;
@@ -188,7 +183,7 @@ fn start(config: Config) -> Result<i32, StartError> {
     let (mut listeners, bound) = match inherited {
         Some(passed) => passed,
         None => listener::bind_all(&config.listen, workers).map_err(|(addr, why)| StartError {
-            what: format!("listen {addr}"),
+            what: crate::text!("listen ", addr),
             why,
             detail: None,
         })?,
@@ -196,7 +191,7 @@ fn start(config: Config) -> Result<i32, StartError> {
     if let Some(name) = &config.tcp_congestion {
         let name = core::str::from_utf8(name).unwrap_or_default();
         listener::set_congestion(&listeners, name).map_err(|why| StartError {
-            what: format!("--tcp-congestion {name}"),
+            what: crate::text!("--tcp-congestion ", name),
             why,
             detail: match why {
                 rustix::io::Errno::NOENT => {
@@ -224,10 +219,7 @@ fn start(config: Config) -> Result<i32, StartError> {
             };
             let (sink, writer) = access::Sink::open(path, format, config.real_ip_from.clone())
                 .map_err(|why| StartError {
-                    what: format!(
-                        "--access-log '{}'",
-                        alloc::string::String::from_utf8_lossy(path)
-                    ),
+                    what: crate::text!("--access-log '", crate::text::Utf8(path), "'"),
                     why,
                     detail: None,
                 })?;
@@ -287,7 +279,7 @@ fn start(config: Config) -> Result<i32, StartError> {
     let mut metrics = match config.metrics {
         Some(addr) => {
             let fd = listener::bind(&addr, false).map_err(|why| StartError {
-                what: format!("--metrics {addr}"),
+                what: crate::text!("--metrics ", addr),
                 why,
                 detail: None,
             })?;
@@ -323,7 +315,7 @@ fn start(config: Config) -> Result<i32, StartError> {
     if let Some(spec) = &config.user {
         let passwd = sandbox::read_passwd();
         let user = sandbox::resolve_user(spec, passwd.as_deref()).map_err(|why| StartError {
-            what: format!("--user '{}'", alloc::string::String::from_utf8_lossy(spec)),
+            what: crate::text!("--user '", crate::text::Utf8(spec), "'"),
             why: rustix::io::Errno::INVAL,
             detail: Some(why),
         })?;
@@ -389,11 +381,7 @@ fn start(config: Config) -> Result<i32, StartError> {
     let code = match control.run() {
         Ok(()) => 0,
         Err(why) => {
-            crate::log!(
-                "control thread: {} (os error {})",
-                crate::rt::errno::describe(why),
-                why.raw_os_error()
-            );
+            crate::log!("control thread: ", why);
             1
         }
     };
@@ -511,37 +499,29 @@ fn announce(
     metrics: Option<SocketAddr>,
     cgroup_budget: Option<u64>,
 ) {
-    let mut line = crate::rt::stdio::Line::new();
+    let mut line = String::new();
     for (i, addr) in bound.iter().enumerate() {
         let sep = if i == 0 { "" } else { ", " };
-        let _ = core::fmt::Write::write_fmt(&mut line, format_args!("{sep}http://{addr}/"));
+        line += &crate::text!(sep, "http://", addr, "/");
     }
     if passed > 0 {
-        let _ = core::fmt::Write::write_fmt(
-            &mut line,
-            format_args!(" ({passed} passed by LISTEN_FDS)"),
-        );
+        line += &crate::text!(" (", passed, " passed by LISTEN_FDS)");
     }
     let s = if workers == 1 { "" } else { "s" };
-    let _ = core::fmt::Write::write_fmt(&mut line, format_args!(" with {workers} worker{s}"));
+    line += &crate::text!(" with ", workers, " worker", s);
     if let Some(addr) = metrics {
-        let _ = core::fmt::Write::write_fmt(
-            &mut line,
-            format_args!(", metrics on http://{addr}/metrics"),
-        );
+        line += &crate::text!(", metrics on http://", addr, "/metrics");
     }
     if let Some(budget) = cgroup_budget {
-        let _ = core::fmt::Write::write_fmt(
-            &mut line,
-            format_args!(
-                ", cache budget {}{} (a quarter of the cgroup memory limit)",
-                budget >> budget_unit(budget).0,
-                budget_unit(budget).1
-            ),
+        let (shift, unit) = budget_unit(budget);
+        line += &crate::text!(
+            ", cache budget ",
+            budget >> shift,
+            unit,
+            " (a quarter of the cgroup memory limit)"
         );
     }
-    let text = core::str::from_utf8(line.as_bytes()).unwrap_or("");
-    crate::log!("serving {root} on {text}");
+    crate::log!("serving ", root, " on ", line);
 }
 
 /// How many bits to shift a size by and the suffix to write after it, as
@@ -563,16 +543,25 @@ fn report(shared: &Shared) {
     let cache = shared.cache.usage();
     let dropped = shared.access.as_ref().map_or(0, |log| log.dropped());
     crate::log_nowait!(
-        "stats: connections={} requests={} cache_hits={} cache_misses={} evictions={} cache_entries={} cache_bytes={} bytes_sent={} compressed={} log_dropped={}",
+        "stats: connections=",
         shared.open.load(core::sync::atomic::Ordering::Relaxed),
+        " requests=",
         total.requests,
+        " cache_hits=",
         cache.hits,
+        " cache_misses=",
         cache.misses,
+        " evictions=",
         cache.evictions,
+        " cache_entries=",
         cache.entries,
+        " cache_bytes=",
         cache.bytes,
+        " bytes_sent=",
         total.sent,
+        " compressed=",
         total.compressed,
+        " log_dropped=",
         dropped
     );
 }
@@ -666,8 +655,9 @@ impl Control<'_> {
                         self.leave();
                         drain_until = Some(clock::monotonic_ms() + self.drain_ms);
                         crate::log_nowait!(
-                            "SIGTERM: draining for {} s, then stopping",
-                            self.drain_ms / 1000
+                            "SIGTERM: draining for ",
+                            self.drain_ms / 1000,
+                            " s, then stopping"
                         );
                     }
                     signal::SIGTERM | signal::SIGINT => {
@@ -699,10 +689,6 @@ fn reopen_log(shared: &Shared) {
     };
     match log.reopen() {
         Ok(()) => crate::log_nowait!("SIGHUP: access log reopened"),
-        Err(e) => crate::log_nowait!(
-            "SIGHUP: access log not reopened: {} (os error {})",
-            crate::rt::errno::describe(e),
-            e.raw_os_error()
-        ),
+        Err(e) => crate::log_nowait!("SIGHUP: access log not reopened: ", e),
     }
 }

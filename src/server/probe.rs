@@ -3,7 +3,6 @@
 //! for everything; exit 0 on 2xx/3xx, 1 otherwise, one line either way.
 
 use crate::config::Config;
-use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -106,7 +105,7 @@ fn wait(fd: &rustix::fd::OwnedFd, flags: PollFlags, deadline: i64) -> Result<(),
         match poll(&mut fds, Some(&timeout)) {
             Ok(0) | Err(Errno::INTR) => continue,
             Ok(_) => return Ok(()),
-            Err(e) => return Err(format!("poll: {}", crate::rt::errno::describe(e))),
+            Err(e) => return Err(crate::text!("poll: ", crate::rt::errno::describe(e))),
         }
     }
 }
@@ -139,9 +138,12 @@ fn fetch(target: &Target) -> Result<Vec<u8>, String> {
             why(e)
         });
     }
-    let request = format!(
-        "GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: staticd-probe\r\nConnection: close\r\n\r\n",
-        target.path, target.addr
+    let request = crate::text!(
+        "GET ",
+        target.path,
+        " HTTP/1.1\r\nHost: ",
+        target.addr,
+        "\r\nUser-Agent: staticd-probe\r\nConnection: close\r\n\r\n"
     );
     let mut sent = 0;
     while sent < request.len() {
@@ -178,27 +180,27 @@ pub fn run(url: Option<&[u8]>, config: &Config) -> i32 {
         None => default_target(config),
         Some(Ok(t)) => t,
         Some(Err(why)) => {
-            crate::log!("--probe: {why}");
+            crate::log!("--probe: ", why);
             return 2;
         }
     };
-    let shown = format!("http://{}{}", target.addr, target.path);
+    let shown = crate::text!("http://", target.addr, target.path);
     match fetch(&target) {
         Ok(line) => {
-            let text = String::from_utf8_lossy(&line);
+            let text = crate::text::Escaped(&line);
             match status_code(&line) {
                 Some(200..=399) => {
-                    crate::log!("probe {shown}: {text}");
+                    crate::log!("probe ", shown, ": ", text);
                     0
                 }
                 _ => {
-                    crate::log!("probe {shown}: unhealthy: {text}");
+                    crate::log!("probe ", shown, ": unhealthy: ", text);
                     1
                 }
             }
         }
         Err(why) => {
-            crate::log!("probe {shown}: unhealthy: {why}");
+            crate::log!("probe ", shown, ": unhealthy: ", why);
             1
         }
     }

@@ -141,7 +141,7 @@ fn peer_text(addr: Option<net::SocketAddrAny>) -> Option<alloc::boxed::Box<[u8]>
             .map_or(core::net::IpAddr::V6(v6), core::net::IpAddr::V4),
         v4 => v4,
     };
-    Some(alloc::format!("{ip}").into_bytes().into_boxed_slice())
+    Some(crate::text!(ip).into_bytes().into_boxed_slice())
 }
 
 /// The context a request is answered in: the worker's clock and what every worker shares.
@@ -257,7 +257,7 @@ impl Worker {
                 timeout.as_ref(),
             ) && e != Errno::INTR
             {
-                crate::log_nowait!("epoll_wait: {e}");
+                crate::log_nowait!("epoll_wait: ", e);
                 break;
             }
             self.clock.update();
@@ -326,9 +326,11 @@ impl Worker {
             let now = self.clock.now_ms();
             if self.refusal_logged_ms == 0 || now - self.refusal_logged_ms >= REFUSAL_LOG_MS {
                 crate::log_nowait!(
-                    "--max-connections {} reached: {} connections refused",
+                    "--max-connections ",
                     self.shared.limits.max_connections,
-                    self.refused
+                    " reached: ",
+                    self.refused,
+                    " connections refused"
                 );
                 self.refused = 0;
                 self.refusal_logged_ms = now.max(1);

@@ -41,9 +41,9 @@ impl Piece for str {
     }
 }
 
-impl Piece for &str {
+impl<T: Piece + ?Sized> Piece for &T {
     fn put(&self, out: &mut String) {
-        out.push_str(self);
+        (**self).put(out);
     }
 }
 
@@ -129,6 +129,35 @@ impl Piece for Escaped<'_> {
     }
 }
 
+/// Bytes meant as UTF-8 (a path, a header line): valid UTF-8 shown as it is, control
+/// characters, a backslash and bytes that are not UTF-8 escaped as [`Escaped`] does.
+pub struct Utf8<'a>(pub &'a [u8]);
+
+impl Piece for Utf8<'_> {
+    fn put(&self, out: &mut String) {
+        let mut rest = self.0;
+        while !rest.is_empty() {
+            let (valid, bad) = match core::str::from_utf8(rest) {
+                Ok(all) => (all, 0),
+                Err(e) => (
+                    core::str::from_utf8(&rest[..e.valid_up_to()]).unwrap_or_default(),
+                    e.error_len().unwrap_or(rest.len() - e.valid_up_to()),
+                ),
+            };
+            for c in valid.chars() {
+                if c.is_ascii() {
+                    escape(out, &[c as u8], None);
+                } else {
+                    out.push(c);
+                }
+            }
+            let end = valid.len() + bad;
+            escape(out, &rest[valid.len()..end], None);
+            rest = &rest[end..];
+        }
+    }
+}
+
 /// Appends `bytes` escaped as [`Escaped`] does, and also `quote` (when given) as `\'`.
 pub fn escape(out: &mut String, bytes: &[u8], quote: Option<u8>) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -170,6 +199,16 @@ mod tests {
         }
         assert_eq!(crate::text!(i32::MIN), format!("{}", i32::MIN));
         assert_eq!(crate::text!(usize::MAX), format!("{}", usize::MAX));
+    }
+
+    #[test]
+    fn utf8_stays_and_the_rest_is_escaped() {
+        assert_eq!(crate::text!(Utf8("/srv/café".as_bytes())), "/srv/café");
+        assert_eq!(
+            crate::text!(Utf8(b"a\xffb\xc3\n\\\xe2\x82")),
+            "a\\xffb\\xc3\\x0a\\\\\\xe2\\x82"
+        );
+        assert_eq!(crate::text!(Utf8(b"")), "");
     }
 
     #[test]
