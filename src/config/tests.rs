@@ -30,14 +30,14 @@ fn serve(args: &[&str], env: &[&str]) -> Config {
 
 fn fail(args: &[&str], env: &[&str]) -> String {
     match run(args, env) {
-        Err(e) => e.to_string(),
+        Err(e) => crate::text!(e),
         other => panic!("{args:?} {env:?}: expected an error, got {other:?}"),
     }
 }
 
 fn fail_bytes(args: &[&[u8]], env: &[&[u8]]) -> String {
     match parse_with(args, env) {
-        Err(e) => e.to_string(),
+        Err(e) => crate::text!(e),
         other => panic!("{args:?}: expected an error, got {other:?}"),
     }
 }
@@ -736,7 +736,10 @@ fn error_parts() {
     let e = run(&["--threads", "abc"], &[]).unwrap_err();
     assert_eq!(e.what(), "--threads");
     assert_eq!(e.why(), "'abc' is not a positive integer");
-    assert_eq!(e.to_string(), "--threads: 'abc' is not a positive integer");
+    assert_eq!(
+        crate::text!(e),
+        "--threads: 'abc' is not a positive integer"
+    );
     let e = run(&["-t", "abc"], &[]).unwrap_err();
     assert_eq!(e.what(), "--threads");
 }
@@ -959,7 +962,7 @@ fn fuzz_never_panics_and_errors_are_one_short_line() {
             Ok(_) => {}
             Err(e) => {
                 errors += 1;
-                let msg = e.to_string();
+                let msg = crate::text!(e);
                 assert!(msg.len() < 400, "{msg}");
                 assert!(msg.bytes().all(|b| (b' '..=b'~').contains(&b)), "{msg:?}");
                 assert!(!e.what().is_empty() && !e.why().is_empty());
