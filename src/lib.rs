@@ -43,7 +43,7 @@ pub fn main(args: &[&'static [u8]], env: &[&'static [u8]]) -> i32 {
             0
         }
         Err(e) => {
-            log!(e.what(), ": ", e.why());
+            log!(e);
             2
         }
     }

@@ -3,10 +3,11 @@
 
 use super::values::{Shown, parse_uint, q};
 use super::{Act, Command, Config, Error, LISTEN_FDS_MAX, ListenFds, OPTIONS, ROOT};
+use crate::text;
+use crate::text::Piece;
 use alloc::boxed::Box;
-use alloc::format;
+use alloc::string::String;
 use alloc::vec::Vec;
-use core::fmt;
 
 /// Where a value came from, for the error message.
 #[derive(Clone, Copy)]
@@ -16,12 +17,15 @@ enum Origin {
     Root,
 }
 
-impl fmt::Display for Origin {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Piece for Origin {
+    fn put(&self, out: &mut String) {
         match self {
-            Origin::Flag(long) => write!(f, "--{long}"),
-            Origin::Env(name) => f.write_str(name),
-            Origin::Root => f.write_str(ROOT.name),
+            Origin::Flag(long) => {
+                out.push_str("--");
+                out.push_str(long);
+            }
+            Origin::Env(name) => out.push_str(name),
+            Origin::Root => out.push_str(ROOT.name),
         }
     }
 }
@@ -170,7 +174,7 @@ fn long_option<'a>(
             bytes: name,
             quoted: false,
         };
-        return Err(Error::new(format!("--{shown}"), "unknown option".into()));
+        return Err(Error::new(text!("--", shown), "unknown option".into()));
     };
     let opt = &OPTIONS[i];
     let origin = Origin::Flag(opt.long);
@@ -200,7 +204,7 @@ fn short_options<'a>(
                 bytes: &[c],
                 quoted: false,
             };
-            first_err.get_or_insert(Error::new(format!("-{shown}"), "unknown option".into()));
+            first_err.get_or_insert(Error::new(text!('-', shown), "unknown option".into()));
             continue;
         };
         let opt = &OPTIONS[n];
@@ -256,13 +260,13 @@ fn listen_fds(env: &[&[u8]]) -> Result<Option<ListenFds>, Error> {
     let pid = parse_uint(pid)
         .filter(|&p| p > 0)
         .and_then(|p| u32::try_from(p).ok())
-        .ok_or_else(|| Error::new("LISTEN_PID", format!("{} is not a process id", q(pid))))?;
+        .ok_or_else(|| Error::new("LISTEN_PID", text!(q(pid), " is not a process id")))?;
     let count = parse_uint(count)
         .filter(|n| (1..=LISTEN_FDS_MAX).contains(n))
         .ok_or_else(|| {
             Error::new(
                 "LISTEN_FDS",
-                format!("{} is not a count from 1 to {LISTEN_FDS_MAX}", q(count)),
+                text!(q(count), " is not a count from 1 to ", LISTEN_FDS_MAX),
             )
         })?;
     Ok(Some(ListenFds {

@@ -45,11 +45,11 @@ use crate::http::conditional::LastModifiedPolicy;
 use crate::http::cors;
 use crate::http::forwarded::Cidr;
 use crate::http::mime::Types;
+use crate::text;
+use crate::text::Piece;
 use alloc::boxed::Box;
-use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::fmt;
 use core::net::SocketAddr;
 use values::*;
 
@@ -244,17 +244,20 @@ impl Error {
     }
 
     /// `what` (an option, variable or `ROOT`) is wrong because of `why`.
-    pub(super) fn new(what: impl fmt::Display, why: String) -> Self {
+    pub(super) fn new(what: impl Piece, why: String) -> Self {
         Error {
-            what: format!("{what}"),
+            what: text!(what),
             why,
         }
     }
 }
 
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.what, self.why)
+/// `what: why`, the line staticd prints for it.
+impl Piece for Error {
+    fn put(&self, out: &mut String) {
+        out.push_str(&self.what);
+        out.push_str(": ");
+        out.push_str(&self.why);
     }
 }
 

@@ -30,14 +30,14 @@ fn serve(args: &[&str], env: &[&str]) -> Config {
 
 fn fail(args: &[&str], env: &[&str]) -> String {
     match run(args, env) {
-        Err(e) => e.to_string(),
+        Err(e) => crate::text!(e),
         other => panic!("{args:?} {env:?}: expected an error, got {other:?}"),
     }
 }
 
 fn fail_bytes(args: &[&[u8]], env: &[&[u8]]) -> String {
     match parse_with(args, env) {
-        Err(e) => e.to_string(),
+        Err(e) => crate::text!(e),
         other => panic!("{args:?}: expected an error, got {other:?}"),
     }
 }
@@ -736,9 +736,123 @@ fn error_parts() {
     let e = run(&["--threads", "abc"], &[]).unwrap_err();
     assert_eq!(e.what(), "--threads");
     assert_eq!(e.why(), "'abc' is not a positive integer");
-    assert_eq!(e.to_string(), "--threads: 'abc' is not a positive integer");
+    assert_eq!(
+        crate::text!(e),
+        "--threads: 'abc' is not a positive integer"
+    );
     let e = run(&["-t", "abc"], &[]).unwrap_err();
     assert_eq!(e.what(), "--threads");
+}
+
+#[test]
+fn value_error_texts() {
+    let long = "/".repeat(4096);
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["--cache-max-bytes", "1.5M"],
+            "--cache-max-bytes: '1.5M' is not a size (digits, optionally followed by K, M or G)",
+        ),
+        (
+            &["--cache-max-file-size", "1025G"],
+            "--cache-max-file-size: '1025G' is out of range (at most 1T)",
+        ),
+        (
+            &["--cache-max-entries", "4294967296"],
+            "--cache-max-entries: '4294967296' is out of range (1 to 4294967295)",
+        ),
+        (
+            &["--max-connections", "x"],
+            "--max-connections: 'x' is not a positive integer",
+        ),
+        (
+            &["--compress-level", "10"],
+            "--compress-level: '10' is out of range (1 to 9)",
+        ),
+        (
+            &["--compress-level", "x"],
+            "--compress-level: 'x' is not a level from 1 to 9",
+        ),
+        (
+            &["--send-timeout", "0.000"],
+            "--send-timeout: '0.000' must be more than 0",
+        ),
+        (
+            &["--cache-ttl", "1."],
+            "--cache-ttl: '1.' is not a number of seconds (e.g. 1 or 0.25)",
+        ),
+        (
+            &["--cache-ttl", "86400.001"],
+            "--cache-ttl: '86400.001' is out of range (0 to 86400)",
+        ),
+        (
+            &["--drain", "86401"],
+            "--drain: '86401' is out of range (0 to 86400)",
+        ),
+        (
+            &["--user", "1:x"],
+            "--user: '1:x' is not UID[:GID] or a user name",
+        ),
+        (
+            &["--cache-control", " x"],
+            "--cache-control: ' x' is not a valid header value",
+        ),
+        (
+            &["--cache-control-for", "/a"],
+            "--cache-control-for: '/a' is not 'PATTERN=VALUE'",
+        ),
+        (
+            &["--cache-control-for", "a=b"],
+            "--cache-control-for: 'a' is not a URL path pattern (/assets/**, /*.html, ...)",
+        ),
+        (&["--header", "X"], "--header: 'X' is not 'NAME: VALUE'"),
+        (
+            &["--header", "X Y: z"],
+            "--header: 'X Y: z' has an invalid header name",
+        ),
+        (
+            &["--header", "ETag: x"],
+            "--header: 'ETag: x' is set by staticd itself (for Cache-Control use --cache-control)",
+        ),
+        (&["--header", "X: "], "--header: 'X: ' has an empty value"),
+        (
+            &["--fallback", "/a/"],
+            "--fallback: '/a/' is not a file path under ROOT like /index.html",
+        ),
+        (
+            &["--access-log", "a\0b"],
+            "--access-log: 'a\\x00b' contains a NUL byte",
+        ),
+        (
+            &["--tcp-congestion", "a b"],
+            "--tcp-congestion: 'a b' is not a congestion control name",
+        ),
+        (
+            &["--last-modified", "yes"],
+            "--last-modified: 'yes' is not 'auto', 'on' or 'off'",
+        ),
+        (
+            &["--default-type", "text"],
+            "--default-type: 'text' is not a media type like text/plain or 'text/plain; charset=utf-8'",
+        ),
+        (&["--metrics", "1,2"], "--metrics: '1,2': one address only"),
+        (
+            &["--real-ip-from", "2001:db8::1/32"],
+            "--real-ip-from: '2001:db8::1/32' has bits set past its prefix: 2001:db8::/32?",
+        ),
+        (&["--", "a\0b"], "ROOT: 'a\\x00b' contains a NUL byte"),
+    ];
+    for (args, want) in cases {
+        assert_eq!(fail(args, &[]), *want, "{args:?}");
+    }
+    let shown = format!("'{}'...", "/".repeat(64));
+    assert_eq!(
+        fail(&["--access-log", &long], &[]),
+        format!("--access-log: {shown} is longer than 4095 bytes")
+    );
+    assert_eq!(
+        fail(&[&long], &[]),
+        format!("ROOT: {shown} is longer than 4095 bytes")
+    );
 }
 
 #[test]
@@ -848,7 +962,7 @@ fn fuzz_never_panics_and_errors_are_one_short_line() {
             Ok(_) => {}
             Err(e) => {
                 errors += 1;
-                let msg = e.to_string();
+                let msg = crate::text!(e);
                 assert!(msg.len() < 400, "{msg}");
                 assert!(msg.bytes().all(|b| (b' '..=b'~').contains(&b)), "{msg:?}");
                 assert!(!e.what().is_empty() && !e.why().is_empty());

@@ -6,10 +6,10 @@ use crate::http::conditional::LastModifiedPolicy;
 use crate::http::cors;
 use crate::http::forwarded::{Cidr, CidrError};
 use crate::http::mime;
-use alloc::format;
+use crate::text;
+use crate::text::Piece;
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::fmt;
 use core::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4};
 
 /// Linux's NAME_MAX: the longest `--index` that can name a file.
@@ -36,31 +36,29 @@ pub(super) fn q(bytes: &[u8]) -> Shown<'_> {
     }
 }
 
-impl fmt::Display for Shown<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        use fmt::Write as _;
+/// `'value'` followed by `rest`, the shape of most value errors; one copy of the joining
+/// instead of one at every error.
+#[inline(never)]
+pub(super) fn quote_then(v: &[u8], rest: &str) -> String {
+    text!(q(v), rest)
+}
+
+impl Piece for Shown<'_> {
+    fn put(&self, out: &mut String) {
         let (shown, cut) = match self.bytes.get(..SHOW_MAX) {
             Some(head) if self.bytes.len() > SHOW_MAX => (head, true),
             _ => (self.bytes, false),
         };
         if self.quoted {
-            f.write_char('\'')?;
+            out.push('\'');
         }
-        for &b in shown {
-            match b {
-                b'\\' => f.write_str("\\\\")?,
-                b'\'' if self.quoted => f.write_str("\\'")?,
-                b' '..=b'~' => f.write_char(char::from(b))?,
-                _ => write!(f, "\\x{b:02x}")?,
-            }
-        }
+        text::escape(out, shown, self.quoted.then_some(b'\''));
         if self.quoted {
-            f.write_char('\'')?;
+            out.push('\'');
         }
         if cut {
-            f.write_str("...")?;
+            out.push_str("...");
         }
-        Ok(())
     }
 }
 
@@ -77,19 +75,19 @@ pub(super) fn parse_uint(v: &[u8]) -> Option<u64> {
 
 /// A worker thread count, 1 to [`MAX_THREADS`].
 pub(super) fn parse_threads(v: &[u8]) -> Result<usize, String> {
-    let n = parse_uint(v).ok_or_else(|| format!("{} is not a positive integer", q(v)))?;
+    let n = parse_uint(v).ok_or_else(|| quote_then(v, " is not a positive integer"))?;
     match usize::try_from(n) {
         Ok(n) if (1..=MAX_THREADS).contains(&n) => Ok(n),
-        _ => Err(format!("{} is out of range (1 to {MAX_THREADS})", q(v))),
+        _ => Err(text!(q(v), " is out of range (1 to ", MAX_THREADS, ")")),
     }
 }
 
 /// A grace or drain period, whole seconds from 0 to [`MAX_GRACE_SECS`].
 pub(super) fn parse_grace(v: &[u8]) -> Result<u32, String> {
-    let n = parse_uint(v).ok_or_else(|| format!("{} is not a whole number of seconds", q(v)))?;
+    let n = parse_uint(v).ok_or_else(|| quote_then(v, " is not a whole number of seconds"))?;
     match u32::try_from(n) {
         Ok(n) if n <= MAX_GRACE_SECS => Ok(n),
-        _ => Err(format!("{} is out of range (0 to {MAX_GRACE_SECS})", q(v))),
+        _ => Err(text!(q(v), " is out of range (0 to ", MAX_GRACE_SECS, ")")),
     }
 }
 
@@ -99,9 +97,9 @@ const SIZE_MAX: u64 = 1 << 40;
 /// A byte count: digits with an optional binary suffix K, M or G (case-insensitive).
 pub(super) fn parse_size(v: &[u8]) -> Result<u64, String> {
     let bad = || {
-        format!(
-            "{} is not a size (digits, optionally followed by K, M or G)",
-            q(v)
+        quote_then(
+            v,
+            " is not a size (digits, optionally followed by K, M or G)",
         )
     };
     let (digits, shift) = match v.last().map(u8::to_ascii_uppercase) {
@@ -113,14 +111,14 @@ pub(super) fn parse_size(v: &[u8]) -> Result<u64, String> {
     let n = parse_uint(digits).ok_or_else(bad)?;
     match n.checked_mul(1 << shift) {
         Some(n) if n <= SIZE_MAX => Ok(n),
-        _ => Err(format!("{} is out of range (at most 1T)", q(v))),
+        _ => Err(quote_then(v, " is out of range (at most 1T)")),
     }
 }
 
 /// A timeout: seconds as for [`parse_millis`], but never zero.
 pub(super) fn parse_timeout(v: &[u8]) -> Result<u64, String> {
     match parse_millis(v)? {
-        0 => Err(format!("{} must be more than 0", q(v))),
+        0 => Err(quote_then(v, " must be more than 0")),
         ms => Ok(ms),
     }
 }
@@ -140,7 +138,7 @@ pub(super) fn check_user(v: &[u8]) -> Result<(), String> {
     if name_ok && group_ok {
         Ok(())
     } else {
-        Err(format!("{} is not UID[:GID] or a user name", q(v)))
+        Err(quote_then(v, " is not UID[:GID] or a user name"))
     }
 }
 
@@ -148,8 +146,8 @@ pub(super) fn check_user(v: &[u8]) -> Result<(), String> {
 pub(super) fn parse_level(v: &[u8]) -> Result<u8, String> {
     match parse_uint(v) {
         Some(n @ 1..=9) => Ok(n as u8),
-        Some(_) => Err(format!("{} is out of range (1 to 9)", q(v))),
-        None => Err(format!("{} is not a level from 1 to 9", q(v))),
+        Some(_) => Err(quote_then(v, " is out of range (1 to 9)")),
+        None => Err(quote_then(v, " is not a level from 1 to 9")),
     }
 }
 
@@ -157,14 +155,14 @@ pub(super) fn parse_level(v: &[u8]) -> Result<u8, String> {
 pub(super) fn parse_count(v: &[u8]) -> Result<u64, String> {
     match parse_uint(v) {
         Some(n) if (1..=u32::MAX as u64).contains(&n) => Ok(n),
-        Some(_) => Err(format!("{} is out of range (1 to {})", q(v), u32::MAX)),
-        None => Err(format!("{} is not a positive integer", q(v))),
+        Some(_) => Err(text!(q(v), " is out of range (1 to ", u32::MAX, ")")),
+        None => Err(quote_then(v, " is not a positive integer")),
     }
 }
 
 /// Seconds with up to three decimals, as milliseconds (at most a day).
 pub(super) fn parse_millis(v: &[u8]) -> Result<u64, String> {
-    let bad = || format!("{} is not a number of seconds (e.g. 1 or 0.25)", q(v));
+    let bad = || quote_then(v, " is not a number of seconds (e.g. 1 or 0.25)");
     let (whole, frac) = match v.iter().position(|&b| b == b'.') {
         Some(i) => (&v[..i], &v[i + 1..]),
         None => (v, &b""[..]),
@@ -184,7 +182,7 @@ pub(super) fn parse_millis(v: &[u8]) -> Result<u64, String> {
     }
     match secs.checked_mul(1000).and_then(|s| s.checked_add(ms)) {
         Some(total) if total <= 86_400_000 => Ok(total),
-        _ => Err(format!("{} is out of range (0 to 86400)", q(v))),
+        _ => Err(quote_then(v, " is out of range (0 to 86400)")),
     }
 }
 
@@ -199,7 +197,7 @@ pub(super) fn check_field_value(v: &[u8]) -> Result<(), String> {
     if !v.is_empty() && inner_ok && edges_ok {
         Ok(())
     } else {
-        Err(format!("{} is not a valid header value", q(v)))
+        Err(quote_then(v, " is not a valid header value"))
     }
 }
 
@@ -208,13 +206,13 @@ pub(super) fn check_field_value(v: &[u8]) -> Result<(), String> {
 pub(super) fn add_cache_rules(rules: &mut Vec<(Vec<u8>, Vec<u8>)>, v: &[u8]) -> Result<(), String> {
     for rule in v.split(|&b| b == b'\n') {
         let Some(eq) = rule.iter().position(|&b| b == b'=') else {
-            return Err(format!("{} is not 'PATTERN=VALUE'", q(rule)));
+            return Err(quote_then(rule, " is not 'PATTERN=VALUE'"));
         };
         let (pattern, value) = (&rule[..eq], &rule[eq + 1..]);
         if pattern.first() != Some(&b'/') || !pattern.iter().all(|b| (0x21..=0x7e).contains(b)) {
-            return Err(format!(
-                "{} is not a URL path pattern (/assets/**, /*.html, ...)",
-                q(pattern)
+            return Err(quote_then(
+                pattern,
+                " is not a URL path pattern (/assets/**, /*.html, ...)",
             ));
         }
         check_field_value(value)?;
@@ -228,11 +226,11 @@ pub(super) fn add_cache_rules(rules: &mut Vec<(Vec<u8>, Vec<u8>)>, v: &[u8]) -> 
 /// contradict each other.
 pub(super) fn check_header(v: &[u8]) -> Result<(), String> {
     let Some(colon) = v.iter().position(|&b| b == b':') else {
-        return Err(format!("{} is not 'NAME: VALUE'", q(v)));
+        return Err(quote_then(v, " is not 'NAME: VALUE'"));
     };
     let name = &v[..colon];
     if name.is_empty() || !name.iter().all(|&b| crate::http::request::is_tchar(b)) {
-        return Err(format!("{} has an invalid header name", q(v)));
+        return Err(quote_then(v, " has an invalid header name"));
     }
     const OWN: &[&str] = &[
         "content-length",
@@ -255,14 +253,14 @@ pub(super) fn check_header(v: &[u8]) -> Result<(), String> {
         .iter()
         .any(|own| own.as_bytes().eq_ignore_ascii_case(name))
     {
-        return Err(format!(
-            "{} is set by staticd itself (for Cache-Control use --cache-control)",
-            q(v)
+        return Err(quote_then(
+            v,
+            " is set by staticd itself (for Cache-Control use --cache-control)",
         ));
     }
     let value = v[colon + 1..].trim_ascii();
     if value.is_empty() {
-        return Err(format!("{} has an empty value", q(v)));
+        return Err(quote_then(v, " has an empty value"));
     }
     check_field_value(value)
 }
@@ -279,9 +277,9 @@ pub(super) fn check_site_path(v: &[u8]) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!(
-            "{} is not a file path under ROOT like /index.html",
-            q(v)
+        Err(quote_then(
+            v,
+            " is not a file path under ROOT like /index.html",
         ))
     }
 }
@@ -300,16 +298,16 @@ pub(super) fn check_health_path(v: &[u8]) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!("{} is not a URL path like /healthz", q(v)))
+        Err(quote_then(v, " is not a URL path like /healthz"))
     }
 }
 
 /// An access log path: any bytes a syscall takes, or `-`.
 pub(super) fn check_log_path(v: &[u8]) -> Result<(), String> {
     if v.contains(&0) {
-        Err(format!("{} contains a NUL byte", q(v)))
+        Err(quote_then(v, " contains a NUL byte"))
     } else if v.len() > ROOT_MAX {
-        Err(format!("{} is longer than {ROOT_MAX} bytes", q(v)))
+        Err(text!(q(v), " is longer than ", ROOT_MAX, " bytes"))
     } else {
         Ok(())
     }
@@ -326,7 +324,7 @@ pub(super) fn check_congestion(v: &[u8]) -> Result<(), String> {
     {
         Ok(())
     } else {
-        Err(format!("{} is not a congestion control name", q(v)))
+        Err(quote_then(v, " is not a congestion control name"))
     }
 }
 
@@ -335,7 +333,7 @@ pub(super) fn parse_log_format(v: &[u8]) -> Result<bool, String> {
     match v {
         b"common" => Ok(false),
         b"json" => Ok(true),
-        _ => Err(format!("{} is not 'common' or 'json'", q(v))),
+        _ => Err(quote_then(v, " is not 'common' or 'json'")),
     }
 }
 
@@ -345,18 +343,18 @@ pub(super) fn parse_last_modified(v: &[u8]) -> Result<LastModifiedPolicy, String
         b"auto" => Ok(LastModifiedPolicy::Auto),
         b"on" => Ok(LastModifiedPolicy::On),
         b"off" => Ok(LastModifiedPolicy::Off),
-        _ => Err(format!("{} is not 'auto', 'on' or 'off'", q(v))),
+        _ => Err(quote_then(v, " is not 'auto', 'on' or 'off'")),
     }
 }
 
 /// An index file name: one path component, not `.` or `..`.
 pub(super) fn check_index(v: &[u8]) -> Result<(), String> {
     if v.contains(&0) {
-        Err(format!("{} contains a NUL byte", q(v)))
+        Err(quote_then(v, " contains a NUL byte"))
     } else if v.contains(&b'/') || v == b"." || v == b".." {
-        Err(format!("{} must be a plain file name", q(v)))
+        Err(quote_then(v, " must be a plain file name"))
     } else if v.len() > NAME_MAX {
-        Err(format!("{} is longer than {NAME_MAX} bytes", q(v)))
+        Err(text!(q(v), " is longer than ", NAME_MAX, " bytes"))
     } else {
         Ok(())
     }
@@ -367,9 +365,9 @@ pub(super) fn check_root(v: &[u8]) -> Result<(), String> {
     if v.is_empty() {
         Err("empty value".into())
     } else if v.contains(&0) {
-        Err(format!("{} contains a NUL byte", q(v)))
+        Err(quote_then(v, " contains a NUL byte"))
     } else if v.len() > ROOT_MAX {
-        Err(format!("{} is longer than {ROOT_MAX} bytes", q(v)))
+        Err(text!(q(v), " is longer than ", ROOT_MAX, " bytes"))
     } else {
         Ok(())
     }
@@ -391,7 +389,7 @@ pub(super) fn media_type(v: &[u8]) -> Option<&str> {
 
 /// A `--default-type` value.
 pub(super) fn check_default_type(v: &[u8]) -> Result<&str, String> {
-    media_type(v).ok_or_else(|| format!(concat!("{} ", not_media_type!()), q(v)))
+    media_type(v).ok_or_else(|| quote_then(v, concat!(" ", not_media_type!())))
 }
 
 /// Adds each `EXT=TYPE` of a comma-separated list (a comma inside a quoted parameter value
@@ -416,7 +414,7 @@ pub(super) fn add_types(types: &mut mime::Types, value: &[u8]) -> Result<(), Str
             concat!("TYPE ", not_media_type!())
         };
         let shown = if item.is_empty() { value } else { item };
-        return Err(format!("{}: {why}", q(shown)));
+        return Err(text!(q(shown), ": ", why));
     }
     Ok(())
 }
@@ -459,7 +457,7 @@ fn list_items(value: &[u8]) -> impl Iterator<Item = Result<&[u8], String>> {
     value.split(|&b| b == b',').map(move |item| {
         let item = item.trim_ascii();
         if item.is_empty() {
-            Err(format!("{}: empty entry in list", q(value)))
+            Err(quote_then(value, ": empty entry in list"))
         } else {
             Ok(item)
         }
@@ -473,15 +471,20 @@ pub(super) fn add_cidrs(list: &mut Vec<Cidr>, value: &[u8]) -> Result<(), String
         match Cidr::parse(item) {
             Ok(cidr) => list.push(cidr),
             Err(CidrError::Syntax) => {
-                return Err(format!(
-                    "{} is not an IP address range like 10.0.0.0/8, fd00::/8 or 192.0.2.1",
-                    q(item)
+                return Err(quote_then(
+                    item,
+                    " is not an IP address range like 10.0.0.0/8, fd00::/8 or 192.0.2.1",
                 ));
             }
             Err(CidrError::HostBits(meant)) => {
-                return Err(format!(
-                    "{} has bits set past its prefix: {meant}?",
-                    q(item)
+                // `meant` has its host bits cleared: its network is its address.
+                return Err(text!(
+                    q(item),
+                    " has bits set past its prefix: ",
+                    meant.network(),
+                    '/',
+                    meant.prefix(),
+                    '?'
                 ));
             }
         }
@@ -493,9 +496,7 @@ pub(super) fn add_cidrs(list: &mut Vec<Cidr>, value: &[u8]) -> Result<(), String
 pub(super) fn add_origins(policy: &mut cors::Policy, value: &[u8]) -> Result<(), String> {
     for item in list_items(value) {
         let item = item?;
-        policy
-            .add(item)
-            .map_err(|why| format!("{}: {why}", q(item)))?;
+        policy.add(item).map_err(|why| text!(q(item), ": ", why))?;
     }
     Ok(())
 }
@@ -504,9 +505,9 @@ pub(super) fn add_origins(policy: &mut cors::Policy, value: &[u8]) -> Result<(),
 pub(super) fn add_addrs(list: &mut Vec<SocketAddr>, value: &[u8]) -> Result<(), String> {
     for item in list_items(value) {
         let item = item?;
-        let addr = parse_addr(item).map_err(|why| format!("{}: {why}", q(item)))?;
+        let addr = parse_addr(item).map_err(|why| text!(q(item), ": ", why))?;
         if addr.port() != 0 && list.contains(&addr) {
-            return Err(format!("'{addr}' is given more than once"));
+            return Err(text!('\'', addr, "' is given more than once"));
         }
         list.push(addr);
     }
@@ -519,7 +520,7 @@ pub(super) fn parse_one_addr(v: &[u8]) -> Result<SocketAddr, String> {
     add_addrs(&mut list, v)?;
     match list[..] {
         [addr] => Ok(addr),
-        _ => Err(format!("{}: one address only", q(v))),
+        _ => Err(quote_then(v, ": one address only")),
     }
 }
 
