@@ -2,7 +2,7 @@
 //! environment fallbacks and the defaults, reporting the first error.
 
 use super::values::{Shown, parse_uint, q};
-use super::{Act, Command, Config, Error, LISTEN_FDS_MAX, ListenFds, OPTIONS, ROOT};
+use super::{Act, Command, Config, Error, LISTEN_FDS_MAX, ListenFds, PARSE, ROOT};
 use crate::text;
 use crate::text::Piece;
 use alloc::boxed::Box;
@@ -37,7 +37,7 @@ type Step = Result<Option<Command>, Error>;
 struct Parsed {
     /// Starts [`Config::unset`]; each value is stored as it is read.
     config: Config,
-    /// One bit per `OPTIONS` index given on the command line: those ignore their variable.
+    /// One bit per option (index in `OPTIONS` and `PARSE`) given on the command line: those ignore their variable.
     given: u64,
     /// ROOT was given, as an argument or by its variable.
     root_given: bool,
@@ -46,13 +46,13 @@ struct Parsed {
 }
 
 impl Parsed {
-    /// Stores the value of `OPTIONS[i]`, checked, or does what the option says.
+    /// Stores the value of option `i`, checked, or does what the option says.
     fn apply(&mut self, i: usize, origin: Origin, value: &[u8]) -> Step {
-        let opt = &OPTIONS[i];
+        let opt = &PARSE[i];
         if let Origin::Flag(_) = origin {
             self.given |= 1 << i;
         }
-        if opt.value.is_some() && value.is_empty() {
+        if opt.takes_value && value.is_empty() {
             return Err(Error::new(origin, "empty value".into()));
         }
         match opt.act {
@@ -82,7 +82,7 @@ impl Parsed {
     /// Fills what the command line left unset from the environment, then the defaults.
     fn finish(mut self, env: &[&[u8]]) -> Result<Config, Error> {
         let mut set = self.given;
-        for (i, opt) in OPTIONS.iter().enumerate() {
+        for (i, opt) in PARSE.iter().enumerate() {
             if let Some(name) = opt.env
                 && self.given & (1 << i) == 0
                 && let Some(value) = getenv(env, name)
@@ -169,20 +169,20 @@ fn long_option<'a>(
         Some(eq) => (body.get(..eq).unwrap_or(body), body.get(eq + 1..)),
         None => (body, None),
     };
-    let Some(i) = OPTIONS.iter().position(|o| o.long.as_bytes() == name) else {
+    let Some(i) = PARSE.iter().position(|o| o.long.as_bytes() == name) else {
         let shown = Shown {
             bytes: name,
             quoted: false,
         };
         return Err(Error::new(text!("--", shown), "unknown option".into()));
     };
-    let opt = &OPTIONS[i];
+    let opt = &PARSE[i];
     let origin = Origin::Flag(opt.long);
-    let value = match (opt.value, inline) {
-        (None, None) => &[][..],
-        (None, Some(_)) => return Err(Error::new(origin, "takes no value".into())),
-        (Some(_), Some(v)) => v,
-        (Some(_), None) => rest
+    let value = match (opt.takes_value, inline) {
+        (false, None) => &[][..],
+        (false, Some(_)) => return Err(Error::new(origin, "takes no value".into())),
+        (true, Some(v)) => v,
+        (true, None) => rest
             .next()
             .ok_or_else(|| Error::new(origin, "missing value".into()))?,
     };
@@ -199,7 +199,7 @@ fn short_options<'a>(
     let mut i = 0;
     while let Some(&c) = cluster.get(i) {
         i += 1;
-        let Some(n) = OPTIONS.iter().position(|o| o.short == Some(c)) else {
+        let Some(n) = PARSE.iter().position(|o| o.short == Some(c)) else {
             let shown = Shown {
                 bytes: &[c],
                 quoted: false,
@@ -207,9 +207,9 @@ fn short_options<'a>(
             first_err.get_or_insert(Error::new(text!('-', shown), "unknown option".into()));
             continue;
         };
-        let opt = &OPTIONS[n];
+        let opt = &PARSE[n];
         let origin = Origin::Flag(opt.long);
-        let step = if opt.value.is_none() {
+        let step = if !opt.takes_value {
             parsed.apply(n, origin, &[])
         } else {
             // The value ends the cluster. `-t=4` means `-t 4`, as no short option's value

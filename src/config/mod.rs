@@ -196,9 +196,9 @@ impl Config {
     /// Gives each option whose bit (by `OPTIONS` index) is clear in `set`, and ROOT unless
     /// `root_set`, its [`Preset::Value`], parsed.
     fn fill_defaults(&mut self, set: u64, root_set: bool) {
-        for (i, opt) in OPTIONS.iter().enumerate() {
+        for (i, opt) in PARSE.iter().enumerate() {
             if set & (1 << i) == 0
-                && let (Preset::Value(v), Act::Set(store)) = (opt.default, opt.act)
+                && let (Some(v), Act::Set(store)) = (opt.default, opt.act)
             {
                 let stored = store(self, v.as_bytes());
                 debug_assert!(stored.is_ok(), "--{}: bad default", opt.long);
@@ -276,6 +276,48 @@ struct Opt {
     /// What giving it does.
     act: Act,
 }
+
+/// What parsing needs of an option: its [`Opt`] without the help, which only the
+/// compile-time [`HELP`] reads; so the help's words are in the binary once, not twice.
+#[derive(Clone, Copy)]
+struct Parse {
+    long: &'static str,
+    short: Option<u8>,
+    takes_value: bool,
+    env: Option<&'static str>,
+    /// [`Preset::Value`]'s text.
+    default: Option<&'static str>,
+    act: Act,
+}
+
+/// [`OPTIONS`] as parsing reads it, in the same order.
+static PARSE: [Parse; OPTIONS.len()] = {
+    let mut table = [Parse {
+        long: "",
+        short: None,
+        takes_value: false,
+        env: None,
+        default: None,
+        act: Act::Help,
+    }; OPTIONS.len()];
+    let mut i = 0;
+    while i < OPTIONS.len() {
+        let o = &OPTIONS[i];
+        table[i] = Parse {
+            long: o.long,
+            short: o.short,
+            takes_value: o.value.is_some(),
+            env: o.env,
+            default: match o.default {
+                Preset::Value(v) => Some(v),
+                Preset::None | Preset::Note(_) => None,
+            },
+            act: o.act,
+        };
+        i += 1;
+    }
+    table
+};
 
 /// What an option is when neither its flag nor its variable is given.
 #[derive(Clone, Copy)]
