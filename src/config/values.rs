@@ -10,7 +10,7 @@ use crate::text;
 use crate::text::Piece;
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4};
+use core::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 
 /// Linux's NAME_MAX: the longest `--index` that can name a file.
 pub(super) const NAME_MAX: usize = 255;
@@ -546,7 +546,7 @@ fn parse_addr(item: &[u8]) -> Result<SocketAddr, &'static str> {
             .map(|p| SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, p)))
             .map_err(|_| BAD_PORT);
     }
-    s.parse::<SocketAddr>().map_err(|_| diagnose(s))
+    crate::text::parse_addr::socket(s.as_bytes()).ok_or_else(|| diagnose(s))
 }
 
 /// Why `s`, which is not a valid socket address, is not.
@@ -555,7 +555,7 @@ fn diagnose(s: &str) -> &'static str {
         let Some((host, after)) = bracketed.split_once(']') else {
             return NOT_ADDR;
         };
-        if host.parse::<Ipv6Addr>().is_err() {
+        if crate::text::parse_addr::ipv6(host.as_bytes()).is_none() {
             return if is_hostname(host) { HOSTNAME } else { NOT_V6 };
         }
         return match after.strip_prefix(':') {
@@ -565,16 +565,16 @@ fn diagnose(s: &str) -> &'static str {
         };
     }
     if s.bytes().filter(|&b| b == b':').count() >= 2 {
-        let v6 = s.parse::<Ipv6Addr>().is_ok()
+        let v6 = crate::text::parse_addr::ipv6(s.as_bytes()).is_some()
             || s.rsplit_once(':')
-                .is_some_and(|(h, _)| h.parse::<Ipv6Addr>().is_ok());
+                .is_some_and(|(h, _)| crate::text::parse_addr::ipv6(h.as_bytes()).is_some());
         return if v6 { BRACKETS } else { NOT_ADDR };
     }
     let (host, port) = match s.split_once(':') {
         Some((host, port)) => (host, Some(port)),
         None => (s, None),
     };
-    if host.parse::<Ipv4Addr>().is_err() {
+    if crate::text::parse_addr::ipv4(host.as_bytes()).is_none() {
         return if is_hostname(host) {
             HOSTNAME
         } else {

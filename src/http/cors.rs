@@ -95,9 +95,7 @@ fn is_origin(v: &[u8]) -> bool {
         _ => (rest, None),
     };
     let host_ok = match host.strip_prefix(b"[").and_then(|h| h.strip_suffix(b"]")) {
-        Some(v6) => {
-            core::str::from_utf8(v6).is_ok_and(|s| s.parse::<core::net::Ipv6Addr>().is_ok())
-        }
+        Some(v6) => crate::text::parse_addr::ipv6(v6).is_some(),
         None => {
             !host.is_empty()
                 && host

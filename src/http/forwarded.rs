@@ -11,6 +11,7 @@
 //! cannot read.
 
 use crate::http::request::trim_ows;
+use crate::text::parse_addr;
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// A range of addresses: an address and how many leading bits of it count.
@@ -37,10 +38,7 @@ impl Cidr {
             Some(i) => (&v[..i], Some(&v[i + 1..])),
             None => (v, None),
         };
-        let addr = core::str::from_utf8(addr)
-            .ok()
-            .and_then(|s| s.parse::<IpAddr>().ok())
-            .ok_or(CidrError::Syntax)?;
+        let addr = parse_addr::ip(addr).ok_or(CidrError::Syntax)?;
         let max = match addr {
             IpAddr::V4(_) => 32,
             IpAddr::V6(_) => 128,
@@ -87,12 +85,17 @@ impl Cidr {
     }
 }
 
-impl core::fmt::Display for Cidr {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "{}/{}", self.addr, self.prefix)
+impl crate::text::Piece for Cidr {
+    /// `ADDR/PREFIX`, the address as `Display` writes it.
+    fn put(&self, out: &mut alloc::string::String) {
+        self.addr.put(out);
+        out.push('/');
+        self.prefix.put(out);
     }
 }
 
+// Until the configuration's messages are pieces too (it formats the range a typo
+// meant), its `Display` is the piece's text.
 impl Cidr {
     /// Whether `ip` is in the range; an IPv4 address is also in the IPv6 range that
     /// holds its mapped form (`::ffff:0:0/96`, `::/0`).
@@ -136,9 +139,8 @@ pub fn trusted(ranges: &[Cidr], ip: IpAddr) -> bool {
 
 /// A bare IPv4 or IPv6 address (no brackets, port or zone), canonical.
 fn parse_ip(v: &[u8]) -> Option<IpAddr> {
-    // core's parser is strict: no leading zeros, no zone ids, nothing extra.
-    let s = core::str::from_utf8(v).ok()?;
-    s.parse::<IpAddr>().ok().map(canonical)
+    // The parser is strict: no leading zeros, no zone ids, nothing extra.
+    parse_addr::ip(v).map(canonical)
 }
 
 /// One address as a proxy writes it (see the module doc), OWS trimmed; `None` if
@@ -154,8 +156,7 @@ pub fn parse_member(v: &[u8]) -> Option<IpAddr> {
         if !after.is_empty() && !is_port(after.strip_prefix(b":")?) {
             return None;
         }
-        let s = core::str::from_utf8(addr).ok()?;
-        return s.parse::<Ipv6Addr>().ok().map(|a| canonical(IpAddr::V6(a)));
+        return parse_addr::ipv6(addr).map(|a| canonical(IpAddr::V6(a)));
     }
     // Two or more colons: IPv6 without brackets, where no port can be told apart.
     match v.iter().filter(|&&b| b == b':').count() {
@@ -290,9 +291,27 @@ mod tests {
                 Err(CidrError::HostBits(cidr(meant))),
                 "{host_bits:?}"
             );
-            assert_eq!(cidr(meant).to_string(), meant);
+            assert_eq!(crate::text!(cidr(meant)), meant);
         }
         assert_eq!(Cidr::parse(b"\xff\xfe"), Err(CidrError::Syntax));
+    }
+
+    #[test]
+    fn a_range_as_text_is_its_address_and_prefix() {
+        for r in [
+            "10.0.0.0/8",
+            "0.0.0.0/0",
+            "2001:db8::/32",
+            "::/0",
+            "fe80::1",
+        ] {
+            let c = cidr(r);
+            let text = crate::text!(c);
+            assert_eq!(text, format!("{}/{}", c.network(), c.prefix()));
+            assert_eq!(cidr(&text), c);
+        }
+        // An IPv4-mapped range reads as the IPv4 range it is.
+        assert_eq!(crate::text!(cidr("::ffff:10.0.0.0/104")), "10.0.0.0/8");
     }
 
     #[test]

@@ -26,7 +26,6 @@ use crate::http::status::Status;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::net::IpAddr;
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use rustix::fd::OwnedFd;
 use rustix::io::Errno;
@@ -367,10 +366,7 @@ impl Sink {
     /// The client to log for `req` from `peer` (its address as text): `peer` itself
     /// unless it is a trusted proxy that names another, which is written into `text`.
     fn client<'a>(&self, peer: &'a [u8], req: &Request<'_>, text: &'a mut String) -> &'a [u8] {
-        let Some(ip) = core::str::from_utf8(peer)
-            .ok()
-            .and_then(|p| p.parse::<IpAddr>().ok())
-        else {
+        let Some(ip) = crate::text::parse_addr::ip(peer) else {
             return peer;
         };
         let ranges = &self.real_ip_from;

@@ -37,15 +37,15 @@ pub fn parse_url(url: &[u8]) -> Result<Target, &'static str> {
     if path.bytes().any(|b| b <= b' ' || b == 0x7f) {
         return Err("the path has spaces or control characters");
     }
-    let addr = match authority.parse::<SocketAddr>() {
-        Ok(a) => a,
-        Err(_) => match authority.parse::<IpAddr>() {
-            Ok(ip) => SocketAddr::new(ip, 80),
-            Err(_) => {
+    let addr = match crate::text::parse_addr::socket(authority.as_bytes()) {
+        Some(a) => a,
+        None => match crate::text::parse_addr::ip(authority.as_bytes()) {
+            Some(ip) => SocketAddr::new(ip, 80),
+            None => {
                 let host = authority.trim_start_matches('[').trim_end_matches(']');
-                match host.parse::<Ipv6Addr>() {
-                    Ok(ip) => SocketAddr::new(IpAddr::V6(ip), 80),
-                    Err(_) => return Err("the host must be an IP address (no name lookups)"),
+                match crate::text::parse_addr::ipv6(host.as_bytes()) {
+                    Some(ip) => SocketAddr::new(IpAddr::V6(ip), 80),
+                    None => return Err("the host must be an IP address (no name lookups)"),
                 }
             }
         },

@@ -5,6 +5,7 @@
 //! Pure: makes no system calls and cannot panic.
 
 pub mod addr;
+pub mod parse_addr;
 
 use alloc::string::String;
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
