@@ -69,10 +69,11 @@ pub fn default_target(config: &Config) -> Target {
         IpAddr::V6(ip) if ip.is_unspecified() => addr.set_ip(IpAddr::V6(Ipv6Addr::LOCALHOST)),
         _ => {}
     }
+    // Config lets only visible ASCII through as --health, so it is UTF-8.
     let path = config.health.as_deref().unwrap_or(b"/");
     Target {
         addr,
-        path: String::from_utf8_lossy(path).into_owned(),
+        path: core::str::from_utf8(path).unwrap_or("/").into(),
     }
 }
 
