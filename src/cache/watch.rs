@@ -18,7 +18,7 @@ use core::mem::MaybeUninit;
 use hashbrown::HashMap;
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
 use rustix::fs::inotify::{self, ReadFlags, WatchFlags};
-use rustix::fs::{AtFlags, Dir, FileType, Mode, OFlags};
+use rustix::fs::{AtFlags, FileType, Mode, OFlags, RawDir};
 use rustix::io::{self, Errno};
 
 /// The events that can change what a path serves.
@@ -83,6 +83,7 @@ impl Watcher {
     /// Watches `rel` and every directory below it, depth first.
     fn watch_tree(&mut self, rel: Vec<u8>) {
         let mut stack = alloc::vec![rel];
+        let mut buf = Vec::with_capacity(crate::cache::dir::DIRENT_BUF);
         while let Some(dir) = stack.pop() {
             if !self.watch_dir(&dir) {
                 continue;
@@ -90,8 +91,13 @@ impl Watcher {
             let Ok(fd) = self.open_dir(&dir) else {
                 continue;
             };
-            let Ok(mut list) = Dir::new(fd) else { continue };
-            while let Some(Ok(item)) = list.read() {
+            let mut list = RawDir::new(&fd, buf.spare_capacity_mut());
+            loop {
+                let item = match list.next() {
+                    Some(Ok(item)) => item,
+                    Some(Err(Errno::INTR)) => continue,
+                    _ => break,
+                };
                 let name = item.file_name().to_bytes();
                 // Hidden names are never served, so nothing below them is cached.
                 if path::is_hidden(name, dir.is_empty()) {
