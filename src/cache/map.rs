@@ -13,6 +13,7 @@ use crate::cache::hash::KeyedHash;
 use alloc::boxed::Box;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::sync::atomic::Ordering;
 use hashbrown::HashMap;
 
 /// The map and its budget.
@@ -150,10 +151,16 @@ impl Map {
 
     /// Drops ring keys whose entries are gone, and duplicates.
     fn compact_ring(&mut self) {
+        // The entries' marks stand for a set of the keys kept so far: no second table to build.
+        for e in self.table.values() {
+            e.ring_mark.store(false, Ordering::Relaxed);
+        }
         let table = &self.table;
-        let mut seen = hashbrown::HashSet::with_capacity_and_hasher(table.len(), *table.hasher());
-        self.ring
-            .retain(|k| table.contains_key(k) && seen.insert(k.clone()));
+        self.ring.retain(|k| {
+            table
+                .get(k)
+                .is_some_and(|e| !e.ring_mark.swap(true, Ordering::Relaxed))
+        });
         self.hand = 0;
     }
 
@@ -311,5 +318,22 @@ mod tests {
             m.remove(b"same");
         }
         assert!(m.ring.len() <= 2 * m.len() + 65);
+    }
+
+    #[test]
+    fn replacing_keeps_the_ring_bounded_and_in_order() {
+        let mut m = map(1 << 20, 1000);
+        for k in [b"a", b"b", b"c"] {
+            assert!(m.insert(k, entry(1), m.epoch()));
+        }
+        m.remove(b"b");
+        for _ in 0..10_000 {
+            assert!(m.insert(b"c", entry(1), m.epoch()));
+            assert!(m.insert(b"a", entry(1), m.epoch()));
+        }
+        assert!(m.ring.len() <= 2 * m.len() + 65);
+        m.compact_ring();
+        let ring: Vec<&[u8]> = m.ring.iter().map(|k| &k[..]).collect();
+        assert_eq!(ring, [&b"a"[..], b"c"]);
     }
 }
