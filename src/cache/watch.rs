@@ -15,7 +15,6 @@ use crate::http::path;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::mem::MaybeUninit;
-use hashbrown::HashMap;
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
 use rustix::fs::inotify::{self, ReadFlags, WatchFlags};
 use rustix::fs::{AtFlags, FileType, Mode, OFlags, RawDir};
@@ -39,7 +38,7 @@ const EVENTS: WatchFlags = WatchFlags::MODIFY
 pub struct Watcher {
     fd: OwnedFd,
     /// Watch descriptor -> directory path relative to the root ("" is the root).
-    dirs: HashMap<i32, Vec<u8>, crate::cache::hash::KeyedHash>,
+    dirs: Dirs,
     /// The root as given on the command line, for inotify_add_watch.
     root_path: Vec<u8>,
     cache: Arc<Cache>,
@@ -53,7 +52,7 @@ impl Watcher {
         let fd = inotify::init(inotify::CreateFlags::CLOEXEC | inotify::CreateFlags::NONBLOCK)?;
         let mut w = Watcher {
             fd,
-            dirs: HashMap::with_hasher(crate::cache::hash::KeyedHash::random()),
+            dirs: Dirs::default(),
             root_path: root_path.into(),
             cache,
             max_watches,
@@ -187,11 +186,11 @@ impl Watcher {
             self.cache.clear();
             return false;
         }
-        let Some(dir) = self.dirs.get(&wd).cloned() else {
+        let Some(dir) = self.dirs.get(wd).cloned() else {
             return false;
         };
         if mask.contains(ReadFlags::IGNORED) {
-            self.dirs.remove(&wd);
+            self.dirs.remove(wd);
             return false;
         }
         let Some(name) = name.filter(|n| !n.is_empty()) else {
@@ -237,6 +236,57 @@ impl Watcher {
     }
 }
 
+/// Watch descriptor -> directory, as a vector sorted by descriptor rather than a hash map (a
+/// table of another key type is another kilobyte of hashbrown code). The kernel hands out
+/// descriptors in ascending order, so adding one is a push; a removed one leaves a tombstone
+/// until tombstones outnumber the live entries, so removing a whole tree stays linear.
+#[derive(Default)]
+struct Dirs {
+    sorted: Vec<(i32, Option<Vec<u8>>)>,
+    live: usize,
+}
+
+impl Dirs {
+    fn len(&self) -> usize {
+        self.live
+    }
+
+    fn get(&self, wd: i32) -> Option<&Vec<u8>> {
+        let i = self.sorted.binary_search_by_key(&wd, |d| d.0).ok()?;
+        self.sorted.get(i)?.1.as_ref()
+    }
+
+    /// Sets `wd`'s directory, over the one it had if any.
+    fn insert(&mut self, wd: i32, dir: Vec<u8>) {
+        match self.sorted.binary_search_by_key(&wd, |d| d.0) {
+            Ok(i) => {
+                if let Some((_, slot)) = self.sorted.get_mut(i) {
+                    self.live += usize::from(slot.is_none());
+                    *slot = Some(dir);
+                }
+            }
+            Err(i) => {
+                self.sorted.insert(i, (wd, Some(dir)));
+                self.live += 1;
+            }
+        }
+    }
+
+    fn remove(&mut self, wd: i32) {
+        let Ok(i) = self.sorted.binary_search_by_key(&wd, |d| d.0) else {
+            return;
+        };
+        if let Some((_, slot)) = self.sorted.get_mut(i)
+            && slot.take().is_some()
+        {
+            self.live -= 1;
+            if self.sorted.len() > 2 * self.live + 64 {
+                self.sorted.retain(|d| d.1.is_some());
+            }
+        }
+    }
+}
+
 impl AsFd for Watcher {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.fd.as_fd()
@@ -256,7 +306,42 @@ fn join(dir: &[u8], name: &[u8]) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
-    use super::join;
+    use super::{Dirs, join};
+
+    #[test]
+    fn dirs_map_descriptors_in_any_order_through_removals() {
+        let mut d = Dirs::default();
+        let mut model = std::collections::HashMap::new();
+        let mut rng = crate::testing::Rng::new(5);
+        // Ascending descriptors mostly, wrapping back to low ones now and then, with removals.
+        let mut next = 1;
+        for step in 0..20_000 {
+            let wd = if step % 97 == 0 {
+                (rng.below(50) + 1) as i32
+            } else {
+                next += 1;
+                next
+            };
+            if rng.below(3) == 0 {
+                let victim = (rng.below(next as u64) + 1) as i32;
+                d.remove(victim);
+                model.remove(&victim);
+            }
+            let dir = format!("d{step}").into_bytes();
+            d.insert(wd, dir.clone());
+            model.insert(wd, dir);
+            assert_eq!(d.len(), model.len());
+        }
+        for wd in 0..=next + 1 {
+            assert_eq!(d.get(wd), model.get(&wd), "{wd}");
+        }
+        // Tombstones are dropped once they outnumber the live entries.
+        for wd in 0..=next {
+            d.remove(wd);
+        }
+        assert_eq!(d.len(), 0);
+        assert!(d.sorted.len() <= 64);
+    }
 
     #[test]
     fn join_handles_the_root() {
