@@ -11,6 +11,7 @@
 use crate::cache::root::Root;
 use crate::http::listing::{self, Budget, Item};
 use alloc::vec::Vec;
+use core::ffi::CStr;
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
 use rustix::fs::{AtFlags, FileType, RawDir, Stat};
 use rustix::io::Errno;
@@ -166,7 +167,12 @@ fn resolve(
     name: &[u8],
     path: &mut Vec<u8>,
 ) -> Option<Found> {
-    let mut stat = rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW).ok()?;
+    // NUL-terminated in the scratch space rather than by rustix's generic wrapper.
+    path.clear();
+    path.extend_from_slice(name);
+    path.push(0);
+    let c_name = CStr::from_bytes_with_nul(path).ok()?;
+    let mut stat = rustix::fs::statat(dir, c_name, AtFlags::SYMLINK_NOFOLLOW).ok()?;
     let link = FileType::from_raw_mode(stat.st_mode) == FileType::Symlink;
     if link {
         path.clear();

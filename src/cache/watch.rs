@@ -14,6 +14,7 @@ use crate::cache::Cache;
 use crate::http::path;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::ffi::CStr;
 use core::mem::MaybeUninit;
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
 use rustix::fs::inotify::{self, ReadFlags, WatchFlags};
@@ -116,18 +117,22 @@ impl Watcher {
         }
     }
 
+    /// `rel` beneath the root as given, NUL-terminated here rather than by each system call's
+    /// wrapper (one copy of that code); a NUL inside is EINVAL, as rustix would answer.
     fn full_path(&self, rel: &[u8]) -> Vec<u8> {
-        let mut p = self.root_path.clone();
+        let mut p = Vec::with_capacity(self.root_path.len() + rel.len() + 2);
+        p.extend_from_slice(&self.root_path);
         if !rel.is_empty() {
             p.push(b'/');
             p.extend_from_slice(rel);
         }
+        p.push(0);
         p
     }
 
     fn open_dir(&self, rel: &[u8]) -> io::Result<OwnedFd> {
         let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-        rustix::fs::open(self.full_path(rel).as_slice(), flags, Mode::empty())
+        rustix::fs::open(c_path(&self.full_path(rel))?, flags, Mode::empty())
     }
 
     /// Adds one watch; false (and the TTL fallback) when it cannot be had.
@@ -136,7 +141,8 @@ impl Watcher {
             self.degrade();
             return false;
         }
-        match inotify::add_watch(&self.fd, self.full_path(rel).as_slice(), EVENTS) {
+        let path = self.full_path(rel);
+        match c_path(&path).and_then(|p| inotify::add_watch(&self.fd, p, EVENTS)) {
             Ok(wd) => {
                 // A directory moved within the tree keeps its watch; only its name changes.
                 self.dirs.insert(wd, rel.into());
@@ -225,11 +231,9 @@ impl Watcher {
     /// Whether `rel` is a regular file with more than one name: a hard link
     /// just made, or moved in, whose other names may be cached as trusted.
     fn has_other_names(&self, rel: &[u8]) -> bool {
-        let stat = rustix::fs::statat(
-            rustix::fs::CWD,
-            self.full_path(rel).as_slice(),
-            AtFlags::SYMLINK_NOFOLLOW,
-        );
+        let path = self.full_path(rel);
+        let stat = c_path(&path)
+            .and_then(|p| rustix::fs::statat(rustix::fs::CWD, p, AtFlags::SYMLINK_NOFOLLOW));
         stat.is_ok_and(|st| {
             FileType::from_raw_mode(st.st_mode) == FileType::RegularFile && st.st_nlink > 1
         })
@@ -291,6 +295,11 @@ impl AsFd for Watcher {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.fd.as_fd()
     }
+}
+
+/// A path [`Watcher::full_path`] made; a NUL inside is EINVAL, as rustix would answer.
+fn c_path(p: &[u8]) -> io::Result<&CStr> {
+    CStr::from_bytes_with_nul(p).map_err(|_| Errno::INVAL)
 }
 
 /// `dir/name`, or `name` at the root.
