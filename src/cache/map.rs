@@ -131,14 +131,15 @@ impl Map {
                 self.hand = 0;
             }
             let key = &self.ring[self.hand];
-            match self.table.get(key) {
+            // Looked up as &[u8], as everywhere: one copy of hashbrown's search.
+            match self.table.get(&key[..]) {
                 None => {
                     self.ring.swap_remove(self.hand);
                 }
                 Some(e) if e.take_reference() => self.hand += 1,
                 Some(_) => {
                     let key = self.ring.swap_remove(self.hand);
-                    if let Some(e) = self.table.remove(&key) {
+                    if let Some(e) = self.table.remove(&key[..]) {
                         self.release(e);
                     }
                     self.evictions += 1;
@@ -158,7 +159,7 @@ impl Map {
         let table = &self.table;
         self.ring.retain(|k| {
             table
-                .get(k)
+                .get(&k[..])
                 .is_some_and(|e| !e.ring_mark.swap(true, Ordering::Relaxed))
         });
         self.hand = 0;
