@@ -11,13 +11,19 @@
 use crate::cache::root::Root;
 use crate::http::listing::{self, Budget, Item};
 use alloc::vec::Vec;
-use rustix::fd::OwnedFd;
-use rustix::fs::{AtFlags, Dir, FileType, Stat};
+use core::ffi::CStr;
+use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
+use rustix::fs::{AtFlags, FileType, RawDir, Stat};
+use rustix::io::Errno;
 
 /// Names kept at most from one directory, to bound the memory a fill takes;
 /// entries past it are only counted, so a page of a bigger directory shows
 /// the first of the names read rather than the first of all.
 pub const MAX_ENTRIES: usize = 100_000;
+
+/// Bytes of directory entries one `getdents64` reads: several hundred names. `RawDir` over
+/// this buffer rather than `Dir`, which copies every name into a `CString` and is 1.4 KB of code.
+pub const DIRENT_BUF: usize = 32 * 1024;
 
 /// The longest page, whatever the cache budget.
 pub const MAX_PAGE: usize = 1 << 20;
@@ -49,15 +55,23 @@ pub struct Listing {
 /// listed: regular files and directories, no dot names (but `.well-known` at
 /// the root), and symlinks only where they lead to one inside the root.
 pub fn list(root: &Root, fd: OwnedFd, stat: &Stat, key: &[u8], limit: usize) -> Option<Listing> {
-    let mut dir = Dir::new(fd).ok()?;
+    let mut buf = Vec::with_capacity(DIRENT_BUF);
+    let mut entries = RawDir::new(&fd, buf.spare_capacity_mut());
+    let dir = fd.as_fd();
     let mut path = Vec::with_capacity(key.len() + 256);
     // Every kept name end to end, and where each ends with whether it is a
     // directory: one allocation each however many entries there are.
     let mut names = Vec::new();
     let mut kept: Vec<(usize, bool)> = Vec::new();
     let mut uncounted = 0;
-    while let Some(entry) = dir.read() {
-        let entry = entry.ok()?;
+    loop {
+        let entry = match entries.next() {
+            Some(Ok(entry)) => entry,
+            Some(Err(Errno::INTR)) => continue,
+            // ENOENT: the directory was removed while it was read; what was read is listed.
+            None | Some(Err(Errno::NOENT)) => break,
+            Some(Err(_)) => return None,
+        };
         let name = entry.file_name().to_bytes();
         if !listing::is_listed(name, key.is_empty()) {
             continue;
@@ -72,7 +86,7 @@ pub fn list(root: &Root, fd: OwnedFd, stat: &Stat, key: &[u8], limit: usize) -> 
             FileType::RegularFile => false,
             FileType::Directory => true,
             FileType::Symlink | FileType::Unknown => {
-                match resolve(root, &dir, key, name, &mut path) {
+                match resolve(root, dir, key, name, &mut path) {
                     Some(found) => found.is_dir,
                     None => continue,
                 }
@@ -109,7 +123,7 @@ pub fn list(root: &Root, fd: OwnedFd, stat: &Stat, key: &[u8], limit: usize) -> 
     while next < items.len() {
         let mut item = items[next];
         // Gone or changed into something unlisted since it was read: skipped.
-        if let Some(found) = resolve(root, &dir, key, item.name, &mut path) {
+        if let Some(found) = resolve(root, dir, key, item.name, &mut path) {
             let st = found.stat;
             item.is_dir = found.is_dir;
             item.size = st.st_size as u64;
@@ -146,8 +160,19 @@ struct Found {
 /// What `name` in `dir` (at `key` below the root) leads to, if a request
 /// could be served it: a regular file or a directory, or a symlink to one
 /// inside the root. `path` is scratch space.
-fn resolve(root: &Root, dir: &Dir, key: &[u8], name: &[u8], path: &mut Vec<u8>) -> Option<Found> {
-    let mut stat = rustix::fs::statat(dir.fd().ok()?, name, AtFlags::SYMLINK_NOFOLLOW).ok()?;
+fn resolve(
+    root: &Root,
+    dir: BorrowedFd<'_>,
+    key: &[u8],
+    name: &[u8],
+    path: &mut Vec<u8>,
+) -> Option<Found> {
+    // NUL-terminated in the scratch space rather than by rustix's generic wrapper.
+    path.clear();
+    path.extend_from_slice(name);
+    path.push(0);
+    let c_name = CStr::from_bytes_with_nul(path).ok()?;
+    let mut stat = rustix::fs::statat(dir, c_name, AtFlags::SYMLINK_NOFOLLOW).ok()?;
     let link = FileType::from_raw_mode(stat.st_mode) == FileType::Symlink;
     if link {
         path.clear();

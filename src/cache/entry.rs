@@ -149,6 +149,8 @@ pub struct Entry {
     pub aliased: bool,
     /// CLOCK's second-chance bit, set by every hit.
     referenced: AtomicBool,
+    /// Scratch for the map compacting its ring (under its lock): this entry's key was kept.
+    pub(super) ring_mark: AtomicBool,
     /// Monotonic ms when the entry was filled: an aliased entry older than
     /// the TTL is filled again (a new entry), never revalidated in place.
     filled_ms: u64,
@@ -230,6 +232,7 @@ impl Entry {
             cost,
             aliased: found.aliased,
             referenced: AtomicBool::new(true),
+            ring_mark: AtomicBool::new(false),
             filled_ms: now_ms,
         }
     }

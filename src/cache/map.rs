@@ -13,6 +13,7 @@ use crate::cache::hash::KeyedHash;
 use alloc::boxed::Box;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::sync::atomic::Ordering;
 use hashbrown::HashMap;
 
 /// The map and its budget.
@@ -130,14 +131,15 @@ impl Map {
                 self.hand = 0;
             }
             let key = &self.ring[self.hand];
-            match self.table.get(key) {
+            // Looked up as &[u8], as everywhere: one copy of hashbrown's search.
+            match self.table.get(&key[..]) {
                 None => {
                     self.ring.swap_remove(self.hand);
                 }
                 Some(e) if e.take_reference() => self.hand += 1,
                 Some(_) => {
                     let key = self.ring.swap_remove(self.hand);
-                    if let Some(e) = self.table.remove(&key) {
+                    if let Some(e) = self.table.remove(&key[..]) {
                         self.release(e);
                     }
                     self.evictions += 1;
@@ -150,10 +152,16 @@ impl Map {
 
     /// Drops ring keys whose entries are gone, and duplicates.
     fn compact_ring(&mut self) {
+        // The entries' marks stand for a set of the keys kept so far: no second table to build.
+        for e in self.table.values() {
+            e.ring_mark.store(false, Ordering::Relaxed);
+        }
         let table = &self.table;
-        let mut seen = hashbrown::HashSet::with_capacity_and_hasher(table.len(), *table.hasher());
-        self.ring
-            .retain(|k| table.contains_key(k) && seen.insert(k.clone()));
+        self.ring.retain(|k| {
+            table
+                .get(&k[..])
+                .is_some_and(|e| !e.ring_mark.swap(true, Ordering::Relaxed))
+        });
         self.hand = 0;
     }
 
@@ -311,5 +319,22 @@ mod tests {
             m.remove(b"same");
         }
         assert!(m.ring.len() <= 2 * m.len() + 65);
+    }
+
+    #[test]
+    fn replacing_keeps_the_ring_bounded_and_in_order() {
+        let mut m = map(1 << 20, 1000);
+        for k in [b"a", b"b", b"c"] {
+            assert!(m.insert(k, entry(1), m.epoch()));
+        }
+        m.remove(b"b");
+        for _ in 0..10_000 {
+            assert!(m.insert(b"c", entry(1), m.epoch()));
+            assert!(m.insert(b"a", entry(1), m.epoch()));
+        }
+        assert!(m.ring.len() <= 2 * m.len() + 65);
+        m.compact_ring();
+        let ring: Vec<&[u8]> = m.ring.iter().map(|k| &k[..]).collect();
+        assert_eq!(ring, [&b"a"[..], b"c"]);
     }
 }

@@ -14,11 +14,11 @@ use crate::cache::Cache;
 use crate::http::path;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::ffi::CStr;
 use core::mem::MaybeUninit;
-use hashbrown::HashMap;
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
 use rustix::fs::inotify::{self, ReadFlags, WatchFlags};
-use rustix::fs::{AtFlags, Dir, FileType, Mode, OFlags};
+use rustix::fs::{AtFlags, FileType, Mode, OFlags, RawDir};
 use rustix::io::{self, Errno};
 
 /// The events that can change what a path serves.
@@ -39,7 +39,7 @@ const EVENTS: WatchFlags = WatchFlags::MODIFY
 pub struct Watcher {
     fd: OwnedFd,
     /// Watch descriptor -> directory path relative to the root ("" is the root).
-    dirs: HashMap<i32, Vec<u8>, crate::cache::hash::KeyedHash>,
+    dirs: Dirs,
     /// The root as given on the command line, for inotify_add_watch.
     root_path: Vec<u8>,
     cache: Arc<Cache>,
@@ -53,7 +53,7 @@ impl Watcher {
         let fd = inotify::init(inotify::CreateFlags::CLOEXEC | inotify::CreateFlags::NONBLOCK)?;
         let mut w = Watcher {
             fd,
-            dirs: HashMap::with_hasher(crate::cache::hash::KeyedHash::random()),
+            dirs: Dirs::default(),
             root_path: root_path.into(),
             cache,
             max_watches,
@@ -83,6 +83,7 @@ impl Watcher {
     /// Watches `rel` and every directory below it, depth first.
     fn watch_tree(&mut self, rel: Vec<u8>) {
         let mut stack = alloc::vec![rel];
+        let mut buf = Vec::with_capacity(crate::cache::dir::DIRENT_BUF);
         while let Some(dir) = stack.pop() {
             if !self.watch_dir(&dir) {
                 continue;
@@ -90,8 +91,13 @@ impl Watcher {
             let Ok(fd) = self.open_dir(&dir) else {
                 continue;
             };
-            let Ok(mut list) = Dir::new(fd) else { continue };
-            while let Some(Ok(item)) = list.read() {
+            let mut list = RawDir::new(&fd, buf.spare_capacity_mut());
+            loop {
+                let item = match list.next() {
+                    Some(Ok(item)) => item,
+                    Some(Err(Errno::INTR)) => continue,
+                    _ => break,
+                };
                 let name = item.file_name().to_bytes();
                 // Hidden names are never served, so nothing below them is cached.
                 if path::is_hidden(name, dir.is_empty()) {
@@ -111,18 +117,22 @@ impl Watcher {
         }
     }
 
+    /// `rel` beneath the root as given, NUL-terminated here rather than by each system call's
+    /// wrapper (one copy of that code); a NUL inside is EINVAL, as rustix would answer.
     fn full_path(&self, rel: &[u8]) -> Vec<u8> {
-        let mut p = self.root_path.clone();
+        let mut p = Vec::with_capacity(self.root_path.len() + rel.len() + 2);
+        p.extend_from_slice(&self.root_path);
         if !rel.is_empty() {
             p.push(b'/');
             p.extend_from_slice(rel);
         }
+        p.push(0);
         p
     }
 
     fn open_dir(&self, rel: &[u8]) -> io::Result<OwnedFd> {
         let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-        rustix::fs::open(self.full_path(rel).as_slice(), flags, Mode::empty())
+        rustix::fs::open(c_path(&self.full_path(rel))?, flags, Mode::empty())
     }
 
     /// Adds one watch; false (and the TTL fallback) when it cannot be had.
@@ -131,7 +141,8 @@ impl Watcher {
             self.degrade();
             return false;
         }
-        match inotify::add_watch(&self.fd, self.full_path(rel).as_slice(), EVENTS) {
+        let path = self.full_path(rel);
+        match c_path(&path).and_then(|p| inotify::add_watch(&self.fd, p, EVENTS)) {
             Ok(wd) => {
                 // A directory moved within the tree keeps its watch; only its name changes.
                 self.dirs.insert(wd, rel.into());
@@ -181,11 +192,11 @@ impl Watcher {
             self.cache.clear();
             return false;
         }
-        let Some(dir) = self.dirs.get(&wd).cloned() else {
+        let Some(dir) = self.dirs.get(wd).cloned() else {
             return false;
         };
         if mask.contains(ReadFlags::IGNORED) {
-            self.dirs.remove(&wd);
+            self.dirs.remove(wd);
             return false;
         }
         let Some(name) = name.filter(|n| !n.is_empty()) else {
@@ -220,14 +231,63 @@ impl Watcher {
     /// Whether `rel` is a regular file with more than one name: a hard link
     /// just made, or moved in, whose other names may be cached as trusted.
     fn has_other_names(&self, rel: &[u8]) -> bool {
-        let stat = rustix::fs::statat(
-            rustix::fs::CWD,
-            self.full_path(rel).as_slice(),
-            AtFlags::SYMLINK_NOFOLLOW,
-        );
+        let path = self.full_path(rel);
+        let stat = c_path(&path)
+            .and_then(|p| rustix::fs::statat(rustix::fs::CWD, p, AtFlags::SYMLINK_NOFOLLOW));
         stat.is_ok_and(|st| {
             FileType::from_raw_mode(st.st_mode) == FileType::RegularFile && st.st_nlink > 1
         })
+    }
+}
+
+/// Watch descriptor -> directory, as a vector sorted by descriptor rather than a hash map (a
+/// table of another key type is another kilobyte of hashbrown code). The kernel hands out
+/// descriptors in ascending order, so adding one is a push; a removed one leaves a tombstone
+/// until tombstones outnumber the live entries, so removing a whole tree stays linear.
+#[derive(Default)]
+struct Dirs {
+    sorted: Vec<(i32, Option<Vec<u8>>)>,
+    live: usize,
+}
+
+impl Dirs {
+    fn len(&self) -> usize {
+        self.live
+    }
+
+    fn get(&self, wd: i32) -> Option<&Vec<u8>> {
+        let i = self.sorted.binary_search_by_key(&wd, |d| d.0).ok()?;
+        self.sorted.get(i)?.1.as_ref()
+    }
+
+    /// Sets `wd`'s directory, over the one it had if any.
+    fn insert(&mut self, wd: i32, dir: Vec<u8>) {
+        match self.sorted.binary_search_by_key(&wd, |d| d.0) {
+            Ok(i) => {
+                if let Some((_, slot)) = self.sorted.get_mut(i) {
+                    self.live += usize::from(slot.is_none());
+                    *slot = Some(dir);
+                }
+            }
+            Err(i) => {
+                self.sorted.insert(i, (wd, Some(dir)));
+                self.live += 1;
+            }
+        }
+    }
+
+    fn remove(&mut self, wd: i32) {
+        let Ok(i) = self.sorted.binary_search_by_key(&wd, |d| d.0) else {
+            return;
+        };
+        if let Some((_, slot)) = self.sorted.get_mut(i)
+            && slot.take().is_some()
+        {
+            self.live -= 1;
+            if self.sorted.len() > 2 * self.live + 64 {
+                self.sorted.retain(|d| d.1.is_some());
+            }
+        }
     }
 }
 
@@ -235,6 +295,11 @@ impl AsFd for Watcher {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.fd.as_fd()
     }
+}
+
+/// A path [`Watcher::full_path`] made; a NUL inside is EINVAL, as rustix would answer.
+fn c_path(p: &[u8]) -> io::Result<&CStr> {
+    CStr::from_bytes_with_nul(p).map_err(|_| Errno::INVAL)
 }
 
 /// `dir/name`, or `name` at the root.
@@ -250,7 +315,42 @@ fn join(dir: &[u8], name: &[u8]) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
-    use super::join;
+    use super::{Dirs, join};
+
+    #[test]
+    fn dirs_map_descriptors_in_any_order_through_removals() {
+        let mut d = Dirs::default();
+        let mut model = std::collections::HashMap::new();
+        let mut rng = crate::testing::Rng::new(5);
+        // Ascending descriptors mostly, wrapping back to low ones now and then, with removals.
+        let mut next = 1;
+        for step in 0..20_000 {
+            let wd = if step % 97 == 0 {
+                (rng.below(50) + 1) as i32
+            } else {
+                next += 1;
+                next
+            };
+            if rng.below(3) == 0 {
+                let victim = (rng.below(next as u64) + 1) as i32;
+                d.remove(victim);
+                model.remove(&victim);
+            }
+            let dir = format!("d{step}").into_bytes();
+            d.insert(wd, dir.clone());
+            model.insert(wd, dir);
+            assert_eq!(d.len(), model.len());
+        }
+        for wd in 0..=next + 1 {
+            assert_eq!(d.get(wd), model.get(&wd), "{wd}");
+        }
+        // Tombstones are dropped once they outnumber the live entries.
+        for wd in 0..=next {
+            d.remove(wd);
+        }
+        assert_eq!(d.len(), 0);
+        assert!(d.sorted.len() <= 64);
+    }
 
     #[test]
     fn join_handles_the_root() {

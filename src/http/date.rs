@@ -102,7 +102,7 @@ impl Civil {
 /// `00`-`69` are 20xx); use [`parse_at`] for the RFC's rule relative to the current time.
 #[must_use]
 pub fn parse(s: &[u8]) -> Option<i64> {
-    parse_with(s, |yy| if yy >= 70 { 1900 + yy } else { 2000 + yy })
+    parse_with(s, None)
 }
 
 /// Like [`parse`], but reads an RFC 850 two-digit year as RFC 9110 asks, relative to `now`.
@@ -114,18 +114,27 @@ pub fn parse(s: &[u8]) -> Option<i64> {
 pub fn parse_at(s: &[u8], now: i64) -> Option<i64> {
     let now_days = now.clamp(MIN_SECS, MAX_SECS).div_euclid(SECS_PER_DAY);
     let (this_year, _, _) = civil_from_days(now_days);
-    parse_with(s, |yy| {
-        let mut year = this_year - this_year.rem_euclid(100) + yy;
-        if year > this_year + 50 {
-            year -= 100;
-        } else if year <= this_year - 50 {
-            year += 100;
-        }
-        year
-    })
+    parse_with(s, Some(this_year))
 }
 
-fn parse_with(s: &[u8], two_digit_year: impl Fn(i64) -> i64) -> Option<i64> {
+/// The year an RFC 850 two-digit year `yy` stands for: relative to `this_year` as
+/// [`parse_at`] says, or in the fixed window 1970-2069 without one.
+fn full_year(yy: i64, this_year: Option<i64>) -> i64 {
+    let Some(this_year) = this_year else {
+        return if yy >= 70 { 1900 + yy } else { 2000 + yy };
+    };
+    let year = this_year - this_year.rem_euclid(100) + yy;
+    if year > this_year + 50 {
+        year - 100
+    } else if year <= this_year - 50 {
+        year + 100
+    } else {
+        year
+    }
+}
+
+/// One parser for both windows (not a closure per caller: one copy of the code).
+fn parse_with(s: &[u8], this_year: Option<i64>) -> Option<i64> {
     if let Ok(s) = <&[u8; 29]>::try_from(s)
         && s[3] == b','
     {
@@ -136,7 +145,7 @@ fn parse_with(s: &[u8], two_digit_year: impl Fn(i64) -> i64) -> Option<i64> {
     {
         return parse_asctime(s);
     }
-    parse_rfc850(s, two_digit_year)
+    parse_rfc850(s, this_year)
 }
 
 /// `Sun, 06 Nov 1994 08:49:37 GMT`
@@ -170,7 +179,7 @@ fn parse_asctime(s: &[u8; 24]) -> Option<i64> {
 }
 
 /// `Sunday, 06-Nov-94 08:49:37 GMT`
-fn parse_rfc850(s: &[u8], two_digit_year: impl Fn(i64) -> i64) -> Option<i64> {
+fn parse_rfc850(s: &[u8], this_year: Option<i64>) -> Option<i64> {
     let comma = s.iter().position(|&b| b == b',')?;
     let (name, rest) = s.split_at(comma);
     let wd = LONG_DAYS.iter().position(|&d| d == name)?;
@@ -185,7 +194,7 @@ fn parse_rfc850(s: &[u8], two_digit_year: impl Fn(i64) -> i64) -> Option<i64> {
     }
     let day = digits(&rest[2..4])?;
     let month = month(&rest[5..8])?;
-    let year = two_digit_year(digits(&rest[9..11])?);
+    let year = full_year(digits(&rest[9..11])?, this_year);
     let sod = time(&rest[12..20])?;
     build(year, month, day, sod, wd)
 }

@@ -137,7 +137,8 @@ fn order(a: &Item<'_>, b: &Item<'_>) -> Ordering {
         .then_with(|| a.mtime.cmp(&b.mtime))
 }
 
-/// Where the document goes: counted first, then written, through the same code.
+/// Where the document goes: counted first, then written, through the same code. Taken as
+/// `dyn`, so that code is in the binary once rather than once per sink.
 trait Sink {
     fn put(&mut self, bytes: &[u8]);
 }
@@ -175,7 +176,7 @@ const TAIL: &[u8] = b"</body>\n</html>\n";
 const REPLACEMENT: &[u8] = "\u{FFFD}".as_bytes();
 const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
-fn document<S: Sink>(s: &mut S, path: &[u8], items: &[Item<'_>], omitted: usize) {
+fn document(s: &mut dyn Sink, path: &[u8], items: &[Item<'_>], omitted: usize) {
     s.put(HEAD);
     put_text(s, path);
     s.put(STYLE);
@@ -201,7 +202,7 @@ fn document<S: Sink>(s: &mut S, path: &[u8], items: &[Item<'_>], omitted: usize)
 }
 
 /// One table row, or nothing for a hidden item.
-fn put_row<S: Sink>(s: &mut S, item: &Item<'_>, at_root: bool) {
+fn put_row(s: &mut dyn Sink, item: &Item<'_>, at_root: bool) {
     if !is_listed(item.name, at_root) {
         return;
     }
@@ -260,7 +261,7 @@ const fn text_special() -> [bool; 256] {
     t
 }
 
-fn put_href<S: Sink>(s: &mut S, name: &[u8]) {
+fn put_href(s: &mut dyn Sink, name: &[u8]) {
     let mut rest = name;
     loop {
         let run = rest
@@ -277,7 +278,7 @@ fn put_href<S: Sink>(s: &mut S, name: &[u8]) {
     }
 }
 
-fn put_text<S: Sink>(s: &mut S, bytes: &[u8]) {
+fn put_text(s: &mut dyn Sink, bytes: &[u8]) {
     for chunk in bytes.utf8_chunks() {
         // Every special byte is ASCII, which never occurs inside a multi-byte sequence, so a
         // bytewise scan of the valid part cannot split a character.
