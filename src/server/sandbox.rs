@@ -16,7 +16,7 @@ use rustix::process::{Gid, Uid};
 /// - Calls after the filter, by rustix function: `fs::open` is `open` on
 ///   x86_64 (the watcher's directories, the access log's SIGHUP reopen);
 ///   `fs::openat2` + `fs::fstat` (every file), `fs::statat` is `newfstatat`,
-///   `Dir::read` is `getdents64`; `io::read`, `io::pread`, `io::write`,
+///   `RawDir::next` is `getdents64`; `io::read`, `io::pread`, `io::write`,
 ///   `io::writev`, `fs::sendfile`, `net::sendmsg`, `net::shutdown`,
 ///   `net::accept_with`/`acceptfrom_with` (`accept4`, the `--metrics`
 ///   listener's too, whose clients are read and written like any
