@@ -65,7 +65,7 @@ fn write_common(r: &Record<'_>, out: &mut Vec<u8>) {
     if r.peer.is_empty() {
         out.push(b'-');
     } else {
-        escape_common(r.peer, &PEER_ESCAPE, out);
+        escape_common(r.peer, super::bytes::PEER_ESCAPE, out);
     }
     out.extend_from_slice(b" - - ");
     let c = Civil::from_unix(r.time);
@@ -82,11 +82,11 @@ fn write_common(r: &Record<'_>, out: &mut Vec<u8>) {
         // nginx logs an unparsable request line as "-".
         out.push(b'-');
     } else {
-        escape_common(r.method, &QUOTED_ESCAPE, out);
+        escape_common(r.method, super::bytes::QUOTED_ESCAPE, out);
         for part in [r.target, r.version] {
             if !part.is_empty() {
                 out.push(b' ');
-                escape_common(part, &QUOTED_ESCAPE, out);
+                escape_common(part, super::bytes::QUOTED_ESCAPE, out);
             }
         }
     }
@@ -97,7 +97,7 @@ fn write_common(r: &Record<'_>, out: &mut Vec<u8>) {
     for header in [r.referer, r.user_agent] {
         out.extend_from_slice(b" \"");
         match header {
-            Some(v) => escape_common(v, &QUOTED_ESCAPE, out),
+            Some(v) => escape_common(v, super::bytes::QUOTED_ESCAPE, out),
             None => out.push(b'-'),
         }
         out.push(b'"');
@@ -137,28 +137,12 @@ fn write_json(r: &Record<'_>, out: &mut Vec<u8>) {
 const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
 const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
 
-/// Bytes nginx escapes inside quoted fields: `"`, `\`, controls, DEL and non-ASCII.
-static QUOTED_ESCAPE: [bool; 256] = common_table(false);
-/// The unquoted peer field also escapes spaces, which would otherwise shift every column.
-static PEER_ESCAPE: [bool; 256] = common_table(true);
-
-const fn common_table(space: bool) -> [bool; 256] {
-    let mut t = [false; 256];
-    let mut i = 0;
-    while i < 256 {
-        t[i] = i < 0x20 || i >= 0x7f || i == b'"' as usize || i == b'\\' as usize;
-        i += 1;
-    }
-    t[b' ' as usize] = space;
-    t
-}
-
-/// Copies `s`, writing each byte `escape` marks as `\xHH`.
-fn escape_common(s: &[u8], escape: &[bool; 256], out: &mut Vec<u8>) {
+/// Copies `s`, writing each byte of `class` (a [`super::bytes`] class) as `\xHH`.
+fn escape_common(s: &[u8], class: u8, out: &mut Vec<u8>) {
     // Each chunk is a run of plain bytes ending in at most one byte to escape.
-    for chunk in s.split_inclusive(|&b| escape[usize::from(b)]) {
+    for chunk in s.split_inclusive(|&b| super::bytes::is(b, class)) {
         match chunk.split_last() {
-            Some((&last, plain)) if escape[usize::from(last)] => {
+            Some((&last, plain)) if super::bytes::is(last, class) => {
                 out.extend_from_slice(plain);
                 out.extend_from_slice(&[
                     b'\\',

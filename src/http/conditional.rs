@@ -18,18 +18,7 @@
 //!   or `None` when no `Last-Modified` is sent: `If-Modified-Since` is then ignored and a
 //!   date in `If-Range` never matches.
 
-use super::date;
-
-/// etagc = %x21 / %x23-7E / obs-text (RFC 9110 §8.8.3).
-static ETAGC: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut i = 0x21;
-    while i < 256 {
-        t[i] = i != 0x22 && i != 0x7f;
-        i += 1;
-    }
-    t
-};
+use super::{bytes, date};
 
 /// When a response carries `Last-Modified` (`--last-modified`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -144,7 +133,7 @@ fn entity_tag(s: &[u8]) -> Option<(bool, &[u8], &[u8])> {
     let [b'"', body @ ..] = s else {
         return None;
     };
-    let end = body.iter().position(|&b| !ETAGC[usize::from(b)])?;
+    let end = body.iter().position(|&b| !bytes::is(b, bytes::ETAGC))?;
     let (opaque, rest) = body.split_at(end);
     let [b'"', rest @ ..] = rest else {
         return None;
@@ -223,7 +212,7 @@ mod tests {
     fn etagc_table() {
         for b in 0..=255u8 {
             let want = b == 0x21 || (0x23..=0x7e).contains(&b) || b >= 0x80;
-            assert_eq!(ETAGC[usize::from(b)], want, "{b:#x}");
+            assert_eq!(bytes::is(b, bytes::ETAGC), want, "{b:#x}");
         }
     }
 

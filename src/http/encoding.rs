@@ -358,21 +358,8 @@ fn token_end(s: &[u8], i: usize) -> usize {
     let rest = s.get(i..).unwrap_or_default();
     i + rest
         .iter()
-        .position(|&b| !TCHAR[usize::from(b)])
+        .position(|&b| !super::bytes::is(b, super::bytes::TCHAR))
         .unwrap_or(rest.len())
-}
-
-/// `tchar` of RFC 9110 §5.6.2.
-static TCHAR: [bool; 256] = tchar_table();
-
-const fn tchar_table() -> [bool; 256] {
-    let mut t = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        t[b] = crate::http::request::is_tchar(b as u8);
-        b += 1;
-    }
-    t
 }
 
 #[cfg(test)]
@@ -683,7 +670,7 @@ mod tests {
                 assert_eq!(acc.q(c), want, "byte {b:#04x} / {c:?}");
             }
             assert_eq!(
-                TCHAR[usize::from(b)],
+                crate::http::bytes::is(b, crate::http::bytes::TCHAR),
                 b"!#$%&'*+-.^_`|~".contains(&b) || b.is_ascii_alphanumeric()
             );
             // Any byte glued to a valid element kills only that element.

@@ -227,46 +227,12 @@ fn put_row(s: &mut dyn Sink, item: &Item<'_>, at_root: bool) {
     s.put(ROW_END);
 }
 
-/// Bytes that stand for themselves in a relative href: unreserved plus the sub-delims and `@`
-/// that are harmless in a path segment and inside a double-quoted attribute.
-static HREF_SAFE: [bool; 256] = href_safe();
-
-const fn href_safe() -> [bool; 256] {
-    let mut t = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        t[b] = c.is_ascii_alphanumeric()
-            || matches!(c, b'-' | b'.' | b'_' | b'~')
-            || matches!(
-                c,
-                b'!' | b'$' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'=' | b'@'
-            );
-        b += 1;
-    }
-    t
-}
-
-/// ASCII bytes that cannot go into HTML text as they are: markup, quotes, C0 controls and DEL.
-static TEXT_SPECIAL: [bool; 256] = text_special();
-
-const fn text_special() -> [bool; 256] {
-    let mut t = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        t[b] = c < 0x20 || c == 0x7f || matches!(c, b'&' | b'<' | b'>' | b'"' | b'\'');
-        b += 1;
-    }
-    t
-}
-
 fn put_href(s: &mut dyn Sink, name: &[u8]) {
     let mut rest = name;
     loop {
         let run = rest
             .iter()
-            .position(|&b| !HREF_SAFE[usize::from(b)])
+            .position(|&b| !super::bytes::is(b, super::bytes::HREF_SAFE))
             .unwrap_or(rest.len());
         let (plain, tail) = rest.split_at(run);
         s.put(plain);
@@ -286,7 +252,7 @@ fn put_text(s: &mut dyn Sink, bytes: &[u8]) {
         loop {
             let run = rest
                 .iter()
-                .position(|&b| TEXT_SPECIAL[usize::from(b)])
+                .position(|&b| super::bytes::is(b, super::bytes::TEXT_SPECIAL))
                 .unwrap_or(rest.len());
             let (plain, tail) = rest.split_at(run);
             s.put(plain);

@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 
 pub mod access_log;
+pub mod bytes;
 pub mod conditional;
 pub mod cors;
 pub mod date;

@@ -1,0 +1,91 @@
+//! Byte classes of the grammars staticd reads and writes, as bits of one 256-entry table
+//! (a table per class cost 256 bytes each). Pure.
+
+/// etagc = %x21 / %x23-7E / obs-text (RFC 9110 §8.8.3).
+pub const ETAGC: u8 = 1 << 0;
+/// `tchar` of RFC 9110 §5.6.2.
+pub const TCHAR: u8 = 1 << 1;
+/// Bytes nginx escapes inside quoted log fields: `"`, `\`, controls, DEL and non-ASCII.
+pub const QUOTED_ESCAPE: u8 = 1 << 2;
+/// The unquoted peer field of a log line also escapes spaces, which would otherwise
+/// shift every column.
+pub const PEER_ESCAPE: u8 = 1 << 3;
+/// Bytes that stand for themselves in a relative href: unreserved plus the sub-delims
+/// and `@` that are harmless in a path segment and inside a double-quoted attribute.
+pub const HREF_SAFE: u8 = 1 << 4;
+/// ASCII bytes that cannot go into HTML text as they are: markup, quotes, C0 controls
+/// and DEL.
+pub const TEXT_SPECIAL: u8 = 1 << 5;
+
+static TABLE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        let mut bits = 0;
+        if c >= 0x21 && c != 0x22 && c != 0x7f {
+            bits |= ETAGC;
+        }
+        if crate::http::request::is_tchar(c) {
+            bits |= TCHAR;
+        }
+        if c < 0x20 || c >= 0x7f || c == b'"' || c == b'\\' {
+            bits |= QUOTED_ESCAPE | PEER_ESCAPE;
+        }
+        if c == b' ' {
+            bits |= PEER_ESCAPE;
+        }
+        if c.is_ascii_alphanumeric()
+            || matches!(c, b'-' | b'.' | b'_' | b'~')
+            || matches!(
+                c,
+                b'!' | b'$' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'=' | b'@'
+            )
+        {
+            bits |= HREF_SAFE;
+        }
+        if c < 0x20 || c == 0x7f || matches!(c, b'&' | b'<' | b'>' | b'"' | b'\'') {
+            bits |= TEXT_SPECIAL;
+        }
+        t[i] = bits;
+        i += 1;
+    }
+    t
+};
+
+/// Whether `b` is in `class` (one of this module's constants, or several or-ed).
+#[inline(always)]
+pub fn is(b: u8, class: u8) -> bool {
+    TABLE[usize::from(b)] & class != 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_class_is_its_grammar() {
+        for b in 0..=255u8 {
+            let c = char::from(b);
+            assert_eq!(
+                is(b, ETAGC),
+                b == 0x21 || (0x23..=0x7e).contains(&b) || b >= 0x80
+            );
+            assert_eq!(
+                is(b, TCHAR),
+                b.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c) && b < 0x80
+            );
+            let quoted = !(0x20..0x7f).contains(&b) || b == b'"' || b == b'\\';
+            assert_eq!(is(b, QUOTED_ESCAPE), quoted);
+            assert_eq!(is(b, PEER_ESCAPE), quoted || b == b' ');
+            assert_eq!(
+                is(b, HREF_SAFE),
+                b.is_ascii_alphanumeric() || "-._~!$()*+,;=@".contains(c) && b < 0x80
+            );
+            assert_eq!(
+                is(b, TEXT_SPECIAL),
+                b < 0x20 || b == 0x7f || "&<>\"'".contains(c) && b < 0x80
+            );
+        }
+    }
+}
