@@ -150,13 +150,15 @@ pub fn parse(args: &[&[u8]], env: &[&[u8]]) -> Result<Command, Error> {
             }
         }
     }
-    match first_err {
-        Some(e) => Err(e),
-        None => match parsed.probe.take() {
-            Some(url) => parsed.finish(env).map(|c| Command::Probe(url, Box::new(c))),
-            None => parsed.finish(env).map(|c| Command::Serve(Box::new(c))),
-        },
+    if let Some(e) = first_err {
+        return Err(e);
     }
+    let probe = parsed.probe.take();
+    let config = Box::new(parsed.finish(env)?);
+    Ok(match probe {
+        Some(url) => Command::Probe(url, config),
+        None => Command::Serve(config),
+    })
 }
 
 /// `--name`, `--name=VALUE` or `--name VALUE`; `body` is what follows `--`.
