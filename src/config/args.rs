@@ -56,7 +56,8 @@ impl Parsed {
             return Err(Error::new(origin, "empty value".into()));
         }
         match opt.act {
-            Act::Set(set) => set(&mut self.config, value)
+            Act::Set(store) => store
+                .store(&mut self.config, value)
                 .map(|()| None)
                 .map_err(|why| Error::new(origin, why)),
             Act::Probe => {
@@ -74,7 +75,9 @@ impl Parsed {
         {
             return Err(Error::new(origin, "more than one given".into()));
         }
-        (ROOT.set)(&mut self.config, value).map_err(|why| Error::new(origin, why))?;
+        ROOT.set
+            .store(&mut self.config, value)
+            .map_err(|why| Error::new(origin, why))?;
         self.root_given = true;
         Ok(None)
     }
