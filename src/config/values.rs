@@ -534,47 +534,58 @@ const BRACKETS: &str = "IPv6 addresses need brackets, e.g. [::1]:8080";
 
 /// One `ADDR:PORT`, `PORT` or `:PORT`.
 fn parse_addr(item: &[u8]) -> Result<SocketAddr, &'static str> {
-    let s = core::str::from_utf8(item).map_err(|_| NOT_ADDR)?;
-    if s.contains('%') {
+    // The checks below go byte by byte (cheaper than `str`'s char searchers); UTF-8 is
+    // still required, so a value that is not text is told it is no address.
+    if core::str::from_utf8(item).is_err() {
+        return Err(NOT_ADDR);
+    }
+    if item.contains(&b'%') {
         // core accepts numeric scope ids, but a scope is meaningless without interface lookup.
         return Err(SCOPE);
     }
-    let port = s.strip_prefix(':').unwrap_or(s);
-    if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) {
-        return port
-            .parse::<u16>()
+    let port = item.strip_prefix(b":").unwrap_or(item);
+    if !port.is_empty() && port.iter().all(u8::is_ascii_digit) {
+        return parse_uint(port)
+            .and_then(|p| u16::try_from(p).ok())
             .map(|p| SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, p)))
-            .map_err(|_| BAD_PORT);
+            .ok_or(BAD_PORT);
     }
-    crate::text::parse_addr::socket(s.as_bytes()).ok_or_else(|| diagnose(s))
+    crate::text::parse_addr::socket(item).ok_or_else(|| diagnose(item))
+}
+
+/// `s` split around its first `b`, if it has one.
+fn split_once(s: &[u8], b: u8) -> Option<(&[u8], &[u8])> {
+    let i = s.iter().position(|&c| c == b)?;
+    Some((&s[..i], &s[i + 1..]))
 }
 
 /// Why `s`, which is not a valid socket address, is not.
-fn diagnose(s: &str) -> &'static str {
-    if let Some(bracketed) = s.strip_prefix('[') {
-        let Some((host, after)) = bracketed.split_once(']') else {
+fn diagnose(s: &[u8]) -> &'static str {
+    if let Some(bracketed) = s.strip_prefix(b"[") {
+        let Some((host, after)) = split_once(bracketed, b']') else {
             return NOT_ADDR;
         };
-        if crate::text::parse_addr::ipv6(host.as_bytes()).is_none() {
+        if crate::text::parse_addr::ipv6(host).is_none() {
             return if is_hostname(host) { HOSTNAME } else { NOT_V6 };
         }
-        return match after.strip_prefix(':') {
+        return match after.strip_prefix(b":") {
             Some(port) => port_problem(port),
             None if after.is_empty() => MISSING_PORT,
             None => NOT_ADDR,
         };
     }
-    if s.bytes().filter(|&b| b == b':').count() >= 2 {
-        let v6 = crate::text::parse_addr::ipv6(s.as_bytes()).is_some()
-            || s.rsplit_once(':')
-                .is_some_and(|(h, _)| crate::text::parse_addr::ipv6(h.as_bytes()).is_some());
+    if let Some(last) = s.iter().rposition(|&b| b == b':')
+        && s[..last].contains(&b':')
+    {
+        let v6 = crate::text::parse_addr::ipv6(s).is_some()
+            || crate::text::parse_addr::ipv6(&s[..last]).is_some();
         return if v6 { BRACKETS } else { NOT_ADDR };
     }
-    let (host, port) = match s.split_once(':') {
+    let (host, port) = match split_once(s, b':') {
         Some((host, port)) => (host, Some(port)),
         None => (s, None),
     };
-    if crate::text::parse_addr::ipv4(host.as_bytes()).is_none() {
+    if crate::text::parse_addr::ipv4(host).is_none() {
         return if is_hostname(host) {
             HOSTNAME
         } else {
@@ -585,7 +596,7 @@ fn diagnose(s: &str) -> &'static str {
 }
 
 /// Why the text after an address's colon is not a port.
-fn port_problem(port: &str) -> &'static str {
+fn port_problem(port: &[u8]) -> &'static str {
     if port.is_empty() {
         MISSING_PORT
     } else {
@@ -595,9 +606,9 @@ fn port_problem(port: &str) -> &'static str {
 
 /// Looks like a DNS name: letters, digits, dots and dashes, starting with a letter or digit and
 /// with at least one letter.
-fn is_hostname(s: &str) -> bool {
-    s.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
-        && s.bytes().any(|b| b.is_ascii_alphabetic())
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+fn is_hostname(s: &[u8]) -> bool {
+    s.first().is_some_and(u8::is_ascii_alphanumeric)
+        && s.iter().any(u8::is_ascii_alphabetic)
+        && s.iter()
+            .all(|&b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
 }
