@@ -246,11 +246,19 @@ impl Error {
     }
 
     /// `what` (an option, variable or `ROOT`) is wrong because of `why`.
-    pub(super) fn new(what: impl Piece, why: String) -> Self {
+    // Not generic and not inlined: one copy serves every error site.
+    #[inline(never)]
+    pub(super) fn new(what: &dyn Piece, why: String) -> Self {
         Error {
             what: text!(what),
             why,
         }
+    }
+
+    /// [`Error::new`] for a fixed `why`.
+    #[inline(never)]
+    pub(super) fn says(what: &dyn Piece, why: &str) -> Self {
+        Error::new(what, why.into())
     }
 }
 
