@@ -43,6 +43,24 @@ pub(super) fn quote_then(v: &[u8], rest: &str) -> String {
     text!(q(v), rest)
 }
 
+/// `'value': why`.
+#[inline(never)]
+fn quote_why(v: &[u8], why: &str) -> String {
+    text!(q(v), ": ", why)
+}
+
+/// `'value' is out of range (LO to HI)`.
+#[inline(never)]
+fn out_of_range(v: &[u8], lo: u64, hi: u64) -> String {
+    text!(q(v), " is out of range (", lo, " to ", hi, ")")
+}
+
+/// `'value' is longer than MAX bytes`.
+#[inline(never)]
+fn too_long(v: &[u8], max: usize) -> String {
+    text!(q(v), " is longer than ", max, " bytes")
+}
+
 impl Piece for Shown<'_> {
     fn put(&self, out: &mut String) {
         let (shown, cut) = match self.bytes.get(..SHOW_MAX) {
@@ -78,7 +96,7 @@ pub(super) fn parse_threads(v: &[u8]) -> Result<usize, String> {
     let n = parse_uint(v).ok_or_else(|| quote_then(v, " is not a positive integer"))?;
     match usize::try_from(n) {
         Ok(n) if (1..=MAX_THREADS).contains(&n) => Ok(n),
-        _ => Err(text!(q(v), " is out of range (1 to ", MAX_THREADS, ")")),
+        _ => Err(out_of_range(v, 1, MAX_THREADS as u64)),
     }
 }
 
@@ -87,7 +105,7 @@ pub(super) fn parse_grace(v: &[u8]) -> Result<u32, String> {
     let n = parse_uint(v).ok_or_else(|| quote_then(v, " is not a whole number of seconds"))?;
     match u32::try_from(n) {
         Ok(n) if n <= MAX_GRACE_SECS => Ok(n),
-        _ => Err(text!(q(v), " is out of range (0 to ", MAX_GRACE_SECS, ")")),
+        _ => Err(out_of_range(v, 0, MAX_GRACE_SECS as u64)),
     }
 }
 
@@ -146,7 +164,7 @@ pub(super) fn check_user(v: &[u8]) -> Result<(), String> {
 pub(super) fn parse_level(v: &[u8]) -> Result<u8, String> {
     match parse_uint(v) {
         Some(n @ 1..=9) => Ok(n as u8),
-        Some(_) => Err(quote_then(v, " is out of range (1 to 9)")),
+        Some(_) => Err(out_of_range(v, 1, 9)),
         None => Err(quote_then(v, " is not a level from 1 to 9")),
     }
 }
@@ -155,7 +173,7 @@ pub(super) fn parse_level(v: &[u8]) -> Result<u8, String> {
 pub(super) fn parse_count(v: &[u8]) -> Result<u64, String> {
     match parse_uint(v) {
         Some(n) if (1..=u32::MAX as u64).contains(&n) => Ok(n),
-        Some(_) => Err(text!(q(v), " is out of range (1 to ", u32::MAX, ")")),
+        Some(_) => Err(out_of_range(v, 1, u32::MAX as u64)),
         None => Err(quote_then(v, " is not a positive integer")),
     }
 }
@@ -182,7 +200,7 @@ pub(super) fn parse_millis(v: &[u8]) -> Result<u64, String> {
     }
     match secs.checked_mul(1000).and_then(|s| s.checked_add(ms)) {
         Some(total) if total <= 86_400_000 => Ok(total),
-        _ => Err(quote_then(v, " is out of range (0 to 86400)")),
+        _ => Err(out_of_range(v, 0, 86_400)),
     }
 }
 
@@ -307,7 +325,7 @@ pub(super) fn check_log_path(v: &[u8]) -> Result<(), String> {
     if v.contains(&0) {
         Err(quote_then(v, " contains a NUL byte"))
     } else if v.len() > ROOT_MAX {
-        Err(text!(q(v), " is longer than ", ROOT_MAX, " bytes"))
+        Err(too_long(v, ROOT_MAX))
     } else {
         Ok(())
     }
@@ -354,7 +372,7 @@ pub(super) fn check_index(v: &[u8]) -> Result<(), String> {
     } else if v.contains(&b'/') || v == b"." || v == b".." {
         Err(quote_then(v, " must be a plain file name"))
     } else if v.len() > NAME_MAX {
-        Err(text!(q(v), " is longer than ", NAME_MAX, " bytes"))
+        Err(too_long(v, NAME_MAX))
     } else {
         Ok(())
     }
@@ -367,7 +385,7 @@ pub(super) fn check_root(v: &[u8]) -> Result<(), String> {
     } else if v.contains(&0) {
         Err(quote_then(v, " contains a NUL byte"))
     } else if v.len() > ROOT_MAX {
-        Err(text!(q(v), " is longer than ", ROOT_MAX, " bytes"))
+        Err(too_long(v, ROOT_MAX))
     } else {
         Ok(())
     }
@@ -414,7 +432,7 @@ pub(super) fn add_types(types: &mut mime::Types, value: &[u8]) -> Result<(), Str
             concat!("TYPE ", not_media_type!())
         };
         let shown = if item.is_empty() { value } else { item };
-        return Err(text!(q(shown), ": ", why));
+        return Err(quote_why(shown, why));
     }
     Ok(())
 }
@@ -496,7 +514,7 @@ pub(super) fn add_cidrs(list: &mut Vec<Cidr>, value: &[u8]) -> Result<(), String
 pub(super) fn add_origins(policy: &mut cors::Policy, value: &[u8]) -> Result<(), String> {
     for item in list_items(value) {
         let item = item?;
-        policy.add(item).map_err(|why| text!(q(item), ": ", why))?;
+        policy.add(item).map_err(|why| quote_why(item, why))?;
     }
     Ok(())
 }
@@ -505,7 +523,7 @@ pub(super) fn add_origins(policy: &mut cors::Policy, value: &[u8]) -> Result<(),
 pub(super) fn add_addrs(list: &mut Vec<SocketAddr>, value: &[u8]) -> Result<(), String> {
     for item in list_items(value) {
         let item = item?;
-        let addr = parse_addr(item).map_err(|why| text!(q(item), ": ", why))?;
+        let addr = parse_addr(item).map_err(|why| quote_why(item, why))?;
         if addr.port() != 0 && list.contains(&addr) {
             return Err(text!('\'', addr, "' is given more than once"));
         }
