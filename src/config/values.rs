@@ -469,67 +469,63 @@ fn split_unquoted(value: &[u8]) -> impl Iterator<Item = &[u8]> {
     })
 }
 
-/// The items of a comma-separated list, spaces around them trimmed; an empty one is an
-/// error.
-fn list_items(value: &[u8]) -> impl Iterator<Item = Result<&[u8], String>> {
-    value.split(|&b| b == b',').map(move |item| {
+/// Calls `each` on the items of a comma-separated list, spaces around them trimmed, until
+/// one fails; an empty item is an error. Not generic and not inlined: the lists share it.
+#[inline(never)]
+fn for_items(
+    value: &[u8],
+    each: &mut dyn FnMut(&[u8]) -> Result<(), String>,
+) -> Result<(), String> {
+    for item in value.split(|&b| b == b',') {
         let item = item.trim_ascii();
         if item.is_empty() {
-            Err(quote_then(value, ": empty entry in list"))
-        } else {
-            Ok(item)
+            return Err(quote_then(value, ": empty entry in list"));
         }
-    })
+        each(item)?;
+    }
+    Ok(())
 }
 
 /// Adds each range of a comma-separated list of `ADDR[/PREFIX]` to `list`.
 pub(super) fn add_cidrs(list: &mut Vec<Cidr>, value: &[u8]) -> Result<(), String> {
-    for item in list_items(value) {
-        let item = item?;
-        match Cidr::parse(item) {
-            Ok(cidr) => list.push(cidr),
-            Err(CidrError::Syntax) => {
-                return Err(quote_then(
-                    item,
-                    " is not an IP address range like 10.0.0.0/8, fd00::/8 or 192.0.2.1",
-                ));
-            }
-            Err(CidrError::HostBits(meant)) => {
-                // `meant` has its host bits cleared: its network is its address.
-                return Err(text!(
-                    q(item),
-                    " has bits set past its prefix: ",
-                    meant.network(),
-                    '/',
-                    meant.prefix(),
-                    '?'
-                ));
-            }
+    for_items(value, &mut |item| match Cidr::parse(item) {
+        Ok(cidr) => {
+            list.push(cidr);
+            Ok(())
         }
-    }
-    Ok(())
+        Err(CidrError::Syntax) => Err(quote_then(
+            item,
+            " is not an IP address range like 10.0.0.0/8, fd00::/8 or 192.0.2.1",
+        )),
+        // `meant` has its host bits cleared: its network is its address.
+        Err(CidrError::HostBits(meant)) => Err(text!(
+            q(item),
+            " has bits set past its prefix: ",
+            meant.network(),
+            '/',
+            meant.prefix(),
+            '?'
+        )),
+    })
 }
 
 /// Adds each origin (or `*`) of a comma-separated list to `policy`.
 pub(super) fn add_origins(policy: &mut cors::Policy, value: &[u8]) -> Result<(), String> {
-    for item in list_items(value) {
-        let item = item?;
-        policy.add(item).map_err(|why| quote_why(item, why))?;
-    }
-    Ok(())
+    for_items(value, &mut |item| {
+        policy.add(item).map_err(|why| quote_why(item, why))
+    })
 }
 
 /// Adds each address of a comma-separated list to `list`.
 pub(super) fn add_addrs(list: &mut Vec<SocketAddr>, value: &[u8]) -> Result<(), String> {
-    for item in list_items(value) {
-        let item = item?;
+    for_items(value, &mut |item| {
         let addr = parse_addr(item).map_err(|why| quote_why(item, why))?;
         if addr.port() != 0 && list.contains(&addr) {
             return Err(text!('\'', addr, "' is given more than once"));
         }
         list.push(addr);
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 /// Exactly one `ADDR:PORT`, `PORT` or `:PORT`.
