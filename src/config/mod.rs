@@ -2,8 +2,8 @@
 //!
 //! Pure: no syscalls. The caller passes argv without argv\[0\] and the raw `KEY=VALUE` environment.
 //!
-//! Every option is one entry of `OPTIONS`: its spellings, variable, help, default, and the
-//! function that checks a value and stores it in [`Config`]. The parser, the environment
+//! Every option is one entry of `OPTIONS`: its spellings, variable, help, default, and how a
+//! value is checked and stored in [`Config`] (a `Store`). The parser, the environment
 //! fallbacks, [`Config::default`] (each default parsed as if it were given) and [`HELP`]
 //! (rendered at compile time, defaults included) all come from that table, so a new option is
 //! one entry plus its `Config` field (and its row in README.md's option table, which a test
