@@ -53,12 +53,13 @@ impl Parsed {
             self.given |= 1 << i;
         }
         if opt.takes_value && value.is_empty() {
-            return Err(Error::new(origin, "empty value".into()));
+            return Err(Error::says(&origin, "empty value"));
         }
         match opt.act {
-            Act::Set(set) => set(&mut self.config, value)
+            Act::Set(store) => store
+                .store(&mut self.config, value)
                 .map(|()| None)
-                .map_err(|why| Error::new(origin, why)),
+                .map_err(|why| Error::new(&origin, why)),
             Act::Probe => {
                 self.probe.get_or_insert(None);
                 Ok(None)
@@ -72,9 +73,11 @@ impl Parsed {
         if let Origin::Root = origin
             && self.root_given
         {
-            return Err(Error::new(origin, "more than one given".into()));
+            return Err(Error::says(&origin, "more than one given"));
         }
-        (ROOT.set)(&mut self.config, value).map_err(|why| Error::new(origin, why))?;
+        ROOT.set
+            .store(&mut self.config, value)
+            .map_err(|why| Error::new(&origin, why))?;
         self.root_given = true;
         Ok(None)
     }
@@ -133,9 +136,9 @@ pub fn parse(args: &[&[u8]], env: &[&[u8]]) -> Result<Command, Error> {
         } else if let Some(body) = arg.strip_prefix(b"--") {
             long_option(&mut parsed, body, &mut rest)
         } else if arg == b"-" {
-            Err(Error::new(
-                "-",
-                "not an option; for a ROOT named '-', write -- -".into(),
+            Err(Error::says(
+                &"-",
+                "not an option; for a ROOT named '-', write -- -",
             ))
         } else if let Some(cluster) = arg.strip_prefix(b"-") {
             short_options(&mut parsed, cluster, &mut rest)
@@ -150,13 +153,15 @@ pub fn parse(args: &[&[u8]], env: &[&[u8]]) -> Result<Command, Error> {
             }
         }
     }
-    match first_err {
-        Some(e) => Err(e),
-        None => match parsed.probe.take() {
-            Some(url) => parsed.finish(env).map(|c| Command::Probe(url, Box::new(c))),
-            None => parsed.finish(env).map(|c| Command::Serve(Box::new(c))),
-        },
+    if let Some(e) = first_err {
+        return Err(e);
     }
+    let probe = parsed.probe.take();
+    let config = Box::new(parsed.finish(env)?);
+    Ok(match probe {
+        Some(url) => Command::Probe(url, config),
+        None => Command::Serve(config),
+    })
 }
 
 /// `--name`, `--name=VALUE` or `--name VALUE`; `body` is what follows `--`.
@@ -174,17 +179,17 @@ fn long_option<'a>(
             bytes: name,
             quoted: false,
         };
-        return Err(Error::new(text!("--", shown), "unknown option".into()));
+        return Err(Error::says(&text!("--", shown), "unknown option"));
     };
     let opt = &PARSE[i];
     let origin = Origin::Flag(opt.long);
     let value = match (opt.takes_value, inline) {
         (false, None) => &[][..],
-        (false, Some(_)) => return Err(Error::new(origin, "takes no value".into())),
+        (false, Some(_)) => return Err(Error::says(&origin, "takes no value")),
         (true, Some(v)) => v,
         (true, None) => rest
             .next()
-            .ok_or_else(|| Error::new(origin, "missing value".into()))?,
+            .ok_or_else(|| Error::says(&origin, "missing value"))?,
     };
     parsed.apply(i, origin, value)
 }
@@ -204,7 +209,7 @@ fn short_options<'a>(
                 bytes: &[c],
                 quoted: false,
             };
-            first_err.get_or_insert(Error::new(text!('-', shown), "unknown option".into()));
+            first_err.get_or_insert(Error::says(&text!('-', shown), "unknown option"));
             continue;
         };
         let opt = &PARSE[n];
@@ -219,7 +224,7 @@ fn short_options<'a>(
             if attached.is_empty() {
                 match rest.next() {
                     Some(v) => parsed.apply(n, origin, v),
-                    None => Err(Error::new(origin, "missing value".into())),
+                    None => Err(Error::says(&origin, "missing value")),
                 }
             } else {
                 let v = attached.strip_prefix(b"=").unwrap_or(attached);
@@ -250,22 +255,22 @@ fn listen_fds(env: &[&[u8]]) -> Result<Option<ListenFds>, Error> {
     let (pid, count) = match (getenv(env, "LISTEN_PID"), getenv(env, "LISTEN_FDS")) {
         (None, None) => return Ok(None),
         (Some(_), None) => {
-            return Err(Error::new("LISTEN_PID", "set without LISTEN_FDS".into()));
+            return Err(Error::says(&"LISTEN_PID", "set without LISTEN_FDS"));
         }
         (None, Some(_)) => {
-            return Err(Error::new("LISTEN_FDS", "set without LISTEN_PID".into()));
+            return Err(Error::says(&"LISTEN_FDS", "set without LISTEN_PID"));
         }
         (Some(pid), Some(count)) => (pid, count),
     };
     let pid = parse_uint(pid)
         .filter(|&p| p > 0)
         .and_then(|p| u32::try_from(p).ok())
-        .ok_or_else(|| Error::new("LISTEN_PID", text!(q(pid), " is not a process id")))?;
+        .ok_or_else(|| Error::new(&"LISTEN_PID", text!(q(pid), " is not a process id")))?;
     let count = parse_uint(count)
         .filter(|n| (1..=LISTEN_FDS_MAX).contains(n))
         .ok_or_else(|| {
             Error::new(
-                "LISTEN_FDS",
+                &"LISTEN_FDS",
                 text!(q(count), " is not a count from 1 to ", LISTEN_FDS_MAX),
             )
         })?;

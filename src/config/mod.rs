@@ -2,8 +2,8 @@
 //!
 //! Pure: no syscalls. The caller passes argv without argv\[0\] and the raw `KEY=VALUE` environment.
 //!
-//! Every option is one entry of `OPTIONS`: its spellings, variable, help, default, and the
-//! function that checks a value and stores it in [`Config`]. The parser, the environment
+//! Every option is one entry of `OPTIONS`: its spellings, variable, help, default, and how a
+//! value is checked and stored in [`Config`] (a `Store`). The parser, the environment
 //! fallbacks, [`Config::default`] (each default parsed as if it were given) and [`HELP`]
 //! (rendered at compile time, defaults included) all come from that table, so a new option is
 //! one entry plus its `Config` field (and its row in README.md's option table, which a test
@@ -78,6 +78,8 @@ macro_rules! config {
 
         impl Config {
             /// Every field empty, zero or off: what the parser starts from.
+            // Not inlined: both the parser and `Config::default` start from it.
+            #[inline(never)]
             fn unset() -> Config {
                 Config {
                     $($field: Default::default(),)+
@@ -200,12 +202,12 @@ impl Config {
             if set & (1 << i) == 0
                 && let (Some(v), Act::Set(store)) = (opt.default, opt.act)
             {
-                let stored = store(self, v.as_bytes());
+                let stored = store.store(self, v.as_bytes());
                 debug_assert!(stored.is_ok(), "--{}: bad default", opt.long);
             }
         }
         if !root_set && let Preset::Value(v) = ROOT.default {
-            let stored = (ROOT.set)(self, v.as_bytes());
+            let stored = ROOT.set.store(self, v.as_bytes());
             debug_assert!(stored.is_ok(), "ROOT: bad default");
         }
     }
@@ -244,11 +246,19 @@ impl Error {
     }
 
     /// `what` (an option, variable or `ROOT`) is wrong because of `why`.
-    pub(super) fn new(what: impl Piece, why: String) -> Self {
+    // Not generic and not inlined: one copy serves every error site.
+    #[inline(never)]
+    pub(super) fn new(what: &dyn Piece, why: String) -> Self {
         Error {
             what: text!(what),
             why,
         }
+    }
+
+    /// [`Error::new`] for a fixed `why`.
+    #[inline(never)]
+    pub(super) fn says(what: &dyn Piece, why: &str) -> Self {
+        Error::new(what, why.into())
     }
 }
 
@@ -332,7 +342,45 @@ enum Preset {
 }
 
 /// Checks an option's value (empty for a flag) and stores it; `Err` says why it is wrong.
-type Store = fn(&mut Config, &[u8]) -> Result<(), String>;
+///
+/// The common kinds of option share one storing code, the field chosen by a small function,
+/// rather than each carrying its own copy of it.
+#[derive(Clone, Copy)]
+enum Store {
+    /// Anything else: the function checks and stores.
+    With(fn(&mut Config, &[u8]) -> Result<(), String>),
+    /// A value kept as given, once the first function accepts it, in the field the second
+    /// function picks.
+    Bytes(
+        fn(&[u8]) -> Result<(), String>,
+        fn(&mut Config) -> &mut Option<Vec<u8>>,
+    ),
+    /// A flag: turns the field on.
+    Flag(fn(&mut Config) -> &mut bool),
+    /// A grace or drain period in whole seconds.
+    Seconds(fn(&mut Config) -> &mut u32),
+    /// A number read by the first function.
+    Number(
+        fn(&[u8]) -> Result<u64, String>,
+        fn(&mut Config) -> &mut u64,
+    ),
+}
+
+impl Store {
+    /// Checks `v` and stores it in `config`.
+    fn store(self, config: &mut Config, v: &[u8]) -> Result<(), String> {
+        match self {
+            Store::With(set) => set(config, v),
+            Store::Bytes(check, field) => check(v).map(|()| *field(config) = Some(v.to_vec())),
+            Store::Number(parse, field) => parse(v).map(|n| *field(config) = n),
+            Store::Flag(field) => {
+                *field(config) = true;
+                Ok(())
+            }
+            Store::Seconds(field) => parse_grace(v).map(|n| *field(config) = n),
+        }
+    }
+}
 
 /// What an option does.
 #[derive(Clone, Copy)]
@@ -345,12 +393,6 @@ enum Act {
     Help,
     /// Print the version: ends parsing.
     Version,
-}
-
-/// Stores a flag: turns its field on.
-fn on(flag: &mut bool) -> Result<(), String> {
-    *flag = true;
-    Ok(())
 }
 
 /// The positional argument.
@@ -367,7 +409,7 @@ const ROOT: Positional = Positional {
     env: Some("STATICD_ROOT"),
     help: "directory to serve (-- before one that\nstarts with '-')",
     default: Preset::Value("."),
-    set: |c, v| check_root(v).map(|()| c.root = v.to_vec()),
+    set: Store::With(|c, v| check_root(v).map(|()| c.root = v.to_vec())),
 };
 
 /// Every option, in the order of the help.
@@ -381,7 +423,7 @@ const OPTIONS: &[Opt] = &[
                [::1]:80, or PORT for 0.0.0.0:PORT;\n\
                repeatable, or comma-separated",
         default: Preset::Value("0.0.0.0:8080"),
-        act: Act::Set(|c, v| add_addrs(&mut c.listen, v)),
+        act: Act::Set(Store::With(|c, v| add_addrs(&mut c.listen, v))),
     },
     Opt {
         long: "threads",
@@ -390,7 +432,9 @@ const OPTIONS: &[Opt] = &[
         env: Some("STATICD_THREADS"),
         help: "worker threads, 1 to 1024",
         default: Preset::Note("one per CPU"),
-        act: Act::Set(|c, v| parse_threads(v).map(|n| c.threads = Some(n))),
+        act: Act::Set(Store::With(|c, v| {
+            parse_threads(v).map(|n| c.threads = Some(n))
+        })),
     },
     Opt {
         long: "index",
@@ -399,7 +443,9 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "file served for a directory",
         default: Preset::Value("index.html"),
-        act: Act::Set(|c, v| check_index(v).map(|()| c.index = v.to_vec())),
+        act: Act::Set(Store::With(|c, v| {
+            check_index(v).map(|()| c.index = v.to_vec())
+        })),
     },
     Opt {
         long: "grace",
@@ -408,7 +454,7 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "seconds open connections get to finish\non shutdown, 0 to 86400",
         default: Preset::Value("10"),
-        act: Act::Set(|c, v| parse_grace(v).map(|n| c.grace_secs = n)),
+        act: Act::Set(Store::Seconds(|c| &mut c.grace_secs)),
     },
     Opt {
         long: "drain",
@@ -419,7 +465,7 @@ const OPTIONS: &[Opt] = &[
                while --health answers 503, before the\n\
                graceful stop; 0 to 86400",
         default: Preset::Value("0"),
-        act: Act::Set(|c, v| parse_grace(v).map(|n| c.drain_secs = n)),
+        act: Act::Set(Store::Seconds(|c| &mut c.drain_secs)),
     },
     Opt {
         long: "cache-max-file-size",
@@ -430,7 +476,7 @@ const OPTIONS: &[Opt] = &[
                cache, bigger ones go out with sendfile\n\
                (K, M, G suffixes)",
         default: Preset::Value("16K"),
-        act: Act::Set(|c, v| parse_size(v).map(|n| c.cache_max_file_size = n)),
+        act: Act::Set(Store::Number(parse_size, |c| &mut c.cache_max_file_size)),
     },
     Opt {
         long: "cache-max-bytes",
@@ -439,7 +485,9 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "memory the cache may hold",
         default: Preset::Note("64M, at most 1/4 of a cgroup limit"),
-        act: Act::Set(|c, v| parse_size(v).map(|n| c.cache_max_bytes = Some(n))),
+        act: Act::Set(Store::With(|c, v| {
+            parse_size(v).map(|n| c.cache_max_bytes = Some(n))
+        })),
     },
     Opt {
         long: "cache-max-entries",
@@ -448,7 +496,7 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "paths the cache may hold",
         default: Preset::Value("4096"),
-        act: Act::Set(|c, v| parse_count(v).map(|n| c.cache_max_entries = n)),
+        act: Act::Set(Store::Number(parse_count, |c| &mut c.cache_max_entries)),
     },
     Opt {
         long: "cache-ttl",
@@ -460,7 +508,7 @@ const OPTIONS: &[Opt] = &[
                unwatched directories) are rechecked\n\
                (e.g. 0.5)",
         default: Preset::Value("1"),
-        act: Act::Set(|c, v| parse_millis(v).map(|n| c.cache_ttl_ms = n)),
+        act: Act::Set(Store::Number(parse_millis, |c| &mut c.cache_ttl_ms)),
     },
     Opt {
         long: "no-compress",
@@ -469,7 +517,7 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "keep no gzip or deflate variants",
         default: Preset::None,
-        act: Act::Set(|c, _| on(&mut c.no_compress)),
+        act: Act::Set(Store::Flag(|c| &mut c.no_compress)),
     },
     Opt {
         long: "compress-level",
@@ -478,7 +526,9 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "gzip and deflate level, 1 (fast) to 9\n(small)",
         default: Preset::Value("6"),
-        act: Act::Set(|c, v| parse_level(v).map(|n| c.compress_level = n)),
+        act: Act::Set(Store::With(|c, v| {
+            parse_level(v).map(|n| c.compress_level = n)
+        })),
     },
     Opt {
         long: "compress-max-size",
@@ -487,7 +537,7 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "files up to this size get compressed\nvariants",
         default: Preset::Value("1M"),
-        act: Act::Set(|c, v| parse_size(v).map(|n| c.compress_max_size = n)),
+        act: Act::Set(Store::Number(parse_size, |c| &mut c.compress_max_size)),
     },
     Opt {
         long: "header-timeout",
@@ -496,7 +546,7 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "time a request head may take to arrive",
         default: Preset::Value("10"),
-        act: Act::Set(|c, v| parse_timeout(v).map(|n| c.header_timeout_ms = n)),
+        act: Act::Set(Store::Number(parse_timeout, |c| &mut c.header_timeout_ms)),
     },
     Opt {
         long: "keepalive-timeout",
@@ -505,7 +555,9 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "time an idle connection is kept open",
         default: Preset::Value("15"),
-        act: Act::Set(|c, v| parse_timeout(v).map(|n| c.keepalive_timeout_ms = n)),
+        act: Act::Set(Store::Number(parse_timeout, |c| {
+            &mut c.keepalive_timeout_ms
+        })),
     },
     Opt {
         long: "send-timeout",
@@ -514,7 +566,7 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "time a client may stop reading its\nresponse",
         default: Preset::Value("30"),
-        act: Act::Set(|c, v| parse_timeout(v).map(|n| c.send_timeout_ms = n)),
+        act: Act::Set(Store::Number(parse_timeout, |c| &mut c.send_timeout_ms)),
     },
     Opt {
         long: "max-connections",
@@ -523,7 +575,7 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "open connections, all workers together;\nmore are closed at once",
         default: Preset::Value("10000"),
-        act: Act::Set(|c, v| parse_count(v).map(|n| c.max_connections = n)),
+        act: Act::Set(Store::Number(parse_count, |c| &mut c.max_connections)),
     },
     Opt {
         long: "tcp-congestion",
@@ -533,7 +585,7 @@ const OPTIONS: &[Opt] = &[
         help: "TCP congestion control of connections,\n\
                e.g. reno (cheaper on fast local links)",
         default: Preset::Note("the host's"),
-        act: Act::Set(|c, v| check_congestion(v).map(|()| c.tcp_congestion = Some(v.to_vec()))),
+        act: Act::Set(Store::Bytes(check_congestion, |c| &mut c.tcp_congestion)),
     },
     Opt {
         long: "user",
@@ -542,7 +594,7 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "drop root for this user after binding\n(numeric, or a name in /etc/passwd)",
         default: Preset::None,
-        act: Act::Set(|c, v| check_user(v).map(|()| c.user = Some(v.to_vec()))),
+        act: Act::Set(Store::Bytes(check_user, |c| &mut c.user)),
     },
     Opt {
         long: "no-seccomp",
@@ -551,7 +603,7 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "run without the system call allow-list",
         default: Preset::None,
-        act: Act::Set(|c, _| on(&mut c.no_seccomp)),
+        act: Act::Set(Store::Flag(|c| &mut c.no_seccomp)),
     },
     Opt {
         long: "cache-control",
@@ -560,7 +612,7 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "Cache-Control for every 200/206/304,\ne.g. 'public, max-age=3600'",
         default: Preset::None,
-        act: Act::Set(|c, v| check_field_value(v).map(|()| c.cache_control = Some(v.to_vec()))),
+        act: Act::Set(Store::Bytes(check_field_value, |c| &mut c.cache_control)),
     },
     Opt {
         long: "cache-control-for",
@@ -574,7 +626,9 @@ const OPTIONS: &[Opt] = &[
                repeatable (first match wins), or one\n\
                per line",
         default: Preset::None,
-        act: Act::Set(|c, v| add_cache_rules(&mut c.cache_control_for, v)),
+        act: Act::Set(Store::With(|c, v| {
+            add_cache_rules(&mut c.cache_control_for, v)
+        })),
     },
     Opt {
         long: "last-modified",
@@ -583,7 +637,9 @@ const OPTIONS: &[Opt] = &[
         env: Some("STATICD_LAST_MODIFIED"),
         help: "send Last-Modified: auto leaves it out\nfor mtimes before 1980-01-02, which\nreproducible builds pin",
         default: Preset::Value("auto"),
-        act: Act::Set(|c, v| parse_last_modified(v).map(|p| c.last_modified = p)),
+        act: Act::Set(Store::With(|c, v| {
+            parse_last_modified(v).map(|p| c.last_modified = p)
+        })),
     },
     Opt {
         long: "header",
@@ -592,7 +648,9 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "add this header to every response;\nrepeatable",
         default: Preset::None,
-        act: Act::Set(|c, v| check_header(v).map(|()| c.headers.push(v.to_vec()))),
+        act: Act::Set(Store::With(|c, v| {
+            check_header(v).map(|()| c.headers.push(v.to_vec()))
+        })),
     },
     Opt {
         long: "cors",
@@ -604,7 +662,7 @@ const OPTIONS: &[Opt] = &[
                responses (CORS), preflights included;\n\
                repeatable, or comma-separated",
         default: Preset::None,
-        act: Act::Set(|c, v| add_origins(&mut c.cors, v)),
+        act: Act::Set(Store::With(|c, v| add_origins(&mut c.cors, v))),
     },
     Opt {
         long: "mime",
@@ -614,7 +672,7 @@ const OPTIONS: &[Opt] = &[
         help: "serve *.EXT as TYPE, over the built-in\n\
                table; repeatable, or comma-separated",
         default: Preset::None,
-        act: Act::Set(|c, v| add_types(&mut c.types, v)),
+        act: Act::Set(Store::With(|c, v| add_types(&mut c.types, v))),
     },
     Opt {
         long: "default-type",
@@ -623,7 +681,9 @@ const OPTIONS: &[Opt] = &[
         env: Some("STATICD_DEFAULT_TYPE"),
         help: "type of files with no known extension",
         default: Preset::Value(crate::http::mime::DEFAULT),
-        act: Act::Set(|c, v| check_default_type(v).map(|t| c.types.set_default(t))),
+        act: Act::Set(Store::With(|c, v| {
+            check_default_type(v).map(|t| c.types.set_default(t))
+        })),
     },
     Opt {
         long: "fallback",
@@ -632,7 +692,7 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "serve FILE (a path under ROOT, e.g.\n/index.html) with 200 for missing paths",
         default: Preset::None,
-        act: Act::Set(|c, v| check_site_path(v).map(|()| c.fallback = Some(v.to_vec()))),
+        act: Act::Set(Store::Bytes(check_site_path, |c| &mut c.fallback)),
     },
     Opt {
         long: "404",
@@ -641,7 +701,7 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "serve FILE (a path under ROOT) as the\nbody of 404 responses",
         default: Preset::None,
-        act: Act::Set(|c, v| check_site_path(v).map(|()| c.not_found = Some(v.to_vec()))),
+        act: Act::Set(Store::Bytes(check_site_path, |c| &mut c.not_found)),
     },
     Opt {
         long: "listing",
@@ -650,7 +710,7 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "list directories that have no index file",
         default: Preset::None,
-        act: Act::Set(|c, _| on(&mut c.listing)),
+        act: Act::Set(Store::Flag(|c| &mut c.listing)),
     },
     Opt {
         long: "access-log",
@@ -659,7 +719,7 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "append an access log to PATH (- for\nstdout); off by default",
         default: Preset::None,
-        act: Act::Set(|c, v| check_log_path(v).map(|()| c.access_log = Some(v.to_vec()))),
+        act: Act::Set(Store::Bytes(check_log_path, |c| &mut c.access_log)),
     },
     Opt {
         long: "log-format",
@@ -668,7 +728,9 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "access log lines: combined log format\nor JSON",
         default: Preset::Value("common"),
-        act: Act::Set(|c, v| parse_log_format(v).map(|json| c.log_json = json)),
+        act: Act::Set(Store::With(|c, v| {
+            parse_log_format(v).map(|json| c.log_json = json)
+        })),
     },
     Opt {
         long: "health",
@@ -679,7 +741,7 @@ const OPTIONS: &[Opt] = &[
                200 while serving, 503 from SIGTERM on;\n\
                never logged",
         default: Preset::None,
-        act: Act::Set(|c, v| check_health_path(v).map(|()| c.health = Some(v.to_vec()))),
+        act: Act::Set(Store::Bytes(check_health_path, |c| &mut c.health)),
     },
     Opt {
         long: "metrics",
@@ -690,7 +752,9 @@ const OPTIONS: &[Opt] = &[
                format) on this address, apart from\n\
                --listen",
         default: Preset::None,
-        act: Act::Set(|c, v| parse_one_addr(v).map(|a| c.metrics = Some(a))),
+        act: Act::Set(Store::With(|c, v| {
+            parse_one_addr(v).map(|a| c.metrics = Some(a))
+        })),
     },
     Opt {
         long: "real-ip-from",
@@ -702,7 +766,7 @@ const OPTIONS: &[Opt] = &[
                client in the access log; repeatable,\n\
                or comma-separated",
         default: Preset::None,
-        act: Act::Set(|c, v| add_cidrs(&mut c.real_ip_from, v)),
+        act: Act::Set(Store::With(|c, v| add_cidrs(&mut c.real_ip_from, v))),
     },
     Opt {
         long: "probe",

@@ -43,6 +43,24 @@ pub(super) fn quote_then(v: &[u8], rest: &str) -> String {
     text!(q(v), rest)
 }
 
+/// `'value': why`.
+#[inline(never)]
+fn quote_why(v: &[u8], why: &str) -> String {
+    text!(q(v), ": ", why)
+}
+
+/// `'value' is out of range (LO to HI)`.
+#[inline(never)]
+fn out_of_range(v: &[u8], lo: u64, hi: u64) -> String {
+    text!(q(v), " is out of range (", lo, " to ", hi, ")")
+}
+
+/// `'value' is longer than MAX bytes`.
+#[inline(never)]
+fn too_long(v: &[u8], max: usize) -> String {
+    text!(q(v), " is longer than ", max, " bytes")
+}
+
 impl Piece for Shown<'_> {
     fn put(&self, out: &mut String) {
         let (shown, cut) = match self.bytes.get(..SHOW_MAX) {
@@ -78,7 +96,7 @@ pub(super) fn parse_threads(v: &[u8]) -> Result<usize, String> {
     let n = parse_uint(v).ok_or_else(|| quote_then(v, " is not a positive integer"))?;
     match usize::try_from(n) {
         Ok(n) if (1..=MAX_THREADS).contains(&n) => Ok(n),
-        _ => Err(text!(q(v), " is out of range (1 to ", MAX_THREADS, ")")),
+        _ => Err(out_of_range(v, 1, MAX_THREADS as u64)),
     }
 }
 
@@ -87,7 +105,7 @@ pub(super) fn parse_grace(v: &[u8]) -> Result<u32, String> {
     let n = parse_uint(v).ok_or_else(|| quote_then(v, " is not a whole number of seconds"))?;
     match u32::try_from(n) {
         Ok(n) if n <= MAX_GRACE_SECS => Ok(n),
-        _ => Err(text!(q(v), " is out of range (0 to ", MAX_GRACE_SECS, ")")),
+        _ => Err(out_of_range(v, 0, MAX_GRACE_SECS as u64)),
     }
 }
 
@@ -146,7 +164,7 @@ pub(super) fn check_user(v: &[u8]) -> Result<(), String> {
 pub(super) fn parse_level(v: &[u8]) -> Result<u8, String> {
     match parse_uint(v) {
         Some(n @ 1..=9) => Ok(n as u8),
-        Some(_) => Err(quote_then(v, " is out of range (1 to 9)")),
+        Some(_) => Err(out_of_range(v, 1, 9)),
         None => Err(quote_then(v, " is not a level from 1 to 9")),
     }
 }
@@ -155,7 +173,7 @@ pub(super) fn parse_level(v: &[u8]) -> Result<u8, String> {
 pub(super) fn parse_count(v: &[u8]) -> Result<u64, String> {
     match parse_uint(v) {
         Some(n) if (1..=u32::MAX as u64).contains(&n) => Ok(n),
-        Some(_) => Err(text!(q(v), " is out of range (1 to ", u32::MAX, ")")),
+        Some(_) => Err(out_of_range(v, 1, u32::MAX as u64)),
         None => Err(quote_then(v, " is not a positive integer")),
     }
 }
@@ -182,7 +200,7 @@ pub(super) fn parse_millis(v: &[u8]) -> Result<u64, String> {
     }
     match secs.checked_mul(1000).and_then(|s| s.checked_add(ms)) {
         Some(total) if total <= 86_400_000 => Ok(total),
-        _ => Err(quote_then(v, " is out of range (0 to 86400)")),
+        _ => Err(out_of_range(v, 0, 86_400)),
     }
 }
 
@@ -307,7 +325,7 @@ pub(super) fn check_log_path(v: &[u8]) -> Result<(), String> {
     if v.contains(&0) {
         Err(quote_then(v, " contains a NUL byte"))
     } else if v.len() > ROOT_MAX {
-        Err(text!(q(v), " is longer than ", ROOT_MAX, " bytes"))
+        Err(too_long(v, ROOT_MAX))
     } else {
         Ok(())
     }
@@ -354,7 +372,7 @@ pub(super) fn check_index(v: &[u8]) -> Result<(), String> {
     } else if v.contains(&b'/') || v == b"." || v == b".." {
         Err(quote_then(v, " must be a plain file name"))
     } else if v.len() > NAME_MAX {
-        Err(text!(q(v), " is longer than ", NAME_MAX, " bytes"))
+        Err(too_long(v, NAME_MAX))
     } else {
         Ok(())
     }
@@ -367,7 +385,7 @@ pub(super) fn check_root(v: &[u8]) -> Result<(), String> {
     } else if v.contains(&0) {
         Err(quote_then(v, " contains a NUL byte"))
     } else if v.len() > ROOT_MAX {
-        Err(text!(q(v), " is longer than ", ROOT_MAX, " bytes"))
+        Err(too_long(v, ROOT_MAX))
     } else {
         Ok(())
     }
@@ -414,7 +432,7 @@ pub(super) fn add_types(types: &mut mime::Types, value: &[u8]) -> Result<(), Str
             concat!("TYPE ", not_media_type!())
         };
         let shown = if item.is_empty() { value } else { item };
-        return Err(text!(q(shown), ": ", why));
+        return Err(quote_why(shown, why));
     }
     Ok(())
 }
@@ -451,67 +469,63 @@ fn split_unquoted(value: &[u8]) -> impl Iterator<Item = &[u8]> {
     })
 }
 
-/// The items of a comma-separated list, spaces around them trimmed; an empty one is an
-/// error.
-fn list_items(value: &[u8]) -> impl Iterator<Item = Result<&[u8], String>> {
-    value.split(|&b| b == b',').map(move |item| {
+/// Calls `each` on the items of a comma-separated list, spaces around them trimmed, until
+/// one fails; an empty item is an error. Not generic and not inlined: the lists share it.
+#[inline(never)]
+fn for_items(
+    value: &[u8],
+    each: &mut dyn FnMut(&[u8]) -> Result<(), String>,
+) -> Result<(), String> {
+    for item in value.split(|&b| b == b',') {
         let item = item.trim_ascii();
         if item.is_empty() {
-            Err(quote_then(value, ": empty entry in list"))
-        } else {
-            Ok(item)
+            return Err(quote_then(value, ": empty entry in list"));
         }
-    })
+        each(item)?;
+    }
+    Ok(())
 }
 
 /// Adds each range of a comma-separated list of `ADDR[/PREFIX]` to `list`.
 pub(super) fn add_cidrs(list: &mut Vec<Cidr>, value: &[u8]) -> Result<(), String> {
-    for item in list_items(value) {
-        let item = item?;
-        match Cidr::parse(item) {
-            Ok(cidr) => list.push(cidr),
-            Err(CidrError::Syntax) => {
-                return Err(quote_then(
-                    item,
-                    " is not an IP address range like 10.0.0.0/8, fd00::/8 or 192.0.2.1",
-                ));
-            }
-            Err(CidrError::HostBits(meant)) => {
-                // `meant` has its host bits cleared: its network is its address.
-                return Err(text!(
-                    q(item),
-                    " has bits set past its prefix: ",
-                    meant.network(),
-                    '/',
-                    meant.prefix(),
-                    '?'
-                ));
-            }
+    for_items(value, &mut |item| match Cidr::parse(item) {
+        Ok(cidr) => {
+            list.push(cidr);
+            Ok(())
         }
-    }
-    Ok(())
+        Err(CidrError::Syntax) => Err(quote_then(
+            item,
+            " is not an IP address range like 10.0.0.0/8, fd00::/8 or 192.0.2.1",
+        )),
+        // `meant` has its host bits cleared: its network is its address.
+        Err(CidrError::HostBits(meant)) => Err(text!(
+            q(item),
+            " has bits set past its prefix: ",
+            meant.network(),
+            '/',
+            meant.prefix(),
+            '?'
+        )),
+    })
 }
 
 /// Adds each origin (or `*`) of a comma-separated list to `policy`.
 pub(super) fn add_origins(policy: &mut cors::Policy, value: &[u8]) -> Result<(), String> {
-    for item in list_items(value) {
-        let item = item?;
-        policy.add(item).map_err(|why| text!(q(item), ": ", why))?;
-    }
-    Ok(())
+    for_items(value, &mut |item| {
+        policy.add(item).map_err(|why| quote_why(item, why))
+    })
 }
 
 /// Adds each address of a comma-separated list to `list`.
 pub(super) fn add_addrs(list: &mut Vec<SocketAddr>, value: &[u8]) -> Result<(), String> {
-    for item in list_items(value) {
-        let item = item?;
-        let addr = parse_addr(item).map_err(|why| text!(q(item), ": ", why))?;
+    for_items(value, &mut |item| {
+        let addr = parse_addr(item).map_err(|why| quote_why(item, why))?;
         if addr.port() != 0 && list.contains(&addr) {
             return Err(text!('\'', addr, "' is given more than once"));
         }
         list.push(addr);
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 /// Exactly one `ADDR:PORT`, `PORT` or `:PORT`.
@@ -534,47 +548,58 @@ const BRACKETS: &str = "IPv6 addresses need brackets, e.g. [::1]:8080";
 
 /// One `ADDR:PORT`, `PORT` or `:PORT`.
 fn parse_addr(item: &[u8]) -> Result<SocketAddr, &'static str> {
-    let s = core::str::from_utf8(item).map_err(|_| NOT_ADDR)?;
-    if s.contains('%') {
+    // The checks below go byte by byte (cheaper than `str`'s char searchers); UTF-8 is
+    // still required, so a value that is not text is told it is no address.
+    if core::str::from_utf8(item).is_err() {
+        return Err(NOT_ADDR);
+    }
+    if item.contains(&b'%') {
         // core accepts numeric scope ids, but a scope is meaningless without interface lookup.
         return Err(SCOPE);
     }
-    let port = s.strip_prefix(':').unwrap_or(s);
-    if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) {
-        return port
-            .parse::<u16>()
+    let port = item.strip_prefix(b":").unwrap_or(item);
+    if !port.is_empty() && port.iter().all(u8::is_ascii_digit) {
+        return parse_uint(port)
+            .and_then(|p| u16::try_from(p).ok())
             .map(|p| SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, p)))
-            .map_err(|_| BAD_PORT);
+            .ok_or(BAD_PORT);
     }
-    crate::text::parse_addr::socket(s.as_bytes()).ok_or_else(|| diagnose(s))
+    crate::text::parse_addr::socket(item).ok_or_else(|| diagnose(item))
+}
+
+/// `s` split around its first `b`, if it has one.
+fn split_once(s: &[u8], b: u8) -> Option<(&[u8], &[u8])> {
+    let i = s.iter().position(|&c| c == b)?;
+    Some((&s[..i], &s[i + 1..]))
 }
 
 /// Why `s`, which is not a valid socket address, is not.
-fn diagnose(s: &str) -> &'static str {
-    if let Some(bracketed) = s.strip_prefix('[') {
-        let Some((host, after)) = bracketed.split_once(']') else {
+fn diagnose(s: &[u8]) -> &'static str {
+    if let Some(bracketed) = s.strip_prefix(b"[") {
+        let Some((host, after)) = split_once(bracketed, b']') else {
             return NOT_ADDR;
         };
-        if crate::text::parse_addr::ipv6(host.as_bytes()).is_none() {
+        if crate::text::parse_addr::ipv6(host).is_none() {
             return if is_hostname(host) { HOSTNAME } else { NOT_V6 };
         }
-        return match after.strip_prefix(':') {
+        return match after.strip_prefix(b":") {
             Some(port) => port_problem(port),
             None if after.is_empty() => MISSING_PORT,
             None => NOT_ADDR,
         };
     }
-    if s.bytes().filter(|&b| b == b':').count() >= 2 {
-        let v6 = crate::text::parse_addr::ipv6(s.as_bytes()).is_some()
-            || s.rsplit_once(':')
-                .is_some_and(|(h, _)| crate::text::parse_addr::ipv6(h.as_bytes()).is_some());
+    if let Some(last) = s.iter().rposition(|&b| b == b':')
+        && s[..last].contains(&b':')
+    {
+        let v6 = crate::text::parse_addr::ipv6(s).is_some()
+            || crate::text::parse_addr::ipv6(&s[..last]).is_some();
         return if v6 { BRACKETS } else { NOT_ADDR };
     }
-    let (host, port) = match s.split_once(':') {
+    let (host, port) = match split_once(s, b':') {
         Some((host, port)) => (host, Some(port)),
         None => (s, None),
     };
-    if crate::text::parse_addr::ipv4(host.as_bytes()).is_none() {
+    if crate::text::parse_addr::ipv4(host).is_none() {
         return if is_hostname(host) {
             HOSTNAME
         } else {
@@ -585,7 +610,7 @@ fn diagnose(s: &str) -> &'static str {
 }
 
 /// Why the text after an address's colon is not a port.
-fn port_problem(port: &str) -> &'static str {
+fn port_problem(port: &[u8]) -> &'static str {
     if port.is_empty() {
         MISSING_PORT
     } else {
@@ -595,9 +620,9 @@ fn port_problem(port: &str) -> &'static str {
 
 /// Looks like a DNS name: letters, digits, dots and dashes, starting with a letter or digit and
 /// with at least one letter.
-fn is_hostname(s: &str) -> bool {
-    s.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
-        && s.bytes().any(|b| b.is_ascii_alphabetic())
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+fn is_hostname(s: &[u8]) -> bool {
+    s.first().is_some_and(u8::is_ascii_alphanumeric)
+        && s.iter().any(u8::is_ascii_alphabetic)
+        && s.iter()
+            .all(|&b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
 }

@@ -36,6 +36,12 @@ extern "C" fn thread_main(arg: *mut u8) -> ! {
 
 /// Starts `f` on a new thread with a stack of `stack_size` bytes (plus a guard page).
 pub fn spawn<F: FnOnce() + Send + 'static>(stack_size: usize, f: F) -> io::Result<JoinHandle> {
+    spawn_task(stack_size, Box::new(Box::new(f)))
+}
+
+/// [`spawn`] past boxing the closure: one copy, not one per closure type.
+#[inline(never)]
+fn spawn_task(stack_size: usize, task: Box<Task>) -> io::Result<JoinHandle> {
     let size = (stack_size + 4095) & !4095;
     let len = size + GUARD;
     // SAFETY: a fresh private anonymous mapping aliases nothing.
@@ -58,7 +64,6 @@ pub fn spawn<F: FnOnce() + Send + 'static>(stack_size: usize, f: F) -> io::Resul
         stack: stack.cast(),
         len,
     };
-    let task: Box<Task> = Box::new(Box::new(f));
     let arg = Box::into_raw(task).cast::<u8>();
     // SAFETY: `len` is the mapping's length, so this is one past its end.
     let top = unsafe { stack.cast::<u8>().add(len) };

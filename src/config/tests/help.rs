@@ -88,7 +88,7 @@ fn every_default_parses_and_is_what_giving_it_does() {
             continue;
         };
         assert_eq!(
-            store(&mut Config::unset(), v.as_bytes()),
+            store.store(&mut Config::unset(), v.as_bytes()),
             Ok(()),
             "--{}",
             o.long
