@@ -156,21 +156,17 @@ fn escape_common(s: &[u8], class: u8, out: &mut Vec<u8>) {
     }
 }
 
-/// What a byte becomes in a JSON string: 0 copies it, `u` writes `\u00xx`, any other value
-/// is the letter of a two-character escape (`\n`, `\"`, ...).
-const fn json_table(high_bytes: u8) -> [u8; 256] {
-    let mut t = [0u8; 256];
+/// What an ASCII byte becomes in a JSON string: 0 copies it, `u` writes `\u00xx`, any other
+/// value is the letter of a two-character escape (`\n`, `\"`, ...). Non-ASCII bytes are decided
+/// by [`json_escape`], so one 128-byte table serves both kinds of field.
+static JSON: [u8; 128] = {
+    let mut t = [0u8; 128];
     let mut i = 0;
-    while i < 256 {
-        t[i] = if i < 0x20 || i == 0x7f {
-            b'u'
-        } else if i >= 0x80 {
-            high_bytes
-        } else {
-            0
-        };
+    while i < 0x20 {
+        t[i] = b'u';
         i += 1;
     }
+    t[0x7f] = b'u';
     t[b'\n' as usize] = b'n';
     t[b'\r' as usize] = b'r';
     t[b'\t' as usize] = b't';
@@ -179,13 +175,18 @@ const fn json_table(high_bytes: u8) -> [u8; 256] {
     t[b'"' as usize] = b'"';
     t[b'\\' as usize] = b'\\';
     t
-}
+};
 
-/// For fields that are valid UTF-8: non-ASCII passes through unchanged.
-static JSON_UTF8: [u8; 256] = json_table(0);
-/// For fields that are not: every non-ASCII byte is written as the code point of that value,
-/// which keeps the line valid UTF-8 and the field's bytes recoverable.
-static JSON_BYTES: [u8; 256] = json_table(b'u');
+/// [`JSON`]'s answer for `b`; a non-ASCII byte passes through unchanged in a field that is
+/// valid UTF-8 (`utf8`), and otherwise is written as the code point of that value, which keeps
+/// the line valid UTF-8 and the field's bytes recoverable.
+fn json_escape(b: u8, utf8: bool) -> u8 {
+    match JSON.get(usize::from(b)) {
+        Some(&e) => e,
+        None if utf8 => 0,
+        None => b'u',
+    }
+}
 
 fn json_optional(v: Option<&[u8]>, out: &mut Vec<u8>) {
     match v {
@@ -196,17 +197,13 @@ fn json_optional(v: Option<&[u8]>, out: &mut Vec<u8>) {
 
 /// Writes `s` as a quoted JSON string.
 fn json_string(s: &[u8], out: &mut Vec<u8>) {
-    let table = if core::str::from_utf8(s).is_ok() {
-        &JSON_UTF8
-    } else {
-        &JSON_BYTES
-    };
+    let utf8 = core::str::from_utf8(s).is_ok();
     out.push(b'"');
-    for chunk in s.split_inclusive(|&b| table[usize::from(b)] != 0) {
+    for chunk in s.split_inclusive(|&b| json_escape(b, utf8) != 0) {
         let Some((&last, plain)) = chunk.split_last() else {
             continue;
         };
-        match table[usize::from(last)] {
+        match json_escape(last, utf8) {
             0 => out.extend_from_slice(chunk),
             b'u' => {
                 out.extend_from_slice(plain);
