@@ -111,28 +111,27 @@ pub fn is_hidden(name: &[u8], at_root: bool) -> bool {
     name.first() == Some(&b'.') && !(at_root && name == WELL_KNOWN)
 }
 
-/// Byte classes of the raw path, so the hot loop does one table load per byte.
+/// Byte classes of the raw path (bits 4 and 5 of [`BYTE`]), so the hot loop does one table
+/// load per byte.
+const CLASS: u8 = 0x30;
 const PLAIN: u8 = 0;
-const PERCENT: u8 = 1;
-const SLASH: u8 = 2;
-const CONTROL: u8 = 3;
+const PERCENT: u8 = 0x10;
+const SLASH: u8 = 0x20;
+const CONTROL: u8 = 0x30;
+/// Set in [`BYTE`] for a byte that is no hex digit; below it, a digit's value.
+const NOT_HEX: u8 = 0x40;
 
-static CLASS: [u8; 256] = {
-    let mut t = [PLAIN; 256];
+/// A byte's class and hex value, one table for both.
+static BYTE: [u8; 256] = {
+    let mut t = [NOT_HEX; 256];
     let mut b = 0;
     while b < 0x20 {
-        t[b] = CONTROL;
+        t[b] |= CONTROL;
         b += 1;
     }
-    t[0x7F] = CONTROL;
-    t[b'%' as usize] = PERCENT;
-    t[b'/' as usize] = SLASH;
-    t
-};
-
-/// Value of an ASCII hex digit, or 0xFF for anything else.
-static HEX: [u8; 256] = {
-    let mut t = [0xFF; 256];
+    t[0x7F] |= CONTROL;
+    t[b'%' as usize] |= PERCENT;
+    t[b'/' as usize] |= SLASH;
     let mut i = 0;
     while i < 10 {
         t[b'0' as usize + i] = i as u8;
@@ -146,6 +145,17 @@ static HEX: [u8; 256] = {
     }
     t
 };
+
+#[inline(always)]
+fn class(b: u8) -> u8 {
+    BYTE[usize::from(b)] & CLASS
+}
+
+/// Value of an ASCII hex digit, or something above 0x0F for anything else.
+#[inline(always)]
+fn hex(b: u8) -> u8 {
+    BYTE[usize::from(b)] & (NOT_HEX | 0x0F)
+}
 
 /// Decodes and normalises a raw path (which must start with `/`) into `out`, relative to the root.
 ///
@@ -179,17 +189,17 @@ fn normalize_into(raw: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
     while let Some(run) = rest.get(i..) {
         let plain = run
             .iter()
-            .position(|&b| CLASS[usize::from(b)] != PLAIN)
+            .position(|&b| class(b) != PLAIN)
             .unwrap_or(run.len());
         let (literal, tail) = run.split_at(plain);
         out.extend_from_slice(literal);
         i += plain;
         let Some(&b) = tail.first() else { break };
         i += 1;
-        let byte = match CLASS[usize::from(b)] {
+        let byte = match class(b) {
             PERCENT => {
-                let hi = tail.get(1).map_or(0xFF, |&h| HEX[usize::from(h)]);
-                let lo = tail.get(2).map_or(0xFF, |&l| HEX[usize::from(l)]);
+                let hi = tail.get(1).map_or(NOT_HEX, |&h| hex(h));
+                let lo = tail.get(2).map_or(NOT_HEX, |&l| hex(l));
                 if hi > 0x0F || lo > 0x0F {
                     return Err(Error::BadRequest);
                 }
@@ -198,7 +208,7 @@ fn normalize_into(raw: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
             }
             _ => b,
         };
-        match CLASS[usize::from(byte)] {
+        match class(byte) {
             CONTROL => return Err(Error::BadRequest),
             SLASH => {
                 if end_segment(out, seg, &mut hidden) {
