@@ -1,8 +1,8 @@
 //! Byte classes of the grammars staticd reads and writes, as bits of one 256-entry table
 //! (a table per class cost 256 bytes each). Pure.
 
-/// etagc = %x21 / %x23-7E / obs-text (RFC 9110 §8.8.3).
-pub const ETAGC: u8 = 1 << 0;
+/// Visible bytes: VCHAR and obs-text (%x21-7E / %x80-FF), what a request target may hold.
+pub const VISIBLE: u8 = 1 << 0;
 /// `tchar` of RFC 9110 §5.6.2.
 pub const TCHAR: u8 = 1 << 1;
 /// Bytes nginx escapes inside quoted log fields: `"`, `\`, controls, DEL and non-ASCII.
@@ -16,6 +16,10 @@ pub const HREF_SAFE: u8 = 1 << 4;
 /// ASCII bytes that cannot go into HTML text as they are: markup, quotes, C0 controls
 /// and DEL.
 pub const TEXT_SPECIAL: u8 = 1 << 5;
+/// `uri-host [":" port]` (RFC 3986 reg-name, IPv4, IP-literal): no userinfo, no path.
+pub const HOST: u8 = 1 << 6;
+/// SP and HTAB, which a field value may hold besides [`VISIBLE`] bytes (RFC 9110 §5.5).
+pub const BLANK: u8 = 1 << 7;
 
 static TABLE: [u8; 256] = {
     let mut t = [0u8; 256];
@@ -23,8 +27,8 @@ static TABLE: [u8; 256] = {
     while i < 256 {
         let c = i as u8;
         let mut bits = 0;
-        if c >= 0x21 && c != 0x22 && c != 0x7f {
-            bits |= ETAGC;
+        if c >= 0x21 && c != 0x7f {
+            bits |= VISIBLE;
         }
         if crate::http::request::is_tchar(c) {
             bits |= TCHAR;
@@ -47,6 +51,12 @@ static TABLE: [u8; 256] = {
         if c < 0x20 || c == 0x7f || matches!(c, b'&' | b'<' | b'>' | b'"' | b'\'') {
             bits |= TEXT_SPECIAL;
         }
+        if crate::http::request::is_host(c) {
+            bits |= HOST;
+        }
+        if c == b' ' || c == b'\t' {
+            bits |= BLANK;
+        }
         t[i] = bits;
         i += 1;
     }
@@ -59,6 +69,12 @@ pub fn is(b: u8, class: u8) -> bool {
     TABLE[usize::from(b)] & class != 0
 }
 
+/// etagc = %x21 / %x23-7E / obs-text (RFC 9110 §8.8.3): a visible byte but `"`.
+#[inline(always)]
+pub fn is_etagc(b: u8) -> bool {
+    b != b'"' && is(b, VISIBLE)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,8 +84,15 @@ mod tests {
         for b in 0..=255u8 {
             let c = char::from(b);
             assert_eq!(
-                is(b, ETAGC),
+                is_etagc(b),
                 b == 0x21 || (0x23..=0x7e).contains(&b) || b >= 0x80
+            );
+            let visible = (0x21..=0x7e).contains(&b) || b >= 0x80;
+            assert_eq!(is(b, VISIBLE), visible);
+            assert_eq!(is(b, VISIBLE | BLANK), visible || b == b' ' || b == b'\t');
+            assert_eq!(
+                is(b, HOST),
+                b.is_ascii_alphanumeric() || "-._~%!$&'()*+,;=:[]".contains(c) && b < 0x80
             );
             assert_eq!(
                 is(b, TCHAR),

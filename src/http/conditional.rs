@@ -133,7 +133,7 @@ fn entity_tag(s: &[u8]) -> Option<(bool, &[u8], &[u8])> {
     let [b'"', body @ ..] = s else {
         return None;
     };
-    let end = body.iter().position(|&b| !bytes::is(b, bytes::ETAGC))?;
+    let end = body.iter().position(|&b| !bytes::is_etagc(b))?;
     let (opaque, rest) = body.split_at(end);
     let [b'"', rest @ ..] = rest else {
         return None;
@@ -212,7 +212,7 @@ mod tests {
     fn etagc_table() {
         for b in 0..=255u8 {
             let want = b == 0x21 || (0x23..=0x7e).contains(&b) || b >= 0x80;
-            assert_eq!(bytes::is(b, bytes::ETAGC), want, "{b:#x}");
+            assert_eq!(bytes::is_etagc(b), want, "{b:#x}");
         }
     }
 

@@ -12,6 +12,8 @@
 //! modules to interpret.
 //! It makes no system calls.
 
+use super::bytes;
+
 /// Longest request line accepted, in bytes, not counting its line ending (longer: 414).
 pub const MAX_REQUEST_LINE: usize = 8192;
 /// Largest header section accepted: field lines with their line endings, not counting the
@@ -139,11 +141,6 @@ pub enum Error {
     VersionNotSupported,
 }
 
-const TOKEN: u8 = 1;
-const TARGET: u8 = 2;
-const VALUE: u8 = 4;
-const HOST: u8 = 8;
-
 /// Whether `b` is a `tchar` (RFC 9110 §5.6.2), the bytes of a token.
 pub const fn is_tchar(b: u8) -> bool {
     b.is_ascii_alphanumeric()
@@ -166,21 +163,10 @@ pub const fn is_tchar(b: u8) -> bool {
         )
 }
 
-const fn classify(b: u8) -> u8 {
-    let mut c = 0;
-    if is_tchar(b) {
-        c |= TOKEN;
-    }
-    // Anything visible: finer URI syntax is the path module's business.
-    if matches!(b, 0x21..=0x7e | 0x80..=0xff) {
-        c |= TARGET;
-    }
-    // field-vchar, SP and HTAB (RFC 9110 §5.5), obs-text included.
-    if matches!(b, b'\t' | b' ' | 0x21..=0x7e | 0x80..=0xff) {
-        c |= VALUE;
-    }
-    // uri-host [":" port] (RFC 3986 reg-name, IPv4, IP-literal); no userinfo, no path.
-    if b.is_ascii_alphanumeric()
+/// Whether `b` may be in a `Host` value: `uri-host [":" port]` (RFC 3986 reg-name, IPv4,
+/// IP-literal); no userinfo, no path.
+pub const fn is_host(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
         || matches!(
             b,
             b'-' | b'.'
@@ -202,25 +188,19 @@ const fn classify(b: u8) -> u8 {
                 | b'['
                 | b']'
         )
-    {
-        c |= HOST;
-    }
-    c
 }
 
-static CLASS: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut i = 0;
-    while i < 256 {
-        t[i] = classify(i as u8);
-        i += 1;
-    }
-    t
-};
+/// The byte classes the parser scans by, all in [`bytes`]' one table.
+const TOKEN: u8 = bytes::TCHAR;
+/// Anything visible: finer URI syntax is the path module's business.
+const TARGET: u8 = bytes::VISIBLE;
+/// field-vchar, SP and HTAB (RFC 9110 §5.5), obs-text included.
+const VALUE: u8 = bytes::VISIBLE | bytes::BLANK;
+const HOST: u8 = bytes::HOST;
 
 #[inline(always)]
 fn is(b: u8, class: u8) -> bool {
-    CLASS[usize::from(b)] & class != 0
+    bytes::is(b, class)
 }
 
 /// Index of the first byte at or after `from`, below `to`, outside `class` (or the end).
