@@ -191,6 +191,8 @@ impl Entry {
             Body::Missing => Box::default(),
             _ => fields(&base),
         };
+        // Counted as the variants are made: a second pass to sum them is more code.
+        let mut compressed = 0;
         let variants: Vec<Variant> = found
             .compressed
             .into_iter()
@@ -204,6 +206,7 @@ impl Entry {
                     accept_ranges: false,
                     ..base
                 });
+                compressed += bytes.len() + head.len();
                 Variant {
                     coding,
                     bytes: bytes.into_boxed_slice(),
@@ -212,7 +215,6 @@ impl Entry {
                 }
             })
             .collect();
-        let compressed: usize = variants.iter().map(|v| v.bytes.len() + v.head.len()).sum();
         let mapped = match &found.body {
             Body::Mapped(m) => m.bytes().len(),
             _ => 0,
