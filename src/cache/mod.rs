@@ -196,7 +196,8 @@ impl Cache {
         scratch.extend_from_slice(key);
         let (resolved, aliased) = self.root.resolve(scratch, &self.index);
         let aliased = aliased || self.revalidate.load(Ordering::Relaxed);
-        let entry = match resolved {
+        // A big file's content hash is taken later, by the hashing thread.
+        let (found, hash) = match resolved {
             Resolved::File(mut file) => {
                 let small = file.size <= self.limits.max_file_size;
                 // What inotify may not see change is copied, not mapped: a
@@ -256,11 +257,7 @@ impl Cache {
                     digest,
                     aliased: aliased || sidecar_aliased,
                 };
-                let entry = Entry::new(found, &self.site, self.limits.last_modified, key, now_ms);
-                if big && digest.is_none() {
-                    return self.keep(key, entry, epoch, true);
-                }
-                entry
+                (found, big && digest.is_none())
             }
             Resolved::Directory(fd, stat) if self.limits.listing => {
                 let limit = dir::page_limit(self.limits.max_bytes);
@@ -287,19 +284,20 @@ impl Cache {
                     compressed,
                     aliased: aliased || page.aliased,
                 };
-                Entry::new(found, &self.site, self.limits.last_modified, key, now_ms)
+                (found, false)
             }
             Resolved::Error(Error::Missing) | Resolved::Directory(..) => {
                 let found = Found {
                     aliased,
                     ..Found::missing()
                 };
-                Entry::new(found, &self.site, self.limits.last_modified, key, now_ms)
+                (found, false)
             }
             Resolved::Error(e) => return Lookup::Error(e),
             Resolved::Redirect => return Lookup::Redirect,
         };
-        self.keep(key, entry, epoch, false)
+        let entry = Entry::new(found, &self.site, self.limits.last_modified, key, now_ms);
+        self.keep(key, entry, epoch, hash)
     }
 
     /// Puts a filled entry in the map (unless an invalidation since
