@@ -3,8 +3,6 @@
 //! (zero segments), as in `.gitignore`. Everything else matches itself,
 //! byte for byte. Pure; linear in pattern times path, whatever the stars.
 
-use alloc::vec::Vec;
-
 /// One piece of a pattern.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Piece {
@@ -18,11 +16,11 @@ enum Piece {
     Segments,
 }
 
-fn pieces(pattern: &[u8]) -> Vec<Piece> {
-    let mut out = Vec::with_capacity(pattern.len());
+/// The pieces of `pattern`, read as they are matched rather than collected first.
+fn pieces(pattern: &[u8]) -> impl Iterator<Item = Piece> + '_ {
     let mut i = 0;
-    while i < pattern.len() {
-        let piece = match &pattern[i..] {
+    core::iter::from_fn(move || {
+        let piece = match pattern.get(i..)? {
             [b'*', b'*', b'/', ..] if i == 0 || pattern[i - 1] == b'/' => {
                 i += 3;
                 Piece::Segments
@@ -39,11 +37,10 @@ fn pieces(pattern: &[u8]) -> Vec<Piece> {
                 i += 1;
                 Piece::Byte(*b)
             }
-            [] => break,
+            [] => return None,
         };
-        out.push(piece);
-    }
-    out
+        Some(piece)
+    })
 }
 
 /// Whether `path` matches `pattern`.
