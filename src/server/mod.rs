@@ -539,31 +539,39 @@ fn budget_unit(n: u64) -> (u32, &'static str) {
 /// compression, access log lines dropped. A stderr that cannot take it at
 /// once loses it rather than hold up the cache's invalidation.
 fn report(shared: &Shared) {
-    let total = stats::total(&shared.stats);
-    let cache = shared.cache.usage();
-    let dropped = shared.access.as_ref().map_or(0, |log| log.dropped());
-    crate::log_nowait!(
+    // One loop over a table, not a piece per name and value: the line has
+    // ten figures, and each piece costs code at the call.
+    const NAMES: [&str; 10] = [
         "stats: connections=",
-        shared.open.load(core::sync::atomic::Ordering::Relaxed),
         " requests=",
-        total.requests,
         " cache_hits=",
-        cache.hits,
         " cache_misses=",
-        cache.misses,
         " evictions=",
-        cache.evictions,
         " cache_entries=",
-        cache.entries,
         " cache_bytes=",
-        cache.bytes,
         " bytes_sent=",
-        total.sent,
         " compressed=",
-        total.compressed,
         " log_dropped=",
-        dropped
-    );
+    ];
+    let f = metrics::Figures::of(shared);
+    let values = [
+        f.open,
+        f.counters.requests,
+        f.cache.hits,
+        f.cache.misses,
+        f.cache.evictions,
+        f.cache.entries as u64,
+        f.cache.bytes as u64,
+        f.counters.sent,
+        f.counters.compressed,
+        f.log_dropped,
+    ];
+    let mut line = String::new();
+    for (name, value) in NAMES.iter().zip(values) {
+        line.push_str(name);
+        crate::text::put_u64(&mut line, value);
+    }
+    crate::log_nowait!(line);
 }
 
 /// What the control thread's epoll tells apart: the signals, inotify, the
