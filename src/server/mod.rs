@@ -499,27 +499,33 @@ fn announce(
     metrics: Option<SocketAddr>,
     cgroup_budget: Option<u64>,
 ) {
+    use crate::text::Piece;
+    // Each piece is put straight into the line: no message joined per part.
     let mut line = String::new();
     for (i, addr) in bound.iter().enumerate() {
-        let sep = if i == 0 { "" } else { ", " };
-        line += &crate::text!(sep, "http://", addr, "/");
+        line.push_str(if i == 0 { "http://" } else { ", http://" });
+        addr.put(&mut line);
+        line.push('/');
     }
     if passed > 0 {
-        line += &crate::text!(" (", passed, " passed by LISTEN_FDS)");
+        line.push_str(" (");
+        passed.put(&mut line);
+        line.push_str(" passed by LISTEN_FDS)");
     }
-    let s = if workers == 1 { "" } else { "s" };
-    line += &crate::text!(" with ", workers, " worker", s);
+    line.push_str(" with ");
+    workers.put(&mut line);
+    line.push_str(if workers == 1 { " worker" } else { " workers" });
     if let Some(addr) = metrics {
-        line += &crate::text!(", metrics on http://", addr, "/metrics");
+        line.push_str(", metrics on http://");
+        addr.put(&mut line);
+        line.push_str("/metrics");
     }
     if let Some(budget) = cgroup_budget {
         let (shift, unit) = budget_unit(budget);
-        line += &crate::text!(
-            ", cache budget ",
-            budget >> shift,
-            unit,
-            " (a quarter of the cgroup memory limit)"
-        );
+        line.push_str(", cache budget ");
+        (budget >> shift).put(&mut line);
+        line.push_str(unit);
+        line.push_str(" (a quarter of the cgroup memory limit)");
     }
     crate::log!("serving ", root, " on ", line);
 }
