@@ -155,11 +155,12 @@ impl Metrics {
 
     /// Milliseconds until the next client's time is up, if one is heard.
     pub fn next_due_in(&self, now_ms: u64) -> Option<u64> {
-        self.clients
-            .iter()
-            .flatten()
-            .map(|c| c.deadline.saturating_sub(now_ms))
-            .min()
+        let mut next = None;
+        for c in self.clients.iter().flatten() {
+            let left = c.deadline.saturating_sub(now_ms);
+            next = Some(next.map_or(left, |n: u64| n.min(left)));
+        }
+        next
     }
 }
 
