@@ -42,8 +42,14 @@ pub fn parse_url(url: &[u8]) -> Result<Target, &'static str> {
         None => match crate::text::parse_addr::ip(authority.as_bytes()) {
             Some(ip) => SocketAddr::new(ip, 80),
             None => {
-                let host = authority.trim_start_matches('[').trim_end_matches(']');
-                match crate::text::parse_addr::ipv6(host.as_bytes()) {
+                let mut host = authority.as_bytes();
+                while let [b'[', rest @ ..] = host {
+                    host = rest;
+                }
+                while let [rest @ .., b']'] = host {
+                    host = rest;
+                }
+                match crate::text::parse_addr::ipv6(host) {
                     Some(ip) => SocketAddr::new(IpAddr::V6(ip), 80),
                     None => return Err("the host must be an IP address (no name lookups)"),
                 }
