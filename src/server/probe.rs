@@ -90,7 +90,7 @@ pub fn status_code(line: &[u8]) -> Option<u16> {
     if rest.get(1) != Some(&b' ') || !code.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    core::str::from_utf8(code).ok()?.parse().ok()
+    Some(code.iter().fold(0, |n, &d| n * 10 + u16::from(d - b'0')))
 }
 
 fn now_ms() -> i64 {
