@@ -192,25 +192,17 @@ pub fn run(url: Option<&[u8]>, config: &Config) -> i32 {
         }
     };
     let shown = crate::text!("http://", target.addr, target.path);
-    match fetch(&target) {
-        Ok(line) => {
-            let text = crate::text::Escaped(&line);
-            match status_code(&line) {
-                Some(200..=399) => {
-                    crate::log!("probe ", shown, ": ", text);
-                    0
-                }
-                _ => {
-                    crate::log!("probe ", shown, ": unhealthy: ", text);
-                    1
-                }
-            }
-        }
-        Err(why) => {
-            crate::log!("probe ", shown, ": unhealthy: ", why);
-            1
-        }
-    }
+    // One line either way: the status line as it came, or why there is none.
+    let (healthy, what) = match fetch(&target) {
+        Ok(line) => (
+            matches!(status_code(&line), Some(200..=399)),
+            crate::text!(crate::text::Escaped(&line)),
+        ),
+        Err(why) => (false, why),
+    };
+    let verdict = if healthy { ": " } else { ": unhealthy: " };
+    crate::log!("probe ", shown, verdict, what);
+    i32::from(!healthy)
 }
 
 #[cfg(test)]
