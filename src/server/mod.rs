@@ -269,7 +269,7 @@ fn start(config: Config) -> Result<i32, StartError> {
             }),
         },
         access,
-        stats: (0..workers).map(|_| stats::Published::default()).collect(),
+        stats: stats::Published::for_workers(workers),
         heads: conn::HeadBudget::new(HEADS_MAX),
         wake,
     });

@@ -43,6 +43,15 @@ pub struct Published {
 }
 
 impl Published {
+    /// Zeroed counters for each of `workers` workers.
+    pub fn for_workers(workers: usize) -> alloc::boxed::Box<[Published]> {
+        let mut all = alloc::vec::Vec::with_capacity(workers);
+        for _ in 0..workers {
+            all.push(Published::default());
+        }
+        all.into_boxed_slice()
+    }
+
     /// Makes `c` visible to the control thread (only its worker writes here).
     pub fn publish(&self, c: &Counters) {
         self.requests.store(c.requests, Ordering::Relaxed);
