@@ -98,8 +98,9 @@ const STACK: usize = 256 * 1024;
 
 /// A start-up failure: what failed and why, for `staticd: <what>: <why>`.
 pub struct StartError {
-    /// What failed, e.g. "ROOT 'www'" or "listen 0.0.0.0:80".
-    pub what: alloc::string::String,
+    /// What failed, e.g. "ROOT 'www'" or "listen 0.0.0.0:80"; a fixed name
+    /// is borrowed, so most failures build no message.
+    pub what: alloc::borrow::Cow<'static, str>,
     /// Why.
     pub why: rustix::io::Errno,
     /// A better explanation than the error number, when there is one.
@@ -119,8 +120,8 @@ pub fn run(config: Config) -> i32 {
         Ok(code) => code,
         Err(e) => {
             match e.detail {
-                Some(detail) => crate::log!(e.what, ": ", detail),
-                None => crate::log!(e.what, ": ", e.why),
+                Some(detail) => crate::log!(&*e.what, ": ", detail),
+                None => crate::log!(&*e.what, ": ", e.why),
             }
             2
         }
@@ -139,7 +140,7 @@ fn start(config: Config) -> Result<i32, StartError> {
         match activated {
             Some(fds) => Some(listener::inherit(fds.count, workers).map_err(|(fd, why)| {
                 StartError {
-                    what: crate::text!("LISTEN_FDS: descriptor ", fd),
+                    what: crate::text!("LISTEN_FDS: descriptor ", fd).into(),
                     why,
                     detail: (why == rustix::io::Errno::NOTSUP)
                         .then_some("not a listening stream socket"),
@@ -170,7 +171,7 @@ fn start(config: Config) -> Result<i32, StartError> {
     })?;
     raise_file_limit();
     let root = cache::root::Root::open(&config.root).map_err(|why| StartError {
-        what: crate::text!("ROOT '", root_name, "'"),
+        what: crate::text!("ROOT '", root_name, "'").into(),
         why,
         detail: None,
     })?;
@@ -183,7 +184,7 @@ fn start(config: Config) -> Result<i32, StartError> {
     let (mut listeners, bound) = match inherited {
         Some(passed) => passed,
         None => listener::bind_all(&config.listen, workers).map_err(|(addr, why)| StartError {
-            what: crate::text!("listen ", addr),
+            what: crate::text!("listen ", addr).into(),
             why,
             detail: None,
         })?,
@@ -191,7 +192,7 @@ fn start(config: Config) -> Result<i32, StartError> {
     if let Some(name) = &config.tcp_congestion {
         let name = core::str::from_utf8(name).unwrap_or_default();
         listener::set_congestion(&listeners, name).map_err(|why| StartError {
-            what: crate::text!("--tcp-congestion ", name),
+            what: crate::text!("--tcp-congestion ", name).into(),
             why,
             detail: match why {
                 rustix::io::Errno::NOENT => {
@@ -219,7 +220,7 @@ fn start(config: Config) -> Result<i32, StartError> {
             };
             let (sink, writer) = access::Sink::open(path, format, config.real_ip_from.clone())
                 .map_err(|why| StartError {
-                    what: crate::text!("--access-log '", crate::text::Utf8(path), "'"),
+                    what: crate::text!("--access-log '", crate::text::Utf8(path), "'").into(),
                     why,
                     detail: None,
                 })?;
@@ -279,7 +280,7 @@ fn start(config: Config) -> Result<i32, StartError> {
     let mut metrics = match config.metrics {
         Some(addr) => {
             let fd = listener::bind(&addr, false).map_err(|why| StartError {
-                what: crate::text!("--metrics ", addr),
+                what: crate::text!("--metrics ", addr).into(),
                 why,
                 detail: None,
             })?;
@@ -315,7 +316,7 @@ fn start(config: Config) -> Result<i32, StartError> {
     if let Some(spec) = &config.user {
         let passwd = sandbox::read_passwd();
         let user = sandbox::resolve_user(spec, passwd.as_deref()).map_err(|why| StartError {
-            what: crate::text!("--user '", crate::text::Utf8(spec), "'"),
+            what: crate::text!("--user '", crate::text::Utf8(spec), "'").into(),
             why: rustix::io::Errno::INVAL,
             detail: Some(why),
         })?;
