@@ -181,7 +181,7 @@ fn start(config: Config) -> Result<i32, StartError> {
         detail: (why == rustix::io::Errno::NOSYS)
             .then_some("not supported by this kernel (Linux 5.6 or later is required)"),
     })?;
-    let (mut listeners, bound) = match inherited {
+    let (listeners, bound) = match inherited {
         Some(passed) => passed,
         None => listener::bind_all(&config.listen, workers).map_err(|(addr, why)| StartError {
             what: crate::text!("listen ", addr).into(),
@@ -300,7 +300,7 @@ fn start(config: Config) -> Result<i32, StartError> {
             }
         })?;
     let mut ready = Vec::with_capacity(workers);
-    for (id, list) in listeners.drain(..).enumerate() {
+    for (id, list) in listeners.into_iter().enumerate() {
         let worker =
             worker::Worker::new(id, list, activated.is_some(), shared.clone()).map_err(|why| {
                 StartError {
