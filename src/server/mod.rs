@@ -128,7 +128,9 @@ pub fn run(config: Config) -> i32 {
     }
 }
 
-fn start(config: Config) -> Result<i32, StartError> {
+// Owns `config`: what it hands on and never reads again (the index name,
+// --real-ip-from, --cors) is moved out, not copied.
+fn start(mut config: Config) -> Result<i32, StartError> {
     let root_name = crate::text!(crate::text::Utf8(&config.root));
     let workers = config.threads.unwrap_or_else(cpu_count);
     // Passed sockets are taken over before anything else opens a descriptor,
@@ -218,12 +220,13 @@ fn start(config: Config) -> Result<i32, StartError> {
             } else {
                 crate::http::access_log::Format::Common
             };
-            let (sink, writer) = access::Sink::open(path, format, config.real_ip_from.clone())
-                .map_err(|why| StartError {
-                    what: crate::text!("--access-log '", crate::text::Utf8(path), "'").into(),
-                    why,
-                    detail: None,
-                })?;
+            let (sink, writer) =
+                access::Sink::open(path, format, core::mem::take(&mut config.real_ip_from))
+                    .map_err(|why| StartError {
+                        what: crate::text!("--access-log '", crate::text::Utf8(path), "'").into(),
+                        why,
+                        detail: None,
+                    })?;
             (Some(sink), writer)
         }
         None => (None, None),
@@ -231,13 +234,13 @@ fn start(config: Config) -> Result<i32, StartError> {
     let (budget, from_cgroup) = cache_budget(&config);
     let cache = Arc::new(Cache::new(
         root,
-        config.index.clone(),
+        core::mem::take(&mut config.index),
         cache::Settings {
             max_bytes: usize::try_from(budget).unwrap_or(usize::MAX),
             ..cache::Settings::from(&config)
         },
         SiteHeaders {
-            cors: config.cors.clone(),
+            cors: core::mem::take(&mut config.cors),
             ..SiteHeaders::new(
                 config.cache_control.as_deref(),
                 &config.cache_control_for,
