@@ -119,10 +119,11 @@ pub fn run(config: Config) -> i32 {
     match start(config) {
         Ok(code) => code,
         Err(e) => {
-            match e.detail {
-                Some(detail) => crate::log!(&*e.what, ": ", detail),
-                None => crate::log!(&*e.what, ": ", e.why),
-            }
+            let why: &dyn crate::text::Piece = match &e.detail {
+                Some(detail) => detail,
+                None => &e.why,
+            };
+            crate::log!(&*e.what, ": ", why);
             2
         }
     }
