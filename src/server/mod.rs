@@ -506,7 +506,9 @@ fn announce(
 ) {
     use crate::text::Piece;
     // Each piece is put straight into the line: no message joined per part.
-    let mut line = String::new();
+    let mut line = String::from("serving ");
+    line.push_str(root);
+    line.push_str(" on ");
     for (i, addr) in bound.iter().enumerate() {
         line.push_str(if i == 0 { "http://" } else { ", http://" });
         addr.put(&mut line);
@@ -532,7 +534,7 @@ fn announce(
         line.push_str(unit);
         line.push_str(" (a quarter of the cgroup memory limit)");
     }
-    crate::log!("serving ", root, " on ", line);
+    crate::log!(line);
 }
 
 /// How many bits to shift a size by and the suffix to write after it, as
