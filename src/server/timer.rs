@@ -42,7 +42,7 @@ impl Wheel {
     pub fn new(tick_ms: u64, now_ms: u64) -> Wheel {
         let tick_ms = tick_ms.max(1);
         Wheel {
-            buckets: [const { Vec::new() }; BUCKETS as usize],
+            buckets: core::array::from_fn(|_| Vec::new()),
             tick_ms,
             done: now_ms / tick_ms,
             len: 0,
