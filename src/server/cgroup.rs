@@ -19,9 +19,11 @@ const UNLIMITED: u64 = 1 << 60;
 pub fn limit_files(text: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
     let mut v2 = None;
     for line in text.split(|&b| b == b'\n') {
-        let mut parts = line.splitn(3, |&b| b == b':');
-        let (Some(id), Some(controllers), Some(path)) = (parts.next(), parts.next(), parts.next())
-        else {
+        // ID:CONTROLLERS:PATH, where only PATH may hold a colon.
+        let Some((id, rest)) = cut(line) else {
+            continue;
+        };
+        let Some((controllers, path)) = cut(rest) else {
             continue;
         };
         if !path.starts_with(b"/") {
@@ -36,6 +38,12 @@ pub fn limit_files(text: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
         }
     }
     v2
+}
+
+/// `s` split around its first colon, if it has one.
+fn cut(s: &[u8]) -> Option<(&[u8], &[u8])> {
+    let i = s.iter().position(|&b| b == b':')?;
+    Some((&s[..i], &s[i + 1..]))
 }
 
 /// `DIR/CGROUP/FILE` and `DIR/FILE`.

@@ -65,6 +65,14 @@ impl Default for Clock {
     }
 }
 
+/// The sooner of two optional waits, in milliseconds; `None` if neither is set.
+pub fn sooner(a: Option<u64>, b: Option<u64>) -> Option<u64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
 /// An epoll timeout of `ms` milliseconds; `None` waits for ever.
 pub fn timeout(ms: Option<u64>) -> Option<Timespec> {
     ms.map(|ms| Timespec {

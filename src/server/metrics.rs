@@ -155,11 +155,12 @@ impl Metrics {
 
     /// Milliseconds until the next client's time is up, if one is heard.
     pub fn next_due_in(&self, now_ms: u64) -> Option<u64> {
-        self.clients
-            .iter()
-            .flatten()
-            .map(|c| c.deadline.saturating_sub(now_ms))
-            .min()
+        let mut next = None;
+        for c in self.clients.iter().flatten() {
+            let left = c.deadline.saturating_sub(now_ms);
+            next = Some(next.map_or(left, |n: u64| n.min(left)));
+        }
+        next
     }
 }
 
@@ -227,137 +228,99 @@ impl Figures {
     }
 }
 
-/// A metric family's type.
-#[derive(Clone, Copy)]
-enum Kind {
-    Counter,
-    Gauge,
-}
+/// Every family, in the order [`render`] lists the values: a line `NAME KIND
+/// HELP` for its HELP and TYPE lines, then a line `=LABELS` per sample (LABELS
+/// written as given, braces included). Text, not code per family.
+const FAMILIES: &str = concat!(
+    "staticd_build_info gauge The running version; always 1.\n",
+    "={version=\"",
+    env!("CARGO_PKG_VERSION"),
+    "\"}\n",
+    "staticd_requests_total counter Requests answered, malformed ones included.\n",
+    "=\n",
+    "staticd_responses_total counter Responses by status class.\n",
+    "={class=\"1xx\"}\n",
+    "={class=\"2xx\"}\n",
+    "={class=\"3xx\"}\n",
+    "={class=\"4xx\"}\n",
+    "={class=\"5xx\"}\n",
+    "staticd_bytes_sent_total counter Bytes written to client sockets.\n",
+    "=\n",
+    "staticd_compressed_responses_total counter Responses with a compressed body.\n",
+    "=\n",
+    "staticd_connections_accepted_total counter ",
+    "Connections accepted, those refused over --max-connections included.\n",
+    "=\n",
+    "staticd_connections_open gauge Client connections open now.\n",
+    "=\n",
+    "staticd_cache_hits_total counter Cache lookups answered from memory.\n",
+    "=\n",
+    "staticd_cache_misses_total counter Cache lookups that went to the file system.\n",
+    "=\n",
+    "staticd_cache_evictions_total counter Entries evicted to stay within the cache's limits.\n",
+    "=\n",
+    "staticd_cache_entries gauge Paths the cache holds now.\n",
+    "=\n",
+    "staticd_cache_bytes gauge Memory the cache holds now, in bytes.\n",
+    "=\n",
+    "staticd_access_log_dropped_lines_total counter ",
+    "Access log lines dropped because the log could not keep up.\n",
+    "=",
+);
 
-/// Appends one family: its HELP and TYPE lines, then one sample per
-/// `(labels, value)`; labels are written as given, braces included.
-fn family(out: &mut Vec<u8>, name: &str, kind: Kind, help: &str, samples: &[(&str, u64)]) {
-    for (prefix, text) in [("# HELP ", help), ("# TYPE ", "")] {
-        out.extend_from_slice(prefix.as_bytes());
-        out.extend_from_slice(name.as_bytes());
-        out.push(b' ');
-        let text = match (text, kind) {
-            ("", Kind::Counter) => "counter",
-            ("", Kind::Gauge) => "gauge",
-            (text, _) => text,
-        };
-        out.extend_from_slice(text.as_bytes());
-        out.push(b'\n');
-    }
-    for (labels, value) in samples {
-        out.extend_from_slice(name.as_bytes());
-        out.extend_from_slice(labels.as_bytes());
-        out.push(b' ');
-        numfmt::push(out, *value);
-        out.push(b'\n');
+/// `s` split at its first space (all of it, and nothing, without one).
+fn cut(s: &[u8]) -> (&[u8], &[u8]) {
+    match s.iter().position(|&b| b == b' ') {
+        Some(i) => (&s[..i], &s[i + 1..]),
+        None => (s, &[]),
     }
 }
 
 /// The exposition of `f`: every family with its HELP and TYPE lines.
 pub fn render(f: &Figures) -> Vec<u8> {
-    use Kind::{Counter, Gauge};
     let c = &f.counters;
-    let mut out = Vec::with_capacity(2048);
-    let one = |out: &mut Vec<u8>, name, kind, help, value| {
-        family(out, name, kind, help, &[("", value)]);
-    };
-    let version = concat!("{version=\"", env!("CARGO_PKG_VERSION"), "\"}");
-    family(
-        &mut out,
-        "staticd_build_info",
-        Gauge,
-        "The running version; always 1.",
-        &[(version, 1)],
-    );
-    one(
-        &mut out,
-        "staticd_requests_total",
-        Counter,
-        "Requests answered, malformed ones included.",
-        c.requests,
-    );
     let r = &c.responses;
-    family(
-        &mut out,
-        "staticd_responses_total",
-        Counter,
-        "Responses by status class.",
-        &[
-            ("{class=\"1xx\"}", r[0]),
-            ("{class=\"2xx\"}", r[1]),
-            ("{class=\"3xx\"}", r[2]),
-            ("{class=\"4xx\"}", r[3]),
-            ("{class=\"5xx\"}", r[4]),
-        ],
-    );
-    for (name, kind, help, value) in [
-        (
-            "staticd_bytes_sent_total",
-            Counter,
-            "Bytes written to client sockets.",
-            c.sent,
-        ),
-        (
-            "staticd_compressed_responses_total",
-            Counter,
-            "Responses with a compressed body.",
-            c.compressed,
-        ),
-        (
-            "staticd_connections_accepted_total",
-            Counter,
-            "Connections accepted, those refused over --max-connections included.",
-            c.accepted,
-        ),
-        (
-            "staticd_connections_open",
-            Gauge,
-            "Client connections open now.",
-            f.open,
-        ),
-        (
-            "staticd_cache_hits_total",
-            Counter,
-            "Cache lookups answered from memory.",
-            f.cache.hits,
-        ),
-        (
-            "staticd_cache_misses_total",
-            Counter,
-            "Cache lookups that went to the file system.",
-            f.cache.misses,
-        ),
-        (
-            "staticd_cache_evictions_total",
-            Counter,
-            "Entries evicted to stay within the cache's limits.",
-            f.cache.evictions,
-        ),
-        (
-            "staticd_cache_entries",
-            Gauge,
-            "Paths the cache holds now.",
-            f.cache.entries as u64,
-        ),
-        (
-            "staticd_cache_bytes",
-            Gauge,
-            "Memory the cache holds now, in bytes.",
-            f.cache.bytes as u64,
-        ),
-        (
-            "staticd_access_log_dropped_lines_total",
-            Counter,
-            "Access log lines dropped because the log could not keep up.",
-            f.log_dropped,
-        ),
-    ] {
-        one(&mut out, name, kind, help, value);
+    let values = [
+        1,
+        c.requests,
+        r[0],
+        r[1],
+        r[2],
+        r[3],
+        r[4],
+        c.sent,
+        c.compressed,
+        c.accepted,
+        f.open,
+        f.cache.hits,
+        f.cache.misses,
+        f.cache.evictions,
+        f.cache.entries as u64,
+        f.cache.bytes as u64,
+        f.log_dropped,
+    ];
+    let mut values = values.iter();
+    let mut out = Vec::with_capacity(2048);
+    let mut name: &[u8] = b"";
+    for line in FAMILIES.as_bytes().split(|&b| b == b'\n') {
+        if let Some(labels) = line.strip_prefix(b"=") {
+            out.extend_from_slice(name);
+            out.extend_from_slice(labels);
+            out.push(b' ');
+            numfmt::push(&mut out, values.next().copied().unwrap_or(0));
+            out.push(b'\n');
+        } else {
+            let (family, rest) = cut(line);
+            let (kind, help) = cut(rest);
+            name = family;
+            for (prefix, text) in [(b"# HELP ", help), (b"# TYPE ", kind)] {
+                out.extend_from_slice(prefix);
+                out.extend_from_slice(name);
+                out.push(b' ');
+                out.extend_from_slice(text);
+                out.push(b'\n');
+            }
+        }
     }
     out
 }
@@ -402,5 +365,46 @@ mod tests {
         assert!(text.contains("\nstaticd_cache_bytes 4096\n"));
         let info = concat!("staticd_build_info{version=\"", env!("CARGO_PKG_VERSION"));
         assert!(text.contains(&format!("\n{info}\"}} 1\n")));
+    }
+
+    #[test]
+    fn every_figure_is_the_value_of_its_own_sample() {
+        let mut f = Figures::default();
+        f.counters.requests = 11;
+        f.counters.responses = [21, 22, 23, 24, 25];
+        f.counters.sent = 31;
+        f.counters.compressed = 32;
+        f.counters.accepted = 33;
+        f.open = 41;
+        f.cache.hits = 51;
+        f.cache.misses = 52;
+        f.cache.evictions = 53;
+        f.cache.entries = 54;
+        f.cache.bytes = 55;
+        f.log_dropped = 61;
+        let text = String::from_utf8(render(&f)).unwrap();
+        for sample in [
+            "staticd_requests_total 11",
+            "staticd_responses_total{class=\"1xx\"} 21",
+            "staticd_responses_total{class=\"2xx\"} 22",
+            "staticd_responses_total{class=\"3xx\"} 23",
+            "staticd_responses_total{class=\"4xx\"} 24",
+            "staticd_responses_total{class=\"5xx\"} 25",
+            "staticd_bytes_sent_total 31",
+            "staticd_compressed_responses_total 32",
+            "staticd_connections_accepted_total 33",
+            "staticd_connections_open 41",
+            "staticd_cache_hits_total 51",
+            "staticd_cache_misses_total 52",
+            "staticd_cache_evictions_total 53",
+            "staticd_cache_entries 54",
+            "staticd_cache_bytes 55",
+            "staticd_access_log_dropped_lines_total 61",
+        ] {
+            assert!(
+                text.contains(&format!("\n{sample}\n")),
+                "{sample} in\n{text}"
+            );
+        }
     }
 }

@@ -98,8 +98,9 @@ const STACK: usize = 256 * 1024;
 
 /// A start-up failure: what failed and why, for `staticd: <what>: <why>`.
 pub struct StartError {
-    /// What failed, e.g. "ROOT 'www'" or "listen 0.0.0.0:80".
-    pub what: alloc::string::String,
+    /// What failed, e.g. "ROOT 'www'" or "listen 0.0.0.0:80"; a fixed name
+    /// is borrowed, so most failures build no message.
+    pub what: alloc::borrow::Cow<'static, str>,
     /// Why.
     pub why: rustix::io::Errno,
     /// A better explanation than the error number, when there is one.
@@ -118,16 +119,19 @@ pub fn run(config: Config) -> i32 {
     match start(config) {
         Ok(code) => code,
         Err(e) => {
-            match e.detail {
-                Some(detail) => crate::log!(e.what, ": ", detail),
-                None => crate::log!(e.what, ": ", e.why),
-            }
+            let why: &dyn crate::text::Piece = match &e.detail {
+                Some(detail) => detail,
+                None => &e.why,
+            };
+            crate::log!(&*e.what, ": ", why);
             2
         }
     }
 }
 
-fn start(config: Config) -> Result<i32, StartError> {
+// Owns `config`: what it hands on and never reads again (the index name,
+// --real-ip-from, --cors) is moved out, not copied.
+fn start(mut config: Config) -> Result<i32, StartError> {
     let root_name = crate::text!(crate::text::Utf8(&config.root));
     let workers = config.threads.unwrap_or_else(cpu_count);
     // Passed sockets are taken over before anything else opens a descriptor,
@@ -139,7 +143,7 @@ fn start(config: Config) -> Result<i32, StartError> {
         match activated {
             Some(fds) => Some(listener::inherit(fds.count, workers).map_err(|(fd, why)| {
                 StartError {
-                    what: crate::text!("LISTEN_FDS: descriptor ", fd),
+                    what: crate::text!("LISTEN_FDS: descriptor ", fd).into(),
                     why,
                     detail: (why == rustix::io::Errno::NOTSUP)
                         .then_some("not a listening stream socket"),
@@ -170,7 +174,7 @@ fn start(config: Config) -> Result<i32, StartError> {
     })?;
     raise_file_limit();
     let root = cache::root::Root::open(&config.root).map_err(|why| StartError {
-        what: crate::text!("ROOT '", root_name, "'"),
+        what: crate::text!("ROOT '", root_name, "'").into(),
         why,
         detail: None,
     })?;
@@ -180,10 +184,10 @@ fn start(config: Config) -> Result<i32, StartError> {
         detail: (why == rustix::io::Errno::NOSYS)
             .then_some("not supported by this kernel (Linux 5.6 or later is required)"),
     })?;
-    let (mut listeners, bound) = match inherited {
+    let (listeners, bound) = match inherited {
         Some(passed) => passed,
         None => listener::bind_all(&config.listen, workers).map_err(|(addr, why)| StartError {
-            what: crate::text!("listen ", addr),
+            what: crate::text!("listen ", addr).into(),
             why,
             detail: None,
         })?,
@@ -191,7 +195,7 @@ fn start(config: Config) -> Result<i32, StartError> {
     if let Some(name) = &config.tcp_congestion {
         let name = core::str::from_utf8(name).unwrap_or_default();
         listener::set_congestion(&listeners, name).map_err(|why| StartError {
-            what: crate::text!("--tcp-congestion ", name),
+            what: crate::text!("--tcp-congestion ", name).into(),
             why,
             detail: match why {
                 rustix::io::Errno::NOENT => {
@@ -217,12 +221,13 @@ fn start(config: Config) -> Result<i32, StartError> {
             } else {
                 crate::http::access_log::Format::Common
             };
-            let (sink, writer) = access::Sink::open(path, format, config.real_ip_from.clone())
-                .map_err(|why| StartError {
-                    what: crate::text!("--access-log '", crate::text::Utf8(path), "'"),
-                    why,
-                    detail: None,
-                })?;
+            let (sink, writer) =
+                access::Sink::open(path, format, core::mem::take(&mut config.real_ip_from))
+                    .map_err(|why| StartError {
+                        what: crate::text!("--access-log '", crate::text::Utf8(path), "'").into(),
+                        why,
+                        detail: None,
+                    })?;
             (Some(sink), writer)
         }
         None => (None, None),
@@ -230,13 +235,13 @@ fn start(config: Config) -> Result<i32, StartError> {
     let (budget, from_cgroup) = cache_budget(&config);
     let cache = Arc::new(Cache::new(
         root,
-        config.index.clone(),
+        core::mem::take(&mut config.index),
         cache::Settings {
             max_bytes: usize::try_from(budget).unwrap_or(usize::MAX),
             ..cache::Settings::from(&config)
         },
         SiteHeaders {
-            cors: config.cors.clone(),
+            cors: core::mem::take(&mut config.cors),
             ..SiteHeaders::new(
                 config.cache_control.as_deref(),
                 &config.cache_control_for,
@@ -269,7 +274,7 @@ fn start(config: Config) -> Result<i32, StartError> {
             }),
         },
         access,
-        stats: (0..workers).map(|_| stats::Published::default()).collect(),
+        stats: stats::Published::for_workers(workers),
         heads: conn::HeadBudget::new(HEADS_MAX),
         wake,
     });
@@ -279,7 +284,7 @@ fn start(config: Config) -> Result<i32, StartError> {
     let mut metrics = match config.metrics {
         Some(addr) => {
             let fd = listener::bind(&addr, false).map_err(|why| StartError {
-                what: crate::text!("--metrics ", addr),
+                what: crate::text!("--metrics ", addr).into(),
                 why,
                 detail: None,
             })?;
@@ -299,7 +304,7 @@ fn start(config: Config) -> Result<i32, StartError> {
             }
         })?;
     let mut ready = Vec::with_capacity(workers);
-    for (id, list) in listeners.drain(..).enumerate() {
+    for (id, list) in listeners.into_iter().enumerate() {
         let worker =
             worker::Worker::new(id, list, activated.is_some(), shared.clone()).map_err(|why| {
                 StartError {
@@ -315,7 +320,7 @@ fn start(config: Config) -> Result<i32, StartError> {
     if let Some(spec) = &config.user {
         let passwd = sandbox::read_passwd();
         let user = sandbox::resolve_user(spec, passwd.as_deref()).map_err(|why| StartError {
-            what: crate::text!("--user '", crate::text::Utf8(spec), "'"),
+            what: crate::text!("--user '", crate::text::Utf8(spec), "'").into(),
             why: rustix::io::Errno::INVAL,
             detail: Some(why),
         })?;
@@ -499,29 +504,37 @@ fn announce(
     metrics: Option<SocketAddr>,
     cgroup_budget: Option<u64>,
 ) {
-    let mut line = String::new();
+    use crate::text::Piece;
+    // Each piece is put straight into the line: no message joined per part.
+    let mut line = String::from("serving ");
+    line.push_str(root);
+    line.push_str(" on ");
     for (i, addr) in bound.iter().enumerate() {
-        let sep = if i == 0 { "" } else { ", " };
-        line += &crate::text!(sep, "http://", addr, "/");
+        line.push_str(if i == 0 { "http://" } else { ", http://" });
+        addr.put(&mut line);
+        line.push('/');
     }
     if passed > 0 {
-        line += &crate::text!(" (", passed, " passed by LISTEN_FDS)");
+        line.push_str(" (");
+        passed.put(&mut line);
+        line.push_str(" passed by LISTEN_FDS)");
     }
-    let s = if workers == 1 { "" } else { "s" };
-    line += &crate::text!(" with ", workers, " worker", s);
+    line.push_str(" with ");
+    workers.put(&mut line);
+    line.push_str(if workers == 1 { " worker" } else { " workers" });
     if let Some(addr) = metrics {
-        line += &crate::text!(", metrics on http://", addr, "/metrics");
+        line.push_str(", metrics on http://");
+        addr.put(&mut line);
+        line.push_str("/metrics");
     }
     if let Some(budget) = cgroup_budget {
         let (shift, unit) = budget_unit(budget);
-        line += &crate::text!(
-            ", cache budget ",
-            budget >> shift,
-            unit,
-            " (a quarter of the cgroup memory limit)"
-        );
+        line.push_str(", cache budget ");
+        (budget >> shift).put(&mut line);
+        line.push_str(unit);
+        line.push_str(" (a quarter of the cgroup memory limit)");
     }
-    crate::log!("serving ", root, " on ", line);
+    crate::log!(line);
 }
 
 /// How many bits to shift a size by and the suffix to write after it, as
@@ -539,31 +552,32 @@ fn budget_unit(n: u64) -> (u32, &'static str) {
 /// compression, access log lines dropped. A stderr that cannot take it at
 /// once loses it rather than hold up the cache's invalidation.
 fn report(shared: &Shared) {
-    let total = stats::total(&shared.stats);
-    let cache = shared.cache.usage();
-    let dropped = shared.access.as_ref().map_or(0, |log| log.dropped());
-    crate::log_nowait!(
-        "stats: connections=",
-        shared.open.load(core::sync::atomic::Ordering::Relaxed),
-        " requests=",
-        total.requests,
-        " cache_hits=",
-        cache.hits,
-        " cache_misses=",
-        cache.misses,
-        " evictions=",
-        cache.evictions,
-        " cache_entries=",
-        cache.entries,
-        " cache_bytes=",
-        cache.bytes,
-        " bytes_sent=",
-        total.sent,
-        " compressed=",
-        total.compressed,
-        " log_dropped=",
-        dropped
-    );
+    // One text with a hole (a NUL byte) per figure, not a piece per name and value.
+    const LINE: &[u8] = b"stats: connections=\0 requests=\0 cache_hits=\0 cache_misses=\0 \
+        evictions=\0 cache_entries=\0 cache_bytes=\0 bytes_sent=\0 compressed=\0 log_dropped=\0";
+    let f = metrics::Figures::of(shared);
+    let values = [
+        f.open,
+        f.counters.requests,
+        f.cache.hits,
+        f.cache.misses,
+        f.cache.evictions,
+        f.cache.entries as u64,
+        f.cache.bytes as u64,
+        f.counters.sent,
+        f.counters.compressed,
+        f.log_dropped,
+    ];
+    let mut values = values.iter();
+    let mut line = String::new();
+    for &b in LINE {
+        if b != 0 {
+            line.push(char::from(b));
+        } else if let Some(&v) = values.next() {
+            crate::text::put_u64(&mut line, v);
+        }
+    }
+    crate::log_nowait!(line);
 }
 
 /// What the control thread's epoll tells apart: the signals, inotify, the
@@ -617,13 +631,10 @@ impl Control<'_> {
             if drain_until.is_some_and(|until| now >= until) {
                 return Ok(());
             }
-            let wait_ms = [
-                drain_until.map(|until| until - now),
-                self.metrics.as_ref().and_then(|m| m.next_due_in(now)),
-            ]
-            .into_iter()
-            .flatten()
-            .min();
+            let mut wait_ms = drain_until.map(|until| until - now);
+            if let Some(due) = self.metrics.as_ref().and_then(|m| m.next_due_in(now)) {
+                wait_ms = Some(wait_ms.map_or(due, |ms| ms.min(due)));
+            }
             let timeout = clock::timeout(wait_ms);
             events.clear();
             match epoll::wait(

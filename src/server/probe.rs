@@ -42,8 +42,14 @@ pub fn parse_url(url: &[u8]) -> Result<Target, &'static str> {
         None => match crate::text::parse_addr::ip(authority.as_bytes()) {
             Some(ip) => SocketAddr::new(ip, 80),
             None => {
-                let host = authority.trim_start_matches('[').trim_end_matches(']');
-                match crate::text::parse_addr::ipv6(host.as_bytes()) {
+                let mut host = authority.as_bytes();
+                while let [b'[', rest @ ..] = host {
+                    host = rest;
+                }
+                while let [rest @ .., b']'] = host {
+                    host = rest;
+                }
+                match crate::text::parse_addr::ipv6(host) {
                     Some(ip) => SocketAddr::new(IpAddr::V6(ip), 80),
                     None => return Err("the host must be an IP address (no name lookups)"),
                 }
@@ -84,19 +90,23 @@ pub fn status_code(line: &[u8]) -> Option<u16> {
     if rest.get(1) != Some(&b' ') || !code.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    core::str::from_utf8(code).ok()?.parse().ok()
+    Some(code.iter().fold(0, |n, &d| n * 10 + u16::from(d - b'0')))
 }
 
 fn now_ms() -> i64 {
     crate::server::clock::monotonic_ms() as i64
 }
 
+/// Why a probe got no status line: the step that failed when it is named
+/// (`"poll: "`), and what went wrong; fixed texts, so failing allocates nothing.
+type Failure = (&'static str, &'static str);
+
 /// Waits until `fd` is ready for `flags` or the deadline passes.
-fn wait(fd: &rustix::fd::OwnedFd, flags: PollFlags, deadline: i64) -> Result<(), String> {
+fn wait(fd: &rustix::fd::OwnedFd, flags: PollFlags, deadline: i64) -> Result<(), Failure> {
     loop {
         let left = deadline - now_ms();
         if left <= 0 {
-            return Err("timed out after 2 s".into());
+            return Err(("", "timed out after 2 s"));
         }
         let timeout = Timespec {
             tv_sec: left / 1000,
@@ -106,20 +116,20 @@ fn wait(fd: &rustix::fd::OwnedFd, flags: PollFlags, deadline: i64) -> Result<(),
         match poll(&mut fds, Some(&timeout)) {
             Ok(0) | Err(Errno::INTR) => continue,
             Ok(_) => return Ok(()),
-            Err(e) => return Err(crate::text!("poll: ", crate::rt::errno::describe(e))),
+            Err(e) => return Err(("poll: ", crate::rt::errno::describe(e))),
         }
     }
 }
 
 /// GETs the target and returns the response's status line.
-fn fetch(target: &Target) -> Result<Vec<u8>, String> {
+fn fetch(target: &Target) -> Result<Vec<u8>, Failure> {
     let deadline = now_ms() + BUDGET_MS;
     let family = if target.addr.is_ipv4() {
         AddressFamily::INET
     } else {
         AddressFamily::INET6
     };
-    let why = |e: Errno| String::from(crate::rt::errno::describe(e));
+    let why = |e: Errno| ("", crate::rt::errno::describe(e));
     let fd = net::socket_with(
         family,
         SocketType::STREAM,
@@ -134,7 +144,7 @@ fn fetch(target: &Target) -> Result<Vec<u8>, String> {
     wait(&fd, PollFlags::OUT, deadline)?;
     if let Err(e) = net::sockopt::socket_error(&fd).map_err(why)? {
         return Err(if e == Errno::CONNREFUSED {
-            "connection refused".into()
+            ("", "connection refused")
         } else {
             why(e)
         });
@@ -163,10 +173,10 @@ fn fetch(target: &Target) -> Result<Vec<u8>, String> {
             return Ok(got);
         }
         if got.len() > 4096 {
-            return Err("no status line".into());
+            return Err(("", "no status line"));
         }
         match rustix::io::read(&fd, &mut buf) {
-            Ok(0) => return Err("the server closed the connection without a response".into()),
+            Ok(0) => return Err(("", "the server closed the connection without a response")),
             Ok(n) => got.extend_from_slice(&buf[..n]),
             Err(Errno::AGAIN) => wait(&fd, PollFlags::IN, deadline)?,
             Err(Errno::INTR) => {}
@@ -186,25 +196,17 @@ pub fn run(url: Option<&[u8]>, config: &Config) -> i32 {
         }
     };
     let shown = crate::text!("http://", target.addr, target.path);
-    match fetch(&target) {
-        Ok(line) => {
-            let text = crate::text::Escaped(&line);
-            match status_code(&line) {
-                Some(200..=399) => {
-                    crate::log!("probe ", shown, ": ", text);
-                    0
-                }
-                _ => {
-                    crate::log!("probe ", shown, ": unhealthy: ", text);
-                    1
-                }
-            }
-        }
-        Err(why) => {
-            crate::log!("probe ", shown, ": unhealthy: ", why);
-            1
-        }
-    }
+    // One line either way: the status line as it came, or why there is none.
+    let (healthy, what) = match fetch(&target) {
+        Ok(line) => (
+            matches!(status_code(&line), Some(200..=399)),
+            crate::text!(crate::text::Escaped(&line)),
+        ),
+        Err((step, why)) => (false, crate::text!(step, why)),
+    };
+    let verdict = if healthy { ": " } else { ": unhealthy: " };
+    crate::log!("probe ", shown, verdict, what);
+    i32::from(!healthy)
 }
 
 #[cfg(test)]

@@ -99,18 +99,13 @@ pub fn resolve_user(spec: &[u8], passwd: Option<&[u8]>) -> Result<User, &'static
         Some(i) => (&spec[..i], Some(&spec[i + 1..])),
         None => (spec, None),
     };
-    let line = passwd.and_then(|p| {
-        p.split(|&b| b == b'\n').find(|l| {
-            let mut f = l.split(|&b| b == b':');
-            let name = f.next().unwrap_or_default();
-            let uid = f.nth(1).unwrap_or_default();
-            !l.is_empty() && (name == user || uid == user)
-        })
+    let entry = passwd.and_then(|p| {
+        p.split(|&b| b == b'\n')
+            .filter(|l| !l.is_empty())
+            .map(passwd_fields)
+            .find(|f| f[0] == user || f[2] == user)
     });
-    let field = |n: usize| {
-        line.and_then(|l| l.split(|&b| b == b':').nth(n))
-            .and_then(number)
-    };
+    let field = |n: usize| entry.and_then(|f| number(f[n]));
     let uid = match number(user) {
         Some(uid) => uid,
         None => field(2).ok_or("no such user (and no /etc/passwd entry for it)")?,
@@ -120,6 +115,19 @@ pub fn resolve_user(spec: &[u8], passwd: Option<&[u8]>) -> Result<User, &'static
         None => field(3).unwrap_or(uid),
     };
     Ok(User { uid, gid })
+}
+
+/// The first four fields of a passwd line (name, password, UID, GID); empty
+/// where the line has fewer.
+fn passwd_fields(line: &[u8]) -> [&[u8]; 4] {
+    let mut fields: [&[u8]; 4] = [&[]; 4];
+    let mut rest = line;
+    for field in &mut fields {
+        let end = rest.iter().position(|&b| b == b':').unwrap_or(rest.len());
+        *field = &rest[..end];
+        rest = rest.get(end + 1..).unwrap_or_default();
+    }
+    fields
 }
 
 /// A decimal id.

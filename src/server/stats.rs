@@ -29,21 +29,6 @@ impl Counters {
         let class = usize::from(code / 100).clamp(1, CLASSES) - 1;
         self.responses[class] += 1;
     }
-
-    /// The sum of `self` and `c`.
-    fn add(&self, c: &Counters) -> Counters {
-        let mut responses = self.responses;
-        for (sum, n) in responses.iter_mut().zip(c.responses) {
-            *sum += n;
-        }
-        Counters {
-            requests: self.requests + c.requests,
-            responses,
-            accepted: self.accepted + c.accepted,
-            compressed: self.compressed + c.compressed,
-            sent: self.sent + c.sent,
-        }
-    }
 }
 
 /// One worker's published counters, on cache lines of their own.
@@ -58,6 +43,15 @@ pub struct Published {
 }
 
 impl Published {
+    /// Zeroed counters for each of `workers` workers.
+    pub fn for_workers(workers: usize) -> alloc::boxed::Box<[Published]> {
+        let mut all = alloc::vec::Vec::with_capacity(workers);
+        for _ in 0..workers {
+            all.push(Published::default());
+        }
+        all.into_boxed_slice()
+    }
+
     /// Makes `c` visible to the control thread (only its worker writes here).
     pub fn publish(&self, c: &Counters) {
         self.requests.store(c.requests, Ordering::Relaxed);
@@ -69,24 +63,25 @@ impl Published {
         self.sent.store(c.sent, Ordering::Relaxed);
     }
 
-    /// The counters as last published.
-    pub fn read(&self) -> Counters {
-        Counters {
-            requests: self.requests.load(Ordering::Relaxed),
-            responses: core::array::from_fn(|i| self.responses[i].load(Ordering::Relaxed)),
-            accepted: self.accepted.load(Ordering::Relaxed),
-            compressed: self.compressed.load(Ordering::Relaxed),
-            sent: self.sent.load(Ordering::Relaxed),
+    /// Adds the counters as last published to `sum`.
+    fn add_to(&self, sum: &mut Counters) {
+        sum.requests += self.requests.load(Ordering::Relaxed);
+        for (n, slot) in sum.responses.iter_mut().zip(&self.responses) {
+            *n += slot.load(Ordering::Relaxed);
         }
+        sum.accepted += self.accepted.load(Ordering::Relaxed);
+        sum.compressed += self.compressed.load(Ordering::Relaxed);
+        sum.sent += self.sent.load(Ordering::Relaxed);
     }
 }
 
 /// The sum over all workers.
 pub fn total(workers: &[Published]) -> Counters {
-    workers
-        .iter()
-        .map(Published::read)
-        .fold(Counters::default(), |a, c| a.add(&c))
+    let mut sum = Counters::default();
+    for w in workers {
+        w.add_to(&mut sum);
+    }
+    sum
 }
 
 #[cfg(test)]

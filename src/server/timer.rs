@@ -25,7 +25,7 @@ pub type Ticket = (u32, u32);
 
 /// The wheel: buckets of entries and the last tick already processed.
 pub struct Wheel {
-    buckets: Vec<Vec<Ticket>>,
+    buckets: [Vec<Ticket>; BUCKETS as usize],
     tick_ms: u64,
     /// Every tick up to and including this one has been handed out by [`Wheel::due`].
     done: u64,
@@ -42,7 +42,7 @@ impl Wheel {
     pub fn new(tick_ms: u64, now_ms: u64) -> Wheel {
         let tick_ms = tick_ms.max(1);
         Wheel {
-            buckets: (0..BUCKETS).map(|_| Vec::new()).collect(),
+            buckets: core::array::from_fn(|_| Vec::new()),
             tick_ms,
             done: now_ms / tick_ms,
             len: 0,

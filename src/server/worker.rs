@@ -8,7 +8,7 @@
 //! connection closed earlier in the same batch is ignored.
 
 use crate::server::Shared;
-use crate::server::clock::Clock;
+use crate::server::clock::{self, Clock};
 use crate::server::conn::{Buffers, Conn, State};
 use crate::server::respond::{Context, WorkerLocal};
 use crate::server::timer::{self, Wheel};
@@ -245,11 +245,8 @@ impl Worker {
                 .accept_paused_until
                 .map(|until| until.saturating_sub(now));
             let log = self.local.log.as_ref().and_then(|l| l.due_in(now));
-            let wait_ms = [self.wheel.next_due_in(now), paused, log]
-                .into_iter()
-                .flatten()
-                .min();
-            let timeout = crate::server::clock::timeout(wait_ms);
+            let wait_ms = clock::sooner(clock::sooner(self.wheel.next_due_in(now), paused), log);
+            let timeout = clock::timeout(wait_ms);
             events.clear();
             if let Err(e) = epoll::wait(
                 &self.epoll,
