@@ -18,6 +18,52 @@ pub const HELP: &str = match core::str::from_utf8(&HELP_BYTES) {
     Err(_) => panic!("help text is not UTF-8"),
 };
 
+/// [`HELP`] as the binary holds it: each run of 2 to 127 spaces (the help's columns,
+/// 40 % of its bytes) is one byte, 0x80 + the run's length; the help is ASCII, so no
+/// byte of its own is that high. [`unpack`] gives the text back.
+pub static HELP_PACKED: [u8; PACKED_LEN] = {
+    let mut buf = [0; PACKED_LEN];
+    pack(&HELP_BYTES, &mut buf);
+    buf
+};
+
+const PACKED_LEN: usize = pack(&HELP_BYTES, &mut []);
+
+/// Packs `text` into `out` (as far as it fits); returns the packed length.
+pub(super) const fn pack(text: &[u8], out: &mut [u8]) -> usize {
+    let (mut i, mut n) = (0, 0);
+    while i < text.len() {
+        assert!(text[i] < 0x80, "the help is ASCII");
+        let mut run = 0;
+        while i + run < text.len() && text[i + run] == b' ' && run < 127 {
+            run += 1;
+        }
+        let (byte, took) = if run >= 2 {
+            (0x80 + run as u8, run)
+        } else {
+            (text[i], 1)
+        };
+        if n < out.len() {
+            out[n] = byte;
+        }
+        n += 1;
+        i += took;
+    }
+    n
+}
+
+/// The text [`pack`] packed.
+pub fn unpack(packed: &[u8]) -> alloc::vec::Vec<u8> {
+    let mut text = alloc::vec::Vec::with_capacity(HELP_LEN);
+    for &b in packed {
+        match b {
+            0x80.. => text.resize(text.len() + usize::from(b - 0x80), b' '),
+            _ => text.push(b),
+        }
+    }
+    text
+}
+
 pub(super) const HELP_LEN: usize = render(&mut []);
 const HELP_BYTES: [u8; HELP_LEN] = {
     let mut buf = [0; HELP_LEN];

@@ -1,7 +1,7 @@
 //! The help text and the option table it is rendered from.
 
 use super::*;
-use crate::config::help::HELP_LEN;
+use crate::config::help::{HELP_LEN, HELP_PACKED, pack, unpack};
 
 #[test]
 fn help_mentions_every_option() {
@@ -223,6 +223,34 @@ fn readme_option_table_matches_the_options() {
                 OPTIONS.iter().any(|o| o.long == long),
                 "README.md lists --{long}, which is no option"
             );
+        }
+    }
+}
+
+#[test]
+fn the_packed_help_unpacks_to_the_help() {
+    assert_eq!(unpack(&HELP_PACKED), HELP.as_bytes());
+    assert!(
+        HELP_PACKED.len() < HELP.len() * 2 / 3,
+        "{}",
+        HELP_PACKED.len()
+    );
+}
+
+#[test]
+fn packing_round_trips_every_run_length() {
+    for run in [0usize, 1, 2, 3, 126, 127, 128, 129, 254, 255, 300] {
+        for text in [
+            format!("a{}b", " ".repeat(run)),
+            " ".repeat(run),
+            format!("{}x\n{}", " ".repeat(run), " ".repeat(run)),
+        ] {
+            let mut packed = vec![0; pack(text.as_bytes(), &mut [])];
+            assert_eq!(pack(text.as_bytes(), &mut packed), packed.len());
+            assert_eq!(unpack(&packed), text.as_bytes(), "run {run}");
+            if run >= 2 {
+                assert!(packed.len() < text.len(), "run {run} not packed");
+            }
         }
     }
 }
