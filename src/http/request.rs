@@ -362,27 +362,15 @@ fn transfer_codings(value: &[u8], chunked: &mut bool) -> Result<(), Error> {
     Ok(())
 }
 
-/// What the header section has told so far.
+/// What the header section has told about framing and keep-alive so far; the other
+/// fields go straight into the [`Request`] being built.
 #[derive(Default)]
-struct Fields<'a> {
-    host: Option<&'a [u8]>,
+struct Fields {
     content_length: Option<u64>,
     transfer_encoding: bool,
     chunked: bool,
     close: bool,
     keep_alive: bool,
-    if_none_match: Option<&'a [u8]>,
-    if_modified_since: Option<&'a [u8]>,
-    range: Option<&'a [u8]>,
-    if_range: Option<&'a [u8]>,
-    accept_encoding: Option<&'a [u8]>,
-    accept_encoding_repeated: bool,
-    referer: Option<&'a [u8]>,
-    user_agent: Option<&'a [u8]>,
-    origin: Option<&'a [u8]>,
-    x_forwarded_for: Option<&'a [u8]>,
-    x_forwarded_for_repeated: bool,
-    x_real_ip: Option<&'a [u8]>,
 }
 
 fn first<'a>(slot: &mut Option<&'a [u8]>, value: &'a [u8]) {
@@ -391,23 +379,28 @@ fn first<'a>(slot: &mut Option<&'a [u8]>, value: &'a [u8]) {
     }
 }
 
-impl<'a> Fields<'a> {
+impl Fields {
     /// Takes in one field line; errors that no later byte can undo are returned here.
-    fn add(&mut self, name: &[u8], value: &'a [u8], version: Version) -> Result<(), Error> {
+    fn add<'a>(
+        &mut self,
+        req: &mut Request<'a>,
+        name: &[u8],
+        value: &'a [u8],
+    ) -> Result<(), Error> {
         // Dispatch on length first: most fields in a request are none of these.
         let named = |want: &[u8]| name.eq_ignore_ascii_case(want);
         match name.len() {
             4 if named(b"host") => {
-                if self.host.is_some() || !value.iter().all(|&b| is(b, HOST)) {
+                if req.host.is_some() || !value.iter().all(|&b| is(b, HOST)) {
                     return Err(Error::BadRequest);
                 }
-                self.host = Some(value);
+                req.host = Some(value);
             }
-            5 if named(b"range") => first(&mut self.range, value),
-            6 if named(b"origin") => first(&mut self.origin, value),
-            7 if named(b"referer") => first(&mut self.referer, value),
-            8 if named(b"if-range") => first(&mut self.if_range, value),
-            9 if named(b"x-real-ip") => first(&mut self.x_real_ip, value),
+            5 if named(b"range") => first(&mut req.range, value),
+            6 if named(b"origin") => first(&mut req.origin, value),
+            7 if named(b"referer") => first(&mut req.referer, value),
+            8 if named(b"if-range") => first(&mut req.if_range, value),
+            9 if named(b"x-real-ip") => first(&mut req.x_real_ip, value),
             10 if named(b"connection") => {
                 for item in value.split(|&b| b == b',') {
                     let item = trim_ows(item);
@@ -418,7 +411,7 @@ impl<'a> Fields<'a> {
                     }
                 }
             }
-            13 if named(b"if-none-match") => first(&mut self.if_none_match, value),
+            13 if named(b"if-none-match") => first(&mut req.if_none_match, value),
             14 if named(b"content-length") => {
                 let n = content_length(value)?;
                 if self.transfer_encoding || self.content_length.is_some_and(|m| m != n) {
@@ -426,24 +419,24 @@ impl<'a> Fields<'a> {
                 }
                 self.content_length = Some(n);
             }
-            10 if named(b"user-agent") => first(&mut self.user_agent, value),
+            10 if named(b"user-agent") => first(&mut req.user_agent, value),
             15 if named(b"accept-encoding") => {
-                self.accept_encoding_repeated |= self.accept_encoding.is_some();
-                first(&mut self.accept_encoding, value);
+                req.accept_encoding_repeated |= req.accept_encoding.is_some();
+                first(&mut req.accept_encoding, value);
             }
             15 if named(b"x-forwarded-for") => {
-                self.x_forwarded_for_repeated |= self.x_forwarded_for.is_some();
-                first(&mut self.x_forwarded_for, value);
+                req.x_forwarded_for_repeated |= req.x_forwarded_for.is_some();
+                first(&mut req.x_forwarded_for, value);
             }
             17 if named(b"transfer-encoding") => {
                 // HTTP/1.0 has no transfer codings: its framing would be a guess (§6.1).
-                if version == Version::Http10 || self.content_length.is_some() {
+                if req.version == Version::Http10 || self.content_length.is_some() {
                     return Err(Error::BadRequest);
                 }
                 self.transfer_encoding = true;
                 transfer_codings(value, &mut self.chunked)?;
             }
-            17 if named(b"if-modified-since") => first(&mut self.if_modified_since, value),
+            17 if named(b"if-modified-since") => first(&mut req.if_modified_since, value),
             _ => {}
         }
         Ok(())
@@ -515,7 +508,33 @@ pub fn parse(buf: &[u8]) -> Result<Parsed<'_>, Error> {
     // Header section. A field line, line ending included, must end by `hlim`.
     let hlim = pos + MAX_HEADER_BYTES;
     let mut fields = Fields::default();
+    // Built in place: the header section fills it field by field.
+    let mut request = Request {
+        method: Method::of(method_bytes),
+        method_bytes,
+        target,
+        version,
+        host: None,
+        keep_alive: false,
+        framing: Framing::None,
+        if_none_match: None,
+        if_modified_since: None,
+        range: None,
+        if_range: None,
+        accept_encoding: None,
+        accept_encoding_repeated: false,
+        head: &[],
+        referer: None,
+        user_agent: None,
+        origin: None,
+        x_forwarded_for: None,
+        x_forwarded_for_repeated: false,
+        x_real_ip: None,
+    };
     let mut count = 0;
+    // Keeps the request whole in memory, so it is returned with one block copy rather
+    // than split into thirty-odd values moved one by one (272 bytes of code).
+    core::hint::black_box(&mut request);
     loop {
         match buf.get(pos) {
             None => return Ok(Parsed::Partial),
@@ -561,45 +580,24 @@ pub fn parse(buf: &[u8]) -> Result<Parsed<'_>, Error> {
         };
         let name = buf.get(pos..name_end).unwrap_or(&[]);
         let value = trim_ows(buf.get(value_start..value_end).unwrap_or(&[]));
-        fields.add(name, value, version)?;
+        fields.add(&mut request, name, value)?;
         pos = next;
     }
 
     // RFC 9112 §3.2: a 1.1 request without Host gets a 400.
-    if version == Version::Http11 && fields.host.is_none() {
+    if version == Version::Http11 && request.host.is_none() {
         return Err(Error::BadRequest);
     }
     if fields.transfer_encoding && !fields.chunked {
         return Err(Error::BadRequest);
     }
-    let framing = match (fields.chunked, fields.content_length) {
+    request.framing = match (fields.chunked, fields.content_length) {
         (true, _) => Framing::Chunked,
         (false, Some(n)) => Framing::Length(n),
         (false, None) => Framing::None,
     };
-    let keep_alive = !fields.close && (version == Version::Http11 || fields.keep_alive);
-    let request = Request {
-        method: Method::of(method_bytes),
-        method_bytes,
-        target,
-        version,
-        host: fields.host,
-        keep_alive,
-        framing,
-        if_none_match: fields.if_none_match,
-        if_modified_since: fields.if_modified_since,
-        range: fields.range,
-        if_range: fields.if_range,
-        accept_encoding: fields.accept_encoding,
-        accept_encoding_repeated: fields.accept_encoding_repeated,
-        head: buf.get(..pos).unwrap_or(buf),
-        referer: fields.referer,
-        user_agent: fields.user_agent,
-        origin: fields.origin,
-        x_forwarded_for: fields.x_forwarded_for,
-        x_forwarded_for_repeated: fields.x_forwarded_for_repeated,
-        x_real_ip: fields.x_real_ip,
-    };
+    request.keep_alive = !fields.close && (version == Version::Http11 || fields.keep_alive);
+    request.head = buf.get(..pos).unwrap_or(buf);
     Ok(Parsed::Complete(request, pos))
 }
 
