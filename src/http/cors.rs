@@ -140,19 +140,30 @@ pub fn is_allowed_preflight<'a>(
 ) -> bool {
     allow.allows()
         && matches!(request_method.map(trim_ows), Some(b"GET" | b"HEAD"))
-        && header_names(request_headers).all(|name| name.is_some())
+        && header_names(request_headers, |_| {})
 }
 
-/// The members of field-name lists, empty ones skipped; `None` for one that is not a
-/// field name.
+/// Calls `each` on every member of the field-name lists in `values`, empty ones skipped
+/// and ones that are not a field name left out; whether there were none of those.
 fn header_names<'a>(
     values: impl Iterator<Item = &'a [u8]>,
-) -> impl Iterator<Item = Option<&'a [u8]>> {
-    values
-        .flat_map(|v| v.split(|&b| b == b','))
-        .map(trim_ows)
-        .filter(|name| !name.is_empty())
-        .map(|name| name.iter().all(|&b| is_tchar(b)).then_some(name))
+    mut each: impl FnMut(&'a [u8]),
+) -> bool {
+    // Plain loops: the iterator chain this was compiled to three times its size.
+    let mut all = true;
+    for value in values {
+        for name in value.split(|&b| b == b',') {
+            let name = trim_ows(name);
+            if name.iter().all(|&b| is_tchar(b)) {
+                if !name.is_empty() {
+                    each(name);
+                }
+            } else {
+                all = false;
+            }
+        }
+    }
+    all
 }
 
 /// Appends the preflight's own lines (after [`is_allowed_preflight`] said yes):
@@ -160,15 +171,17 @@ fn header_names<'a>(
 /// names when there are any, and `Access-Control-Max-Age`; each ending in CRLF.
 pub fn write_preflight<'a>(out: &mut Vec<u8>, request_headers: impl Iterator<Item = &'a [u8]>) {
     out.extend_from_slice(b"Access-Control-Allow-Methods: GET, HEAD\r\n");
-    let mut names = header_names(request_headers).flatten().peekable();
-    if names.peek().is_some() {
-        out.extend_from_slice(b"Access-Control-Allow-Headers: ");
-        for (i, name) in names.enumerate() {
-            if i > 0 {
-                out.extend_from_slice(b", ");
-            }
-            out.extend_from_slice(name);
-        }
+    let mut any = false;
+    header_names(request_headers, |name| {
+        out.extend_from_slice(if any {
+            b", "
+        } else {
+            b"Access-Control-Allow-Headers: "
+        });
+        out.extend_from_slice(name);
+        any = true;
+    });
+    if any {
         out.extend_from_slice(b"\r\n");
     }
     out.extend_from_slice(b"Access-Control-Max-Age: ");
