@@ -199,15 +199,17 @@ pub fn client<'a>(
     // (untrusted or malformed), or the first member if none does.
     let mut leftmost = None;
     let mut stop: Option<Option<IpAddr>> = None;
-    for member in forwarded_for.flat_map(|v| v.split(|&b| b == b',')) {
-        if trim_ows(member).is_empty() {
-            continue;
-        }
-        let ip = parse_member(member);
-        leftmost.get_or_insert(ip);
-        match ip {
-            Some(ip) if trusted(ranges, ip) => {}
-            stopped => stop = Some(stopped),
+    for value in forwarded_for {
+        for member in value.split(|&b| b == b',') {
+            if trim_ows(member).is_empty() {
+                continue;
+            }
+            let ip = parse_member(member);
+            leftmost.get_or_insert(ip);
+            match ip {
+                Some(ip) if trusted(ranges, ip) => {}
+                stopped => stop = Some(stopped),
+            }
         }
     }
     match (stop, leftmost) {
