@@ -245,27 +245,38 @@ fn put_href(s: &mut dyn Sink, name: &[u8]) {
 }
 
 fn put_text(s: &mut dyn Sink, bytes: &[u8]) {
-    for chunk in bytes.utf8_chunks() {
+    // `from_utf8` is in the binary anyway; `utf8_chunks` would add its own decoder.
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let (valid, invalid) = match core::str::from_utf8(rest) {
+            Ok(_) => (rest.len(), 0),
+            // No error length: the input ends inside a sequence, all of it invalid.
+            Err(e) => (
+                e.valid_up_to(),
+                e.error_len().unwrap_or(rest.len() - e.valid_up_to()),
+            ),
+        };
+        let (mut text, tail) = rest.split_at(valid);
         // Every special byte is ASCII, which never occurs inside a multi-byte sequence, so a
         // bytewise scan of the valid part cannot split a character.
-        let mut rest = chunk.valid().as_bytes();
         loop {
-            let run = rest
+            let run = text
                 .iter()
                 .position(|&b| super::bytes::is(b, super::bytes::TEXT_SPECIAL))
-                .unwrap_or(rest.len());
-            let (plain, tail) = rest.split_at(run);
+                .unwrap_or(text.len());
+            let (plain, special) = text.split_at(run);
             s.put(plain);
-            let Some((&b, after)) = tail.split_first() else {
+            let Some((&b, after)) = special.split_first() else {
                 break;
             };
             s.put(escape(b));
-            rest = after;
+            text = after;
         }
         // One U+FFFD per maximal invalid sequence, as `String::from_utf8_lossy` does.
-        if !chunk.invalid().is_empty() {
+        if invalid > 0 {
             s.put(REPLACEMENT);
         }
+        rest = tail.get(invalid..).unwrap_or_default();
     }
 }
 
