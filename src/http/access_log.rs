@@ -139,21 +139,21 @@ const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
 
 /// Copies `s`, writing each byte of `class` (a [`super::bytes`] class) as `\xHH`.
 fn escape_common(s: &[u8], class: u8, out: &mut Vec<u8>) {
-    // Each chunk is a run of plain bytes ending in at most one byte to escape.
-    for chunk in s.split_inclusive(|&b| super::bytes::is(b, class)) {
-        match chunk.split_last() {
-            Some((&last, plain)) if super::bytes::is(last, class) => {
-                out.extend_from_slice(plain);
-                out.extend_from_slice(&[
-                    b'\\',
-                    b'x',
-                    HEX_UPPER[usize::from(last >> 4)],
-                    HEX_UPPER[usize::from(last & 15)],
-                ]);
-            }
-            _ => out.extend_from_slice(chunk),
+    // Runs of plain bytes are copied whole, up to each byte to escape.
+    let mut plain = 0;
+    for (i, &b) in s.iter().enumerate() {
+        if super::bytes::is(b, class) {
+            out.extend_from_slice(s.get(plain..i).unwrap_or_default());
+            out.extend_from_slice(&[
+                b'\\',
+                b'x',
+                HEX_UPPER[usize::from(b >> 4)],
+                HEX_UPPER[usize::from(b & 15)],
+            ]);
+            plain = i + 1;
         }
     }
+    out.extend_from_slice(s.get(plain..).unwrap_or_default());
 }
 
 /// What an ASCII byte becomes in a JSON string: 0 copies it, `u` writes `\u00xx`, any other
@@ -199,29 +199,29 @@ fn json_optional(v: Option<&[u8]>, out: &mut Vec<u8>) {
 fn json_string(s: &[u8], out: &mut Vec<u8>) {
     let utf8 = core::str::from_utf8(s).is_ok();
     out.push(b'"');
-    for chunk in s.split_inclusive(|&b| json_escape(b, utf8) != 0) {
-        let Some((&last, plain)) = chunk.split_last() else {
+    // Runs of plain bytes are copied whole, up to each byte to escape.
+    let mut plain = 0;
+    for (i, &b) in s.iter().enumerate() {
+        let e = json_escape(b, utf8);
+        if e == 0 {
             continue;
-        };
-        match json_escape(last, utf8) {
-            0 => out.extend_from_slice(chunk),
-            b'u' => {
-                out.extend_from_slice(plain);
-                out.extend_from_slice(&[
-                    b'\\',
-                    b'u',
-                    b'0',
-                    b'0',
-                    HEX_LOWER[usize::from(last >> 4)],
-                    HEX_LOWER[usize::from(last & 15)],
-                ]);
-            }
-            letter => {
-                out.extend_from_slice(plain);
-                out.extend_from_slice(&[b'\\', letter]);
-            }
         }
+        out.extend_from_slice(s.get(plain..i).unwrap_or_default());
+        if e == b'u' {
+            out.extend_from_slice(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX_LOWER[usize::from(b >> 4)],
+                HEX_LOWER[usize::from(b & 15)],
+            ]);
+        } else {
+            out.extend_from_slice(&[b'\\', e]);
+        }
+        plain = i + 1;
     }
+    out.extend_from_slice(s.get(plain..).unwrap_or_default());
     out.push(b'"');
 }
 
