@@ -293,13 +293,12 @@ pub fn error_body_len(status: Status) -> u64 {
 /// fields; its status, type and length are overridden.
 pub fn write_error(out: &mut Vec<u8>, head: &Head<'_>, head_only: bool) {
     let status = head.status;
-    let h = Head {
-        content_type: Some("text/html; charset=utf-8"),
-        content_length: error_body_len(status),
-        last_modified: None,
-        etag: None,
-        ..*head
-    };
+    // Copied whole and then changed: struct update syntax moved each field on its own.
+    let mut h = *head;
+    h.content_type = Some("text/html; charset=utf-8");
+    h.content_length = error_body_len(status);
+    h.last_modified = None;
+    h.etag = None;
     write_head(out, &h);
     if head_only {
         return;
