@@ -247,9 +247,8 @@ enum Spec {
 }
 
 fn parse_spec(s: &[u8]) -> Option<Spec> {
-    let mut halves = s.splitn(2, |&b| b == b'-');
-    let first = halves.next()?;
-    let last = halves.next()?;
+    let dash = s.iter().position(|&b| b == b'-')?;
+    let (first, last) = (&s[..dash], &s[dash + 1..]);
     if first.is_empty() {
         return Some(Spec::Suffix(parse_u64(last)?));
     }
