@@ -59,11 +59,14 @@ pub fn push(out: &mut Vec<u8>, v: u64) {
 }
 
 /// How many bytes [`push`] appends for `v`: its number of decimal digits.
-pub const fn len(v: u64) -> u64 {
-    match v.checked_ilog10() {
-        Some(l) => l as u64 + 1,
-        None => 1,
+pub const fn len(mut v: u64) -> u64 {
+    // A loop: `checked_ilog10` compiles to several times its size.
+    let mut n = 1;
+    while v >= 10 {
+        v /= 10;
+        n += 1;
     }
+    n
 }
 
 /// Fills all of `out` with the last `out.len()` decimal digits of `v`, zero-padded: the
