@@ -18,6 +18,7 @@
 //!   or `None` when no `Last-Modified` is sent: `If-Modified-Since` is then ignored and a
 //!   date in `If-Range` never matches.
 
+use super::request::trim_ows;
 use super::{bytes, date};
 
 /// When a response carries `Last-Modified` (`--last-modified`).
@@ -180,14 +181,6 @@ fn any_tag(list: &[u8], mut f: impl FnMut(bool, &[u8]) -> bool) -> bool {
 
 fn trim_start_ows(mut s: &[u8]) -> &[u8] {
     while let [b' ' | b'\t', rest @ ..] = s {
-        s = rest;
-    }
-    s
-}
-
-fn trim_ows(s: &[u8]) -> &[u8] {
-    let mut s = trim_start_ows(s);
-    while let [rest @ .., b' ' | b'\t'] = s {
         s = rest;
     }
     s
