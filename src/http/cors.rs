@@ -82,14 +82,15 @@ impl Policy {
 /// Whether `v` is a serialized origin: a URI scheme, `://`, a host (a DNS name, an IPv4
 /// address or a bracketed IPv6 one) and an optional port.
 fn is_origin(v: &[u8]) -> bool {
-    let Some(sep) = v.windows(3).position(|w| w == b"://") else {
+    // The scheme runs up to its first byte that cannot be in one, which must start `://`.
+    let scheme = v
+        .iter()
+        .position(|&b| !(b.is_ascii_alphanumeric() || b"+-.".contains(&b)))
+        .unwrap_or(v.len());
+    let Some(rest) = v[scheme..].strip_prefix(b"://") else {
         return false;
     };
-    let (scheme, rest) = (&v[..sep], &v[sep + 3..]);
-    let scheme_ok = scheme.first().is_some_and(u8::is_ascii_alphabetic)
-        && scheme
-            .iter()
-            .all(|&b| b.is_ascii_alphanumeric() || b"+-.".contains(&b));
+    let scheme_ok = v.first().is_some_and(u8::is_ascii_alphabetic);
     let (host, port) = match rest.iter().rposition(|&b| b == b':') {
         Some(i) if !rest[i..].contains(&b']') => (&rest[..i], Some(&rest[i + 1..])),
         _ => (rest, None),
