@@ -100,16 +100,18 @@ impl Cidr {
     /// Whether `ip` is in the range; an IPv4 address is also in the IPv6 range that
     /// holds its mapped form (`::ffff:0:0/96`, `::/0`).
     pub fn contains(&self, ip: IpAddr) -> bool {
+        // In the range: the first `prefix` bits agree, so their XOR has that many leading
+        // zeros (smaller than building a mask to compare under).
         match (self.addr, canonical(ip)) {
             (IpAddr::V4(net), IpAddr::V4(a)) => {
-                (a.to_bits() ^ net.to_bits()) & mask32(self.prefix) == 0
+                (a.to_bits() ^ net.to_bits()).leading_zeros() >= u32::from(self.prefix)
             }
             (IpAddr::V6(net), a) => {
                 let a = match a {
                     IpAddr::V4(v4) => v4.to_ipv6_mapped(),
                     IpAddr::V6(v6) => v6,
                 };
-                (a.to_bits() ^ net.to_bits()) & mask128(self.prefix) == 0
+                (a.to_bits() ^ net.to_bits()).leading_zeros() >= u32::from(self.prefix)
             }
             (IpAddr::V4(_), IpAddr::V6(_)) => false,
         }
