@@ -10,7 +10,7 @@
 use alloc::vec::Vec;
 
 use crate::http::date::Civil;
-use crate::http::numfmt::{self, put_fixed};
+use crate::http::numfmt;
 
 /// Which line format `--log-format` chose.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,12 +70,8 @@ fn write_common(r: &Record<'_>, out: &mut Vec<u8>) {
     out.extend_from_slice(b" - - ");
     let c = Civil::from_unix(r.time);
     let mut t = *b"[01/Jan/1970:00:00:00 +0000]";
-    put_fixed(&mut t[1..3], c.day);
+    c.put(&mut t, [8, Civil::SKIP, 1, 13, 16, 19]);
     t[4..7].copy_from_slice(c.month_name());
-    put_fixed(&mut t[8..12], c.year);
-    put_fixed(&mut t[13..15], c.hour);
-    put_fixed(&mut t[16..18], c.minute);
-    put_fixed(&mut t[19..21], c.second);
     out.extend_from_slice(&t);
     out.extend_from_slice(b" \"");
     if r.method.is_empty() {
@@ -109,12 +105,7 @@ fn write_common(r: &Record<'_>, out: &mut Vec<u8>) {
 fn write_json(r: &Record<'_>, out: &mut Vec<u8>) {
     let c = Civil::from_unix(r.time);
     let mut t = *b"{\"time\":\"1970-01-01T00:00:00Z\",\"remote\":";
-    put_fixed(&mut t[9..13], c.year);
-    put_fixed(&mut t[14..16], c.month);
-    put_fixed(&mut t[17..19], c.day);
-    put_fixed(&mut t[20..22], c.hour);
-    put_fixed(&mut t[23..25], c.minute);
-    put_fixed(&mut t[26..28], c.second);
+    c.put(&mut t, [9, 14, 17, 20, 23, 26]);
     out.extend_from_slice(&t);
     json_string(r.peer, out);
     out.extend_from_slice(b",\"method\":");

@@ -21,7 +21,7 @@ use alloc::vec::Vec;
 use core::cmp::Ordering;
 
 use crate::http::date::Civil;
-use crate::http::numfmt::{Decimal, put_fixed};
+use crate::http::numfmt::Decimal;
 use crate::http::path;
 
 /// One directory entry as read from the file system.
@@ -295,11 +295,7 @@ fn escape(b: u8) -> &'static [u8] {
 fn date(mtime: i64) -> [u8; 16] {
     let c = Civil::from_unix(mtime);
     let mut d = *b"0000-00-00 00:00";
-    put_fixed(&mut d[0..4], c.year);
-    put_fixed(&mut d[5..7], c.month);
-    put_fixed(&mut d[8..10], c.day);
-    put_fixed(&mut d[11..13], c.hour);
-    put_fixed(&mut d[14..16], c.minute);
+    c.put(&mut d, [0, 5, 8, 11, 14, Civil::SKIP]);
     d
 }
 
