@@ -39,22 +39,12 @@ const MONTHS: [&[u8; 3]; 12] = [
 ///
 /// Instants outside years 0000-9999 are clamped to [`MIN_SECS`]..=[`MAX_SECS`].
 pub fn format(unix_secs: i64, out: &mut [u8; HTTP_DATE_LEN]) {
-    let secs = unix_secs.clamp(MIN_SECS, MAX_SECS);
-    let days = secs.div_euclid(SECS_PER_DAY);
-    let sod = secs.rem_euclid(SECS_PER_DAY) as u32;
-    let (year, month, day) = civil_from_days(days);
-    // Clamping keeps the year in 0..=9999, so it fits four digits.
-    let year = year as u32;
-    let wd = SHORT_DAYS[weekday(days)];
-    let mon = MONTHS[(month - 1) as usize];
+    let c = Civil::from_unix(unix_secs);
+    let days = unix_secs.clamp(MIN_SECS, MAX_SECS).div_euclid(SECS_PER_DAY);
     *out = *b"Thu, 01 Jan 1970 00:00:00 GMT";
-    out[0..3].copy_from_slice(wd);
-    put_fixed(&mut out[5..7], day);
-    out[8..11].copy_from_slice(mon);
-    put_fixed(&mut out[12..16], year);
-    put_fixed(&mut out[17..19], sod / 3600);
-    put_fixed(&mut out[20..22], sod / 60 % 60);
-    put_fixed(&mut out[23..25], sod % 60);
+    out[0..3].copy_from_slice(SHORT_DAYS[weekday(days)]);
+    out[8..11].copy_from_slice(c.month_name());
+    c.put(out, [12, Civil::SKIP, 5, 17, 20, 23]);
 }
 
 /// Calendar fields of an instant in UTC, for formats other than IMF-fixdate (logs, listings).
