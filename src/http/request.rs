@@ -604,19 +604,44 @@ pub fn parse(buf: &[u8]) -> Result<Parsed<'_>, Error> {
 /// Every value of the field `name` (lowercase) in a head that [`parse`]
 /// accepted, in order, OWS trimmed: for the rare field sent in several lines.
 pub fn field_values<'a>(head: &'a [u8], name: &'a [u8]) -> impl Iterator<Item = &'a [u8]> + 'a {
-    head.split(|&b| b == b'\n')
-        .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
-        // Leading empty lines, then the request line, then fields up to the empty line.
-        .skip_while(|line| line.is_empty())
-        .skip(1)
-        .take_while(|line| !line.is_empty())
-        .filter_map(move |line| {
-            let colon = line.iter().position(|&b| b == b':')?;
-            let (field, value) = line.split_at(colon);
-            field
-                .eq_ignore_ascii_case(name)
-                .then(|| trim_ows(value.get(1..).unwrap_or_default()))
-        })
+    // Plain loops over the lines: a chain of line adapters was compiled into every caller.
+    let mut rest = head;
+    // Leading empty lines, then the request line.
+    while let Some(line) = next_line(&mut rest) {
+        if !line.is_empty() {
+            break;
+        }
+    }
+    core::iter::from_fn(move || {
+        // Fields up to the empty line.
+        while let Some(line) = next_line(&mut rest) {
+            if line.is_empty() {
+                rest = &[];
+                break;
+            }
+            if let Some(colon) = line.iter().position(|&b| b == b':') {
+                let (field, value) = line.split_at(colon);
+                if field.eq_ignore_ascii_case(name) {
+                    return Some(trim_ows(value.get(1..).unwrap_or_default()));
+                }
+            }
+        }
+        None
+    })
+}
+
+/// Takes the next line off `rest`, without its line ending (LF or CRLF); `None` at the end.
+fn next_line<'a>(rest: &mut &'a [u8]) -> Option<&'a [u8]> {
+    if rest.is_empty() {
+        return None;
+    }
+    let (line, tail) = match rest.iter().position(|&b| b == b'\n') {
+        Some(i) => rest.split_at(i + 1),
+        None => (*rest, &[][..]),
+    };
+    *rest = tail;
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    Some(line.strip_suffix(b"\r").unwrap_or(line))
 }
 
 #[cfg(test)]
