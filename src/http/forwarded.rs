@@ -198,26 +198,23 @@ pub fn client<'a>(
         return peer;
     }
     // Read left to right, the answer is the last member that stops a right-to-left walk
-    // (untrusted or malformed), or the first member if none does.
-    let mut leftmost = None;
-    let mut stop: Option<Option<IpAddr>> = None;
+    // (untrusted or malformed), or the first member if none does: so a member is picked
+    // when it stops the walk or when nothing is picked yet.
+    let mut pick: Option<Option<IpAddr>> = None;
     for value in forwarded_for {
         for member in value.split(|&b| b == b',') {
             if trim_ows(member).is_empty() {
                 continue;
             }
             let ip = parse_member(member);
-            leftmost.get_or_insert(ip);
-            match ip {
-                Some(ip) if trusted(ranges, ip) => {}
-                stopped => stop = Some(stopped),
+            if pick.is_none() || !ip.is_some_and(|ip| trusted(ranges, ip)) {
+                pick = Some(ip);
             }
         }
     }
-    match (stop, leftmost) {
-        (Some(stopped), _) => stopped.unwrap_or(peer),
-        (None, Some(first)) => first.unwrap_or(peer),
-        (None, None) => real_ip.and_then(parse_member).unwrap_or(peer),
+    match pick {
+        Some(ip) => ip.unwrap_or(peer),
+        None => real_ip.and_then(parse_member).unwrap_or(peer),
     }
 }
 
