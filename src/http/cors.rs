@@ -58,8 +58,12 @@ impl Policy {
                     "not an origin like https://example.com or http://localhost:3000 (scheme://host[:port], no path)",
                 );
             }
-            (v, Policy::Off) => *self = Policy::Origins(alloc::vec![v.to_vec()]),
-            (v, Policy::Origins(list)) => list.push(v.to_vec()),
+            (_, Policy::Off) => *self = Policy::Origins(Vec::new()),
+            _ => {}
+        }
+        // One place copies the origin in, whether the list is new or not.
+        if let Policy::Origins(list) = self {
+            list.push(v.to_vec());
         }
         Ok(())
     }
