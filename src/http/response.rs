@@ -199,14 +199,10 @@ pub fn write_fields(out: &mut Vec<u8>, h: &Head<'_>) {
     out.extend_from_slice(h.status.reason().as_bytes());
     out.extend_from_slice(b"\r\nServer: staticd\r\n");
     if let Some(ct) = h.content_type {
-        out.extend_from_slice(b"Content-Type: ");
-        out.extend_from_slice(ct.as_bytes());
-        out.extend_from_slice(b"\r\n");
+        put_field(out, b"Content-Type: ", ct.as_bytes());
     }
     if let Some(ce) = h.content_encoding {
-        out.extend_from_slice(b"Content-Encoding: ");
-        out.extend_from_slice(ce.as_bytes());
-        out.extend_from_slice(b"\r\n");
+        put_field(out, b"Content-Encoding: ", ce.as_bytes());
     }
     if !h.status.is_bodiless() {
         out.extend_from_slice(b"Content-Length: ");
@@ -214,14 +210,10 @@ pub fn write_fields(out: &mut Vec<u8>, h: &Head<'_>) {
         out.extend_from_slice(b"\r\n");
     }
     if let Some(lm) = h.last_modified {
-        out.extend_from_slice(b"Last-Modified: ");
-        out.extend_from_slice(lm);
-        out.extend_from_slice(b"\r\n");
+        put_field(out, b"Last-Modified: ", lm);
     }
     if let Some(etag) = h.etag {
-        out.extend_from_slice(b"ETag: ");
-        out.extend_from_slice(etag);
-        out.extend_from_slice(b"\r\n");
+        put_field(out, b"ETag: ", etag);
     }
     if let Some((path, query)) = h.location {
         // The path is decoded and normalised (never `//host`), so it is
@@ -252,11 +244,16 @@ pub fn write_fields(out: &mut Vec<u8>, h: &Head<'_>) {
             Status::Ok | Status::PartialContent | Status::NotModified
         )
     {
-        out.extend_from_slice(b"Cache-Control: ");
-        out.extend_from_slice(cc);
-        out.extend_from_slice(b"\r\n");
+        put_field(out, b"Cache-Control: ", cc);
     }
     out.extend_from_slice(&h.site.lines);
+}
+
+/// Appends one field line: `name` (with its colon and space), `value`, CRLF.
+fn put_field(out: &mut Vec<u8>, name: &[u8], value: &[u8]) {
+    out.extend_from_slice(name);
+    out.extend_from_slice(value);
+    out.extend_from_slice(b"\r\n");
 }
 
 /// Appends an `ETag` field line.
