@@ -24,6 +24,7 @@
 use alloc::vec::Vec;
 
 use crate::http::numfmt;
+use crate::http::response::put_field;
 
 /// Most range specs honoured in one header; more is answered with the whole file (200).
 ///
@@ -322,13 +323,9 @@ pub fn write_multipart_content_type(out: &mut Vec<u8>, boundary: &str) {
 ///
 /// The `Content-Type` line is left out when `content_type` is empty.
 pub fn part_head(out: &mut Vec<u8>, boundary: &str, content_type: &str, r: ByteRange, len: u64) {
-    out.extend_from_slice(b"\r\n--");
-    out.extend_from_slice(boundary.as_bytes());
-    out.extend_from_slice(b"\r\n");
+    put_field(out, b"\r\n--", boundary.as_bytes());
     if !content_type.is_empty() {
-        out.extend_from_slice(b"Content-Type: ");
-        out.extend_from_slice(content_type.as_bytes());
-        out.extend_from_slice(b"\r\n");
+        put_field(out, b"Content-Type: ", content_type.as_bytes());
     }
     out.extend_from_slice(b"Content-Range: ");
     write_content_range(out, r, len);

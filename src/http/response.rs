@@ -249,8 +249,9 @@ pub fn write_fields(out: &mut Vec<u8>, h: &Head<'_>) {
     out.extend_from_slice(&h.site.lines);
 }
 
-/// Appends one field line: `name` (with its colon and space), `value`, CRLF.
-fn put_field(out: &mut Vec<u8>, name: &[u8], value: &[u8]) {
+/// Appends `name`, `value` and CRLF: a field line (`name` with its colon and space), or a
+/// multipart delimiter line.
+pub(crate) fn put_field(out: &mut Vec<u8>, name: &[u8], value: &[u8]) {
     out.extend_from_slice(name);
     out.extend_from_slice(value);
     out.extend_from_slice(b"\r\n");
