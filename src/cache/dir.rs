@@ -8,7 +8,7 @@
 //! that fit on the page are stat'ed; a line counts the rest.
 #![forbid(unsafe_code)]
 
-use crate::cache::root::Root;
+use crate::cache::root::{Mtime, Root};
 use crate::http::listing::{self, Budget, Item};
 use alloc::vec::Vec;
 use core::ffi::CStr;
@@ -49,12 +49,12 @@ pub struct Listing {
     pub aliased: bool,
 }
 
-/// Lists the directory open as `fd` (with `stat`), whose normalised path
+/// Lists the directory open as `fd` (last modified at `mtime`), whose normalised path
 /// below the root is `key` (empty for the root, else ending in `/`), on a
 /// page of at most `limit` bytes. Only what a request could be served is
 /// listed: regular files and directories, no dot names (but `.well-known` at
 /// the root), and symlinks only where they lead to one inside the root.
-pub fn list(root: &Root, fd: OwnedFd, stat: &Stat, key: &[u8], limit: usize) -> Option<Listing> {
+pub fn list(root: &Root, fd: OwnedFd, mtime: Mtime, key: &[u8], limit: usize) -> Option<Listing> {
     let mut buf = Vec::with_capacity(DIRENT_BUF);
     let mut entries = RawDir::new(&fd, buf.spare_capacity_mut());
     let dir = fd.as_fd();
@@ -116,7 +116,7 @@ pub fn list(root: &Root, fd: OwnedFd, stat: &Stat, key: &[u8], limit: usize) -> 
     shown_path.push(b'/');
     shown_path.extend_from_slice(key);
     let mut budget = Budget::new(&shown_path, limit);
-    let mut newest = (stat.st_mtime, stat.st_mtime_nsec as u32);
+    let mut newest = mtime;
     let mut aliased = false;
     let mut shown = 0;
     let mut next = 0;

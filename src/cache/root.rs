@@ -41,12 +41,15 @@ pub enum Resolved {
     File(File),
     /// A directory asked for without its trailing slash.
     Redirect,
-    /// A directory with its slash but no index file: its open descriptor,
-    /// for a listing (or a 404 without `--listing`).
-    Directory(OwnedFd, Stat),
+    /// A directory with its slash but no index file: its open descriptor and
+    /// modification time, for a listing (or a 404 without `--listing`).
+    Directory(OwnedFd, Mtime),
     /// Nothing to serve, and why.
     Error(Error),
 }
+
+/// A modification time: seconds since the epoch and nanoseconds.
+pub type Mtime = (i64, u32);
 
 /// The descriptor of the served root, opened once with O_PATH.
 pub struct Root(OwnedFd);
@@ -169,7 +172,7 @@ impl Root {
                     Ok(_) => return Resolved::Error(Error::Missing),
                     Err(Error::Missing) => {
                         path.truncate(len);
-                        return Resolved::Directory(fd, stat);
+                        return Resolved::Directory(fd, (stat.st_mtime, stat.st_mtime_nsec as u32));
                     }
                     Err(s) => return Resolved::Error(s),
                 }
