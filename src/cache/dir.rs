@@ -13,7 +13,7 @@ use crate::http::listing::{self, Budget, Item};
 use alloc::vec::Vec;
 use core::ffi::CStr;
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
-use rustix::fs::{AtFlags, FileType, RawDir, Stat};
+use rustix::fs::{AtFlags, FileType, RawDir};
 use rustix::io::Errno;
 
 /// Names kept at most from one directory, to bound the memory a fill takes;
@@ -124,15 +124,14 @@ pub fn list(root: &Root, fd: OwnedFd, mtime: Mtime, key: &[u8], limit: usize) ->
         let mut item = items[next];
         // Gone or changed into something unlisted since it was read: skipped.
         if let Some(found) = resolve(root, dir, key, item.name, &mut path) {
-            let st = found.stat;
             item.is_dir = found.is_dir;
-            item.size = st.st_size as u64;
-            item.mtime = st.st_mtime;
+            item.size = found.size;
+            item.mtime = found.mtime.0;
             if !budget.take(&item) {
                 break;
             }
             aliased |= found.aliased;
-            newest = newest.max((st.st_mtime, st.st_mtime_nsec as u32));
+            newest = newest.max(found.mtime);
             items[shown] = item;
             shown += 1;
         }
@@ -151,7 +150,8 @@ pub fn list(root: &Root, fd: OwnedFd, mtime: Mtime, key: &[u8], limit: usize) ->
 
 /// What a listed name leads to.
 struct Found {
-    stat: Stat,
+    size: u64,
+    mtime: Mtime,
     is_dir: bool,
     /// A symlink, or a file with other names.
     aliased: bool,
@@ -187,7 +187,8 @@ fn resolve(
     };
     let aliased = link || (!is_dir && stat.st_nlink > 1);
     Some(Found {
-        stat,
+        size: stat.st_size as u64,
+        mtime: (stat.st_mtime, stat.st_mtime_nsec as u32),
         is_dir,
         aliased,
     })
