@@ -172,23 +172,27 @@ fn resolve(
     path.extend_from_slice(name);
     path.push(0);
     let c_name = CStr::from_bytes_with_nul(path).ok()?;
-    let mut stat = rustix::fs::statat(dir, c_name, AtFlags::SYMLINK_NOFOLLOW).ok()?;
-    let link = FileType::from_raw_mode(stat.st_mode) == FileType::Symlink;
+    let stat = rustix::fs::statat(dir, c_name, AtFlags::SYMLINK_NOFOLLOW).ok()?;
+    let mut kind = FileType::from_raw_mode(stat.st_mode);
+    let mut size = stat.st_size as u64;
+    let mut mtime = (stat.st_mtime, stat.st_mtime_nsec as u32);
+    let link = kind == FileType::Symlink;
     if link {
         path.clear();
         path.extend_from_slice(key);
         path.extend_from_slice(name);
-        stat = root.stat_beneath(path)?;
+        let target = root.stat_beneath(path)?;
+        (kind, size, mtime) = (target.kind, target.size, (target.mtime, target.mtime_nsec));
     }
-    let is_dir = match FileType::from_raw_mode(stat.st_mode) {
+    let is_dir = match kind {
         FileType::Directory => true,
         FileType::RegularFile => false,
         _ => return None,
     };
     let aliased = link || (!is_dir && stat.st_nlink > 1);
     Some(Found {
-        size: stat.st_size as u64,
-        mtime: (stat.st_mtime, stat.st_mtime_nsec as u32),
+        size,
+        mtime,
         is_dir,
         aliased,
     })
