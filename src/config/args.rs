@@ -244,9 +244,14 @@ fn short_options<'a>(
 
 /// The first non-empty value of `name` in `env`, as `getenv` would find it.
 fn getenv<'a>(env: &[&'a [u8]], name: &str) -> Option<&'a [u8]> {
-    env.iter()
-        .find_map(|entry| entry.strip_prefix(name.as_bytes())?.strip_prefix(b"="))
-        .filter(|v| !v.is_empty())
+    for entry in env {
+        if let Some(v) = entry.strip_prefix(name.as_bytes())
+            && let Some(v) = v.strip_prefix(b"=")
+        {
+            return Some(v).filter(|v| !v.is_empty());
+        }
+    }
+    None
 }
 
 /// `LISTEN_PID` and `LISTEN_FDS`, as sd_listen_fds(3) reads them: both or
