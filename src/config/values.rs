@@ -211,7 +211,7 @@ pub(super) fn check_field_value(v: &[u8]) -> Result<(), String> {
         .iter()
         .all(|&b| b == b' ' || b == b'\t' || (0x21..=0x7e).contains(&b));
     let edges_ok =
-        !v.starts_with(b" ") && !v.starts_with(b"\t") && !v.ends_with(b" ") && !v.ends_with(b"\t");
+        !matches!(v.first(), Some(b' ' | b'\t')) && !matches!(v.last(), Some(b' ' | b'\t'));
     if !v.is_empty() && inner_ok && edges_ok {
         Ok(())
     } else {
