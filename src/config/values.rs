@@ -150,7 +150,7 @@ pub(super) fn check_user(v: &[u8]) -> Result<(), String> {
     let name_ok = !user.is_empty()
         && user
             .iter()
-            .all(|&b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
     let group_ok =
         group.is_none_or(|g| !g.is_empty() && g.len() <= 10 && g.iter().all(u8::is_ascii_digit));
     if name_ok && group_ok {
@@ -338,7 +338,7 @@ pub(super) fn check_congestion(v: &[u8]) -> Result<(), String> {
     if !v.is_empty()
         && v.len() < 16
         && v.iter()
-            .all(|&b| b.is_ascii_alphanumeric() || b"_-".contains(&b))
+            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
     {
         Ok(())
     } else {
