@@ -443,7 +443,11 @@ fn check_ext(ext: &[u8]) -> Result<(), &'static str> {
         Err("empty EXT")
     } else if ext.starts_with(b".") {
         Err("EXT is written without its dot")
-    } else if ext.len() > NAME_MAX || ext.iter().any(|&b| b <= b' ' || b"./,\"\x7f".contains(&b)) {
+    } else if ext.len() > NAME_MAX
+        || ext
+            .iter()
+            .any(|&b| matches!(b, 0..=b' ' | b'.' | b'/' | b',' | b'"' | 0x7f))
+    {
         Err(
             "EXT is a file name's end after its last dot: no '.', '/', ',', '\"', spaces or control bytes",
         )
