@@ -441,7 +441,7 @@ pub(super) fn add_types(types: &mut mime::Types, value: &[u8]) -> Result<(), Str
 fn check_ext(ext: &[u8]) -> Result<(), &'static str> {
     if ext.is_empty() {
         Err("empty EXT")
-    } else if ext.starts_with(b".") {
+    } else if ext.first() == Some(&b'.') {
         Err("EXT is written without its dot")
     } else if ext.len() > NAME_MAX
         || ext
