@@ -561,7 +561,10 @@ fn parse_addr(item: &[u8]) -> Result<SocketAddr, &'static str> {
         // core accepts numeric scope ids, but a scope is meaningless without interface lookup.
         return Err(SCOPE);
     }
-    let port = item.strip_prefix(b":").unwrap_or(item);
+    let port = match item {
+        [b':', port @ ..] => port,
+        _ => item,
+    };
     if !port.is_empty() && port.iter().all(u8::is_ascii_digit) {
         return parse_uint(port)
             .and_then(|p| u16::try_from(p).ok())
@@ -579,17 +582,17 @@ fn split_once(s: &[u8], b: u8) -> Option<(&[u8], &[u8])> {
 
 /// Why `s`, which is not a valid socket address, is not.
 fn diagnose(s: &[u8]) -> &'static str {
-    if let Some(bracketed) = s.strip_prefix(b"[") {
+    if let [b'[', bracketed @ ..] = s {
         let Some((host, after)) = split_once(bracketed, b']') else {
             return NOT_ADDR;
         };
         if crate::text::parse_addr::ipv6(host).is_none() {
             return if is_hostname(host) { HOSTNAME } else { NOT_V6 };
         }
-        return match after.strip_prefix(b":") {
-            Some(port) => port_problem(port),
-            None if after.is_empty() => MISSING_PORT,
-            None => NOT_ADDR,
+        return match after {
+            [b':', port @ ..] => port_problem(port),
+            [] => MISSING_PORT,
+            _ => NOT_ADDR,
         };
     }
     if let Some(last) = s.iter().rposition(|&b| b == b':')
