@@ -149,7 +149,7 @@ impl Root {
     }
 
     fn resolve_linked(&self, path: &mut Vec<u8>, index: &[u8], linked: &mut bool) -> Resolved {
-        let wants_dir = path.is_empty() || path.ends_with(b"/");
+        let wants_dir = matches!(path.last(), None | Some(b'/'));
         let file = match self.open_beneath(path, linked) {
             Ok(x) => x,
             Err(s) => return Resolved::Error(s),
