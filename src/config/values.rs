@@ -289,9 +289,8 @@ pub(super) fn check_site_path(v: &[u8]) -> Result<(), String> {
     let ok = v.first() == Some(&b'/')
         && !v.ends_with(b"/")
         && !v.contains(&0)
-        && v[1..]
-            .split(|&b| b == b'/')
-            .all(|seg| !seg.is_empty() && seg[0] != b'.');
+        // Every `/` starts a segment (none ends the path), which must be neither empty nor dotted.
+        && v.windows(2).all(|w| w[0] != b'/' || !matches!(w[1], b'/' | b'.'));
     if ok {
         Ok(())
     } else {
