@@ -298,9 +298,15 @@ fn cache_options() {
         "allow",
         "cache-control",
     ] {
-        assert!(check_header(format!("{own}: x").as_bytes()).is_err(), "{own}");
+        assert!(
+            check_header(format!("{own}: x").as_bytes()).is_err(),
+            "{own}"
+        );
         for other in [format!("x-{own}"), format!("{own}s"), own[1..].to_string()] {
-            assert!(check_header(format!("{other}: x").as_bytes()).is_ok(), "{other}");
+            assert!(
+                check_header(format!("{other}: x").as_bytes()).is_ok(),
+                "{other}"
+            );
         }
     }
     let err = parse(&[b"--header", b"X: a\r\nSet-Cookie: x"], &[]).unwrap_err();

@@ -181,11 +181,11 @@ pub(super) fn parse_count(v: &[u8]) -> Result<u64, String> {
 /// Seconds with up to three decimals, as milliseconds (at most a day).
 pub(super) fn parse_millis(v: &[u8]) -> Result<u64, String> {
     let bad = || quote_then(v, " is not a number of seconds (e.g. 1 or 0.25)");
-    let (whole, frac) = match v.iter().position(|&b| b == b'.') {
-        Some(i) => (&v[..i], &v[i + 1..]),
-        None => (v, &b""[..]),
+    let (whole, frac, dot) = match v.iter().position(|&b| b == b'.') {
+        Some(i) => (&v[..i], &v[i + 1..], true),
+        None => (v, &b""[..], false),
     };
-    if frac.len() > 3 || (v.contains(&b'.') && frac.is_empty()) {
+    if frac.len() > 3 || (dot && frac.is_empty()) {
         return Err(bad());
     }
     let secs = parse_uint(whole).ok_or_else(bad)?;
