@@ -8,12 +8,12 @@
 //! that fit on the page are stat'ed; a line counts the rest.
 #![forbid(unsafe_code)]
 
-use crate::cache::root::Root;
+use crate::cache::root::{Mtime, Root};
 use crate::http::listing::{self, Budget, Item};
 use alloc::vec::Vec;
 use core::ffi::CStr;
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
-use rustix::fs::{AtFlags, FileType, RawDir, Stat};
+use rustix::fs::{AtFlags, FileType, RawDir};
 use rustix::io::Errno;
 
 /// Names kept at most from one directory, to bound the memory a fill takes;
@@ -49,12 +49,12 @@ pub struct Listing {
     pub aliased: bool,
 }
 
-/// Lists the directory open as `fd` (with `stat`), whose normalised path
+/// Lists the directory open as `fd` (last modified at `mtime`), whose normalised path
 /// below the root is `key` (empty for the root, else ending in `/`), on a
 /// page of at most `limit` bytes. Only what a request could be served is
 /// listed: regular files and directories, no dot names (but `.well-known` at
 /// the root), and symlinks only where they lead to one inside the root.
-pub fn list(root: &Root, fd: OwnedFd, stat: &Stat, key: &[u8], limit: usize) -> Option<Listing> {
+pub fn list(root: &Root, fd: OwnedFd, mtime: Mtime, key: &[u8], limit: usize) -> Option<Listing> {
     let mut buf = Vec::with_capacity(DIRENT_BUF);
     let mut entries = RawDir::new(&fd, buf.spare_capacity_mut());
     let dir = fd.as_fd();
@@ -116,7 +116,7 @@ pub fn list(root: &Root, fd: OwnedFd, stat: &Stat, key: &[u8], limit: usize) -> 
     shown_path.push(b'/');
     shown_path.extend_from_slice(key);
     let mut budget = Budget::new(&shown_path, limit);
-    let mut newest = (stat.st_mtime, stat.st_mtime_nsec as u32);
+    let mut newest = mtime;
     let mut aliased = false;
     let mut shown = 0;
     let mut next = 0;
@@ -124,15 +124,14 @@ pub fn list(root: &Root, fd: OwnedFd, stat: &Stat, key: &[u8], limit: usize) -> 
         let mut item = items[next];
         // Gone or changed into something unlisted since it was read: skipped.
         if let Some(found) = resolve(root, dir, key, item.name, &mut path) {
-            let st = found.stat;
             item.is_dir = found.is_dir;
-            item.size = st.st_size as u64;
-            item.mtime = st.st_mtime;
+            item.size = found.size;
+            item.mtime = found.mtime.0;
             if !budget.take(&item) {
                 break;
             }
             aliased |= found.aliased;
-            newest = newest.max((st.st_mtime, st.st_mtime_nsec as u32));
+            newest = newest.max(found.mtime);
             items[shown] = item;
             shown += 1;
         }
@@ -151,7 +150,8 @@ pub fn list(root: &Root, fd: OwnedFd, stat: &Stat, key: &[u8], limit: usize) -> 
 
 /// What a listed name leads to.
 struct Found {
-    stat: Stat,
+    size: u64,
+    mtime: Mtime,
     is_dir: bool,
     /// A symlink, or a file with other names.
     aliased: bool,
@@ -172,22 +172,27 @@ fn resolve(
     path.extend_from_slice(name);
     path.push(0);
     let c_name = CStr::from_bytes_with_nul(path).ok()?;
-    let mut stat = rustix::fs::statat(dir, c_name, AtFlags::SYMLINK_NOFOLLOW).ok()?;
-    let link = FileType::from_raw_mode(stat.st_mode) == FileType::Symlink;
+    let stat = rustix::fs::statat(dir, c_name, AtFlags::SYMLINK_NOFOLLOW).ok()?;
+    let mut kind = FileType::from_raw_mode(stat.st_mode);
+    let mut size = stat.st_size as u64;
+    let mut mtime = (stat.st_mtime, stat.st_mtime_nsec as u32);
+    let link = kind == FileType::Symlink;
     if link {
         path.clear();
         path.extend_from_slice(key);
         path.extend_from_slice(name);
-        stat = root.stat_beneath(path)?;
+        let target = root.stat_beneath(path)?;
+        (kind, size, mtime) = (target.kind, target.size, (target.mtime, target.mtime_nsec));
     }
-    let is_dir = match FileType::from_raw_mode(stat.st_mode) {
+    let is_dir = match kind {
         FileType::Directory => true,
         FileType::RegularFile => false,
         _ => return None,
     };
     let aliased = link || (!is_dir && stat.st_nlink > 1);
     Some(Found {
-        stat,
+        size,
+        mtime,
         is_dir,
         aliased,
     })

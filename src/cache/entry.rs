@@ -193,28 +193,25 @@ impl Entry {
         };
         // Counted as the variants are made: a second pass to sum them is more code.
         let mut compressed = 0;
-        let variants: Vec<Variant> = found
-            .compressed
-            .into_iter()
-            .map(|(coding, bytes)| {
-                let etag = Etag::from_digest(super::digest::Digest::of(&bytes));
-                // Ranges are served from the identity form only, so variants do not offer them.
-                let head = fields(&Head {
-                    content_encoding: Some(coding.token()),
-                    content_length: bytes.len() as u64,
-                    etag: Some(etag.as_bytes()),
-                    accept_ranges: false,
-                    ..base
-                });
-                compressed += bytes.len() + head.len();
-                Variant {
-                    coding,
-                    bytes: bytes.into_boxed_slice(),
-                    head,
-                    etag,
-                }
-            })
-            .collect();
+        let mut variants = Vec::new();
+        for (coding, bytes) in found.compressed {
+            let etag = Etag::from_digest(super::digest::Digest::of(&bytes));
+            // Ranges are served from the identity form only, so variants do not offer them.
+            let head = fields(&Head {
+                content_encoding: Some(coding.token()),
+                content_length: bytes.len() as u64,
+                etag: Some(etag.as_bytes()),
+                accept_ranges: false,
+                ..base
+            });
+            compressed += bytes.len() + head.len();
+            variants.push(Variant {
+                coding,
+                bytes: bytes.into_boxed_slice(),
+                head,
+                etag,
+            });
+        }
         let mapped = match &found.body {
             Body::Mapped(m) => m.bytes().len(),
             _ => 0,

@@ -259,9 +259,9 @@ impl Cache {
                 };
                 (found, big && digest.is_none())
             }
-            Resolved::Directory(fd, stat) if self.limits.listing => {
+            Resolved::Directory(fd, mtime) if self.limits.listing => {
                 let limit = dir::page_limit(self.limits.max_bytes);
-                let Some(page) = dir::list(&self.root, fd, &stat, key, limit) else {
+                let Some(page) = dir::list(&self.root, fd, mtime, key, limit) else {
                     return Lookup::Error(Error::Busy);
                 };
                 let meta = Meta {

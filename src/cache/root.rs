@@ -16,7 +16,7 @@ use rustix::fd::OwnedFd;
 use rustix::fs::{self, FileType, Mode, OFlags, ResolveFlags, Stat};
 use rustix::io::Errno;
 
-/// An open regular file with its metadata.
+/// An open file with its metadata (a regular file, once resolved).
 pub struct File {
     /// The open descriptor.
     pub fd: OwnedFd,
@@ -33,6 +33,8 @@ pub struct File {
     pub ctime_nsec: u32,
     /// Reached through a symlink, or has other names (hard links).
     pub aliased: bool,
+    /// What it is.
+    pub kind: FileType,
 }
 
 /// What a request path leads to.
@@ -41,12 +43,15 @@ pub enum Resolved {
     File(File),
     /// A directory asked for without its trailing slash.
     Redirect,
-    /// A directory with its slash but no index file: its open descriptor,
-    /// for a listing (or a 404 without `--listing`).
-    Directory(OwnedFd, Stat),
+    /// A directory with its slash but no index file: its open descriptor and
+    /// modification time, for a listing (or a 404 without `--listing`).
+    Directory(OwnedFd, Mtime),
     /// Nothing to serve, and why.
     Error(Error),
 }
+
+/// A modification time: seconds since the epoch and nanoseconds.
+pub type Mtime = (i64, u32);
 
 /// The descriptor of the served root, opened once with O_PATH.
 pub struct Root(OwnedFd);
@@ -81,11 +86,7 @@ impl Root {
 
     /// Opens `path` (relative, normalised, no NUL) beneath the root; sets
     /// `linked` if a symlink was followed on the way.
-    fn open_beneath(
-        &self,
-        path: &mut Vec<u8>,
-        linked: &mut bool,
-    ) -> Result<(OwnedFd, Stat), Error> {
+    fn open_beneath(&self, path: &mut Vec<u8>, linked: &mut bool) -> Result<File, Error> {
         // O_NONBLOCK keeps a FIFO from blocking the worker on open.
         self.open_with(
             path,
@@ -96,10 +97,9 @@ impl Root {
 
     /// What `path` beneath the root is, as a request would find it (symlinks
     /// followed, but not out of the root), without opening it for reading.
-    pub fn stat_beneath(&self, path: &mut Vec<u8>) -> Option<Stat> {
+    pub fn stat_beneath(&self, path: &mut Vec<u8>) -> Option<File> {
         self.open_with(path, OFlags::PATH | OFlags::CLOEXEC, &mut false)
             .ok()
-            .map(|(_, stat)| stat)
     }
 
     /// Opens without following symlinks first, so only a path that meets one
@@ -110,7 +110,7 @@ impl Root {
         path: &mut Vec<u8>,
         flags: OFlags,
         linked: &mut bool,
-    ) -> Result<(OwnedFd, Stat), Error> {
+    ) -> Result<File, Error> {
         let len = path.len();
         if len == 0 {
             path.push(b'.');
@@ -131,7 +131,7 @@ impl Root {
         path.truncate(len);
         let fd = opened?;
         let stat = fs::fstat(&fd).map_err(error_of)?;
-        Ok((fd, stat))
+        Ok(File::new(fd, &stat, *linked))
     }
 
     /// Resolves a normalised request path to something to send, and tells
@@ -149,43 +149,36 @@ impl Root {
     }
 
     fn resolve_linked(&self, path: &mut Vec<u8>, index: &[u8], linked: &mut bool) -> Resolved {
-        let wants_dir = path.is_empty() || path.ends_with(b"/");
-        let (fd, stat) = match self.open_beneath(path, linked) {
+        let wants_dir = matches!(path.last(), None | Some(b'/'));
+        let file = match self.open_beneath(path, linked) {
             Ok(x) => x,
             Err(s) => return Resolved::Error(s),
         };
-        let (fd, stat) = match FileType::from_raw_mode(stat.st_mode) {
-            FileType::RegularFile if !wants_dir => (fd, stat),
-            FileType::Directory if !wants_dir => return Resolved::Redirect,
+        match file.kind {
+            FileType::RegularFile if !wants_dir => Resolved::File(file),
+            FileType::Directory if !wants_dir => Resolved::Redirect,
             FileType::Directory => {
                 let len = path.len();
                 path.extend_from_slice(index);
                 match self.open_beneath(path, linked) {
-                    Ok((index_fd, index_stat))
-                        if FileType::from_raw_mode(index_stat.st_mode) == FileType::RegularFile =>
-                    {
-                        (index_fd, index_stat)
-                    }
-                    Ok(_) => return Resolved::Error(Error::Missing),
+                    Ok(index) if index.kind == FileType::RegularFile => Resolved::File(index),
+                    Ok(_) => Resolved::Error(Error::Missing),
                     Err(Error::Missing) => {
                         path.truncate(len);
-                        return Resolved::Directory(fd, stat);
+                        Resolved::Directory(file.fd, (file.mtime, file.mtime_nsec))
                     }
-                    Err(s) => return Resolved::Error(s),
+                    Err(s) => Resolved::Error(s),
                 }
             }
-            _ => return Resolved::Error(Error::Missing),
-        };
-        Resolved::File(File::new(fd, &stat, *linked))
+            _ => Resolved::Error(Error::Missing),
+        }
     }
 
     /// Opens `path` beneath the root if it is a regular file.
     pub fn open_file(&self, path: &mut Vec<u8>) -> Option<File> {
         let mut linked = false;
         match self.open_beneath(path, &mut linked) {
-            Ok((fd, stat)) if FileType::from_raw_mode(stat.st_mode) == FileType::RegularFile => {
-                Some(File::new(fd, &stat, linked))
-            }
+            Ok(file) if file.kind == FileType::RegularFile => Some(file),
             _ => None,
         }
     }
@@ -201,6 +194,7 @@ impl File {
             ctime: 0,
             ctime_nsec: 0,
             aliased: linked,
+            kind: FileType::from_raw_mode(stat.st_mode),
         };
         file.take_stat(stat);
         file

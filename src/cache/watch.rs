@@ -38,6 +38,12 @@ const EVENTS: WatchFlags = WatchFlags::MODIFY
 /// The inotify instance and the directory each watch stands for.
 pub struct Watcher {
     fd: OwnedFd,
+    tree: Tree,
+}
+
+/// What the watches stand for: apart from the descriptor they are read from, so that each
+/// event is applied as it is read, without copying it out first.
+struct Tree {
     /// Watch descriptor -> directory path relative to the root ("" is the root).
     dirs: Dirs,
     /// The root as given on the command line, for inotify_add_watch.
@@ -51,28 +57,56 @@ impl Watcher {
     /// Creates the inotify instance and watches the whole tree.
     pub fn new(root_path: &[u8], cache: Arc<Cache>, max_watches: usize) -> io::Result<Watcher> {
         let fd = inotify::init(inotify::CreateFlags::CLOEXEC | inotify::CreateFlags::NONBLOCK)?;
-        let mut w = Watcher {
-            fd,
+        let mut tree = Tree {
             dirs: Dirs::default(),
             root_path: root_path.into(),
             cache,
             max_watches,
             degraded: false,
         };
-        w.watch_tree(Vec::new());
-        Ok(w)
+        tree.watch_tree(fd.as_fd(), Vec::new());
+        Ok(Watcher { fd, tree })
     }
 
     /// Number of directories watched.
     pub fn watched(&self) -> usize {
-        self.dirs.len()
+        self.tree.dirs.len()
     }
 
     /// Whether some change may go unseen, so the cache revalidates by TTL.
     pub fn degraded(&self) -> bool {
-        self.degraded
+        self.tree.degraded
     }
 
+    /// Reads and applies every pending event.
+    pub fn on_readable(&mut self) {
+        let mut buf = [MaybeUninit::<u8>::uninit(); 8192];
+        let mut reader = inotify::Reader::new(&self.fd, &mut buf);
+        let fd = self.fd.as_fd();
+        // A batch of new hard links (`cp -al`) flushes the cache once.
+        let mut new_link = false;
+        let mut applied = 0;
+        loop {
+            match reader.next() {
+                Ok(ev) => {
+                    let name = ev.file_name().map(CStr::to_bytes);
+                    new_link |= self.tree.apply(fd, ev.wd(), ev.events(), name);
+                    applied += 1;
+                }
+                Err(Errno::INTR) => continue,
+                Err(_) => break,
+            }
+            if reader.is_buffer_empty() && applied >= 256 {
+                break;
+            }
+        }
+        if new_link {
+            self.tree.cache.clear();
+        }
+    }
+}
+
+impl Tree {
     fn degrade(&mut self) {
         if !self.degraded {
             self.degraded = true;
@@ -81,11 +115,11 @@ impl Watcher {
     }
 
     /// Watches `rel` and every directory below it, depth first.
-    fn watch_tree(&mut self, rel: Vec<u8>) {
+    fn watch_tree(&mut self, fd: BorrowedFd<'_>, rel: Vec<u8>) {
         let mut stack = alloc::vec![rel];
         let mut buf = Vec::with_capacity(crate::cache::dir::DIRENT_BUF);
         while let Some(dir) = stack.pop() {
-            if !self.watch_dir(&dir) {
+            if !self.watch_dir(fd, &dir) {
                 continue;
             }
             let Ok(fd) = self.open_dir(&dir) else {
@@ -136,13 +170,13 @@ impl Watcher {
     }
 
     /// Adds one watch; false (and the TTL fallback) when it cannot be had.
-    fn watch_dir(&mut self, rel: &[u8]) -> bool {
+    fn watch_dir(&mut self, fd: BorrowedFd<'_>, rel: &[u8]) -> bool {
         if self.dirs.len() >= self.max_watches {
             self.degrade();
             return false;
         }
         let path = self.full_path(rel);
-        match c_path(&path).and_then(|p| inotify::add_watch(&self.fd, p, EVENTS)) {
+        match c_path(&path).and_then(|p| inotify::add_watch(fd, p, EVENTS)) {
             Ok(wd) => {
                 // A directory moved within the tree keeps its watch; only its name changes.
                 self.dirs.insert(wd, rel.into());
@@ -156,38 +190,8 @@ impl Watcher {
         }
     }
 
-    /// Reads and applies every pending event.
-    pub fn on_readable(&mut self) {
-        let mut buf = [MaybeUninit::<u8>::uninit(); 8192];
-        let mut events = Vec::new();
-        {
-            let mut reader = inotify::Reader::new(&self.fd, &mut buf);
-            loop {
-                match reader.next() {
-                    Ok(ev) => {
-                        let name = ev.file_name().map(|n| n.to_bytes().to_vec());
-                        events.push((ev.wd(), ev.events(), name));
-                    }
-                    Err(Errno::INTR) => continue,
-                    Err(_) => break,
-                }
-                if reader.is_buffer_empty() && events.len() >= 256 {
-                    break;
-                }
-            }
-        }
-        // A batch of new hard links (`cp -al`) flushes the cache once.
-        let mut new_link = false;
-        for (wd, mask, name) in events {
-            new_link |= self.apply(wd, mask, name.as_deref());
-        }
-        if new_link {
-            self.cache.clear();
-        }
-    }
-
     /// Applies one event; true if it made a new name for a file with others.
-    fn apply(&mut self, wd: i32, mask: ReadFlags, name: Option<&[u8]>) -> bool {
+    fn apply(&mut self, fd: BorrowedFd<'_>, wd: i32, mask: ReadFlags, name: Option<&[u8]>) -> bool {
         if mask.contains(ReadFlags::QUEUE_OVERFLOW) {
             self.cache.clear();
             return false;
@@ -223,7 +227,7 @@ impl Watcher {
                 .invalidate(&join(&dir, stem), self.cache.is_index(stem), &dir);
         }
         if arrived && is_dir {
-            self.watch_tree(path);
+            self.watch_tree(fd, path);
         }
         new_link
     }

@@ -116,15 +116,16 @@ pub fn parse(args: &[&[u8]], env: &[&[u8]]) -> Result<Command, Error> {
         probe: None,
     };
     let mut first_err = None;
-    let mut rest = args.iter().copied().peekable();
+    let mut rest = args.iter();
     let mut only_root = false;
-    while let Some(arg) = rest.next() {
+    while let Some(&arg) = rest.next() {
         // `--probe [URL]`: a following http:// argument is its URL, not ROOT.
         if !only_root
             && arg == b"--probe"
-            && let Some(url) =
-                rest.next_if(|next| next.starts_with(b"http://") || next.starts_with(b"https://"))
+            && let Some(&url) = rest.as_slice().first()
+            && (url.starts_with(b"http://") || url.starts_with(b"https://"))
         {
+            rest.next();
             parsed.probe = Some(Some(url.to_vec()));
             continue;
         }
@@ -168,7 +169,7 @@ pub fn parse(args: &[&[u8]], env: &[&[u8]]) -> Result<Command, Error> {
 fn long_option<'a>(
     parsed: &mut Parsed,
     body: &'a [u8],
-    rest: &mut impl Iterator<Item = &'a [u8]>,
+    rest: &mut core::slice::Iter<'_, &'a [u8]>,
 ) -> Step {
     let (name, inline) = match body.iter().position(|&b| b == b'=') {
         Some(eq) => (body.get(..eq).unwrap_or(body), body.get(eq + 1..)),
@@ -189,6 +190,7 @@ fn long_option<'a>(
         (true, Some(v)) => v,
         (true, None) => rest
             .next()
+            .copied()
             .ok_or_else(|| Error::says(&origin, "missing value"))?,
     };
     parsed.apply(i, origin, value)
@@ -198,7 +200,7 @@ fn long_option<'a>(
 fn short_options<'a>(
     parsed: &mut Parsed,
     cluster: &'a [u8],
-    rest: &mut impl Iterator<Item = &'a [u8]>,
+    rest: &mut core::slice::Iter<'_, &'a [u8]>,
 ) -> Step {
     let mut first_err = None;
     let mut i = 0;
@@ -223,7 +225,7 @@ fn short_options<'a>(
             i = cluster.len();
             if attached.is_empty() {
                 match rest.next() {
-                    Some(v) => parsed.apply(n, origin, v),
+                    Some(&v) => parsed.apply(n, origin, v),
                     None => Err(Error::says(&origin, "missing value")),
                 }
             } else {
@@ -244,9 +246,14 @@ fn short_options<'a>(
 
 /// The first non-empty value of `name` in `env`, as `getenv` would find it.
 fn getenv<'a>(env: &[&'a [u8]], name: &str) -> Option<&'a [u8]> {
-    env.iter()
-        .find_map(|entry| entry.strip_prefix(name.as_bytes())?.strip_prefix(b"="))
-        .filter(|v| !v.is_empty())
+    for entry in env {
+        if let Some(v) = entry.strip_prefix(name.as_bytes())
+            && let Some(v) = v.strip_prefix(b"=")
+        {
+            return Some(v).filter(|v| !v.is_empty());
+        }
+    }
+    None
 }
 
 /// `LISTEN_PID` and `LISTEN_FDS`, as sd_listen_fds(3) reads them: both or

@@ -382,6 +382,12 @@ impl Store {
     }
 }
 
+/// Sets `field` to a copy of `v`: one copy of that code for the byte fields set outright.
+#[inline(never)]
+fn replace(field: &mut Vec<u8>, v: &[u8]) {
+    *field = v.to_vec();
+}
+
 /// What an option does.
 #[derive(Clone, Copy)]
 enum Act {
@@ -409,7 +415,7 @@ const ROOT: Positional = Positional {
     env: Some("STATICD_ROOT"),
     help: "directory to serve (-- before one that\nstarts with '-')",
     default: Preset::Value("."),
-    set: Store::With(|c, v| check_root(v).map(|()| c.root = v.to_vec())),
+    set: Store::With(|c, v| check_root(v).map(|()| replace(&mut c.root, v))),
 };
 
 /// Every option, in the order of the help.
@@ -444,7 +450,7 @@ const OPTIONS: &[Opt] = &[
         help: "file served for a directory",
         default: Preset::Value("index.html"),
         act: Act::Set(Store::With(|c, v| {
-            check_index(v).map(|()| c.index = v.to_vec())
+            check_index(v).map(|()| replace(&mut c.index, v))
         })),
     },
     Opt {

@@ -280,6 +280,35 @@ fn cache_options() {
     ] {
         assert!(check_site_path(bad).is_err(), "{bad:?}");
     }
+    // Every header staticd sets itself is refused in any case, and only those names.
+    for own in [
+        "Content-Length",
+        "transfer-encoding",
+        "CONNECTION",
+        "content-type",
+        "content-encoding",
+        "content-range",
+        "etag",
+        "Last-Modified",
+        "date",
+        "server",
+        "vary",
+        "accept-ranges",
+        "location",
+        "allow",
+        "cache-control",
+    ] {
+        assert!(
+            check_header(format!("{own}: x").as_bytes()).is_err(),
+            "{own}"
+        );
+        for other in [format!("x-{own}"), format!("{own}s"), own[1..].to_string()] {
+            assert!(
+                check_header(format!("{other}: x").as_bytes()).is_ok(),
+                "{other}"
+            );
+        }
+    }
     let err = parse(&[b"--header", b"X: a\r\nSet-Cookie: x"], &[]).unwrap_err();
     assert_eq!(err.what(), "--header");
     let probe = |args: &[&[u8]]| match parse(args, &[]) {

@@ -150,7 +150,7 @@ pub(super) fn check_user(v: &[u8]) -> Result<(), String> {
     let name_ok = !user.is_empty()
         && user
             .iter()
-            .all(|&b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
     let group_ok =
         group.is_none_or(|g| !g.is_empty() && g.len() <= 10 && g.iter().all(u8::is_ascii_digit));
     if name_ok && group_ok {
@@ -181,11 +181,11 @@ pub(super) fn parse_count(v: &[u8]) -> Result<u64, String> {
 /// Seconds with up to three decimals, as milliseconds (at most a day).
 pub(super) fn parse_millis(v: &[u8]) -> Result<u64, String> {
     let bad = || quote_then(v, " is not a number of seconds (e.g. 1 or 0.25)");
-    let (whole, frac) = match v.iter().position(|&b| b == b'.') {
-        Some(i) => (&v[..i], &v[i + 1..]),
-        None => (v, &b""[..]),
+    let (whole, frac, dot) = match v.iter().position(|&b| b == b'.') {
+        Some(i) => (&v[..i], &v[i + 1..], true),
+        None => (v, &b""[..], false),
     };
-    if frac.len() > 3 || (v.contains(&b'.') && frac.is_empty()) {
+    if frac.len() > 3 || (dot && frac.is_empty()) {
         return Err(bad());
     }
     let secs = parse_uint(whole).ok_or_else(bad)?;
@@ -211,7 +211,7 @@ pub(super) fn check_field_value(v: &[u8]) -> Result<(), String> {
         .iter()
         .all(|&b| b == b' ' || b == b'\t' || (0x21..=0x7e).contains(&b));
     let edges_ok =
-        !v.starts_with(b" ") && !v.starts_with(b"\t") && !v.ends_with(b" ") && !v.ends_with(b"\t");
+        !matches!(v.first(), Some(b' ' | b'\t')) && !matches!(v.last(), Some(b' ' | b'\t'));
     if !v.is_empty() && inner_ok && edges_ok {
         Ok(())
     } else {
@@ -250,26 +250,13 @@ pub(super) fn check_header(v: &[u8]) -> Result<(), String> {
     if name.is_empty() || !name.iter().all(|&b| crate::http::request::is_tchar(b)) {
         return Err(quote_then(v, " has an invalid header name"));
     }
-    const OWN: &[&str] = &[
-        "content-length",
-        "transfer-encoding",
-        "connection",
-        "content-type",
-        "content-encoding",
-        "content-range",
-        "etag",
-        "last-modified",
-        "date",
-        "server",
-        "vary",
-        "accept-ranges",
-        "location",
-        "allow",
-        "cache-control",
-    ];
+    // One string rather than a table of pointers to each name.
+    const OWN: &[u8] = b"content-length transfer-encoding connection content-type \
+        content-encoding content-range etag last-modified date server vary accept-ranges \
+        location allow cache-control";
     if OWN
-        .iter()
-        .any(|own| own.as_bytes().eq_ignore_ascii_case(name))
+        .split(|&b| b == b' ')
+        .any(|own| own.eq_ignore_ascii_case(name))
     {
         return Err(quote_then(
             v,
@@ -289,9 +276,8 @@ pub(super) fn check_site_path(v: &[u8]) -> Result<(), String> {
     let ok = v.first() == Some(&b'/')
         && !v.ends_with(b"/")
         && !v.contains(&0)
-        && v[1..]
-            .split(|&b| b == b'/')
-            .all(|seg| !seg.is_empty() && seg[0] != b'.');
+        // Every `/` starts a segment (none ends the path), which must be neither empty nor dotted.
+        && v.windows(2).all(|w| w[0] != b'/' || !matches!(w[1], b'/' | b'.'));
     if ok {
         Ok(())
     } else {
@@ -338,7 +324,7 @@ pub(super) fn check_congestion(v: &[u8]) -> Result<(), String> {
     if !v.is_empty()
         && v.len() < 16
         && v.iter()
-            .all(|&b| b.is_ascii_alphanumeric() || b"_-".contains(&b))
+            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
     {
         Ok(())
     } else {
@@ -441,9 +427,13 @@ pub(super) fn add_types(types: &mut mime::Types, value: &[u8]) -> Result<(), Str
 fn check_ext(ext: &[u8]) -> Result<(), &'static str> {
     if ext.is_empty() {
         Err("empty EXT")
-    } else if ext.starts_with(b".") {
+    } else if ext.first() == Some(&b'.') {
         Err("EXT is written without its dot")
-    } else if ext.len() > NAME_MAX || ext.iter().any(|&b| b <= b' ' || b"./,\"\x7f".contains(&b)) {
+    } else if ext.len() > NAME_MAX
+        || ext
+            .iter()
+            .any(|&b| matches!(b, 0..=b' ' | b'.' | b'/' | b',' | b'"' | 0x7f))
+    {
         Err(
             "EXT is a file name's end after its last dot: no '.', '/', ',', '\"', spaces or control bytes",
         )
@@ -557,7 +547,10 @@ fn parse_addr(item: &[u8]) -> Result<SocketAddr, &'static str> {
         // core accepts numeric scope ids, but a scope is meaningless without interface lookup.
         return Err(SCOPE);
     }
-    let port = item.strip_prefix(b":").unwrap_or(item);
+    let port = match item {
+        [b':', port @ ..] => port,
+        _ => item,
+    };
     if !port.is_empty() && port.iter().all(u8::is_ascii_digit) {
         return parse_uint(port)
             .and_then(|p| u16::try_from(p).ok())
@@ -575,17 +568,17 @@ fn split_once(s: &[u8], b: u8) -> Option<(&[u8], &[u8])> {
 
 /// Why `s`, which is not a valid socket address, is not.
 fn diagnose(s: &[u8]) -> &'static str {
-    if let Some(bracketed) = s.strip_prefix(b"[") {
+    if let [b'[', bracketed @ ..] = s {
         let Some((host, after)) = split_once(bracketed, b']') else {
             return NOT_ADDR;
         };
         if crate::text::parse_addr::ipv6(host).is_none() {
             return if is_hostname(host) { HOSTNAME } else { NOT_V6 };
         }
-        return match after.strip_prefix(b":") {
-            Some(port) => port_problem(port),
-            None if after.is_empty() => MISSING_PORT,
-            None => NOT_ADDR,
+        return match after {
+            [b':', port @ ..] => port_problem(port),
+            [] => MISSING_PORT,
+            _ => NOT_ADDR,
         };
     }
     if let Some(last) = s.iter().rposition(|&b| b == b':')
