@@ -206,8 +206,10 @@ impl Conn {
         !self.input.is_empty()
     }
 
-    /// Gives the connection buffers to work with.
-    pub fn attach(&mut self, bufs: Buffers) {
+    /// Gives the connection buffers to work with: a spare set from `pool`,
+    /// or a new one when the pool is empty.
+    pub fn attach(&mut self, pool: &mut Vec<Buffers>) {
+        let bufs = pool.pop().unwrap_or_default();
         self.input = bufs.input;
         self.out.attach(bufs.out, bufs.segs);
     }
@@ -539,7 +541,7 @@ mod tests {
         let (ours, theirs) =
             socketpair(AddressFamily::UNIX, SocketType::STREAM, flags, None).unwrap();
         let mut conn = Conn::new(ours);
-        conn.attach(Buffers::new());
+        conn.attach(&mut Vec::new());
         (conn, theirs)
     }
 

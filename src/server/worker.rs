@@ -355,7 +355,7 @@ impl Worker {
         slot.scheduled = 0;
         let mut conn = Conn::new(fd);
         conn.peer = peer;
-        conn.attach(self.pool.pop().unwrap_or_default());
+        conn.attach(&mut self.pool);
         // Clients send their request right after connecting, so it is usually
         // here already: answering it now saves an epoll round trip, and a
         // `Connection: close` request never enters the epoll set at all.
@@ -377,7 +377,7 @@ impl Worker {
             return;
         };
         if !conn.has_buffers() {
-            conn.attach(self.pool.pop().unwrap_or_default());
+            conn.attach(&mut self.pool);
         }
         let cache = &self.shared.cache;
         let cx = context(&self.clock, &self.shared, self.stopping);
