@@ -133,13 +133,11 @@ pub struct Worker {
 
 /// A peer address as the access log shows it: the IP alone, `-` if unknown.
 fn peer_text(addr: Option<net::SocketAddrAny>) -> Option<alloc::boxed::Box<[u8]>> {
-    let ip = core::net::SocketAddr::try_from(addr?).ok()?.ip();
+    let addr = addr?;
     // An IPv4 client of an IPv6 socket shows as plain IPv4.
-    let ip = match ip {
-        core::net::IpAddr::V6(v6) => v6
-            .to_ipv4_mapped()
-            .map_or(core::net::IpAddr::V6(v6), core::net::IpAddr::V4),
-        v4 => v4,
+    let ip = match net::SocketAddrV6::try_from(addr.clone()) {
+        Ok(v6) => v6.ip().to_canonical(),
+        Err(_) => core::net::IpAddr::V4(*net::SocketAddrV4::try_from(addr).ok()?.ip()),
     };
     Some(crate::text!(ip).into_bytes().into_boxed_slice())
 }
