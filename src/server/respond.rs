@@ -134,11 +134,20 @@ pub fn parse_error(err: request::Error, cx: Context<'_>, out: &mut Output) -> Re
 /// Queues `status` for a request that is not read to its end; the
 /// connection always closes after it.
 pub fn reject(status: Status, cx: Context<'_>, out: &mut Output) -> Reply {
-    response::write_error(out.buf(), &cx.head(status, Connection::Close), false);
+    error_page(&cx.head(status, Connection::Close), false, true, out)
+}
+
+/// Queues the built-in page for `head`'s status with `head`'s fields.
+fn error_page(head: &Head<'_>, head_only: bool, close: bool, out: &mut Output) -> Reply {
+    response::write_error(out.buf(), head, head_only);
     Reply {
-        status,
-        close: true,
-        body: response::error_body_len(status),
+        status: head.status,
+        close,
+        body: if head_only {
+            0
+        } else {
+            response::error_body_len(head.status)
+        },
         quiet: false,
     }
 }
@@ -187,19 +196,20 @@ pub fn respond(
         let page = (status == Status::NotFound)
             .then(|| not_found_page(cache, cx, head_only, conn, file, out))
             .flatten();
-        let body = page.unwrap_or_else(|| {
-            let head = Head {
-                allow: status == Status::MethodNotAllowed,
-                ..cx.head(status, conn)
-            };
-            response::write_error(out.buf(), &head, head_only);
-            response::error_body_len(status)
-        });
-        Reply {
-            status,
-            close,
-            body: if head_only { 0 } else { body },
-            quiet: false,
+        match page {
+            Some(body) => Reply {
+                status,
+                close,
+                body: if head_only { 0 } else { body },
+                quiet: false,
+            },
+            None => {
+                let head = Head {
+                    allow: status == Status::MethodNotAllowed,
+                    ..cx.head(status, conn)
+                };
+                error_page(&head, head_only, close, out)
+            }
         }
     };
     match req.method {
@@ -233,11 +243,7 @@ pub fn respond(
                 location: Some((local.path.as_slice(), target.query)),
                 ..cx.head(Status::MovedPermanently, conn)
             };
-            response::write_error(out.buf(), &head, head_only);
-            return reply(
-                Status::MovedPermanently,
-                response::error_body_len(Status::MovedPermanently),
-            );
+            return error_page(&head, head_only, close, out);
         }
         Lookup::Error(e) => return error(e.into(), out, &mut local.file),
     };
@@ -270,11 +276,7 @@ pub fn respond(
                     vary: true,
                     ..cx.head(Status::NotAcceptable, conn)
                 };
-                response::write_error(out.buf(), &head, head_only);
-                return reply(
-                    Status::NotAcceptable,
-                    response::error_body_len(Status::NotAcceptable),
-                );
+                return error_page(&head, head_only, close, out);
             }
         }
     }
@@ -328,11 +330,7 @@ pub fn respond(
                 vary: entry.vary,
                 ..cx.head(Status::RangeNotSatisfiable, conn)
             };
-            response::write_error(out.buf(), &head, head_only);
-            reply(
-                Status::RangeNotSatisfiable,
-                response::error_body_len(Status::RangeNotSatisfiable),
-            )
+            error_page(&head, head_only, close, out)
         }
     }
 }
