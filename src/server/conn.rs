@@ -87,7 +87,11 @@ impl Buffers {
             self.input.shrink_to_fit();
         }
         self.out.shrink_to(IN_INITIAL);
-        self.segs.shrink_to(SEGS_INITIAL);
+        // Given back only when empty, so a new ring loses nothing and is
+        // smaller code than shrinking one in place, which keeps its order.
+        if self.segs.capacity() > SEGS_INITIAL {
+            self.segs = VecDeque::with_capacity(SEGS_INITIAL);
+        }
         grown
     }
 }
