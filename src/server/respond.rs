@@ -291,14 +291,8 @@ pub fn respond(
         cx.secs,
     ) == Outcome::NotModified
     {
-        let head = Head {
-            etag: entry.etag().map(|t| t.as_bytes()),
-            last_modified: entry.last_modified_date(),
-            cache_control: cx.site.cache_control(entry.cache_rule),
-            vary: entry.vary,
-            ..cx.head(Status::NotModified, conn)
-        };
-        response::write_head(out.buf(), &head);
+        let etag = entry.etag().map(|t| t.as_bytes());
+        not_modified(&entry, etag, entry.vary, cx, conn, out);
         return reply(Status::NotModified, 0);
     }
     let ranges = match req.range {
@@ -429,6 +423,25 @@ fn negotiate(entry: &Entry, req: &Request<'_>) -> Choice {
     encoding::choose(&accepted, &available[..n])
 }
 
+/// Queues a 304 for `entry` (or one of its variants) with `etag`.
+fn not_modified(
+    entry: &Entry,
+    etag: Option<&[u8]>,
+    vary: bool,
+    cx: Context<'_>,
+    conn: Connection,
+    out: &mut Output,
+) {
+    let head = Head {
+        etag,
+        last_modified: entry.last_modified_date(),
+        cache_control: cx.site.cache_control(entry.cache_rule),
+        vary,
+        ..cx.head(Status::NotModified, conn)
+    };
+    response::write_head(out.buf(), &head);
+}
+
 /// Queues a compressed variant: 304 if the client has this very variant
 /// (its own ETag), else its prebuilt 200 head, the tail and its bytes.
 fn send_variant(
@@ -449,14 +462,7 @@ fn send_variant(
         cx.secs,
     ) == Outcome::NotModified
     {
-        let head = Head {
-            etag: Some(etag),
-            last_modified: entry.last_modified_date(),
-            cache_control: cx.site.cache_control(entry.cache_rule),
-            vary: true,
-            ..cx.head(Status::NotModified, conn)
-        };
-        response::write_head(out.buf(), &head);
+        not_modified(entry, Some(etag), true, cx, conn, out);
         return Status::NotModified;
     }
     out.push_variant_head(entry, i);
