@@ -273,9 +273,7 @@ impl Conn {
                 Input::Nothing => self.state,
                 Input::Broken => State::Closing,
                 Input::NoRoom => {
-                    let reply = respond::reject(Status::ServiceUnavailable, cx, &mut self.out);
-                    local.record(self.peer.as_deref().unwrap_or_default(), None, reply, cx);
-                    self.end_after = Some(End::Reject);
+                    self.reject(Status::ServiceUnavailable, cx, local);
                     self.process_counted(cache, cx, local)
                 }
             },
@@ -405,9 +403,7 @@ impl Conn {
                     break;
                 }
                 Err(e) => {
-                    let reply = respond::parse_error(e, cx, &mut self.out);
-                    local.record(self.peer.as_deref().unwrap_or_default(), None, reply, cx);
-                    self.end_after = Some(End::Reject);
+                    self.reject(e.into(), cx, local);
                     break;
                 }
                 Ok(Parsed::Complete(req, used)) => {
@@ -446,6 +442,14 @@ impl Conn {
             None if unread => State::Head,
             None => State::Idle,
         }
+    }
+
+    /// Answers `status` to a request that is not read to its end, and no
+    /// request after it.
+    fn reject(&mut self, status: Status, cx: Context<'_>, local: &mut WorkerLocal) {
+        let reply = respond::reject(status, cx, &mut self.out);
+        local.record(self.peer.as_deref().unwrap_or_default(), None, reply, cx);
+        self.end_after = Some(End::Reject);
     }
 
     /// Shuts down our side and starts draining, or closes if that fails.

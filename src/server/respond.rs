@@ -125,12 +125,6 @@ fn connection(close: bool, version: Version) -> Connection {
     }
 }
 
-/// Queues an error response for a request that could not be parsed; the
-/// connection always closes after it.
-pub fn parse_error(err: request::Error, cx: Context<'_>, out: &mut Output) -> Reply {
-    reject(err.into(), cx, out)
-}
-
 /// Queues `status` for a request that is not read to its end; the
 /// connection always closes after it.
 pub fn reject(status: Status, cx: Context<'_>, out: &mut Output) -> Reply {
