@@ -137,11 +137,7 @@ fn error_page(head: &Head<'_>, head_only: bool, close: bool, out: &mut Output) -
     Reply {
         status: head.status,
         close,
-        body: if head_only {
-            0
-        } else {
-            response::error_body_len(head.status)
-        },
+        body: response::error_body_len(head.status),
         quiet: false,
     }
 }
@@ -171,6 +167,26 @@ pub fn respond(
     local: &mut WorkerLocal,
     out: &mut Output,
 ) -> Reply {
+    let reply = answer(cache, req, cx, closing, local, out);
+    Reply {
+        body: if req.method == Method::Head {
+            0
+        } else {
+            reply.body
+        },
+        ..reply
+    }
+}
+
+/// [`respond`], with the body length a GET would have had for a HEAD.
+fn answer(
+    cache: &Cache,
+    req: &Request<'_>,
+    cx: Context<'_>,
+    closing: bool,
+    local: &mut WorkerLocal,
+    out: &mut Output,
+) -> Reply {
     let cx = Context {
         cors: cx.site.cors.allow(req.origin),
         ..cx
@@ -181,7 +197,7 @@ pub fn respond(
     let reply = |status: Status, body: u64| Reply {
         status,
         close,
-        body: if head_only { 0 } else { body },
+        body,
         quiet: false,
     };
     let error = |status: Status, out: &mut Output, file: &mut Vec<u8>| {
@@ -194,7 +210,7 @@ pub fn respond(
             Some(body) => Reply {
                 status,
                 close,
-                body: if head_only { 0 } else { body },
+                body,
                 quiet: false,
             },
             None => {
