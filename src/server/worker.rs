@@ -392,7 +392,6 @@ impl Worker {
     /// Follows a connection's state: epoll interest, deadline, or closing.
     fn settle(&mut self, index: usize) {
         let now = self.clock.now_ms();
-        let limits = self.shared.limits;
         let slot = &mut self.slots[index];
         let Some(conn) = slot.conn.as_mut() else {
             return;
@@ -424,7 +423,7 @@ impl Worker {
         }
         if slot.timeout != Some(timeout) || timeout.restarts() {
             slot.timeout = Some(timeout);
-            slot.deadline = now + timeout.ms(&limits);
+            slot.deadline = now + timeout.ms(&self.shared.limits);
         }
         // A later deadline waits for the tick already queued (the wheel looks
         // again then); an earlier one, or a new connection, is queued now.
