@@ -353,15 +353,14 @@ impl Worker {
         slot.scheduled = 0;
         let mut conn = Conn::new(fd);
         conn.peer = peer;
-        conn.attach(&mut self.pool);
-        // Clients send their request right after connecting, so it is usually
-        // here already: answering it now saves an epoll round trip, and a
-        // `Connection: close` request never enters the epoll set at all.
-        let cx = context(&self.clock, &self.shared, self.stopping);
-        conn.on_readable(&self.shared.cache, cx, &mut self.local);
         slot.conn = Some(conn);
         self.open += 1;
-        self.settle(index);
+        // Clients send their request right after connecting, so it is usually
+        // here already: answering it now, as if epoll had said it is readable,
+        // saves an epoll round trip, and a `Connection: close` request never
+        // enters the epoll set at all.
+        let generation = slot.generation;
+        self.on_event(index, generation, EventFlags::IN);
     }
 
     fn on_event(&mut self, index: usize, generation: u32, flags: EventFlags) {
