@@ -483,9 +483,10 @@ impl Worker {
     /// says are due; the others are queued again for their deadline.
     fn expire(&mut self) {
         let now = self.clock.now_ms();
-        let mut due = core::mem::take(&mut self.due);
-        self.wheel.due(now, &mut due);
-        for &((index, generation), tick) in &due {
+        self.wheel.due(now, &mut self.due);
+        // By position: closing a connection needs the whole worker.
+        for i in 0..self.due.len() {
+            let ((index, generation), tick) = self.due[i];
             let index = index as usize;
             let Some(slot) = self.slots.get_mut(index) else {
                 continue;
@@ -502,8 +503,7 @@ impl Worker {
                     .schedule((index as u32, generation), slot.deadline);
             }
         }
-        due.clear();
-        self.due = due;
+        self.due.clear();
     }
 
     /// Stops accepting, closes idle connections and lets the others finish.
