@@ -73,13 +73,15 @@ pub struct Health {
 }
 
 impl<'a> Context<'a> {
-    /// A head for `status` now, with the site's headers.
+    /// A head for `status` now, with the site's headers. Out of line, and
+    /// callers set their fields on what it returns: a struct update of a
+    /// head this big copies all of it at every caller.
+    #[inline(never)]
     fn head(&self, status: Status, conn: Connection) -> Head<'a> {
-        Head {
-            site: self.site,
-            cors: self.cors,
-            ..Head::new(status, self.date, conn)
-        }
+        let mut head = Head::new(status, self.date, conn);
+        head.site = self.site;
+        head.cors = self.cors;
+        head
     }
 }
 
@@ -214,10 +216,8 @@ fn answer(
                 quiet: false,
             },
             None => {
-                let head = Head {
-                    allow: status == Status::MethodNotAllowed,
-                    ..cx.head(status, conn)
-                };
+                let mut head = cx.head(status, conn);
+                head.allow = status == Status::MethodNotAllowed;
                 error_page(&head, head_only, close, out)
             }
         }
@@ -249,10 +249,8 @@ fn answer(
     let entry = match cache.lookup(&local.path, &mut local.file, cx.ms) {
         Lookup::Entry(e) => e,
         Lookup::Redirect => {
-            let head = Head {
-                location: Some((local.path.as_slice(), target.query)),
-                ..cx.head(Status::MovedPermanently, conn)
-            };
+            let mut head = cx.head(Status::MovedPermanently, conn);
+            head.location = Some((local.path.as_slice(), target.query));
             return error_page(&head, head_only, close, out);
         }
         Lookup::Error(e) => return error(e.into(), out, &mut local.file),
@@ -282,10 +280,8 @@ fn answer(
                 }
             }
             Choice::NotAcceptable => {
-                let head = Head {
-                    vary: true,
-                    ..cx.head(Status::NotAcceptable, conn)
-                };
+                let mut head = cx.head(Status::NotAcceptable, conn);
+                head.vary = true;
                 return error_page(&head, head_only, close, out);
             }
         }
@@ -329,11 +325,9 @@ fn answer(
             extra.extend_from_slice(b"Content-Range: ");
             range::write_unsatisfied_range(&mut extra, entry.meta.size);
             extra.extend_from_slice(b"\r\n");
-            let head = Head {
-                extra: &extra,
-                vary: entry.vary,
-                ..cx.head(Status::RangeNotSatisfiable, conn)
-            };
+            let mut head = cx.head(Status::RangeNotSatisfiable, conn);
+            head.extra = &extra;
+            head.vary = entry.vary;
             error_page(&head, head_only, close, out)
         }
     }
@@ -355,12 +349,10 @@ fn answer_health(
     } else {
         (Status::Ok, b"ok\n")
     };
-    let head = Head {
-        content_type: Some("text/plain; charset=utf-8"),
-        content_length: body.len() as u64,
-        extra: b"Cache-Control: no-store\r\n",
-        ..cx.head(status, conn)
-    };
+    let mut head = cx.head(status, conn);
+    head.content_type = Some("text/plain; charset=utf-8");
+    head.content_length = body.len() as u64;
+    head.extra = b"Cache-Control: no-store\r\n";
     response::write_head(out.buf(), &head);
     if !head_only {
         out.buf().extend_from_slice(body);
@@ -378,10 +370,8 @@ fn preflight(req: &Request<'_>, cx: Context<'_>, conn: Connection, out: &mut Out
     }
     let mut lines = Vec::with_capacity(128);
     cors::write_preflight(&mut lines, headers());
-    let head = Head {
-        extra: &lines,
-        ..cx.head(Status::NoContent, conn)
-    };
+    let mut head = cx.head(Status::NoContent, conn);
+    head.extra = &lines;
     response::write_head(out.buf(), &head);
     true
 }
@@ -404,11 +394,9 @@ fn not_found_page(
     if matches!(page.body, Body::Missing) {
         return None;
     }
-    let head = Head {
-        content_type: Some(page.content_type),
-        content_length: page.meta.size,
-        ..cx.head(Status::NotFound, conn)
-    };
+    let mut head = cx.head(Status::NotFound, conn);
+    head.content_type = Some(page.content_type);
+    head.content_length = page.meta.size;
     response::write_head(out.buf(), &head);
     if !head_only {
         out.push_body(&page, 0, page.meta.size);
@@ -442,13 +430,11 @@ fn not_modified(
     conn: Connection,
     out: &mut Output,
 ) {
-    let head = Head {
-        etag,
-        last_modified: entry.last_modified_date(),
-        cache_control: cx.site.cache_control(entry.cache_rule),
-        vary,
-        ..cx.head(Status::NotModified, conn)
-    };
+    let mut head = cx.head(Status::NotModified, conn);
+    head.etag = etag;
+    head.last_modified = entry.last_modified_date();
+    head.cache_control = cx.site.cache_control(entry.cache_rule);
+    head.vary = vary;
     response::write_head(out.buf(), &head);
 }
 
@@ -516,17 +502,16 @@ fn partial_head<'a>(
     cx: Context<'a>,
     conn: Connection,
 ) -> Head<'a> {
-    Head {
-        content_type: Some(content_type),
-        content_length: length,
-        last_modified: entry.last_modified_date(),
-        cache_control: cx.site.cache_control(entry.cache_rule),
-        etag: entry.etag().map(|t| t.as_bytes()),
-        accept_ranges: true,
-        vary: entry.vary,
-        extra,
-        ..cx.head(Status::PartialContent, conn)
-    }
+    let mut head = cx.head(Status::PartialContent, conn);
+    head.content_type = Some(content_type);
+    head.content_length = length;
+    head.last_modified = entry.last_modified_date();
+    head.cache_control = cx.site.cache_control(entry.cache_rule);
+    head.etag = entry.etag().map(|t| t.as_bytes());
+    head.accept_ranges = true;
+    head.vary = entry.vary;
+    head.extra = extra;
+    head
 }
 
 /// Queues a 206 with one range: the head, then that slice of the body.
