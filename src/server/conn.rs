@@ -212,6 +212,7 @@ impl Conn {
 
     /// Gives the connection buffers to work with: a spare set from `pool`,
     /// or a new one when the pool is empty.
+    #[inline(never)]
     pub fn attach(&mut self, pool: &mut Vec<Buffers>) {
         let bufs = pool.pop().unwrap_or_default();
         self.input = bufs.input;
