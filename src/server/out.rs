@@ -149,23 +149,10 @@ impl Output {
         self.committed = end;
     }
 
-    /// Queues the entry's prebuilt head.
-    pub fn push_head(&mut self, entry: &Arc<Entry>) {
-        self.push_part(entry, Part::Head, 0, u64::MAX);
-    }
-
-    /// Queues the prebuilt head of the entry's compressed variant `index`.
-    pub fn push_variant_head(&mut self, entry: &Arc<Entry>, index: usize) {
-        if let Ok(i) = u8::try_from(index) {
-            self.push_part(entry, Part::VariantHead(i), 0, u64::MAX);
-        }
-    }
-
-    /// Queues the bytes of the entry's compressed variant `index`.
-    pub fn push_variant_body(&mut self, entry: &Arc<Entry>, index: usize) {
-        if let Ok(i) = u8::try_from(index) {
-            self.push_part(entry, Part::VariantBody(i), 0, u64::MAX);
-        }
+    /// Queues the whole of `part` of the entry: its prebuilt head, or a
+    /// compressed variant's head or bytes.
+    pub fn push(&mut self, entry: &Arc<Entry>, part: Part) {
+        self.push_part(entry, part, 0, u64::MAX);
     }
 
     /// Queues bytes `start..end` of the entry's body (mapped or on disk).

@@ -4,7 +4,7 @@
 //! segments; and the `--health` path, answered from memory. A cache hit makes
 //! no syscall.
 
-use crate::cache::entry::{Body, Entry};
+use crate::cache::entry::{Body, Entry, Part};
 use crate::cache::{Cache, Lookup};
 use crate::http::conditional::{self, Outcome};
 use crate::http::cors::{self, Allow};
@@ -270,13 +270,14 @@ fn answer(
         match negotiate(&entry, req) {
             Choice::Use(Coding::Identity) => {}
             Choice::Use(coding) => {
-                if let Some(i) = entry.variants.iter().position(|v| v.coding == coding) {
+                let found = entry.variants.iter().position(|v| v.coding == coding);
+                if let Some(i) = found.and_then(|i| u8::try_from(i).ok()) {
                     let status = send_variant(&entry, i, req, cx, conn, out);
                     if status != Status::Ok {
                         return reply(status, 0);
                     }
                     local.counters.compressed += 1;
-                    return reply(status, entry.variants[i].bytes.len() as u64);
+                    return reply(status, entry.variants[usize::from(i)].bytes.len() as u64);
                 }
             }
             Choice::NotAcceptable => {
@@ -442,13 +443,13 @@ fn not_modified(
 /// (its own ETag), else its prebuilt 200 head, the tail and its bytes.
 fn send_variant(
     entry: &Arc<Entry>,
-    i: usize,
+    i: u8,
     req: &Request<'_>,
     cx: Context<'_>,
     conn: Connection,
     out: &mut Output,
 ) -> Status {
-    let v = &entry.variants[i];
+    let v = &entry.variants[usize::from(i)];
     let etag = v.etag.as_bytes();
     if conditional::evaluate(
         req.if_none_match,
@@ -461,11 +462,11 @@ fn send_variant(
         not_modified(entry, Some(etag), true, cx, conn, out);
         return Status::NotModified;
     }
-    out.push_variant_head(entry, i);
+    out.push(entry, Part::VariantHead(i));
     cx.cors.write(out.buf());
     response::write_tail(out.buf(), cx.date, conn);
     if req.method != Method::Head {
-        out.push_variant_body(entry, i);
+        out.push(entry, Part::VariantBody(i));
     }
     Status::Ok
 }
@@ -479,7 +480,7 @@ fn send_entry(
     conn: Connection,
     out: &mut Output,
 ) {
-    out.push_head(entry);
+    out.push(entry, Part::Head);
     // A big file's tag, taken after its head was built, goes per response.
     if !entry.etag_in_head
         && let Some(tag) = entry.etag()
