@@ -84,10 +84,10 @@ impl Output {
         }
     }
 
-    /// Gives the queue memory to work with (the byte buffer and the segment ring).
-    pub fn attach(&mut self, mut buf: Vec<u8>, mut segs: VecDeque<Seg>) {
-        buf.clear();
-        segs.clear();
+    /// Gives the queue memory to work with (the byte buffer and the segment
+    /// ring), both empty: new, or emptied by [`Output::detach`].
+    pub fn attach(&mut self, buf: Vec<u8>, segs: VecDeque<Seg>) {
+        debug_assert!(buf.is_empty() && segs.is_empty());
         self.buf = buf;
         self.segs = segs;
         self.committed = 0;
