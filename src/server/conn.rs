@@ -87,7 +87,11 @@ impl Buffers {
             self.input.shrink_to_fit();
         }
         self.out.shrink_to(IN_INITIAL);
-        self.segs.shrink_to(SEGS_INITIAL);
+        // Given back only when empty, so a new ring loses nothing and is
+        // smaller code than shrinking one in place, which keeps its order.
+        if self.segs.capacity() > SEGS_INITIAL {
+            self.segs = VecDeque::with_capacity(SEGS_INITIAL);
+        }
         grown
     }
 }
@@ -206,8 +210,11 @@ impl Conn {
         !self.input.is_empty()
     }
 
-    /// Gives the connection buffers to work with.
-    pub fn attach(&mut self, bufs: Buffers) {
+    /// Gives the connection buffers to work with: a spare set from `pool`,
+    /// or a new one when the pool is empty.
+    #[inline(never)]
+    pub fn attach(&mut self, pool: &mut Vec<Buffers>) {
+        let bufs = pool.pop().unwrap_or_default();
         self.input = bufs.input;
         self.out.attach(bufs.out, bufs.segs);
     }
@@ -267,9 +274,7 @@ impl Conn {
                 Input::Nothing => self.state,
                 Input::Broken => State::Closing,
                 Input::NoRoom => {
-                    let reply = respond::reject(Status::ServiceUnavailable, cx, &mut self.out);
-                    local.record(self.peer.as_deref().unwrap_or_default(), None, reply, cx);
-                    self.end_after = Some(End::Reject);
+                    self.reject(Status::ServiceUnavailable, cx, local);
                     self.process_counted(cache, cx, local)
                 }
             },
@@ -399,9 +404,7 @@ impl Conn {
                     break;
                 }
                 Err(e) => {
-                    let reply = respond::parse_error(e, cx, &mut self.out);
-                    local.record(self.peer.as_deref().unwrap_or_default(), None, reply, cx);
-                    self.end_after = Some(End::Reject);
+                    self.reject(e.into(), cx, local);
                     break;
                 }
                 Ok(Parsed::Complete(req, used)) => {
@@ -440,6 +443,14 @@ impl Conn {
             None if unread => State::Head,
             None => State::Idle,
         }
+    }
+
+    /// Answers `status` to a request that is not read to its end, and no
+    /// request after it.
+    fn reject(&mut self, status: Status, cx: Context<'_>, local: &mut WorkerLocal) {
+        let reply = respond::reject(status, cx, &mut self.out);
+        local.record(self.peer.as_deref().unwrap_or_default(), None, reply, cx);
+        self.end_after = Some(End::Reject);
     }
 
     /// Shuts down our side and starts draining, or closes if that fails.
@@ -539,7 +550,7 @@ mod tests {
         let (ours, theirs) =
             socketpair(AddressFamily::UNIX, SocketType::STREAM, flags, None).unwrap();
         let mut conn = Conn::new(ours);
-        conn.attach(Buffers::new());
+        conn.attach(&mut Vec::new());
         (conn, theirs)
     }
 

@@ -84,10 +84,10 @@ impl Output {
         }
     }
 
-    /// Gives the queue memory to work with (the byte buffer and the segment ring).
-    pub fn attach(&mut self, mut buf: Vec<u8>, mut segs: VecDeque<Seg>) {
-        buf.clear();
-        segs.clear();
+    /// Gives the queue memory to work with (the byte buffer and the segment
+    /// ring), both empty: new, or emptied by [`Output::detach`].
+    pub fn attach(&mut self, buf: Vec<u8>, segs: VecDeque<Seg>) {
+        debug_assert!(buf.is_empty() && segs.is_empty());
         self.buf = buf;
         self.segs = segs;
         self.committed = 0;
@@ -149,23 +149,10 @@ impl Output {
         self.committed = end;
     }
 
-    /// Queues the entry's prebuilt head.
-    pub fn push_head(&mut self, entry: &Arc<Entry>) {
-        self.push_part(entry, Part::Head, 0, u64::MAX);
-    }
-
-    /// Queues the prebuilt head of the entry's compressed variant `index`.
-    pub fn push_variant_head(&mut self, entry: &Arc<Entry>, index: usize) {
-        if let Ok(i) = u8::try_from(index) {
-            self.push_part(entry, Part::VariantHead(i), 0, u64::MAX);
-        }
-    }
-
-    /// Queues the bytes of the entry's compressed variant `index`.
-    pub fn push_variant_body(&mut self, entry: &Arc<Entry>, index: usize) {
-        if let Ok(i) = u8::try_from(index) {
-            self.push_part(entry, Part::VariantBody(i), 0, u64::MAX);
-        }
+    /// Queues the whole of `part` of the entry: its prebuilt head, or a
+    /// compressed variant's head or bytes.
+    pub fn push(&mut self, entry: &Arc<Entry>, part: Part) {
+        self.push_part(entry, part, 0, u64::MAX);
     }
 
     /// Queues bytes `start..end` of the entry's body (mapped or on disk).

@@ -4,7 +4,7 @@
 //! segments; and the `--health` path, answered from memory. A cache hit makes
 //! no syscall.
 
-use crate::cache::entry::{Body, Entry};
+use crate::cache::entry::{Body, Entry, Part};
 use crate::cache::{Cache, Lookup};
 use crate::http::conditional::{self, Outcome};
 use crate::http::cors::{self, Allow};
@@ -73,13 +73,15 @@ pub struct Health {
 }
 
 impl<'a> Context<'a> {
-    /// A head for `status` now, with the site's headers.
+    /// A head for `status` now, with the site's headers. Out of line, and
+    /// callers set their fields on what it returns: a struct update of a
+    /// head this big copies all of it at every caller.
+    #[inline(never)]
     fn head(&self, status: Status, conn: Connection) -> Head<'a> {
-        Head {
-            site: self.site,
-            cors: self.cors,
-            ..Head::new(status, self.date, conn)
-        }
+        let mut head = Head::new(status, self.date, conn);
+        head.site = self.site;
+        head.cors = self.cors;
+        head
     }
 }
 
@@ -125,20 +127,19 @@ fn connection(close: bool, version: Version) -> Connection {
     }
 }
 
-/// Queues an error response for a request that could not be parsed; the
-/// connection always closes after it.
-pub fn parse_error(err: request::Error, cx: Context<'_>, out: &mut Output) -> Reply {
-    reject(err.into(), cx, out)
-}
-
 /// Queues `status` for a request that is not read to its end; the
 /// connection always closes after it.
 pub fn reject(status: Status, cx: Context<'_>, out: &mut Output) -> Reply {
-    response::write_error(out.buf(), &cx.head(status, Connection::Close), false);
+    error_page(&cx.head(status, Connection::Close), false, true, out)
+}
+
+/// Queues the built-in page for `head`'s status with `head`'s fields.
+fn error_page(head: &Head<'_>, head_only: bool, close: bool, out: &mut Output) -> Reply {
+    response::write_error(out.buf(), head, head_only);
     Reply {
-        status,
-        close: true,
-        body: response::error_body_len(status),
+        status: head.status,
+        close,
+        body: response::error_body_len(head.status),
         quiet: false,
     }
 }
@@ -168,6 +169,26 @@ pub fn respond(
     local: &mut WorkerLocal,
     out: &mut Output,
 ) -> Reply {
+    let reply = answer(cache, req, cx, closing, local, out);
+    Reply {
+        body: if req.method == Method::Head {
+            0
+        } else {
+            reply.body
+        },
+        ..reply
+    }
+}
+
+/// [`respond`], with the body length a GET would have had for a HEAD.
+fn answer(
+    cache: &Cache,
+    req: &Request<'_>,
+    cx: Context<'_>,
+    closing: bool,
+    local: &mut WorkerLocal,
+    out: &mut Output,
+) -> Reply {
     let cx = Context {
         cors: cx.site.cors.allow(req.origin),
         ..cx
@@ -178,7 +199,7 @@ pub fn respond(
     let reply = |status: Status, body: u64| Reply {
         status,
         close,
-        body: if head_only { 0 } else { body },
+        body,
         quiet: false,
     };
     let error = |status: Status, out: &mut Output, file: &mut Vec<u8>| {
@@ -187,19 +208,18 @@ pub fn respond(
         let page = (status == Status::NotFound)
             .then(|| not_found_page(cache, cx, head_only, conn, file, out))
             .flatten();
-        let body = page.unwrap_or_else(|| {
-            let head = Head {
-                allow: status == Status::MethodNotAllowed,
-                ..cx.head(status, conn)
-            };
-            response::write_error(out.buf(), &head, head_only);
-            response::error_body_len(status)
-        });
-        Reply {
-            status,
-            close,
-            body: if head_only { 0 } else { body },
-            quiet: false,
+        match page {
+            Some(body) => Reply {
+                status,
+                close,
+                body,
+                quiet: false,
+            },
+            None => {
+                let mut head = cx.head(status, conn);
+                head.allow = status == Status::MethodNotAllowed;
+                error_page(&head, head_only, close, out)
+            }
         }
     };
     match req.method {
@@ -229,15 +249,9 @@ pub fn respond(
     let entry = match cache.lookup(&local.path, &mut local.file, cx.ms) {
         Lookup::Entry(e) => e,
         Lookup::Redirect => {
-            let head = Head {
-                location: Some((local.path.as_slice(), target.query)),
-                ..cx.head(Status::MovedPermanently, conn)
-            };
-            response::write_error(out.buf(), &head, head_only);
-            return reply(
-                Status::MovedPermanently,
-                response::error_body_len(Status::MovedPermanently),
-            );
+            let mut head = cx.head(Status::MovedPermanently, conn);
+            head.location = Some((local.path.as_slice(), target.query));
+            return error_page(&head, head_only, close, out);
         }
         Lookup::Error(e) => return error(e.into(), out, &mut local.file),
     };
@@ -256,25 +270,20 @@ pub fn respond(
         match negotiate(&entry, req) {
             Choice::Use(Coding::Identity) => {}
             Choice::Use(coding) => {
-                if let Some(i) = entry.variants.iter().position(|v| v.coding == coding) {
+                let found = entry.variants.iter().position(|v| v.coding == coding);
+                if let Some(i) = found.and_then(|i| u8::try_from(i).ok()) {
                     let status = send_variant(&entry, i, req, cx, conn, out);
                     if status != Status::Ok {
                         return reply(status, 0);
                     }
                     local.counters.compressed += 1;
-                    return reply(status, entry.variants[i].bytes.len() as u64);
+                    return reply(status, entry.variants[usize::from(i)].bytes.len() as u64);
                 }
             }
             Choice::NotAcceptable => {
-                let head = Head {
-                    vary: true,
-                    ..cx.head(Status::NotAcceptable, conn)
-                };
-                response::write_error(out.buf(), &head, head_only);
-                return reply(
-                    Status::NotAcceptable,
-                    response::error_body_len(Status::NotAcceptable),
-                );
+                let mut head = cx.head(Status::NotAcceptable, conn);
+                head.vary = true;
+                return error_page(&head, head_only, close, out);
             }
         }
     }
@@ -289,14 +298,8 @@ pub fn respond(
         cx.secs,
     ) == Outcome::NotModified
     {
-        let head = Head {
-            etag: entry.etag().map(|t| t.as_bytes()),
-            last_modified: entry.last_modified_date(),
-            cache_control: cx.site.cache_control(entry.cache_rule),
-            vary: entry.vary,
-            ..cx.head(Status::NotModified, conn)
-        };
-        response::write_head(out.buf(), &head);
+        let etag = entry.etag().map(|t| t.as_bytes());
+        not_modified(&entry, etag, entry.vary, cx, conn, out);
         return reply(Status::NotModified, 0);
     }
     let ranges = match req.range {
@@ -323,16 +326,10 @@ pub fn respond(
             extra.extend_from_slice(b"Content-Range: ");
             range::write_unsatisfied_range(&mut extra, entry.meta.size);
             extra.extend_from_slice(b"\r\n");
-            let head = Head {
-                extra: &extra,
-                vary: entry.vary,
-                ..cx.head(Status::RangeNotSatisfiable, conn)
-            };
-            response::write_error(out.buf(), &head, head_only);
-            reply(
-                Status::RangeNotSatisfiable,
-                response::error_body_len(Status::RangeNotSatisfiable),
-            )
+            let mut head = cx.head(Status::RangeNotSatisfiable, conn);
+            head.extra = &extra;
+            head.vary = entry.vary;
+            error_page(&head, head_only, close, out)
         }
     }
 }
@@ -353,12 +350,10 @@ fn answer_health(
     } else {
         (Status::Ok, b"ok\n")
     };
-    let head = Head {
-        content_type: Some("text/plain; charset=utf-8"),
-        content_length: body.len() as u64,
-        extra: b"Cache-Control: no-store\r\n",
-        ..cx.head(status, conn)
-    };
+    let mut head = cx.head(status, conn);
+    head.content_type = Some("text/plain; charset=utf-8");
+    head.content_length = body.len() as u64;
+    head.extra = b"Cache-Control: no-store\r\n";
     response::write_head(out.buf(), &head);
     if !head_only {
         out.buf().extend_from_slice(body);
@@ -376,10 +371,8 @@ fn preflight(req: &Request<'_>, cx: Context<'_>, conn: Connection, out: &mut Out
     }
     let mut lines = Vec::with_capacity(128);
     cors::write_preflight(&mut lines, headers());
-    let head = Head {
-        extra: &lines,
-        ..cx.head(Status::NoContent, conn)
-    };
+    let mut head = cx.head(Status::NoContent, conn);
+    head.extra = &lines;
     response::write_head(out.buf(), &head);
     true
 }
@@ -402,11 +395,9 @@ fn not_found_page(
     if matches!(page.body, Body::Missing) {
         return None;
     }
-    let head = Head {
-        content_type: Some(page.content_type),
-        content_length: page.meta.size,
-        ..cx.head(Status::NotFound, conn)
-    };
+    let mut head = cx.head(Status::NotFound, conn);
+    head.content_type = Some(page.content_type);
+    head.content_length = page.meta.size;
     response::write_head(out.buf(), &head);
     if !head_only {
         out.push_body(&page, 0, page.meta.size);
@@ -431,17 +422,34 @@ fn negotiate(entry: &Entry, req: &Request<'_>) -> Choice {
     encoding::choose(&accepted, &available[..n])
 }
 
+/// Queues a 304 for `entry` (or one of its variants) with `etag`.
+fn not_modified(
+    entry: &Entry,
+    etag: Option<&[u8]>,
+    vary: bool,
+    cx: Context<'_>,
+    conn: Connection,
+    out: &mut Output,
+) {
+    let mut head = cx.head(Status::NotModified, conn);
+    head.etag = etag;
+    head.last_modified = entry.last_modified_date();
+    head.cache_control = cx.site.cache_control(entry.cache_rule);
+    head.vary = vary;
+    response::write_head(out.buf(), &head);
+}
+
 /// Queues a compressed variant: 304 if the client has this very variant
 /// (its own ETag), else its prebuilt 200 head, the tail and its bytes.
 fn send_variant(
     entry: &Arc<Entry>,
-    i: usize,
+    i: u8,
     req: &Request<'_>,
     cx: Context<'_>,
     conn: Connection,
     out: &mut Output,
 ) -> Status {
-    let v = &entry.variants[i];
+    let v = &entry.variants[usize::from(i)];
     let etag = v.etag.as_bytes();
     if conditional::evaluate(
         req.if_none_match,
@@ -451,21 +459,14 @@ fn send_variant(
         cx.secs,
     ) == Outcome::NotModified
     {
-        let head = Head {
-            etag: Some(etag),
-            last_modified: entry.last_modified_date(),
-            cache_control: cx.site.cache_control(entry.cache_rule),
-            vary: true,
-            ..cx.head(Status::NotModified, conn)
-        };
-        response::write_head(out.buf(), &head);
+        not_modified(entry, Some(etag), true, cx, conn, out);
         return Status::NotModified;
     }
-    out.push_variant_head(entry, i);
+    out.push(entry, Part::VariantHead(i));
     cx.cors.write(out.buf());
     response::write_tail(out.buf(), cx.date, conn);
     if req.method != Method::Head {
-        out.push_variant_body(entry, i);
+        out.push(entry, Part::VariantBody(i));
     }
     Status::Ok
 }
@@ -479,7 +480,7 @@ fn send_entry(
     conn: Connection,
     out: &mut Output,
 ) {
-    out.push_head(entry);
+    out.push(entry, Part::Head);
     // A big file's tag, taken after its head was built, goes per response.
     if !entry.etag_in_head
         && let Some(tag) = entry.etag()
@@ -502,17 +503,16 @@ fn partial_head<'a>(
     cx: Context<'a>,
     conn: Connection,
 ) -> Head<'a> {
-    Head {
-        content_type: Some(content_type),
-        content_length: length,
-        last_modified: entry.last_modified_date(),
-        cache_control: cx.site.cache_control(entry.cache_rule),
-        etag: entry.etag().map(|t| t.as_bytes()),
-        accept_ranges: true,
-        vary: entry.vary,
-        extra,
-        ..cx.head(Status::PartialContent, conn)
-    }
+    let mut head = cx.head(Status::PartialContent, conn);
+    head.content_type = Some(content_type);
+    head.content_length = length;
+    head.last_modified = entry.last_modified_date();
+    head.cache_control = cx.site.cache_control(entry.cache_rule);
+    head.etag = entry.etag().map(|t| t.as_bytes());
+    head.accept_ranges = true;
+    head.vary = entry.vary;
+    head.extra = extra;
+    head
 }
 
 /// Queues a 206 with one range: the head, then that slice of the body.

@@ -133,13 +133,11 @@ pub struct Worker {
 
 /// A peer address as the access log shows it: the IP alone, `-` if unknown.
 fn peer_text(addr: Option<net::SocketAddrAny>) -> Option<alloc::boxed::Box<[u8]>> {
-    let ip = core::net::SocketAddr::try_from(addr?).ok()?.ip();
+    let addr = addr?;
     // An IPv4 client of an IPv6 socket shows as plain IPv4.
-    let ip = match ip {
-        core::net::IpAddr::V6(v6) => v6
-            .to_ipv4_mapped()
-            .map_or(core::net::IpAddr::V6(v6), core::net::IpAddr::V4),
-        v4 => v4,
+    let ip = match net::SocketAddrV6::try_from(addr.clone()) {
+        Ok(v6) => v6.ip().to_canonical(),
+        Err(_) => core::net::IpAddr::V4(*net::SocketAddrV4::try_from(addr).ok()?.ip()),
     };
     Some(crate::text!(ip).into_bytes().into_boxed_slice())
 }
@@ -355,15 +353,14 @@ impl Worker {
         slot.scheduled = 0;
         let mut conn = Conn::new(fd);
         conn.peer = peer;
-        conn.attach(self.pool.pop().unwrap_or_default());
-        // Clients send their request right after connecting, so it is usually
-        // here already: answering it now saves an epoll round trip, and a
-        // `Connection: close` request never enters the epoll set at all.
-        let cx = context(&self.clock, &self.shared, self.stopping);
-        conn.on_readable(&self.shared.cache, cx, &mut self.local);
         slot.conn = Some(conn);
         self.open += 1;
-        self.settle(index);
+        // Clients send their request right after connecting, so it is usually
+        // here already: answering it now, as if epoll had said it is readable,
+        // saves an epoll round trip, and a `Connection: close` request never
+        // enters the epoll set at all.
+        let generation = slot.generation;
+        self.on_event(index, generation, EventFlags::IN);
     }
 
     fn on_event(&mut self, index: usize, generation: u32, flags: EventFlags) {
@@ -377,7 +374,7 @@ impl Worker {
             return;
         };
         if !conn.has_buffers() {
-            conn.attach(self.pool.pop().unwrap_or_default());
+            conn.attach(&mut self.pool);
         }
         let cache = &self.shared.cache;
         let cx = context(&self.clock, &self.shared, self.stopping);
@@ -394,7 +391,6 @@ impl Worker {
     /// Follows a connection's state: epoll interest, deadline, or closing.
     fn settle(&mut self, index: usize) {
         let now = self.clock.now_ms();
-        let limits = self.shared.limits;
         let slot = &mut self.slots[index];
         let Some(conn) = slot.conn.as_mut() else {
             return;
@@ -426,7 +422,7 @@ impl Worker {
         }
         if slot.timeout != Some(timeout) || timeout.restarts() {
             slot.timeout = Some(timeout);
-            slot.deadline = now + timeout.ms(&limits);
+            slot.deadline = now + timeout.ms(&self.shared.limits);
         }
         // A later deadline waits for the tick already queued (the wheel looks
         // again then); an earlier one, or a new connection, is queued now.
@@ -487,9 +483,10 @@ impl Worker {
     /// says are due; the others are queued again for their deadline.
     fn expire(&mut self) {
         let now = self.clock.now_ms();
-        let mut due = core::mem::take(&mut self.due);
-        self.wheel.due(now, &mut due);
-        for &((index, generation), tick) in &due {
+        self.wheel.due(now, &mut self.due);
+        // By position: closing a connection needs the whole worker.
+        for i in 0..self.due.len() {
+            let ((index, generation), tick) = self.due[i];
             let index = index as usize;
             let Some(slot) = self.slots.get_mut(index) else {
                 continue;
@@ -506,8 +503,7 @@ impl Worker {
                     .schedule((index as u32, generation), slot.deadline);
             }
         }
-        due.clear();
-        self.due = due;
+        self.due.clear();
     }
 
     /// Stops accepting, closes idle connections and lets the others finish.
