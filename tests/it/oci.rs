@@ -307,8 +307,17 @@ impl Bundle {
 
     /// The host pid of container `id`'s first process, which must be running.
     fn pid(&self, id: &str) -> u32 {
-        let out = self.runc().args(["state", id]).output().unwrap();
-        let state = String::from_utf8_lossy(&out.stdout);
+        // runc says "created" until it has removed its exec FIFO, which may be
+        // a moment after the process is already serving.
+        let deadline = Instant::now() + RUNC_LIMIT;
+        let (out, state) = loop {
+            let out = self.runc().args(["state", id]).output().unwrap();
+            let state = String::from_utf8_lossy(&out.stdout).into_owned();
+            if state.contains(r#""status": "running""#) || Instant::now() > deadline {
+                break (out, state);
+            }
+            thread::sleep(Duration::from_millis(20));
+        };
         assert!(
             state.contains(r#""status": "running""#),
             "runc state {id}: {state}{}",
