@@ -65,9 +65,7 @@ const LINE_MAX: usize = 512;
 /// `staticd: ` + the pieces + newline, cut to [`LINE_MAX`] bytes.
 fn line(pieces: &[&dyn Piece]) -> String {
     let mut line = String::from("staticd: ");
-    for piece in pieces {
-        piece.put(&mut line);
-    }
+    crate::text::put_all(&mut line, pieces);
     if line.len() >= LINE_MAX {
         let mut end = LINE_MAX - 1;
         while !line.is_char_boundary(end) {

@@ -5,7 +5,7 @@
 use alloc::string::String;
 use core::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 
-use super::put_u64;
+use super::{HEX, put_u64};
 
 /// Appends `a` in dotted decimal.
 pub fn put_v4(out: &mut String, a: Ipv4Addr) {
@@ -19,7 +19,6 @@ pub fn put_v4(out: &mut String, a: Ipv4Addr) {
 
 /// Appends `a` in RFC 5952's canonical form.
 pub fn put_v6(out: &mut String, a: Ipv6Addr) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     let groups = a.segments();
     if let [0, 0, 0, 0, 0, 0xffff, ..] = groups {
         out.push_str("::ffff:");

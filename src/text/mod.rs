@@ -22,11 +22,19 @@ pub trait Piece {
 #[inline(never)]
 pub fn join(pieces: &[&dyn Piece]) -> String {
     let mut out = String::new();
-    for piece in pieces {
-        piece.put(&mut out);
-    }
+    put_all(&mut out, pieces);
     out
 }
+
+/// Appends the pieces one after another to `out`.
+pub fn put_all(out: &mut String, pieces: &[&dyn Piece]) {
+    for piece in pieces {
+        piece.put(out);
+    }
+}
+
+/// Lowercase hexadecimal digits, for escapes and IPv6 groups.
+pub(crate) const HEX: &[u8; 16] = b"0123456789abcdef";
 
 /// Joins its arguments, each a [`Piece`], into a `String`: `text!("port ", 80)`.
 #[macro_export]
@@ -161,7 +169,6 @@ impl Piece for Utf8<'_> {
 
 /// Appends `bytes` escaped as [`Escaped`] does, and also `quote` (when given) as `\'`.
 pub fn escape(out: &mut String, bytes: &[u8], quote: Option<u8>) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     for &b in bytes {
         match b {
             b'\\' => out.push_str("\\\\"),
