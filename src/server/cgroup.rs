@@ -3,8 +3,6 @@
 //! v1 `memory.limit_in_bytes`, for the cgroup /proc/self/cgroup names. Reading these
 //! files is all it does; the parsing is pure and tested beside it.
 
-use alloc::vec::Vec;
-
 /// Where the cgroup file system is mounted, unless `STATICD_CGROUP_ROOT` says otherwise.
 pub const ROOT: &[u8] = b"/sys/fs/cgroup";
 
@@ -12,11 +10,13 @@ pub const ROOT: &[u8] = b"/sys/fs/cgroup";
 /// number (2^63 less a page), far past any machine.
 const UNLIMITED: u64 = 1 << 60;
 
-/// The file that holds the memory limit, relative to the cgroup file system's root,
-/// for the process whose /proc/self/cgroup reads `text`; and the same file at the
-/// hierarchy's own root, which is where a container that sees only its own cgroup
-/// finds it. `None` when no line is for the memory controller.
-pub fn limit_files(text: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
+/// The file that holds the memory limit, for the process whose /proc/self/cgroup reads
+/// `text`, in three parts: its hierarchy's folder under the cgroup file system's root,
+/// the cgroup's path in that hierarchy (without a trailing slash), and the file's name
+/// (with a leading slash). The file is all three joined, or for a container that sees
+/// only its own cgroup, the folder and the name alone. `None` when no line is for the
+/// memory controller.
+pub fn limit_file(text: &[u8]) -> Option<(&'static [u8], &[u8], &'static [u8])> {
     let mut v2 = None;
     for line in text.split(|&b| b == b'\n') {
         // ID:CONTROLLERS:PATH, where only PATH may hold a colon.
@@ -29,12 +29,13 @@ pub fn limit_files(text: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
         if !path.starts_with(b"/") {
             continue;
         }
+        let path = path.strip_suffix(b"/").unwrap_or(path);
         // cgroup v1 with a memory hierarchy: it holds the limit even beside a v2 one.
         if controllers.split(|&b| b == b',').any(|c| c == b"memory") {
-            return Some(join(b"/memory", path, b"memory.limit_in_bytes"));
+            return Some((b"/memory", path, b"/memory.limit_in_bytes"));
         }
         if id == b"0" && controllers.is_empty() {
-            v2 = Some(join(b"", path, b"memory.max"));
+            v2 = Some((&b""[..], path, &b"/memory.max"[..]));
         }
     }
     v2
@@ -46,29 +47,10 @@ fn cut(s: &[u8]) -> Option<(&[u8], &[u8])> {
     Some((&s[..i], &s[i + 1..]))
 }
 
-/// `DIR/CGROUP/FILE` and `DIR/FILE`.
-fn join(dir: &[u8], cgroup: &[u8], file: &[u8]) -> (Vec<u8>, Vec<u8>) {
-    let mut own = dir.to_vec();
-    own.extend_from_slice(cgroup.strip_suffix(b"/").unwrap_or(cgroup));
-    own.push(b'/');
-    own.extend_from_slice(file);
-    let mut top = dir.to_vec();
-    top.push(b'/');
-    top.extend_from_slice(file);
-    (own, top)
-}
-
 /// The limit a `memory.max` or `memory.limit_in_bytes` file holds; `None` for `max`,
 /// a huge value, or anything unreadable.
 pub fn parse_limit(text: &[u8]) -> Option<u64> {
-    let text = text.trim_ascii();
-    if text.is_empty() || text.len() > 20 || !text.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let n = text.iter().try_fold(0u64, |n, &d| {
-        n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
-    })?;
-    (n < UNLIMITED).then_some(n)
+    crate::server::sandbox::decimal(text.trim_ascii()).filter(|&n| n < UNLIMITED)
 }
 
 /// The cache budget when `--cache-max-bytes` is not given: `default`, or a quarter of
@@ -83,23 +65,33 @@ pub fn cache_budget(default: u64, limit: Option<u64>) -> (u64, bool) {
 /// The memory limit of this process's cgroup, with the cgroup file system at `root`;
 /// `None` when there is none or it cannot be read.
 pub fn memory_limit(root: &[u8]) -> Option<u64> {
-    let cgroups = crate::server::sandbox::read_small_file(b"/proc/self/cgroup")?;
-    let (own, top) = limit_files(&cgroups)?;
-    let at = |file: &[u8]| {
-        let mut path = root.to_vec();
-        path.extend_from_slice(file);
-        crate::server::sandbox::read_small_file(&path)
+    use crate::server::sandbox::read_small_file;
+    let cgroups = read_small_file(b"/proc/self/cgroup")?;
+    let (dir, cgroup, file) = limit_file(&cgroups)?;
+    let mut path = root.to_vec();
+    path.extend_from_slice(dir);
+    path.extend_from_slice(cgroup);
+    path.extend_from_slice(file);
+    let text = match read_small_file(&path) {
+        Some(text) => text,
+        None => {
+            path.truncate(root.len() + dir.len());
+            path.extend_from_slice(file);
+            read_small_file(&path)?
+        }
     };
-    parse_limit(&at(&own).or_else(|| at(&top))?)
+    parse_limit(&text)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// The cgroup's own limit file and the one at its hierarchy's root.
     fn files(text: &str) -> Option<(String, String)> {
-        limit_files(text.as_bytes())
-            .map(|(a, b)| (String::from_utf8(a).unwrap(), String::from_utf8(b).unwrap()))
+        let s = |parts: &[&[u8]]| String::from_utf8(parts.concat()).unwrap();
+        limit_file(text.as_bytes())
+            .map(|(dir, cgroup, file)| (s(&[dir, cgroup, file]), s(&[dir, file])))
     }
 
     fn pair(a: &str, b: &str) -> Option<(String, String)> {

@@ -65,21 +65,14 @@ pub type Bound = (Vec<Vec<OwnedFd>>, Vec<SocketAddr>);
 /// Returns the listeners per worker and the addresses actually bound; on
 /// failure, the address that failed and why.
 pub fn bind_all(addrs: &[SocketAddr], workers: usize) -> Result<Bound, (SocketAddr, io::Errno)> {
-    let mut per_worker: Vec<Vec<OwnedFd>> = (0..workers)
-        .map(|_| Vec::with_capacity(addrs.len()))
-        .collect();
-    let mut bound = Vec::with_capacity(addrs.len());
-    for want in addrs {
-        let mut addr = *want;
-        for (i, list) in per_worker.iter_mut().enumerate() {
-            let fd = bind(&addr, true).map_err(|e| (addr, e))?;
-            if i == 0 {
-                addr = local_addr(&fd).map_err(|e| (addr, e))?;
-                bound.push(addr);
-            }
-            list.push(fd);
-        }
+    let mut bound = addrs.to_vec();
+    let mut first = Vec::with_capacity(addrs.len());
+    for addr in &mut bound {
+        let fd = bind(addr, true).map_err(|e| (*addr, e))?;
+        *addr = local_addr(&fd).map_err(|e| (*addr, e))?;
+        first.push(fd);
     }
+    let per_worker = spread(first, workers, Some(&bound)).map_err(|(i, e)| (bound[i], e))?;
     Ok((per_worker, bound))
 }
 
@@ -101,26 +94,43 @@ pub fn inherit(count: u32, workers: usize) -> Result<Bound, (i32, io::Errno)> {
         }
         Ok(())
     })?;
-    let mut per_worker: Vec<Vec<OwnedFd>> = (0..workers)
-        .map(|_| Vec::with_capacity(passed.len()))
-        .collect();
     let mut bound = Vec::with_capacity(passed.len());
-    for fd in passed {
-        let raw = fd.as_raw_fd();
+    for fd in &passed {
         // Made as `bind` would have made it.
-        io::ioctl_fionbio(&fd, true).map_err(|e| (raw, e))?;
+        io::ioctl_fionbio(fd, true).map_err(|e| (fd.as_raw_fd(), e))?;
         // Accepted sockets inherit TCP_NODELAY; a Unix socket has no such option.
-        let _ = sockopt::set_tcp_nodelay(&fd, true);
-        if let Ok(addr) = local_addr(&fd) {
+        let _ = sockopt::set_tcp_nodelay(fd, true);
+        if let Ok(addr) = local_addr(fd) {
             bound.push(addr);
         }
-        let (head, tail) = per_worker.split_at_mut(1);
-        for list in tail {
-            list.push(io::fcntl_dupfd_cloexec(&fd, 0).map_err(|e| (raw, e))?);
-        }
-        if let Some(list) = head.first_mut() {
-            list.push(fd);
-        }
     }
+    let raw = |i: usize| crate::rt::passed::FIRST + i as i32;
+    let per_worker = spread(passed, workers, None).map_err(|(i, e)| (raw(i), e))?;
     Ok((per_worker, bound))
+}
+
+/// Listeners for `workers` workers: for all but one, a socket of its own
+/// bound to each of `addrs` (SO_REUSEPORT), or without `addrs`, a duplicate
+/// of each of `first`; for the last one, `first` itself (any worker could
+/// have it: all of them accept alike). On failure, the index in `first` of
+/// the one that failed, and why.
+fn spread(
+    first: Vec<OwnedFd>,
+    workers: usize,
+    addrs: Option<&[SocketAddr]>,
+) -> Result<Vec<Vec<OwnedFd>>, (usize, io::Errno)> {
+    let mut per_worker = Vec::with_capacity(workers);
+    for _ in 1..workers {
+        let mut list = Vec::with_capacity(first.len());
+        for (i, fd) in first.iter().enumerate() {
+            let made = match addrs {
+                Some(addrs) => bind(&addrs[i], true),
+                None => io::fcntl_dupfd_cloexec(fd, 0),
+            };
+            list.push(made.map_err(|e| (i, e))?);
+        }
+        per_worker.push(list);
+    }
+    per_worker.push(first);
+    Ok(per_worker)
 }

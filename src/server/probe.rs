@@ -65,11 +65,8 @@ pub fn parse_url(url: &[u8]) -> Result<Target, &'static str> {
 /// The default target: the --health path (else `/`) on the first --listen
 /// address, with a wildcard address replaced by loopback.
 pub fn default_target(config: &Config) -> Target {
-    let mut addr = config
-        .listen
-        .first()
-        .copied()
-        .unwrap_or_else(|| Config::default().listen[0]);
+    // The parser never leaves `listen` empty: it holds its default at least.
+    let mut addr = config.listen[0];
     match addr.ip() {
         IpAddr::V4(ip) if ip.is_unspecified() => addr.set_ip(IpAddr::V4(Ipv4Addr::LOCALHOST)),
         IpAddr::V6(ip) if ip.is_unspecified() => addr.set_ip(IpAddr::V6(Ipv6Addr::LOCALHOST)),
