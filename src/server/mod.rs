@@ -39,6 +39,7 @@ use crate::config::Config;
 use crate::http::response::SiteHeaders;
 use crate::rt::signal::{self, SignalFd};
 use crate::rt::thread;
+use crate::text::Piece;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -96,15 +97,16 @@ const HEADS_MAX: usize = 16 << 20;
 /// Worker thread stack size; request handling needs far less.
 const STACK: usize = 256 * 1024;
 
-/// A start-up failure: what failed and why, for `staticd: <what>: <why>`.
-pub struct StartError {
-    /// What failed, e.g. "ROOT 'www'" or "listen 0.0.0.0:80"; a fixed name
-    /// is borrowed, so most failures build no message.
-    pub what: alloc::borrow::Cow<'static, str>,
-    /// Why.
-    pub why: rustix::io::Errno,
-    /// A better explanation than the error number, when there is one.
-    pub detail: Option<&'static str>,
+/// Ends a failed start-up: logs `staticd: <what>: <why>` and exits 2. Nothing
+/// done so far needs undoing: the kernel closes every descriptor and ends any
+/// thread already spawned, as it would after a return from `main`.
+#[cold]
+#[inline(never)]
+fn fail(what: &[&dyn Piece], why: &dyn Piece) -> ! {
+    let mut line = String::new();
+    crate::text::put_all(&mut line, what);
+    crate::log!(line, ": ", why);
+    crate::rt::sys::exit_group(2)
 }
 
 fn cpu_count() -> usize {
@@ -114,24 +116,12 @@ fn cpu_count() -> usize {
         .max(1)
 }
 
-/// Starts the server and serves until SIGTERM or SIGINT; returns the exit code.
-pub fn run(config: Config) -> i32 {
-    match start(config) {
-        Ok(code) => code,
-        Err(e) => {
-            let why: &dyn crate::text::Piece = match &e.detail {
-                Some(detail) => detail,
-                None => &e.why,
-            };
-            crate::log!(&*e.what, ": ", why);
-            2
-        }
-    }
-}
-
+/// Starts the server and serves until SIGTERM or SIGINT; returns the exit
+/// code, or exits 2 itself when start-up fails.
 // Owns `config`: what it hands on and never reads again (the index name,
 // --real-ip-from, --cors) is moved out, not copied.
-fn start(mut config: Config) -> Result<i32, StartError> {
+pub fn run(mut config: Config) -> i32 {
+    use rustix::io::Errno;
     let root_name = crate::text!(crate::text::Utf8(&config.root));
     let workers = config.threads.unwrap_or_else(cpu_count);
     // Passed sockets are taken over before anything else opens a descriptor,
@@ -139,18 +129,15 @@ fn start(mut config: Config) -> Result<i32, StartError> {
     let activated = config
         .listen_fds
         .filter(|fds| fds.pid == rustix::process::getpid().as_raw_nonzero().get() as u32);
-    let inherited =
-        match activated {
-            Some(fds) => Some(listener::inherit(fds.count, workers).map_err(|(fd, why)| {
-                StartError {
-                    what: crate::text!("LISTEN_FDS: descriptor ", fd).into(),
-                    why,
-                    detail: (why == rustix::io::Errno::NOTSUP)
-                        .then_some("not a listening stream socket"),
-                }
-            })?),
-            None => None,
-        };
+    let inherited = activated.map(|fds| {
+        listener::inherit(fds.count, workers).unwrap_or_else(|(fd, why)| {
+            let detail: &dyn Piece = match why {
+                Errno::NOTSUP => &"not a listening stream socket",
+                _ => &why,
+            };
+            fail(&[&"LISTEN_FDS: descriptor ", &fd], detail)
+        })
+    });
 
     let signals = SignalFd::block(
         &[
@@ -167,53 +154,35 @@ fn start(mut config: Config) -> Result<i32, StartError> {
             signal::SIGUSR1,
         ],
     )
-    .map_err(|why| StartError {
-        what: "signals".into(),
-        why,
-        detail: None,
-    })?;
+    .unwrap_or_else(|why| fail(&[&"signals"], &why));
     raise_file_limit();
-    let root = cache::root::Root::open(&config.root).map_err(|why| StartError {
-        what: crate::text!("ROOT '", root_name, "'").into(),
-        why,
-        detail: None,
-    })?;
-    root.check_openat2().map_err(|why| StartError {
-        what: "openat2".into(),
-        why,
-        detail: (why == rustix::io::Errno::NOSYS)
-            .then_some("not supported by this kernel (Linux 5.6 or later is required)"),
-    })?;
+    let root = cache::root::Root::open(&config.root)
+        .unwrap_or_else(|why| fail(&[&"ROOT '", &root_name, &"'"], &why));
+    if let Err(why) = root.check_openat2() {
+        let detail: &dyn Piece = match why {
+            Errno::NOSYS => &"not supported by this kernel (Linux 5.6 or later is required)",
+            _ => &why,
+        };
+        fail(&[&"openat2"], detail);
+    }
     let (listeners, bound) = match inherited {
         Some(passed) => passed,
-        None => listener::bind_all(&config.listen, workers).map_err(|(addr, why)| StartError {
-            what: crate::text!("listen ", addr).into(),
-            why,
-            detail: None,
-        })?,
+        None => listener::bind_all(&config.listen, workers)
+            .unwrap_or_else(|(addr, why)| fail(&[&"listen ", &addr], &why)),
     };
     if let Some(name) = &config.tcp_congestion {
         let name = core::str::from_utf8(name).unwrap_or_default();
-        listener::set_congestion(&listeners, name).map_err(|why| StartError {
-            what: crate::text!("--tcp-congestion ", name).into(),
-            why,
-            detail: match why {
-                rustix::io::Errno::NOENT => {
-                    Some("not in /proc/sys/net/ipv4/tcp_available_congestion_control")
-                }
-                rustix::io::Errno::PERM => {
-                    Some("not in /proc/sys/net/ipv4/tcp_allowed_congestion_control")
-                }
-                _ => None,
-            },
-        })?;
+        if let Err(why) = listener::set_congestion(&listeners, name) {
+            let detail: &dyn Piece = match why {
+                Errno::NOENT => &"not in /proc/sys/net/ipv4/tcp_available_congestion_control",
+                Errno::PERM => &"not in /proc/sys/net/ipv4/tcp_allowed_congestion_control",
+                _ => &why,
+            };
+            fail(&[&"--tcp-congestion ", &name], detail);
+        }
     }
-    let wake =
-        eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK).map_err(|why| StartError {
-            what: "eventfd".into(),
-            why,
-            detail: None,
-        })?;
+    let wake = eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK)
+        .unwrap_or_else(|why| fail(&[&"eventfd"], &why));
     let (access, log_writer) = match &config.access_log {
         Some(path) => {
             let format = if config.log_json {
@@ -223,11 +192,9 @@ fn start(mut config: Config) -> Result<i32, StartError> {
             };
             let (sink, writer) =
                 access::Sink::open(path, format, core::mem::take(&mut config.real_ip_from))
-                    .map_err(|why| StartError {
-                        what: crate::text!("--access-log '", crate::text::Utf8(path), "'").into(),
-                        why,
-                        detail: None,
-                    })?;
+                    .unwrap_or_else(|why| {
+                        fail(&[&"--access-log '", &crate::text::Utf8(path), &"'"], &why)
+                    });
             (Some(sink), writer)
         }
         None => (None, None),
@@ -249,12 +216,8 @@ fn start(mut config: Config) -> Result<i32, StartError> {
             )
         },
     ));
-    let mut watcher =
-        Watcher::new(&config.root, cache.clone(), MAX_WATCHES).map_err(|why| StartError {
-            what: "inotify".into(),
-            why,
-            detail: None,
-        })?;
+    let mut watcher = Watcher::new(&config.root, cache.clone(), MAX_WATCHES)
+        .unwrap_or_else(|why| fail(&[&"inotify"], &why));
     let shared = Arc::new(Shared {
         cache,
         limits: ConnLimits {
@@ -281,91 +244,47 @@ fn start(mut config: Config) -> Result<i32, StartError> {
 
     // Bound alone (no SO_REUSEPORT): a port another process holds is an
     // error, not a share of its scrapes.
-    let mut metrics = match config.metrics {
-        Some(addr) => {
-            let fd = listener::bind(&addr, false).map_err(|why| StartError {
-                what: crate::text!("--metrics ", addr).into(),
-                why,
-                detail: None,
-            })?;
-            let bound = listener::local_addr(&fd).unwrap_or(addr);
-            Some((metrics::Metrics::new(fd, SCRAPES), bound))
-        }
-        None => None,
-    };
+    let mut metrics = config.metrics.map(|addr| {
+        let fd =
+            listener::bind(&addr, false).unwrap_or_else(|why| fail(&[&"--metrics ", &addr], &why));
+        let bound = listener::local_addr(&fd).unwrap_or(addr);
+        (metrics::Metrics::new(fd, SCRAPES), bound)
+    });
     // The control thread's own epoll is made now, before any worker accepts:
     // a burst of connections could otherwise take the last descriptor it needs.
-    let control_ep =
-        control_epoll(&signals, &watcher, metrics.as_ref().map(|m| &m.0)).map_err(|why| {
-            StartError {
-                what: "epoll".into(),
-                why,
-                detail: None,
-            }
-        })?;
+    let control_ep = control_epoll(&signals, &watcher, metrics.as_ref().map(|m| &m.0))
+        .unwrap_or_else(|why| fail(&[&"epoll"], &why));
     let mut ready = Vec::with_capacity(workers);
     for (id, list) in listeners.into_iter().enumerate() {
-        let worker =
-            worker::Worker::new(id, list, activated.is_some(), shared.clone()).map_err(|why| {
-                StartError {
-                    what: "epoll".into(),
-                    why,
-                    detail: None,
-                }
-            })?;
+        let worker = worker::Worker::new(id, list, activated.is_some(), shared.clone())
+            .unwrap_or_else(|why| fail(&[&"epoll"], &why));
         ready.push(worker);
     }
     // Everything that needs privileges is done: drop them, then the system
     // calls never needed again, before any worker thread exists.
     if let Some(spec) = &config.user {
         let passwd = sandbox::read_passwd();
-        let user = sandbox::resolve_user(spec, passwd.as_deref()).map_err(|why| StartError {
-            what: crate::text!("--user '", crate::text::Utf8(spec), "'").into(),
-            why: rustix::io::Errno::INVAL,
-            detail: Some(why),
-        })?;
-        sandbox::drop_privileges(user).map_err(|why| StartError {
-            what: "--user".into(),
-            why,
-            detail: None,
-        })?;
+        let user = sandbox::resolve_user(spec, passwd.as_deref())
+            .unwrap_or_else(|why| fail(&[&"--user '", &crate::text::Utf8(spec), &"'"], &why));
+        sandbox::drop_privileges(user).unwrap_or_else(|why| fail(&[&"--user"], &why));
     }
     if !config.no_seccomp {
-        crate::rt::seccomp::allow_only(sandbox::ALLOWED_SYSCALLS).map_err(|why| StartError {
-            what: "seccomp".into(),
-            why,
-            detail: None,
-        })?;
+        crate::rt::seccomp::allow_only(sandbox::ALLOWED_SYSCALLS)
+            .unwrap_or_else(|why| fail(&[&"seccomp"], &why));
     }
     let mut handles = Vec::with_capacity(workers);
     for worker in ready {
-        let handle = thread::spawn(STACK, move || worker.run()).map_err(|why| StartError {
-            what: "thread".into(),
-            why,
-            detail: None,
-        })?;
+        let handle = thread::spawn(STACK, move || worker.run())
+            .unwrap_or_else(|why| fail(&[&"thread"], &why));
         handles.push(handle);
     }
     // Hashes big files for their ETags; it never ends, and exit takes it.
     let hasher = shared.cache.clone();
-    let _hashing =
-        thread::spawn(STACK, move || hasher.hashing.run()).map_err(|why| StartError {
-            what: "thread".into(),
-            why,
-            detail: None,
-        })?;
-    let log_thread = match log_writer {
-        Some(writer) => {
-            Some(
-                thread::spawn(STACK, move || writer.run()).map_err(|why| StartError {
-                    what: "thread".into(),
-                    why,
-                    detail: None,
-                })?,
-            )
-        }
-        None => None,
-    };
+    let _hashing = thread::spawn(STACK, move || hasher.hashing.run())
+        .unwrap_or_else(|why| fail(&[&"thread"], &why));
+    let log_thread = log_writer.map(|writer| {
+        thread::spawn(STACK, move || writer.run()).unwrap_or_else(|why| fail(&[&"thread"], &why))
+    });
     announce(
         &root_name,
         &bound,
@@ -396,7 +315,7 @@ fn start(mut config: Config) -> Result<i32, StartError> {
     let deadline = now_secs() + config.grace_secs as i64;
     for h in &handles {
         if !join_until(h, deadline, &signals) {
-            return Ok(code);
+            return code;
         }
     }
     // The workers have handed over their last lines: the log's writer
@@ -405,7 +324,7 @@ fn start(mut config: Config) -> Result<i32, StartError> {
         sink.close();
         join_until(h, deadline, &signals);
     }
-    Ok(code)
+    code
 }
 
 /// Waits for thread `h` until `deadline` (monotonic seconds); false if a
@@ -504,7 +423,6 @@ fn announce(
     metrics: Option<SocketAddr>,
     cgroup_budget: Option<u64>,
 ) {
-    use crate::text::Piece;
     // Each piece is put straight into the line: no message joined per part.
     let mut line = String::from("serving ");
     line.push_str(root);
