@@ -116,11 +116,13 @@ fn cpu_count() -> usize {
         .max(1)
 }
 
-/// Starts the server and serves until SIGTERM or SIGINT; returns the exit
-/// code, or exits 2 itself when start-up fails.
+/// Starts the server and serves until SIGTERM or SIGINT, then exits: 0, or 1
+/// when the control thread failed, or 2 when start-up failed. It exits rather
+/// than return: all it holds is memory and descriptors, which need no drop
+/// when the kernel takes them back at once.
 // Owns `config`: what it hands on and never reads again (the index name,
 // --real-ip-from, --cors) is moved out, not copied.
-pub fn run(mut config: Config) -> i32 {
+pub fn run(mut config: Config) -> ! {
     use rustix::io::Errno;
     let root_name = crate::text!(crate::text::Utf8(&config.root));
     let workers = config.threads.unwrap_or_else(cpu_count);
@@ -315,7 +317,7 @@ pub fn run(mut config: Config) -> i32 {
     let deadline = now_secs() + config.grace_secs as i64;
     for h in &handles {
         if !join_until(h, deadline, &signals) {
-            return code;
+            crate::rt::sys::exit_group(code);
         }
     }
     // The workers have handed over their last lines: the log's writer
@@ -324,7 +326,7 @@ pub fn run(mut config: Config) -> i32 {
         sink.close();
         join_until(h, deadline, &signals);
     }
-    code
+    crate::rt::sys::exit_group(code)
 }
 
 /// Waits for thread `h` until `deadline` (monotonic seconds); false if a
