@@ -202,12 +202,13 @@ pub fn run(mut config: Config) -> ! {
         None => (None, None),
     };
     let (budget, from_cgroup) = cache_budget(&config);
+    let types = forever(core::mem::take(&mut config.types));
     let cache = Arc::new(Cache::new(
         root,
         core::mem::take(&mut config.index),
         cache::Settings {
             max_bytes: usize::try_from(budget).unwrap_or(usize::MAX),
-            ..cache::Settings::from(&config)
+            ..settings(&config, types)
         },
         SiteHeaders {
             cors: core::mem::take(&mut config.cors),
@@ -379,36 +380,37 @@ fn cache_budget(config: &Config) -> (u64, bool) {
     }
 }
 
-/// The cache's limits from the command line (the budget as if no cgroup limited it).
-impl From<&Config> for cache::Settings {
-    fn from(config: &Config) -> Self {
-        let clamp = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
-        let max_bytes = config
-            .cache_max_bytes
-            .unwrap_or(crate::config::DEFAULT_CACHE_MAX_BYTES);
-        cache::Settings {
-            max_file_size: config.cache_max_file_size,
-            max_bytes: clamp(max_bytes),
-            max_entries: clamp(config.cache_max_entries),
-            ttl_ms: config.cache_ttl_ms,
-            compress_level: (!config.no_compress).then_some(config.compress_level),
-            compress_max_size: config.compress_max_size,
-            listing: config.listing,
-            last_modified: config.last_modified,
-            types: content_types(config),
-        }
+/// The cache's limits from the command line (the budget as if no cgroup
+/// limited it), with the content types `types`.
+fn settings(config: &Config, types: &'static crate::http::mime::Types) -> cache::Settings {
+    let clamp = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+    let max_bytes = config
+        .cache_max_bytes
+        .unwrap_or(crate::config::DEFAULT_CACHE_MAX_BYTES);
+    cache::Settings {
+        max_file_size: config.cache_max_file_size,
+        max_bytes: clamp(max_bytes),
+        max_entries: clamp(config.cache_max_entries),
+        ttl_ms: config.cache_ttl_ms,
+        compress_level: (!config.no_compress).then_some(config.compress_level),
+        compress_max_size: config.compress_max_size,
+        listing: config.listing,
+        last_modified: config.last_modified,
+        types,
     }
 }
 
-/// The content types of `--mime` and `--default-type`: the built-in table when neither is
-/// given, else a copy kept for the life of the process, since every cached entry borrows
-/// its type from it.
-fn content_types(config: &Config) -> &'static crate::http::mime::Types {
-    use crate::http::mime::BUILTIN;
-    if config.types == BUILTIN {
-        return &BUILTIN;
+/// The cache's limits from the command line, with a copy of its content types.
+impl From<&Config> for cache::Settings {
+    fn from(config: &Config) -> Self {
+        settings(config, forever(config.types.clone()))
     }
-    alloc::boxed::Box::leak(alloc::boxed::Box::new(config.types.clone()))
+}
+
+/// The content types of `--mime` and `--default-type`, kept for the life of the
+/// process, since every cached entry borrows its type from them.
+fn forever(types: crate::http::mime::Types) -> &'static crate::http::mime::Types {
+    alloc::boxed::Box::leak(alloc::boxed::Box::new(types))
 }
 
 fn now_secs() -> i64 {
