@@ -18,12 +18,15 @@ const UNLIMITED: u64 = 1 << 60;
 /// memory controller.
 pub fn limit_file(text: &[u8]) -> Option<(&'static [u8], &[u8], &'static [u8])> {
     let mut v2 = None;
-    for line in text.split(|&b| b == b'\n') {
+    let mut lines = Some(text);
+    while let Some(rest) = lines {
+        let (line, next) = cut(rest, b'\n');
+        lines = next;
         // ID:CONTROLLERS:PATH, where only PATH may hold a colon.
-        let Some((id, rest)) = cut(line) else {
+        let (id, Some(rest)) = cut(line, b':') else {
             continue;
         };
-        let Some((controllers, path)) = cut(rest) else {
+        let (controllers, Some(path)) = cut(rest, b':') else {
             continue;
         };
         if !path.starts_with(b"/") {
@@ -31,8 +34,13 @@ pub fn limit_file(text: &[u8]) -> Option<(&'static [u8], &[u8], &'static [u8])> 
         }
         let path = path.strip_suffix(b"/").unwrap_or(path);
         // cgroup v1 with a memory hierarchy: it holds the limit even beside a v2 one.
-        if controllers.split(|&b| b == b',').any(|c| c == b"memory") {
-            return Some((b"/memory", path, b"/memory.limit_in_bytes"));
+        let mut names = Some(controllers);
+        while let Some(rest) = names {
+            let (name, next) = cut(rest, b',');
+            if name == b"memory" {
+                return Some((b"/memory", path, b"/memory.limit_in_bytes"));
+            }
+            names = next;
         }
         if id == b"0" && controllers.is_empty() {
             v2 = Some((&b""[..], path, &b"/memory.max"[..]));
@@ -41,10 +49,12 @@ pub fn limit_file(text: &[u8]) -> Option<(&'static [u8], &[u8], &'static [u8])> 
     v2
 }
 
-/// `s` split around its first colon, if it has one.
-fn cut(s: &[u8]) -> Option<(&[u8], &[u8])> {
-    let i = s.iter().position(|&b| b == b':')?;
-    Some((&s[..i], &s[i + 1..]))
+/// `s` up to its first `sep`, and what follows that `sep` if there is one.
+fn cut(s: &[u8], sep: u8) -> (&[u8], Option<&[u8]>) {
+    match s.iter().position(|&b| b == sep) {
+        Some(i) => (&s[..i], Some(&s[i + 1..])),
+        None => (s, None),
+    }
 }
 
 /// The limit a `memory.max` or `memory.limit_in_bytes` file holds; `None` for `max`,
