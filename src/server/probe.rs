@@ -3,6 +3,7 @@
 //! for everything; exit 0 on 2xx/3xx, 1 otherwise, one line either way.
 
 use crate::config::Config;
+use crate::text::Piece;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -146,13 +147,11 @@ fn fetch(target: &Target) -> Result<Vec<u8>, Failure> {
             why(e)
         });
     }
-    let request = crate::text!(
-        "GET ",
-        target.path,
-        " HTTP/1.1\r\nHost: ",
-        target.addr,
-        "\r\nUser-Agent: staticd-probe\r\nConnection: close\r\n\r\n"
-    );
+    let mut request = String::from("GET ");
+    request.push_str(&target.path);
+    request.push_str(" HTTP/1.1\r\nHost: ");
+    target.addr.put(&mut request);
+    request.push_str("\r\nUser-Agent: staticd-probe\r\nConnection: close\r\n\r\n");
     let mut sent = 0;
     while sent < request.len() {
         match net::send(&fd, &request.as_bytes()[sent..], net::SendFlags::NOSIGNAL) {
@@ -192,17 +191,25 @@ pub fn run(url: Option<&[u8]>, config: &Config) -> i32 {
             return 2;
         }
     };
-    let shown = crate::text!("http://", target.addr, target.path);
     // One line either way: the status line as it came, or why there is none.
-    let (healthy, what) = match fetch(&target) {
-        Ok(line) => (
-            matches!(status_code(&line), Some(200..=399)),
-            crate::text!(crate::text::Escaped(&line)),
-        ),
-        Err((step, why)) => (false, crate::text!(step, why)),
+    let mut line = String::from("probe http://");
+    target.addr.put(&mut line);
+    line.push_str(&target.path);
+    let healthy = match fetch(&target) {
+        Ok(status) => {
+            let healthy = matches!(status_code(&status), Some(200..=399));
+            line.push_str(if healthy { ": " } else { ": unhealthy: " });
+            crate::text::Escaped(&status).put(&mut line);
+            healthy
+        }
+        Err((step, why)) => {
+            line.push_str(": unhealthy: ");
+            line.push_str(step);
+            line.push_str(why);
+            false
+        }
     };
-    let verdict = if healthy { ": " } else { ": unhealthy: " };
-    crate::log!("probe ", shown, verdict, what);
+    crate::log!(line);
     i32::from(!healthy)
 }
 
