@@ -261,7 +261,8 @@ pub fn run(mut config: Config) -> ! {
     for (id, list) in listeners.into_iter().enumerate() {
         let worker = worker::Worker::new(id, list, activated.is_some(), shared.clone())
             .unwrap_or_else(|why| fail(&[&"epoll"], &why));
-        ready.push(worker);
+        // Boxed: a worker is kilobytes, moved twice more before its thread runs it.
+        ready.push(alloc::boxed::Box::new(worker));
     }
     // Everything that needs privileges is done: drop them, then the system
     // calls never needed again, before any worker thread exists.
