@@ -133,8 +133,8 @@ impl Metrics {
         let answer = match request::parse(&client.head) {
             Ok(Parsed::Partial) if keep => return,
             Ok(Parsed::Partial) => None,
-            Ok(Parsed::Complete(req, _)) => Some(answer(&req, shared)),
-            Err(e) => Some(error(e.into())),
+            Ok(Parsed::Complete(req, _)) => Some(answer(Ok(&req), shared)),
+            Err(e) => Some(answer(Err(e.into()), shared)),
         };
         if let Some(bytes) = answer {
             // One try: a client that cannot take a few KiB at once is not
@@ -164,42 +164,40 @@ impl Metrics {
     }
 }
 
-/// The whole response to a complete request: the figures for `GET
-/// /metrics` (their head alone for `HEAD`), 404 for another path, 405 for
-/// another method.
-fn answer(req: &request::Request<'_>, shared: &Shared) -> Vec<u8> {
-    let is_metrics = path::split_target(req.target).is_ok_and(|t| t.path == b"/metrics");
-    let head_only = match req.method {
-        _ if !is_metrics => return error(Status::NotFound),
-        Method::Get => false,
-        Method::Head => true,
-        _ => return error(Status::MethodNotAllowed),
+/// The whole response to a complete request, or to one that could not be
+/// parsed (its error status): the figures for `GET /metrics` (their head
+/// alone for `HEAD`), 404 for another path, 405 for another method.
+fn answer(req: Result<&request::Request<'_>, Status>, shared: &Shared) -> Vec<u8> {
+    let (status, head_only) = match req {
+        Err(status) => (status, false),
+        Ok(req) => {
+            let is_metrics = path::split_target(req.target).is_ok_and(|t| t.path == b"/metrics");
+            match req.method {
+                _ if !is_metrics => (Status::NotFound, false),
+                Method::Get => (Status::Ok, false),
+                Method::Head => (Status::Ok, true),
+                _ => (Status::MethodNotAllowed, false),
+            }
+        }
     };
-    let body = render(&Figures::of(shared));
     let clock = Clock::new();
-    let head = Head {
-        content_type: Some(CONTENT_TYPE),
-        content_length: body.len() as u64,
-        extra: b"Cache-Control: no-store\r\n",
-        ..Head::new(Status::Ok, clock.date(), Connection::Close)
-    };
-    let mut out = Vec::with_capacity(256 + body.len());
-    response::write_head(&mut out, &head);
-    if !head_only {
-        out.extend_from_slice(&body);
-    }
-    out
-}
-
-/// A complete error response that closes the connection.
-fn error(status: Status) -> Vec<u8> {
-    let clock = Clock::new();
-    let head = Head {
+    let mut head = Head {
         allow: status == Status::MethodNotAllowed,
         ..Head::new(status, clock.date(), Connection::Close)
     };
     let mut out = Vec::new();
-    response::write_error(&mut out, &head, false);
+    if status != Status::Ok {
+        response::write_error(&mut out, &head, false);
+        return out;
+    }
+    let body = render(&Figures::of(shared));
+    head.content_type = Some(CONTENT_TYPE);
+    head.content_length = body.len() as u64;
+    head.extra = b"Cache-Control: no-store\r\n";
+    response::write_head(&mut out, &head);
+    if !head_only {
+        out.extend_from_slice(&body);
+    }
     out
 }
 

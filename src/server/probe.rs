@@ -17,24 +17,23 @@ const BUDGET_MS: i64 = 2000;
 
 /// Where to send the probe: an address and the request target.
 #[derive(Debug, PartialEq, Eq)]
-pub struct Target {
+pub struct Target<'a> {
     /// The server's address.
     pub addr: SocketAddr,
-    /// Path and query, starting with `/`.
-    pub path: String,
+    /// Path and query, starting with `/`, borrowed from the URL or the configuration.
+    pub path: &'a str,
 }
 
 /// Parses `http://IP[:PORT][/PATH]` (IPv6 in brackets; no host names, which
 /// would need a resolver a scratch image does not have).
-pub fn parse_url(url: &[u8]) -> Result<Target, &'static str> {
+pub fn parse_url(url: &[u8]) -> Result<Target<'_>, &'static str> {
     let url = core::str::from_utf8(url).map_err(|_| "the URL is not UTF-8")?;
     let rest = url
         .strip_prefix("http://")
         .ok_or("only http:// URLs are supported")?;
-    let (authority, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, "/"),
-    };
+    let slash = rest.bytes().position(|b| b == b'/').unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(slash);
+    let path = if path.is_empty() { "/" } else { path };
     if path.bytes().any(|b| b <= b' ' || b == 0x7f) {
         return Err("the path has spaces or control characters");
     }
@@ -57,15 +56,12 @@ pub fn parse_url(url: &[u8]) -> Result<Target, &'static str> {
             }
         },
     };
-    Ok(Target {
-        addr,
-        path: path.into(),
-    })
+    Ok(Target { addr, path })
 }
 
 /// The default target: the --health path (else `/`) on the first --listen
 /// address, with a wildcard address replaced by loopback.
-pub fn default_target(config: &Config) -> Target {
+pub fn default_target(config: &Config) -> Target<'_> {
     // The parser never leaves `listen` empty: it holds its default at least.
     let mut addr = config.listen[0];
     match addr.ip() {
@@ -77,7 +73,7 @@ pub fn default_target(config: &Config) -> Target {
     let path = config.health.as_deref().unwrap_or(b"/");
     Target {
         addr,
-        path: core::str::from_utf8(path).unwrap_or("/").into(),
+        path: core::str::from_utf8(path).unwrap_or("/"),
     }
 }
 
@@ -120,7 +116,7 @@ fn wait(fd: &rustix::fd::OwnedFd, flags: PollFlags, deadline: i64) -> Result<(),
 }
 
 /// GETs the target and returns the response's status line.
-fn fetch(target: &Target) -> Result<Vec<u8>, Failure> {
+fn fetch(target: &Target<'_>) -> Result<Vec<u8>, Failure> {
     let deadline = now_ms() + BUDGET_MS;
     let family = if target.addr.is_ipv4() {
         AddressFamily::INET
@@ -148,7 +144,7 @@ fn fetch(target: &Target) -> Result<Vec<u8>, Failure> {
         });
     }
     let mut request = String::from("GET ");
-    request.push_str(&target.path);
+    request.push_str(target.path);
     request.push_str(" HTTP/1.1\r\nHost: ");
     target.addr.put(&mut request);
     request.push_str("\r\nUser-Agent: staticd-probe\r\nConnection: close\r\n\r\n");
@@ -194,7 +190,7 @@ pub fn run(url: Option<&[u8]>, config: &Config) -> i32 {
     // One line either way: the status line as it came, or why there is none.
     let mut line = String::from("probe http://");
     target.addr.put(&mut line);
-    line.push_str(&target.path);
+    line.push_str(target.path);
     let healthy = match fetch(&target) {
         Ok(status) => {
             let healthy = matches!(status_code(&status), Some(200..=399));
@@ -219,7 +215,7 @@ mod tests {
 
     #[test]
     fn urls() {
-        let t = |u: &str| parse_url(u.as_bytes()).map(|t| (t.addr.to_string(), t.path));
+        let t = |u: &str| parse_url(u.as_bytes()).map(|t| (t.addr.to_string(), t.path.to_string()));
         assert_eq!(
             t("http://127.0.0.1:8080/healthz"),
             Ok(("127.0.0.1:8080".into(), "/healthz".into()))
