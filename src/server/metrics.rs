@@ -84,11 +84,7 @@ impl Metrics {
                 Err(Errno::INTR) => continue,
                 Err(_) => return,
             };
-            let i = self
-                .clients
-                .iter()
-                .position(Option::is_none)
-                .unwrap_or_else(|| self.oldest());
+            let i = self.free_or_oldest();
             // Dropping a client closes its socket, which leaves the epoll set.
             self.clients[i] = None;
             let token = EventData::new_u64(self.first_token + i as u64);
@@ -104,11 +100,19 @@ impl Metrics {
         }
     }
 
-    /// The slot whose client has waited longest.
-    fn oldest(&self) -> usize {
-        (0..SCRAPES)
-            .min_by_key(|&i| self.clients[i].as_ref().map_or(0, |c| c.deadline))
-            .unwrap_or(0)
+    /// A free slot, else the one whose client has waited longest: the first
+    /// with the earliest deadline, a free one counting as 0.
+    fn free_or_oldest(&self) -> usize {
+        let mut best = 0;
+        let mut best_deadline = u64::MAX;
+        for (i, slot) in self.clients.iter().enumerate() {
+            let deadline = slot.as_ref().map_or(0, |c| c.deadline);
+            if deadline < best_deadline {
+                best = i;
+                best_deadline = deadline;
+            }
+        }
+        best
     }
 
     /// Reads what client `i` sent; once its request head is complete,
