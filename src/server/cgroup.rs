@@ -76,16 +76,17 @@ pub fn cache_budget(default: u64, limit: Option<u64>) -> (u64, bool) {
 /// `None` when there is none or it cannot be read.
 pub fn memory_limit(root: &[u8]) -> Option<u64> {
     use crate::server::sandbox::read_small_file;
-    let cgroups = read_small_file(b"/proc/self/cgroup")?;
-    let (dir, cgroup, file) = limit_file(&cgroups)?;
+    let mut text = read_small_file(b"/proc/self/cgroup")?;
+    let (dir, cgroup, file) = limit_file(&text)?;
     let mut path = root.to_vec();
     path.extend_from_slice(dir);
+    let top = path.len();
     path.extend_from_slice(cgroup);
     path.extend_from_slice(file);
-    let text = match read_small_file(&path) {
+    text = match read_small_file(&path) {
         Some(text) => text,
         None => {
-            path.truncate(root.len() + dir.len());
+            path.truncate(top);
             path.extend_from_slice(file);
             read_small_file(&path)?
         }

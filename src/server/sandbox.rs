@@ -165,12 +165,11 @@ pub fn read_small_file(path: &[u8]) -> Option<Vec<u8>> {
     )
     .ok()?;
     let mut out = Vec::new();
-    let mut buf = [0u8; 4096];
     loop {
-        match rustix::io::read(&fd, &mut buf) {
+        out.reserve(4096);
+        match rustix::io::read(&fd, rustix::buffer::spare_capacity(&mut out)) {
             Ok(0) => return Some(out),
-            Ok(n) => out.extend_from_slice(&buf[..n]),
-            Err(Errno::INTR) => continue,
+            Ok(_) | Err(Errno::INTR) => {}
             Err(_) => return None,
         }
     }
@@ -225,6 +224,17 @@ mod tests {
             assert!(resolve_user(spec, Some(PASSWD)).is_err(), "{spec:?}");
         }
         assert!(resolve_user(b"www-data", None).is_err());
+    }
+
+    #[test]
+    fn small_files_are_read_whole_across_reads() {
+        let path = std::env::temp_dir().join(format!("staticd-small-{}", std::process::id()));
+        let text: Vec<u8> = (0..10_000u32).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&path, &text).unwrap();
+        let read = read_small_file(path.to_str().unwrap().as_bytes());
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(read, Some(text));
+        assert_eq!(read_small_file(b"/nonexistent/staticd"), None);
     }
 
     #[test]
