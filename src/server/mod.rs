@@ -206,10 +206,7 @@ pub fn run(mut config: Config) -> ! {
     let cache = Arc::new(Cache::new(
         root,
         core::mem::take(&mut config.index),
-        cache::Settings {
-            max_bytes: usize::try_from(budget).unwrap_or(usize::MAX),
-            ..settings(&config, types)
-        },
+        settings(&config, types, budget),
         SiteHeaders {
             cors: core::mem::take(&mut config.cors),
             ..SiteHeaders::new(
@@ -381,13 +378,14 @@ fn cache_budget(config: &Config) -> (u64, bool) {
     }
 }
 
-/// The cache's limits from the command line (the budget as if no cgroup
-/// limited it), with the content types `types`.
-fn settings(config: &Config, types: &'static crate::http::mime::Types) -> cache::Settings {
+/// The cache's limits from the command line, with the content types `types`
+/// and the budget `max_bytes`.
+fn settings(
+    config: &Config,
+    types: &'static crate::http::mime::Types,
+    max_bytes: u64,
+) -> cache::Settings {
     let clamp = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
-    let max_bytes = config
-        .cache_max_bytes
-        .unwrap_or(crate::config::DEFAULT_CACHE_MAX_BYTES);
     cache::Settings {
         max_file_size: config.cache_max_file_size,
         max_bytes: clamp(max_bytes),
@@ -401,10 +399,14 @@ fn settings(config: &Config, types: &'static crate::http::mime::Types) -> cache:
     }
 }
 
-/// The cache's limits from the command line, with a copy of its content types.
+/// The cache's limits from the command line (the budget as if no cgroup
+/// limited it), with a copy of its content types.
 impl From<&Config> for cache::Settings {
     fn from(config: &Config) -> Self {
-        settings(config, forever(config.types.clone()))
+        let max_bytes = config
+            .cache_max_bytes
+            .unwrap_or(crate::config::DEFAULT_CACHE_MAX_BYTES);
+        settings(config, forever(config.types.clone()), max_bytes)
     }
 }
 
