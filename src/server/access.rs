@@ -113,13 +113,16 @@ impl Sink {
             format,
             real_ip_from,
         });
-        let writer = (!regular).then(|| Writer {
+        if regular {
+            return (sink, None);
+        }
+        let writer = Writer {
             sink: sink.clone(),
             fd: Current { fd, generation: 0 },
             batch: Vec::with_capacity(QUEUE_BYTES),
             warned_drops: false,
-        });
-        (sink, writer)
+        };
+        (sink, Some(writer))
     }
 
     /// Opens the file again by its path, so lines go to a new file after the
