@@ -99,12 +99,12 @@ pub fn resolve_user(spec: &[u8], passwd: Option<&[u8]>) -> Result<User, &'static
         Some(i) => (&spec[..i], Some(&spec[i + 1..])),
         None => (spec, None),
     };
-    let entry = passwd.and_then(|p| {
-        p.split(|&b| b == b'\n')
-            .filter(|l| !l.is_empty())
-            .map(passwd_fields)
-            .find(|f| f[0] == user || f[2] == user)
-    });
+    let entry = passwd
+        .unwrap_or_default()
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(passwd_fields)
+        .find(|f| f[0] == user || f[2] == user);
     let field = |n: usize| entry.and_then(|f| number(f[n]));
     let uid = match number(user) {
         Some(uid) => uid,
