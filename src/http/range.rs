@@ -265,7 +265,7 @@ fn parse_spec(s: &[u8]) -> Option<Spec> {
 }
 
 /// `1*DIGIT` as a `u64`; `None` if empty, not all digits, or too large.
-fn parse_u64(s: &[u8]) -> Option<u64> {
+pub(crate) fn parse_u64(s: &[u8]) -> Option<u64> {
     if s.is_empty() {
         return None;
     }

@@ -132,23 +132,7 @@ fn passwd_fields(line: &[u8]) -> [&[u8]; 4] {
 
 /// A decimal id.
 fn number(s: &[u8]) -> Option<u32> {
-    u32::try_from(decimal(s)?).ok()
-}
-
-/// Digits only, no sign or spaces, as ids and cgroup limits are written; `None` if
-/// empty or past `u64`.
-pub(crate) fn decimal(s: &[u8]) -> Option<u64> {
-    if s.is_empty() {
-        return None;
-    }
-    let mut n: u64 = 0;
-    for &b in s {
-        if !b.is_ascii_digit() {
-            return None;
-        }
-        n = n.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
-    }
-    Some(n)
+    u32::try_from(crate::http::range::parse_u64(s)?).ok()
 }
 
 /// Reads /etc/passwd if it exists (a `FROM scratch` image has none).
