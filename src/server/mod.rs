@@ -256,10 +256,11 @@ pub fn run(mut config: Config) -> ! {
         .unwrap_or_else(|why| fail(&[&"epoll"], &why));
     let mut ready = Vec::with_capacity(workers);
     for (id, list) in listeners.into_iter().enumerate() {
-        let worker = worker::Worker::new(id, list, activated.is_some(), shared.clone())
-            .unwrap_or_else(|why| fail(&[&"epoll"], &why));
         // Boxed: a worker is kilobytes, moved twice more before its thread runs it.
-        ready.push(alloc::boxed::Box::new(worker));
+        match worker::Worker::new(id, list, activated.is_some(), shared.clone()) {
+            Ok(worker) => ready.push(alloc::boxed::Box::new(worker)),
+            Err(why) => fail(&[&"epoll"], &why),
+        }
     }
     // Everything that needs privileges is done: drop them, then the system
     // calls never needed again, before any worker thread exists.
