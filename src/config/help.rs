@@ -18,47 +18,167 @@ pub const HELP: &str = match core::str::from_utf8(&HELP_BYTES) {
     Err(_) => panic!("help text is not UTF-8"),
 };
 
-/// [`HELP`] as the binary holds it: each run of 2 to 127 spaces (the help's columns,
-/// 40 % of its bytes) is one byte, 0x80 + the run's length; the help is ASCII, so no
-/// byte of its own is that high. [`unpack`] gives the text back.
-pub static HELP_PACKED: [u8; PACKED_LEN] = {
-    let mut buf = [0; PACKED_LEN];
-    pack(&HELP_BYTES, &mut buf);
+/// [`HELP`] as the binary holds it, LZ77-packed (about 38 % of its size): the help repeats
+/// itself a lot (its columns, `[default: `, `[env: STATICD_`, option names). Each code is
+/// one byte, or two for a copy:
+/// - `0x00..=0x5E`: the ASCII character 0x20 higher (`' '..='~'`); `0x5F`: a newline;
+/// - `0x60..=0x7F`: 2 to 33 spaces;
+/// - `0x80..=0xFF` and a second byte: a copy of 3 to 10 bytes ((code >> 4 & 7) + 3) from
+///   1 to 4096 bytes back ((code & 15) << 8 | second byte, plus 1), which may overlap
+///   what it writes.
+///
+/// [`unpack`] gives the text back.
+pub static HELP_PACKED: [u8; PACKED.len] = {
+    let mut buf = [0; PACKED.len];
+    let mut i = 0;
+    while i < buf.len() {
+        buf[i] = PACKED.bytes[i];
+        i += 1;
+    }
     buf
 };
 
-const PACKED_LEN: usize = pack(&HELP_BYTES, &mut []);
+const PACKED: Packed<HELP_LEN> = pack(&HELP_BYTES);
 
-/// Packs `text` into `out` (as far as it fits); returns the packed length.
-pub(super) const fn pack(text: &[u8], out: &mut [u8]) -> usize {
-    let (mut i, mut n) = (0, 0);
-    while i < text.len() {
-        assert!(text[i] < 0x80, "the help is ASCII");
-        let mut run = 0;
-        while i + run < text.len() && text[i + run] == b' ' && run < 127 {
-            run += 1;
+/// A packed text: its first `len` bytes of `bytes` (packing never grows a text).
+pub(super) struct Packed<const N: usize> {
+    pub(super) bytes: [u8; N],
+    pub(super) len: usize,
+}
+
+/// The farthest back a copy reaches.
+const WINDOW: usize = 4096;
+/// The shortest copy: two bytes for fewer would gain nothing.
+const MIN_COPY: usize = 3;
+/// The longest copy.
+const MAX_COPY: usize = 10;
+/// The longest run of spaces one code gives.
+const MAX_RUN: usize = 33;
+/// How many earlier places with the same first three bytes are tried for the longest copy:
+/// more finds next to nothing more and slows the build.
+const TRIES: usize = 16;
+/// Buckets of the three-byte hash that finds those places.
+const HASH: usize = 4096;
+/// No position.
+const NONE: u16 = u16::MAX;
+
+/// Packs `text` (printable ASCII and newlines, at most `N` bytes and fewer than
+/// 65,535) in the form [`HELP_PACKED`] describes, with the fewest bytes for the copies
+/// it finds: a pass that finds the longest copy at each position, then one from the end
+/// that picks, at each position, the code that leaves the fewest bytes to the end.
+pub(super) const fn pack<const N: usize>(text: &[u8]) -> Packed<N> {
+    let n = text.len();
+    assert!(n <= N && n < NONE as usize);
+    // The longest copy at each position and how far back it is.
+    let mut copy_len = [0u8; N];
+    let mut copy_back = [0u16; N];
+    let mut head = [NONE; HASH];
+    let mut prev = [NONE; N];
+    let mut i = 0;
+    while i + MIN_COPY <= n {
+        let h = (text[i] as usize * 961 + text[i + 1] as usize * 31 + text[i + 2] as usize) % HASH;
+        let mut j = head[h];
+        let mut tries = 0;
+        while j != NONE && i - (j as usize) <= WINDOW && tries < TRIES {
+            let from = j as usize;
+            let mut len = 0;
+            while len < MAX_COPY && i + len < n && text[from + len] == text[i + len] {
+                len += 1;
+            }
+            if len > copy_len[i] as usize {
+                copy_len[i] = len as u8;
+                copy_back[i] = (i - from) as u16;
+            }
+            if len == MAX_COPY {
+                break;
+            }
+            j = prev[from];
+            tries += 1;
         }
-        let (byte, took) = if run >= 2 {
-            (0x80 + run as u8, run)
-        } else {
-            (text[i], 1)
-        };
-        if n < out.len() {
-            out[n] = byte;
-        }
-        n += 1;
-        i += took;
+        prev[i] = head[h];
+        head[h] = i as u16;
+        i += 1;
     }
-    n
+    // From the end: the fewest bytes that pack text[i..], and the code that starts them
+    // (`take` bytes of text, a copy when `copied`).
+    let mut cost = [0u16; N];
+    let mut take = [1u8; N];
+    let mut copied = [false; N];
+    let mut i = n;
+    while i > 0 {
+        i -= 1;
+        let mut best = rest(&cost, i + 1) + 1;
+        let mut k = 2;
+        while k <= MAX_RUN && i + k <= n && text[i + k - 1] == b' ' && text[i] == b' ' {
+            if rest(&cost, i + k) + 1 < best {
+                best = rest(&cost, i + k) + 1;
+                take[i] = k as u8;
+            }
+            k += 1;
+        }
+        let mut k = MIN_COPY;
+        while k <= copy_len[i] as usize {
+            if rest(&cost, i + k) + 2 < best {
+                best = rest(&cost, i + k) + 2;
+                take[i] = k as u8;
+                copied[i] = true;
+            }
+            k += 1;
+        }
+        cost[i] = best;
+    }
+    let mut out = Packed {
+        bytes: [0; N],
+        len: 0,
+    };
+    let mut i = 0;
+    while i < n {
+        let k = take[i] as usize;
+        if copied[i] {
+            let back = copy_back[i] as usize - 1;
+            out.bytes[out.len] = 0x80 | ((k - MIN_COPY) << 4) as u8 | (back >> 8) as u8;
+            out.bytes[out.len + 1] = back as u8;
+            out.len += 2;
+        } else if k > 1 {
+            out.bytes[out.len] = 0x5e + k as u8;
+            out.len += 1;
+        } else {
+            out.bytes[out.len] = match text[i] {
+                b'\n' => 0x5f,
+                c => {
+                    assert!(c >= b' ' && c <= b'~', "the help is printable ASCII");
+                    c - b' '
+                }
+            };
+            out.len += 1;
+        }
+        i += k;
+    }
+    out
+}
+
+/// What packing `text[at..]` costs, as far as [`pack`] has worked it out: nothing at the end.
+const fn rest<const N: usize>(cost: &[u16; N], at: usize) -> u16 {
+    if at < N { cost[at] } else { 0 }
 }
 
 /// The text [`pack`] packed.
 pub fn unpack(packed: &[u8]) -> alloc::vec::Vec<u8> {
     let mut text = alloc::vec::Vec::with_capacity(HELP_LEN);
-    for &b in packed {
-        match b {
-            0x80.. => text.resize(text.len() + usize::from(b - 0x80), b' '),
-            _ => text.push(b),
+    let mut codes = packed.iter();
+    while let Some(&c) = codes.next() {
+        match c {
+            0x80.. => {
+                let low = codes.next().copied().unwrap_or(0);
+                let back = (usize::from(c & 15) << 8 | usize::from(low)) + 1;
+                for _ in 0..(c >> 4 & 7) + 3 {
+                    let b = text.len().checked_sub(back).and_then(|k| text.get(k));
+                    text.push(b.copied().unwrap_or(b' '));
+                }
+            }
+            0x60.. => text.resize(text.len() + usize::from(c - 0x5e), b' '),
+            0x5f => text.push(b'\n'),
+            _ => text.push(c + b' '),
         }
     }
     text
