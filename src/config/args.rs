@@ -86,7 +86,7 @@ impl Parsed {
     fn finish(mut self, env: &[&[u8]]) -> Result<Config, Error> {
         let mut set = self.given;
         for (i, opt) in PARSE.iter().enumerate() {
-            if let Some(name) = opt.env
+            if let Some(name) = opt.env()
                 && self.given & (1 << i) == 0
                 && let Some(value) = getenv(env, name)
             {
@@ -175,7 +175,7 @@ fn long_option<'a>(
         Some(eq) => (body.get(..eq).unwrap_or(body), body.get(eq + 1..)),
         None => (body, None),
     };
-    let Some(i) = PARSE.iter().position(|o| o.long.as_bytes() == name) else {
+    let Some(i) = PARSE.iter().position(|o| o.long().as_bytes() == name) else {
         let shown = Shown {
             bytes: name,
             quoted: false,
@@ -183,7 +183,7 @@ fn long_option<'a>(
         return Err(Error::says(&text!("--", shown), "unknown option"));
     };
     let opt = &PARSE[i];
-    let origin = Origin::Flag(opt.long);
+    let origin = Origin::Flag(opt.long());
     let value = match (opt.takes_value, inline) {
         (false, None) => &[][..],
         (false, Some(_)) => return Err(Error::says(&origin, "takes no value")),
@@ -206,7 +206,7 @@ fn short_options<'a>(
     let mut i = 0;
     while let Some(&c) = cluster.get(i) {
         i += 1;
-        let Some(n) = PARSE.iter().position(|o| o.short == Some(c)) else {
+        let Some(n) = PARSE.iter().position(|o| o.short == c) else {
             let shown = Shown {
                 bytes: &[c],
                 quoted: false,
@@ -215,7 +215,7 @@ fn short_options<'a>(
             continue;
         };
         let opt = &PARSE[n];
-        let origin = Origin::Flag(opt.long);
+        let origin = Origin::Flag(opt.long());
         let step = if !opt.takes_value {
             parsed.apply(n, origin, &[])
         } else {

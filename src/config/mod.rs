@@ -200,10 +200,10 @@ impl Config {
     fn fill_defaults(&mut self, set: u64, root_set: bool) {
         for (i, opt) in PARSE.iter().enumerate() {
             if set & (1 << i) == 0
-                && let (Some(v), Act::Set(store)) = (opt.default, opt.act)
+                && let (Some(v), Act::Set(store)) = (opt.default(), opt.act)
             {
                 let stored = store.store(self, v.as_bytes());
-                debug_assert!(stored.is_ok(), "--{}: bad default", opt.long);
+                debug_assert!(stored.is_ok(), "--{}: bad default", opt.long());
             }
         }
         if !root_set && let Preset::Value(v) = ROOT.default {
@@ -288,46 +288,134 @@ struct Opt {
 }
 
 /// What parsing needs of an option: its [`Opt`] without the help, which only the
-/// compile-time [`HELP`] reads; so the help's words are in the binary once, not twice.
+/// compile-time [`HELP`] reads, so the help's words are in the binary once, not twice; and
+/// its texts as places in [`NAMES`], so the table holds no pointers but the action's.
 #[derive(Clone, Copy)]
 struct Parse {
-    long: &'static str,
-    short: Option<u8>,
+    /// Where the option's texts start in [`NAMES`]: its long name, its default's text, its
+    /// variable, one after another.
+    at: u16,
+    long_len: u8,
+    /// 0 for none ([`Preset::Value`]s are never empty).
+    default_len: u8,
+    /// 0 for none.
+    env_len: u8,
+    /// 0 for none.
+    short: u8,
     takes_value: bool,
-    env: Option<&'static str>,
-    /// [`Preset::Value`]'s text.
-    default: Option<&'static str>,
     act: Act,
 }
 
+impl Parse {
+    /// `len` bytes of [`NAMES`] from `at`.
+    fn name(at: usize, len: u8) -> &'static str {
+        NAMES.get(at..at + usize::from(len)).unwrap_or_default()
+    }
+
+    /// The long name, without the leading `--`.
+    fn long(&self) -> &'static str {
+        Parse::name(usize::from(self.at), self.long_len)
+    }
+
+    /// [`Preset::Value`]'s text.
+    fn default(&self) -> Option<&'static str> {
+        let at = usize::from(self.at) + usize::from(self.long_len);
+        (self.default_len > 0).then(|| Parse::name(at, self.default_len))
+    }
+
+    /// The environment variable.
+    fn env(&self) -> Option<&'static str> {
+        let at = usize::from(self.at) + usize::from(self.long_len) + usize::from(self.default_len);
+        (self.env_len > 0).then(|| Parse::name(at, self.env_len))
+    }
+}
+
+/// The texts [`PARSE`] points into.
+const NAMES: &str = match core::str::from_utf8(&NAMES_BYTES) {
+    Ok(s) => s,
+    Err(_) => panic!("option names are not UTF-8"),
+};
+
+// Its own constant: a reference into `TABLES` would put all of it in the binary.
+const NAMES_BYTES: [u8; NAMES_LEN] = TABLES.1;
+
 /// [`OPTIONS`] as parsing reads it, in the same order.
-static PARSE: [Parse; OPTIONS.len()] = {
-    let mut table = [Parse {
-        long: "",
-        short: None,
-        takes_value: false,
-        env: None,
-        default: None,
-        act: Act::Help,
-    }; OPTIONS.len()];
-    let mut i = 0;
+static PARSE: [Parse; OPTIONS.len()] = TABLES.0;
+
+/// [`PARSE`] and the bytes of [`NAMES`], built from [`OPTIONS`].
+const TABLES: ([Parse; OPTIONS.len()], [u8; NAMES_LEN]) = tables();
+
+/// The length of [`NAMES`].
+const NAMES_LEN: usize = {
+    let (mut i, mut len) = (0, 0);
     while i < OPTIONS.len() {
-        let o = &OPTIONS[i];
-        table[i] = Parse {
-            long: o.long,
-            short: o.short,
-            takes_value: o.value.is_some(),
-            env: o.env,
-            default: match o.default {
-                Preset::Value(v) => Some(v),
-                Preset::None | Preset::Note(_) => None,
-            },
-            act: o.act,
-        };
+        let (long, default, env) = texts(&OPTIONS[i]);
+        len += long.len() + default.len() + env.len();
         i += 1;
     }
-    table
+    len
 };
+
+/// The texts of `o` that [`NAMES`] holds: long name, default (or nothing) and variable (or
+/// nothing).
+const fn texts(o: &Opt) -> (&'static str, &'static str, &'static str) {
+    let default = match o.default {
+        Preset::Value(v) => v,
+        Preset::None | Preset::Note(_) => "",
+    };
+    let env = match o.env {
+        Some(env) => env,
+        None => "",
+    };
+    (o.long, default, env)
+}
+
+const fn tables() -> ([Parse; OPTIONS.len()], [u8; NAMES_LEN]) {
+    let mut table = [Parse {
+        at: 0,
+        long_len: 0,
+        default_len: 0,
+        env_len: 0,
+        short: 0,
+        takes_value: false,
+        act: Act::Help,
+    }; OPTIONS.len()];
+    let mut names = [0; NAMES_LEN];
+    let (mut i, mut at) = (0, 0);
+    while i < OPTIONS.len() {
+        let o = &OPTIONS[i];
+        let (long, default, env) = texts(o);
+        assert!(long.len() < 256 && default.len() < 256 && env.len() < 256 && at < 65_536);
+        if let Preset::Value(v) = o.default {
+            assert!(!v.is_empty(), "an empty default would read as none");
+        }
+        table[i] = Parse {
+            at: at as u16,
+            long_len: long.len() as u8,
+            default_len: default.len() as u8,
+            env_len: env.len() as u8,
+            short: match o.short {
+                Some(s) => s,
+                None => 0,
+            },
+            takes_value: o.value.is_some(),
+            act: o.act,
+        };
+        let mut k = 0;
+        while k < 3 {
+            let text = [long, default, env][k].as_bytes();
+            let mut j = 0;
+            while j < text.len() {
+                names[at] = text[j];
+                at += 1;
+                j += 1;
+            }
+            k += 1;
+        }
+        i += 1;
+    }
+    (table, names)
+}
 
 /// What an option is when neither its flag nor its variable is given.
 #[derive(Clone, Copy)]

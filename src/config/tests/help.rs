@@ -77,6 +77,22 @@ fn option_table_is_consistent() {
 }
 
 #[test]
+fn the_parse_table_is_the_option_table() {
+    assert_eq!(PARSE.len(), OPTIONS.len());
+    for (p, o) in PARSE.iter().zip(OPTIONS) {
+        assert_eq!(p.long(), o.long);
+        assert_eq!(p.short, o.short.unwrap_or(0), "--{}", o.long);
+        assert_eq!(p.takes_value, o.value.is_some(), "--{}", o.long);
+        assert_eq!(p.env(), o.env, "--{}", o.long);
+        let default = match o.default {
+            Preset::Value(v) => Some(v),
+            Preset::None | Preset::Note(_) => None,
+        };
+        assert_eq!(p.default(), default, "--{}", o.long);
+    }
+}
+
+#[test]
 fn version() {
     assert_eq!(VERSION, format!("staticd {}", env!("CARGO_PKG_VERSION")));
 }
