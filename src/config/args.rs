@@ -35,8 +35,9 @@ type Step = Result<Option<Command>, Error>;
 
 /// The configuration as far as it is read, and what set it.
 struct Parsed {
-    /// Starts [`Config::unset`]; each value is stored as it is read.
-    config: Config,
+    /// Starts [`Config::unset`]; each value is stored as it is read. Boxed from the start, as
+    /// [`Command`] holds it, so finishing moves a pointer, not the whole configuration.
+    config: Box<Config>,
     /// One bit per option (index in `OPTIONS` and `PARSE`) given on the command line: those ignore their variable.
     given: u64,
     /// ROOT was given, as an argument or by its variable.
@@ -83,7 +84,7 @@ impl Parsed {
     }
 
     /// Fills what the command line left unset from the environment, then the defaults.
-    fn finish(mut self, env: &[&[u8]]) -> Result<Config, Error> {
+    fn finish(mut self, env: &[&[u8]]) -> Result<Box<Config>, Error> {
         let mut set = self.given;
         for (i, opt) in PARSE.iter().enumerate() {
             if let Some(name) = opt.env()
@@ -110,7 +111,7 @@ impl Parsed {
 /// Parses the command line (`args`, without argv\[0\]) and the environment (`KEY=VALUE` entries).
 pub fn parse(args: &[&[u8]], env: &[&[u8]]) -> Result<Command, Error> {
     let mut parsed = Parsed {
-        config: Config::unset(),
+        config: Box::new(Config::unset()),
         given: 0,
         root_given: false,
         probe: None,
@@ -158,7 +159,7 @@ pub fn parse(args: &[&[u8]], env: &[&[u8]]) -> Result<Command, Error> {
         return Err(e);
     }
     let probe = parsed.probe.take();
-    let config = Box::new(parsed.finish(env)?);
+    let config = parsed.finish(env)?;
     Ok(match probe {
         Some(url) => Command::Probe(url, config),
         None => Command::Serve(config),
