@@ -2,7 +2,7 @@
 //! environment fallbacks and the defaults, reporting the first error.
 
 use super::values::{Shown, parse_uint, q};
-use super::{Act, Command, Config, Error, LISTEN_FDS_MAX, ListenFds, PARSE, ROOT};
+use super::{Command, Config, Error, Kind, LISTEN_FDS_MAX, ListenFds, PARSE, ROOT};
 use crate::text;
 use crate::text::Piece;
 use alloc::boxed::Box;
@@ -56,17 +56,18 @@ impl Parsed {
         if opt.takes_value && value.is_empty() {
             return Err(Error::says(&origin, "empty value"));
         }
-        match opt.act {
-            Act::Set(store) => store
+        match opt.kind {
+            Kind::Set => opt
+                .store
                 .store(&mut self.config, value)
                 .map(|()| None)
                 .map_err(|why| Error::new(&origin, why)),
-            Act::Probe => {
+            Kind::Probe => {
                 self.probe.get_or_insert(None);
                 Ok(None)
             }
-            Act::Help => Ok(Some(Command::Help)),
-            Act::Version => Ok(Some(Command::Version)),
+            Kind::Help => Ok(Some(Command::Help)),
+            Kind::Version => Ok(Some(Command::Version)),
         }
     }
 

@@ -200,9 +200,9 @@ impl Config {
     fn fill_defaults(&mut self, set: u64, root_set: bool) {
         for (i, opt) in PARSE.iter().enumerate() {
             if set & (1 << i) == 0
-                && let (Some(v), Act::Set(store)) = (opt.default(), opt.act)
+                && let (Some(v), Kind::Set) = (opt.default(), opt.kind)
             {
-                let stored = store.store(self, v.as_bytes());
+                let stored = opt.store.store(self, v.as_bytes());
                 debug_assert!(stored.is_ok(), "--{}: bad default", opt.long());
             }
         }
@@ -303,7 +303,20 @@ struct Parse {
     /// 0 for none.
     short: u8,
     takes_value: bool,
-    act: Act,
+    /// [`Act`], apart from its function, so that the table holds one pointer an option
+    /// and no padding.
+    kind: Kind,
+    /// [`Act::Set`]'s function; for the other acts, one that does nothing.
+    store: Store,
+}
+
+/// What an option does, as [`PARSE`] keeps it: [`Act`] without [`Act::Set`]'s function.
+#[derive(Clone, Copy)]
+enum Kind {
+    Set,
+    Probe,
+    Help,
+    Version,
 }
 
 impl Parse {
@@ -378,7 +391,8 @@ const fn tables() -> ([Parse; OPTIONS.len()], [u8; NAMES_LEN]) {
         env_len: 0,
         short: 0,
         takes_value: false,
-        act: Act::Help,
+        kind: Kind::Help,
+        store: Store(|_, _| Ok(())),
     }; OPTIONS.len()];
     let mut names = [0; NAMES_LEN];
     let (mut i, mut at) = (0, 0);
@@ -399,7 +413,16 @@ const fn tables() -> ([Parse; OPTIONS.len()], [u8; NAMES_LEN]) {
                 None => 0,
             },
             takes_value: o.value.is_some(),
-            act: o.act,
+            kind: match o.act {
+                Act::Set(_) => Kind::Set,
+                Act::Probe => Kind::Probe,
+                Act::Help => Kind::Help,
+                Act::Version => Kind::Version,
+            },
+            store: match o.act {
+                Act::Set(store) => store,
+                Act::Probe | Act::Help | Act::Version => Store(|_, _| Ok(())),
+            },
         };
         let mut k = 0;
         while k < 3 {
@@ -431,43 +454,43 @@ enum Preset {
 
 /// Checks an option's value (empty for a flag) and stores it; `Err` says why it is wrong.
 ///
-/// The common kinds of option share one storing code, the field chosen by a small function,
-/// rather than each carrying its own copy of it.
+/// The common kinds of option share one storing function ([`set_bytes`], [`set_number`],
+/// [`turn_on`]), to which each option's function passes its field.
 #[derive(Clone, Copy)]
-enum Store {
-    /// Anything else: the function checks and stores.
-    With(fn(&mut Config, &[u8]) -> Result<(), String>),
-    /// A value kept as given, once the first function accepts it, in the field the second
-    /// function picks.
-    Bytes(
-        fn(&[u8]) -> Result<(), String>,
-        fn(&mut Config) -> &mut Option<Vec<u8>>,
-    ),
-    /// A flag: turns the field on.
-    Flag(fn(&mut Config) -> &mut bool),
-    /// A grace or drain period in whole seconds.
-    Seconds(fn(&mut Config) -> &mut u32),
-    /// A number read by the first function.
-    Number(
-        fn(&[u8]) -> Result<u64, String>,
-        fn(&mut Config) -> &mut u64,
-    ),
-}
+struct Store(fn(&mut Config, &[u8]) -> Result<(), String>);
 
 impl Store {
     /// Checks `v` and stores it in `config`.
     fn store(self, config: &mut Config, v: &[u8]) -> Result<(), String> {
-        match self {
-            Store::With(set) => set(config, v),
-            Store::Bytes(check, field) => check(v).map(|()| *field(config) = Some(v.to_vec())),
-            Store::Number(parse, field) => parse(v).map(|n| *field(config) = n),
-            Store::Flag(field) => {
-                *field(config) = true;
-                Ok(())
-            }
-            Store::Seconds(field) => parse_grace(v).map(|n| *field(config) = n),
-        }
+        (self.0)(config, v)
     }
+}
+
+/// Stores a copy of `v` in `field` once `check` accepts it.
+#[inline(never)]
+fn set_bytes(
+    field: &mut Option<Vec<u8>>,
+    v: &[u8],
+    check: fn(&[u8]) -> Result<(), String>,
+) -> Result<(), String> {
+    check(v).map(|()| *field = Some(v.to_vec()))
+}
+
+/// Stores in `field` the number `parse` reads from `v`.
+#[inline(never)]
+fn set_number(
+    field: &mut u64,
+    v: &[u8],
+    parse: fn(&[u8]) -> Result<u64, String>,
+) -> Result<(), String> {
+    parse(v).map(|n| *field = n)
+}
+
+/// Turns a flag on.
+#[inline(never)]
+fn turn_on(field: &mut bool) -> Result<(), String> {
+    *field = true;
+    Ok(())
 }
 
 /// Sets `field` to a copy of `v`: one copy of that code for the byte fields set outright.
@@ -503,7 +526,7 @@ const ROOT: Positional = Positional {
     env: Some("STATICD_ROOT"),
     help: "directory to serve (-- before one that\nstarts with '-')",
     default: Preset::Value("."),
-    set: Store::With(|c, v| check_root(v).map(|()| replace(&mut c.root, v))),
+    set: Store(|c, v| check_root(v).map(|()| replace(&mut c.root, v))),
 };
 
 /// Every option, in the order of the help.
@@ -517,7 +540,7 @@ const OPTIONS: &[Opt] = &[
                [::1]:80, or PORT for 0.0.0.0:PORT;\n\
                repeatable, or comma-separated",
         default: Preset::Value("0.0.0.0:8080"),
-        act: Act::Set(Store::With(|c, v| add_addrs(&mut c.listen, v))),
+        act: Act::Set(Store(|c, v| add_addrs(&mut c.listen, v))),
     },
     Opt {
         long: "threads",
@@ -526,9 +549,7 @@ const OPTIONS: &[Opt] = &[
         env: Some("STATICD_THREADS"),
         help: "worker threads, 1 to 1024",
         default: Preset::Note("one per CPU"),
-        act: Act::Set(Store::With(|c, v| {
-            parse_threads(v).map(|n| c.threads = Some(n))
-        })),
+        act: Act::Set(Store(|c, v| parse_threads(v).map(|n| c.threads = Some(n)))),
     },
     Opt {
         long: "index",
@@ -537,7 +558,7 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "file served for a directory",
         default: Preset::Value("index.html"),
-        act: Act::Set(Store::With(|c, v| {
+        act: Act::Set(Store(|c, v| {
             check_index(v).map(|()| replace(&mut c.index, v))
         })),
     },
@@ -548,7 +569,7 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "seconds open connections get to finish\non shutdown, 0 to 86400",
         default: Preset::Value("10"),
-        act: Act::Set(Store::Seconds(|c| &mut c.grace_secs)),
+        act: Act::Set(Store(|c, v| parse_grace(v).map(|n| c.grace_secs = n))),
     },
     Opt {
         long: "drain",
@@ -559,7 +580,7 @@ const OPTIONS: &[Opt] = &[
                while --health answers 503, before the\n\
                graceful stop; 0 to 86400",
         default: Preset::Value("0"),
-        act: Act::Set(Store::Seconds(|c| &mut c.drain_secs)),
+        act: Act::Set(Store(|c, v| parse_grace(v).map(|n| c.drain_secs = n))),
     },
     Opt {
         long: "cache-max-file-size",
@@ -570,7 +591,9 @@ const OPTIONS: &[Opt] = &[
                cache, bigger ones go out with sendfile\n\
                (K, M, G suffixes)",
         default: Preset::Value("16K"),
-        act: Act::Set(Store::Number(parse_size, |c| &mut c.cache_max_file_size)),
+        act: Act::Set(Store(|c, v| {
+            set_number(&mut c.cache_max_file_size, v, parse_size)
+        })),
     },
     Opt {
         long: "cache-max-bytes",
@@ -579,7 +602,7 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "memory the cache may hold",
         default: Preset::Note("64M, at most 1/4 of a cgroup limit"),
-        act: Act::Set(Store::With(|c, v| {
+        act: Act::Set(Store(|c, v| {
             parse_size(v).map(|n| c.cache_max_bytes = Some(n))
         })),
     },
@@ -590,7 +613,9 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "paths the cache may hold",
         default: Preset::Value("4096"),
-        act: Act::Set(Store::Number(parse_count, |c| &mut c.cache_max_entries)),
+        act: Act::Set(Store(|c, v| {
+            set_number(&mut c.cache_max_entries, v, parse_count)
+        })),
     },
     Opt {
         long: "cache-ttl",
@@ -602,7 +627,9 @@ const OPTIONS: &[Opt] = &[
                unwatched directories) are rechecked\n\
                (e.g. 0.5)",
         default: Preset::Value("1"),
-        act: Act::Set(Store::Number(parse_millis, |c| &mut c.cache_ttl_ms)),
+        act: Act::Set(Store(|c, v| {
+            set_number(&mut c.cache_ttl_ms, v, parse_millis)
+        })),
     },
     Opt {
         long: "no-compress",
@@ -611,7 +638,7 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "keep no gzip or deflate variants",
         default: Preset::None,
-        act: Act::Set(Store::Flag(|c| &mut c.no_compress)),
+        act: Act::Set(Store(|c, _| turn_on(&mut c.no_compress))),
     },
     Opt {
         long: "compress-level",
@@ -620,9 +647,7 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "gzip and deflate level, 1 (fast) to 9\n(small)",
         default: Preset::Value("6"),
-        act: Act::Set(Store::With(|c, v| {
-            parse_level(v).map(|n| c.compress_level = n)
-        })),
+        act: Act::Set(Store(|c, v| parse_level(v).map(|n| c.compress_level = n))),
     },
     Opt {
         long: "compress-max-size",
@@ -631,7 +656,9 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "files up to this size get compressed\nvariants",
         default: Preset::Value("1M"),
-        act: Act::Set(Store::Number(parse_size, |c| &mut c.compress_max_size)),
+        act: Act::Set(Store(|c, v| {
+            set_number(&mut c.compress_max_size, v, parse_size)
+        })),
     },
     Opt {
         long: "header-timeout",
@@ -640,7 +667,9 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "time a request head may take to arrive",
         default: Preset::Value("10"),
-        act: Act::Set(Store::Number(parse_timeout, |c| &mut c.header_timeout_ms)),
+        act: Act::Set(Store(|c, v| {
+            set_number(&mut c.header_timeout_ms, v, parse_timeout)
+        })),
     },
     Opt {
         long: "keepalive-timeout",
@@ -649,8 +678,8 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "time an idle connection is kept open",
         default: Preset::Value("15"),
-        act: Act::Set(Store::Number(parse_timeout, |c| {
-            &mut c.keepalive_timeout_ms
+        act: Act::Set(Store(|c, v| {
+            set_number(&mut c.keepalive_timeout_ms, v, parse_timeout)
         })),
     },
     Opt {
@@ -660,7 +689,9 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "time a client may stop reading its\nresponse",
         default: Preset::Value("30"),
-        act: Act::Set(Store::Number(parse_timeout, |c| &mut c.send_timeout_ms)),
+        act: Act::Set(Store(|c, v| {
+            set_number(&mut c.send_timeout_ms, v, parse_timeout)
+        })),
     },
     Opt {
         long: "max-connections",
@@ -669,7 +700,9 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "open connections, all workers together;\nmore are closed at once",
         default: Preset::Value("10000"),
-        act: Act::Set(Store::Number(parse_count, |c| &mut c.max_connections)),
+        act: Act::Set(Store(|c, v| {
+            set_number(&mut c.max_connections, v, parse_count)
+        })),
     },
     Opt {
         long: "tcp-congestion",
@@ -679,7 +712,9 @@ const OPTIONS: &[Opt] = &[
         help: "TCP congestion control of connections,\n\
                e.g. reno (cheaper on fast local links)",
         default: Preset::Note("the host's"),
-        act: Act::Set(Store::Bytes(check_congestion, |c| &mut c.tcp_congestion)),
+        act: Act::Set(Store(|c, v| {
+            set_bytes(&mut c.tcp_congestion, v, check_congestion)
+        })),
     },
     Opt {
         long: "user",
@@ -688,7 +723,7 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "drop root for this user after binding\n(numeric, or a name in /etc/passwd)",
         default: Preset::None,
-        act: Act::Set(Store::Bytes(check_user, |c| &mut c.user)),
+        act: Act::Set(Store(|c, v| set_bytes(&mut c.user, v, check_user))),
     },
     Opt {
         long: "no-seccomp",
@@ -697,7 +732,7 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "run without the system call allow-list",
         default: Preset::None,
-        act: Act::Set(Store::Flag(|c| &mut c.no_seccomp)),
+        act: Act::Set(Store(|c, _| turn_on(&mut c.no_seccomp))),
     },
     Opt {
         long: "cache-control",
@@ -706,7 +741,9 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "Cache-Control for every 200/206/304,\ne.g. 'public, max-age=3600'",
         default: Preset::None,
-        act: Act::Set(Store::Bytes(check_field_value, |c| &mut c.cache_control)),
+        act: Act::Set(Store(|c, v| {
+            set_bytes(&mut c.cache_control, v, check_field_value)
+        })),
     },
     Opt {
         long: "cache-control-for",
@@ -720,9 +757,7 @@ const OPTIONS: &[Opt] = &[
                repeatable (first match wins), or one\n\
                per line",
         default: Preset::None,
-        act: Act::Set(Store::With(|c, v| {
-            add_cache_rules(&mut c.cache_control_for, v)
-        })),
+        act: Act::Set(Store(|c, v| add_cache_rules(&mut c.cache_control_for, v))),
     },
     Opt {
         long: "last-modified",
@@ -731,7 +766,7 @@ const OPTIONS: &[Opt] = &[
         env: Some("STATICD_LAST_MODIFIED"),
         help: "send Last-Modified: auto leaves it out\nfor mtimes before 1980-01-02, which\nreproducible builds pin",
         default: Preset::Value("auto"),
-        act: Act::Set(Store::With(|c, v| {
+        act: Act::Set(Store(|c, v| {
             parse_last_modified(v).map(|p| c.last_modified = p)
         })),
     },
@@ -742,7 +777,7 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "add this header to every response;\nrepeatable",
         default: Preset::None,
-        act: Act::Set(Store::With(|c, v| {
+        act: Act::Set(Store(|c, v| {
             check_header(v).map(|()| c.headers.push(v.to_vec()))
         })),
     },
@@ -756,7 +791,7 @@ const OPTIONS: &[Opt] = &[
                responses (CORS), preflights included;\n\
                repeatable, or comma-separated",
         default: Preset::None,
-        act: Act::Set(Store::With(|c, v| add_origins(&mut c.cors, v))),
+        act: Act::Set(Store(|c, v| add_origins(&mut c.cors, v))),
     },
     Opt {
         long: "mime",
@@ -766,7 +801,7 @@ const OPTIONS: &[Opt] = &[
         help: "serve *.EXT as TYPE, over the built-in\n\
                table; repeatable, or comma-separated",
         default: Preset::None,
-        act: Act::Set(Store::With(|c, v| add_types(&mut c.types, v))),
+        act: Act::Set(Store(|c, v| add_types(&mut c.types, v))),
     },
     Opt {
         long: "default-type",
@@ -775,7 +810,7 @@ const OPTIONS: &[Opt] = &[
         env: Some("STATICD_DEFAULT_TYPE"),
         help: "type of files with no known extension",
         default: Preset::Value(crate::http::mime::DEFAULT),
-        act: Act::Set(Store::With(|c, v| {
+        act: Act::Set(Store(|c, v| {
             check_default_type(v).map(|t| c.types.set_default(t))
         })),
     },
@@ -786,7 +821,7 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "serve FILE (a path under ROOT, e.g.\n/index.html) with 200 for missing paths",
         default: Preset::None,
-        act: Act::Set(Store::Bytes(check_site_path, |c| &mut c.fallback)),
+        act: Act::Set(Store(|c, v| set_bytes(&mut c.fallback, v, check_site_path))),
     },
     Opt {
         long: "404",
@@ -795,7 +830,9 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "serve FILE (a path under ROOT) as the\nbody of 404 responses",
         default: Preset::None,
-        act: Act::Set(Store::Bytes(check_site_path, |c| &mut c.not_found)),
+        act: Act::Set(Store(|c, v| {
+            set_bytes(&mut c.not_found, v, check_site_path)
+        })),
     },
     Opt {
         long: "listing",
@@ -804,7 +841,7 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "list directories that have no index file",
         default: Preset::None,
-        act: Act::Set(Store::Flag(|c| &mut c.listing)),
+        act: Act::Set(Store(|c, _| turn_on(&mut c.listing))),
     },
     Opt {
         long: "access-log",
@@ -813,7 +850,9 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "append an access log to PATH (- for\nstdout); off by default",
         default: Preset::None,
-        act: Act::Set(Store::Bytes(check_log_path, |c| &mut c.access_log)),
+        act: Act::Set(Store(|c, v| {
+            set_bytes(&mut c.access_log, v, check_log_path)
+        })),
     },
     Opt {
         long: "log-format",
@@ -822,7 +861,7 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "access log lines: combined log format\nor JSON",
         default: Preset::Value("common"),
-        act: Act::Set(Store::With(|c, v| {
+        act: Act::Set(Store(|c, v| {
             parse_log_format(v).map(|json| c.log_json = json)
         })),
     },
@@ -835,7 +874,7 @@ const OPTIONS: &[Opt] = &[
                200 while serving, 503 from SIGTERM on;\n\
                never logged",
         default: Preset::None,
-        act: Act::Set(Store::Bytes(check_health_path, |c| &mut c.health)),
+        act: Act::Set(Store(|c, v| set_bytes(&mut c.health, v, check_health_path))),
     },
     Opt {
         long: "metrics",
@@ -846,9 +885,7 @@ const OPTIONS: &[Opt] = &[
                format) on this address, apart from\n\
                --listen",
         default: Preset::None,
-        act: Act::Set(Store::With(|c, v| {
-            parse_one_addr(v).map(|a| c.metrics = Some(a))
-        })),
+        act: Act::Set(Store(|c, v| parse_one_addr(v).map(|a| c.metrics = Some(a)))),
     },
     Opt {
         long: "real-ip-from",
@@ -860,7 +897,7 @@ const OPTIONS: &[Opt] = &[
                client in the access log; repeatable,\n\
                or comma-separated",
         default: Preset::None,
-        act: Act::Set(Store::With(|c, v| add_cidrs(&mut c.real_ip_from, v))),
+        act: Act::Set(Store(|c, v| add_cidrs(&mut c.real_ip_from, v))),
     },
     Opt {
         long: "probe",

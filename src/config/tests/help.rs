@@ -89,6 +89,20 @@ fn the_parse_table_is_the_option_table() {
             Preset::None | Preset::Note(_) => None,
         };
         assert_eq!(p.default(), default, "--{}", o.long);
+        assert!(
+            matches!(
+                (o.act, p.kind),
+                (Act::Set(_), Kind::Set)
+                    | (Act::Probe, Kind::Probe)
+                    | (Act::Help, Kind::Help)
+                    | (Act::Version, Kind::Version)
+            ),
+            "--{}",
+            o.long
+        );
+        if let Act::Set(store) = o.act {
+            assert!(core::ptr::fn_addr_eq(store.0, p.store.0), "--{}", o.long);
+        }
     }
 }
 
