@@ -184,6 +184,18 @@ fn long_option<'a>(
         };
         return Err(Error::says(&text!("--", shown), "unknown option"));
     };
+    option(parsed, i, inline, rest)
+}
+
+/// Option `i`, with the value written in the same argument (`inline`), if any: takes its
+/// value from there or from the next argument, and applies it. The one path of long and
+/// short options alike.
+fn option<'a>(
+    parsed: &mut Parsed,
+    i: usize,
+    inline: Option<&'a [u8]>,
+    rest: &mut core::slice::Iter<'_, &'a [u8]>,
+) -> Step {
     let opt = &PARSE[i];
     let origin = Origin::Flag(opt.long());
     let value = match (opt.takes_value, inline) {
@@ -216,26 +228,17 @@ fn short_options<'a>(
             first_err.get_or_insert(Error::says(&text!('-', shown), "unknown option"));
             continue;
         };
-        let opt = &PARSE[n];
-        let origin = Origin::Flag(opt.long());
-        let step = if !opt.takes_value {
-            parsed.apply(n, origin, &[])
-        } else {
+        let mut inline = None;
+        if PARSE[n].takes_value {
             // The value ends the cluster. `-t=4` means `-t 4`, as no short option's value
             // can start with '='.
             let attached = cluster.get(i..).unwrap_or_default();
             i = cluster.len();
-            if attached.is_empty() {
-                match rest.next() {
-                    Some(&v) => parsed.apply(n, origin, v),
-                    None => Err(Error::says(&origin, "missing value")),
-                }
-            } else {
-                let v = attached.strip_prefix(b"=").unwrap_or(attached);
-                parsed.apply(n, origin, v)
+            if !attached.is_empty() {
+                inline = Some(attached.strip_prefix(b"=").unwrap_or(attached));
             }
-        };
-        match step {
+        }
+        match option(parsed, n, inline, rest) {
             Ok(Some(command)) => return Ok(Some(command)),
             Ok(None) => {}
             Err(e) => {
