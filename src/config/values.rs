@@ -91,22 +91,26 @@ pub(super) fn parse_uint(v: &[u8]) -> Option<u64> {
     })
 }
 
+/// A whole number from `lo` to `hi`; `not_number` follows the quoted value when it is not
+/// one. The one reader behind the counts, levels and periods.
+#[inline(never)]
+fn parse_within(v: &[u8], lo: u64, hi: u64, not_number: &str) -> Result<u64, String> {
+    match parse_uint(v) {
+        Some(n) if (lo..=hi).contains(&n) => Ok(n),
+        Some(_) => Err(out_of_range(v, lo, hi)),
+        None => Err(quote_then(v, not_number)),
+    }
+}
+
 /// A worker thread count, 1 to [`MAX_THREADS`].
 pub(super) fn parse_threads(v: &[u8]) -> Result<usize, String> {
-    let n = parse_uint(v).ok_or_else(|| quote_then(v, " is not a positive integer"))?;
-    match usize::try_from(n) {
-        Ok(n) if (1..=MAX_THREADS).contains(&n) => Ok(n),
-        _ => Err(out_of_range(v, 1, MAX_THREADS as u64)),
-    }
+    parse_within(v, 1, MAX_THREADS as u64, " is not a positive integer").map(|n| n as usize)
 }
 
 /// A grace or drain period, whole seconds from 0 to [`MAX_GRACE_SECS`].
 pub(super) fn parse_grace(v: &[u8]) -> Result<u32, String> {
-    let n = parse_uint(v).ok_or_else(|| quote_then(v, " is not a whole number of seconds"))?;
-    match u32::try_from(n) {
-        Ok(n) if n <= MAX_GRACE_SECS => Ok(n),
-        _ => Err(out_of_range(v, 0, MAX_GRACE_SECS as u64)),
-    }
+    let max = u64::from(MAX_GRACE_SECS);
+    parse_within(v, 0, max, " is not a whole number of seconds").map(|n| n as u32)
 }
 
 /// The largest size `--cache-max-*` accepts: 1 TiB.
@@ -162,20 +166,12 @@ pub(super) fn check_user(v: &[u8]) -> Result<(), String> {
 
 /// A compression level, 1 to 9 as in gzip.
 pub(super) fn parse_level(v: &[u8]) -> Result<u8, String> {
-    match parse_uint(v) {
-        Some(n @ 1..=9) => Ok(n as u8),
-        Some(_) => Err(out_of_range(v, 1, 9)),
-        None => Err(quote_then(v, " is not a level from 1 to 9")),
-    }
+    parse_within(v, 1, 9, " is not a level from 1 to 9").map(|n| n as u8)
 }
 
 /// A count of at least one.
 pub(super) fn parse_count(v: &[u8]) -> Result<u64, String> {
-    match parse_uint(v) {
-        Some(n) if (1..=u32::MAX as u64).contains(&n) => Ok(n),
-        Some(_) => Err(out_of_range(v, 1, u32::MAX as u64)),
-        None => Err(quote_then(v, " is not a positive integer")),
-    }
+    parse_within(v, 1, u64::from(u32::MAX), " is not a positive integer")
 }
 
 /// Seconds with up to three decimals, as milliseconds (at most a day).
