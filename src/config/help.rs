@@ -1,7 +1,8 @@
 //! [`HELP`], rendered from the option table at compile time: each option's spellings, its
-//! help lines, then its default and variable, which go on the last line when they fit.
+//! help lines, then its default and variable, which go on the last line when they fit; and
+//! packed there into [`HELP_PACKED`], which [`help`] unpacks.
 
-use super::{OPTIONS, Opt, Preset, ROOT};
+use super::{NAMES, OPTIONS, Opt, Preset, ROOT};
 
 const USAGE: &str =
     "Usage: staticd [OPTIONS] [ROOT]\n\nServe the files under ROOT over HTTP/1.1.\n";
@@ -18,9 +19,10 @@ pub const HELP: &str = match core::str::from_utf8(&HELP_BYTES) {
     Err(_) => panic!("help text is not UTF-8"),
 };
 
-/// [`HELP`] as the binary holds it, LZ77-packed (about 38 % of its size): the help repeats
-/// itself a lot (its columns, `[default: `, `[env: STATICD_`, option names). Each code is
-/// one byte, or two for a copy:
+/// [`HELP`] as the binary holds it, LZ77-packed to about 36 % of its size: the help repeats
+/// itself a lot (its columns, `[default: `, `[env: STATICD_`), and copies may also reach
+/// back into the option names, defaults and variables the parser keeps ([`NAMES`], the
+/// dictionary the packing starts from). Each code is one byte, or two for a copy:
 /// - `0x00..=0x5E`: the ASCII character 0x20 higher (`' '..='~'`); `0x5F`: a newline;
 /// - `0x60..=0x7F`: 2 to 33 spaces;
 /// - `0x80..=0xFF` and a second byte: a copy of 3 to 10 bytes ((code >> 4 & 7) + 3) from
@@ -38,7 +40,22 @@ pub static HELP_PACKED: [u8; PACKED.len] = {
     buf
 };
 
-const PACKED: Packed<HELP_LEN> = pack(&HELP_BYTES);
+const PACKED: Packed<{ NAMES.len() + HELP_LEN }> = pack(&DICT_AND_HELP, NAMES.len());
+
+/// [`NAMES`] and then [`HELP`], what [`pack`] reads.
+const DICT_AND_HELP: [u8; NAMES.len() + HELP_LEN] = {
+    let mut all = [0; NAMES.len() + HELP_LEN];
+    let mut i = 0;
+    while i < all.len() {
+        all[i] = if i < NAMES.len() {
+            NAMES.as_bytes()[i]
+        } else {
+            HELP_BYTES[i - NAMES.len()]
+        };
+        i += 1;
+    }
+    all
+};
 
 /// A packed text: its first `len` bytes of `bytes` (packing never grows a text).
 pub(super) struct Packed<const N: usize> {
@@ -62,13 +79,14 @@ const HASH: usize = 4096;
 /// No position.
 const NONE: u16 = u16::MAX;
 
-/// Packs `text` (printable ASCII and newlines, at most `N` bytes and fewer than
-/// 65,535) in the form [`HELP_PACKED`] describes, with the fewest bytes for the copies
-/// it finds: a pass that finds the longest copy at each position, then one from the end
-/// that picks, at each position, the code that leaves the fewest bytes to the end.
-pub(super) const fn pack<const N: usize>(text: &[u8]) -> Packed<N> {
+/// Packs `text[start..]` (printable ASCII and newlines) in the form [`HELP_PACKED`]
+/// describes, its copies reaching back into `text[..start]` too, the dictionary (`N` at least
+/// `text.len()`, which is less than 65,535), with the fewest bytes for the copies it finds:
+/// a pass that finds the longest copy at each position, then one from the end that picks,
+/// at each position, the code that leaves the fewest bytes to the end.
+pub(super) const fn pack<const N: usize>(text: &[u8], start: usize) -> Packed<N> {
     let n = text.len();
-    assert!(n <= N && n < NONE as usize);
+    assert!(n <= N && n < NONE as usize && start <= n);
     // The longest copy at each position and how far back it is.
     let mut copy_len = [0u8; N];
     let mut copy_back = [0u16; N];
@@ -79,7 +97,7 @@ pub(super) const fn pack<const N: usize>(text: &[u8]) -> Packed<N> {
         let h = (text[i] as usize * 961 + text[i + 1] as usize * 31 + text[i + 2] as usize) % HASH;
         let mut j = head[h];
         let mut tries = 0;
-        while j != NONE && i - (j as usize) <= WINDOW && tries < TRIES {
+        while i >= start && j != NONE && i - (j as usize) <= WINDOW && tries < TRIES {
             let from = j as usize;
             let mut len = 0;
             while len < MAX_COPY && i + len < n && text[from + len] == text[i + len] {
@@ -99,13 +117,13 @@ pub(super) const fn pack<const N: usize>(text: &[u8]) -> Packed<N> {
         head[h] = i as u16;
         i += 1;
     }
-    // From the end: the fewest bytes that pack text[i..], and the code that starts them
-    // (`take` bytes of text, a copy when `copied`).
+    // From the end: the fewest bytes that pack the text from i, and the code that starts
+    // them (`take` bytes of text, a copy when `copied`).
     let mut cost = [0u16; N];
     let mut take = [1u8; N];
     let mut copied = [false; N];
     let mut i = n;
-    while i > 0 {
+    while i > start {
         i -= 1;
         let mut best = rest(&cost, i + 1) + 1;
         let mut k = 2;
@@ -131,7 +149,7 @@ pub(super) const fn pack<const N: usize>(text: &[u8]) -> Packed<N> {
         bytes: [0; N],
         len: 0,
     };
-    let mut i = 0;
+    let mut i = start;
     while i < n {
         let k = take[i] as usize;
         if copied[i] {
@@ -157,13 +175,13 @@ pub(super) const fn pack<const N: usize>(text: &[u8]) -> Packed<N> {
     out
 }
 
-/// What packing `text[at..]` costs, as far as [`pack`] has worked it out: nothing at the end.
+/// What packing from `at` on costs, as far as [`pack`] has worked it out: nothing at the end.
 const fn rest<const N: usize>(cost: &[u16; N], at: usize) -> u16 {
     if at < N { cost[at] } else { 0 }
 }
 
-/// The text [`pack`] packed.
-pub fn unpack(packed: &[u8]) -> alloc::vec::Vec<u8> {
+/// The text [`pack`] packed after `dict`.
+pub fn unpack(dict: &[u8], packed: &[u8]) -> alloc::vec::Vec<u8> {
     let mut text = alloc::vec::Vec::with_capacity(HELP_LEN);
     let mut codes = packed.iter();
     while let Some(&c) = codes.next() {
@@ -172,7 +190,11 @@ pub fn unpack(packed: &[u8]) -> alloc::vec::Vec<u8> {
                 let low = codes.next().copied().unwrap_or(0);
                 let back = (usize::from(c & 15) << 8 | usize::from(low)) + 1;
                 for _ in 0..(c >> 4 & 7) + 3 {
-                    let b = text.len().checked_sub(back).and_then(|k| text.get(k));
+                    // Before the text is the end of the dictionary.
+                    let b = match text.len().checked_sub(back) {
+                        Some(k) => text.get(k),
+                        None => dict.get((dict.len() + text.len()).wrapping_sub(back)),
+                    };
                     text.push(b.copied().unwrap_or(b' '));
                 }
             }
@@ -182,6 +204,11 @@ pub fn unpack(packed: &[u8]) -> alloc::vec::Vec<u8> {
         }
     }
     text
+}
+
+/// The help, unpacked from [`HELP_PACKED`].
+pub fn help() -> alloc::vec::Vec<u8> {
+    unpack(NAMES.as_bytes(), &HELP_PACKED)
 }
 
 pub(super) const HELP_LEN: usize = render(&mut []);
