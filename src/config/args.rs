@@ -1,7 +1,7 @@
 //! Reading argv and the environment into a [`Command`]: option spellings, ROOT, the
 //! environment fallbacks and the defaults, reporting the first error.
 
-use super::values::{Shown, parse_uint, q};
+use super::values::{Shown, parse_uint, q, quote_then};
 use super::{Command, Config, Error, Kind, LISTEN_FDS_MAX, ListenFds, PARSE, ROOT};
 use crate::text;
 use crate::text::Piece;
@@ -277,7 +277,7 @@ fn listen_fds(env: &[&[u8]]) -> Result<Option<ListenFds>, Error> {
     let pid = parse_uint(pid)
         .filter(|&p| p > 0)
         .and_then(|p| u32::try_from(p).ok())
-        .ok_or_else(|| Error::new(&"LISTEN_PID", text!(q(pid), " is not a process id")))?;
+        .ok_or_else(|| Error::new(&"LISTEN_PID", quote_then(pid, " is not a process id")))?;
     let count = parse_uint(count)
         .filter(|n| (1..=LISTEN_FDS_MAX).contains(n))
         .ok_or_else(|| {
