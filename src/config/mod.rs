@@ -526,7 +526,7 @@ const ROOT: Positional = Positional {
     env: Some("STATICD_ROOT"),
     help: "directory to serve (-- before one that\nstarts with '-')",
     default: Preset::Value("."),
-    set: Store(|c, v| check_root(v).map(|()| replace(&mut c.root, v))),
+    set: Store(|c, v| check_path(v).map(|()| replace(&mut c.root, v))),
 };
 
 /// Every option, in the order of the help.
@@ -850,9 +850,7 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "append an access log to PATH (- for\nstdout); off by default",
         default: Preset::None,
-        act: Act::Set(Store(|c, v| {
-            set_bytes(&mut c.access_log, v, check_log_path)
-        })),
+        act: Act::Set(Store(|c, v| set_bytes(&mut c.access_log, v, check_path))),
     },
     Opt {
         long: "log-format",

@@ -302,17 +302,6 @@ pub(super) fn check_health_path(v: &[u8]) -> Result<(), String> {
     }
 }
 
-/// An access log path: any bytes a syscall takes, or `-`.
-pub(super) fn check_log_path(v: &[u8]) -> Result<(), String> {
-    if v.contains(&0) {
-        Err(quote_then(v, " contains a NUL byte"))
-    } else if v.len() > ROOT_MAX {
-        Err(too_long(v, ROOT_MAX))
-    } else {
-        Ok(())
-    }
-}
-
 /// A congestion control name as the kernel spells them (`reno`, `cubic`,
 /// `bbr`): whether the kernel has it is for `setsockopt` to say at start-up.
 pub(super) fn check_congestion(v: &[u8]) -> Result<(), String> {
@@ -360,8 +349,8 @@ pub(super) fn check_index(v: &[u8]) -> Result<(), String> {
     }
 }
 
-/// A ROOT: a non-empty path a syscall takes.
-pub(super) fn check_root(v: &[u8]) -> Result<(), String> {
+/// A ROOT or an access log path (or `-`): a non-empty path a syscall takes.
+pub(super) fn check_path(v: &[u8]) -> Result<(), String> {
     if v.is_empty() {
         Err("empty value".into())
     } else if v.contains(&0) {
