@@ -141,6 +141,18 @@ fn cache_options() {
     assert_eq!(parse_millis(b"0.5"), Ok(500));
     assert_eq!(parse_millis(b"2.125"), Ok(2125));
     assert_eq!(parse_millis(b"86400"), Ok(86_400_000));
+    // Decimals with leading zeros are thousandths all the same.
+    assert_eq!(parse_millis(b"1.05"), Ok(1050));
+    assert_eq!(parse_millis(b"0.007"), Ok(7));
+    assert_eq!(parse_millis(b"0.000"), Ok(0));
+    assert_eq!(
+        parse_millis(b"1.2.3"),
+        Err("'1.2.3' is not a number of seconds (e.g. 1 or 0.25)".into())
+    );
+    assert_eq!(
+        parse_millis(b"86400.001"),
+        Err("'86400.001' is out of range (0 to 86400)".into())
+    );
     for bad in [
         &b""[..],
         b".",

@@ -176,24 +176,21 @@ pub(super) fn parse_count(v: &[u8]) -> Result<u64, String> {
 
 /// Seconds with up to three decimals, as milliseconds (at most a day).
 pub(super) fn parse_millis(v: &[u8]) -> Result<u64, String> {
-    let bad = || quote_then(v, " is not a number of seconds (e.g. 1 or 0.25)");
-    let (whole, frac, dot) = match v.iter().position(|&b| b == b'.') {
-        Some(i) => (&v[..i], &v[i + 1..], true),
-        None => (v, &b""[..], false),
+    let (whole, frac) = match v.iter().position(|&b| b == b'.') {
+        Some(i) => (&v[..i], &v[i + 1..]),
+        None => (v, &b"0"[..]),
     };
-    if frac.len() > 3 || (dot && frac.is_empty()) {
-        return Err(bad());
-    }
-    let secs = parse_uint(whole).ok_or_else(bad)?;
-    let mut ms = 0;
-    for i in 0..3 {
-        let d = match frac.get(i) {
-            Some(b) if b.is_ascii_digit() => u64::from(b - b'0'),
-            Some(_) => return Err(bad()),
-            None => 0,
-        };
-        ms = ms * 10 + d;
-    }
+    // The decimals as a whole number, then scaled to thousandths.
+    let ms = match parse_uint(frac) {
+        Some(n) if frac.len() <= 3 => (frac.len()..3).fold(n, |ms, _| ms * 10),
+        _ => u64::MAX,
+    };
+    let Some(secs) = parse_uint(whole).filter(|_| ms != u64::MAX) else {
+        return Err(quote_then(
+            v,
+            " is not a number of seconds (e.g. 1 or 0.25)",
+        ));
+    };
     match secs.checked_mul(1000).and_then(|s| s.checked_add(ms)) {
         Some(total) if total <= 86_400_000 => Ok(total),
         _ => Err(out_of_range(v, 0, 86_400)),
