@@ -123,6 +123,21 @@ fn cache_options() {
     assert_eq!(parse_size(b"12"), Ok(12));
     assert_eq!(parse_size(b"2M"), Ok(2 << 20));
     assert_eq!(parse_size(b"1024G"), Ok(1 << 40));
+    // At the edge of 1T in every unit, and a number too big for any shift.
+    assert_eq!(parse_size(b"1073741824k"), Ok(1 << 40));
+    assert_eq!(parse_size(b"1048576m"), Ok(1 << 40));
+    assert_eq!(parse_size(b"1099511627776"), Ok(1 << 40));
+    for over in [
+        &b"1073741825K"[..],
+        b"1048577M",
+        b"1099511627777",
+        b"18446744073709551615G",
+    ] {
+        assert_eq!(
+            parse_size(over),
+            Err(text!(q(over), " is out of range (at most 1T)")),
+        );
+    }
     for bad in [
         &b""[..],
         b"K",

@@ -118,22 +118,24 @@ const SIZE_MAX: u64 = 1 << 40;
 
 /// A byte count: digits with an optional binary suffix K, M or G (case-insensitive).
 pub(super) fn parse_size(v: &[u8]) -> Result<u64, String> {
-    let bad = || {
-        quote_then(
+    let shift = match v.last().map(u8::to_ascii_uppercase) {
+        Some(b'K') => 10,
+        Some(b'M') => 20,
+        Some(b'G') => 30,
+        _ => 0,
+    };
+    let digits = if shift > 0 { &v[..v.len() - 1] } else { v };
+    let Some(n) = parse_uint(digits) else {
+        return Err(quote_then(
             v,
             " is not a size (digits, optionally followed by K, M or G)",
-        )
+        ));
     };
-    let (digits, shift) = match v.last().map(u8::to_ascii_uppercase) {
-        Some(b'K') => (&v[..v.len() - 1], 10),
-        Some(b'M') => (&v[..v.len() - 1], 20),
-        Some(b'G') => (&v[..v.len() - 1], 30),
-        _ => (v, 0),
-    };
-    let n = parse_uint(digits).ok_or_else(bad)?;
-    match n.checked_mul(1 << shift) {
-        Some(n) if n <= SIZE_MAX => Ok(n),
-        _ => Err(quote_then(v, " is out of range (at most 1T)")),
+    // SIZE_MAX is a whole number of each unit, so this is `n << shift <= SIZE_MAX`.
+    if n <= SIZE_MAX >> shift {
+        Ok(n << shift)
+    } else {
+        Err(quote_then(v, " is out of range (at most 1T)"))
     }
 }
 
