@@ -139,31 +139,31 @@ pub(super) const fn pack<const N: usize>(text: &[u8], start: usize) -> Packed<N>
     while i > start {
         i -= 1;
         let mut best = rest(&cost, i + 1) + 1;
-        let mut k = 2;
-        while k <= MAX_RUN && i + k <= n && text[i + k - 1] == b' ' && text[i] == b' ' {
-            if rest(&cost, i + k) + 1 < best {
-                best = rest(&cost, i + k) + 1;
-                take[i] = k as u8;
-            }
-            k += 1;
+        // The spaces from here, as many as one code takes.
+        let mut run = 0;
+        while run < MAX_RUN && i + run < n && text[i + run] == b' ' {
+            run += 1;
         }
-        let mut k = MIN_COPY;
-        while k <= copy_len[i] as usize {
-            if rest(&cost, i + k) + 2 < best {
-                best = rest(&cost, i + k) + 2;
-                take[i] = k as u8;
-                copied[i] = 1;
+        // Each code that can start here: its kind (as `copied` keeps it), the fewest and
+        // most bytes of text it takes, and its own size.
+        let codes = [
+            (0, 2, run, 1),
+            (1, MIN_COPY, copy_len[i] as usize, 2),
+            (2, MIN_FAR, far_len[i] as usize, 3),
+        ];
+        let mut c = 0;
+        while c < codes.len() {
+            let (kind, fewest, most, size) = codes[c];
+            let mut k = fewest;
+            while k <= most {
+                if rest(&cost, i + k) + size < best {
+                    best = rest(&cost, i + k) + size;
+                    take[i] = k as u8;
+                    copied[i] = kind;
+                }
+                k += 1;
             }
-            k += 1;
-        }
-        let mut k = MIN_FAR;
-        while k <= far_len[i] as usize {
-            if rest(&cost, i + k) + 3 < best {
-                best = rest(&cost, i + k) + 3;
-                take[i] = k as u8;
-                copied[i] = 2;
-            }
-            k += 1;
+            c += 1;
         }
         cost[i] = best;
     }
