@@ -34,7 +34,7 @@ pub fn main(args: &[&'static [u8]], env: &[&'static [u8]]) -> i32 {
         Ok(config::Command::Serve(config)) => server::run(*config),
         Ok(config::Command::Probe(url, config)) => server::probe::run(url.as_deref(), &config),
         Ok(config::Command::Help) => {
-            rt::stdio::write_fd(1, &config::unpack_help(&config::HELP_PACKED));
+            rt::stdio::write_fd(1, &config::help());
             0
         }
         Ok(config::Command::Version) => {

@@ -1,8 +1,8 @@
 //! Reading argv and the environment into a [`Command`]: option spellings, ROOT, the
 //! environment fallbacks and the defaults, reporting the first error.
 
-use super::values::{Shown, parse_uint, q};
-use super::{Act, Command, Config, Error, LISTEN_FDS_MAX, ListenFds, PARSE, ROOT};
+use super::values::{Shown, parse_uint, q, quote_then};
+use super::{Command, Config, Error, Kind, LISTEN_FDS_MAX, ListenFds, PARSE, ROOT};
 use crate::text;
 use crate::text::Piece;
 use alloc::boxed::Box;
@@ -35,8 +35,9 @@ type Step = Result<Option<Command>, Error>;
 
 /// The configuration as far as it is read, and what set it.
 struct Parsed {
-    /// Starts [`Config::unset`]; each value is stored as it is read.
-    config: Config,
+    /// Starts [`Config::unset`]; each value is stored as it is read. Boxed from the start, as
+    /// [`Command`] holds it, so finishing moves a pointer, not the whole configuration.
+    config: Box<Config>,
     /// One bit per option (index in `OPTIONS` and `PARSE`) given on the command line: those ignore their variable.
     given: u64,
     /// ROOT was given, as an argument or by its variable.
@@ -55,17 +56,18 @@ impl Parsed {
         if opt.takes_value && value.is_empty() {
             return Err(Error::says(&origin, "empty value"));
         }
-        match opt.act {
-            Act::Set(store) => store
+        match opt.kind {
+            Kind::Set => opt
+                .store
                 .store(&mut self.config, value)
                 .map(|()| None)
                 .map_err(|why| Error::new(&origin, why)),
-            Act::Probe => {
+            Kind::Probe => {
                 self.probe.get_or_insert(None);
                 Ok(None)
             }
-            Act::Help => Ok(Some(Command::Help)),
-            Act::Version => Ok(Some(Command::Version)),
+            Kind::Help => Ok(Some(Command::Help)),
+            Kind::Version => Ok(Some(Command::Version)),
         }
     }
 
@@ -83,10 +85,10 @@ impl Parsed {
     }
 
     /// Fills what the command line left unset from the environment, then the defaults.
-    fn finish(mut self, env: &[&[u8]]) -> Result<Config, Error> {
+    fn finish(mut self, env: &[&[u8]]) -> Result<Box<Config>, Error> {
         let mut set = self.given;
         for (i, opt) in PARSE.iter().enumerate() {
-            if let Some(name) = opt.env
+            if let Some(name) = opt.env()
                 && self.given & (1 << i) == 0
                 && let Some(value) = getenv(env, name)
             {
@@ -110,7 +112,7 @@ impl Parsed {
 /// Parses the command line (`args`, without argv\[0\]) and the environment (`KEY=VALUE` entries).
 pub fn parse(args: &[&[u8]], env: &[&[u8]]) -> Result<Command, Error> {
     let mut parsed = Parsed {
-        config: Config::unset(),
+        config: Box::new(Config::unset()),
         given: 0,
         root_given: false,
         probe: None,
@@ -158,7 +160,7 @@ pub fn parse(args: &[&[u8]], env: &[&[u8]]) -> Result<Command, Error> {
         return Err(e);
     }
     let probe = parsed.probe.take();
-    let config = Box::new(parsed.finish(env)?);
+    let config = parsed.finish(env)?;
     Ok(match probe {
         Some(url) => Command::Probe(url, config),
         None => Command::Serve(config),
@@ -175,15 +177,27 @@ fn long_option<'a>(
         Some(eq) => (body.get(..eq).unwrap_or(body), body.get(eq + 1..)),
         None => (body, None),
     };
-    let Some(i) = PARSE.iter().position(|o| o.long.as_bytes() == name) else {
+    let Some(i) = PARSE.iter().position(|o| o.long().as_bytes() == name) else {
         let shown = Shown {
             bytes: name,
             quoted: false,
         };
         return Err(Error::says(&text!("--", shown), "unknown option"));
     };
+    option(parsed, i, inline, rest)
+}
+
+/// Option `i`, with the value written in the same argument (`inline`), if any: takes its
+/// value from there or from the next argument, and applies it. The one path of long and
+/// short options alike.
+fn option<'a>(
+    parsed: &mut Parsed,
+    i: usize,
+    inline: Option<&'a [u8]>,
+    rest: &mut core::slice::Iter<'_, &'a [u8]>,
+) -> Step {
     let opt = &PARSE[i];
-    let origin = Origin::Flag(opt.long);
+    let origin = Origin::Flag(opt.long());
     let value = match (opt.takes_value, inline) {
         (false, None) => &[][..],
         (false, Some(_)) => return Err(Error::says(&origin, "takes no value")),
@@ -206,7 +220,7 @@ fn short_options<'a>(
     let mut i = 0;
     while let Some(&c) = cluster.get(i) {
         i += 1;
-        let Some(n) = PARSE.iter().position(|o| o.short == Some(c)) else {
+        let Some(n) = PARSE.iter().position(|o| o.short == c) else {
             let shown = Shown {
                 bytes: &[c],
                 quoted: false,
@@ -214,26 +228,17 @@ fn short_options<'a>(
             first_err.get_or_insert(Error::says(&text!('-', shown), "unknown option"));
             continue;
         };
-        let opt = &PARSE[n];
-        let origin = Origin::Flag(opt.long);
-        let step = if !opt.takes_value {
-            parsed.apply(n, origin, &[])
-        } else {
+        let mut inline = None;
+        if PARSE[n].takes_value {
             // The value ends the cluster. `-t=4` means `-t 4`, as no short option's value
             // can start with '='.
             let attached = cluster.get(i..).unwrap_or_default();
             i = cluster.len();
-            if attached.is_empty() {
-                match rest.next() {
-                    Some(&v) => parsed.apply(n, origin, v),
-                    None => Err(Error::says(&origin, "missing value")),
-                }
-            } else {
-                let v = attached.strip_prefix(b"=").unwrap_or(attached);
-                parsed.apply(n, origin, v)
+            if !attached.is_empty() {
+                inline = Some(attached.strip_prefix(b"=").unwrap_or(attached));
             }
-        };
-        match step {
+        }
+        match option(parsed, n, inline, rest) {
             Ok(Some(command)) => return Ok(Some(command)),
             Ok(None) => {}
             Err(e) => {
@@ -272,7 +277,7 @@ fn listen_fds(env: &[&[u8]]) -> Result<Option<ListenFds>, Error> {
     let pid = parse_uint(pid)
         .filter(|&p| p > 0)
         .and_then(|p| u32::try_from(p).ok())
-        .ok_or_else(|| Error::new(&"LISTEN_PID", text!(q(pid), " is not a process id")))?;
+        .ok_or_else(|| Error::new(&"LISTEN_PID", quote_then(pid, " is not a process id")))?;
     let count = parse_uint(count)
         .filter(|n| (1..=LISTEN_FDS_MAX).contains(n))
         .ok_or_else(|| {

@@ -39,7 +39,7 @@ mod tests;
 mod values;
 
 pub use args::parse;
-pub use help::{HELP, HELP_PACKED, unpack as unpack_help};
+pub use help::{HELP, HELP_PACKED, help};
 
 use crate::http::conditional::LastModifiedPolicy;
 use crate::http::cors;
@@ -200,10 +200,10 @@ impl Config {
     fn fill_defaults(&mut self, set: u64, root_set: bool) {
         for (i, opt) in PARSE.iter().enumerate() {
             if set & (1 << i) == 0
-                && let (Some(v), Act::Set(store)) = (opt.default, opt.act)
+                && let (Some(v), Kind::Set) = (opt.default(), opt.kind)
             {
-                let stored = store.store(self, v.as_bytes());
-                debug_assert!(stored.is_ok(), "--{}: bad default", opt.long);
+                let stored = opt.store.store(self, v.as_bytes());
+                debug_assert!(stored.is_ok(), "--{}: bad default", opt.long());
             }
         }
         if !root_set && let Preset::Value(v) = ROOT.default {
@@ -288,46 +288,157 @@ struct Opt {
 }
 
 /// What parsing needs of an option: its [`Opt`] without the help, which only the
-/// compile-time [`HELP`] reads; so the help's words are in the binary once, not twice.
+/// compile-time [`HELP`] reads, so the help's words are in the binary once, not twice; and
+/// its texts as places in [`NAMES`], so the table holds no pointers but the action's.
 #[derive(Clone, Copy)]
 struct Parse {
-    long: &'static str,
-    short: Option<u8>,
+    /// Where the option's texts start in [`NAMES`]: its long name, its default's text, its
+    /// variable, one after another.
+    at: u16,
+    long_len: u8,
+    /// 0 for none ([`Preset::Value`]s are never empty).
+    default_len: u8,
+    /// 0 for none.
+    env_len: u8,
+    /// 0 for none.
+    short: u8,
     takes_value: bool,
-    env: Option<&'static str>,
-    /// [`Preset::Value`]'s text.
-    default: Option<&'static str>,
-    act: Act,
+    /// [`Act`], apart from its function, so that the table holds one pointer an option
+    /// and no padding.
+    kind: Kind,
+    /// [`Act::Set`]'s function; for the other acts, one that does nothing.
+    store: Store,
 }
 
+/// What an option does, as [`PARSE`] keeps it: [`Act`] without [`Act::Set`]'s function.
+#[derive(Clone, Copy)]
+enum Kind {
+    Set,
+    Probe,
+    Help,
+    Version,
+}
+
+impl Parse {
+    /// `len` bytes of [`NAMES`] from `at`.
+    fn name(at: usize, len: u8) -> &'static str {
+        NAMES.get(at..at + usize::from(len)).unwrap_or_default()
+    }
+
+    /// The long name, without the leading `--`.
+    fn long(&self) -> &'static str {
+        Parse::name(usize::from(self.at), self.long_len)
+    }
+
+    /// [`Preset::Value`]'s text.
+    fn default(&self) -> Option<&'static str> {
+        let at = usize::from(self.at) + usize::from(self.long_len);
+        (self.default_len > 0).then(|| Parse::name(at, self.default_len))
+    }
+
+    /// The environment variable.
+    fn env(&self) -> Option<&'static str> {
+        let at = usize::from(self.at) + usize::from(self.long_len) + usize::from(self.default_len);
+        (self.env_len > 0).then(|| Parse::name(at, self.env_len))
+    }
+}
+
+/// The texts [`PARSE`] points into.
+const NAMES: &str = match core::str::from_utf8(&NAMES_BYTES) {
+    Ok(s) => s,
+    Err(_) => panic!("option names are not UTF-8"),
+};
+
+// Its own constant: a reference into `TABLES` would put all of it in the binary.
+const NAMES_BYTES: [u8; NAMES_LEN] = TABLES.1;
+
 /// [`OPTIONS`] as parsing reads it, in the same order.
-static PARSE: [Parse; OPTIONS.len()] = {
-    let mut table = [Parse {
-        long: "",
-        short: None,
-        takes_value: false,
-        env: None,
-        default: None,
-        act: Act::Help,
-    }; OPTIONS.len()];
-    let mut i = 0;
+static PARSE: [Parse; OPTIONS.len()] = TABLES.0;
+
+/// [`PARSE`] and the bytes of [`NAMES`], built from [`OPTIONS`].
+const TABLES: ([Parse; OPTIONS.len()], [u8; NAMES_LEN]) = tables();
+
+/// The length of [`NAMES`].
+const NAMES_LEN: usize = {
+    let (mut i, mut len) = (0, 0);
     while i < OPTIONS.len() {
-        let o = &OPTIONS[i];
-        table[i] = Parse {
-            long: o.long,
-            short: o.short,
-            takes_value: o.value.is_some(),
-            env: o.env,
-            default: match o.default {
-                Preset::Value(v) => Some(v),
-                Preset::None | Preset::Note(_) => None,
-            },
-            act: o.act,
-        };
+        let (long, default, env) = texts(&OPTIONS[i]);
+        len += long.len() + default.len() + env.len();
         i += 1;
     }
-    table
+    len
 };
+
+/// The texts of `o` that [`NAMES`] holds: long name, default (or nothing) and variable (or
+/// nothing).
+const fn texts(o: &Opt) -> (&'static str, &'static str, &'static str) {
+    let default = match o.default {
+        Preset::Value(v) => v,
+        Preset::None | Preset::Note(_) => "",
+    };
+    let env = match o.env {
+        Some(env) => env,
+        None => "",
+    };
+    (o.long, default, env)
+}
+
+const fn tables() -> ([Parse; OPTIONS.len()], [u8; NAMES_LEN]) {
+    let mut table = [Parse {
+        at: 0,
+        long_len: 0,
+        default_len: 0,
+        env_len: 0,
+        short: 0,
+        takes_value: false,
+        kind: Kind::Help,
+        store: Store(|_, _| Ok(())),
+    }; OPTIONS.len()];
+    let mut names = [0; NAMES_LEN];
+    let (mut i, mut at) = (0, 0);
+    while i < OPTIONS.len() {
+        let o = &OPTIONS[i];
+        let (long, default, env) = texts(o);
+        assert!(long.len() < 256 && default.len() < 256 && env.len() < 256 && at < 65_536);
+        if let Preset::Value(v) = o.default {
+            assert!(!v.is_empty(), "an empty default would read as none");
+        }
+        table[i] = Parse {
+            at: at as u16,
+            long_len: long.len() as u8,
+            default_len: default.len() as u8,
+            env_len: env.len() as u8,
+            short: match o.short {
+                Some(s) => s,
+                None => 0,
+            },
+            takes_value: o.value.is_some(),
+            kind: match o.act {
+                Act::Set(_) => Kind::Set,
+                Act::Probe => Kind::Probe,
+                Act::Help => Kind::Help,
+                Act::Version => Kind::Version,
+            },
+            store: match o.act {
+                Act::Set(store) => store,
+                Act::Probe | Act::Help | Act::Version => Store(|_, _| Ok(())),
+            },
+        };
+        let mut k = 0;
+        while k < 3 {
+            let text = [long, default, env][k].as_bytes();
+            let mut j = 0;
+            while j < text.len() {
+                names[at] = text[j];
+                at += 1;
+                j += 1;
+            }
+            k += 1;
+        }
+        i += 1;
+    }
+    (table, names)
+}
 
 /// What an option is when neither its flag nor its variable is given.
 #[derive(Clone, Copy)]
@@ -343,43 +454,43 @@ enum Preset {
 
 /// Checks an option's value (empty for a flag) and stores it; `Err` says why it is wrong.
 ///
-/// The common kinds of option share one storing code, the field chosen by a small function,
-/// rather than each carrying its own copy of it.
+/// The common kinds of option share one storing function ([`set_bytes`], [`set_number`],
+/// [`turn_on`]), to which each option's function passes its field.
 #[derive(Clone, Copy)]
-enum Store {
-    /// Anything else: the function checks and stores.
-    With(fn(&mut Config, &[u8]) -> Result<(), String>),
-    /// A value kept as given, once the first function accepts it, in the field the second
-    /// function picks.
-    Bytes(
-        fn(&[u8]) -> Result<(), String>,
-        fn(&mut Config) -> &mut Option<Vec<u8>>,
-    ),
-    /// A flag: turns the field on.
-    Flag(fn(&mut Config) -> &mut bool),
-    /// A grace or drain period in whole seconds.
-    Seconds(fn(&mut Config) -> &mut u32),
-    /// A number read by the first function.
-    Number(
-        fn(&[u8]) -> Result<u64, String>,
-        fn(&mut Config) -> &mut u64,
-    ),
-}
+struct Store(fn(&mut Config, &[u8]) -> Result<(), String>);
 
 impl Store {
     /// Checks `v` and stores it in `config`.
     fn store(self, config: &mut Config, v: &[u8]) -> Result<(), String> {
-        match self {
-            Store::With(set) => set(config, v),
-            Store::Bytes(check, field) => check(v).map(|()| *field(config) = Some(v.to_vec())),
-            Store::Number(parse, field) => parse(v).map(|n| *field(config) = n),
-            Store::Flag(field) => {
-                *field(config) = true;
-                Ok(())
-            }
-            Store::Seconds(field) => parse_grace(v).map(|n| *field(config) = n),
-        }
+        (self.0)(config, v)
     }
+}
+
+/// Stores a copy of `v` in `field` once `check` accepts it.
+#[inline(never)]
+fn set_bytes(
+    field: &mut Option<Vec<u8>>,
+    v: &[u8],
+    check: fn(&[u8]) -> Result<(), String>,
+) -> Result<(), String> {
+    check(v).map(|()| *field = Some(v.to_vec()))
+}
+
+/// Stores in `field` the number `parse` reads from `v`.
+#[inline(never)]
+fn set_number(
+    field: &mut u64,
+    v: &[u8],
+    parse: fn(&[u8]) -> Result<u64, String>,
+) -> Result<(), String> {
+    parse(v).map(|n| *field = n)
+}
+
+/// Turns a flag on.
+#[inline(never)]
+fn turn_on(field: &mut bool) -> Result<(), String> {
+    *field = true;
+    Ok(())
 }
 
 /// Sets `field` to a copy of `v`: one copy of that code for the byte fields set outright.
@@ -415,7 +526,7 @@ const ROOT: Positional = Positional {
     env: Some("STATICD_ROOT"),
     help: "directory to serve (-- before one that\nstarts with '-')",
     default: Preset::Value("."),
-    set: Store::With(|c, v| check_root(v).map(|()| replace(&mut c.root, v))),
+    set: Store(|c, v| check_path(v).map(|()| replace(&mut c.root, v))),
 };
 
 /// Every option, in the order of the help.
@@ -429,7 +540,7 @@ const OPTIONS: &[Opt] = &[
                [::1]:80, or PORT for 0.0.0.0:PORT;\n\
                repeatable, or comma-separated",
         default: Preset::Value("0.0.0.0:8080"),
-        act: Act::Set(Store::With(|c, v| add_addrs(&mut c.listen, v))),
+        act: Act::Set(Store(|c, v| add_addrs(&mut c.listen, v))),
     },
     Opt {
         long: "threads",
@@ -438,9 +549,7 @@ const OPTIONS: &[Opt] = &[
         env: Some("STATICD_THREADS"),
         help: "worker threads, 1 to 1024",
         default: Preset::Note("one per CPU"),
-        act: Act::Set(Store::With(|c, v| {
-            parse_threads(v).map(|n| c.threads = Some(n))
-        })),
+        act: Act::Set(Store(|c, v| parse_threads(v).map(|n| c.threads = Some(n)))),
     },
     Opt {
         long: "index",
@@ -449,7 +558,7 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "file served for a directory",
         default: Preset::Value("index.html"),
-        act: Act::Set(Store::With(|c, v| {
+        act: Act::Set(Store(|c, v| {
             check_index(v).map(|()| replace(&mut c.index, v))
         })),
     },
@@ -460,7 +569,7 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "seconds open connections get to finish\non shutdown, 0 to 86400",
         default: Preset::Value("10"),
-        act: Act::Set(Store::Seconds(|c| &mut c.grace_secs)),
+        act: Act::Set(Store(|c, v| parse_grace(v).map(|n| c.grace_secs = n))),
     },
     Opt {
         long: "drain",
@@ -471,7 +580,7 @@ const OPTIONS: &[Opt] = &[
                while --health answers 503, before the\n\
                graceful stop; 0 to 86400",
         default: Preset::Value("0"),
-        act: Act::Set(Store::Seconds(|c| &mut c.drain_secs)),
+        act: Act::Set(Store(|c, v| parse_grace(v).map(|n| c.drain_secs = n))),
     },
     Opt {
         long: "cache-max-file-size",
@@ -482,7 +591,9 @@ const OPTIONS: &[Opt] = &[
                cache, bigger ones go out with sendfile\n\
                (K, M, G suffixes)",
         default: Preset::Value("16K"),
-        act: Act::Set(Store::Number(parse_size, |c| &mut c.cache_max_file_size)),
+        act: Act::Set(Store(|c, v| {
+            set_number(&mut c.cache_max_file_size, v, parse_size)
+        })),
     },
     Opt {
         long: "cache-max-bytes",
@@ -491,7 +602,7 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "memory the cache may hold",
         default: Preset::Note("64M, at most 1/4 of a cgroup limit"),
-        act: Act::Set(Store::With(|c, v| {
+        act: Act::Set(Store(|c, v| {
             parse_size(v).map(|n| c.cache_max_bytes = Some(n))
         })),
     },
@@ -502,7 +613,9 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "paths the cache may hold",
         default: Preset::Value("4096"),
-        act: Act::Set(Store::Number(parse_count, |c| &mut c.cache_max_entries)),
+        act: Act::Set(Store(|c, v| {
+            set_number(&mut c.cache_max_entries, v, parse_count)
+        })),
     },
     Opt {
         long: "cache-ttl",
@@ -514,7 +627,9 @@ const OPTIONS: &[Opt] = &[
                unwatched directories) are rechecked\n\
                (e.g. 0.5)",
         default: Preset::Value("1"),
-        act: Act::Set(Store::Number(parse_millis, |c| &mut c.cache_ttl_ms)),
+        act: Act::Set(Store(|c, v| {
+            set_number(&mut c.cache_ttl_ms, v, parse_millis)
+        })),
     },
     Opt {
         long: "no-compress",
@@ -523,7 +638,7 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "keep no gzip or deflate variants",
         default: Preset::None,
-        act: Act::Set(Store::Flag(|c| &mut c.no_compress)),
+        act: Act::Set(Store(|c, _| turn_on(&mut c.no_compress))),
     },
     Opt {
         long: "compress-level",
@@ -532,9 +647,7 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "gzip and deflate level, 1 (fast) to 9\n(small)",
         default: Preset::Value("6"),
-        act: Act::Set(Store::With(|c, v| {
-            parse_level(v).map(|n| c.compress_level = n)
-        })),
+        act: Act::Set(Store(|c, v| parse_level(v).map(|n| c.compress_level = n))),
     },
     Opt {
         long: "compress-max-size",
@@ -543,7 +656,9 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "files up to this size get compressed\nvariants",
         default: Preset::Value("1M"),
-        act: Act::Set(Store::Number(parse_size, |c| &mut c.compress_max_size)),
+        act: Act::Set(Store(|c, v| {
+            set_number(&mut c.compress_max_size, v, parse_size)
+        })),
     },
     Opt {
         long: "header-timeout",
@@ -552,7 +667,9 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "time a request head may take to arrive",
         default: Preset::Value("10"),
-        act: Act::Set(Store::Number(parse_timeout, |c| &mut c.header_timeout_ms)),
+        act: Act::Set(Store(|c, v| {
+            set_number(&mut c.header_timeout_ms, v, parse_timeout)
+        })),
     },
     Opt {
         long: "keepalive-timeout",
@@ -561,8 +678,8 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "time an idle connection is kept open",
         default: Preset::Value("15"),
-        act: Act::Set(Store::Number(parse_timeout, |c| {
-            &mut c.keepalive_timeout_ms
+        act: Act::Set(Store(|c, v| {
+            set_number(&mut c.keepalive_timeout_ms, v, parse_timeout)
         })),
     },
     Opt {
@@ -572,7 +689,9 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "time a client may stop reading its\nresponse",
         default: Preset::Value("30"),
-        act: Act::Set(Store::Number(parse_timeout, |c| &mut c.send_timeout_ms)),
+        act: Act::Set(Store(|c, v| {
+            set_number(&mut c.send_timeout_ms, v, parse_timeout)
+        })),
     },
     Opt {
         long: "max-connections",
@@ -581,7 +700,9 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "open connections, all workers together;\nmore are closed at once",
         default: Preset::Value("10000"),
-        act: Act::Set(Store::Number(parse_count, |c| &mut c.max_connections)),
+        act: Act::Set(Store(|c, v| {
+            set_number(&mut c.max_connections, v, parse_count)
+        })),
     },
     Opt {
         long: "tcp-congestion",
@@ -591,7 +712,9 @@ const OPTIONS: &[Opt] = &[
         help: "TCP congestion control of connections,\n\
                e.g. reno (cheaper on fast local links)",
         default: Preset::Note("the host's"),
-        act: Act::Set(Store::Bytes(check_congestion, |c| &mut c.tcp_congestion)),
+        act: Act::Set(Store(|c, v| {
+            set_bytes(&mut c.tcp_congestion, v, check_congestion)
+        })),
     },
     Opt {
         long: "user",
@@ -600,7 +723,7 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "drop root for this user after binding\n(numeric, or a name in /etc/passwd)",
         default: Preset::None,
-        act: Act::Set(Store::Bytes(check_user, |c| &mut c.user)),
+        act: Act::Set(Store(|c, v| set_bytes(&mut c.user, v, check_user))),
     },
     Opt {
         long: "no-seccomp",
@@ -609,7 +732,7 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "run without the system call allow-list",
         default: Preset::None,
-        act: Act::Set(Store::Flag(|c| &mut c.no_seccomp)),
+        act: Act::Set(Store(|c, _| turn_on(&mut c.no_seccomp))),
     },
     Opt {
         long: "cache-control",
@@ -618,7 +741,9 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "Cache-Control for every 200/206/304,\ne.g. 'public, max-age=3600'",
         default: Preset::None,
-        act: Act::Set(Store::Bytes(check_field_value, |c| &mut c.cache_control)),
+        act: Act::Set(Store(|c, v| {
+            set_bytes(&mut c.cache_control, v, check_field_value)
+        })),
     },
     Opt {
         long: "cache-control-for",
@@ -632,9 +757,7 @@ const OPTIONS: &[Opt] = &[
                repeatable (first match wins), or one\n\
                per line",
         default: Preset::None,
-        act: Act::Set(Store::With(|c, v| {
-            add_cache_rules(&mut c.cache_control_for, v)
-        })),
+        act: Act::Set(Store(|c, v| add_cache_rules(&mut c.cache_control_for, v))),
     },
     Opt {
         long: "last-modified",
@@ -643,7 +766,7 @@ const OPTIONS: &[Opt] = &[
         env: Some("STATICD_LAST_MODIFIED"),
         help: "send Last-Modified: auto leaves it out\nfor mtimes before 1980-01-02, which\nreproducible builds pin",
         default: Preset::Value("auto"),
-        act: Act::Set(Store::With(|c, v| {
+        act: Act::Set(Store(|c, v| {
             parse_last_modified(v).map(|p| c.last_modified = p)
         })),
     },
@@ -654,7 +777,7 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "add this header to every response;\nrepeatable",
         default: Preset::None,
-        act: Act::Set(Store::With(|c, v| {
+        act: Act::Set(Store(|c, v| {
             check_header(v).map(|()| c.headers.push(v.to_vec()))
         })),
     },
@@ -668,7 +791,7 @@ const OPTIONS: &[Opt] = &[
                responses (CORS), preflights included;\n\
                repeatable, or comma-separated",
         default: Preset::None,
-        act: Act::Set(Store::With(|c, v| add_origins(&mut c.cors, v))),
+        act: Act::Set(Store(|c, v| add_origins(&mut c.cors, v))),
     },
     Opt {
         long: "mime",
@@ -678,7 +801,7 @@ const OPTIONS: &[Opt] = &[
         help: "serve *.EXT as TYPE, over the built-in\n\
                table; repeatable, or comma-separated",
         default: Preset::None,
-        act: Act::Set(Store::With(|c, v| add_types(&mut c.types, v))),
+        act: Act::Set(Store(|c, v| add_types(&mut c.types, v))),
     },
     Opt {
         long: "default-type",
@@ -687,7 +810,7 @@ const OPTIONS: &[Opt] = &[
         env: Some("STATICD_DEFAULT_TYPE"),
         help: "type of files with no known extension",
         default: Preset::Value(crate::http::mime::DEFAULT),
-        act: Act::Set(Store::With(|c, v| {
+        act: Act::Set(Store(|c, v| {
             check_default_type(v).map(|t| c.types.set_default(t))
         })),
     },
@@ -698,7 +821,7 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "serve FILE (a path under ROOT, e.g.\n/index.html) with 200 for missing paths",
         default: Preset::None,
-        act: Act::Set(Store::Bytes(check_site_path, |c| &mut c.fallback)),
+        act: Act::Set(Store(|c, v| set_bytes(&mut c.fallback, v, check_site_path))),
     },
     Opt {
         long: "404",
@@ -707,7 +830,9 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "serve FILE (a path under ROOT) as the\nbody of 404 responses",
         default: Preset::None,
-        act: Act::Set(Store::Bytes(check_site_path, |c| &mut c.not_found)),
+        act: Act::Set(Store(|c, v| {
+            set_bytes(&mut c.not_found, v, check_site_path)
+        })),
     },
     Opt {
         long: "listing",
@@ -716,7 +841,7 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "list directories that have no index file",
         default: Preset::None,
-        act: Act::Set(Store::Flag(|c| &mut c.listing)),
+        act: Act::Set(Store(|c, _| turn_on(&mut c.listing))),
     },
     Opt {
         long: "access-log",
@@ -725,7 +850,7 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "append an access log to PATH (- for\nstdout); off by default",
         default: Preset::None,
-        act: Act::Set(Store::Bytes(check_log_path, |c| &mut c.access_log)),
+        act: Act::Set(Store(|c, v| set_bytes(&mut c.access_log, v, check_path))),
     },
     Opt {
         long: "log-format",
@@ -734,7 +859,7 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "access log lines: combined log format\nor JSON",
         default: Preset::Value("common"),
-        act: Act::Set(Store::With(|c, v| {
+        act: Act::Set(Store(|c, v| {
             parse_log_format(v).map(|json| c.log_json = json)
         })),
     },
@@ -747,7 +872,7 @@ const OPTIONS: &[Opt] = &[
                200 while serving, 503 from SIGTERM on;\n\
                never logged",
         default: Preset::None,
-        act: Act::Set(Store::Bytes(check_health_path, |c| &mut c.health)),
+        act: Act::Set(Store(|c, v| set_bytes(&mut c.health, v, check_health_path))),
     },
     Opt {
         long: "metrics",
@@ -758,9 +883,7 @@ const OPTIONS: &[Opt] = &[
                format) on this address, apart from\n\
                --listen",
         default: Preset::None,
-        act: Act::Set(Store::With(|c, v| {
-            parse_one_addr(v).map(|a| c.metrics = Some(a))
-        })),
+        act: Act::Set(Store(|c, v| parse_one_addr(v).map(|a| c.metrics = Some(a)))),
     },
     Opt {
         long: "real-ip-from",
@@ -772,7 +895,7 @@ const OPTIONS: &[Opt] = &[
                client in the access log; repeatable,\n\
                or comma-separated",
         default: Preset::None,
-        act: Act::Set(Store::With(|c, v| add_cidrs(&mut c.real_ip_from, v))),
+        act: Act::Set(Store(|c, v| add_cidrs(&mut c.real_ip_from, v))),
     },
     Opt {
         long: "probe",

@@ -123,6 +123,21 @@ fn cache_options() {
     assert_eq!(parse_size(b"12"), Ok(12));
     assert_eq!(parse_size(b"2M"), Ok(2 << 20));
     assert_eq!(parse_size(b"1024G"), Ok(1 << 40));
+    // At the edge of 1T in every unit, and a number too big for any shift.
+    assert_eq!(parse_size(b"1073741824k"), Ok(1 << 40));
+    assert_eq!(parse_size(b"1048576m"), Ok(1 << 40));
+    assert_eq!(parse_size(b"1099511627776"), Ok(1 << 40));
+    for over in [
+        &b"1073741825K"[..],
+        b"1048577M",
+        b"1099511627777",
+        b"18446744073709551615G",
+    ] {
+        assert_eq!(
+            parse_size(over),
+            Err(text!(q(over), " is out of range (at most 1T)")),
+        );
+    }
     for bad in [
         &b""[..],
         b"K",
@@ -141,6 +156,18 @@ fn cache_options() {
     assert_eq!(parse_millis(b"0.5"), Ok(500));
     assert_eq!(parse_millis(b"2.125"), Ok(2125));
     assert_eq!(parse_millis(b"86400"), Ok(86_400_000));
+    // Decimals with leading zeros are thousandths all the same.
+    assert_eq!(parse_millis(b"1.05"), Ok(1050));
+    assert_eq!(parse_millis(b"0.007"), Ok(7));
+    assert_eq!(parse_millis(b"0.000"), Ok(0));
+    assert_eq!(
+        parse_millis(b"1.2.3"),
+        Err("'1.2.3' is not a number of seconds (e.g. 1 or 0.25)".into())
+    );
+    assert_eq!(
+        parse_millis(b"86400.001"),
+        Err("'86400.001' is out of range (0 to 86400)".into())
+    );
     for bad in [
         &b""[..],
         b".",

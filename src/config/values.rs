@@ -91,22 +91,26 @@ pub(super) fn parse_uint(v: &[u8]) -> Option<u64> {
     })
 }
 
+/// A whole number from `lo` to `hi`; `not_number` follows the quoted value when it is not
+/// one. The one reader behind the counts, levels and periods.
+#[inline(never)]
+fn parse_within(v: &[u8], lo: u64, hi: u64, not_number: &str) -> Result<u64, String> {
+    match parse_uint(v) {
+        Some(n) if (lo..=hi).contains(&n) => Ok(n),
+        Some(_) => Err(out_of_range(v, lo, hi)),
+        None => Err(quote_then(v, not_number)),
+    }
+}
+
 /// A worker thread count, 1 to [`MAX_THREADS`].
 pub(super) fn parse_threads(v: &[u8]) -> Result<usize, String> {
-    let n = parse_uint(v).ok_or_else(|| quote_then(v, " is not a positive integer"))?;
-    match usize::try_from(n) {
-        Ok(n) if (1..=MAX_THREADS).contains(&n) => Ok(n),
-        _ => Err(out_of_range(v, 1, MAX_THREADS as u64)),
-    }
+    parse_within(v, 1, MAX_THREADS as u64, " is not a positive integer").map(|n| n as usize)
 }
 
 /// A grace or drain period, whole seconds from 0 to [`MAX_GRACE_SECS`].
 pub(super) fn parse_grace(v: &[u8]) -> Result<u32, String> {
-    let n = parse_uint(v).ok_or_else(|| quote_then(v, " is not a whole number of seconds"))?;
-    match u32::try_from(n) {
-        Ok(n) if n <= MAX_GRACE_SECS => Ok(n),
-        _ => Err(out_of_range(v, 0, MAX_GRACE_SECS as u64)),
-    }
+    let max = u64::from(MAX_GRACE_SECS);
+    parse_within(v, 0, max, " is not a whole number of seconds").map(|n| n as u32)
 }
 
 /// The largest size `--cache-max-*` accepts: 1 TiB.
@@ -114,22 +118,24 @@ const SIZE_MAX: u64 = 1 << 40;
 
 /// A byte count: digits with an optional binary suffix K, M or G (case-insensitive).
 pub(super) fn parse_size(v: &[u8]) -> Result<u64, String> {
-    let bad = || {
-        quote_then(
+    let shift = match v.last().map(u8::to_ascii_uppercase) {
+        Some(b'K') => 10,
+        Some(b'M') => 20,
+        Some(b'G') => 30,
+        _ => 0,
+    };
+    let digits = if shift > 0 { &v[..v.len() - 1] } else { v };
+    let Some(n) = parse_uint(digits) else {
+        return Err(quote_then(
             v,
             " is not a size (digits, optionally followed by K, M or G)",
-        )
+        ));
     };
-    let (digits, shift) = match v.last().map(u8::to_ascii_uppercase) {
-        Some(b'K') => (&v[..v.len() - 1], 10),
-        Some(b'M') => (&v[..v.len() - 1], 20),
-        Some(b'G') => (&v[..v.len() - 1], 30),
-        _ => (v, 0),
-    };
-    let n = parse_uint(digits).ok_or_else(bad)?;
-    match n.checked_mul(1 << shift) {
-        Some(n) if n <= SIZE_MAX => Ok(n),
-        _ => Err(quote_then(v, " is out of range (at most 1T)")),
+    // SIZE_MAX is a whole number of each unit, so this is `n << shift <= SIZE_MAX`.
+    if n <= SIZE_MAX >> shift {
+        Ok(n << shift)
+    } else {
+        Err(quote_then(v, " is out of range (at most 1T)"))
     }
 }
 
@@ -162,42 +168,31 @@ pub(super) fn check_user(v: &[u8]) -> Result<(), String> {
 
 /// A compression level, 1 to 9 as in gzip.
 pub(super) fn parse_level(v: &[u8]) -> Result<u8, String> {
-    match parse_uint(v) {
-        Some(n @ 1..=9) => Ok(n as u8),
-        Some(_) => Err(out_of_range(v, 1, 9)),
-        None => Err(quote_then(v, " is not a level from 1 to 9")),
-    }
+    parse_within(v, 1, 9, " is not a level from 1 to 9").map(|n| n as u8)
 }
 
 /// A count of at least one.
 pub(super) fn parse_count(v: &[u8]) -> Result<u64, String> {
-    match parse_uint(v) {
-        Some(n) if (1..=u32::MAX as u64).contains(&n) => Ok(n),
-        Some(_) => Err(out_of_range(v, 1, u32::MAX as u64)),
-        None => Err(quote_then(v, " is not a positive integer")),
-    }
+    parse_within(v, 1, u64::from(u32::MAX), " is not a positive integer")
 }
 
 /// Seconds with up to three decimals, as milliseconds (at most a day).
 pub(super) fn parse_millis(v: &[u8]) -> Result<u64, String> {
-    let bad = || quote_then(v, " is not a number of seconds (e.g. 1 or 0.25)");
-    let (whole, frac, dot) = match v.iter().position(|&b| b == b'.') {
-        Some(i) => (&v[..i], &v[i + 1..], true),
-        None => (v, &b""[..], false),
+    let (whole, frac) = match v.iter().position(|&b| b == b'.') {
+        Some(i) => (&v[..i], &v[i + 1..]),
+        None => (v, &b"0"[..]),
     };
-    if frac.len() > 3 || (dot && frac.is_empty()) {
-        return Err(bad());
-    }
-    let secs = parse_uint(whole).ok_or_else(bad)?;
-    let mut ms = 0;
-    for i in 0..3 {
-        let d = match frac.get(i) {
-            Some(b) if b.is_ascii_digit() => u64::from(b - b'0'),
-            Some(_) => return Err(bad()),
-            None => 0,
-        };
-        ms = ms * 10 + d;
-    }
+    // The decimals as a whole number, then scaled to thousandths.
+    let ms = match parse_uint(frac) {
+        Some(n) if frac.len() <= 3 => (frac.len()..3).fold(n, |ms, _| ms * 10),
+        _ => u64::MAX,
+    };
+    let Some(secs) = parse_uint(whole).filter(|_| ms != u64::MAX) else {
+        return Err(quote_then(
+            v,
+            " is not a number of seconds (e.g. 1 or 0.25)",
+        ));
+    };
     match secs.checked_mul(1000).and_then(|s| s.checked_add(ms)) {
         Some(total) if total <= 86_400_000 => Ok(total),
         _ => Err(out_of_range(v, 0, 86_400)),
@@ -306,17 +301,6 @@ pub(super) fn check_health_path(v: &[u8]) -> Result<(), String> {
     }
 }
 
-/// An access log path: any bytes a syscall takes, or `-`.
-pub(super) fn check_log_path(v: &[u8]) -> Result<(), String> {
-    if v.contains(&0) {
-        Err(quote_then(v, " contains a NUL byte"))
-    } else if v.len() > ROOT_MAX {
-        Err(too_long(v, ROOT_MAX))
-    } else {
-        Ok(())
-    }
-}
-
 /// A congestion control name as the kernel spells them (`reno`, `cubic`,
 /// `bbr`): whether the kernel has it is for `setsockopt` to say at start-up.
 pub(super) fn check_congestion(v: &[u8]) -> Result<(), String> {
@@ -364,8 +348,8 @@ pub(super) fn check_index(v: &[u8]) -> Result<(), String> {
     }
 }
 
-/// A ROOT: a non-empty path a syscall takes.
-pub(super) fn check_root(v: &[u8]) -> Result<(), String> {
+/// A ROOT or an access log path (or `-`): a non-empty path a syscall takes.
+pub(super) fn check_path(v: &[u8]) -> Result<(), String> {
     if v.is_empty() {
         Err("empty value".into())
     } else if v.contains(&0) {

@@ -25,8 +25,9 @@ pub fn put_v6(out: &mut String, a: Ipv6Addr) {
         let [.., a, b, c, d] = a.octets();
         return put_v4(out, Ipv4Addr::new(a, b, c, d));
     }
-    // The longest run of zero groups (the first of equal ones); one group alone stays.
-    let (mut best, mut best_len, mut run) = (0, 0, 0);
+    // The longest run of two or more zero groups (the first of equal ones); `best` stays
+    // past the end when there is none, so no position matches it.
+    let (mut best, mut best_len, mut run) = (8, 1, 0);
     for (i, &g) in groups.iter().enumerate() {
         run = if g == 0 { run + 1 } else { 0 };
         if run > best_len {
@@ -36,22 +37,26 @@ pub fn put_v6(out: &mut String, a: Ipv6Addr) {
     }
     let mut i = 0;
     while i < 8 {
-        if best_len > 1 && i == best {
+        if i == best {
             out.push_str("::");
             i += best_len;
             continue;
         }
-        if i > 0 && !(best_len > 1 && i == best + best_len) {
+        if i > 0 && i != best + best_len {
             out.push(':');
         }
         let g = groups[i];
-        let mut started = false;
-        for shift in [12u16, 8, 4, 0] {
-            let nibble = (g >> shift) & 15;
-            if nibble != 0 || started || shift == 0 {
-                started = true;
-                out.push(char::from(HEX[usize::from(nibble)]));
+        // No leading zeros: from the highest non-zero digit, or the last one.
+        let mut shift = 12;
+        while shift > 0 && g >> shift == 0 {
+            shift -= 4;
+        }
+        loop {
+            out.push(char::from(HEX[usize::from((g >> shift) & 15)]));
+            if shift == 0 {
+                break;
             }
+            shift -= 4;
         }
         i += 1;
     }

@@ -144,25 +144,26 @@ pub struct Utf8<'a>(pub &'a [u8]);
 
 impl Piece for Utf8<'_> {
     fn put(&self, out: &mut String) {
-        let mut rest = self.0;
-        while !rest.is_empty() {
-            let (valid, bad) = match core::str::from_utf8(rest) {
-                Ok(all) => (all, 0),
-                Err(e) => (
-                    core::str::from_utf8(&rest[..e.valid_up_to()]).unwrap_or_default(),
-                    e.error_len().unwrap_or(rest.len() - e.valid_up_to()),
-                ),
+        let bytes = self.0;
+        let mut i = 0;
+        while let Some(&b) = bytes.get(i) {
+            // A lead byte's length; the sequence it starts is kept when it is a character.
+            let len = match b {
+                0xc2..=0xdf => 2,
+                0xe0..=0xef => 3,
+                0xf0..=0xf4 => 4,
+                _ => 1,
             };
-            for c in valid.chars() {
-                if c.is_ascii() {
-                    escape(out, &[c as u8], None);
-                } else {
-                    out.push(c);
-                }
+            if len > 1
+                && let Some(seq) = bytes.get(i..i + len)
+                && let Ok(c) = core::str::from_utf8(seq)
+            {
+                out.push_str(c);
+                i += len;
+            } else {
+                escape(out, &[b], None);
+                i += 1;
             }
-            let end = valid.len() + bad;
-            escape(out, &rest[valid.len()..end], None);
-            rest = &rest[end..];
         }
     }
 }
@@ -217,6 +218,64 @@ mod tests {
             "a\\xffb\\xc3\\x0a\\\\\\xe2\\x82"
         );
         assert_eq!(crate::text!(Utf8(b"")), "");
+    }
+
+    /// What [`Utf8`] shows, by the definition: the valid parts as they are but ASCII
+    /// escaped, every byte of an invalid sequence escaped.
+    fn utf8_by_definition(mut rest: &[u8]) -> String {
+        let mut out = String::new();
+        while !rest.is_empty() {
+            let (valid, bad) = match core::str::from_utf8(rest) {
+                Ok(all) => (all, 0),
+                Err(e) => (
+                    core::str::from_utf8(&rest[..e.valid_up_to()]).unwrap(),
+                    e.error_len().unwrap_or(rest.len() - e.valid_up_to()),
+                ),
+            };
+            for c in valid.chars() {
+                if c.is_ascii() {
+                    out.push_str(&crate::text!(Escaped(&[c as u8])));
+                } else {
+                    out.push(c);
+                }
+            }
+            let end = valid.len() + bad;
+            out.push_str(&crate::text!(Escaped(&rest[valid.len()..end])));
+            rest = &rest[end..];
+        }
+        out
+    }
+
+    #[test]
+    fn utf8_shows_what_the_definition_shows() {
+        // Lead bytes of every length and their edges, continuation bytes at their edges,
+        // surrogates' and overlong forms' bytes, bytes never in UTF-8, ASCII.
+        const BYTES: &[u8] = &[
+            b'a', b'\\', b'\n', 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf,
+            0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff,
+        ];
+        let mut rng = crate::testing::Rng::new(0x07f8);
+        for _ in 0..200_000 {
+            let text: alloc::vec::Vec<u8> = (0..rng.below(9)).map(|_| *rng.pick(BYTES)).collect();
+            assert_eq!(
+                crate::text!(Utf8(&text)),
+                utf8_by_definition(&text),
+                "{text:x?}"
+            );
+        }
+        for c in [
+            '\u{80}',
+            '\u{7ff}',
+            '\u{800}',
+            '\u{d7ff}',
+            '\u{e000}',
+            '\u{ffff}',
+            '\u{10000}',
+            '\u{10ffff}',
+        ] {
+            let s = alloc::format!("x{c}y");
+            assert_eq!(crate::text!(Utf8(s.as_bytes())), s);
+        }
     }
 
     #[test]

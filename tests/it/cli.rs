@@ -77,6 +77,8 @@ fn help_prints_usage_on_stdout() {
             "{flag}: {:?}",
             o.stdout
         );
+        // Byte for byte the help rendered from the option table, which the binary packs.
+        assert_eq!(o.stdout, staticd::config::HELP, "{flag}");
         for option in [
             "--listen",
             "--threads",
