@@ -21,19 +21,34 @@ pub const MAX_SECS: i64 = 253_402_300_799;
 
 const SECS_PER_DAY: i64 = 86_400;
 
-const SHORT_DAYS: [&[u8; 3]; 7] = [b"Sun", b"Mon", b"Tue", b"Wed", b"Thu", b"Fri", b"Sat"];
-const LONG_DAYS: [&[u8]; 7] = [
-    b"Sunday",
-    b"Monday",
-    b"Tuesday",
-    b"Wednesday",
-    b"Thursday",
-    b"Friday",
-    b"Saturday",
-];
-const MONTHS: [&[u8; 3]; 12] = [
-    b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec",
-];
+/// Weekday names from Sunday and month names from January, each followed by a space.
+const SHORT_DAYS: &[u8] = b"Sun Mon Tue Wed Thu Fri Sat ";
+const MONTHS: &[u8] = b"Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec ";
+const LONG_DAYS: &[u8] = b"Sunday Monday Tuesday Wednesday Thursday Friday Saturday ";
+
+/// The three-letter name at `i` of [`SHORT_DAYS`] or [`MONTHS`].
+fn name3(names: &[u8], i: usize) -> &[u8; 3] {
+    names
+        .get(4 * i..4 * i + 3)
+        .and_then(|n| n.try_into().ok())
+        .unwrap_or(b"???")
+}
+
+/// Takes a name of the list `names` off the front of `s`; its index.
+fn take_name(s: &mut &[u8], mut names: &[u8]) -> Option<usize> {
+    // No name in these lists starts another, so the first that fits is the one.
+    let mut i = 0;
+    loop {
+        let end = names.iter().position(|&b| b == b' ')?;
+        let (name, rest) = names.split_at(end);
+        if let Some(after) = s.strip_prefix(name) {
+            *s = after;
+            return Some(i);
+        }
+        names = rest.get(1..)?;
+        i += 1;
+    }
+}
 
 /// Writes `unix_secs` as an IMF-fixdate such as `Sun, 06 Nov 1994 08:49:37 GMT`.
 ///
@@ -42,7 +57,7 @@ pub fn format(unix_secs: i64, out: &mut [u8; HTTP_DATE_LEN]) {
     let c = Civil::from_unix(unix_secs);
     let days = unix_secs.clamp(MIN_SECS, MAX_SECS).div_euclid(SECS_PER_DAY);
     *out = *b"Thu, 01 Jan 1970 00:00:00 GMT";
-    out[0..3].copy_from_slice(SHORT_DAYS[weekday(days)]);
+    out[0..3].copy_from_slice(name3(SHORT_DAYS, weekday(days)));
     out[8..11].copy_from_slice(c.month_name());
     c.put(out, [12, Civil::SKIP, 5, 17, 20, 23]);
 }
@@ -108,7 +123,7 @@ impl Civil {
 
     /// The month's three-letter English abbreviation (`Jan`..`Dec`).
     pub fn month_name(&self) -> &'static [u8; 3] {
-        MONTHS[(self.month.clamp(1, 12) - 1) as usize]
+        name3(MONTHS, (self.month.clamp(1, 12) - 1) as usize)
     }
 }
 
@@ -149,122 +164,92 @@ fn full_year(yy: i64, this_year: Option<i64>) -> i64 {
     }
 }
 
-/// One parser for both windows (not a closure per caller: one copy of the code).
+/// The three HTTP-date formats as templates for [`parse_with`]: `w` a weekday's short name,
+/// `W` its full name, `b` a month's name, `d` `Y` `y` `h` `n` `s` a digit of the day, the
+/// four-digit year, the two-digit year, the hour, the minute and the second, `_` a day digit
+/// or a space; any other byte stands for itself.
+const FORMATS: [&[u8]; 3] = [
+    b"w, dd b YYYY hh:nn:ss GMT",
+    b"w b _d hh:nn:ss YYYY",
+    b"W, dd-b-yy hh:nn:ss GMT",
+];
+
+/// One parser for both windows (not a closure per caller: one copy of the code), and one
+/// walker for the three formats: the string must match one template exactly.
 fn parse_with(s: &[u8], this_year: Option<i64>) -> Option<i64> {
-    if let Ok(s) = <&[u8; 29]>::try_from(s)
-        && s[3] == b','
-    {
-        return parse_imf(s);
-    }
-    if let Ok(s) = <&[u8; 24]>::try_from(s)
-        && s[3] == b' '
-    {
-        return parse_asctime(s);
-    }
-    parse_rfc850(s, this_year)
+    FORMATS.iter().find_map(|t| parse_format(s, t, this_year))
 }
 
-/// `Sun, 06 Nov 1994 08:49:37 GMT`
-fn parse_imf(s: &[u8; 29]) -> Option<i64> {
-    let wd = short_day(&s[0..3])?;
-    if &s[3..5] != b", " || s[7] != b' ' || s[11] != b' ' || s[16] != b' ' || &s[25..] != b" GMT" {
+/// `s` read by the template `t` (see [`FORMATS`]).
+fn parse_format(mut s: &[u8], t: &[u8], this_year: Option<i64>) -> Option<i64> {
+    // Day, year, hour, minute, second; then the weekday and the month, from 0.
+    let mut f = [0i64; 5];
+    let mut weekday = 0;
+    let mut month = 0;
+    let mut two_digit_year = false;
+    for &c in t {
+        let slot = match c {
+            b'w' => {
+                weekday = take_name(&mut s, SHORT_DAYS)?;
+                continue;
+            }
+            b'W' => {
+                weekday = take_name(&mut s, LONG_DAYS)?;
+                continue;
+            }
+            b'b' => {
+                month = take_name(&mut s, MONTHS)?;
+                continue;
+            }
+            b'd' | b'_' => 0,
+            b'Y' | b'y' => {
+                two_digit_year |= c == b'y';
+                1
+            }
+            b'h' => 2,
+            b'n' => 3,
+            b's' => 4,
+            _ => {
+                s = s.strip_prefix(&[c])?;
+                continue;
+            }
+        };
+        let (&b, rest) = s.split_first()?;
+        let digit = match b {
+            b'0'..=b'9' => b - b'0',
+            b' ' if c == b'_' => 0,
+            _ => return None,
+        };
+        f[slot] = f[slot] * 10 + i64::from(digit);
+        s = rest;
+    }
+    let [day, mut year, hour, min, sec] = f;
+    if !s.is_empty() || hour >= 24 || min >= 60 || sec >= 60 {
         return None;
     }
-    let day = digits(&s[5..7])?;
-    let month = month(&s[8..11])?;
-    let year = digits(&s[12..16])?;
-    let sod = time(&s[17..25])?;
-    build(year, month, day, sod, wd)
-}
-
-/// `Sun Nov  6 08:49:37 1994`
-fn parse_asctime(s: &[u8; 24]) -> Option<i64> {
-    let wd = short_day(&s[0..3])?;
-    if s[7] != b' ' || s[10] != b' ' || s[19] != b' ' {
-        return None;
+    if two_digit_year {
+        year = full_year(year, this_year);
     }
-    let month = month(&s[4..7])?;
-    // The day is two digits or a space and one digit.
-    let day = match s[8] {
-        b' ' => digits(&s[9..10])?,
-        _ => digits(&s[8..10])?,
-    };
-    let sod = time(&s[11..19])?;
-    let year = digits(&s[20..24])?;
-    build(year, month, day, sod, wd)
-}
-
-/// `Sunday, 06-Nov-94 08:49:37 GMT`
-fn parse_rfc850(s: &[u8], this_year: Option<i64>) -> Option<i64> {
-    let comma = s.iter().position(|&b| b == b',')?;
-    let (name, rest) = s.split_at(comma);
-    let wd = LONG_DAYS.iter().position(|&d| d == name)?;
-    let rest: &[u8; 24] = rest.try_into().ok()?;
-    if &rest[0..2] != b", "
-        || rest[4] != b'-'
-        || rest[8] != b'-'
-        || rest[11] != b' '
-        || &rest[20..] != b" GMT"
-    {
-        return None;
-    }
-    let day = digits(&rest[2..4])?;
-    let month = month(&rest[5..8])?;
-    let year = full_year(digits(&rest[9..11])?, this_year);
-    let sod = time(&rest[12..20])?;
-    build(year, month, day, sod, wd)
+    build(
+        year,
+        month as u32 + 1,
+        day,
+        hour * 3600 + min * 60 + sec,
+        weekday,
+    )
 }
 
 /// Checks the calendar fields and the weekday, then converts to Unix seconds.
 fn build(year: i64, month: u32, day: i64, sod: i64, wd: usize) -> Option<i64> {
-    if !(0..=9999).contains(&year) || day < 1 || day > i64::from(days_in_month(year, month)) {
-        return None;
-    }
+    // A day that is not in its month comes back from the round trip as another date.
     let days = days_from_civil(year, month, day as u32);
-    if weekday(days) != wd {
+    if !(0..=9999).contains(&year)
+        || civil_from_days(days) != (year, month, day as u32)
+        || weekday(days) != wd
+    {
         return None;
     }
     Some(days * SECS_PER_DAY + sod)
-}
-
-fn short_day(s: &[u8]) -> Option<usize> {
-    SHORT_DAYS.iter().position(|&d| d == s)
-}
-
-/// Month number 1-12 from its case-sensitive three-letter name.
-fn month(s: &[u8]) -> Option<u32> {
-    MONTHS.iter().position(|&m| m == s).map(|i| i as u32 + 1)
-}
-
-/// The value of a run of ASCII digits (at most four here, so no overflow).
-fn digits(s: &[u8]) -> Option<i64> {
-    s.iter().try_fold(0i64, |acc, &b| {
-        b.is_ascii_digit().then(|| acc * 10 + i64::from(b - b'0'))
-    })
-}
-
-/// Seconds of the day from `HH:MM:SS`.
-fn time(s: &[u8]) -> Option<i64> {
-    let [h1, h2, b':', m1, m2, b':', s1, s2] = *s else {
-        return None;
-    };
-    let hour = digits(&[h1, h2])?;
-    let min = digits(&[m1, m2])?;
-    let sec = digits(&[s1, s2])?;
-    (hour < 24 && min < 60 && sec < 60).then_some(hour * 3600 + min * 60 + sec)
-}
-
-const fn is_leap(year: i64) -> bool {
-    year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-}
-
-const fn days_in_month(year: i64, month: u32) -> u32 {
-    match month {
-        2 if is_leap(year) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
 }
 
 /// 0 for Sunday; 1970-01-01 was a Thursday.
@@ -301,6 +286,35 @@ const fn civil_from_days(days: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const fn is_leap(year: i64) -> bool {
+        year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+    }
+
+    const fn days_in_month(year: i64, month: u32) -> u32 {
+        match month {
+            2 if is_leap(year) => 29,
+            2 => 28,
+            4 | 6 | 9 | 11 => 30,
+            _ => 31,
+        }
+    }
+
+    // The names spelled out one by one (shadowing the packed lists), to check those against.
+    const SHORT_DAYS: [&[u8; 3]; 7] = [b"Sun", b"Mon", b"Tue", b"Wed", b"Thu", b"Fri", b"Sat"];
+    const LONG_DAYS: [&[u8]; 7] = [
+        b"Sunday",
+        b"Monday",
+        b"Tuesday",
+        b"Wednesday",
+        b"Thursday",
+        b"Friday",
+        b"Saturday",
+    ];
+    const MONTHS: [&[u8; 3]; 12] = [
+        b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
+        b"Dec",
+    ];
     use crate::testing::Rng;
 
     fn fmt(secs: i64) -> String {
