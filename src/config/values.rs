@@ -256,7 +256,7 @@ pub(super) fn check_header(v: &[u8]) -> Result<(), String> {
         location allow cache-control";
     if OWN
         .split(|&b| b == b' ')
-        .any(|own| own.eq_ignore_ascii_case(name))
+        .any(|own| crate::http::bytes::eq_ignore_case(own, name))
     {
         return Err(quote_then(
             v,

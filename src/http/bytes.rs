@@ -75,9 +75,42 @@ pub fn is_etagc(b: u8) -> bool {
     b != b'"' && is(b, VISIBLE)
 }
 
+/// Whether `a` and `b` are equal but for ASCII case: the one comparison of names, tokens and
+/// schemes (the standard library's is vectorised into several times the code, and these
+/// strings are a few bytes long).
+pub fn eq_ignore_case(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while let (Some(x), Some(y)) = (a.get(i), b.get(i)) {
+        if x.to_ascii_lowercase() != y.to_ascii_lowercase() {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn eq_ignore_case_is_the_standard_comparison() {
+        for a in 0..=255u8 {
+            for b in 0..=255u8 {
+                assert_eq!(
+                    eq_ignore_case(&[a, b'x'], &[b, b'X']),
+                    [a].eq_ignore_ascii_case(&[b])
+                );
+            }
+        }
+        assert!(eq_ignore_case(b"Content-Length", b"content-LENGTH"));
+        assert!(!eq_ignore_case(b"host", b"hosts"));
+        assert!(!eq_ignore_case(b"hosts", b"host"));
+        assert!(eq_ignore_case(b"", b""));
+    }
 
     #[test]
     fn each_class_is_its_grammar() {

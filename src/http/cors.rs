@@ -12,6 +12,7 @@
 //! head may already have `Vary: Accept-Encoding`, and two `Vary` lines are one list
 //! (RFC 9110 §5.3).
 
+use crate::http::bytes::eq_ignore_case;
 use crate::http::request::{is_tchar, trim_ows};
 use alloc::vec::Vec;
 
@@ -74,7 +75,7 @@ impl Policy {
             Policy::Off => Allow::Nothing,
             Policy::Any => Allow::Any,
             Policy::Origins(list) => match origin {
-                Some(o) if list.iter().any(|allowed| allowed.eq_ignore_ascii_case(o)) => {
+                Some(o) if list.iter().any(|allowed| eq_ignore_case(allowed, o)) => {
                     Allow::Origin(o)
                 }
                 _ => Allow::Vary,

@@ -21,6 +21,8 @@
 //! - Among acceptable codings of equal q, [`choose`] prefers br, zstd, gzip, deflate, then
 //!   identity, by a fixed order rather than by size.
 
+use super::bytes::eq_ignore_case;
+
 /// A content coding staticd can serve a representation in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Coding {
@@ -264,15 +266,15 @@ fn element(s: &[u8], i: usize) -> (Option<(Target, u16)>, usize) {
 fn target(tok: &[u8]) -> Target {
     if tok == b"*" {
         Target::Star
-    } else if tok.eq_ignore_ascii_case(b"gzip") || tok.eq_ignore_ascii_case(b"x-gzip") {
+    } else if eq_ignore_case(tok, b"gzip") || eq_ignore_case(tok, b"x-gzip") {
         Target::Coding(Coding::Gzip)
-    } else if tok.eq_ignore_ascii_case(b"br") {
+    } else if eq_ignore_case(tok, b"br") {
         Target::Coding(Coding::Br)
-    } else if tok.eq_ignore_ascii_case(b"zstd") {
+    } else if eq_ignore_case(tok, b"zstd") {
         Target::Coding(Coding::Zstd)
-    } else if tok.eq_ignore_ascii_case(b"deflate") {
+    } else if eq_ignore_case(tok, b"deflate") {
         Target::Coding(Coding::Deflate)
-    } else if tok.eq_ignore_ascii_case(b"identity") {
+    } else if eq_ignore_case(tok, b"identity") {
         Target::Coding(Coding::Identity)
     } else {
         Target::Unknown

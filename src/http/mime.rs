@@ -9,6 +9,7 @@
 //! `--mime` adds to or overrides the built-in table and `--default-type` replaces [`DEFAULT`]
 //! (see [`Types`]); both are checked with [`is_media_type`].
 
+use crate::http::bytes::eq_ignore_case;
 use crate::http::request::is_tchar;
 use alloc::borrow::Cow;
 use alloc::string::String;
@@ -77,7 +78,7 @@ impl Types {
             return &self.default;
         };
         let added = self.extra.iter().rev();
-        if let Some((_, ty)) = added.clone().find(|(e, _)| e.eq_ignore_ascii_case(ext)) {
+        if let Some((_, ty)) = added.clone().find(|(e, _)| eq_ignore_case(e, ext)) {
             return ty;
         }
         by_extension(ext).unwrap_or(&self.default)
@@ -183,7 +184,7 @@ fn by_extension(ext: &[u8]) -> Option<&'static str> {
     EXTENSIONS.split('\n').find_map(|line| {
         let (exts, ty) = line.split_once('=')?;
         let mut exts = exts.split(' ');
-        exts.any(|e| e.as_bytes().eq_ignore_ascii_case(ext))
+        exts.any(|e| eq_ignore_case(e.as_bytes(), ext))
             .then_some(ty)
     })
 }
@@ -210,7 +211,7 @@ pub fn is_compressible(content_type: &str) -> bool {
     if sub.is_empty() {
         return false;
     }
-    if top.eq_ignore_ascii_case(b"text") {
+    if eq_ignore_case(top, b"text") {
         return true;
     }
     // One list compared in a loop: a chain of comparisons compiles to far more code.
@@ -222,8 +223,8 @@ pub fn is_compressible(content_type: &str) -> bool {
     );
     EXACT
         .split(' ')
-        .any(|e| e.as_bytes().eq_ignore_ascii_case(essence))
-        || top.eq_ignore_ascii_case(b"application")
+        .any(|e| eq_ignore_case(e.as_bytes(), essence))
+        || eq_ignore_case(top, b"application")
             && (ends_with_ignore_case(sub, b"+json") || ends_with_ignore_case(sub, b"+xml"))
 }
 
@@ -304,7 +305,7 @@ fn ends_with_ignore_case(s: &[u8], suffix: &[u8]) -> bool {
     s.len()
         .checked_sub(suffix.len())
         .and_then(|start| s.get(start..))
-        .is_some_and(|tail| tail.eq_ignore_ascii_case(suffix))
+        .is_some_and(|tail| eq_ignore_case(tail, suffix))
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@
 //!   header gives [`Ranges::Ignore`] (200 with an empty body); only int-ranges and `-0`
 //!   give [`Ranges::Unsatisfiable`] (416). nginx answers 416 to both.
 
+use crate::http::bytes::eq_ignore_case;
 use alloc::vec::Vec;
 
 use crate::http::numfmt;
@@ -282,7 +283,7 @@ fn parse_u64(s: &[u8]) -> Option<u64> {
 /// Returns what follows a case-insensitive `bytes=`.
 fn strip_bytes_unit(h: &[u8]) -> Option<&[u8]> {
     match h.split_at_checked(6) {
-        Some((unit, rest)) if unit.eq_ignore_ascii_case(b"bytes=") => Some(rest),
+        Some((unit, rest)) if eq_ignore_case(unit, b"bytes=") => Some(rest),
         _ => None,
     }
 }

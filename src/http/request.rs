@@ -357,7 +357,7 @@ fn transfer_codings(value: &[u8], chunked: &mut bool) -> Result<(), Error> {
         if item.is_empty() || *chunked || !item.iter().all(|&b| is(b, TOKEN)) {
             return Err(Error::BadRequest);
         }
-        *chunked = item.eq_ignore_ascii_case(b"chunked");
+        *chunked = bytes::eq_ignore_case(item, b"chunked");
     }
     Ok(())
 }
@@ -388,7 +388,7 @@ impl Fields {
         value: &'a [u8],
     ) -> Result<(), Error> {
         // Dispatch on length first: most fields in a request are none of these.
-        let named = |want: &[u8]| name.eq_ignore_ascii_case(want);
+        let named = |want: &[u8]| bytes::eq_ignore_case(name, want);
         match name.len() {
             4 if named(b"host") => {
                 if req.host.is_some() || !value.iter().all(|&b| is(b, HOST)) {
@@ -404,9 +404,9 @@ impl Fields {
             10 if named(b"connection") => {
                 for item in value.split(|&b| b == b',') {
                     let item = trim_ows(item);
-                    if item.eq_ignore_ascii_case(b"close") {
+                    if bytes::eq_ignore_case(item, b"close") {
                         self.close = true;
-                    } else if item.eq_ignore_ascii_case(b"keep-alive") {
+                    } else if bytes::eq_ignore_case(item, b"keep-alive") {
                         self.keep_alive = true;
                     }
                 }
@@ -623,7 +623,7 @@ pub fn field_values<'a>(head: &'a [u8], name: &'a [u8]) -> impl Iterator<Item = 
             }
             if let Some(colon) = line.iter().position(|&b| b == b':') {
                 let (field, value) = line.split_at(colon);
-                if field.eq_ignore_ascii_case(name) {
+                if bytes::eq_ignore_case(field, name) {
                     return Some(trim_ows(value.get(1..).unwrap_or_default()));
                 }
             }
