@@ -373,12 +373,6 @@ struct Fields {
     keep_alive: bool,
 }
 
-fn first<'a>(slot: &mut Option<&'a [u8]>, value: &'a [u8]) {
-    if slot.is_none() {
-        *slot = Some(value);
-    }
-}
-
 impl Fields {
     /// Takes in one field line; errors that no later byte can undo are returned here.
     fn add<'a>(
@@ -387,20 +381,21 @@ impl Fields {
         name: &[u8],
         value: &'a [u8],
     ) -> Result<(), Error> {
-        // Dispatch on length first: most fields in a request are none of these.
+        // Dispatch on length first: most fields in a request are none of these. The fields
+        // kept as their first value pick their slot, filled in one place after the match.
         let named = |want: &[u8]| bytes::eq_ignore_case(name, want);
-        match name.len() {
+        let slot = match name.len() {
             4 if named(b"host") => {
                 if req.host.is_some() || !value.iter().all(|&b| is(b, HOST)) {
                     return Err(Error::BadRequest);
                 }
-                req.host = Some(value);
+                &mut req.host
             }
-            5 if named(b"range") => first(&mut req.range, value),
-            6 if named(b"origin") => first(&mut req.origin, value),
-            7 if named(b"referer") => first(&mut req.referer, value),
-            8 if named(b"if-range") => first(&mut req.if_range, value),
-            9 if named(b"x-real-ip") => first(&mut req.x_real_ip, value),
+            5 if named(b"range") => &mut req.range,
+            6 if named(b"origin") => &mut req.origin,
+            7 if named(b"referer") => &mut req.referer,
+            8 if named(b"if-range") => &mut req.if_range,
+            9 if named(b"x-real-ip") => &mut req.x_real_ip,
             10 if named(b"connection") => {
                 for item in value.split(|&b| b == b',') {
                     let item = trim_ows(item);
@@ -410,23 +405,25 @@ impl Fields {
                         self.keep_alive = true;
                     }
                 }
+                return Ok(());
             }
-            13 if named(b"if-none-match") => first(&mut req.if_none_match, value),
+            13 if named(b"if-none-match") => &mut req.if_none_match,
             14 if named(b"content-length") => {
                 let n = content_length(value)?;
                 if self.transfer_encoding || self.content_length.is_some_and(|m| m != n) {
                     return Err(Error::BadRequest);
                 }
                 self.content_length = Some(n);
+                return Ok(());
             }
-            10 if named(b"user-agent") => first(&mut req.user_agent, value),
+            10 if named(b"user-agent") => &mut req.user_agent,
             15 if named(b"accept-encoding") => {
                 req.accept_encoding_repeated |= req.accept_encoding.is_some();
-                first(&mut req.accept_encoding, value);
+                &mut req.accept_encoding
             }
             15 if named(b"x-forwarded-for") => {
                 req.x_forwarded_for_repeated |= req.x_forwarded_for.is_some();
-                first(&mut req.x_forwarded_for, value);
+                &mut req.x_forwarded_for
             }
             17 if named(b"transfer-encoding") => {
                 // HTTP/1.0 has no transfer codings: its framing would be a guess (§6.1).
@@ -434,10 +431,13 @@ impl Fields {
                     return Err(Error::BadRequest);
                 }
                 self.transfer_encoding = true;
-                transfer_codings(value, &mut self.chunked)?;
+                return transfer_codings(value, &mut self.chunked);
             }
-            17 if named(b"if-modified-since") => first(&mut req.if_modified_since, value),
-            _ => {}
+            17 if named(b"if-modified-since") => &mut req.if_modified_since,
+            _ => return Ok(()),
+        };
+        if slot.is_none() {
+            *slot = Some(value);
         }
         Ok(())
     }
