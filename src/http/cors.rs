@@ -109,8 +109,7 @@ fn is_origin(v: &[u8]) -> bool {
                     .all(|&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
         }
     };
-    let port_ok =
-        port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.iter().all(u8::is_ascii_digit));
+    let port_ok = port.is_none_or(|p| p.len() <= 5 && crate::http::numfmt::parse(p).is_some());
     scheme_ok && host_ok && port_ok
 }
 

@@ -10,6 +10,7 @@
 //! the answer leaves it at the peer: a client is never named from a value staticd
 //! cannot read.
 
+use crate::http::numfmt;
 use crate::http::request::trim_ows;
 use crate::text::parse_addr;
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -39,20 +40,17 @@ impl Cidr {
             None => (v, None),
         };
         let addr = parse_addr::ip(addr).ok_or(CidrError::Syntax)?;
-        let max = match addr {
+        let max: u8 = match addr {
             IpAddr::V4(_) => 32,
             IpAddr::V6(_) => 128,
         };
         let prefix = match prefix {
             None => max,
-            Some(p) if !p.is_empty() && p.len() <= 3 && p.iter().all(u8::is_ascii_digit) => {
-                let n = p.iter().fold(0u32, |n, &d| n * 10 + u32::from(d - b'0'));
-                if n > u32::from(max) || (p.len() > 1 && p[0] == b'0') {
-                    return Err(CidrError::Syntax);
-                }
-                n as u8
-            }
-            Some(_) => return Err(CidrError::Syntax),
+            // No leading zeros, so no more than three digits.
+            Some(p) => match numfmt::parse(p) {
+                Some(n) if n <= u64::from(max) && !(p.len() > 1 && p[0] == b'0') => n as u8,
+                _ => return Err(CidrError::Syntax),
+            },
         };
         let cidr = Cidr { addr, prefix };
         if cidr.network() != cidr.addr {
@@ -176,10 +174,7 @@ pub fn parse_member(v: &[u8]) -> Option<IpAddr> {
 
 /// A port number, 0 to 65535, in at most five digits.
 fn is_port(v: &[u8]) -> bool {
-    !v.is_empty()
-        && v.len() <= 5
-        && v.iter().all(u8::is_ascii_digit)
-        && v.iter().fold(0u32, |n, &d| n * 10 + u32::from(d - b'0')) <= 65_535
+    v.len() <= 5 && numfmt::parse(v).is_some_and(|n| n <= 65_535)
 }
 
 /// The address to log for a request from `peer`: the peer itself unless it is in

@@ -12,7 +12,7 @@
 //! modules to interpret.
 //! It makes no system calls.
 
-use super::bytes;
+use super::{bytes, numfmt};
 
 /// Longest request line accepted, in bytes, not counting its line ending (longer: 414).
 pub const MAX_REQUEST_LINE: usize = 8192;
@@ -326,21 +326,8 @@ fn version_byte_fits(i: usize, b: u8) -> bool {
 fn content_length(value: &[u8]) -> Result<u64, Error> {
     let mut found = None;
     for item in value.split(|&b| b == b',') {
-        let item = trim_ows(item);
         // Empty elements are rejected rather than skipped: framing admits no guesswork.
-        if item.is_empty() {
-            return Err(Error::BadRequest);
-        }
-        let mut n: u64 = 0;
-        for &d in item {
-            if !d.is_ascii_digit() {
-                return Err(Error::BadRequest);
-            }
-            n = n
-                .checked_mul(10)
-                .and_then(|n| n.checked_add(u64::from(d - b'0')))
-                .ok_or(Error::BadRequest)?;
-        }
+        let n = numfmt::parse(trim_ows(item)).ok_or(Error::BadRequest)?;
         if found.is_some_and(|f| f != n) {
             return Err(Error::BadRequest);
         }
