@@ -13,7 +13,7 @@
 //! (RFC 9110 §5.3).
 
 use crate::http::bytes::eq_ignore_case;
-use crate::http::request::{is_tchar, trim_ows};
+use crate::http::request::{is_tchar, items, trim_ows};
 use alloc::vec::Vec;
 
 /// How long a browser may keep a preflight's answer, in seconds: Chromium's cap, so the
@@ -157,8 +157,7 @@ fn header_names<'a>(
     // Plain loops: the iterator chain this was compiled to three times its size.
     let mut all = true;
     for value in values {
-        for name in value.split(|&b| b == b',') {
-            let name = trim_ows(name);
+        for name in items(value) {
             if name.iter().all(|&b| is_tchar(b)) {
                 if !name.is_empty() {
                     each(name);

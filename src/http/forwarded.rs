@@ -11,7 +11,7 @@
 //! cannot read.
 
 use crate::http::numfmt;
-use crate::http::request::trim_ows;
+use crate::http::request::{items, trim_ows};
 use crate::text::parse_addr;
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -197,8 +197,8 @@ pub fn client<'a>(
     // when it stops the walk or when nothing is picked yet.
     let mut pick: Option<Option<IpAddr>> = None;
     for value in forwarded_for {
-        for member in value.split(|&b| b == b',') {
-            if trim_ows(member).is_empty() {
+        for member in items(value) {
+            if member.is_empty() {
                 continue;
             }
             let ip = parse_member(member);

@@ -25,6 +25,7 @@ use crate::http::bytes::eq_ignore_case;
 use alloc::vec::Vec;
 
 use crate::http::numfmt;
+use crate::http::request::{items, trim_ows};
 use crate::http::response::put_field;
 
 /// Most range specs honoured in one header; more is answered with the whole file (200).
@@ -196,8 +197,7 @@ pub fn parse(header: &[u8], len: u64) -> Ranges {
     let mut specs = 0usize;
     // A suffix range on an empty representation: satisfiable, but nothing a 206 can name.
     let mut empty_whole = false;
-    for element in set.split(|&b| b == b',') {
-        let element = trim_ows(element);
+    for element in items(set) {
         if element.is_empty() {
             continue;
         }
@@ -262,16 +262,6 @@ fn strip_bytes_unit(h: &[u8]) -> Option<&[u8]> {
         Some((unit, rest)) if eq_ignore_case(unit, b"bytes=") => Some(rest),
         _ => None,
     }
-}
-
-fn trim_ows(mut s: &[u8]) -> &[u8] {
-    while let [b' ' | b'\t', rest @ ..] = s {
-        s = rest;
-    }
-    while let [rest @ .., b' ' | b'\t'] = s {
-        s = rest;
-    }
-    s
 }
 
 /// Appends a `Content-Range` value such as `bytes 0-99/1234` (the last byte is inclusive).

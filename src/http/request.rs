@@ -293,6 +293,29 @@ pub fn trim_ows(mut v: &[u8]) -> &[u8] {
     v
 }
 
+/// The elements of a comma-separated list (RFC 9110 §5.6.1), each OWS trimmed, empty ones
+/// included: one walker for every list field rather than a splitter compiled at each.
+pub fn items(list: &[u8]) -> Items<'_> {
+    Items(Some(list))
+}
+
+/// What [`items`] returns: the rest of the list, `None` once the last element is out.
+pub struct Items<'a>(Option<&'a [u8]>);
+
+impl<'a> Iterator for Items<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let rest = self.0?;
+        let (item, tail) = match rest.iter().position(|&b| b == b',') {
+            Some(i) => (rest.get(..i), rest.get(i + 1..)),
+            None => (Some(rest), None),
+        };
+        self.0 = tail;
+        Some(trim_ows(item.unwrap_or_default()))
+    }
+}
+
 impl Method {
     /// The class of the method token `m` (case-sensitive: RFC 9110 §9.1).
     pub fn of(m: &[u8]) -> Method {
@@ -325,9 +348,9 @@ fn version_byte_fits(i: usize, b: u8) -> bool {
 /// Content-Length value: a list of `1*DIGIT` that must all agree (RFC 9110 §8.6).
 fn content_length(value: &[u8]) -> Result<u64, Error> {
     let mut found = None;
-    for item in value.split(|&b| b == b',') {
+    for item in items(value) {
         // Empty elements are rejected rather than skipped: framing admits no guesswork.
-        let n = numfmt::parse(trim_ows(item)).ok_or(Error::BadRequest)?;
+        let n = numfmt::parse(item).ok_or(Error::BadRequest)?;
         if found.is_some_and(|f| f != n) {
             return Err(Error::BadRequest);
         }
@@ -339,8 +362,7 @@ fn content_length(value: &[u8]) -> Result<u64, Error> {
 /// Adds one Transfer-Encoding field to the codings seen so far; `chunked` must come last,
 /// once, so anything after it is rejected at once (RFC 9112 §6.1).
 fn transfer_codings(value: &[u8], chunked: &mut bool) -> Result<(), Error> {
-    for item in value.split(|&b| b == b',') {
-        let item = trim_ows(item);
+    for item in items(value) {
         if item.is_empty() || *chunked || !item.iter().all(|&b| is(b, TOKEN)) {
             return Err(Error::BadRequest);
         }
@@ -384,6 +406,7 @@ impl Fields {
             8 if named(b"if-range") => &mut req.if_range,
             9 if named(b"x-real-ip") => &mut req.x_real_ip,
             10 if named(b"connection") => {
+                // Inline, not through `items`: clients send this field with every request.
                 for item in value.split(|&b| b == b',') {
                     let item = trim_ows(item);
                     if bytes::eq_ignore_case(item, b"close") {
