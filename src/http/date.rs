@@ -109,8 +109,8 @@ impl Civil {
             self.second,
         ];
         let mut width = 4;
-        for (v, start) in fields.into_iter().zip(at) {
-            let start = usize::from(start);
+        for (i, &v) in fields.iter().enumerate() {
+            let start = usize::from(at[i]);
             if let Some(slot) = out.get_mut(start..start + width) {
                 put_fixed(slot, v);
             }
