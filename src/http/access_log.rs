@@ -11,6 +11,7 @@ use alloc::vec::Vec;
 
 use crate::http::date::Civil;
 use crate::http::numfmt;
+use crate::text::{HEX, HEX_UPPER};
 
 /// Which line format `--log-format` chose.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,7 +80,7 @@ fn write_common(r: &Record<'_>, out: &mut Vec<u8>) {
         out.push(b'-');
     } else {
         escape_common(r.method, super::bytes::QUOTED_ESCAPE, out);
-        for part in [r.target, r.version] {
+        for &part in &[r.target, r.version] {
             if !part.is_empty() {
                 out.push(b' ');
                 escape_common(part, super::bytes::QUOTED_ESCAPE, out);
@@ -90,7 +91,7 @@ fn write_common(r: &Record<'_>, out: &mut Vec<u8>) {
     numfmt::push(out, u64::from(r.status));
     out.push(b' ');
     numfmt::push(out, r.bytes);
-    for header in [r.referer, r.user_agent] {
+    for &header in &[r.referer, r.user_agent] {
         out.extend_from_slice(b" \"");
         match header {
             Some(v) => escape_common(v, super::bytes::QUOTED_ESCAPE, out),
@@ -124,9 +125,6 @@ fn write_json(r: &Record<'_>, out: &mut Vec<u8>) {
     json_optional(r.user_agent, out);
     out.extend_from_slice(b"}\n");
 }
-
-const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
-const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
 
 /// Copies `s`, writing each byte of `class` (a [`super::bytes`] class) as `\xHH`.
 fn escape_common(s: &[u8], class: u8, out: &mut Vec<u8>) {
@@ -204,8 +202,8 @@ fn json_string(s: &[u8], out: &mut Vec<u8>) {
                 b'u',
                 b'0',
                 b'0',
-                HEX_LOWER[usize::from(b >> 4)],
-                HEX_LOWER[usize::from(b & 15)],
+                HEX[usize::from(b >> 4)],
+                HEX[usize::from(b & 15)],
             ]);
         } else {
             out.extend_from_slice(&[b'\\', e]);

@@ -23,6 +23,7 @@ use core::cmp::Ordering;
 use crate::http::date::Civil;
 use crate::http::numfmt::Decimal;
 use crate::http::path;
+use crate::text::HEX_UPPER;
 
 /// One directory entry as read from the file system.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -174,7 +175,6 @@ const OMITTED_ONE: &[u8] = b" more entry not shown</p>\n";
 const OMITTED_MANY: &[u8] = b" more entries not shown</p>\n";
 const TAIL: &[u8] = b"</body>\n</html>\n";
 const REPLACEMENT: &[u8] = "\u{FFFD}".as_bytes();
-const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
 fn document(s: &mut dyn Sink, path: &[u8], items: &[Item<'_>], omitted: usize) {
     s.put(HEAD);
@@ -239,7 +239,11 @@ fn put_href(s: &mut dyn Sink, name: &[u8]) {
         let Some((&b, after)) = tail.split_first() else {
             return;
         };
-        s.put(&[b'%', HEX[usize::from(b >> 4)], HEX[usize::from(b & 0xf)]]);
+        s.put(&[
+            b'%',
+            HEX_UPPER[usize::from(b >> 4)],
+            HEX_UPPER[usize::from(b & 0xf)],
+        ]);
         rest = after;
     }
 }
