@@ -12,7 +12,6 @@
 use crate::http::bytes::eq_ignore_case;
 use crate::http::request::is_tchar;
 use alloc::borrow::Cow;
-use alloc::string::String;
 use alloc::vec::Vec;
 
 /// Sent for files without an extension or with one not in the table, unless `--default-type`.
@@ -34,8 +33,10 @@ pub static BUILTIN: Types = Types::new();
 /// type of everything else (`--default-type`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Types {
-    /// Extensions (no dot) and their types, in the order added: the last that matches wins.
-    extra: Vec<(Vec<u8>, String)>,
+    /// Extensions (no dot) and their types in the order added, one `EXT=TYPE` line each as
+    /// in [`EXTENSIONS`], read by the same walker: the last that matches wins. One buffer,
+    /// so the table is copied and compared as a whole.
+    extra: Vec<u8>,
     /// For names with no extension or one in neither table.
     default: Cow<'static, str>,
 }
@@ -53,7 +54,11 @@ impl Types {
     /// Serves `ext` (without its dot, matched in any case) as `ty`, over the built-in type or
     /// one added before.
     pub fn add(&mut self, ext: &[u8], ty: &str) {
-        self.extra.push((ext.to_vec(), ty.into()));
+        // `--mime` checks that EXT holds no `=`, space or line break, and TYPE no line break.
+        self.extra.extend_from_slice(ext);
+        self.extra.push(b'=');
+        self.extra.extend_from_slice(ty.as_bytes());
+        self.extra.push(b'\n');
     }
 
     /// Serves names that no table knows as `ty`.
@@ -77,11 +82,9 @@ impl Types {
             }
             return &self.default;
         };
-        let added = self.extra.iter().rev();
-        if let Some((_, ty)) = added.clone().find(|(e, _)| eq_ignore_case(e, ext)) {
-            return ty;
-        }
-        by_extension(ext).unwrap_or(&self.default)
+        by_extension(&self.extra, ext)
+            .or_else(|| by_extension(EXTENSIONS.as_bytes(), ext))
+            .unwrap_or(&self.default)
     }
 }
 
@@ -179,14 +182,21 @@ const EXTENSIONS: &str = concat!(
     "mid midi=audio/midi\n",
 );
 
-/// The built-in type of `ext` (matched in any case), if [`EXTENSIONS`] lists it.
-fn by_extension(ext: &[u8]) -> Option<&'static str> {
-    EXTENSIONS.split('\n').find_map(|line| {
-        let (exts, ty) = line.split_once('=')?;
-        let mut exts = exts.split(' ');
-        exts.any(|e| eq_ignore_case(e.as_bytes(), ext))
-            .then_some(ty)
-    })
+/// The type of `ext` (matched in any case) in a table of `EXTS=TYPE` lines such as
+/// [`EXTENSIONS`], from the last line that lists it.
+fn by_extension<'a>(table: &'a [u8], ext: &[u8]) -> Option<&'a str> {
+    let mut found = None;
+    for line in table.split(|&b| b == b'\n') {
+        let Some(eq) = line.iter().position(|&b| b == b'=') else {
+            continue;
+        };
+        let (exts, ty) = line.split_at(eq);
+        if exts.split(|&b| b == b' ').any(|e| eq_ignore_case(e, ext)) {
+            found = Some(ty);
+        }
+    }
+    // Whole lines of text put in as `str`: always UTF-8.
+    core::str::from_utf8(found?.get(1..)?).ok()
 }
 
 /// Says whether a body of this content type shrinks usefully under gzip or brotli.
@@ -651,6 +661,20 @@ mod tests {
             assert!(!is_compressible(t), "{t}");
         }
         assert!(!is_compressible(DEFAULT));
+    }
+
+    /// The walker takes a table's last matching line, so the built-in table must name each
+    /// extension once for it to mean what it says.
+    #[test]
+    fn builtin_extensions_are_listed_once() {
+        let mut seen = std::collections::HashSet::new();
+        for line in EXTENSIONS.lines() {
+            let (exts, ty) = line.split_once('=').unwrap();
+            assert!(!ty.is_empty() && !ty.contains('\n'), "{line}");
+            for e in exts.split(' ') {
+                assert!(seen.insert(e.to_ascii_lowercase()), "{e} twice");
+            }
+        }
     }
 
     #[test]
