@@ -329,7 +329,7 @@ fn recover(s: &[u8], i: usize, in_quote: bool) -> usize {
 
 /// Scans a quoted string whose opening quote precedes `i`: `Ok(index after the closing quote)`,
 /// or `Err(index)` of a byte not allowed there (or `s.len()` if unterminated).
-fn quoted_end(s: &[u8], i: usize) -> Result<usize, usize> {
+pub(crate) fn quoted_end(s: &[u8], i: usize) -> Result<usize, usize> {
     let mut at = i;
     while let Some(&b) = s.get(at) {
         match b {
@@ -347,7 +347,7 @@ fn quoted_end(s: &[u8], i: usize) -> Result<usize, usize> {
 }
 
 /// Index of the first byte at or after `i` that is not SP or HTAB.
-fn skip_ows(s: &[u8], i: usize) -> usize {
+pub(crate) fn skip_ows(s: &[u8], i: usize) -> usize {
     let rest = s.get(i..).unwrap_or_default();
     i + rest
         .iter()
@@ -356,7 +356,7 @@ fn skip_ows(s: &[u8], i: usize) -> usize {
 }
 
 /// Index of the first byte at or after `i` that is not a `tchar`.
-fn token_end(s: &[u8], i: usize) -> usize {
+pub(crate) fn token_end(s: &[u8], i: usize) -> usize {
     let rest = s.get(i..).unwrap_or_default();
     i + rest
         .iter()

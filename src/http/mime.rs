@@ -10,7 +10,7 @@
 //! (see [`Types`]); both are checked with [`is_media_type`].
 
 use crate::http::bytes::eq_ignore_case;
-use crate::http::request::is_tchar;
+use crate::http::encoding::{quoted_end, skip_ows, token_end};
 use alloc::borrow::Cow;
 use alloc::vec::Vec;
 
@@ -244,18 +244,11 @@ pub fn is_compressible(content_type: &str) -> bool {
 /// spaces and tabs only around the `;`s and inside quotes, none at either end.
 #[must_use]
 pub fn is_media_type(v: &[u8]) -> bool {
-    let token = |i: usize| {
-        let rest = v.get(i..).unwrap_or_default();
-        i + rest.iter().take_while(|&&b| is_tchar(b)).count()
-    };
-    let ows = |i: usize| {
-        let rest = v.get(i..).unwrap_or_default();
-        i + rest
-            .iter()
-            .take_while(|&&b| b == b' ' || b == b'\t')
-            .count()
-    };
-    if matches!(v.last(), Some(b' ' | b'\t')) {
+    // The walkers of Accept-Encoding's parameters; ASCII only, their quoted strings are
+    // this grammar's.
+    let token = |i: usize| token_end(v, i);
+    let ows = |i: usize| skip_ows(v, i);
+    if !v.is_ascii() || matches!(v.last(), Some(b' ' | b'\t')) {
         return false;
     }
     let slash = token(0);
@@ -283,8 +276,8 @@ pub fn is_media_type(v: &[u8]) -> bool {
         let value = name_end + 1;
         i = if v.get(value) == Some(&b'"') {
             match quoted_end(v, value + 1) {
-                Some(end) => end,
-                None => return false,
+                Ok(end) => end,
+                Err(_) => return false,
             }
         } else {
             match token(value) {
@@ -292,22 +285,6 @@ pub fn is_media_type(v: &[u8]) -> bool {
                 _ => return false,
             }
         };
-    }
-}
-
-/// The index after the closing quote of the quoted string whose opening quote precedes `i`,
-/// if it is one: visible ASCII, spaces and tabs, `\` escaping one of them.
-fn quoted_end(v: &[u8], mut i: usize) -> Option<usize> {
-    loop {
-        match *v.get(i)? {
-            b'"' => return Some(i + 1),
-            b'\\' => match *v.get(i + 1)? {
-                b'\t' | 0x20..=0x7e => i += 2,
-                _ => return None,
-            },
-            b'\t' | 0x20..=0x7e => i += 1,
-            _ => return None,
-        }
     }
 }
 
@@ -838,7 +815,7 @@ mod tests {
         }
         // Every single byte, alone and as a subtype or a parameter value.
         for b in 0..=255u8 {
-            let tchar = is_tchar(b);
+            let tchar = crate::http::request::is_tchar(b);
             assert_eq!(is_media_type(&[b, b'/', b]), tchar, "{b:#04x}");
             let mut v = b"a/b; c=".to_vec();
             v.push(b);
