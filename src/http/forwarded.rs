@@ -99,20 +99,18 @@ impl Cidr {
     /// holds its mapped form (`::ffff:0:0/96`, `::/0`).
     pub fn contains(&self, ip: IpAddr) -> bool {
         // In the range: the first `prefix` bits agree, so their XOR has that many leading
-        // zeros (smaller than building a mask to compare under).
-        match (self.addr, canonical(ip)) {
-            (IpAddr::V4(net), IpAddr::V4(a)) => {
-                (a.to_bits() ^ net.to_bits()).leading_zeros() >= u32::from(self.prefix)
-            }
-            (IpAddr::V6(net), a) => {
-                let a = match a {
-                    IpAddr::V4(v4) => v4.to_ipv6_mapped(),
-                    IpAddr::V6(v6) => v6,
-                };
-                (a.to_bits() ^ net.to_bits()).leading_zeros() >= u32::from(self.prefix)
-            }
-            (IpAddr::V4(_), IpAddr::V6(_)) => false,
-        }
+        // zeros (smaller than building a mask to compare under). Both sides are compared as
+        // IPv6, an IPv4 address (or range) as its mapped form, which another IPv6 address
+        // differs from within the first 96 bits.
+        let v6 = |ip: IpAddr| match ip {
+            IpAddr::V4(v4) => v4.to_ipv6_mapped().to_bits(),
+            IpAddr::V6(v6) => v6.to_bits(),
+        };
+        let prefix = match self.addr {
+            IpAddr::V4(_) => 96 + u32::from(self.prefix),
+            IpAddr::V6(_) => u32::from(self.prefix),
+        };
+        (v6(ip) ^ v6(self.addr)).leading_zeros() >= prefix
     }
 }
 
