@@ -254,10 +254,7 @@ pub(super) fn check_header(v: &[u8]) -> Result<(), String> {
     const OWN: &[u8] = b"content-length transfer-encoding connection content-type \
         content-encoding content-range etag last-modified date server vary accept-ranges \
         location allow cache-control";
-    if OWN
-        .split(|&b| b == b' ')
-        .any(|own| crate::http::bytes::eq_ignore_case(own, name))
-    {
+    if crate::http::bytes::index_in(OWN, name).is_some() {
         return Err(quote_then(
             v,
             " is set by staticd itself (for Cache-Control use --cache-control)",

@@ -92,6 +92,13 @@ pub fn eq_ignore_case(a: &[u8], b: &[u8]) -> bool {
     true
 }
 
+/// The index of `name` (in any case) among the space-separated words of `list`: one
+/// string for a list of names rather than a table of pointers or a comparison per name.
+pub fn index_in(list: &[u8], name: &[u8]) -> Option<usize> {
+    list.split(|&b| b == b' ')
+        .position(|word| eq_ignore_case(word, name))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,6 +117,18 @@ mod tests {
         assert!(!eq_ignore_case(b"host", b"hosts"));
         assert!(!eq_ignore_case(b"hosts", b"host"));
         assert!(eq_ignore_case(b"", b""));
+    }
+
+    #[test]
+    fn index_in_finds_whole_words_in_any_case() {
+        let list = b"identity gzip x-gzip *";
+        assert_eq!(index_in(list, b"identity"), Some(0));
+        assert_eq!(index_in(list, b"GZip"), Some(1));
+        assert_eq!(index_in(list, b"X-GZIP"), Some(2));
+        assert_eq!(index_in(list, b"*"), Some(3));
+        for absent in [&b""[..], b"gz", b"gzipx", b"gzip ", b"identity gzip", b" "] {
+            assert_eq!(index_in(list, absent), None, "{absent:?}");
+        }
     }
 
     #[test]

@@ -21,7 +21,7 @@
 //! - Among acceptable codings of equal q, [`choose`] prefers br, zstd, gzip, deflate, then
 //!   identity, by a fixed order rather than by size.
 
-use super::bytes::eq_ignore_case;
+use super::bytes::index_in;
 
 /// A content coding staticd can serve a representation in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -264,20 +264,12 @@ fn element(s: &[u8], i: usize) -> (Option<(Target, u16)>, usize) {
 
 /// Maps a coding token, case-insensitively.
 fn target(tok: &[u8]) -> Target {
-    if tok == b"*" {
-        Target::Star
-    } else if eq_ignore_case(tok, b"gzip") || eq_ignore_case(tok, b"x-gzip") {
-        Target::Coding(Coding::Gzip)
-    } else if eq_ignore_case(tok, b"br") {
-        Target::Coding(Coding::Br)
-    } else if eq_ignore_case(tok, b"zstd") {
-        Target::Coding(Coding::Zstd)
-    } else if eq_ignore_case(tok, b"deflate") {
-        Target::Coding(Coding::Deflate)
-    } else if eq_ignore_case(tok, b"identity") {
-        Target::Coding(Coding::Identity)
-    } else {
-        Target::Unknown
+    // The codings in discriminant order, then the alias and `*`.
+    match index_in(b"identity gzip deflate br zstd x-gzip *", tok) {
+        Some(i @ 0..5) => Target::Coding(Coding::ALL[i]),
+        Some(5) => Target::Coding(Coding::Gzip),
+        Some(_) => Target::Star,
+        None => Target::Unknown,
     }
 }
 

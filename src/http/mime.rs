@@ -9,7 +9,7 @@
 //! `--mime` adds to or overrides the built-in table and `--default-type` replaces [`DEFAULT`]
 //! (see [`Types`]); both are checked with [`is_media_type`].
 
-use crate::http::bytes::eq_ignore_case;
+use crate::http::bytes::{eq_ignore_case, index_in};
 use crate::http::encoding::{quoted_end, skip_ows, token_end};
 use alloc::borrow::Cow;
 use alloc::vec::Vec;
@@ -191,7 +191,7 @@ fn by_extension<'a>(table: &'a [u8], ext: &[u8]) -> Option<&'a str> {
             continue;
         };
         let (exts, ty) = line.split_at(eq);
-        if exts.split(|&b| b == b' ').any(|e| eq_ignore_case(e, ext)) {
+        if index_in(exts, ext).is_some() {
             found = Some(ty);
         }
     }
@@ -231,9 +231,7 @@ pub fn is_compressible(content_type: &str) -> bool {
         "application/json application/xml application/wasm application/yaml application/toml ",
         "application/vnd.ms-fontobject application/x-font-ttf application/x-font-otf",
     );
-    EXACT
-        .split(' ')
-        .any(|e| eq_ignore_case(e.as_bytes(), essence))
+    index_in(EXACT.as_bytes(), essence).is_some()
         || eq_ignore_case(top, b"application")
             && (ends_with_ignore_case(sub, b"+json") || ends_with_ignore_case(sub, b"+xml"))
 }
