@@ -118,13 +118,24 @@ pub fn parse(header: Option<&[u8]>) -> Accepted {
 /// Parses every `Accept-Encoding` field line of a request as one list (RFC 9110 §5.3).
 #[must_use]
 pub fn parse_fields<'a>(fields: impl IntoIterator<Item = &'a [u8]>) -> Accepted {
-    let mut listed = [UNLISTED; 5];
-    let mut star = UNLISTED;
+    let mut listed = [UNLISTED; SLOTS];
     for field in fields {
-        parse_field(field, &mut listed, &mut star);
+        parse_field(field, &mut listed);
     }
+    accepted(&listed)
+}
+
+/// How many q-values a field can state: one per coding, in discriminant order, then `*`'s.
+const SLOTS: usize = 6;
+/// Where `*`'s q-value is kept (after the codings, as [`target`] names it).
+const STAR: usize = 5;
+
+/// The q-values the maxima in `listed` give, `*` applied; out of the generic
+/// [`parse_fields`], so there is one copy for its callers.
+fn accepted(listed: &[u16; SLOTS]) -> Accepted {
+    let star = listed[STAR];
     let mut q = [0; 5];
-    for (i, (out, &named)) in q.iter_mut().zip(&listed).enumerate() {
+    for (i, (out, &named)) in q.iter_mut().zip(listed).enumerate() {
         *out = if named != UNLISTED {
             named
         } else if star != UNLISTED {
@@ -179,28 +190,15 @@ pub fn choose(accepted: &Accepted, available: &[Coding]) -> Choice {
     }
 }
 
-/// What an element's coding token names.
-#[derive(Clone, Copy)]
-enum Target {
-    Coding(Coding),
-    Star,
-    Unknown,
-}
-
-/// Folds one field value into the per-coding maxima.
-fn parse_field(s: &[u8], listed: &mut [u16; 5], star: &mut u16) {
+/// Folds one field value into the per-coding maxima (and `*`'s).
+fn parse_field(s: &[u8], listed: &mut [u16; SLOTS]) {
     let mut i = 0;
     loop {
         let (element, end) = element(s, i);
-        if let Some((target, q)) = element {
-            let slot = match target {
-                Target::Coding(c) => listed.get_mut(c as usize),
-                Target::Star => Some(&mut *star),
-                Target::Unknown => None,
-            };
-            if let Some(slot) = slot {
-                *slot = if *slot == UNLISTED { q } else { q.max(*slot) };
-            }
+        if let Some((Some(slot), q)) = element
+            && let Some(slot) = listed.get_mut(slot)
+        {
+            *slot = if *slot == UNLISTED { q } else { q.max(*slot) };
         }
         if end >= s.len() {
             return;
@@ -211,7 +209,7 @@ fn parse_field(s: &[u8], listed: &mut [u16; 5], star: &mut u16) {
 
 /// Parses the list element starting at `i`: returns it (None if empty or malformed) and the
 /// index of the comma that ends it, or `s.len()`.
-fn element(s: &[u8], i: usize) -> (Option<(Target, u16)>, usize) {
+fn element(s: &[u8], i: usize) -> (Option<(Option<usize>, u16)>, usize) {
     let mut i = skip_ows(s, i);
     let tok_end = token_end(s, i);
     if tok_end == i {
@@ -262,14 +260,13 @@ fn element(s: &[u8], i: usize) -> (Option<(Target, u16)>, usize) {
     }
 }
 
-/// Maps a coding token, case-insensitively.
-fn target(tok: &[u8]) -> Target {
-    // The codings in discriminant order, then the alias and `*`.
-    match index_in(b"identity gzip deflate br zstd x-gzip *", tok) {
-        Some(i @ 0..5) => Target::Coding(Coding::ALL[i]),
-        Some(5) => Target::Coding(Coding::Gzip),
-        Some(_) => Target::Star,
-        None => Target::Unknown,
+/// The slot in the maxima a coding token names, case-insensitively; `None` for a coding
+/// staticd does not know.
+fn target(tok: &[u8]) -> Option<usize> {
+    // The codings in discriminant order, then `*` and the alias.
+    match index_in(b"identity gzip deflate br zstd * x-gzip", tok)? {
+        6 => Some(Coding::Gzip as usize),
+        i => Some(i),
     }
 }
 
