@@ -195,19 +195,25 @@ pub fn client<'a>(
     // when it stops the walk or when nothing is picked yet.
     let mut pick: Option<Option<IpAddr>> = None;
     for value in forwarded_for {
-        for member in items(value) {
-            if member.is_empty() {
-                continue;
-            }
-            let ip = parse_member(member);
-            if pick.is_none() || !ip.is_some_and(|ip| trusted(ranges, ip)) {
-                pick = Some(ip);
-            }
-        }
+        pick_from(value, ranges, &mut pick);
     }
     match pick {
         Some(ip) => ip.unwrap_or(peer),
         None => real_ip.and_then(parse_member).unwrap_or(peer),
+    }
+}
+
+/// Walks one `X-Forwarded-For` value for [`client`], updating its pick; out of the generic
+/// function, so its callers share one copy.
+fn pick_from(value: &[u8], ranges: &[Cidr], pick: &mut Option<Option<IpAddr>>) {
+    for member in items(value) {
+        if member.is_empty() {
+            continue;
+        }
+        let ip = parse_member(member);
+        if pick.is_none() || !ip.is_some_and(|ip| trusted(ranges, ip)) {
+            *pick = Some(ip);
+        }
     }
 }
 
