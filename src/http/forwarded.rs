@@ -135,39 +135,41 @@ pub fn trusted(ranges: &[Cidr], ip: IpAddr) -> bool {
     ranges.iter().any(|r| r.contains(ip))
 }
 
-/// A bare IPv4 or IPv6 address (no brackets, port or zone), canonical.
-fn parse_ip(v: &[u8]) -> Option<IpAddr> {
-    // The parser is strict: no leading zeros, no zone ids, nothing extra.
-    parse_addr::ip(v).map(canonical)
-}
-
 /// One address as a proxy writes it (see the module doc), OWS trimmed; `None` if
-/// malformed.
+/// malformed. The address parsers are strict: no leading zeros, no zone ids, nothing extra.
 pub fn parse_member(v: &[u8]) -> Option<IpAddr> {
     let v = trim_ows(v);
     if !v.iter().all(|&b| b.is_ascii_graphic()) {
         return None;
     }
-    if let Some(rest) = v.strip_prefix(b"[") {
-        let close = rest.iter().position(|&b| b == b']')?;
-        let (addr, after) = (&rest[..close], &rest[close + 1..]);
-        if !after.is_empty() && !is_port(after.strip_prefix(b":")?) {
-            return None;
+    let (addr, port) = match v.strip_prefix(b"[") {
+        Some(rest) => {
+            let close = rest.iter().position(|&b| b == b']')?;
+            let (addr, after) = (&rest[..close], &rest[close + 1..]);
+            let port = match after {
+                [] => None,
+                [b':', port @ ..] => Some(port),
+                _ => return None,
+            };
+            (IpAddr::V6(parse_addr::ipv6(addr)?), port)
         }
-        return parse_addr::ipv6(addr).map(|a| canonical(IpAddr::V6(a)));
-    }
-    // Two or more colons: IPv6 without brackets, where no port can be told apart.
-    match v.iter().filter(|&&b| b == b':').count() {
-        0 => parse_ip(v).filter(IpAddr::is_ipv4),
-        1 => {
-            let colon = v.iter().position(|&b| b == b':')?;
-            if !is_port(&v[colon + 1..]) {
-                return None;
+        // Two or more colons: IPv6 without brackets, where no port can be told apart; one
+        // ends an IPv4 address's port.
+        None => match v.iter().position(|&b| b == b':') {
+            None => (IpAddr::V4(parse_addr::ipv4(v)?), None),
+            Some(colon) if v[colon + 1..].contains(&b':') => {
+                (IpAddr::V6(parse_addr::ipv6(v)?), None)
             }
-            parse_ip(&v[..colon]).filter(IpAddr::is_ipv4)
-        }
-        _ => parse_ip(v),
+            Some(colon) => (
+                IpAddr::V4(parse_addr::ipv4(&v[..colon])?),
+                Some(&v[colon + 1..]),
+            ),
+        },
+    };
+    if port.is_some_and(|p| !is_port(p)) {
+        return None;
     }
+    Some(canonical(addr))
 }
 
 /// A port number, 0 to 65535, in at most five digits.
