@@ -182,52 +182,42 @@ fn parse_with(s: &[u8], this_year: Option<i64>) -> Option<i64> {
 
 /// `s` read by the template `t` (see [`FORMATS`]).
 fn parse_format(mut s: &[u8], t: &[u8], this_year: Option<i64>) -> Option<i64> {
-    // Day, year, hour, minute, second; then the weekday and the month, from 0.
-    let mut f = [0i64; 5];
-    let mut weekday = 0;
-    let mut month = 0;
-    let mut two_digit_year = false;
+    // Day, year, hour, minute, second, weekday (from Sunday, 0) and month (from 0).
+    let mut f = [0i64; 7];
     for &c in t {
-        let slot = match c {
-            b'w' => {
-                weekday = take_name(&mut s, SHORT_DAYS)?;
-                continue;
-            }
-            b'W' => {
-                weekday = take_name(&mut s, LONG_DAYS)?;
-                continue;
-            }
-            b'b' => {
-                month = take_name(&mut s, MONTHS)?;
-                continue;
-            }
-            b'd' | b'_' => 0,
-            b'Y' | b'y' => {
-                two_digit_year |= c == b'y';
-                1
-            }
-            b'h' => 2,
-            b'n' => 3,
-            b's' => 4,
+        let (slot, names): (usize, &[u8]) = match c {
+            b'd' | b'_' => (0, b""),
+            b'Y' | b'y' => (1, b""),
+            b'h' => (2, b""),
+            b'n' => (3, b""),
+            b's' => (4, b""),
+            b'w' => (5, SHORT_DAYS),
+            b'W' => (5, LONG_DAYS),
+            b'b' => (6, MONTHS),
             _ => {
                 s = s.strip_prefix(&[c])?;
                 continue;
             }
         };
-        let (&b, rest) = s.split_first()?;
-        let digit = match b {
-            b'0'..=b'9' => b - b'0',
-            b' ' if c == b'_' => 0,
-            _ => return None,
+        let value = if names.is_empty() {
+            let (&b, rest) = s.split_first()?;
+            s = rest;
+            match b {
+                b'0'..=b'9' => f[slot] * 10 + i64::from(b - b'0'),
+                b' ' if c == b'_' => 0,
+                _ => return None,
+            }
+        } else {
+            take_name(&mut s, names)? as i64
         };
-        f[slot] = f[slot] * 10 + i64::from(digit);
-        s = rest;
+        f[slot] = value;
     }
-    let [day, mut year, hour, min, sec] = f;
+    let [day, mut year, hour, min, sec, weekday, month] = f;
     if !s.is_empty() || hour >= 24 || min >= 60 || sec >= 60 {
         return None;
     }
-    if two_digit_year {
+    // Only RFC 850 has a two-digit year.
+    if t.contains(&b'y') {
         year = full_year(year, this_year);
     }
     build(
@@ -235,7 +225,7 @@ fn parse_format(mut s: &[u8], t: &[u8], this_year: Option<i64>) -> Option<i64> {
         month as u32 + 1,
         day,
         hour * 3600 + min * 60 + sec,
-        weekday,
+        weekday as usize,
     )
 }
 
