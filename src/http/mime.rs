@@ -207,12 +207,12 @@ fn by_extension<'a>(table: &'a [u8], ext: &[u8]) -> Option<&'a str> {
 /// fonts (ttf, otf, eot); no for other images, archives, audio, video, woff/woff2 and anything unknown.
 #[must_use]
 pub fn is_compressible(content_type: &str) -> bool {
-    let essence = match content_type.split_once(';') {
-        Some((e, _)) => e,
-        None => content_type,
+    let essence = content_type.as_bytes();
+    let essence = match essence.iter().position(|&b| b == b';') {
+        Some(semi) => &essence[..semi],
+        None => essence,
     }
-    .trim_ascii()
-    .as_bytes();
+    .trim_ascii();
     let Some(slash) = essence.iter().position(|&b| b == b'/') else {
         return false;
     };

@@ -325,7 +325,7 @@ impl Method {
         match m {
             b"GET" => Method::Get,
             b"HEAD" => Method::Head,
-            _ if OTHER.split(' ').any(|o| o.as_bytes() == m) => Method::Other,
+            _ if OTHER.as_bytes().split(|&b| b == b' ').any(|o| o == m) => Method::Other,
             _ => Method::Unknown,
         }
     }
