@@ -6,11 +6,12 @@
 /// Whether `path` matches `pattern`.
 #[must_use]
 pub fn matches(pattern: &[u8], path: &[u8]) -> bool {
-    // at[j]: the pieces so far can match exactly path[..j].
+    // at[j] is 1 when the pieces so far can match exactly path[..j]: bytes rather than
+    // bools, so the buffers come from the same `vec!` code as the file buffers'.
     let n = path.len();
-    let mut at = alloc::vec![false; n + 1];
-    let mut next = alloc::vec![false; n + 1];
-    at[0] = true;
+    let mut at = alloc::vec![0u8; n + 1];
+    let mut next = alloc::vec![0u8; n + 1];
+    at[0] = 1;
     let mut i = 0;
     while let Some(&p) = pattern.get(i) {
         // The piece at `i`, by how many bytes it takes: 0 for the byte `p` (which takes one),
@@ -26,11 +27,11 @@ pub fn matches(pattern: &[u8], path: &[u8]) -> bool {
         // Whether a run may go on from a reachable start: stopped by `/` for one star.
         let mut reach = false;
         for j in 0..=n {
-            let here = at.get(j) == Some(&true);
+            let here = at.get(j) == Some(&1);
             let before = j.checked_sub(1);
             let after = |b: u8| before.and_then(|k| path.get(k)) == Some(&b);
             let matched = match kind {
-                0 => before.is_some_and(|k| at.get(k) == Some(&true)) && after(p),
+                0 => before.is_some_and(|k| at.get(k) == Some(&1)) && after(p),
                 3 => here || reach && after(b'/'),
                 _ => {
                     reach |= here;
@@ -38,7 +39,7 @@ pub fn matches(pattern: &[u8], path: &[u8]) -> bool {
                 }
             };
             if let Some(slot) = next.get_mut(j) {
-                *slot = matched;
+                *slot = u8::from(matched);
             }
             match kind {
                 1 if path.get(j) == Some(&b'/') => reach = false,
@@ -48,7 +49,7 @@ pub fn matches(pattern: &[u8], path: &[u8]) -> bool {
         }
         core::mem::swap(&mut at, &mut next);
     }
-    at[n]
+    at[n] == 1
 }
 
 #[cfg(test)]
