@@ -647,12 +647,9 @@ fn next_line<'a>(rest: &mut &'a [u8]) -> Option<&'a [u8]> {
     if rest.is_empty() {
         return None;
     }
-    let (line, tail) = match rest.iter().position(|&b| b == b'\n') {
-        Some(i) => rest.split_at(i + 1),
-        None => (*rest, &[][..]),
-    };
-    *rest = tail;
-    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    let end = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+    let (line, tail) = rest.split_at(end);
+    *rest = tail.get(1..).unwrap_or_default();
     Some(line.strip_suffix(b"\r").unwrap_or(line))
 }
 
