@@ -247,7 +247,11 @@ pub(super) fn check_header(v: &[u8]) -> Result<(), String> {
         return Err(quote_then(v, " is not 'NAME: VALUE'"));
     };
     let name = &v[..colon];
-    if name.is_empty() || !name.iter().all(|&b| crate::http::request::is_tchar(b)) {
+    if name.is_empty()
+        || !name
+            .iter()
+            .all(|&b| crate::http::bytes::is(b, crate::http::bytes::TCHAR))
+    {
         return Err(quote_then(v, " has an invalid header name"));
     }
     // One string rather than a table of pointers to each name.

@@ -12,8 +12,9 @@
 //! head may already have `Vary: Accept-Encoding`, and two `Vary` lines are one list
 //! (RFC 9110 §5.3).
 
+use crate::http::bytes;
 use crate::http::bytes::eq_ignore_case;
-use crate::http::request::{is_tchar, items, trim_ows};
+use crate::http::request::{items, trim_ows};
 use alloc::vec::Vec;
 
 /// How long a browser may keep a preflight's answer, in seconds: Chromium's cap, so the
@@ -161,7 +162,7 @@ fn header_names<'a>(values: impl Iterator<Item = &'a [u8]>, mut out: Option<&mut
     let mut any = false;
     for value in values {
         for name in items(value) {
-            if !name.iter().all(|&b| is_tchar(b)) {
+            if !name.iter().all(|&b| bytes::is(b, bytes::TCHAR)) {
                 all = false;
             } else if !name.is_empty()
                 && let Some(out) = out.as_deref_mut()
