@@ -71,8 +71,7 @@ fn write_common(r: &Record<'_>, out: &mut Vec<u8>) {
     out.extend_from_slice(b" - - ");
     let c = Civil::from_unix(r.time);
     let mut t = *b"[01/Jan/1970:00:00:00 +0000]";
-    c.put(&mut t, [8, Civil::SKIP, 1, 13, 16, 19]);
-    t[4..7].copy_from_slice(c.month_name());
+    c.put(&mut t, [8, Civil::SKIP, 1, 13, 16, 19, 4, Civil::SKIP]);
     out.extend_from_slice(&t);
     out.extend_from_slice(b" \"");
     if r.method.is_empty() {
@@ -106,7 +105,7 @@ fn write_common(r: &Record<'_>, out: &mut Vec<u8>) {
 fn write_json(r: &Record<'_>, out: &mut Vec<u8>) {
     let c = Civil::from_unix(r.time);
     let mut t = *b"{\"time\":\"1970-01-01T00:00:00Z\",\"remote\":";
-    c.put(&mut t, [9, 14, 17, 20, 23, 26]);
+    c.put(&mut t, [9, 14, 17, 20, 23, 26, Civil::SKIP, Civil::SKIP]);
     out.extend_from_slice(&t);
     json_string(r.peer, out);
     out.extend_from_slice(b",\"method\":");

@@ -54,12 +54,8 @@ fn take_name(s: &mut &[u8], mut names: &[u8]) -> Option<usize> {
 ///
 /// Instants outside years 0000-9999 are clamped to [`MIN_SECS`]..=[`MAX_SECS`].
 pub fn format(unix_secs: i64, out: &mut [u8; HTTP_DATE_LEN]) {
-    let c = Civil::from_unix(unix_secs);
-    let days = unix_secs.clamp(MIN_SECS, MAX_SECS).div_euclid(SECS_PER_DAY);
     *out = *b"Thu, 01 Jan 1970 00:00:00 GMT";
-    out[0..3].copy_from_slice(name3(SHORT_DAYS, weekday(days)));
-    out[8..11].copy_from_slice(c.month_name());
-    c.put(out, [12, Civil::SKIP, 5, 17, 20, 23]);
+    Civil::from_unix(unix_secs).put(out, [12, Civil::SKIP, 5, 17, 20, 23, 8, 0]);
 }
 
 /// Calendar fields of an instant in UTC, for formats other than IMF-fixdate (logs, listings).
@@ -77,13 +73,16 @@ pub struct Civil {
     pub minute: u32,
     /// Second, 0-59.
     pub second: u32,
+    /// Day of the week, 0 for Sunday.
+    pub weekday: u32,
 }
 
 impl Civil {
     /// Splits `unix_secs` (clamped to years 0000-9999) into calendar fields.
     pub fn from_unix(unix_secs: i64) -> Civil {
         let secs = unix_secs.clamp(MIN_SECS, MAX_SECS);
-        let (year, month, day) = civil_from_days(secs.div_euclid(SECS_PER_DAY));
+        let days = secs.div_euclid(SECS_PER_DAY);
+        let (year, month, day) = civil_from_days(days);
         let sod = secs.rem_euclid(SECS_PER_DAY) as u32;
         Civil {
             year: year as u32,
@@ -92,14 +91,16 @@ impl Civil {
             hour: sod / 3600,
             minute: sod / 60 % 60,
             second: sod % 60,
+            weekday: weekday(days) as u32,
         }
     }
 
     /// Writes the year (four digits), month, day, hour, minute and second (two each),
-    /// zero-padded, into `out` at the offsets `at` gives in that order; an offset past the
-    /// end ([`Civil::SKIP`]) leaves that field out. One loop for every layout that logs and
-    /// listings use, rather than a call per field at each.
-    pub fn put(&self, out: &mut [u8], at: [u8; 6]) {
+    /// zero-padded, then the month's and the weekday's three-letter names, into `out` at the
+    /// offsets `at` gives in that order; an offset past the end ([`Civil::SKIP`]) leaves that
+    /// field out. One loop for every layout that dates, logs and listings use, rather than a
+    /// call per field at each.
+    pub fn put(&self, out: &mut [u8], at: [u8; 8]) {
         let fields = [
             self.year,
             self.month,
@@ -108,13 +109,21 @@ impl Civil {
             self.minute,
             self.second,
         ];
-        let mut width = 4;
-        for (i, &v) in fields.iter().enumerate() {
-            let start = usize::from(at[i]);
-            if let Some(slot) = out.get_mut(start..start + width) {
-                put_fixed(slot, v);
+        for (i, &start) in at.iter().enumerate() {
+            let start = usize::from(start);
+            let width = match i {
+                0 => 4,
+                1..6 => 2,
+                _ => 3,
+            };
+            let Some(slot) = out.get_mut(start..start + width) else {
+                continue;
+            };
+            match fields.get(i) {
+                Some(&v) => put_fixed(slot, v),
+                None if i == 6 => slot.copy_from_slice(self.month_name()),
+                None => slot.copy_from_slice(name3(SHORT_DAYS, self.weekday as usize)),
             }
-            width = 2;
         }
     }
 
@@ -422,6 +431,9 @@ mod tests {
             (1994, 11, 6, 8, 49, 37)
         );
         assert_eq!(c.month_name(), b"Nov");
+        assert_eq!(c.weekday, 0, "a Sunday");
+        assert_eq!(Civil::from_unix(0).weekday, 4, "a Thursday");
+        assert_eq!(Civil::from_unix(-1).weekday, 3, "a Wednesday");
         assert_eq!(Civil::from_unix(i64::MIN).year, 0);
         let last = Civil::from_unix(i64::MAX);
         assert_eq!(

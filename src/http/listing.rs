@@ -299,7 +299,10 @@ fn escape(b: u8) -> &'static [u8] {
 fn date(mtime: i64) -> [u8; 16] {
     let c = Civil::from_unix(mtime);
     let mut d = *b"0000-00-00 00:00";
-    c.put(&mut d, [0, 5, 8, 11, 14, Civil::SKIP]);
+    c.put(
+        &mut d,
+        [0, 5, 8, 11, 14, Civil::SKIP, Civil::SKIP, Civil::SKIP],
+    );
     d
 }
 
