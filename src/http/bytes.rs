@@ -95,8 +95,16 @@ pub fn eq_ignore_case(a: &[u8], b: &[u8]) -> bool {
 /// The index of `name` (in any case) among the space-separated words of `list`: one
 /// string for a list of names rather than a table of pointers or a comparison per name.
 pub fn index_in(list: &[u8], name: &[u8]) -> Option<usize> {
-    list.split(|&b| b == b' ')
-        .position(|word| eq_ignore_case(word, name))
+    let mut rest = list;
+    let mut i = 0;
+    loop {
+        let end = rest.iter().position(|&b| b == b' ').unwrap_or(rest.len());
+        if eq_ignore_case(rest.get(..end).unwrap_or_default(), name) {
+            return Some(i);
+        }
+        rest = rest.get(end + 1..)?;
+        i += 1;
+    }
 }
 
 #[cfg(test)]
