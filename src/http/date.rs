@@ -152,9 +152,7 @@ pub fn parse(s: &[u8]) -> Option<i64> {
 /// more than 50 years in the future").
 #[must_use]
 pub fn parse_at(s: &[u8], now: i64) -> Option<i64> {
-    let now_days = now.clamp(MIN_SECS, MAX_SECS).div_euclid(SECS_PER_DAY);
-    let (this_year, _, _) = civil_from_days(now_days);
-    parse_with(s, Some(this_year))
+    parse_with(s, Some(i64::from(Civil::from_unix(now).year)))
 }
 
 /// The year an RFC 850 two-digit year `yy` stands for: relative to `this_year` as
