@@ -167,6 +167,8 @@ const PARENT: &[u8] = b"<tr><td><a href=\"../\">../</a></td><td></td><td></td></
 const ROW_HREF: &[u8] = b"<tr><td><a href=\"";
 const ROW_TEXT: &[u8] = b"\">";
 const ROW_SIZE: &[u8] = b"</a></td><td>";
+const DIR_TEXT: &[u8] = b"/\">";
+const DIR_SIZE: &[u8] = b"/</a></td><td>-";
 const ROW_DATE: &[u8] = b"</td><td>";
 const ROW_END: &[u8] = b"</td></tr>\n";
 const TABLE_END: &[u8] = b"</table>\n";
@@ -208,18 +210,13 @@ fn put_row(s: &mut dyn Sink, item: &Item<'_>, at_root: bool) {
     }
     s.put(ROW_HREF);
     put_href(s, item.name);
-    if item.is_dir {
-        s.put(b"/");
-    }
-    s.put(ROW_TEXT);
+    // A directory's `/` and `-` go with the fixed text around them, a put fewer each.
+    s.put(if item.is_dir { DIR_TEXT } else { ROW_TEXT });
     put_text(s, item.name);
     if item.is_dir {
-        s.put(b"/");
-    }
-    s.put(ROW_SIZE);
-    if item.is_dir {
-        s.put(b"-");
+        s.put(DIR_SIZE);
     } else {
+        s.put(ROW_SIZE);
         s.put(Decimal::new(item.size).as_bytes());
     }
     s.put(ROW_DATE);
