@@ -272,21 +272,25 @@ fn target(tok: &[u8]) -> Option<usize> {
 
 /// `qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )`, in thousandths.
 fn qvalue(v: &[u8]) -> Option<u16> {
-    match v {
-        [b'0'] => Some(0),
-        [b'1'] => Some(Q_MAX),
-        [b'0', b'.', frac @ ..] if frac.len() <= 3 && frac.iter().all(u8::is_ascii_digit) => {
-            let mut q = 0;
-            let mut scale = 100;
-            for &d in frac {
-                q += u16::from(d - b'0') * scale;
-                scale /= 10;
-            }
-            Some(q)
-        }
-        [b'1', b'.', frac @ ..] if frac.len() <= 3 && frac.iter().all(|&d| d == b'0') => {
-            Some(Q_MAX)
-        }
+    let (&int, rest) = v.split_first()?;
+    let frac = match rest {
+        [] => &[][..],
+        [b'.', frac @ ..] if frac.len() <= 3 => frac,
+        _ => return None,
+    };
+    // The decimals padded to three: `0.5` is 500 thousandths.
+    let mut q: u16 = 0;
+    for i in 0..3 {
+        let d = match frac.get(i) {
+            Some(&d) if d.is_ascii_digit() => d - b'0',
+            Some(_) => return None,
+            None => 0,
+        };
+        q = q * 10 + u16::from(d);
+    }
+    match int {
+        b'0' => Some(q),
+        b'1' if q == 0 => Some(Q_MAX),
         _ => None,
     }
 }
@@ -580,6 +584,20 @@ mod tests {
         assert_eq!(qvalue(b"0.05"), Some(50));
         assert_eq!(qvalue(b"0.005"), Some(5));
         assert_eq!(qvalue(b"1.00"), Some(1000));
+        assert_eq!(qvalue(b"0."), Some(0));
+        assert_eq!(qvalue(b"1."), Some(1000));
+        assert_eq!(qvalue(b"1.000"), Some(1000));
+        for bad in [
+            &b".5"[..],
+            b"1.001",
+            b"0.5x",
+            b"0.-1",
+            b"0,5",
+            b"-0",
+            b"0.1234",
+        ] {
+            assert_eq!(qvalue(bad), None, "{bad:?}");
+        }
     }
 
     #[test]
