@@ -84,7 +84,7 @@ pub fn eq_ignore_case(a: &[u8], b: &[u8]) -> bool {
     }
     let mut i = 0;
     while let (Some(x), Some(y)) = (a.get(i), b.get(i)) {
-        if x.to_ascii_lowercase() != y.to_ascii_lowercase() {
+        if !x.eq_ignore_ascii_case(y) {
             return false;
         }
         i += 1;
