@@ -184,11 +184,12 @@ fn document(s: &mut dyn Sink, path: &[u8], items: &[Item<'_>], omitted: usize) {
     s.put(STYLE);
     put_text(s, path);
     s.put(TABLE);
-    if path != b"/" {
+    let at_root = path == b"/";
+    if !at_root {
         s.put(PARENT);
     }
     for item in items {
-        put_row(s, item, path == b"/");
+        put_row(s, item, at_root);
     }
     s.put(TABLE_END);
     if omitted > 0 {
