@@ -320,11 +320,13 @@ pub fn multipart_length(ranges: &[ByteRange], boundary: &str, content_type: &str
     let fixed =
         4 + b + 2 + ct + "Content-Range: bytes ".len() as u64 + 1 + 1 + numfmt::len(len) + 4;
     // Saturating: only a representation near u64::MAX bytes could overflow, and no file is.
-    let parts = ranges.iter().fold(0u64, |acc, r| {
-        acc.saturating_add(fixed + numfmt::len(r.start) + numfmt::len(r.end.saturating_sub(1)))
-            .saturating_add(r.len())
-    });
-    parts.saturating_add(4 + b + 4)
+    let mut total = 4 + b + 4;
+    for r in ranges {
+        total = total
+            .saturating_add(fixed + numfmt::len(r.start) + numfmt::len(r.end.saturating_sub(1)))
+            .saturating_add(r.len());
+    }
+    total
 }
 
 #[cfg(test)]
