@@ -242,17 +242,18 @@ pub(super) fn check_header(v: &[u8]) -> Result<(), String> {
         return Err(quote_then(v, " is not 'NAME: VALUE'"));
     };
     let name = &v[..colon];
-    if name.is_empty() || !name.iter().all(|&b| crate::http::request::is_tchar(b)) {
+    if name.is_empty()
+        || !name
+            .iter()
+            .all(|&b| crate::http::bytes::is(b, crate::http::bytes::TCHAR))
+    {
         return Err(quote_then(v, " has an invalid header name"));
     }
     // One string rather than a table of pointers to each name.
     const OWN: &[u8] = b"content-length transfer-encoding connection content-type \
         content-encoding content-range etag last-modified date server vary accept-ranges \
         location allow cache-control";
-    if OWN
-        .split(|&b| b == b' ')
-        .any(|own| own.eq_ignore_ascii_case(name))
-    {
+    if crate::http::bytes::index_in(OWN, name).is_some() {
         return Err(quote_then(
             v,
             " is set by staticd itself (for Cache-Control use --cache-control)",

@@ -11,6 +11,7 @@ use alloc::vec::Vec;
 
 use crate::http::date::Civil;
 use crate::http::numfmt;
+use crate::text::{HEX, HEX_UPPER};
 
 /// Which line format `--log-format` chose.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,8 +71,7 @@ fn write_common(r: &Record<'_>, out: &mut Vec<u8>) {
     out.extend_from_slice(b" - - ");
     let c = Civil::from_unix(r.time);
     let mut t = *b"[01/Jan/1970:00:00:00 +0000]";
-    c.put(&mut t, [8, Civil::SKIP, 1, 13, 16, 19]);
-    t[4..7].copy_from_slice(c.month_name());
+    c.put(&mut t, [8, Civil::SKIP, 1, 13, 16, 19, 4, Civil::SKIP]);
     out.extend_from_slice(&t);
     out.extend_from_slice(b" \"");
     if r.method.is_empty() {
@@ -79,7 +79,7 @@ fn write_common(r: &Record<'_>, out: &mut Vec<u8>) {
         out.push(b'-');
     } else {
         escape_common(r.method, super::bytes::QUOTED_ESCAPE, out);
-        for part in [r.target, r.version] {
+        for &part in &[r.target, r.version] {
             if !part.is_empty() {
                 out.push(b' ');
                 escape_common(part, super::bytes::QUOTED_ESCAPE, out);
@@ -90,7 +90,7 @@ fn write_common(r: &Record<'_>, out: &mut Vec<u8>) {
     numfmt::push(out, u64::from(r.status));
     out.push(b' ');
     numfmt::push(out, r.bytes);
-    for header in [r.referer, r.user_agent] {
+    for &header in &[r.referer, r.user_agent] {
         out.extend_from_slice(b" \"");
         match header {
             Some(v) => escape_common(v, super::bytes::QUOTED_ESCAPE, out),
@@ -105,7 +105,7 @@ fn write_common(r: &Record<'_>, out: &mut Vec<u8>) {
 fn write_json(r: &Record<'_>, out: &mut Vec<u8>) {
     let c = Civil::from_unix(r.time);
     let mut t = *b"{\"time\":\"1970-01-01T00:00:00Z\",\"remote\":";
-    c.put(&mut t, [9, 14, 17, 20, 23, 26]);
+    c.put(&mut t, [9, 14, 17, 20, 23, 26, Civil::SKIP, Civil::SKIP]);
     out.extend_from_slice(&t);
     json_string(r.peer, out);
     out.extend_from_slice(b",\"method\":");
@@ -124,9 +124,6 @@ fn write_json(r: &Record<'_>, out: &mut Vec<u8>) {
     json_optional(r.user_agent, out);
     out.extend_from_slice(b"}\n");
 }
-
-const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
-const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
 
 /// Copies `s`, writing each byte of `class` (a [`super::bytes`] class) as `\xHH`.
 fn escape_common(s: &[u8], class: u8, out: &mut Vec<u8>) {
@@ -204,8 +201,8 @@ fn json_string(s: &[u8], out: &mut Vec<u8>) {
                 b'u',
                 b'0',
                 b'0',
-                HEX_LOWER[usize::from(b >> 4)],
-                HEX_LOWER[usize::from(b & 15)],
+                HEX[usize::from(b >> 4)],
+                HEX[usize::from(b & 15)],
             ]);
         } else {
             out.extend_from_slice(&[b'\\', e]);

@@ -75,9 +75,69 @@ pub fn is_etagc(b: u8) -> bool {
     b != b'"' && is(b, VISIBLE)
 }
 
+/// Whether `a` and `b` are equal but for ASCII case: the one comparison of names, tokens and
+/// schemes (the standard library's is vectorised into several times the code, and these
+/// strings are a few bytes long).
+pub fn eq_ignore_case(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while let (Some(x), Some(y)) = (a.get(i), b.get(i)) {
+        if !x.eq_ignore_ascii_case(y) {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// The index of `name` (in any case) among the space-separated words of `list`: one
+/// string for a list of names rather than a table of pointers or a comparison per name.
+pub fn index_in(list: &[u8], name: &[u8]) -> Option<usize> {
+    let mut rest = list;
+    let mut i = 0;
+    loop {
+        let end = rest.iter().position(|&b| b == b' ').unwrap_or(rest.len());
+        if eq_ignore_case(rest.get(..end).unwrap_or_default(), name) {
+            return Some(i);
+        }
+        rest = rest.get(end + 1..)?;
+        i += 1;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn eq_ignore_case_is_the_standard_comparison() {
+        for a in 0..=255u8 {
+            for b in 0..=255u8 {
+                assert_eq!(
+                    eq_ignore_case(&[a, b'x'], &[b, b'X']),
+                    [a].eq_ignore_ascii_case(&[b])
+                );
+            }
+        }
+        assert!(eq_ignore_case(b"Content-Length", b"content-LENGTH"));
+        assert!(!eq_ignore_case(b"host", b"hosts"));
+        assert!(!eq_ignore_case(b"hosts", b"host"));
+        assert!(eq_ignore_case(b"", b""));
+    }
+
+    #[test]
+    fn index_in_finds_whole_words_in_any_case() {
+        let list = b"identity gzip x-gzip *";
+        assert_eq!(index_in(list, b"identity"), Some(0));
+        assert_eq!(index_in(list, b"GZip"), Some(1));
+        assert_eq!(index_in(list, b"X-GZIP"), Some(2));
+        assert_eq!(index_in(list, b"*"), Some(3));
+        for absent in [&b""[..], b"gz", b"gzipx", b"gzip ", b"identity gzip", b" "] {
+            assert_eq!(index_in(list, absent), None, "{absent:?}");
+        }
+    }
 
     #[test]
     fn each_class_is_its_grammar() {

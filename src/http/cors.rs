@@ -12,12 +12,17 @@
 //! head may already have `Vary: Accept-Encoding`, and two `Vary` lines are one list
 //! (RFC 9110 §5.3).
 
-use crate::http::request::{is_tchar, trim_ows};
+use crate::http::bytes;
+use crate::http::bytes::eq_ignore_case;
+use crate::http::request::{items, trim_ows};
 use alloc::vec::Vec;
 
 /// How long a browser may keep a preflight's answer, in seconds: Chromium's cap, so the
 /// value means what it says there (Firefox allows a day).
 pub const MAX_AGE_SECS: u32 = 7200;
+
+/// The preflight's last line, [`MAX_AGE_SECS`] written out.
+const MAX_AGE_LINE: &[u8] = b"Access-Control-Max-Age: 7200\r\n";
 
 /// Which origins may read responses.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -74,7 +79,7 @@ impl Policy {
             Policy::Off => Allow::Nothing,
             Policy::Any => Allow::Any,
             Policy::Origins(list) => match origin {
-                Some(o) if list.iter().any(|allowed| allowed.eq_ignore_ascii_case(o)) => {
+                Some(o) if list.iter().any(|allowed| eq_ignore_case(allowed, o)) => {
                     Allow::Origin(o)
                 }
                 _ => Allow::Vary,
@@ -108,8 +113,7 @@ fn is_origin(v: &[u8]) -> bool {
                     .all(|&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
         }
     };
-    let port_ok =
-        port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.iter().all(u8::is_ascii_digit));
+    let port_ok = port.is_none_or(|p| p.len() <= 5 && crate::http::numfmt::parse(p).is_some());
     scheme_ok && host_ok && port_ok
 }
 
@@ -145,28 +149,36 @@ pub fn is_allowed_preflight<'a>(
 ) -> bool {
     allow.allows()
         && matches!(request_method.map(trim_ows), Some(b"GET" | b"HEAD"))
-        && header_names(request_headers, |_| {})
+        && header_names(request_headers, None)
 }
 
-/// Calls `each` on every member of the field-name lists in `values`, empty ones skipped
-/// and ones that are not a field name left out; whether there were none of those.
-fn header_names<'a>(
-    values: impl Iterator<Item = &'a [u8]>,
-    mut each: impl FnMut(&'a [u8]),
-) -> bool {
+/// Walks the field-name lists in `values`, empty members skipped, and when `out` is given
+/// appends an `Access-Control-Allow-Headers` line naming them (none if there are none);
+/// whether every member was a field name (those that are not are left out). One walker
+/// for checking and writing, so the two cannot disagree about a name.
+fn header_names<'a>(values: impl Iterator<Item = &'a [u8]>, mut out: Option<&mut Vec<u8>>) -> bool {
     // Plain loops: the iterator chain this was compiled to three times its size.
     let mut all = true;
+    let mut any = false;
     for value in values {
-        for name in value.split(|&b| b == b',') {
-            let name = trim_ows(name);
-            if name.iter().all(|&b| is_tchar(b)) {
-                if !name.is_empty() {
-                    each(name);
-                }
-            } else {
+        for name in items(value) {
+            if !name.iter().all(|&b| bytes::is(b, bytes::TCHAR)) {
                 all = false;
+            } else if !name.is_empty()
+                && let Some(out) = out.as_deref_mut()
+            {
+                out.extend_from_slice(if any {
+                    b", "
+                } else {
+                    b"Access-Control-Allow-Headers: "
+                });
+                out.extend_from_slice(name);
+                any = true;
             }
         }
+    }
+    if any && let Some(out) = out {
+        out.extend_from_slice(b"\r\n");
     }
     all
 }
@@ -176,27 +188,21 @@ fn header_names<'a>(
 /// names when there are any, and `Access-Control-Max-Age`; each ending in CRLF.
 pub fn write_preflight<'a>(out: &mut Vec<u8>, request_headers: impl Iterator<Item = &'a [u8]>) {
     out.extend_from_slice(b"Access-Control-Allow-Methods: GET, HEAD\r\n");
-    let mut any = false;
-    header_names(request_headers, |name| {
-        out.extend_from_slice(if any {
-            b", "
-        } else {
-            b"Access-Control-Allow-Headers: "
-        });
-        out.extend_from_slice(name);
-        any = true;
-    });
-    if any {
-        out.extend_from_slice(b"\r\n");
-    }
-    out.extend_from_slice(b"Access-Control-Max-Age: ");
-    crate::http::numfmt::push(out, u64::from(MAX_AGE_SECS));
-    out.extend_from_slice(b"\r\n");
+    header_names(request_headers, Some(out));
+    out.extend_from_slice(MAX_AGE_LINE);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn max_age_line_says_max_age_secs() {
+        assert_eq!(
+            MAX_AGE_LINE,
+            format!("Access-Control-Max-Age: {MAX_AGE_SECS}\r\n").as_bytes()
+        );
+    }
 
     fn policy(origins: &[&str]) -> Policy {
         let mut p = Policy::default();

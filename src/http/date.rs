@@ -21,30 +21,41 @@ pub const MAX_SECS: i64 = 253_402_300_799;
 
 const SECS_PER_DAY: i64 = 86_400;
 
-const SHORT_DAYS: [&[u8; 3]; 7] = [b"Sun", b"Mon", b"Tue", b"Wed", b"Thu", b"Fri", b"Sat"];
-const LONG_DAYS: [&[u8]; 7] = [
-    b"Sunday",
-    b"Monday",
-    b"Tuesday",
-    b"Wednesday",
-    b"Thursday",
-    b"Friday",
-    b"Saturday",
-];
-const MONTHS: [&[u8; 3]; 12] = [
-    b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec",
-];
+/// Weekday names from Sunday and month names from January, each followed by a space.
+const SHORT_DAYS: &[u8] = b"Sun Mon Tue Wed Thu Fri Sat ";
+const MONTHS: &[u8] = b"Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec ";
+const LONG_DAYS: &[u8] = b"Sunday Monday Tuesday Wednesday Thursday Friday Saturday ";
+
+/// The three-letter name at `i` of [`SHORT_DAYS`] or [`MONTHS`].
+fn name3(names: &[u8], i: usize) -> &[u8; 3] {
+    names
+        .get(4 * i..4 * i + 3)
+        .and_then(|n| n.try_into().ok())
+        .unwrap_or(b"???")
+}
+
+/// Takes a name of the list `names` off the front of `s`; its index.
+fn take_name(s: &mut &[u8], mut names: &[u8]) -> Option<usize> {
+    // No name in these lists starts another, so the first that fits is the one.
+    let mut i = 0;
+    loop {
+        let end = names.iter().position(|&b| b == b' ')?;
+        let (name, rest) = names.split_at(end);
+        if let Some(after) = s.strip_prefix(name) {
+            *s = after;
+            return Some(i);
+        }
+        names = rest.get(1..)?;
+        i += 1;
+    }
+}
 
 /// Writes `unix_secs` as an IMF-fixdate such as `Sun, 06 Nov 1994 08:49:37 GMT`.
 ///
 /// Instants outside years 0000-9999 are clamped to [`MIN_SECS`]..=[`MAX_SECS`].
 pub fn format(unix_secs: i64, out: &mut [u8; HTTP_DATE_LEN]) {
-    let c = Civil::from_unix(unix_secs);
-    let days = unix_secs.clamp(MIN_SECS, MAX_SECS).div_euclid(SECS_PER_DAY);
     *out = *b"Thu, 01 Jan 1970 00:00:00 GMT";
-    out[0..3].copy_from_slice(SHORT_DAYS[weekday(days)]);
-    out[8..11].copy_from_slice(c.month_name());
-    c.put(out, [12, Civil::SKIP, 5, 17, 20, 23]);
+    Civil::from_unix(unix_secs).put(out, [12, Civil::SKIP, 5, 17, 20, 23, 8, 0]);
 }
 
 /// Calendar fields of an instant in UTC, for formats other than IMF-fixdate (logs, listings).
@@ -62,13 +73,16 @@ pub struct Civil {
     pub minute: u32,
     /// Second, 0-59.
     pub second: u32,
+    /// Day of the week, 0 for Sunday.
+    pub weekday: u32,
 }
 
 impl Civil {
     /// Splits `unix_secs` (clamped to years 0000-9999) into calendar fields.
     pub fn from_unix(unix_secs: i64) -> Civil {
         let secs = unix_secs.clamp(MIN_SECS, MAX_SECS);
-        let (year, month, day) = civil_from_days(secs.div_euclid(SECS_PER_DAY));
+        let days = secs.div_euclid(SECS_PER_DAY);
+        let (year, month, day) = civil_from_days(days);
         let sod = secs.rem_euclid(SECS_PER_DAY) as u32;
         Civil {
             year: year as u32,
@@ -77,14 +91,16 @@ impl Civil {
             hour: sod / 3600,
             minute: sod / 60 % 60,
             second: sod % 60,
+            weekday: weekday(days) as u32,
         }
     }
 
     /// Writes the year (four digits), month, day, hour, minute and second (two each),
-    /// zero-padded, into `out` at the offsets `at` gives in that order; an offset past the
-    /// end ([`Civil::SKIP`]) leaves that field out. One loop for every layout that logs and
-    /// listings use, rather than a call per field at each.
-    pub fn put(&self, out: &mut [u8], at: [u8; 6]) {
+    /// zero-padded, then the month's and the weekday's three-letter names, into `out` at the
+    /// offsets `at` gives in that order; an offset past the end ([`Civil::SKIP`]) leaves that
+    /// field out. One loop for every layout that dates, logs and listings use, rather than a
+    /// call per field at each.
+    pub fn put(&self, out: &mut [u8], at: [u8; 8]) {
         let fields = [
             self.year,
             self.month,
@@ -93,13 +109,21 @@ impl Civil {
             self.minute,
             self.second,
         ];
-        let mut width = 4;
-        for (v, start) in fields.into_iter().zip(at) {
+        for (i, &start) in at.iter().enumerate() {
             let start = usize::from(start);
-            if let Some(slot) = out.get_mut(start..start + width) {
-                put_fixed(slot, v);
+            let width = match i {
+                0 => 4,
+                1..6 => 2,
+                _ => 3,
+            };
+            let Some(slot) = out.get_mut(start..start + width) else {
+                continue;
+            };
+            match fields.get(i) {
+                Some(&v) => put_fixed(slot, v),
+                None if i == 6 => slot.copy_from_slice(self.month_name()),
+                None => slot.copy_from_slice(name3(SHORT_DAYS, self.weekday as usize)),
             }
-            width = 2;
         }
     }
 
@@ -108,7 +132,7 @@ impl Civil {
 
     /// The month's three-letter English abbreviation (`Jan`..`Dec`).
     pub fn month_name(&self) -> &'static [u8; 3] {
-        MONTHS[(self.month.clamp(1, 12) - 1) as usize]
+        name3(MONTHS, (self.month.clamp(1, 12) - 1) as usize)
     }
 }
 
@@ -128,9 +152,7 @@ pub fn parse(s: &[u8]) -> Option<i64> {
 /// more than 50 years in the future").
 #[must_use]
 pub fn parse_at(s: &[u8], now: i64) -> Option<i64> {
-    let now_days = now.clamp(MIN_SECS, MAX_SECS).div_euclid(SECS_PER_DAY);
-    let (this_year, _, _) = civil_from_days(now_days);
-    parse_with(s, Some(this_year))
+    parse_with(s, Some(i64::from(Civil::from_unix(now).year)))
 }
 
 /// The year an RFC 850 two-digit year `yy` stands for: relative to `this_year` as
@@ -149,122 +171,82 @@ fn full_year(yy: i64, this_year: Option<i64>) -> i64 {
     }
 }
 
-/// One parser for both windows (not a closure per caller: one copy of the code).
+/// The three HTTP-date formats as templates for [`parse_with`]: `w` a weekday's short name,
+/// `W` its full name, `b` a month's name, `d` `Y` `y` `h` `n` `s` a digit of the day, the
+/// four-digit year, the two-digit year, the hour, the minute and the second, `_` a day digit
+/// or a space; any other byte stands for itself.
+const FORMATS: [&[u8]; 3] = [
+    b"w, dd b YYYY hh:nn:ss GMT",
+    b"w b _d hh:nn:ss YYYY",
+    b"W, dd-b-yy hh:nn:ss GMT",
+];
+
+/// One parser for both windows (not a closure per caller: one copy of the code), and one
+/// walker for the three formats: the string must match one template exactly.
 fn parse_with(s: &[u8], this_year: Option<i64>) -> Option<i64> {
-    if let Ok(s) = <&[u8; 29]>::try_from(s)
-        && s[3] == b','
-    {
-        return parse_imf(s);
-    }
-    if let Ok(s) = <&[u8; 24]>::try_from(s)
-        && s[3] == b' '
-    {
-        return parse_asctime(s);
-    }
-    parse_rfc850(s, this_year)
+    FORMATS.iter().find_map(|t| parse_format(s, t, this_year))
 }
 
-/// `Sun, 06 Nov 1994 08:49:37 GMT`
-fn parse_imf(s: &[u8; 29]) -> Option<i64> {
-    let wd = short_day(&s[0..3])?;
-    if &s[3..5] != b", " || s[7] != b' ' || s[11] != b' ' || s[16] != b' ' || &s[25..] != b" GMT" {
+/// `s` read by the template `t` (see [`FORMATS`]).
+fn parse_format(mut s: &[u8], t: &[u8], this_year: Option<i64>) -> Option<i64> {
+    // Day, year, hour, minute, second, weekday (from Sunday, 0) and month (from 0).
+    let mut f = [0i64; 7];
+    for &c in t {
+        let (slot, names): (usize, &[u8]) = match c {
+            b'd' | b'_' => (0, b""),
+            b'Y' | b'y' => (1, b""),
+            b'h' => (2, b""),
+            b'n' => (3, b""),
+            b's' => (4, b""),
+            b'w' => (5, SHORT_DAYS),
+            b'W' => (5, LONG_DAYS),
+            b'b' => (6, MONTHS),
+            _ => {
+                s = s.strip_prefix(&[c])?;
+                continue;
+            }
+        };
+        let value = if names.is_empty() {
+            let (&b, rest) = s.split_first()?;
+            s = rest;
+            match b {
+                b'0'..=b'9' => f[slot] * 10 + i64::from(b - b'0'),
+                b' ' if c == b'_' => 0,
+                _ => return None,
+            }
+        } else {
+            take_name(&mut s, names)? as i64
+        };
+        f[slot] = value;
+    }
+    let [day, mut year, hour, min, sec, weekday, month] = f;
+    if !s.is_empty() || hour >= 24 || min >= 60 || sec >= 60 {
         return None;
     }
-    let day = digits(&s[5..7])?;
-    let month = month(&s[8..11])?;
-    let year = digits(&s[12..16])?;
-    let sod = time(&s[17..25])?;
-    build(year, month, day, sod, wd)
-}
-
-/// `Sun Nov  6 08:49:37 1994`
-fn parse_asctime(s: &[u8; 24]) -> Option<i64> {
-    let wd = short_day(&s[0..3])?;
-    if s[7] != b' ' || s[10] != b' ' || s[19] != b' ' {
-        return None;
+    // Only RFC 850 has a two-digit year.
+    if t.contains(&b'y') {
+        year = full_year(year, this_year);
     }
-    let month = month(&s[4..7])?;
-    // The day is two digits or a space and one digit.
-    let day = match s[8] {
-        b' ' => digits(&s[9..10])?,
-        _ => digits(&s[8..10])?,
-    };
-    let sod = time(&s[11..19])?;
-    let year = digits(&s[20..24])?;
-    build(year, month, day, sod, wd)
-}
-
-/// `Sunday, 06-Nov-94 08:49:37 GMT`
-fn parse_rfc850(s: &[u8], this_year: Option<i64>) -> Option<i64> {
-    let comma = s.iter().position(|&b| b == b',')?;
-    let (name, rest) = s.split_at(comma);
-    let wd = LONG_DAYS.iter().position(|&d| d == name)?;
-    let rest: &[u8; 24] = rest.try_into().ok()?;
-    if &rest[0..2] != b", "
-        || rest[4] != b'-'
-        || rest[8] != b'-'
-        || rest[11] != b' '
-        || &rest[20..] != b" GMT"
-    {
-        return None;
-    }
-    let day = digits(&rest[2..4])?;
-    let month = month(&rest[5..8])?;
-    let year = full_year(digits(&rest[9..11])?, this_year);
-    let sod = time(&rest[12..20])?;
-    build(year, month, day, sod, wd)
+    build(
+        year,
+        month as u32 + 1,
+        day,
+        hour * 3600 + min * 60 + sec,
+        weekday as usize,
+    )
 }
 
 /// Checks the calendar fields and the weekday, then converts to Unix seconds.
 fn build(year: i64, month: u32, day: i64, sod: i64, wd: usize) -> Option<i64> {
-    if !(0..=9999).contains(&year) || day < 1 || day > i64::from(days_in_month(year, month)) {
-        return None;
-    }
+    // A day that is not in its month comes back from the round trip as another date.
     let days = days_from_civil(year, month, day as u32);
-    if weekday(days) != wd {
+    if !(0..=9999).contains(&year)
+        || civil_from_days(days) != (year, month, day as u32)
+        || weekday(days) != wd
+    {
         return None;
     }
     Some(days * SECS_PER_DAY + sod)
-}
-
-fn short_day(s: &[u8]) -> Option<usize> {
-    SHORT_DAYS.iter().position(|&d| d == s)
-}
-
-/// Month number 1-12 from its case-sensitive three-letter name.
-fn month(s: &[u8]) -> Option<u32> {
-    MONTHS.iter().position(|&m| m == s).map(|i| i as u32 + 1)
-}
-
-/// The value of a run of ASCII digits (at most four here, so no overflow).
-fn digits(s: &[u8]) -> Option<i64> {
-    s.iter().try_fold(0i64, |acc, &b| {
-        b.is_ascii_digit().then(|| acc * 10 + i64::from(b - b'0'))
-    })
-}
-
-/// Seconds of the day from `HH:MM:SS`.
-fn time(s: &[u8]) -> Option<i64> {
-    let [h1, h2, b':', m1, m2, b':', s1, s2] = *s else {
-        return None;
-    };
-    let hour = digits(&[h1, h2])?;
-    let min = digits(&[m1, m2])?;
-    let sec = digits(&[s1, s2])?;
-    (hour < 24 && min < 60 && sec < 60).then_some(hour * 3600 + min * 60 + sec)
-}
-
-const fn is_leap(year: i64) -> bool {
-    year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-}
-
-const fn days_in_month(year: i64, month: u32) -> u32 {
-    match month {
-        2 if is_leap(year) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
 }
 
 /// 0 for Sunday; 1970-01-01 was a Thursday.
@@ -301,6 +283,35 @@ const fn civil_from_days(days: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const fn is_leap(year: i64) -> bool {
+        year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+    }
+
+    const fn days_in_month(year: i64, month: u32) -> u32 {
+        match month {
+            2 if is_leap(year) => 29,
+            2 => 28,
+            4 | 6 | 9 | 11 => 30,
+            _ => 31,
+        }
+    }
+
+    // The names spelled out one by one (shadowing the packed lists), to check those against.
+    const SHORT_DAYS: [&[u8; 3]; 7] = [b"Sun", b"Mon", b"Tue", b"Wed", b"Thu", b"Fri", b"Sat"];
+    const LONG_DAYS: [&[u8]; 7] = [
+        b"Sunday",
+        b"Monday",
+        b"Tuesday",
+        b"Wednesday",
+        b"Thursday",
+        b"Friday",
+        b"Saturday",
+    ];
+    const MONTHS: [&[u8; 3]; 12] = [
+        b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
+        b"Dec",
+    ];
     use crate::testing::Rng;
 
     fn fmt(secs: i64) -> String {
@@ -418,6 +429,9 @@ mod tests {
             (1994, 11, 6, 8, 49, 37)
         );
         assert_eq!(c.month_name(), b"Nov");
+        assert_eq!(c.weekday, 0, "a Sunday");
+        assert_eq!(Civil::from_unix(0).weekday, 4, "a Thursday");
+        assert_eq!(Civil::from_unix(-1).weekday, 3, "a Wednesday");
         assert_eq!(Civil::from_unix(i64::MIN).year, 0);
         let last = Civil::from_unix(i64::MAX);
         assert_eq!(

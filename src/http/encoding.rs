@@ -21,6 +21,8 @@
 //! - Among acceptable codings of equal q, [`choose`] prefers br, zstd, gzip, deflate, then
 //!   identity, by a fixed order rather than by size.
 
+use super::bytes::index_in;
+
 /// A content coding staticd can serve a representation in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Coding {
@@ -116,13 +118,24 @@ pub fn parse(header: Option<&[u8]>) -> Accepted {
 /// Parses every `Accept-Encoding` field line of a request as one list (RFC 9110 §5.3).
 #[must_use]
 pub fn parse_fields<'a>(fields: impl IntoIterator<Item = &'a [u8]>) -> Accepted {
-    let mut listed = [UNLISTED; 5];
-    let mut star = UNLISTED;
+    let mut listed = [UNLISTED; SLOTS];
     for field in fields {
-        parse_field(field, &mut listed, &mut star);
+        parse_field(field, &mut listed);
     }
+    accepted(&listed)
+}
+
+/// How many q-values a field can state: one per coding, in discriminant order, then `*`'s.
+const SLOTS: usize = 6;
+/// Where `*`'s q-value is kept (after the codings, as [`target`] names it).
+const STAR: usize = 5;
+
+/// The q-values the maxima in `listed` give, `*` applied; out of the generic
+/// [`parse_fields`], so there is one copy for its callers.
+fn accepted(listed: &[u16; SLOTS]) -> Accepted {
+    let star = listed[STAR];
     let mut q = [0; 5];
-    for (i, (out, &named)) in q.iter_mut().zip(&listed).enumerate() {
+    for (i, (out, &named)) in q.iter_mut().zip(listed).enumerate() {
         *out = if named != UNLISTED {
             named
         } else if star != UNLISTED {
@@ -177,28 +190,15 @@ pub fn choose(accepted: &Accepted, available: &[Coding]) -> Choice {
     }
 }
 
-/// What an element's coding token names.
-#[derive(Clone, Copy)]
-enum Target {
-    Coding(Coding),
-    Star,
-    Unknown,
-}
-
-/// Folds one field value into the per-coding maxima.
-fn parse_field(s: &[u8], listed: &mut [u16; 5], star: &mut u16) {
+/// Folds one field value into the per-coding maxima (and `*`'s).
+fn parse_field(s: &[u8], listed: &mut [u16; SLOTS]) {
     let mut i = 0;
     loop {
         let (element, end) = element(s, i);
-        if let Some((target, q)) = element {
-            let slot = match target {
-                Target::Coding(c) => listed.get_mut(c as usize),
-                Target::Star => Some(&mut *star),
-                Target::Unknown => None,
-            };
-            if let Some(slot) = slot {
-                *slot = if *slot == UNLISTED { q } else { q.max(*slot) };
-            }
+        if let Some((Some(slot), q)) = element
+            && let Some(slot) = listed.get_mut(slot)
+        {
+            *slot = if *slot == UNLISTED { q } else { q.max(*slot) };
         }
         if end >= s.len() {
             return;
@@ -209,7 +209,7 @@ fn parse_field(s: &[u8], listed: &mut [u16; 5], star: &mut u16) {
 
 /// Parses the list element starting at `i`: returns it (None if empty or malformed) and the
 /// index of the comma that ends it, or `s.len()`.
-fn element(s: &[u8], i: usize) -> (Option<(Target, u16)>, usize) {
+fn element(s: &[u8], i: usize) -> (Option<(Option<usize>, u16)>, usize) {
     let mut i = skip_ows(s, i);
     let tok_end = token_end(s, i);
     if tok_end == i {
@@ -260,42 +260,37 @@ fn element(s: &[u8], i: usize) -> (Option<(Target, u16)>, usize) {
     }
 }
 
-/// Maps a coding token, case-insensitively.
-fn target(tok: &[u8]) -> Target {
-    if tok == b"*" {
-        Target::Star
-    } else if tok.eq_ignore_ascii_case(b"gzip") || tok.eq_ignore_ascii_case(b"x-gzip") {
-        Target::Coding(Coding::Gzip)
-    } else if tok.eq_ignore_ascii_case(b"br") {
-        Target::Coding(Coding::Br)
-    } else if tok.eq_ignore_ascii_case(b"zstd") {
-        Target::Coding(Coding::Zstd)
-    } else if tok.eq_ignore_ascii_case(b"deflate") {
-        Target::Coding(Coding::Deflate)
-    } else if tok.eq_ignore_ascii_case(b"identity") {
-        Target::Coding(Coding::Identity)
-    } else {
-        Target::Unknown
+/// The slot in the maxima a coding token names, case-insensitively; `None` for a coding
+/// staticd does not know.
+fn target(tok: &[u8]) -> Option<usize> {
+    // The codings in discriminant order, then `*` and the alias.
+    match index_in(b"identity gzip deflate br zstd * x-gzip", tok)? {
+        6 => Some(Coding::Gzip as usize),
+        i => Some(i),
     }
 }
 
 /// `qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )`, in thousandths.
 fn qvalue(v: &[u8]) -> Option<u16> {
-    match v {
-        [b'0'] => Some(0),
-        [b'1'] => Some(Q_MAX),
-        [b'0', b'.', frac @ ..] if frac.len() <= 3 && frac.iter().all(u8::is_ascii_digit) => {
-            let mut q = 0;
-            let mut scale = 100;
-            for &d in frac {
-                q += u16::from(d - b'0') * scale;
-                scale /= 10;
-            }
-            Some(q)
-        }
-        [b'1', b'.', frac @ ..] if frac.len() <= 3 && frac.iter().all(|&d| d == b'0') => {
-            Some(Q_MAX)
-        }
+    let (&int, rest) = v.split_first()?;
+    let frac = match rest {
+        [] => &[][..],
+        [b'.', frac @ ..] if frac.len() <= 3 => frac,
+        _ => return None,
+    };
+    // The decimals padded to three: `0.5` is 500 thousandths.
+    let mut q: u16 = 0;
+    for i in 0..3 {
+        let d = match frac.get(i) {
+            Some(&d) if d.is_ascii_digit() => d - b'0',
+            Some(_) => return None,
+            None => 0,
+        };
+        q = q * 10 + u16::from(d);
+    }
+    match int {
+        b'0' => Some(q),
+        b'1' if q == 0 => Some(Q_MAX),
         _ => None,
     }
 }
@@ -327,7 +322,7 @@ fn recover(s: &[u8], i: usize, in_quote: bool) -> usize {
 
 /// Scans a quoted string whose opening quote precedes `i`: `Ok(index after the closing quote)`,
 /// or `Err(index)` of a byte not allowed there (or `s.len()` if unterminated).
-fn quoted_end(s: &[u8], i: usize) -> Result<usize, usize> {
+pub(crate) fn quoted_end(s: &[u8], i: usize) -> Result<usize, usize> {
     let mut at = i;
     while let Some(&b) = s.get(at) {
         match b {
@@ -345,7 +340,7 @@ fn quoted_end(s: &[u8], i: usize) -> Result<usize, usize> {
 }
 
 /// Index of the first byte at or after `i` that is not SP or HTAB.
-fn skip_ows(s: &[u8], i: usize) -> usize {
+pub(crate) fn skip_ows(s: &[u8], i: usize) -> usize {
     let rest = s.get(i..).unwrap_or_default();
     i + rest
         .iter()
@@ -354,7 +349,7 @@ fn skip_ows(s: &[u8], i: usize) -> usize {
 }
 
 /// Index of the first byte at or after `i` that is not a `tchar`.
-fn token_end(s: &[u8], i: usize) -> usize {
+pub(crate) fn token_end(s: &[u8], i: usize) -> usize {
     let rest = s.get(i..).unwrap_or_default();
     i + rest
         .iter()
@@ -589,6 +584,20 @@ mod tests {
         assert_eq!(qvalue(b"0.05"), Some(50));
         assert_eq!(qvalue(b"0.005"), Some(5));
         assert_eq!(qvalue(b"1.00"), Some(1000));
+        assert_eq!(qvalue(b"0."), Some(0));
+        assert_eq!(qvalue(b"1."), Some(1000));
+        assert_eq!(qvalue(b"1.000"), Some(1000));
+        for bad in [
+            &b".5"[..],
+            b"1.001",
+            b"0.5x",
+            b"0.-1",
+            b"0,5",
+            b"-0",
+            b"0.1234",
+        ] {
+            assert_eq!(qvalue(bad), None, "{bad:?}");
+        }
     }
 
     #[test]

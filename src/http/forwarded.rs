@@ -10,7 +10,8 @@
 //! the answer leaves it at the peer: a client is never named from a value staticd
 //! cannot read.
 
-use crate::http::request::trim_ows;
+use crate::http::numfmt;
+use crate::http::request::{items, trim_ows};
 use crate::text::parse_addr;
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -39,20 +40,17 @@ impl Cidr {
             None => (v, None),
         };
         let addr = parse_addr::ip(addr).ok_or(CidrError::Syntax)?;
-        let max = match addr {
+        let max: u8 = match addr {
             IpAddr::V4(_) => 32,
             IpAddr::V6(_) => 128,
         };
         let prefix = match prefix {
             None => max,
-            Some(p) if !p.is_empty() && p.len() <= 3 && p.iter().all(u8::is_ascii_digit) => {
-                let n = p.iter().fold(0u32, |n, &d| n * 10 + u32::from(d - b'0'));
-                if n > u32::from(max) || (p.len() > 1 && p[0] == b'0') {
-                    return Err(CidrError::Syntax);
-                }
-                n as u8
-            }
-            Some(_) => return Err(CidrError::Syntax),
+            // No leading zeros, so no more than three digits.
+            Some(p) => match numfmt::parse(p) {
+                Some(n) if n <= u64::from(max) && !(p.len() > 1 && p[0] == b'0') => n as u8,
+                _ => return Err(CidrError::Syntax),
+            },
         };
         let cidr = Cidr { addr, prefix };
         if cidr.network() != cidr.addr {
@@ -101,20 +99,18 @@ impl Cidr {
     /// holds its mapped form (`::ffff:0:0/96`, `::/0`).
     pub fn contains(&self, ip: IpAddr) -> bool {
         // In the range: the first `prefix` bits agree, so their XOR has that many leading
-        // zeros (smaller than building a mask to compare under).
-        match (self.addr, canonical(ip)) {
-            (IpAddr::V4(net), IpAddr::V4(a)) => {
-                (a.to_bits() ^ net.to_bits()).leading_zeros() >= u32::from(self.prefix)
-            }
-            (IpAddr::V6(net), a) => {
-                let a = match a {
-                    IpAddr::V4(v4) => v4.to_ipv6_mapped(),
-                    IpAddr::V6(v6) => v6,
-                };
-                (a.to_bits() ^ net.to_bits()).leading_zeros() >= u32::from(self.prefix)
-            }
-            (IpAddr::V4(_), IpAddr::V6(_)) => false,
-        }
+        // zeros (smaller than building a mask to compare under). Both sides are compared as
+        // IPv6, an IPv4 address (or range) as its mapped form, which another IPv6 address
+        // differs from within the first 96 bits.
+        let v6 = |ip: IpAddr| match ip {
+            IpAddr::V4(v4) => v4.to_ipv6_mapped().to_bits(),
+            IpAddr::V6(v6) => v6.to_bits(),
+        };
+        let prefix = match self.addr {
+            IpAddr::V4(_) => 96 + u32::from(self.prefix),
+            IpAddr::V6(_) => u32::from(self.prefix),
+        };
+        (v6(ip) ^ v6(self.addr)).leading_zeros() >= prefix
     }
 }
 
@@ -139,47 +135,46 @@ pub fn trusted(ranges: &[Cidr], ip: IpAddr) -> bool {
     ranges.iter().any(|r| r.contains(ip))
 }
 
-/// A bare IPv4 or IPv6 address (no brackets, port or zone), canonical.
-fn parse_ip(v: &[u8]) -> Option<IpAddr> {
-    // The parser is strict: no leading zeros, no zone ids, nothing extra.
-    parse_addr::ip(v).map(canonical)
-}
-
 /// One address as a proxy writes it (see the module doc), OWS trimmed; `None` if
-/// malformed.
+/// malformed. The address parsers are strict: no leading zeros, no zone ids, nothing extra.
 pub fn parse_member(v: &[u8]) -> Option<IpAddr> {
     let v = trim_ows(v);
     if !v.iter().all(|&b| b.is_ascii_graphic()) {
         return None;
     }
-    if let Some(rest) = v.strip_prefix(b"[") {
-        let close = rest.iter().position(|&b| b == b']')?;
-        let (addr, after) = (&rest[..close], &rest[close + 1..]);
-        if !after.is_empty() && !is_port(after.strip_prefix(b":")?) {
-            return None;
+    let (addr, port) = match v.strip_prefix(b"[") {
+        Some(rest) => {
+            let close = rest.iter().position(|&b| b == b']')?;
+            let (addr, after) = (&rest[..close], &rest[close + 1..]);
+            let port = match after {
+                [] => None,
+                [b':', port @ ..] => Some(port),
+                _ => return None,
+            };
+            (IpAddr::V6(parse_addr::ipv6(addr)?), port)
         }
-        return parse_addr::ipv6(addr).map(|a| canonical(IpAddr::V6(a)));
-    }
-    // Two or more colons: IPv6 without brackets, where no port can be told apart.
-    match v.iter().filter(|&&b| b == b':').count() {
-        0 => parse_ip(v).filter(IpAddr::is_ipv4),
-        1 => {
-            let colon = v.iter().position(|&b| b == b':')?;
-            if !is_port(&v[colon + 1..]) {
-                return None;
+        // Two or more colons: IPv6 without brackets, where no port can be told apart; one
+        // ends an IPv4 address's port.
+        None => match v.iter().position(|&b| b == b':') {
+            None => (IpAddr::V4(parse_addr::ipv4(v)?), None),
+            Some(colon) if v[colon + 1..].contains(&b':') => {
+                (IpAddr::V6(parse_addr::ipv6(v)?), None)
             }
-            parse_ip(&v[..colon]).filter(IpAddr::is_ipv4)
-        }
-        _ => parse_ip(v),
+            Some(colon) => (
+                IpAddr::V4(parse_addr::ipv4(&v[..colon])?),
+                Some(&v[colon + 1..]),
+            ),
+        },
+    };
+    if port.is_some_and(|p| !is_port(p)) {
+        return None;
     }
+    Some(canonical(addr))
 }
 
 /// A port number, 0 to 65535, in at most five digits.
 fn is_port(v: &[u8]) -> bool {
-    !v.is_empty()
-        && v.len() <= 5
-        && v.iter().all(u8::is_ascii_digit)
-        && v.iter().fold(0u32, |n, &d| n * 10 + u32::from(d - b'0')) <= 65_535
+    v.len() <= 5 && numfmt::parse(v).is_some_and(|n| n <= 65_535)
 }
 
 /// The address to log for a request from `peer`: the peer itself unless it is in
@@ -202,19 +197,25 @@ pub fn client<'a>(
     // when it stops the walk or when nothing is picked yet.
     let mut pick: Option<Option<IpAddr>> = None;
     for value in forwarded_for {
-        for member in value.split(|&b| b == b',') {
-            if trim_ows(member).is_empty() {
-                continue;
-            }
-            let ip = parse_member(member);
-            if pick.is_none() || !ip.is_some_and(|ip| trusted(ranges, ip)) {
-                pick = Some(ip);
-            }
-        }
+        pick_from(value, ranges, &mut pick);
     }
     match pick {
         Some(ip) => ip.unwrap_or(peer),
         None => real_ip.and_then(parse_member).unwrap_or(peer),
+    }
+}
+
+/// Walks one `X-Forwarded-For` value for [`client`], updating its pick; out of the generic
+/// function, so its callers share one copy.
+fn pick_from(value: &[u8], ranges: &[Cidr], pick: &mut Option<Option<IpAddr>>) {
+    for member in items(value) {
+        if member.is_empty() {
+            continue;
+        }
+        let ip = parse_member(member);
+        if pick.is_none() || !ip.is_some_and(|ip| trusted(ranges, ip)) {
+            *pick = Some(ip);
+        }
     }
 }
 

@@ -3,93 +3,96 @@
 //! (zero segments), as in `.gitignore`. Everything else matches itself,
 //! byte for byte. Pure; linear in pattern times path, whatever the stars.
 
-/// One piece of a pattern.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Piece {
-    /// This byte.
-    Byte(u8),
-    /// Any run of bytes other than `/`.
-    Star,
-    /// Any run of bytes.
-    Stars,
-    /// `**/`: any run of whole segments, each ending in `/`, or none.
-    Segments,
-}
-
-/// The pieces of `pattern`, read as they are matched rather than collected first.
-fn pieces(pattern: &[u8]) -> impl Iterator<Item = Piece> + '_ {
-    let mut i = 0;
-    core::iter::from_fn(move || {
-        let piece = match pattern.get(i..)? {
-            [b'*', b'*', b'/', ..] if i == 0 || pattern[i - 1] == b'/' => {
-                i += 3;
-                Piece::Segments
-            }
-            [b'*', b'*', ..] => {
-                i += 2;
-                Piece::Stars
-            }
-            [b'*', ..] => {
-                i += 1;
-                Piece::Star
-            }
-            [b, ..] => {
-                i += 1;
-                Piece::Byte(*b)
-            }
-            [] => return None,
-        };
-        Some(piece)
-    })
-}
-
 /// Whether `path` matches `pattern`.
 #[must_use]
 pub fn matches(pattern: &[u8], path: &[u8]) -> bool {
-    // at[j]: the pieces so far can match exactly path[..j].
+    // at[j] is 1 when the pieces so far can match exactly path[..j]: bytes rather than
+    // bools, so the buffers come from the same `vec!` code as the file buffers'.
     let n = path.len();
-    let mut at = alloc::vec![false; n + 1];
-    let mut next = alloc::vec![false; n + 1];
-    at[0] = true;
-    for piece in pieces(pattern) {
-        next.iter_mut().for_each(|b| *b = false);
-        match piece {
-            Piece::Byte(b) => {
-                for j in 0..n {
-                    next[j + 1] = at[j] && path[j] == b;
+    let mut at = alloc::vec![0u8; n + 1];
+    let mut next = alloc::vec![0u8; n + 1];
+    at[0] = 1;
+    let mut i = 0;
+    while let Some(&p) = pattern.get(i) {
+        // The piece at `i`, by how many bytes it takes: 0 for the byte `p` (which takes one),
+        // 1 for `*` (a run within a segment), 2 for `**` (any run), 3 for `**/` at the start
+        // of a segment (any run of whole segments, or none). Read as matched, one loop each.
+        let kind = match pattern.get(i..) {
+            Some([b'*', b'*', b'/', ..]) if i == 0 || pattern.get(i - 1) == Some(&b'/') => 3,
+            Some([b'*', b'*', ..]) => 2,
+            Some([b'*', ..]) => 1,
+            _ => 0,
+        };
+        i += usize::max(kind, 1);
+        // Whether a run may go on from a reachable start: stopped by `/` for one star.
+        let mut reach = false;
+        for j in 0..=n {
+            let here = at.get(j) == Some(&1);
+            let before = j.checked_sub(1);
+            let after = |b: u8| before.and_then(|k| path.get(k)) == Some(&b);
+            let matched = match kind {
+                0 => before.is_some_and(|k| at.get(k) == Some(&1)) && after(p),
+                3 => here || reach && after(b'/'),
+                _ => {
+                    reach |= here;
+                    reach
                 }
+            };
+            if let Some(slot) = next.get_mut(j) {
+                *slot = u8::from(matched);
             }
-            Piece::Star | Piece::Stars => {
-                // A run from any reachable start, stopped by `/` for one star.
-                let mut reach = false;
-                for j in 0..=n {
-                    reach |= at[j];
-                    next[j] = reach;
-                    if piece == Piece::Star && path.get(j) == Some(&b'/') {
-                        reach = false;
-                    }
-                }
-            }
-            Piece::Segments => {
-                // Zero segments, or any run ending in `/`.
-                let mut reach = false;
-                for j in 0..=n {
-                    next[j] |= at[j];
-                    if reach && j > 0 && path[j - 1] == b'/' {
-                        next[j] = true;
-                    }
-                    reach |= at[j];
-                }
+            match kind {
+                1 if path.get(j) == Some(&b'/') => reach = false,
+                3 => reach |= here,
+                _ => {}
             }
         }
         core::mem::swap(&mut at, &mut next);
     }
-    at[n]
+    at[n] == 1
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The rules read as backtracking over the pattern from `i`.
+    fn reference(pat: &[u8], i: usize, path: &[u8]) -> bool {
+        let rest = |k: usize, skip: usize| reference(pat, i + skip, &path[k..]);
+        match &pat[i..] {
+            [] => path.is_empty(),
+            [b'*', b'*', b'/', ..] if i == 0 || pat[i - 1] == b'/' => {
+                rest(0, 3) || (1..=path.len()).any(|k| path[k - 1] == b'/' && rest(k, 3))
+            }
+            [b'*', b'*', ..] => (0..=path.len()).any(|k| rest(k, 2)),
+            [b'*', ..] => (0..=path.len())
+                .take_while(|&k| !path[..k].contains(&b'/'))
+                .any(|k| rest(k, 1)),
+            [b, ..] => path.first() == Some(b) && rest(1, 1),
+        }
+    }
+
+    #[test]
+    fn random_patterns_agree_with_backtracking() {
+        let mut rng = crate::testing::Rng::new(7);
+        let word = |rng: &mut crate::testing::Rng, alphabet: &[u8], max: u64| -> Vec<u8> {
+            let n = rng.below(max + 1);
+            (0..n)
+                .map(|_| alphabet[rng.below(alphabet.len() as u64) as usize])
+                .collect()
+        };
+        for _ in 0..20_000 {
+            let pattern = word(&mut rng, b"a/**b", 8);
+            let path = word(&mut rng, b"ab//", 7);
+            assert_eq!(
+                matches(&pattern, &path),
+                reference(&pattern, 0, &path),
+                "{:?} {:?}",
+                String::from_utf8_lossy(&pattern),
+                String::from_utf8_lossy(&path)
+            );
+        }
+    }
 
     #[test]
     fn literals_match_only_themselves() {

@@ -23,6 +23,7 @@ use core::cmp::Ordering;
 use crate::http::date::Civil;
 use crate::http::numfmt::Decimal;
 use crate::http::path;
+use crate::text::HEX_UPPER;
 
 /// One directory entry as read from the file system.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -166,6 +167,8 @@ const PARENT: &[u8] = b"<tr><td><a href=\"../\">../</a></td><td></td><td></td></
 const ROW_HREF: &[u8] = b"<tr><td><a href=\"";
 const ROW_TEXT: &[u8] = b"\">";
 const ROW_SIZE: &[u8] = b"</a></td><td>";
+const DIR_TEXT: &[u8] = b"/\">";
+const DIR_SIZE: &[u8] = b"/</a></td><td>-";
 const ROW_DATE: &[u8] = b"</td><td>";
 const ROW_END: &[u8] = b"</td></tr>\n";
 const TABLE_END: &[u8] = b"</table>\n";
@@ -174,7 +177,6 @@ const OMITTED_ONE: &[u8] = b" more entry not shown</p>\n";
 const OMITTED_MANY: &[u8] = b" more entries not shown</p>\n";
 const TAIL: &[u8] = b"</body>\n</html>\n";
 const REPLACEMENT: &[u8] = "\u{FFFD}".as_bytes();
-const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
 fn document(s: &mut dyn Sink, path: &[u8], items: &[Item<'_>], omitted: usize) {
     s.put(HEAD);
@@ -182,11 +184,12 @@ fn document(s: &mut dyn Sink, path: &[u8], items: &[Item<'_>], omitted: usize) {
     s.put(STYLE);
     put_text(s, path);
     s.put(TABLE);
-    if path != b"/" {
+    let at_root = path == b"/";
+    if !at_root {
         s.put(PARENT);
     }
     for item in items {
-        put_row(s, item, path == b"/");
+        put_row(s, item, at_root);
     }
     s.put(TABLE_END);
     if omitted > 0 {
@@ -208,18 +211,13 @@ fn put_row(s: &mut dyn Sink, item: &Item<'_>, at_root: bool) {
     }
     s.put(ROW_HREF);
     put_href(s, item.name);
-    if item.is_dir {
-        s.put(b"/");
-    }
-    s.put(ROW_TEXT);
+    // A directory's `/` and `-` go with the fixed text around them, a put fewer each.
+    s.put(if item.is_dir { DIR_TEXT } else { ROW_TEXT });
     put_text(s, item.name);
     if item.is_dir {
-        s.put(b"/");
-    }
-    s.put(ROW_SIZE);
-    if item.is_dir {
-        s.put(b"-");
+        s.put(DIR_SIZE);
     } else {
+        s.put(ROW_SIZE);
         s.put(Decimal::new(item.size).as_bytes());
     }
     s.put(ROW_DATE);
@@ -239,7 +237,11 @@ fn put_href(s: &mut dyn Sink, name: &[u8]) {
         let Some((&b, after)) = tail.split_first() else {
             return;
         };
-        s.put(&[b'%', HEX[usize::from(b >> 4)], HEX[usize::from(b & 0xf)]]);
+        s.put(&[
+            b'%',
+            HEX_UPPER[usize::from(b >> 4)],
+            HEX_UPPER[usize::from(b & 0xf)],
+        ]);
         rest = after;
     }
 }
@@ -295,7 +297,10 @@ fn escape(b: u8) -> &'static [u8] {
 fn date(mtime: i64) -> [u8; 16] {
     let c = Civil::from_unix(mtime);
     let mut d = *b"0000-00-00 00:00";
-    c.put(&mut d, [0, 5, 8, 11, 14, Civil::SKIP]);
+    c.put(
+        &mut d,
+        [0, 5, 8, 11, 14, Civil::SKIP, Civil::SKIP, Civil::SKIP],
+    );
     d
 }
 

@@ -9,9 +9,9 @@
 //! `--mime` adds to or overrides the built-in table and `--default-type` replaces [`DEFAULT`]
 //! (see [`Types`]); both are checked with [`is_media_type`].
 
-use crate::http::request::is_tchar;
+use crate::http::bytes::{eq_ignore_case, index_in};
+use crate::http::encoding::{quoted_end, skip_ows, token_end};
 use alloc::borrow::Cow;
-use alloc::string::String;
 use alloc::vec::Vec;
 
 /// Sent for files without an extension or with one not in the table, unless `--default-type`.
@@ -33,8 +33,10 @@ pub static BUILTIN: Types = Types::new();
 /// type of everything else (`--default-type`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Types {
-    /// Extensions (no dot) and their types, in the order added: the last that matches wins.
-    extra: Vec<(Vec<u8>, String)>,
+    /// Extensions (no dot) and their types in the order added, one `EXT=TYPE` line each as
+    /// in [`EXTENSIONS`], read by the same walker: the last that matches wins. One buffer,
+    /// so the table is copied and compared as a whole.
+    extra: Vec<u8>,
     /// For names with no extension or one in neither table.
     default: Cow<'static, str>,
 }
@@ -52,7 +54,11 @@ impl Types {
     /// Serves `ext` (without its dot, matched in any case) as `ty`, over the built-in type or
     /// one added before.
     pub fn add(&mut self, ext: &[u8], ty: &str) {
-        self.extra.push((ext.to_vec(), ty.into()));
+        // `--mime` checks that EXT holds no `=`, space or line break, and TYPE no line break.
+        self.extra.extend_from_slice(ext);
+        self.extra.push(b'=');
+        self.extra.extend_from_slice(ty.as_bytes());
+        self.extra.push(b'\n');
     }
 
     /// Serves names that no table knows as `ty`.
@@ -76,11 +82,9 @@ impl Types {
             }
             return &self.default;
         };
-        let added = self.extra.iter().rev();
-        if let Some((_, ty)) = added.clone().find(|(e, _)| e.eq_ignore_ascii_case(ext)) {
-            return ty;
-        }
-        by_extension(ext).unwrap_or(&self.default)
+        by_extension(&self.extra, ext)
+            .or_else(|| by_extension(EXTENSIONS.as_bytes(), ext))
+            .unwrap_or(&self.default)
     }
 }
 
@@ -178,14 +182,21 @@ const EXTENSIONS: &str = concat!(
     "mid midi=audio/midi\n",
 );
 
-/// The built-in type of `ext` (matched in any case), if [`EXTENSIONS`] lists it.
-fn by_extension(ext: &[u8]) -> Option<&'static str> {
-    EXTENSIONS.split('\n').find_map(|line| {
-        let (exts, ty) = line.split_once('=')?;
-        let mut exts = exts.split(' ');
-        exts.any(|e| e.as_bytes().eq_ignore_ascii_case(ext))
-            .then_some(ty)
-    })
+/// The type of `ext` (matched in any case) in a table of `EXTS=TYPE` lines such as
+/// [`EXTENSIONS`], from the last line that lists it.
+fn by_extension<'a>(table: &'a [u8], ext: &[u8]) -> Option<&'a str> {
+    let mut found = None;
+    for line in table.split(|&b| b == b'\n') {
+        let Some(eq) = line.iter().position(|&b| b == b'=') else {
+            continue;
+        };
+        let (exts, ty) = line.split_at(eq);
+        if index_in(exts, ext).is_some() {
+            found = Some(ty);
+        }
+    }
+    // Whole lines of text put in as `str`: always UTF-8.
+    core::str::from_utf8(found?.get(1..)?).ok()
 }
 
 /// Says whether a body of this content type shrinks usefully under gzip or brotli.
@@ -196,12 +207,12 @@ fn by_extension(ext: &[u8]) -> Option<&'static str> {
 /// fonts (ttf, otf, eot); no for other images, archives, audio, video, woff/woff2 and anything unknown.
 #[must_use]
 pub fn is_compressible(content_type: &str) -> bool {
-    let essence = match content_type.split_once(';') {
-        Some((e, _)) => e,
-        None => content_type,
+    let essence = content_type.as_bytes();
+    let essence = match essence.iter().position(|&b| b == b';') {
+        Some(semi) => &essence[..semi],
+        None => essence,
     }
-    .trim_ascii()
-    .as_bytes();
+    .trim_ascii();
     let Some(slash) = essence.iter().position(|&b| b == b'/') else {
         return false;
     };
@@ -210,7 +221,7 @@ pub fn is_compressible(content_type: &str) -> bool {
     if sub.is_empty() {
         return false;
     }
-    if top.eq_ignore_ascii_case(b"text") {
+    if eq_ignore_case(top, b"text") {
         return true;
     }
     // One list compared in a loop: a chain of comparisons compiles to far more code.
@@ -220,10 +231,8 @@ pub fn is_compressible(content_type: &str) -> bool {
         "application/json application/xml application/wasm application/yaml application/toml ",
         "application/vnd.ms-fontobject application/x-font-ttf application/x-font-otf",
     );
-    EXACT
-        .split(' ')
-        .any(|e| e.as_bytes().eq_ignore_ascii_case(essence))
-        || top.eq_ignore_ascii_case(b"application")
+    index_in(EXACT.as_bytes(), essence).is_some()
+        || eq_ignore_case(top, b"application")
             && (ends_with_ignore_case(sub, b"+json") || ends_with_ignore_case(sub, b"+xml"))
 }
 
@@ -233,18 +242,12 @@ pub fn is_compressible(content_type: &str) -> bool {
 /// spaces and tabs only around the `;`s and inside quotes, none at either end.
 #[must_use]
 pub fn is_media_type(v: &[u8]) -> bool {
-    let token = |i: usize| {
-        let rest = v.get(i..).unwrap_or_default();
-        i + rest.iter().take_while(|&&b| is_tchar(b)).count()
-    };
-    let ows = |i: usize| {
-        let rest = v.get(i..).unwrap_or_default();
-        i + rest
-            .iter()
-            .take_while(|&&b| b == b' ' || b == b'\t')
-            .count()
-    };
-    if matches!(v.last(), Some(b' ' | b'\t')) {
+    // The walkers of Accept-Encoding's parameters; ASCII only, their quoted strings are
+    // this grammar's.
+    let token = |i: usize| token_end(v, i);
+    let ows = |i: usize| skip_ows(v, i);
+    // A plain loop: `is_ascii` is unrolled word by word into 233 bytes.
+    if !v.iter().all(u8::is_ascii) || matches!(v.last(), Some(b' ' | b'\t')) {
         return false;
     }
     let slash = token(0);
@@ -272,8 +275,8 @@ pub fn is_media_type(v: &[u8]) -> bool {
         let value = name_end + 1;
         i = if v.get(value) == Some(&b'"') {
             match quoted_end(v, value + 1) {
-                Some(end) => end,
-                None => return false,
+                Ok(end) => end,
+                Err(_) => return false,
             }
         } else {
             match token(value) {
@@ -284,27 +287,11 @@ pub fn is_media_type(v: &[u8]) -> bool {
     }
 }
 
-/// The index after the closing quote of the quoted string whose opening quote precedes `i`,
-/// if it is one: visible ASCII, spaces and tabs, `\` escaping one of them.
-fn quoted_end(v: &[u8], mut i: usize) -> Option<usize> {
-    loop {
-        match *v.get(i)? {
-            b'"' => return Some(i + 1),
-            b'\\' => match *v.get(i + 1)? {
-                b'\t' | 0x20..=0x7e => i += 2,
-                _ => return None,
-            },
-            b'\t' | 0x20..=0x7e => i += 1,
-            _ => return None,
-        }
-    }
-}
-
 fn ends_with_ignore_case(s: &[u8], suffix: &[u8]) -> bool {
     s.len()
         .checked_sub(suffix.len())
         .and_then(|start| s.get(start..))
-        .is_some_and(|tail| tail.eq_ignore_ascii_case(suffix))
+        .is_some_and(|tail| eq_ignore_case(tail, suffix))
 }
 
 #[cfg(test)]
@@ -652,6 +639,20 @@ mod tests {
         assert!(!is_compressible(DEFAULT));
     }
 
+    /// The walker takes a table's last matching line, so the built-in table must name each
+    /// extension once for it to mean what it says.
+    #[test]
+    fn builtin_extensions_are_listed_once() {
+        let mut seen = std::collections::HashSet::new();
+        for line in EXTENSIONS.lines() {
+            let (exts, ty) = line.split_once('=').unwrap();
+            assert!(!ty.is_empty() && !ty.contains('\n'), "{line}");
+            for e in exts.split(' ') {
+                assert!(seen.insert(e.to_ascii_lowercase()), "{e} twice");
+            }
+        }
+    }
+
     #[test]
     fn added_types_override_and_extend_the_table() {
         let mut t = Types::new();
@@ -813,7 +814,7 @@ mod tests {
         }
         // Every single byte, alone and as a subtype or a parameter value.
         for b in 0..=255u8 {
-            let tchar = is_tchar(b);
+            let tchar = crate::http::request::is_tchar(b);
             assert_eq!(is_media_type(&[b, b'/', b]), tchar, "{b:#04x}");
             let mut v = b"a/b; c=".to_vec();
             v.push(b);

@@ -1,6 +1,7 @@
 //! Unsigned numbers as ASCII decimal, without `core::fmt` (whose machinery costs kilobytes):
-//! the one place heads, ranges, logs, listings and dates turn numbers into digits. Pure byte
-//! work; makes no system calls and cannot panic.
+//! the one place heads, ranges, logs, listings and dates turn numbers into digits, and
+//! lengths, ranges and ports digits into numbers. Pure byte work; makes no system calls and
+//! cannot panic.
 
 use alloc::vec::Vec;
 
@@ -56,6 +57,21 @@ impl Decimal {
 /// Appends `v` in plain decimal.
 pub fn push(out: &mut Vec<u8>, v: u64) {
     out.extend_from_slice(Decimal::new(v).as_bytes());
+}
+
+/// `1*DIGIT` as a `u64`; `None` if empty, not all digits, or too large.
+pub fn parse(s: &[u8]) -> Option<u64> {
+    if s.is_empty() {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for &b in s {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        v = v.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
+    }
+    Some(v)
 }
 
 /// How many bytes [`push`] appends for `v`: its number of decimal digits.
@@ -128,12 +144,34 @@ mod tests {
             let want = v.to_string();
             assert_eq!(Decimal::new(v).as_bytes(), want.as_bytes(), "{v}");
             assert_eq!(len(v), want.len() as u64, "{v}");
+            // And back.
+            assert_eq!(parse(want.as_bytes()), Some(v), "{v}");
+            assert_eq!(parse(format!("00{v}").as_bytes()), Some(v), "{v}");
             // `push` appends rather than overwrites.
             let mut out = b"x=".to_vec();
             push(&mut out, v);
             assert_eq!(out, format!("x={v}").as_bytes());
         }
         assert_eq!(Decimal::new(u64::MAX).as_bytes(), b"18446744073709551615");
+    }
+
+    #[test]
+    fn parse_takes_only_digits_that_fit() {
+        for bad in [
+            &b""[..],
+            b" 1",
+            b"1 ",
+            b"+1",
+            b"-1",
+            b"1a",
+            b"0x10",
+            b"18446744073709551616",
+            b"99999999999999999999",
+        ] {
+            assert_eq!(parse(bad), None, "{bad:?}");
+        }
+        assert_eq!(parse(b"0"), Some(0));
+        assert_eq!(parse(b"000"), Some(0));
     }
 
     #[test]

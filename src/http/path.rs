@@ -17,6 +17,7 @@
 //!   are not UTF-8 are kept as they are (Linux file names are bytes; `%c0%ae` is not a dot).
 //!   NUL and the other control bytes (0x01-0x1F, 0x7F), literal or encoded, are a 400.
 
+use crate::http::bytes::eq_ignore_case;
 use alloc::vec::Vec;
 
 /// Why a target was refused; each maps to one response status.
@@ -95,7 +96,7 @@ fn split_query(target: &[u8]) -> Target<'_> {
 fn strip_scheme(target: &[u8]) -> Option<&[u8]> {
     let colon = target.iter().position(|&b| b == b':')?;
     let (scheme, rest) = target.split_at(colon);
-    if !scheme.eq_ignore_ascii_case(b"http") && !scheme.eq_ignore_ascii_case(b"https") {
+    if !eq_ignore_case(scheme, b"http") && !eq_ignore_case(scheme, b"https") {
         return None;
     }
     rest.strip_prefix(b"://")

@@ -21,9 +21,11 @@
 //!   header gives [`Ranges::Ignore`] (200 with an empty body); only int-ranges and `-0`
 //!   give [`Ranges::Unsatisfiable`] (416). nginx answers 416 to both.
 
+use crate::http::bytes::eq_ignore_case;
 use alloc::vec::Vec;
 
 use crate::http::numfmt;
+use crate::http::request::{items, trim_ows};
 use crate::http::response::put_field;
 
 /// Most range specs honoured in one header; more is answered with the whole file (200).
@@ -188,16 +190,14 @@ pub enum Ranges {
 /// Parses a `Range` field value against a representation of `len` bytes.
 #[must_use]
 pub fn parse(header: &[u8], len: u64) -> Ranges {
-    let header = trim_ows(header);
-    let Some(set) = strip_bytes_unit(header) else {
+    let Some(set) = strip_bytes_unit(trim_ows(header)) else {
         return Ranges::Ignore;
     };
     let mut list = RangeList::new();
     let mut specs = 0usize;
     // A suffix range on an empty representation: satisfiable, but nothing a 206 can name.
     let mut empty_whole = false;
-    for element in set.split(|&b| b == b',') {
-        let element = trim_ows(element);
+    for element in items(set) {
         if element.is_empty() {
             continue;
         }
@@ -205,34 +205,34 @@ pub fn parse(header: &[u8], len: u64) -> Ranges {
         if specs > MAX_RANGES {
             return Ranges::Ignore;
         }
-        let Some(spec) = parse_spec(element) else {
+        let Some((first, last)) = spec(element) else {
             return Ranges::Ignore;
         };
-        let range = match spec {
-            Spec::From(first, last) if first < len => ByteRange {
-                start: first,
-                end: last.map_or(len, |last| last.min(len - 1) + 1),
-            },
-            Spec::From(..) => continue,
-            Spec::Suffix(0) => continue,
-            Spec::Suffix(_) if len == 0 => {
+        let range = match first {
+            // `-suffix`: the last bytes.
+            None if last == 0 => continue,
+            None if len == 0 => {
                 empty_whole = true;
                 continue;
             }
-            Spec::Suffix(n) => ByteRange {
-                start: len.saturating_sub(n),
+            None => ByteRange {
+                start: len.saturating_sub(last),
                 end: len,
             },
+            // `first-last` or `first-`.
+            Some(first) if first >= len => continue,
+            Some(first) => ByteRange {
+                start: first,
+                end: last.min(len - 1) + 1,
+            },
         };
+        // Never false: at most MAX_RANGES specs are added and merging only shrinks.
         if !list.add(range) {
-            // Unreachable: at most MAX_RANGES specs are added and merging only shrinks.
             return Ranges::Ignore;
         }
     }
-    if specs == 0 {
-        return Ranges::Ignore;
-    }
     match list.as_slice() {
+        _ if specs == 0 => Ranges::Ignore,
         [] if empty_whole => Ranges::Ignore,
         [] => Ranges::Unsatisfiable,
         [one] => Ranges::Single(*one),
@@ -240,61 +240,28 @@ pub fn parse(header: &[u8], len: u64) -> Ranges {
     }
 }
 
-enum Spec {
-    /// `first-last` or `first-`.
-    From(u64, Option<u64>),
-    /// `-suffix`.
-    Suffix(u64),
-}
-
-fn parse_spec(s: &[u8]) -> Option<Spec> {
+/// One range spec as its first position (`None` for a suffix) and its last position (the
+/// suffix length, or `u64::MAX` when open); `None` if malformed.
+fn spec(s: &[u8]) -> Option<(Option<u64>, u64)> {
     let dash = s.iter().position(|&b| b == b'-')?;
     let (first, last) = (&s[..dash], &s[dash + 1..]);
     if first.is_empty() {
-        return Some(Spec::Suffix(parse_u64(last)?));
+        return Some((None, numfmt::parse(last)?));
     }
-    let first = parse_u64(first)?;
+    let first = numfmt::parse(first)?;
     if last.is_empty() {
-        return Some(Spec::From(first, None));
+        return Some((Some(first), u64::MAX));
     }
-    let last = parse_u64(last)?;
-    if last < first {
-        return None;
-    }
-    Some(Spec::From(first, Some(last)))
-}
-
-/// `1*DIGIT` as a `u64`; `None` if empty, not all digits, or too large.
-pub(crate) fn parse_u64(s: &[u8]) -> Option<u64> {
-    if s.is_empty() {
-        return None;
-    }
-    let mut v: u64 = 0;
-    for &b in s {
-        if !b.is_ascii_digit() {
-            return None;
-        }
-        v = v.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
-    }
-    Some(v)
+    let last = numfmt::parse(last).filter(|&last| last >= first)?;
+    Some((Some(first), last))
 }
 
 /// Returns what follows a case-insensitive `bytes=`.
 fn strip_bytes_unit(h: &[u8]) -> Option<&[u8]> {
     match h.split_at_checked(6) {
-        Some((unit, rest)) if unit.eq_ignore_ascii_case(b"bytes=") => Some(rest),
+        Some((unit, rest)) if eq_ignore_case(unit, b"bytes=") => Some(rest),
         _ => None,
     }
-}
-
-fn trim_ows(mut s: &[u8]) -> &[u8] {
-    while let [b' ' | b'\t', rest @ ..] = s {
-        s = rest;
-    }
-    while let [rest @ .., b' ' | b'\t'] = s {
-        s = rest;
-    }
-    s
 }
 
 /// Appends a `Content-Range` value such as `bytes 0-99/1234` (the last byte is inclusive).
@@ -353,11 +320,13 @@ pub fn multipart_length(ranges: &[ByteRange], boundary: &str, content_type: &str
     let fixed =
         4 + b + 2 + ct + "Content-Range: bytes ".len() as u64 + 1 + 1 + numfmt::len(len) + 4;
     // Saturating: only a representation near u64::MAX bytes could overflow, and no file is.
-    let parts = ranges.iter().fold(0u64, |acc, r| {
-        acc.saturating_add(fixed + numfmt::len(r.start) + numfmt::len(r.end.saturating_sub(1)))
-            .saturating_add(r.len())
-    });
-    parts.saturating_add(4 + b + 4)
+    let mut total = 4 + b + 4;
+    for r in ranges {
+        total = total
+            .saturating_add(fixed + numfmt::len(r.start) + numfmt::len(r.end.saturating_sub(1)))
+            .saturating_add(r.len());
+    }
+    total
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@
 //! modules to interpret.
 //! It makes no system calls.
 
-use super::bytes;
+use super::{bytes, numfmt};
 
 /// Longest request line accepted, in bytes, not counting its line ending (longer: 414).
 pub const MAX_REQUEST_LINE: usize = 8192;
@@ -293,6 +293,29 @@ pub fn trim_ows(mut v: &[u8]) -> &[u8] {
     v
 }
 
+/// The elements of a comma-separated list (RFC 9110 §5.6.1), each OWS trimmed, empty ones
+/// included: one walker for every list field rather than a splitter compiled at each.
+pub fn items(list: &[u8]) -> Items<'_> {
+    Items(Some(list))
+}
+
+/// What [`items`] returns: the rest of the list, `None` once the last element is out.
+pub struct Items<'a>(Option<&'a [u8]>);
+
+impl<'a> Iterator for Items<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let rest = self.0?;
+        let (item, tail) = match rest.iter().position(|&b| b == b',') {
+            Some(i) => (rest.get(..i), rest.get(i + 1..)),
+            None => (Some(rest), None),
+        };
+        self.0 = tail;
+        Some(trim_ows(item.unwrap_or_default()))
+    }
+}
+
 impl Method {
     /// The class of the method token `m` (case-sensitive: RFC 9110 §9.1).
     pub fn of(m: &[u8]) -> Method {
@@ -302,7 +325,7 @@ impl Method {
         match m {
             b"GET" => Method::Get,
             b"HEAD" => Method::Head,
-            _ if OTHER.split(' ').any(|o| o.as_bytes() == m) => Method::Other,
+            _ if OTHER.as_bytes().split(|&b| b == b' ').any(|o| o == m) => Method::Other,
             _ => Method::Unknown,
         }
     }
@@ -325,22 +348,9 @@ fn version_byte_fits(i: usize, b: u8) -> bool {
 /// Content-Length value: a list of `1*DIGIT` that must all agree (RFC 9110 §8.6).
 fn content_length(value: &[u8]) -> Result<u64, Error> {
     let mut found = None;
-    for item in value.split(|&b| b == b',') {
-        let item = trim_ows(item);
+    for item in items(value) {
         // Empty elements are rejected rather than skipped: framing admits no guesswork.
-        if item.is_empty() {
-            return Err(Error::BadRequest);
-        }
-        let mut n: u64 = 0;
-        for &d in item {
-            if !d.is_ascii_digit() {
-                return Err(Error::BadRequest);
-            }
-            n = n
-                .checked_mul(10)
-                .and_then(|n| n.checked_add(u64::from(d - b'0')))
-                .ok_or(Error::BadRequest)?;
-        }
+        let n = numfmt::parse(item).ok_or(Error::BadRequest)?;
         if found.is_some_and(|f| f != n) {
             return Err(Error::BadRequest);
         }
@@ -352,12 +362,11 @@ fn content_length(value: &[u8]) -> Result<u64, Error> {
 /// Adds one Transfer-Encoding field to the codings seen so far; `chunked` must come last,
 /// once, so anything after it is rejected at once (RFC 9112 §6.1).
 fn transfer_codings(value: &[u8], chunked: &mut bool) -> Result<(), Error> {
-    for item in value.split(|&b| b == b',') {
-        let item = trim_ows(item);
+    for item in items(value) {
         if item.is_empty() || *chunked || !item.iter().all(|&b| is(b, TOKEN)) {
             return Err(Error::BadRequest);
         }
-        *chunked = item.eq_ignore_ascii_case(b"chunked");
+        *chunked = bytes::eq_ignore_case(item, b"chunked");
     }
     Ok(())
 }
@@ -373,12 +382,6 @@ struct Fields {
     keep_alive: bool,
 }
 
-fn first<'a>(slot: &mut Option<&'a [u8]>, value: &'a [u8]) {
-    if slot.is_none() {
-        *slot = Some(value);
-    }
-}
-
 impl Fields {
     /// Takes in one field line; errors that no later byte can undo are returned here.
     fn add<'a>(
@@ -387,46 +390,50 @@ impl Fields {
         name: &[u8],
         value: &'a [u8],
     ) -> Result<(), Error> {
-        // Dispatch on length first: most fields in a request are none of these.
-        let named = |want: &[u8]| name.eq_ignore_ascii_case(want);
-        match name.len() {
+        // Dispatch on length first: most fields in a request are none of these. The fields
+        // kept as their first value pick their slot, filled in one place after the match.
+        let named = |want: &[u8]| bytes::eq_ignore_case(name, want);
+        let slot = match name.len() {
             4 if named(b"host") => {
                 if req.host.is_some() || !value.iter().all(|&b| is(b, HOST)) {
                     return Err(Error::BadRequest);
                 }
-                req.host = Some(value);
+                &mut req.host
             }
-            5 if named(b"range") => first(&mut req.range, value),
-            6 if named(b"origin") => first(&mut req.origin, value),
-            7 if named(b"referer") => first(&mut req.referer, value),
-            8 if named(b"if-range") => first(&mut req.if_range, value),
-            9 if named(b"x-real-ip") => first(&mut req.x_real_ip, value),
+            5 if named(b"range") => &mut req.range,
+            6 if named(b"origin") => &mut req.origin,
+            7 if named(b"referer") => &mut req.referer,
+            8 if named(b"if-range") => &mut req.if_range,
+            9 if named(b"x-real-ip") => &mut req.x_real_ip,
             10 if named(b"connection") => {
+                // Inline, not through `items`: clients send this field with every request.
                 for item in value.split(|&b| b == b',') {
                     let item = trim_ows(item);
-                    if item.eq_ignore_ascii_case(b"close") {
+                    if bytes::eq_ignore_case(item, b"close") {
                         self.close = true;
-                    } else if item.eq_ignore_ascii_case(b"keep-alive") {
+                    } else if bytes::eq_ignore_case(item, b"keep-alive") {
                         self.keep_alive = true;
                     }
                 }
+                return Ok(());
             }
-            13 if named(b"if-none-match") => first(&mut req.if_none_match, value),
+            13 if named(b"if-none-match") => &mut req.if_none_match,
             14 if named(b"content-length") => {
                 let n = content_length(value)?;
                 if self.transfer_encoding || self.content_length.is_some_and(|m| m != n) {
                     return Err(Error::BadRequest);
                 }
                 self.content_length = Some(n);
+                return Ok(());
             }
-            10 if named(b"user-agent") => first(&mut req.user_agent, value),
+            10 if named(b"user-agent") => &mut req.user_agent,
             15 if named(b"accept-encoding") => {
                 req.accept_encoding_repeated |= req.accept_encoding.is_some();
-                first(&mut req.accept_encoding, value);
+                &mut req.accept_encoding
             }
             15 if named(b"x-forwarded-for") => {
                 req.x_forwarded_for_repeated |= req.x_forwarded_for.is_some();
-                first(&mut req.x_forwarded_for, value);
+                &mut req.x_forwarded_for
             }
             17 if named(b"transfer-encoding") => {
                 // HTTP/1.0 has no transfer codings: its framing would be a guess (§6.1).
@@ -434,10 +441,13 @@ impl Fields {
                     return Err(Error::BadRequest);
                 }
                 self.transfer_encoding = true;
-                transfer_codings(value, &mut self.chunked)?;
+                return transfer_codings(value, &mut self.chunked);
             }
-            17 if named(b"if-modified-since") => first(&mut req.if_modified_since, value),
-            _ => {}
+            17 if named(b"if-modified-since") => &mut req.if_modified_since,
+            _ => return Ok(()),
+        };
+        if slot.is_none() {
+            *slot = Some(value);
         }
         Ok(())
     }
@@ -623,7 +633,7 @@ pub fn field_values<'a>(head: &'a [u8], name: &'a [u8]) -> impl Iterator<Item = 
             }
             if let Some(colon) = line.iter().position(|&b| b == b':') {
                 let (field, value) = line.split_at(colon);
-                if field.eq_ignore_ascii_case(name) {
+                if bytes::eq_ignore_case(field, name) {
                     return Some(trim_ows(value.get(1..).unwrap_or_default()));
                 }
             }
@@ -637,12 +647,9 @@ fn next_line<'a>(rest: &mut &'a [u8]) -> Option<&'a [u8]> {
     if rest.is_empty() {
         return None;
     }
-    let (line, tail) = match rest.iter().position(|&b| b == b'\n') {
-        Some(i) => rest.split_at(i + 1),
-        None => (*rest, &[][..]),
-    };
-    *rest = tail;
-    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    let end = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+    let (line, tail) = rest.split_at(end);
+    *rest = tail.get(1..).unwrap_or_default();
     Some(line.strip_suffix(b"\r").unwrap_or(line))
 }
 

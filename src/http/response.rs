@@ -4,6 +4,7 @@
 use crate::http::cors::{Allow, Policy};
 use crate::http::numfmt;
 use crate::http::status::Status;
+use crate::text::{HEX, HEX_UPPER};
 use alloc::vec::Vec;
 
 /// What the head says about the connection.
@@ -154,8 +155,10 @@ impl Etag {
     /// The tag of content whose hash is `digest`.
     pub fn from_digest(digest: u128) -> Etag {
         let mut buf = [b'"'; 34];
-        for (i, b) in buf[1..33].iter_mut().enumerate() {
-            *b = b"0123456789abcdef"[((digest >> (124 - 4 * i)) & 15) as usize];
+        let mut rest = digest;
+        for b in buf[1..33].iter_mut().rev() {
+            *b = HEX[(rest & 15) as usize];
+            rest >>= 4;
         }
         Etag { buf }
     }
@@ -174,8 +177,8 @@ fn push_uri(out: &mut Vec<u8>, bytes: &[u8], also: &[u8]) {
         if b <= b' ' || b >= 0x7f || b == b'"' || also.contains(&b) {
             out.extend_from_slice(&[
                 b'%',
-                b"0123456789ABCDEF"[(b >> 4) as usize],
-                b"0123456789ABCDEF"[(b & 15) as usize],
+                HEX_UPPER[usize::from(b >> 4)],
+                HEX_UPPER[usize::from(b & 15)],
             ]);
         } else {
             out.push(b);

@@ -67,7 +67,9 @@ impl Status {
             Request Header Fields Too Large|Internal Server Error|Not Implemented|\
             Service Unavailable|HTTP Version Not Supported";
         let i = CODES.iter().position(|&c| c == self.code()).unwrap_or(0);
-        REASONS.split('|').nth(i).unwrap_or("")
+        // Split as bytes: a `char` pattern brings in a searcher of its own.
+        let reason = REASONS.as_bytes().split(|&b| b == b'|').nth(i);
+        core::str::from_utf8(reason.unwrap_or_default()).unwrap_or("")
     }
 
     /// Whether the response must not carry a body (RFC 9110 §6.4.1).

@@ -60,7 +60,7 @@ fn cut(s: &[u8], sep: u8) -> (&[u8], Option<&[u8]>) {
 /// The limit a `memory.max` or `memory.limit_in_bytes` file holds; `None` for `max`,
 /// a huge value, or anything unreadable.
 pub fn parse_limit(text: &[u8]) -> Option<u64> {
-    crate::http::range::parse_u64(text.trim_ascii()).filter(|&n| n < UNLIMITED)
+    crate::http::numfmt::parse(text.trim_ascii()).filter(|&n| n < UNLIMITED)
 }
 
 /// The cache budget when `--cache-max-bytes` is not given: `default`, or a quarter of

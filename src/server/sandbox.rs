@@ -132,7 +132,7 @@ fn passwd_fields(line: &[u8]) -> [&[u8]; 4] {
 
 /// A decimal id.
 fn number(s: &[u8]) -> Option<u32> {
-    u32::try_from(crate::http::range::parse_u64(s)?).ok()
+    u32::try_from(crate::http::numfmt::parse(s)?).ok()
 }
 
 /// Reads /etc/passwd if it exists (a `FROM scratch` image has none).

@@ -33,8 +33,10 @@ pub fn put_all(out: &mut String, pieces: &[&dyn Piece]) {
     }
 }
 
-/// Lowercase hexadecimal digits, for escapes and IPv6 groups.
+/// Lowercase hexadecimal digits, for escapes, IPv6 groups, ETags and JSON.
 pub(crate) const HEX: &[u8; 16] = b"0123456789abcdef";
+/// Uppercase hexadecimal digits, for percent-encoding and the access log's `\xHH`.
+pub(crate) const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
 
 /// Joins its arguments, each a [`Piece`], into a `String`: `text!("port ", 80)`.
 #[macro_export]

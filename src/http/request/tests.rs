@@ -1175,3 +1175,23 @@ fn every_byte_inside_a_host() {
         }
     }
 }
+
+/// `items` yields what splitting at every comma and trimming OWS yields, empty elements
+/// and all.
+#[test]
+fn items_are_the_trimmed_comma_separated_elements() {
+    let mut rng = Rng::new(14);
+    let alphabet = b"a, \t,x";
+    let mut cases: Vec<Vec<u8>> = [&b""[..], b",", b" , ", b"a", b"a,b", b" a , b ,", b",,a,,"]
+        .iter()
+        .map(|c| c.to_vec())
+        .collect();
+    for _ in 0..2000 {
+        let n = rng.below(12) as usize;
+        cases.push((0..n).map(|_| alphabet[rng.below(6) as usize]).collect());
+    }
+    for case in cases {
+        let want: Vec<&[u8]> = case.split(|&b| b == b',').map(trim_ows).collect();
+        assert_eq!(items(&case).collect::<Vec<_>>(), want, "{}", show(&case));
+    }
+}
