@@ -10,8 +10,9 @@
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
+use miniz_oxide::deflate::core::deflate_flags::TDEFL_FORCE_ALL_RAW_BLOCKS;
 use miniz_oxide::deflate::core::{
-    CompressorOxide, TDEFLFlush, TDEFLStatus, compress, create_comp_flags_from_zip_params,
+    CompressorOxide, TDEFLFlush, TDEFLStatus, compress_to_output, create_comp_flags_from_zip_params,
 };
 
 /// The highest level miniz_oxide knows; anything above behaves as this.
@@ -94,36 +95,86 @@ pub fn adler32(data: &[u8]) -> u32 {
     (b << 16) | a
 }
 
-/// `data` as a gzip member (RFC 1952) compressed at miniz level `level`: no name, MTIME 0, OS Unix.
-#[must_use]
-pub fn gzip(data: &[u8], level: u8) -> Vec<u8> {
-    let level = level.min(MAX_LEVEL);
-    // XFL as zlib sets it: 2 = slowest, 4 = fastest.
-    let xfl = match level {
-        0 | 1 => 4,
-        9.. => 2,
-        _ => 0,
-    };
-    let mut out = Vec::with_capacity(10 + initial_capacity(data.len()) + 8);
-    out.extend_from_slice(&[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, xfl, 3]);
-    deflate_into(&mut out, data, level);
-    out.extend_from_slice(&crc32(data).to_le_bytes());
-    // ISIZE is the length modulo 2^32 by definition, so the truncation is intended.
-    out.extend_from_slice(&(data.len() as u32).to_le_bytes());
-    out.shrink_to_fit();
-    out
+/// `data` deflated once at one miniz level, framed on demand as gzip and as zlib: both
+/// frames carry the same DEFLATE stream, so it is made once for the two.
+pub struct Deflated<'a> {
+    data: &'a [u8],
+    /// The level, clamped to [`MAX_LEVEL`].
+    level: u8,
+    /// The raw DEFLATE stream (RFC 1951).
+    raw: Vec<u8>,
 }
 
-/// `data` as a zlib stream (RFC 1950; HTTP's "deflate") compressed at miniz level `level`.
+impl<'a> Deflated<'a> {
+    /// Compresses `data` at miniz level `level` (higher than 10 acts as 10). `None` for
+    /// level 0, which only stores and so never saves a byte, and if miniz fails, which it
+    /// only does on misuse (never seen).
+    #[must_use]
+    pub fn new(data: &'a [u8], level: u8) -> Option<Deflated<'a>> {
+        let level = level.min(MAX_LEVEL);
+        let raw = deflate(data, level)?;
+        Some(Deflated { data, level, raw })
+    }
+
+    /// `data` in stored blocks (level 0), uncompressed.
+    #[must_use]
+    pub fn stored(data: &'a [u8]) -> Deflated<'a> {
+        let mut raw = Vec::new();
+        stored_into(&mut raw, data);
+        Deflated {
+            data,
+            level: 0,
+            raw,
+        }
+    }
+
+    /// As a gzip member (RFC 1952): no name, MTIME 0, OS Unix.
+    #[must_use]
+    pub fn gzip(&self) -> Vec<u8> {
+        // XFL as zlib sets it: 2 = slowest, 4 = fastest.
+        let xfl = match self.level {
+            0 | 1 => 4,
+            9.. => 2,
+            _ => 0,
+        };
+        // CRC-32, then ISIZE: the length modulo 2^32 by definition, so the truncation is intended.
+        let trailer = (u64::from(self.data.len() as u32) << 32) | u64::from(crc32(self.data));
+        self.framed(
+            &[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, xfl, 3],
+            &trailer.to_le_bytes(),
+        )
+    }
+
+    /// As a zlib stream (RFC 1950; HTTP's "deflate").
+    #[must_use]
+    pub fn zlib(&self) -> Vec<u8> {
+        self.framed(&zlib_header(self.level), &adler32(self.data).to_be_bytes())
+    }
+
+    /// The stream between `header` and `trailer`, in a vector of just that size.
+    fn framed(&self, header: &[u8], trailer: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(header.len() + self.raw.len() + trailer.len());
+        out.extend_from_slice(header);
+        out.extend_from_slice(&self.raw);
+        out.extend_from_slice(trailer);
+        out
+    }
+}
+
+/// `data` as a gzip member compressed at miniz level `level` (see [`Deflated::gzip`]).
+#[must_use]
+pub fn gzip(data: &[u8], level: u8) -> Vec<u8> {
+    Deflated::new(data, level)
+        .unwrap_or_else(|| Deflated::stored(data))
+        .gzip()
+}
+
+/// `data` as a zlib stream compressed at miniz level `level` (see [`Deflated::zlib`]).
 #[must_use]
 pub fn zlib(data: &[u8], level: u8) -> Vec<u8> {
-    let level = level.min(MAX_LEVEL);
-    let mut out = Vec::with_capacity(2 + initial_capacity(data.len()) + 4);
-    out.extend_from_slice(&zlib_header(level));
-    deflate_into(&mut out, data, level);
-    out.extend_from_slice(&adler32(data).to_be_bytes());
-    out.shrink_to_fit();
-    out
+    Deflated::new(data, level)
+        .unwrap_or_else(|| Deflated::stored(data))
+        .zlib()
 }
 
 /// Says whether a compressed variant saves at least 10 % of the original's size.
@@ -148,51 +199,22 @@ const fn zlib_header(level: u8) -> [u8; 2] {
     [CMF, flg + ((31 - rem) % 31) as u8]
 }
 
-/// DEFLATE room to reserve up front: enough for most text in one go, doubled if needed.
-const fn initial_capacity(len: usize) -> usize {
-    len / 2 + 128
-}
-
-/// Appends `data` as raw DEFLATE (RFC 1951) at `level` (already clamped).
-fn deflate_into(out: &mut Vec<u8>, data: &[u8], level: u8) {
-    let start = out.len();
-    // Boxed: the compressor holds 64 KiB inline, a big bite of a worker's 256 KiB stack.
-    let mut compressor = Box::new(CompressorOxide::new(create_comp_flags_from_zip_params(
-        level.into(),
-        0,
-        0,
-    )));
-    let mut input = data;
-    let mut pos = start;
-    let mut stalls = 0;
-    out.resize(start + initial_capacity(data.len()), 0);
-    loop {
-        let room = out.get_mut(pos..).unwrap_or_default();
-        let (status, read, written) = compress(&mut compressor, input, room, TDEFLFlush::Finish);
-        pos += written;
-        input = input.get(read..).unwrap_or_default();
-        match status {
-            TDEFLStatus::Done => break,
-            // miniz wants more room; it needs a little slack to flush a block.
-            TDEFLStatus::Okay if stalls < 4 => {
-                stalls = if read == 0 && written == 0 {
-                    stalls + 1
-                } else {
-                    0
-                };
-                if out.len().saturating_sub(pos) < 64 || stalls > 0 {
-                    out.resize(out.len() * 2, 0);
-                }
-            }
-            // Never seen: miniz only fails on misuse. Stored blocks keep the output valid.
-            _ => {
-                out.truncate(start);
-                stored_into(out, data);
-                return;
-            }
-        }
+/// `data` as raw DEFLATE (RFC 1951) at `level` (already clamped), if it compresses at all.
+fn deflate(data: &[u8], level: u8) -> Option<Vec<u8>> {
+    if level == 0 {
+        return None;
     }
-    out.truncate(pos);
+    // Never stored blocks, which level 0 alone makes: miniz's path for them goes unused.
+    let flags = create_comp_flags_from_zip_params(level.into(), 0, 0) & !TDEFL_FORCE_ALL_RAW_BLOCKS;
+    // Boxed: the compressor holds 64 KiB inline, a big bite of a worker's 256 KiB stack.
+    let mut compressor = Box::new(CompressorOxide::new(flags));
+    let mut out = Vec::new();
+    // One call: miniz hands over each block as it is made, so no output room is guessed.
+    let (status, _) = compress_to_output(&mut compressor, data, TDEFLFlush::Finish, |block| {
+        out.extend_from_slice(block);
+        true
+    });
+    (status == TDEFLStatus::Done).then_some(out)
 }
 
 /// Appends `data` as uncompressed DEFLATE blocks (RFC 1951 §3.2.4), each at most 65535 bytes.
@@ -628,6 +650,21 @@ mod tests {
             z.len(),
             z.capacity()
         );
+    }
+
+    #[test]
+    fn level_0_makes_nothing_as_stored_blocks_never_save() {
+        for len in [0, 1, 256, 65_535, 65_536, 200_000] {
+            let data = text(len);
+            assert!(Deflated::new(&data, 0).is_none(), "len {len}");
+            let stored = Deflated::stored(&data);
+            let n = len as u64;
+            assert!(!worth_keeping(n, stored.gzip().len() as u64), "len {len}");
+            assert!(!worth_keeping(n, stored.zlib().len() as u64), "len {len}");
+            assert_eq!(gunzip(&stored.gzip()).unwrap(), data, "len {len}");
+            let both = Deflated::new(&data, 1).unwrap();
+            assert_eq!((both.gzip(), both.zlib()), (gzip(&data, 1), zlib(&data, 1)));
+        }
     }
 
     #[test]

@@ -368,14 +368,18 @@ impl Cache {
         let Some(level) = self.limits.compress_level else {
             return;
         };
+        // Level 0 makes nothing: stored blocks never save a byte.
+        let Some(deflated) = compress::Deflated::new(data, level) else {
+            return;
+        };
         let size = data.len() as u64;
         if gzip {
-            let gz = compress::gzip(data, level);
+            let gz = deflated.gzip();
             if compress::worth_keeping(size, gz.len() as u64) {
                 kept.push((Coding::Gzip, gz));
             }
         }
-        let zz = compress::zlib(data, level);
+        let zz = deflated.zlib();
         if compress::worth_keeping(size, zz.len() as u64) {
             kept.push((Coding::Deflate, zz));
         }
