@@ -10,7 +10,9 @@
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
-use miniz_oxide::deflate::core::deflate_flags::TDEFL_FORCE_ALL_RAW_BLOCKS;
+use miniz_oxide::deflate::core::deflate_flags::{
+    TDEFL_COMPUTE_ADLER32, TDEFL_FORCE_ALL_RAW_BLOCKS,
+};
 use miniz_oxide::deflate::core::{
     CompressorOxide, TDEFLFlush, TDEFLStatus, compress_to_output, create_comp_flags_from_zip_params,
 };
@@ -77,7 +79,8 @@ const fn crc_tables() -> [[u32; 256]; 8] {
     t
 }
 
-/// Adler-32 (RFC 1950) of `data`, as zlib stores it.
+/// Adler-32 (RFC 1950) of `data`, as zlib stores it (for stored blocks; miniz takes it of what it
+/// compresses as it reads).
 #[must_use]
 pub fn adler32(data: &[u8]) -> u32 {
     const MOD: u32 = 65_521;
@@ -103,6 +106,8 @@ pub struct Deflated<'a> {
     level: u8,
     /// The raw DEFLATE stream (RFC 1951).
     raw: Vec<u8>,
+    /// Adler-32 of `data`, for the zlib trailer.
+    adler: u32,
 }
 
 impl<'a> Deflated<'a> {
@@ -112,8 +117,13 @@ impl<'a> Deflated<'a> {
     #[must_use]
     pub fn new(data: &'a [u8], level: u8) -> Option<Deflated<'a>> {
         let level = level.min(MAX_LEVEL);
-        let raw = deflate(data, level)?;
-        Some(Deflated { data, level, raw })
+        let (raw, adler) = deflate(data, level)?;
+        Some(Deflated {
+            data,
+            level,
+            raw,
+            adler,
+        })
     }
 
     /// `data` in stored blocks (level 0), uncompressed.
@@ -125,6 +135,7 @@ impl<'a> Deflated<'a> {
             data,
             level: 0,
             raw,
+            adler: adler32(data),
         }
     }
 
@@ -148,7 +159,7 @@ impl<'a> Deflated<'a> {
     /// As a zlib stream (RFC 1950; HTTP's "deflate").
     #[must_use]
     pub fn zlib(&self) -> Vec<u8> {
-        self.framed(&zlib_header(self.level), &adler32(self.data).to_be_bytes())
+        self.framed(&zlib_header(self.level), &self.adler.to_be_bytes())
     }
 
     /// The stream between `header` and `trailer`, in a vector of just that size.
@@ -199,13 +210,15 @@ const fn zlib_header(level: u8) -> [u8; 2] {
     [CMF, flg + ((31 - rem) % 31) as u8]
 }
 
-/// `data` as raw DEFLATE (RFC 1951) at `level` (already clamped), if it compresses at all.
-fn deflate(data: &[u8], level: u8) -> Option<Vec<u8>> {
+/// `data` as raw DEFLATE (RFC 1951) at `level` (already clamped), if it compresses at all,
+/// and its Adler-32, taken by miniz as it reads.
+fn deflate(data: &[u8], level: u8) -> Option<(Vec<u8>, u32)> {
     if level == 0 {
         return None;
     }
     // Never stored blocks, which level 0 alone makes: miniz's path for them goes unused.
-    let flags = create_comp_flags_from_zip_params(level.into(), 0, 0) & !TDEFL_FORCE_ALL_RAW_BLOCKS;
+    let flags = create_comp_flags_from_zip_params(level.into(), 0, 0) & !TDEFL_FORCE_ALL_RAW_BLOCKS
+        | TDEFL_COMPUTE_ADLER32;
     // Boxed: the compressor holds 64 KiB inline, a big bite of a worker's 256 KiB stack.
     let mut compressor = Box::new(CompressorOxide::new(flags));
     let mut out = Vec::new();
@@ -214,7 +227,7 @@ fn deflate(data: &[u8], level: u8) -> Option<Vec<u8>> {
         out.extend_from_slice(block);
         true
     });
-    (status == TDEFLStatus::Done).then_some(out)
+    (status == TDEFLStatus::Done).then(|| (out, compressor.adler32()))
 }
 
 /// Appends `data` as uncompressed DEFLATE blocks (RFC 1951 §3.2.4), each at most 65535 bytes.
