@@ -192,6 +192,15 @@ impl Cache {
         if let Some(e) = found.filter(|e| unchanged(e)) {
             return Lookup::Entry(e);
         }
+        self.fill(key, scratch, now_ms, epoch)
+    }
+
+    /// Fills the entry for `key` from the disk (a miss, or an entry no
+    /// longer to be trusted) and keeps it unless an invalidation since
+    /// `epoch` made it stale. Out of line: the hit path stays short.
+    #[cold]
+    #[inline(never)]
+    fn fill(&self, key: &[u8], scratch: &mut Vec<u8>, now_ms: u64, epoch: u64) -> Lookup {
         scratch.clear();
         scratch.extend_from_slice(key);
         let (resolved, aliased) = self.root.resolve(scratch, &self.index);
