@@ -176,7 +176,7 @@ impl Entry {
         });
         let etag = found.digest.map(Etag::from_digest);
         let cache_rule = site.cache_rule(key);
-        let base = Head {
+        let mut base = Head {
             cache_control: site.cache_control(cache_rule),
             content_type: Some(found.content_type),
             content_length: meta.size,
@@ -191,26 +191,28 @@ impl Entry {
             Body::Missing => Box::default(),
             _ => fields(&base),
         };
-        // Counted as the variants are made: a second pass to sum them is more code.
-        let mut compressed = 0;
-        let mut variants = Vec::new();
-        for (coding, bytes) in found.compressed {
-            let etag = Etag::from_digest(super::digest::Digest::of(&bytes));
-            // Ranges are served from the identity form only, so variants do not offer them.
-            let head = fields(&Head {
-                content_encoding: Some(coding.token()),
-                content_length: bytes.len() as u64,
-                etag: Some(etag.as_bytes()),
-                accept_ranges: false,
-                ..base
-            });
-            compressed += bytes.len() + head.len();
-            variants.push(Variant {
+        let mut variants: Vec<Variant> = found
+            .compressed
+            .into_iter()
+            .map(|(coding, bytes)| Variant {
                 coding,
+                etag: Etag::from_digest(super::digest::Digest::of(&bytes)),
                 bytes: bytes.into_boxed_slice(),
-                head,
-                etag,
-            });
+                head: Box::default(),
+            })
+            .collect();
+        // Each variant's head is the identity one with its own coding,
+        // length and tag, set in place. Ranges are served from the identity
+        // form only, so variants do not offer them. Counted as the heads are
+        // made: a second pass to sum them is more code.
+        base.accept_ranges = false;
+        let mut compressed = 0;
+        for v in &mut variants {
+            base.content_encoding = Some(v.coding.token());
+            base.content_length = v.bytes.len() as u64;
+            base.etag = Some(v.etag.as_bytes());
+            v.head = fields(&base);
+            compressed += v.bytes.len() + v.head.len();
         }
         let mapped = match &found.body {
             Body::Mapped(m) => m.bytes().len(),
