@@ -307,3 +307,98 @@ fn fields(head: &Head<'_>) -> Box<[u8]> {
     response::write_fields(&mut out, head);
     out.into_boxed_slice()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cache::digest::Digest;
+
+    #[test]
+    fn variant_heads_differ_from_the_identity_head_in_coding_length_tag_and_ranges_only() {
+        let body = b"0123456789".repeat(40);
+        let found = Found {
+            body: Body::Mapped(Mapping::Memory(body.clone().into_boxed_slice())),
+            meta: Meta {
+                size: body.len() as u64,
+                mtime: 784_111_777,
+                mtime_nsec: 0,
+                ctime: 0,
+                ctime_nsec: 0,
+            },
+            content_type: "text/plain",
+            vary: true,
+            compressed: alloc::vec![
+                (Coding::Gzip, b"gz".to_vec()),
+                (Coding::Br, b"brotli".to_vec())
+            ],
+            digest: Some(Digest::of(&body)),
+            aliased: false,
+        };
+        let site = SiteHeaders::new(Some(b"max-age=60"), &[], &[b"X-Site: 1".to_vec()]);
+        let e = Entry::new(found, &site, LastModifiedPolicy::On, b"a.txt", 0);
+        let lines = |h: &[u8]| -> Vec<String> {
+            String::from_utf8(h.to_vec())
+                .unwrap()
+                .split("\r\n")
+                .map(str::to_owned)
+                .collect()
+        };
+        let identity = lines(&e.head);
+        let tag = |bytes: &[u8]| {
+            let etag = Etag::from_digest(Digest::of(bytes));
+            format!(
+                "ETag: {}",
+                String::from_utf8(etag.as_bytes().to_vec()).unwrap()
+            )
+        };
+        assert!(
+            identity.contains(&"Accept-Ranges: bytes".to_owned()),
+            "{identity:?}"
+        );
+        assert!(identity.contains(&tag(&body)), "{identity:?}");
+        assert!(
+            identity.contains(&"Content-Length: 400".to_owned()),
+            "{identity:?}"
+        );
+        assert_eq!(e.variants.len(), 2);
+        for (v, (token, bytes)) in e
+            .variants
+            .iter()
+            .zip([("gzip", &b"gz"[..]), ("br", b"brotli")])
+        {
+            assert_eq!(v.coding.token(), token);
+            assert_eq!(&v.bytes[..], bytes);
+            let want: Vec<String> = identity
+                .iter()
+                .filter(|l| *l != "Accept-Ranges: bytes")
+                .map(|l| {
+                    if l.starts_with("Content-Length: ") {
+                        format!("Content-Length: {}", bytes.len())
+                    } else if l.starts_with("ETag: ") {
+                        tag(bytes)
+                    } else if l.starts_with("Content-Type: ") {
+                        format!("{l}\r\nContent-Encoding: {token}")
+                    } else {
+                        l.clone()
+                    }
+                })
+                .flat_map(|l| l.split("\r\n").map(str::to_owned).collect::<Vec<_>>())
+                .collect();
+            assert_eq!(lines(&v.head), want, "{token}");
+            assert_eq!(
+                v.etag.as_bytes(),
+                Etag::from_digest(Digest::of(bytes)).as_bytes()
+            );
+        }
+        let heads: usize = e
+            .variants
+            .iter()
+            .map(|v| v.head.len() + v.bytes.len())
+            .sum();
+        let size = core::mem::size_of::<Entry>();
+        assert_eq!(
+            e.cost,
+            body.len() + heads + e.head.len() + b"a.txt".len() + size
+        );
+    }
+}
