@@ -51,8 +51,8 @@ pub struct Meta {
 pub struct Variant {
     /// Its content coding.
     pub coding: Coding,
-    /// The compressed bytes.
-    pub bytes: Box<[u8]>,
+    /// The compressed bytes (made to size, so kept as they come).
+    pub bytes: Vec<u8>,
     /// Its 200 head without `Date`, `Connection` and the final empty line.
     pub head: Box<[u8]>,
     /// Its own ETag, from its own bytes.
@@ -197,7 +197,7 @@ impl Entry {
             .map(|(coding, bytes)| Variant {
                 coding,
                 etag: Etag::from_digest(super::digest::Digest::of(&bytes)),
-                bytes: bytes.into_boxed_slice(),
+                bytes,
                 head: Box::default(),
             })
             .collect();
