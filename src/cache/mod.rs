@@ -65,6 +65,14 @@ pub struct Settings {
     pub types: &'static mime::Types,
 }
 
+/// The precompressed sidecars a file `f` may have, `f.br`, `f.zst` and
+/// `f.gz`, in the order they are offered, with their codings.
+pub const SIDECARS: [(Coding, &[u8]); 3] = [
+    (Coding::Br, b".br"),
+    (Coding::Zstd, b".zst"),
+    (Coding::Gzip, b".gz"),
+];
+
 /// Files smaller than this are not worth compressing.
 const COMPRESS_MIN_SIZE: u64 = 256;
 
@@ -342,11 +350,7 @@ impl Cache {
         let mut kept = Vec::new();
         let mut aliased = false;
         let len = path.len();
-        for (coding, ext) in [
-            (Coding::Br, &b".br"[..]),
-            (Coding::Zstd, b".zst"),
-            (Coding::Gzip, b".gz"),
-        ] {
+        for &(coding, ext) in &SIDECARS {
             path.extend_from_slice(ext);
             if let Some(side) = self.root.open_file(path)
                 && (side.mtime, side.mtime_nsec) >= (file.mtime, file.mtime_nsec)

@@ -219,9 +219,9 @@ impl Tree {
         self.cache
             .invalidate(&path, !is_dir && self.cache.is_index(name), &dir);
         // A precompressed sidecar belongs to the entry of the file it compresses.
-        if let Some(stem) = [&b".br"[..], b".zst", b".gz"]
+        if let Some(stem) = crate::cache::SIDECARS
             .iter()
-            .find_map(|ext| name.strip_suffix(*ext))
+            .find_map(|(_, ext)| name.strip_suffix(*ext))
         {
             self.cache
                 .invalidate(&join(&dir, stem), self.cache.is_index(stem), &dir);
