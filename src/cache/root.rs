@@ -236,17 +236,23 @@ impl File {
     /// if it is shorter now, i.e. being truncated.
     pub fn read_all(&self) -> Option<Vec<u8>> {
         let mut data = alloc::vec![0u8; usize::try_from(self.size).ok()?];
-        let mut filled = 0;
-        while filled < data.len() {
-            match rustix::io::pread(&self.fd, &mut data[filled..], filled as u64) {
-                Ok(0) => return None,
-                Ok(n) => filled += n,
-                Err(Errno::INTR) => continue,
-                Err(_) => return None,
-            }
-        }
-        Some(data)
+        read_exact_at(&self.fd, &mut data, 0).then_some(data)
     }
+}
+
+/// Fills `buf` from `fd` at `offset` with pread, as many calls as it takes;
+/// false if the file ends first (being truncated) or a read fails.
+pub fn read_exact_at(fd: &OwnedFd, buf: &mut [u8], offset: u64) -> bool {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match rustix::io::pread(fd, &mut buf[filled..], offset + filled as u64) {
+            Ok(0) => return false,
+            Ok(n) => filled += n,
+            Err(Errno::INTR) => {}
+            Err(_) => return false,
+        }
+    }
+    true
 }
 
 /// What tells one state of an open file from the next: its size and ctime,
