@@ -196,19 +196,19 @@ impl Tree {
             self.cache.clear();
             return false;
         }
-        let Some(dir) = self.dirs.get(wd).cloned() else {
-            return false;
-        };
         if mask.contains(ReadFlags::IGNORED) {
             self.dirs.remove(wd);
             return false;
         }
-        let Some(name) = name.filter(|n| !n.is_empty()) else {
-            // The directory itself was deleted, moved or changed.
-            self.cache.invalidate(&dir, false, b"");
+        let Some(dir) = self.dirs.get(wd) else {
             return false;
         };
-        let path = join(&dir, name);
+        let Some(name) = name.filter(|n| !n.is_empty()) else {
+            // The directory itself was deleted, moved or changed.
+            self.cache.invalidate(dir, false, b"");
+            return false;
+        };
+        let path = join(dir, name);
         let is_dir = mask.contains(ReadFlags::ISDIR);
         let arrived = mask.intersects(ReadFlags::CREATE | ReadFlags::MOVED_TO);
         // Dot names too: a change made through any name reaches none of the others.
@@ -217,14 +217,14 @@ impl Tree {
             return new_link;
         }
         self.cache
-            .invalidate(&path, !is_dir && self.cache.is_index(name), &dir);
+            .invalidate(&path, !is_dir && self.cache.is_index(name), dir);
         // A precompressed sidecar belongs to the entry of the file it compresses.
         if let Some(stem) = crate::cache::SIDECARS
             .iter()
             .find_map(|(_, ext)| name.strip_suffix(*ext))
         {
             self.cache
-                .invalidate(&join(&dir, stem), self.cache.is_index(stem), &dir);
+                .invalidate(&join(dir, stem), self.cache.is_index(stem), dir);
         }
         if arrived && is_dir {
             self.watch_tree(fd, path);
