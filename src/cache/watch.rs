@@ -137,16 +137,24 @@ impl Tree {
                 if path::is_hidden(name, dir.is_empty()) {
                     continue;
                 }
-                match item.file_type() {
-                    FileType::Directory => stack.push(join(&dir, name)),
-                    FileType::Unknown => match self.open_dir(&join(&dir, name)) {
-                        Ok(_) => stack.push(join(&dir, name)),
-                        // Not a directory, or a symlink (O_NOFOLLOW).
-                        Err(Errno::NOTDIR) | Err(Errno::LOOP) => {}
-                        Err(_) => self.degrade(),
-                    },
-                    _ => {}
+                let kind = item.file_type();
+                if !matches!(kind, FileType::Directory | FileType::Unknown) {
+                    continue;
                 }
+                let sub = join(&dir, name);
+                // A file system that does not say: a directory is what opens as one.
+                if kind == FileType::Unknown {
+                    match self.open_dir(&sub) {
+                        Ok(_) => {}
+                        // Not a directory, or a symlink (O_NOFOLLOW).
+                        Err(Errno::NOTDIR) | Err(Errno::LOOP) => continue,
+                        Err(_) => {
+                            self.degrade();
+                            continue;
+                        }
+                    }
+                }
+                stack.push(sub);
             }
         }
     }
