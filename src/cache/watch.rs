@@ -12,7 +12,6 @@
 
 use crate::cache::Cache;
 use crate::http::path;
-use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::ffi::CStr;
 use core::mem::MaybeUninit;
@@ -48,14 +47,14 @@ struct Tree {
     dirs: Dirs,
     /// The root as given on the command line, for inotify_add_watch.
     root_path: Vec<u8>,
-    cache: Arc<Cache>,
+    cache: &'static Cache,
     max_watches: usize,
     degraded: bool,
 }
 
 impl Watcher {
     /// Creates the inotify instance and watches the whole tree.
-    pub fn new(root_path: &[u8], cache: Arc<Cache>, max_watches: usize) -> io::Result<Watcher> {
+    pub fn new(root_path: &[u8], cache: &'static Cache, max_watches: usize) -> io::Result<Watcher> {
         let fd = inotify::init(inotify::CreateFlags::CLOEXEC | inotify::CreateFlags::NONBLOCK)?;
         let mut tree = Tree {
             dirs: Dirs::default(),

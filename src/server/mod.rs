@@ -68,7 +68,7 @@ pub struct ConnLimits {
 /// What every worker shares.
 pub struct Shared {
     /// The file cache over the served root.
-    pub cache: Arc<Cache>,
+    pub cache: &'static Cache,
     /// Timeouts.
     pub limits: ConnLimits,
     /// Written once at stop; level-triggered in every worker's epoll.
@@ -233,7 +233,9 @@ fn start(mut config: Config) -> Result<i32, StartError> {
         None => (None, None),
     };
     let (budget, from_cgroup) = cache_budget(&config);
-    let cache = Arc::new(Cache::new(
+    // Lives as long as the process: workers and threads use it until exit, so
+    // it is leaked rather than counted (no drop code for a drop that never helps).
+    let cache: &'static Cache = alloc::boxed::Box::leak(alloc::boxed::Box::new(Cache::new(
         root,
         core::mem::take(&mut config.index),
         cache::Settings {
@@ -248,13 +250,12 @@ fn start(mut config: Config) -> Result<i32, StartError> {
                 &config.headers,
             )
         },
-    ));
-    let mut watcher =
-        Watcher::new(&config.root, cache.clone(), MAX_WATCHES).map_err(|why| StartError {
-            what: "inotify".into(),
-            why,
-            detail: None,
-        })?;
+    )));
+    let mut watcher = Watcher::new(&config.root, cache, MAX_WATCHES).map_err(|why| StartError {
+        what: "inotify".into(),
+        why,
+        detail: None,
+    })?;
     let shared = Arc::new(Shared {
         cache,
         limits: ConnLimits {
@@ -347,7 +348,7 @@ fn start(mut config: Config) -> Result<i32, StartError> {
         handles.push(handle);
     }
     // Hashes big files for their ETags; it never ends, and exit takes it.
-    let hasher = shared.cache.clone();
+    let hasher = shared.cache;
     let _hashing =
         thread::spawn(STACK, move || hasher.hashing.run()).map_err(|why| StartError {
             what: "thread".into(),
