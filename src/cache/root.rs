@@ -116,22 +116,24 @@ impl Root {
             path.push(b'.');
         }
         path.push(0);
-        let name = core::ffi::CStr::from_bytes_with_nul(path).map_err(|_| Error::BadName);
-        let opened = name.and_then(|name| {
-            let open = |resolve| fs::openat2(&self.0, name, flags, Mode::empty(), resolve);
-            match open(BENEATH | ResolveFlags::NO_SYMLINKS) {
-                Err(Errno::LOOP) => {
-                    *linked = true;
-                    open(BENEATH)
-                }
-                other => other,
+        let opened = match core::ffi::CStr::from_bytes_with_nul(path) {
+            Ok(name) => {
+                let open = |resolve| fs::openat2(&self.0, name, flags, Mode::empty(), resolve);
+                let fd = match open(BENEATH | ResolveFlags::NO_SYMLINKS) {
+                    Err(Errno::LOOP) => {
+                        *linked = true;
+                        open(BENEATH)
+                    }
+                    other => other,
+                };
+                // One mapping of errno for the open and the fstat.
+                fd.and_then(|fd| fs::fstat(&fd).map(|stat| File::new(fd, &stat, *linked)))
+                    .map_err(error_of)
             }
-            .map_err(error_of)
-        });
+            Err(_) => Err(Error::BadName),
+        };
         path.truncate(len);
-        let fd = opened?;
-        let stat = fs::fstat(&fd).map_err(error_of)?;
-        Ok(File::new(fd, &stat, *linked))
+        opened
     }
 
     /// Resolves a normalised request path to something to send, and tells
