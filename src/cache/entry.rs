@@ -59,6 +59,19 @@ pub struct Variant {
     pub etag: Etag,
 }
 
+impl Variant {
+    /// `bytes` in `coding`, tagged by their own content; the head is built
+    /// with the entry's ([`Entry::new`]).
+    pub fn new(coding: Coding, bytes: Vec<u8>) -> Variant {
+        Variant {
+            coding,
+            etag: Etag::from_digest(super::digest::Digest::of(&bytes)),
+            bytes,
+            head: Box::default(),
+        }
+    }
+}
+
 /// What a fill found on disk for a path, before the heads are built.
 pub struct Found {
     /// The body source.
@@ -70,7 +83,7 @@ pub struct Found {
     /// Whether responses say `Vary: Accept-Encoding`.
     pub vary: bool,
     /// Compressed forms worth keeping.
-    pub compressed: Vec<(Coding, Vec<u8>)>,
+    pub compressed: Vec<Variant>,
     /// The content hash of the body, when the fill read it.
     pub digest: Option<u128>,
     /// inotify may not see it change (see [`Entry::aliased`]).
@@ -191,16 +204,7 @@ impl Entry {
             Body::Missing => Box::default(),
             _ => fields(&base),
         };
-        let mut variants: Vec<Variant> = found
-            .compressed
-            .into_iter()
-            .map(|(coding, bytes)| Variant {
-                coding,
-                etag: Etag::from_digest(super::digest::Digest::of(&bytes)),
-                bytes,
-                head: Box::default(),
-            })
-            .collect();
+        let mut variants = found.compressed;
         // Each variant's head is the identity one with its own coding,
         // length and tag, set in place. Ranges are served from the identity
         // form only, so variants do not offer them. Counted as the heads are
@@ -328,8 +332,8 @@ mod tests {
             content_type: "text/plain",
             vary: true,
             compressed: alloc::vec![
-                (Coding::Gzip, b"gz".to_vec()),
-                (Coding::Br, b"brotli".to_vec())
+                Variant::new(Coding::Gzip, b"gz".to_vec()),
+                Variant::new(Coding::Br, b"brotli".to_vec())
             ],
             digest: Some(Digest::of(&body)),
             aliased: false,

@@ -34,7 +34,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, Ordering};
 use digest::Digest;
-use entry::{Body, Entry, Found, Meta};
+use entry::{Body, Entry, Found, Meta, Variant};
 use map::Map;
 use mapping::Mapping;
 use root::{Resolved, Root};
@@ -342,7 +342,7 @@ impl Cache {
         file: &root::File,
         data: Option<&[u8]>,
         path: &mut Vec<u8>,
-    ) -> (Vec<(Coding, Vec<u8>)>, bool) {
+    ) -> (Vec<Variant>, bool) {
         if self.limits.compress_level.is_none() {
             return (Vec::new(), false);
         }
@@ -358,14 +358,14 @@ impl Cache {
                 && let Some(bytes) = side.read_all()
             {
                 aliased |= side.aliased;
-                kept.push((coding, bytes));
+                kept.push(Variant::new(coding, bytes));
             }
             path.truncate(len);
         }
         let Some(data) = data else {
             return (kept, aliased);
         };
-        let gzip = !kept.iter().any(|(c, _)| *c == Coding::Gzip);
+        let gzip = !kept.iter().any(|v| v.coding == Coding::Gzip);
         self.compress(data, &mut kept, gzip);
         (kept, aliased)
     }
@@ -377,7 +377,7 @@ impl Cache {
 
     /// Adds the deflate variant of `data`, and the gzip one if `gzip`, to
     /// `kept`: each only if it saves at least 10 %.
-    fn compress(&self, data: &[u8], kept: &mut Vec<(Coding, Vec<u8>)>, gzip: bool) {
+    fn compress(&self, data: &[u8], kept: &mut Vec<Variant>, gzip: bool) {
         let Some(level) = self.limits.compress_level else {
             return;
         };
@@ -389,12 +389,12 @@ impl Cache {
         if gzip {
             let gz = deflated.gzip();
             if compress::worth_keeping(size, gz.len() as u64) {
-                kept.push((Coding::Gzip, gz));
+                kept.push(Variant::new(Coding::Gzip, gz));
             }
         }
         let zz = deflated.zlib();
         if compress::worth_keeping(size, zz.len() as u64) {
-            kept.push((Coding::Deflate, zz));
+            kept.push(Variant::new(Coding::Deflate, zz));
         }
     }
 
