@@ -82,7 +82,7 @@ pub struct Found {
     pub content_type: &'static str,
     /// Whether responses say `Vary: Accept-Encoding`.
     pub vary: bool,
-    /// Compressed forms worth keeping.
+    /// Compressed forms worth keeping, their heads still empty.
     pub compressed: Vec<Variant>,
     /// The content hash of the body, when the fill read it.
     pub digest: Option<u128>,
