@@ -191,8 +191,9 @@ pub fn zlib(data: &[u8], level: u8) -> Vec<u8> {
 /// Says whether a compressed variant saves at least 10 % of the original's size.
 #[must_use]
 pub const fn worth_keeping(original: u64, compressed: u64) -> bool {
-    // u128 so that sizes near u64::MAX cannot overflow; `<` rules out 0 -> 0.
-    compressed < original && (compressed as u128) * 10 <= (original as u128) * 9
+    // compressed * 10 <= original * 9, without the overflow near u64::MAX:
+    // floor(0.9 * original) is original minus a tenth rounded up. `<` rules out 0 -> 0.
+    compressed < original && compressed <= original - original.div_ceil(10)
 }
 
 /// CMF and FLG: deflate with a 32 KiB window (miniz's), no dictionary, FLEVEL as zlib derives
