@@ -159,7 +159,9 @@ impl<'a> Deflated<'a> {
     /// As a zlib stream (RFC 1950; HTTP's "deflate").
     #[must_use]
     pub fn zlib(&self) -> Vec<u8> {
-        self.framed(&zlib_header(self.level), &self.adler.to_be_bytes())
+        // The level is clamped to 10, so the mask only spares a bounds check.
+        let header = ZLIB_HEADERS[usize::from(self.level) & 15];
+        self.framed(&header, &self.adler.to_be_bytes())
     }
 
     /// The stream between `header` and `trailer`, in a vector of just that size.
@@ -195,6 +197,17 @@ pub const fn worth_keeping(original: u64, compressed: u64) -> bool {
     // floor(0.9 * original) is original minus a tenth rounded up. `<` rules out 0 -> 0.
     compressed < original && compressed <= original - original.div_ceil(10)
 }
+
+/// [`zlib_header`] of every level, looked up rather than worked out per stream.
+const ZLIB_HEADERS: [[u8; 2]; 16] = {
+    let mut t = [[0; 2]; 16];
+    let mut level = 0;
+    while level < 16 {
+        t[level] = zlib_header(level as u8);
+        level += 1;
+    }
+    t
+};
 
 /// CMF and FLG: deflate with a 32 KiB window (miniz's), no dictionary, FLEVEL as zlib derives
 /// it from the level, FCHECK making the pair a multiple of 31.
