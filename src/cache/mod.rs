@@ -406,11 +406,7 @@ impl Cache {
         if is_index || self.limits.listing {
             // The directory's own key ("dir/", or "" for the root) served
             // this index file, or lists this name.
-            let mut key = Vec::with_capacity(dir.len() + 1);
-            key.extend_from_slice(dir);
-            if !dir.is_empty() {
-                key.push(b'/');
-            }
+            let key = watch::join(dir, b"");
             map.remove(&key);
             // The parent's listing shows this directory's mtime, which changed.
             if self.limits.listing && !dir.is_empty() {
