@@ -10,8 +10,11 @@
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
+use miniz_oxide::deflate::core::deflate_flags::{
+    TDEFL_COMPUTE_ADLER32, TDEFL_FORCE_ALL_RAW_BLOCKS,
+};
 use miniz_oxide::deflate::core::{
-    CompressorOxide, TDEFLFlush, TDEFLStatus, compress, create_comp_flags_from_zip_params,
+    CompressorOxide, TDEFLFlush, TDEFLStatus, compress_to_output, create_comp_flags_from_zip_params,
 };
 
 /// The highest level miniz_oxide knows; anything above behaves as this.
@@ -21,7 +24,9 @@ const MAX_LEVEL: u8 = 10;
 /// slicing by 8 (eight table lookups per 8 bytes).
 #[must_use]
 pub fn crc32(data: &[u8]) -> u32 {
-    let t = CRC_TABLES.call_once(crc_tables);
+    // Made per call, on the stack: a few microseconds next to the deflate it
+    // goes with, and neither 8 KiB kept nor a once-only guard.
+    let t = &crc_tables();
     let mut c = !0u32;
     let (blocks, rest) = data.as_chunks::<8>();
     for b in blocks {
@@ -42,10 +47,8 @@ pub fn crc32(data: &[u8]) -> u32 {
     !c
 }
 
-/// `CRC_TABLES[0]` is the classic byte table; `[k][b]` is the CRC of byte `b` followed by `k` zeros.
-/// Built on first use rather than at compile time: 8 KiB of zeroed memory instead of 8 KiB of binary.
-static CRC_TABLES: spin::Once<[[u32; 256]; 8]> = spin::Once::new();
-
+/// The slicing-by-8 tables: `[0]` is the classic byte table; `[k][b]` is the CRC of byte `b`
+/// followed by `k` zeros.
 const fn crc_tables() -> [[u32; 256]; 8] {
     let mut t = [[0u32; 256]; 8];
     let mut i = 0;
@@ -76,7 +79,8 @@ const fn crc_tables() -> [[u32; 256]; 8] {
     t
 }
 
-/// Adler-32 (RFC 1950) of `data`, as zlib stores it.
+/// Adler-32 (RFC 1950) of `data`, as zlib stores it (for stored blocks; miniz takes it of what it
+/// compresses as it reads).
 #[must_use]
 pub fn adler32(data: &[u8]) -> u32 {
     const MOD: u32 = 65_521;
@@ -94,44 +98,116 @@ pub fn adler32(data: &[u8]) -> u32 {
     (b << 16) | a
 }
 
-/// `data` as a gzip member (RFC 1952) compressed at miniz level `level`: no name, MTIME 0, OS Unix.
-#[must_use]
-pub fn gzip(data: &[u8], level: u8) -> Vec<u8> {
-    let level = level.min(MAX_LEVEL);
-    // XFL as zlib sets it: 2 = slowest, 4 = fastest.
-    let xfl = match level {
-        0 | 1 => 4,
-        9.. => 2,
-        _ => 0,
-    };
-    let mut out = Vec::with_capacity(10 + initial_capacity(data.len()) + 8);
-    out.extend_from_slice(&[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, xfl, 3]);
-    deflate_into(&mut out, data, level);
-    out.extend_from_slice(&crc32(data).to_le_bytes());
-    // ISIZE is the length modulo 2^32 by definition, so the truncation is intended.
-    out.extend_from_slice(&(data.len() as u32).to_le_bytes());
-    out.shrink_to_fit();
-    out
+/// `data` deflated once at one miniz level, framed on demand as gzip and as zlib: both
+/// frames carry the same DEFLATE stream, so it is made once for the two.
+pub struct Deflated<'a> {
+    data: &'a [u8],
+    /// The level, clamped to [`MAX_LEVEL`].
+    level: u8,
+    /// The raw DEFLATE stream (RFC 1951).
+    raw: Vec<u8>,
+    /// Adler-32 of `data`, for the zlib trailer.
+    adler: u32,
 }
 
-/// `data` as a zlib stream (RFC 1950; HTTP's "deflate") compressed at miniz level `level`.
+impl<'a> Deflated<'a> {
+    /// Compresses `data` at miniz level `level` (higher than 10 acts as 10). `None` for
+    /// level 0, which only stores and so never saves a byte, and if miniz fails, which it
+    /// only does on misuse (never seen).
+    #[must_use]
+    pub fn new(data: &'a [u8], level: u8) -> Option<Deflated<'a>> {
+        let level = level.min(MAX_LEVEL);
+        let (raw, adler) = deflate(data, level)?;
+        Some(Deflated {
+            data,
+            level,
+            raw,
+            adler,
+        })
+    }
+
+    /// `data` in stored blocks (level 0), uncompressed.
+    #[must_use]
+    pub fn stored(data: &'a [u8]) -> Deflated<'a> {
+        let mut raw = Vec::new();
+        stored_into(&mut raw, data);
+        Deflated {
+            data,
+            level: 0,
+            raw,
+            adler: adler32(data),
+        }
+    }
+
+    /// As a gzip member (RFC 1952): no name, MTIME 0, OS Unix.
+    #[must_use]
+    pub fn gzip(&self) -> Vec<u8> {
+        // XFL as zlib sets it: 2 = slowest, 4 = fastest.
+        let xfl = match self.level {
+            0 | 1 => 4,
+            9.. => 2,
+            _ => 0,
+        };
+        // CRC-32, then ISIZE: the length modulo 2^32 by definition, so the truncation is intended.
+        let trailer = (u64::from(self.data.len() as u32) << 32) | u64::from(crc32(self.data));
+        self.framed(
+            &[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, xfl, 3],
+            &trailer.to_le_bytes(),
+        )
+    }
+
+    /// As a zlib stream (RFC 1950; HTTP's "deflate").
+    #[must_use]
+    pub fn zlib(&self) -> Vec<u8> {
+        // The level is clamped to 10, so the mask only spares a bounds check.
+        let header = ZLIB_HEADERS[usize::from(self.level) & 15];
+        self.framed(&header, &self.adler.to_be_bytes())
+    }
+
+    /// The stream between `header` and `trailer`, in a vector of just that size.
+    fn framed(&self, header: &[u8], trailer: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(header.len() + self.raw.len() + trailer.len());
+        out.extend_from_slice(header);
+        out.extend_from_slice(&self.raw);
+        out.extend_from_slice(trailer);
+        out
+    }
+}
+
+/// `data` as a gzip member compressed at miniz level `level` (see [`Deflated::gzip`]).
+#[must_use]
+pub fn gzip(data: &[u8], level: u8) -> Vec<u8> {
+    Deflated::new(data, level)
+        .unwrap_or_else(|| Deflated::stored(data))
+        .gzip()
+}
+
+/// `data` as a zlib stream compressed at miniz level `level` (see [`Deflated::zlib`]).
 #[must_use]
 pub fn zlib(data: &[u8], level: u8) -> Vec<u8> {
-    let level = level.min(MAX_LEVEL);
-    let mut out = Vec::with_capacity(2 + initial_capacity(data.len()) + 4);
-    out.extend_from_slice(&zlib_header(level));
-    deflate_into(&mut out, data, level);
-    out.extend_from_slice(&adler32(data).to_be_bytes());
-    out.shrink_to_fit();
-    out
+    Deflated::new(data, level)
+        .unwrap_or_else(|| Deflated::stored(data))
+        .zlib()
 }
 
 /// Says whether a compressed variant saves at least 10 % of the original's size.
 #[must_use]
 pub const fn worth_keeping(original: u64, compressed: u64) -> bool {
-    // u128 so that sizes near u64::MAX cannot overflow; `<` rules out 0 -> 0.
-    compressed < original && (compressed as u128) * 10 <= (original as u128) * 9
+    // compressed * 10 <= original * 9, without the overflow near u64::MAX:
+    // floor(0.9 * original) is original minus a tenth rounded up. `<` rules out 0 -> 0.
+    compressed < original && compressed <= original - original.div_ceil(10)
 }
+
+/// [`zlib_header`] of every level, looked up rather than worked out per stream.
+const ZLIB_HEADERS: [[u8; 2]; 16] = {
+    let mut t = [[0; 2]; 16];
+    let mut level = 0;
+    while level < 16 {
+        t[level] = zlib_header(level as u8);
+        level += 1;
+    }
+    t
+};
 
 /// CMF and FLG: deflate with a 32 KiB window (miniz's), no dictionary, FLEVEL as zlib derives
 /// it from the level, FCHECK making the pair a multiple of 31.
@@ -148,51 +224,24 @@ const fn zlib_header(level: u8) -> [u8; 2] {
     [CMF, flg + ((31 - rem) % 31) as u8]
 }
 
-/// DEFLATE room to reserve up front: enough for most text in one go, doubled if needed.
-const fn initial_capacity(len: usize) -> usize {
-    len / 2 + 128
-}
-
-/// Appends `data` as raw DEFLATE (RFC 1951) at `level` (already clamped).
-fn deflate_into(out: &mut Vec<u8>, data: &[u8], level: u8) {
-    let start = out.len();
-    // Boxed: the compressor holds 64 KiB inline, a big bite of a worker's 256 KiB stack.
-    let mut compressor = Box::new(CompressorOxide::new(create_comp_flags_from_zip_params(
-        level.into(),
-        0,
-        0,
-    )));
-    let mut input = data;
-    let mut pos = start;
-    let mut stalls = 0;
-    out.resize(start + initial_capacity(data.len()), 0);
-    loop {
-        let room = out.get_mut(pos..).unwrap_or_default();
-        let (status, read, written) = compress(&mut compressor, input, room, TDEFLFlush::Finish);
-        pos += written;
-        input = input.get(read..).unwrap_or_default();
-        match status {
-            TDEFLStatus::Done => break,
-            // miniz wants more room; it needs a little slack to flush a block.
-            TDEFLStatus::Okay if stalls < 4 => {
-                stalls = if read == 0 && written == 0 {
-                    stalls + 1
-                } else {
-                    0
-                };
-                if out.len().saturating_sub(pos) < 64 || stalls > 0 {
-                    out.resize(out.len() * 2, 0);
-                }
-            }
-            // Never seen: miniz only fails on misuse. Stored blocks keep the output valid.
-            _ => {
-                out.truncate(start);
-                stored_into(out, data);
-                return;
-            }
-        }
+/// `data` as raw DEFLATE (RFC 1951) at `level` (already clamped), if it compresses at all,
+/// and its Adler-32, taken by miniz as it reads.
+fn deflate(data: &[u8], level: u8) -> Option<(Vec<u8>, u32)> {
+    if level == 0 {
+        return None;
     }
-    out.truncate(pos);
+    // Never stored blocks, which level 0 alone makes: miniz's path for them goes unused.
+    let flags = create_comp_flags_from_zip_params(level.into(), 0, 0) & !TDEFL_FORCE_ALL_RAW_BLOCKS
+        | TDEFL_COMPUTE_ADLER32;
+    // Boxed: the compressor holds 64 KiB inline, a big bite of a worker's 256 KiB stack.
+    let mut compressor = Box::new(CompressorOxide::new(flags));
+    let mut out = Vec::new();
+    // One call: miniz hands over each block as it is made, so no output room is guessed.
+    let (status, _) = compress_to_output(&mut compressor, data, TDEFLFlush::Finish, |block| {
+        out.extend_from_slice(block);
+        true
+    });
+    (status == TDEFLStatus::Done).then(|| (out, compressor.adler32()))
 }
 
 /// Appends `data` as uncompressed DEFLATE blocks (RFC 1951 §3.2.4), each at most 65535 bytes.
@@ -395,8 +444,8 @@ mod tests {
         let zeros = vec![0u8; 1 << 20];
         assert_eq!(crc32(&zeros), crc32_bitwise(&zeros));
         assert_eq!(crc32(&zeros), 0xa738_ea1c);
-        assert_eq!(CRC_TABLES.call_once(crc_tables)[0][1], 0x7707_3096);
-        assert_eq!(CRC_TABLES.call_once(crc_tables)[0][255], 0x2d02_ef8d);
+        assert_eq!(crc_tables()[0][1], 0x7707_3096);
+        assert_eq!(crc_tables()[0][255], 0x2d02_ef8d);
     }
 
     #[test]
@@ -628,6 +677,21 @@ mod tests {
             z.len(),
             z.capacity()
         );
+    }
+
+    #[test]
+    fn level_0_makes_nothing_as_stored_blocks_never_save() {
+        for len in [0, 1, 256, 65_535, 65_536, 200_000] {
+            let data = text(len);
+            assert!(Deflated::new(&data, 0).is_none(), "len {len}");
+            let stored = Deflated::stored(&data);
+            let n = len as u64;
+            assert!(!worth_keeping(n, stored.gzip().len() as u64), "len {len}");
+            assert!(!worth_keeping(n, stored.zlib().len() as u64), "len {len}");
+            assert_eq!(gunzip(&stored.gzip()).unwrap(), data, "len {len}");
+            let both = Deflated::new(&data, 1).unwrap();
+            assert_eq!((both.gzip(), both.zlib()), (gzip(&data, 1), zlib(&data, 1)));
+        }
     }
 
     #[test]

@@ -88,13 +88,13 @@ impl Digest {
 
     /// The 128-bit hash of everything added; the length goes in too, so
     /// trailing zero bytes change it.
-    pub fn finish(&self) -> u128 {
-        let mut d = self.clone();
-        let mut block = [0u8; 32];
-        block[..d.filled].copy_from_slice(&d.block[..d.filled]);
-        d.mix(&block);
-        let [a, b, c, e] = d.lanes;
-        let len = d.len ^ MUL;
+    pub fn finish(mut self) -> u128 {
+        // The last block, zero-padded in place: the digest is used up.
+        self.block[self.filled..].fill(0);
+        let block = self.block;
+        self.mix(&block);
+        let [a, b, c, e] = self.lanes;
+        let len = self.len ^ MUL;
         let hi = fold(fold(a ^ len, KEYS[2]) ^ c, KEYS[0] ^ MUL);
         let lo = fold(fold(b ^ len.rotate_left(32), KEYS[3]) ^ e, KEYS[1] ^ MUL);
         // Each half takes in all four lanes, so no lane's change cancels out.

@@ -51,12 +51,25 @@ pub struct Meta {
 pub struct Variant {
     /// Its content coding.
     pub coding: Coding,
-    /// The compressed bytes.
-    pub bytes: Box<[u8]>,
+    /// The compressed bytes (made to size, so kept as they come).
+    pub bytes: Vec<u8>,
     /// Its 200 head without `Date`, `Connection` and the final empty line.
     pub head: Box<[u8]>,
     /// Its own ETag, from its own bytes.
     pub etag: Etag,
+}
+
+impl Variant {
+    /// `bytes` in `coding`, tagged by their own content; the head is built
+    /// with the entry's ([`Entry::new`]).
+    pub fn new(coding: Coding, bytes: Vec<u8>) -> Variant {
+        Variant {
+            coding,
+            etag: Etag::from_digest(super::digest::Digest::of(&bytes)),
+            bytes,
+            head: Box::default(),
+        }
+    }
 }
 
 /// What a fill found on disk for a path, before the heads are built.
@@ -69,8 +82,8 @@ pub struct Found {
     pub content_type: &'static str,
     /// Whether responses say `Vary: Accept-Encoding`.
     pub vary: bool,
-    /// Compressed forms worth keeping.
-    pub compressed: Vec<(Coding, Vec<u8>)>,
+    /// Compressed forms worth keeping, their heads still empty.
+    pub compressed: Vec<Variant>,
     /// The content hash of the body, when the fill read it.
     pub digest: Option<u128>,
     /// inotify may not see it change (see [`Entry::aliased`]).
@@ -176,7 +189,7 @@ impl Entry {
         });
         let etag = found.digest.map(Etag::from_digest);
         let cache_rule = site.cache_rule(key);
-        let base = Head {
+        let mut base = Head {
             cache_control: site.cache_control(cache_rule),
             content_type: Some(found.content_type),
             content_length: meta.size,
@@ -191,26 +204,19 @@ impl Entry {
             Body::Missing => Box::default(),
             _ => fields(&base),
         };
-        // Counted as the variants are made: a second pass to sum them is more code.
+        let mut variants = found.compressed;
+        // Each variant's head is the identity one with its own coding,
+        // length and tag, set in place. Ranges are served from the identity
+        // form only, so variants do not offer them. Counted as the heads are
+        // made: a second pass to sum them is more code.
+        base.accept_ranges = false;
         let mut compressed = 0;
-        let mut variants = Vec::new();
-        for (coding, bytes) in found.compressed {
-            let etag = Etag::from_digest(super::digest::Digest::of(&bytes));
-            // Ranges are served from the identity form only, so variants do not offer them.
-            let head = fields(&Head {
-                content_encoding: Some(coding.token()),
-                content_length: bytes.len() as u64,
-                etag: Some(etag.as_bytes()),
-                accept_ranges: false,
-                ..base
-            });
-            compressed += bytes.len() + head.len();
-            variants.push(Variant {
-                coding,
-                bytes: bytes.into_boxed_slice(),
-                head,
-                etag,
-            });
+        for v in &mut variants {
+            base.content_encoding = Some(v.coding.token());
+            base.content_length = v.bytes.len() as u64;
+            base.etag = Some(v.etag.as_bytes());
+            v.head = fields(&base);
+            compressed += v.bytes.len() + v.head.len();
         }
         let mapped = match &found.body {
             Body::Mapped(m) => m.bytes().len(),
@@ -304,4 +310,99 @@ fn fields(head: &Head<'_>) -> Box<[u8]> {
     let mut out = Vec::with_capacity(256);
     response::write_fields(&mut out, head);
     out.into_boxed_slice()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cache::digest::Digest;
+
+    #[test]
+    fn variant_heads_differ_from_the_identity_head_in_coding_length_tag_and_ranges_only() {
+        let body = b"0123456789".repeat(40);
+        let found = Found {
+            body: Body::Mapped(Mapping::Memory(body.clone().into_boxed_slice())),
+            meta: Meta {
+                size: body.len() as u64,
+                mtime: 784_111_777,
+                mtime_nsec: 0,
+                ctime: 0,
+                ctime_nsec: 0,
+            },
+            content_type: "text/plain",
+            vary: true,
+            compressed: alloc::vec![
+                Variant::new(Coding::Gzip, b"gz".to_vec()),
+                Variant::new(Coding::Br, b"brotli".to_vec())
+            ],
+            digest: Some(Digest::of(&body)),
+            aliased: false,
+        };
+        let site = SiteHeaders::new(Some(b"max-age=60"), &[], &[b"X-Site: 1".to_vec()]);
+        let e = Entry::new(found, &site, LastModifiedPolicy::On, b"a.txt", 0);
+        let lines = |h: &[u8]| -> Vec<String> {
+            String::from_utf8(h.to_vec())
+                .unwrap()
+                .split("\r\n")
+                .map(str::to_owned)
+                .collect()
+        };
+        let identity = lines(&e.head);
+        let tag = |bytes: &[u8]| {
+            let etag = Etag::from_digest(Digest::of(bytes));
+            format!(
+                "ETag: {}",
+                String::from_utf8(etag.as_bytes().to_vec()).unwrap()
+            )
+        };
+        assert!(
+            identity.contains(&"Accept-Ranges: bytes".to_owned()),
+            "{identity:?}"
+        );
+        assert!(identity.contains(&tag(&body)), "{identity:?}");
+        assert!(
+            identity.contains(&"Content-Length: 400".to_owned()),
+            "{identity:?}"
+        );
+        assert_eq!(e.variants.len(), 2);
+        for (v, (token, bytes)) in e
+            .variants
+            .iter()
+            .zip([("gzip", &b"gz"[..]), ("br", b"brotli")])
+        {
+            assert_eq!(v.coding.token(), token);
+            assert_eq!(&v.bytes[..], bytes);
+            let want: Vec<String> = identity
+                .iter()
+                .filter(|l| *l != "Accept-Ranges: bytes")
+                .map(|l| {
+                    if l.starts_with("Content-Length: ") {
+                        format!("Content-Length: {}", bytes.len())
+                    } else if l.starts_with("ETag: ") {
+                        tag(bytes)
+                    } else if l.starts_with("Content-Type: ") {
+                        format!("{l}\r\nContent-Encoding: {token}")
+                    } else {
+                        l.clone()
+                    }
+                })
+                .flat_map(|l| l.split("\r\n").map(str::to_owned).collect::<Vec<_>>())
+                .collect();
+            assert_eq!(lines(&v.head), want, "{token}");
+            assert_eq!(
+                v.etag.as_bytes(),
+                Etag::from_digest(Digest::of(bytes)).as_bytes()
+            );
+        }
+        let heads: usize = e
+            .variants
+            .iter()
+            .map(|v| v.head.len() + v.bytes.len())
+            .sum();
+        let size = core::mem::size_of::<Entry>();
+        assert_eq!(
+            e.cost,
+            body.len() + heads + e.head.len() + b"a.txt".len() + size
+        );
+    }
 }

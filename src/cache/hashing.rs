@@ -14,7 +14,6 @@ use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU32, Ordering};
 use rustix::fd::OwnedFd;
-use rustix::io::Errno;
 use rustix::thread::futex;
 
 /// Entries waiting at most; a fill finding the queue full leaves its entry
@@ -88,15 +87,11 @@ fn hash_file(fd: &OwnedFd, entry: &Entry, buf: &mut [u8]) -> Option<u128> {
     let mut offset = 0u64;
     while offset < meta.size {
         let want = usize::try_from(meta.size - offset).map_or(buf.len(), |n| n.min(buf.len()));
-        match rustix::io::pread(fd, &mut buf[..want], offset) {
-            Ok(0) => return None,
-            Ok(n) => {
-                digest.update(&buf[..n]);
-                offset += n as u64;
-            }
-            Err(Errno::INTR) => {}
-            Err(_) => return None,
+        if !super::root::read_exact_at(fd, &mut buf[..want], offset) {
+            return None;
         }
+        digest.update(&buf[..want]);
+        offset += want as u64;
     }
     entry.file_unchanged(fd).then(|| digest.finish())
 }

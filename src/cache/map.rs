@@ -175,25 +175,23 @@ impl Map {
 
     /// Forgets `dir` and everything below it (`dir/...`); an empty `dir` is the root: everything.
     pub fn remove_tree(&mut self, dir: &[u8]) {
-        if dir.is_empty() {
-            return self.clear();
-        }
         self.epoch += 1;
+        let all = dir.is_empty();
         let inside =
-            |k: &[u8]| k.starts_with(dir) && (k.len() == dir.len() || k[dir.len()] == b'/');
+            |k: &[u8]| k.starts_with(dir) && (all || k.len() == dir.len() || k[dir.len()] == b'/');
         for (_, e) in self.table.extract_if(|k, _| inside(k)) {
             self.bytes -= e.cost;
             self.released.push(e);
+        }
+        if all {
+            self.ring.clear();
+            self.hand = 0;
         }
     }
 
     /// Forgets everything.
     pub fn clear(&mut self) {
-        self.epoch += 1;
-        self.released.extend(self.table.drain().map(|(_, e)| e));
-        self.ring.clear();
-        self.hand = 0;
-        self.bytes = 0;
+        self.remove_tree(b"");
     }
 }
 

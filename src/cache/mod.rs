@@ -34,7 +34,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, Ordering};
 use digest::Digest;
-use entry::{Body, Entry, Found, Meta};
+use entry::{Body, Entry, Found, Meta, Variant};
 use map::Map;
 use mapping::Mapping;
 use root::{Resolved, Root};
@@ -64,6 +64,14 @@ pub struct Settings {
     /// The content types files are served with.
     pub types: &'static mime::Types,
 }
+
+/// The precompressed sidecars a file `f` may have, `f.br`, `f.zst` and
+/// `f.gz`, in the order they are offered, with their codings.
+pub const SIDECARS: [(Coding, &[u8]); 3] = [
+    (Coding::Br, b".br"),
+    (Coding::Zstd, b".zst"),
+    (Coding::Gzip, b".gz"),
+];
 
 /// Files smaller than this are not worth compressing.
 const COMPRESS_MIN_SIZE: u64 = 256;
@@ -192,6 +200,15 @@ impl Cache {
         if let Some(e) = found.filter(|e| unchanged(e)) {
             return Lookup::Entry(e);
         }
+        self.fill(key, scratch, now_ms, epoch)
+    }
+
+    /// Fills the entry for `key` from the disk (a miss, or an entry no
+    /// longer to be trusted) and keeps it unless an invalidation since
+    /// `epoch` made it stale. Out of line: the hit path stays short.
+    #[cold]
+    #[inline(never)]
+    fn fill(&self, key: &[u8], scratch: &mut Vec<u8>, now_ms: u64, epoch: u64) -> Lookup {
         scratch.clear();
         scratch.extend_from_slice(key);
         let (resolved, aliased) = self.root.resolve(scratch, &self.index);
@@ -325,7 +342,7 @@ impl Cache {
         file: &root::File,
         data: Option<&[u8]>,
         path: &mut Vec<u8>,
-    ) -> (Vec<(Coding, Vec<u8>)>, bool) {
+    ) -> (Vec<Variant>, bool) {
         if self.limits.compress_level.is_none() {
             return (Vec::new(), false);
         }
@@ -333,11 +350,7 @@ impl Cache {
         let mut kept = Vec::new();
         let mut aliased = false;
         let len = path.len();
-        for (coding, ext) in [
-            (Coding::Br, &b".br"[..]),
-            (Coding::Zstd, b".zst"),
-            (Coding::Gzip, b".gz"),
-        ] {
+        for &(coding, ext) in &SIDECARS {
             path.extend_from_slice(ext);
             if let Some(side) = self.root.open_file(path)
                 && (side.mtime, side.mtime_nsec) >= (file.mtime, file.mtime_nsec)
@@ -345,14 +358,14 @@ impl Cache {
                 && let Some(bytes) = side.read_all()
             {
                 aliased |= side.aliased;
-                kept.push((coding, bytes));
+                kept.push(Variant::new(coding, bytes));
             }
             path.truncate(len);
         }
         let Some(data) = data else {
             return (kept, aliased);
         };
-        let gzip = !kept.iter().any(|(c, _)| *c == Coding::Gzip);
+        let gzip = !kept.iter().any(|v| v.coding == Coding::Gzip);
         self.compress(data, &mut kept, gzip);
         (kept, aliased)
     }
@@ -364,20 +377,24 @@ impl Cache {
 
     /// Adds the deflate variant of `data`, and the gzip one if `gzip`, to
     /// `kept`: each only if it saves at least 10 %.
-    fn compress(&self, data: &[u8], kept: &mut Vec<(Coding, Vec<u8>)>, gzip: bool) {
+    fn compress(&self, data: &[u8], kept: &mut Vec<Variant>, gzip: bool) {
         let Some(level) = self.limits.compress_level else {
+            return;
+        };
+        // Level 0 makes nothing: stored blocks never save a byte.
+        let Some(deflated) = compress::Deflated::new(data, level) else {
             return;
         };
         let size = data.len() as u64;
         if gzip {
-            let gz = compress::gzip(data, level);
+            let gz = deflated.gzip();
             if compress::worth_keeping(size, gz.len() as u64) {
-                kept.push((Coding::Gzip, gz));
+                kept.push(Variant::new(Coding::Gzip, gz));
             }
         }
-        let zz = compress::zlib(data, level);
+        let zz = deflated.zlib();
         if compress::worth_keeping(size, zz.len() as u64) {
-            kept.push((Coding::Deflate, zz));
+            kept.push(Variant::new(Coding::Deflate, zz));
         }
     }
 
@@ -389,11 +406,7 @@ impl Cache {
         if is_index || self.limits.listing {
             // The directory's own key ("dir/", or "" for the root) served
             // this index file, or lists this name.
-            let mut key = Vec::with_capacity(dir.len() + 1);
-            key.extend_from_slice(dir);
-            if !dir.is_empty() {
-                key.push(b'/');
-            }
+            let key = watch::join(dir, b"");
             map.remove(&key);
             // The parent's listing shows this directory's mtime, which changed.
             if self.limits.listing && !dir.is_empty() {

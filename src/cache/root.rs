@@ -116,22 +116,24 @@ impl Root {
             path.push(b'.');
         }
         path.push(0);
-        let name = core::ffi::CStr::from_bytes_with_nul(path).map_err(|_| Error::BadName);
-        let opened = name.and_then(|name| {
-            let open = |resolve| fs::openat2(&self.0, name, flags, Mode::empty(), resolve);
-            match open(BENEATH | ResolveFlags::NO_SYMLINKS) {
-                Err(Errno::LOOP) => {
-                    *linked = true;
-                    open(BENEATH)
-                }
-                other => other,
+        let opened = match core::ffi::CStr::from_bytes_with_nul(path) {
+            Ok(name) => {
+                let open = |resolve| fs::openat2(&self.0, name, flags, Mode::empty(), resolve);
+                let fd = match open(BENEATH | ResolveFlags::NO_SYMLINKS) {
+                    Err(Errno::LOOP) => {
+                        *linked = true;
+                        open(BENEATH)
+                    }
+                    other => other,
+                };
+                // One mapping of errno for the open and the fstat.
+                fd.and_then(|fd| fs::fstat(&fd).map(|stat| File::new(fd, &stat, *linked)))
+                    .map_err(error_of)
             }
-            .map_err(error_of)
-        });
+            Err(_) => Err(Error::BadName),
+        };
         path.truncate(len);
-        let fd = opened?;
-        let stat = fs::fstat(&fd).map_err(error_of)?;
-        Ok(File::new(fd, &stat, *linked))
+        opened
     }
 
     /// Resolves a normalised request path to something to send, and tells
@@ -236,17 +238,23 @@ impl File {
     /// if it is shorter now, i.e. being truncated.
     pub fn read_all(&self) -> Option<Vec<u8>> {
         let mut data = alloc::vec![0u8; usize::try_from(self.size).ok()?];
-        let mut filled = 0;
-        while filled < data.len() {
-            match rustix::io::pread(&self.fd, &mut data[filled..], filled as u64) {
-                Ok(0) => return None,
-                Ok(n) => filled += n,
-                Err(Errno::INTR) => continue,
-                Err(_) => return None,
-            }
-        }
-        Some(data)
+        read_exact_at(&self.fd, &mut data, 0).then_some(data)
     }
+}
+
+/// Fills `buf` from `fd` at `offset` with pread, as many calls as it takes;
+/// false if the file ends first (being truncated) or a read fails.
+pub fn read_exact_at(fd: &OwnedFd, buf: &mut [u8], offset: u64) -> bool {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match rustix::io::pread(fd, &mut buf[filled..], offset + filled as u64) {
+            Ok(0) => return false,
+            Ok(n) => filled += n,
+            Err(Errno::INTR) => {}
+            Err(_) => return false,
+        }
+    }
+    true
 }
 
 /// What tells one state of an open file from the next: its size and ctime,

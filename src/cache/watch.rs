@@ -12,7 +12,6 @@
 
 use crate::cache::Cache;
 use crate::http::path;
-use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::ffi::CStr;
 use core::mem::MaybeUninit;
@@ -48,14 +47,14 @@ struct Tree {
     dirs: Dirs,
     /// The root as given on the command line, for inotify_add_watch.
     root_path: Vec<u8>,
-    cache: Arc<Cache>,
+    cache: &'static Cache,
     max_watches: usize,
     degraded: bool,
 }
 
 impl Watcher {
     /// Creates the inotify instance and watches the whole tree.
-    pub fn new(root_path: &[u8], cache: Arc<Cache>, max_watches: usize) -> io::Result<Watcher> {
+    pub fn new(root_path: &[u8], cache: &'static Cache, max_watches: usize) -> io::Result<Watcher> {
         let fd = inotify::init(inotify::CreateFlags::CLOEXEC | inotify::CreateFlags::NONBLOCK)?;
         let mut tree = Tree {
             dirs: Dirs::default(),
@@ -137,16 +136,24 @@ impl Tree {
                 if path::is_hidden(name, dir.is_empty()) {
                     continue;
                 }
-                match item.file_type() {
-                    FileType::Directory => stack.push(join(&dir, name)),
-                    FileType::Unknown => match self.open_dir(&join(&dir, name)) {
-                        Ok(_) => stack.push(join(&dir, name)),
-                        // Not a directory, or a symlink (O_NOFOLLOW).
-                        Err(Errno::NOTDIR) | Err(Errno::LOOP) => {}
-                        Err(_) => self.degrade(),
-                    },
-                    _ => {}
+                let kind = item.file_type();
+                if !matches!(kind, FileType::Directory | FileType::Unknown) {
+                    continue;
                 }
+                let sub = join(&dir, name);
+                // A file system that does not say: a directory is what opens as one.
+                if kind == FileType::Unknown {
+                    match self.open_dir(&sub) {
+                        Ok(_) => {}
+                        // Not a directory, or a symlink (O_NOFOLLOW).
+                        Err(Errno::NOTDIR) | Err(Errno::LOOP) => continue,
+                        Err(_) => {
+                            self.degrade();
+                            continue;
+                        }
+                    }
+                }
+                stack.push(sub);
             }
         }
     }
@@ -196,19 +203,19 @@ impl Tree {
             self.cache.clear();
             return false;
         }
-        let Some(dir) = self.dirs.get(wd).cloned() else {
-            return false;
-        };
         if mask.contains(ReadFlags::IGNORED) {
             self.dirs.remove(wd);
             return false;
         }
-        let Some(name) = name.filter(|n| !n.is_empty()) else {
-            // The directory itself was deleted, moved or changed.
-            self.cache.invalidate(&dir, false, b"");
+        let Some(dir) = self.dirs.get(wd) else {
             return false;
         };
-        let path = join(&dir, name);
+        let Some(name) = name.filter(|n| !n.is_empty()) else {
+            // The directory itself was deleted, moved or changed.
+            self.cache.invalidate(dir, false, b"");
+            return false;
+        };
+        let path = join(dir, name);
         let is_dir = mask.contains(ReadFlags::ISDIR);
         let arrived = mask.intersects(ReadFlags::CREATE | ReadFlags::MOVED_TO);
         // Dot names too: a change made through any name reaches none of the others.
@@ -217,14 +224,14 @@ impl Tree {
             return new_link;
         }
         self.cache
-            .invalidate(&path, !is_dir && self.cache.is_index(name), &dir);
+            .invalidate(&path, !is_dir && self.cache.is_index(name), dir);
         // A precompressed sidecar belongs to the entry of the file it compresses.
-        if let Some(stem) = [&b".br"[..], b".zst", b".gz"]
+        if let Some(stem) = crate::cache::SIDECARS
             .iter()
-            .find_map(|ext| name.strip_suffix(*ext))
+            .find_map(|(_, ext)| name.strip_suffix(*ext))
         {
             self.cache
-                .invalidate(&join(&dir, stem), self.cache.is_index(stem), &dir);
+                .invalidate(&join(dir, stem), self.cache.is_index(stem), dir);
         }
         if arrived && is_dir {
             self.watch_tree(fd, path);
@@ -306,8 +313,8 @@ fn c_path(p: &[u8]) -> io::Result<&CStr> {
     CStr::from_bytes_with_nul(p).map_err(|_| Errno::INVAL)
 }
 
-/// `dir/name`, or `name` at the root.
-fn join(dir: &[u8], name: &[u8]) -> Vec<u8> {
+/// `dir/name`, or `name` at the root (`dir/` for an empty name).
+pub(super) fn join(dir: &[u8], name: &[u8]) -> Vec<u8> {
     let mut p = Vec::with_capacity(dir.len() + 1 + name.len());
     p.extend_from_slice(dir);
     if !dir.is_empty() {
@@ -361,5 +368,8 @@ mod tests {
         assert_eq!(join(b"", b"a"), b"a");
         assert_eq!(join(b"d", b"a"), b"d/a");
         assert_eq!(join(b"d/e", b"a.txt"), b"d/e/a.txt");
+        // A directory's own key, as invalidate makes it.
+        assert_eq!(join(b"d/e", b""), b"d/e/");
+        assert_eq!(join(b"", b""), b"");
     }
 }

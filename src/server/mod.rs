@@ -69,7 +69,7 @@ pub struct ConnLimits {
 /// What every worker shares.
 pub struct Shared {
     /// The file cache over the served root.
-    pub cache: Arc<Cache>,
+    pub cache: &'static Cache,
     /// Timeouts.
     pub limits: ConnLimits,
     /// Written once at stop; level-triggered in every worker's epoll.
@@ -203,7 +203,9 @@ pub fn run(mut config: Config) -> ! {
     };
     let (budget, from_cgroup) = cache_budget(&config);
     let types = forever(core::mem::take(&mut config.types));
-    let cache = Arc::new(Cache::new(
+    // Lives as long as the process: workers and threads use it until exit, so
+    // it is leaked rather than counted (no drop code for a drop that never helps).
+    let cache: &'static Cache = alloc::boxed::Box::leak(alloc::boxed::Box::new(Cache::new(
         root,
         core::mem::take(&mut config.index),
         settings(&config, types, budget),
@@ -215,8 +217,8 @@ pub fn run(mut config: Config) -> ! {
                 &config.headers,
             )
         },
-    ));
-    let mut watcher = Watcher::new(&config.root, cache.clone(), MAX_WATCHES)
+    )));
+    let mut watcher = Watcher::new(&config.root, cache, MAX_WATCHES)
         .unwrap_or_else(|why| fail(&[&"inotify"], &why));
     let shared = Arc::new(Shared {
         cache,
@@ -281,7 +283,7 @@ pub fn run(mut config: Config) -> ! {
         handles.push(handle);
     }
     // Hashes big files for their ETags; it never ends, and exit takes it.
-    let hasher = shared.cache.clone();
+    let hasher = shared.cache;
     let _hashing = thread::spawn(STACK, move || hasher.hashing.run())
         .unwrap_or_else(|why| fail(&[&"thread"], &why));
     let log_thread = log_writer.map(|writer| {
