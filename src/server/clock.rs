@@ -4,7 +4,8 @@
 //! loop turn; the date string is formatted only when the second changes.
 
 use crate::http::date;
-use rustix::time::{ClockId, Timespec, clock_gettime};
+use crate::rt::time::clock_gettime;
+use rustix::time::{ClockId, Timespec};
 
 /// Milliseconds on the monotonic clock now (the precise one, through the vDSO),
 /// for deadlines outside a worker's loop.

@@ -39,6 +39,7 @@ use crate::config::Config;
 use crate::http::response::SiteHeaders;
 use crate::rt::signal::{self, SignalFd};
 use crate::rt::thread;
+use crate::rt::time::clock_gettime;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -47,7 +48,7 @@ use core::sync::atomic::AtomicUsize;
 use rustix::event::epoll::{self, CreateFlags, Event, EventData, EventFlags};
 use rustix::event::{EventfdFlags, eventfd};
 use rustix::fd::OwnedFd;
-use rustix::time::{ClockId, Timespec, clock_gettime};
+use rustix::time::{ClockId, Timespec};
 
 /// What a connection may take: its timeouts, in milliseconds, and how many
 /// may be open.
