@@ -206,7 +206,7 @@ fn answer(
         let close = close || status.closes_connection();
         let conn = connection(close, req.version);
         let page = (status == Status::NotFound)
-            .then(|| not_found_page(cache, cx, head_only, conn, file, out))
+            .then(|| not_found_page(cache, &cx, head_only, conn, file, out))
             .flatten();
         match page {
             Some(body) => Reply {
@@ -224,7 +224,7 @@ fn answer(
     };
     match req.method {
         Method::Get | Method::Head => {}
-        Method::Other if req.method_bytes == b"OPTIONS" && preflight(req, cx, conn, out) => {
+        Method::Other if req.method_bytes == b"OPTIONS" && preflight(req, &cx, conn, out) => {
             return reply(Status::NoContent, 0);
         }
         Method::Other => return error(Status::MethodNotAllowed, out, &mut local.file),
@@ -240,7 +240,7 @@ fn answer(
     if let Some(health) = &cx.routes.health
         && local.path == health.key
     {
-        let (status, body) = answer_health(health, head_only, cx, conn, out);
+        let (status, body) = answer_health(health, head_only, &cx, conn, out);
         return Reply {
             quiet: true,
             ..reply(status, body)
@@ -272,7 +272,7 @@ fn answer(
             Choice::Use(coding) => {
                 let found = entry.variants.iter().position(|v| v.coding == coding);
                 if let Some(i) = found.and_then(|i| u8::try_from(i).ok()) {
-                    let status = send_variant(&entry, i, req, cx, conn, out);
+                    let status = send_variant(&entry, i, req, &cx, conn, out);
                     if status != Status::Ok {
                         return reply(status, 0);
                     }
@@ -299,7 +299,7 @@ fn answer(
     ) == Outcome::NotModified
     {
         let etag = entry.etag().map(|t| t.as_bytes());
-        not_modified(&entry, etag, entry.vary, cx, conn, out);
+        not_modified(&entry, etag, entry.vary, &cx, conn, out);
         return reply(Status::NotModified, 0);
     }
     let ranges = match req.range {
@@ -310,15 +310,15 @@ fn answer(
     };
     match ranges {
         Ranges::Ignore => {
-            send_entry(&entry, head_only, cx, conn, out);
+            send_entry(&entry, head_only, &cx, conn, out);
             reply(Status::Ok, entry.meta.size)
         }
         Ranges::Single(r) => {
-            send_range(&entry, r, head_only, cx, conn, out);
+            send_range(&entry, r, head_only, &cx, conn, out);
             reply(Status::PartialContent, r.len())
         }
         Ranges::Multi(list) => {
-            let length = send_ranges(&entry, list.as_slice(), head_only, cx, conn, out);
+            let length = send_ranges(&entry, list.as_slice(), head_only, &cx, conn, out);
             reply(Status::PartialContent, length)
         }
         Ranges::Unsatisfiable => {
@@ -340,7 +340,7 @@ fn answer(
 fn answer_health(
     health: &Health,
     head_only: bool,
-    cx: Context<'_>,
+    cx: &Context<'_>,
     conn: Connection,
     out: &mut Output,
 ) -> (Status, u64) {
@@ -363,7 +363,7 @@ fn answer_health(
 
 /// Queues the 204 for a CORS preflight to GET or HEAD from an allowed origin;
 /// false, with nothing queued, for any other OPTIONS request.
-fn preflight(req: &Request<'_>, cx: Context<'_>, conn: Connection, out: &mut Output) -> bool {
+fn preflight(req: &Request<'_>, cx: &Context<'_>, conn: Connection, out: &mut Output) -> bool {
     let method = request::field_values(req.head, b"access-control-request-method").next();
     let headers = || request::field_values(req.head, b"access-control-request-headers");
     if !cors::is_allowed_preflight(cx.cors, method, headers()) {
@@ -382,7 +382,7 @@ fn preflight(req: &Request<'_>, cx: Context<'_>, conn: Connection, out: &mut Out
 /// built-in page goes instead.
 fn not_found_page(
     cache: &Cache,
-    cx: Context<'_>,
+    cx: &Context<'_>,
     head_only: bool,
     conn: Connection,
     local: &mut Vec<u8>,
@@ -427,7 +427,7 @@ fn not_modified(
     entry: &Entry,
     etag: Option<&[u8]>,
     vary: bool,
-    cx: Context<'_>,
+    cx: &Context<'_>,
     conn: Connection,
     out: &mut Output,
 ) {
@@ -445,7 +445,7 @@ fn send_variant(
     entry: &Arc<Entry>,
     i: u8,
     req: &Request<'_>,
-    cx: Context<'_>,
+    cx: &Context<'_>,
     conn: Connection,
     out: &mut Output,
 ) -> Status {
@@ -476,7 +476,7 @@ fn send_variant(
 fn send_entry(
     entry: &Arc<Entry>,
     head_only: bool,
-    cx: Context<'_>,
+    cx: &Context<'_>,
     conn: Connection,
     out: &mut Output,
 ) {
@@ -500,7 +500,7 @@ fn partial_head<'a>(
     content_type: &'a str,
     length: u64,
     extra: &'a [u8],
-    cx: Context<'a>,
+    cx: &Context<'a>,
     conn: Connection,
 ) -> Head<'a> {
     let mut head = cx.head(Status::PartialContent, conn);
@@ -520,7 +520,7 @@ fn send_range(
     entry: &Arc<Entry>,
     r: ByteRange,
     head_only: bool,
-    cx: Context<'_>,
+    cx: &Context<'_>,
     conn: Connection,
     out: &mut Output,
 ) {
@@ -543,7 +543,7 @@ fn send_ranges(
     entry: &Arc<Entry>,
     ranges: &[ByteRange],
     head_only: bool,
-    cx: Context<'_>,
+    cx: &Context<'_>,
     conn: Connection,
     out: &mut Output,
 ) -> u64 {
