@@ -60,6 +60,8 @@ pub struct Output {
     segs: VecDeque<Seg>,
     /// Bytes queued in memory (not counting file ranges).
     queued: usize,
+    /// File ranges among the segments.
+    files: usize,
 
     /// Bytes ever written to the socket.
     sent: u64,
@@ -79,6 +81,7 @@ impl Output {
             committed: 0,
             segs: VecDeque::new(),
             queued: 0,
+            files: 0,
 
             sent: 0,
         }
@@ -87,7 +90,7 @@ impl Output {
     /// Gives the queue memory to work with (the byte buffer and the segment
     /// ring), both empty: new, or emptied by [`Output::detach`].
     pub fn attach(&mut self, buf: Vec<u8>, segs: VecDeque<Seg>) {
-        debug_assert!(buf.is_empty() && segs.is_empty());
+        debug_assert!(buf.is_empty() && segs.is_empty() && self.files == 0);
         self.buf = buf;
         self.segs = segs;
         self.committed = 0;
@@ -103,6 +106,7 @@ impl Output {
         segs.clear();
         self.committed = 0;
         self.queued = 0;
+        self.files = 0;
         (buf, segs)
     }
 
@@ -123,7 +127,7 @@ impl Output {
 
     /// Whether a file range is queued (it must go before later requests are read).
     pub fn has_file(&self) -> bool {
-        self.segs.iter().any(|s| matches!(s, Seg::File { .. }))
+        self.files > 0
     }
 
     /// The buffer to format bytes into; they join the queue at the next push or flush.
@@ -160,11 +164,14 @@ impl Output {
         self.commit();
         match &entry.body {
             Body::Mapped(_) => self.push_part(entry, Part::Body, start, end),
-            Body::File(_) if start < end => self.segs.push_back(Seg::File {
-                entry: entry.clone(),
-                offset: start,
-                end,
-            }),
+            Body::File(_) if start < end => {
+                self.files += 1;
+                self.segs.push_back(Seg::File {
+                    entry: entry.clone(),
+                    offset: start,
+                    end,
+                })
+            }
             Body::File(_) | Body::Missing => {}
         }
     }
@@ -213,6 +220,7 @@ impl Output {
                         Err(_) => return Progress::Failed,
                     }
                     if *offset >= *end {
+                        self.files -= 1;
                         self.segs.pop_front();
                     }
                 }
