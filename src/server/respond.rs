@@ -302,24 +302,39 @@ fn answer(
         not_modified(&entry, etag, entry.vary, &cx, conn, out);
         return reply(Status::NotModified, 0);
     }
-    let ranges = match req.range {
-        Some(r) if conditional::if_range_allows(req.if_range, etag, mtime) => {
-            range::parse(r, entry.meta.size)
-        }
-        _ => Ranges::Ignore,
-    };
-    match ranges {
-        Ranges::Ignore => {
-            send_entry(&entry, head_only, &cx, conn, out);
-            reply(Status::Ok, entry.meta.size)
-        }
+    if let Some(r) = req.range
+        && conditional::if_range_allows(req.if_range, etag, mtime)
+        && let Some(reply) = answer_range(&entry, r, head_only, close, &cx, conn, out)
+    {
+        return reply;
+    }
+    send_entry(&entry, head_only, &cx, conn, out);
+    reply(Status::Ok, entry.meta.size)
+}
+
+/// Answers a Range request the If-Range (if any) allows: 206 with one
+/// range or several, 416 when none is satisfiable; `None`, with nothing
+/// queued, when the header is unusable and the whole 200 goes instead.
+/// Out of line: few requests ask for ranges.
+#[inline(never)]
+fn answer_range(
+    entry: &Arc<Entry>,
+    r: &[u8],
+    head_only: bool,
+    close: bool,
+    cx: &Context<'_>,
+    conn: Connection,
+    out: &mut Output,
+) -> Option<Reply> {
+    let (status, body) = match range::parse(r, entry.meta.size) {
+        Ranges::Ignore => return None,
         Ranges::Single(r) => {
-            send_range(&entry, r, head_only, &cx, conn, out);
-            reply(Status::PartialContent, r.len())
+            send_range(entry, r, head_only, cx, conn, out);
+            (Status::PartialContent, r.len())
         }
         Ranges::Multi(list) => {
-            let length = send_ranges(&entry, list.as_slice(), head_only, &cx, conn, out);
-            reply(Status::PartialContent, length)
+            let length = send_ranges(entry, list.as_slice(), head_only, cx, conn, out);
+            (Status::PartialContent, length)
         }
         Ranges::Unsatisfiable => {
             let mut extra = Vec::with_capacity(48);
@@ -329,9 +344,15 @@ fn answer(
             let mut head = cx.head(Status::RangeNotSatisfiable, conn);
             head.extra = &extra;
             head.vary = entry.vary;
-            error_page(&head, head_only, close, out)
+            return Some(error_page(&head, head_only, close, out));
         }
-    }
+    };
+    Some(Reply {
+        status,
+        close,
+        body,
+        quiet: false,
+    })
 }
 
 /// Queues the health path's answer: 200 `ok` while serving, 503
