@@ -266,19 +266,13 @@ fn answer(
     let mtime = entry.last_modified.map(|(secs, _)| secs);
     // Ranges are served from the identity form; otherwise the client's
     // Accept-Encoding picks among identity and the compressed variants.
+    let mut variant = None;
     if req.range.is_none() && (entry.vary || !entry.variants.is_empty()) {
         match negotiate(&entry, req) {
             Choice::Use(Coding::Identity) => {}
             Choice::Use(coding) => {
                 let found = entry.variants.iter().position(|v| v.coding == coding);
-                if let Some(i) = found.and_then(|i| u8::try_from(i).ok()) {
-                    let status = send_variant(&entry, i, req, &cx, conn, out);
-                    if status != Status::Ok {
-                        return reply(status, 0);
-                    }
-                    local.counters.compressed += 1;
-                    return reply(status, entry.variants[usize::from(i)].bytes.len() as u64);
-                }
+                variant = found.and_then(|i| u8::try_from(i).ok());
             }
             Choice::NotAcceptable => {
                 let mut head = cx.head(Status::NotAcceptable, conn);
@@ -287,9 +281,16 @@ fn answer(
             }
         }
     }
-    // Empty while a big file's content hash is being taken: then nothing
-    // but `*` matches it, and no ETag is sent.
-    let etag = entry.etag_bytes();
+    // The chosen form's tag, which a 304 names: a variant's own, or the
+    // entry's, empty while a big file's content hash is being taken (then
+    // nothing but `*` matches it, and no ETag is sent).
+    let (etag, vary, length) = match variant {
+        Some(i) => {
+            let v = &entry.variants[usize::from(i)];
+            (v.etag.as_bytes(), true, v.bytes.len() as u64)
+        }
+        None => (entry.etag_bytes(), entry.vary, entry.meta.size),
+    };
     if conditional::evaluate(
         req.if_none_match,
         req.if_modified_since,
@@ -298,8 +299,8 @@ fn answer(
         cx.secs,
     ) == Outcome::NotModified
     {
-        let etag = entry.etag().map(|t| t.as_bytes());
-        not_modified(&entry, etag, entry.vary, &cx, conn, out);
+        let etag = Some(etag).filter(|t| !t.is_empty());
+        not_modified(&entry, etag, vary, &cx, conn, out);
         return reply(Status::NotModified, 0);
     }
     if let Some(r) = req.range
@@ -308,8 +309,32 @@ fn answer(
     {
         return reply;
     }
-    send_entry(&entry, head_only, &cx, conn, out);
-    reply(Status::Ok, entry.meta.size)
+    // The 200: the form's prebuilt head, the per-response tail and, for
+    // GET, its bytes.
+    match variant {
+        Some(i) => {
+            out.push(&entry, Part::VariantHead(i));
+            local.counters.compressed += 1;
+        }
+        None => {
+            out.push(&entry, Part::Head);
+            // A big file's tag, taken after its head was built, goes per response.
+            if !entry.etag_in_head
+                && let Some(tag) = entry.etag()
+            {
+                response::write_etag(out.buf(), tag);
+            }
+        }
+    }
+    cx.cors.write(out.buf());
+    response::write_tail(out.buf(), cx.date, conn);
+    if !head_only {
+        match variant {
+            Some(i) => out.push(&entry, Part::VariantBody(i)),
+            None => out.push_body(&entry, 0, entry.meta.size),
+        }
+    }
+    reply(Status::Ok, length)
 }
 
 /// Answers a Range request the If-Range (if any) allows: 206 with one
@@ -458,61 +483,6 @@ fn not_modified(
     head.cache_control = cx.site.cache_control(entry.cache_rule);
     head.vary = vary;
     response::write_head(out.buf(), &head);
-}
-
-/// Queues a compressed variant: 304 if the client has this very variant
-/// (its own ETag), else its prebuilt 200 head, the tail and its bytes.
-fn send_variant(
-    entry: &Arc<Entry>,
-    i: u8,
-    req: &Request<'_>,
-    cx: &Context<'_>,
-    conn: Connection,
-    out: &mut Output,
-) -> Status {
-    let v = &entry.variants[usize::from(i)];
-    let etag = v.etag.as_bytes();
-    if conditional::evaluate(
-        req.if_none_match,
-        req.if_modified_since,
-        etag,
-        entry.last_modified.map(|(secs, _)| secs),
-        cx.secs,
-    ) == Outcome::NotModified
-    {
-        not_modified(entry, Some(etag), true, cx, conn, out);
-        return Status::NotModified;
-    }
-    out.push(entry, Part::VariantHead(i));
-    cx.cors.write(out.buf());
-    response::write_tail(out.buf(), cx.date, conn);
-    if req.method != Method::Head {
-        out.push(entry, Part::VariantBody(i));
-    }
-    Status::Ok
-}
-
-/// Queues a 200 for a cached file: its prebuilt head, the per-response tail
-/// and, for GET, the body.
-fn send_entry(
-    entry: &Arc<Entry>,
-    head_only: bool,
-    cx: &Context<'_>,
-    conn: Connection,
-    out: &mut Output,
-) {
-    out.push(entry, Part::Head);
-    // A big file's tag, taken after its head was built, goes per response.
-    if !entry.etag_in_head
-        && let Some(tag) = entry.etag()
-    {
-        response::write_etag(out.buf(), tag);
-    }
-    cx.cors.write(out.buf());
-    response::write_tail(out.buf(), cx.date, conn);
-    if !head_only {
-        out.push_body(entry, 0, entry.meta.size);
-    }
 }
 
 /// The head of a 206 for `entry`, with the given type, length and extra fields.
