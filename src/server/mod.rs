@@ -154,19 +154,23 @@ fn start(mut config: Config) -> Result<i32, StartError> {
         };
 
     let signals = SignalFd::block(
-        &[
-            signal::SIGTERM,
-            signal::SIGINT,
-            signal::SIGPIPE,
-            signal::SIGHUP,
-            signal::SIGUSR1,
-        ],
-        &[
-            signal::SIGTERM,
-            signal::SIGINT,
-            signal::SIGHUP,
-            signal::SIGUSR1,
-        ],
+        const {
+            signal::set_of(&[
+                signal::SIGTERM,
+                signal::SIGINT,
+                signal::SIGPIPE,
+                signal::SIGHUP,
+                signal::SIGUSR1,
+            ])
+        },
+        const {
+            signal::set_of(&[
+                signal::SIGTERM,
+                signal::SIGINT,
+                signal::SIGHUP,
+                signal::SIGUSR1,
+            ])
+        },
     )
     .map_err(|why| StartError {
         what: "signals".into(),
