@@ -336,7 +336,10 @@ fn start(mut config: Config) -> Result<i32, StartError> {
         })?;
     }
     if !config.no_seccomp {
-        crate::rt::seccomp::allow_only(sandbox::ALLOWED_SYSCALLS).map_err(|why| StartError {
+        use crate::rt::{seccomp, sys::SockFilter};
+        const FILTER: [SockFilter; seccomp::program_len(sandbox::ALLOWED_SYSCALLS)] =
+            seccomp::program(sandbox::ALLOWED_SYSCALLS);
+        seccomp::allow_only(&FILTER).map_err(|why| StartError {
             what: "seccomp".into(),
             why,
             detail: None,
