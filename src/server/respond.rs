@@ -189,10 +189,8 @@ fn answer(
     local: &mut WorkerLocal,
     out: &mut Output,
 ) -> Reply {
-    let cx = Context {
-        cors: cx.site.cors.allow(req.origin),
-        ..cx
-    };
+    let mut cx = cx;
+    cx.cors = cx.site.cors.allow(req.origin);
     let head_only = req.method == Method::Head;
     let close = closing || cx.stopping || !req.keep_alive;
     let conn = connection(close, req.version);
