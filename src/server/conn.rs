@@ -270,11 +270,12 @@ impl Conn {
             State::Lingering { drained } => self.drain(drained),
             State::Closing => State::Closing,
             _ => match self.read(cx.heads) {
-                Input::Arrived => self.process_counted(cache, cx, local),
                 Input::Nothing => self.state,
                 Input::Broken => State::Closing,
-                Input::NoRoom => {
-                    self.reject(Status::ServiceUnavailable, cx, local);
+                input => {
+                    if let Input::NoRoom = input {
+                        self.reject(Status::ServiceUnavailable, cx, local);
+                    }
                     self.process_counted(cache, cx, local)
                 }
             },
