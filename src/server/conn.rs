@@ -215,7 +215,10 @@ impl Conn {
     #[inline(never)]
     pub fn attach(&mut self, pool: &mut Vec<Buffers>) {
         let bufs = pool.pop().unwrap_or_default();
-        self.input = bufs.input;
+        // The input replaced is the empty one `new` or `detach` left, which
+        // owns no memory: forgetting it skips drop code that would free none.
+        debug_assert_eq!(self.input.capacity(), 0);
+        core::mem::forget(core::mem::replace(&mut self.input, bufs.input));
         self.out.attach(bufs.out, bufs.segs);
     }
 

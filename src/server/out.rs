@@ -91,8 +91,11 @@ impl Output {
     /// ring), both empty: new, or emptied by [`Output::detach`].
     pub fn attach(&mut self, buf: Vec<u8>, segs: VecDeque<Seg>) {
         debug_assert!(buf.is_empty() && segs.is_empty() && self.files == 0);
-        self.buf = buf;
-        self.segs = segs;
+        // The buffers replaced are the empty ones `new` or `detach` left,
+        // which own no memory: forgetting them skips drop code that frees none.
+        debug_assert!(self.buf.capacity() == 0 && self.segs.capacity() == 0);
+        core::mem::forget(core::mem::replace(&mut self.buf, buf));
+        core::mem::forget(core::mem::replace(&mut self.segs, segs));
         self.committed = 0;
         self.queued = 0;
     }
