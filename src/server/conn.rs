@@ -262,16 +262,14 @@ impl Conn {
         self.state
     }
 
-    /// Reads once from the socket and answers what arrived.
-    pub fn on_readable(
-        &mut self,
-        cache: &Cache,
-        cx: Context<'_>,
-        local: &mut WorkerLocal,
-    ) -> State {
+    /// Handles readiness as its state asks: while writing, sends what is
+    /// pending (the socket became writable); while lingering, drains;
+    /// otherwise reads once from the socket and answers what arrived.
+    pub fn on_ready(&mut self, cache: &Cache, cx: Context<'_>, local: &mut WorkerLocal) -> State {
         let next = match self.state {
             State::Lingering { drained } => self.drain(drained),
             State::Closing => State::Closing,
+            State::Writing => self.process_counted(cache, cx, local),
             _ => match self.read(cx.heads) {
                 Input::Nothing => self.state,
                 Input::Broken => State::Closing,
@@ -283,17 +281,6 @@ impl Conn {
                 }
             },
         };
-        self.enter(next, cx)
-    }
-
-    /// Sends what is pending; called when the socket became writable.
-    pub fn on_writable(
-        &mut self,
-        cache: &Cache,
-        cx: Context<'_>,
-        local: &mut WorkerLocal,
-    ) -> State {
-        let next = self.process_counted(cache, cx, local);
         self.enter(next, cx)
     }
 
@@ -515,7 +502,7 @@ mod tests {
         }
 
         /// Hands the connection one readiness event, as the worker does.
-        fn event(&mut self, conn: &mut Conn, stopping: bool, writable: bool) -> State {
+        fn event(&mut self, conn: &mut Conn, stopping: bool) -> State {
             let cx = Context {
                 date: b"Thu, 03 Dec 2026 14:00:00 GMT",
                 ms: 0,
@@ -526,19 +513,16 @@ mod tests {
                 heads: &self.heads,
                 cors: crate::http::cors::Allow::Nothing,
             };
-            if writable {
-                conn.on_writable(&self.cache, cx, &mut self.local)
-            } else {
-                conn.on_readable(&self.cache, cx, &mut self.local)
-            }
+            conn.on_ready(&self.cache, cx, &mut self.local)
         }
 
         fn readable(&mut self, conn: &mut Conn, stopping: bool) -> State {
-            self.event(conn, stopping, false)
+            self.event(conn, stopping)
         }
 
+        /// The event of a socket that became writable: the same entry.
         fn writable(&mut self, conn: &mut Conn) -> State {
-            self.event(conn, false, true)
+            self.event(conn, false)
         }
     }
 

@@ -369,13 +369,11 @@ impl Worker {
         }
         let cache = &self.shared.cache;
         let cx = context(&self.clock, &self.shared, self.stopping);
-        if conn.state() != State::Writing {
-            conn.on_readable(cache, cx, &mut self.local);
-        } else if flags.intersects(EventFlags::ERR) {
+        // A socket in error while a response waits for room will never take it.
+        if conn.state() == State::Writing && flags.intersects(EventFlags::ERR) {
             return self.close(index);
-        } else {
-            conn.on_writable(cache, cx, &mut self.local);
         }
+        conn.on_ready(cache, cx, &mut self.local);
         self.settle(index);
     }
 
