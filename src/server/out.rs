@@ -164,10 +164,10 @@ impl Output {
 
     /// Queues bytes `start..end` of the entry's body (mapped or on disk).
     pub fn push_body(&mut self, entry: &Arc<Entry>, start: u64, end: u64) {
-        self.commit();
         match &entry.body {
             Body::Mapped(_) => self.push_part(entry, Part::Body, start, end),
             Body::File(_) if start < end => {
+                self.commit();
                 self.files += 1;
                 self.segs.push_back(Seg::File {
                     entry: entry.clone(),
