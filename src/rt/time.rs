@@ -77,22 +77,23 @@ unsafe fn find(base: usize, name: &[u8]) -> usize {
     // inside the headers and tables of the mapped object.
     unsafe {
         // Program headers: the first PT_LOAD gives where link addresses
-        // land, PT_DYNAMIC where the dynamic section is.
-        let (mut bias, mut dynamic) = (None, 0);
+        // land (at `base` without one: x86_64's vDSO is linked at 0), and
+        // PT_DYNAMIC where the dynamic section is. Walked backwards, so the
+        // first PT_LOAD is the one that stays.
+        let (mut bias, mut dynamic) = (base, 0);
         let phdrs = base + get::<u64>(base + 32);
-        for i in 0..get::<u16>(base + 56) {
+        for i in (0..get::<u16>(base + 56)).rev() {
             let ph = phdrs + i * 56;
+            let at = base + get::<u64>(ph + 8);
             match get::<u32>(ph) {
-                1 if bias.is_none() => {
-                    bias = Some((base + get::<u64>(ph + 8)).wrapping_sub(get::<u64>(ph + 16)))
-                }
-                2 => dynamic = base + get::<u64>(ph + 8),
+                1 => bias = at.wrapping_sub(get::<u64>(ph + 16)),
+                2 => dynamic = at,
                 _ => {}
             }
         }
-        let Some(bias) = bias.filter(|_| dynamic != 0) else {
+        if dynamic == 0 {
             return 0;
-        };
+        }
         let (mut symtab, mut strtab, mut count) = (0, 0, 0);
         loop {
             let at = bias.wrapping_add(get::<u64>(dynamic + 8));
