@@ -55,7 +55,7 @@ impl Clock {
     }
 
     /// The IMF-fixdate of the last update, for the `Date` header.
-    pub fn date(&self) -> &[u8] {
+    pub fn date(&self) -> &[u8; date::HTTP_DATE_LEN] {
         &self.date
     }
 }

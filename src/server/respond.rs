@@ -32,7 +32,7 @@ pub const DISCARD_MAX: u64 = 64 * 1024;
 #[derive(Clone, Copy)]
 pub struct Context<'a> {
     /// The current IMF-fixdate.
-    pub date: &'a [u8],
+    pub date: &'a [u8; crate::http::date::HTTP_DATE_LEN],
     /// Monotonic milliseconds.
     pub ms: u64,
     /// Wall-clock seconds since the epoch.
