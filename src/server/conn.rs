@@ -472,6 +472,7 @@ mod tests {
         routes: Routes,
         local: WorkerLocal,
         heads: HeadBudget,
+        clock: crate::server::clock::Clock,
         dir: std::path::PathBuf,
     }
 
@@ -497,6 +498,7 @@ mod tests {
                 routes: Routes::default(),
                 local: WorkerLocal::default(),
                 heads: HeadBudget::new(64 << 10),
+                clock: crate::server::clock::Clock::new(),
                 dir,
             }
         }
@@ -504,9 +506,7 @@ mod tests {
         /// Hands the connection one readiness event, as the worker does.
         fn event(&mut self, conn: &mut Conn, stopping: bool) -> State {
             let cx = Context {
-                date: b"Thu, 03 Dec 2026 14:00:00 GMT",
-                ms: 0,
-                secs: 0,
+                clock: &self.clock,
                 stopping,
                 site: &self.site,
                 routes: &self.routes,

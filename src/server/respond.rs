@@ -31,12 +31,9 @@ pub const DISCARD_MAX: u64 = 64 * 1024;
 /// routes, the head budget).
 #[derive(Clone, Copy)]
 pub struct Context<'a> {
-    /// The current IMF-fixdate.
-    pub date: &'a [u8; crate::http::date::HTTP_DATE_LEN],
-    /// Monotonic milliseconds.
-    pub ms: u64,
-    /// Wall-clock seconds since the epoch.
-    pub secs: i64,
+    /// The worker's clock, read at the start of this turn of its loop: the
+    /// `Date` value, monotonic milliseconds and wall-clock seconds.
+    pub clock: &'a crate::server::clock::Clock,
     /// The server is stopping: every response closes its connection.
     pub stopping: bool,
     /// Header lines the operator adds (--cache-control, --cache-control-for, --header).
@@ -78,7 +75,7 @@ impl<'a> Context<'a> {
     /// head this big copies all of it at every caller.
     #[inline(never)]
     fn head(&self, status: Status, conn: Connection) -> Head<'a> {
-        let mut head = Head::new(status, self.date, conn);
+        let mut head = Head::new(status, self.clock.date(), conn);
         head.site = self.site;
         head.cors = self.cors;
         head
@@ -114,7 +111,14 @@ impl WorkerLocal {
         if let Some(log) = self.log.as_mut()
             && !reply.quiet
         {
-            log.add(peer, req, reply.status, reply.body, cx.secs, cx.ms);
+            log.add(
+                peer,
+                req,
+                reply.status,
+                reply.body,
+                cx.clock.secs(),
+                cx.clock.now_ms(),
+            );
         }
     }
 }
@@ -244,7 +248,7 @@ fn answer(
             ..reply(status, body)
         };
     }
-    let entry = match cache.lookup(&local.path, &mut local.file, cx.ms) {
+    let entry = match cache.lookup(&local.path, &mut local.file, cx.clock.now_ms()) {
         Lookup::Entry(e) => e,
         Lookup::Redirect => {
             let mut head = cx.head(Status::MovedPermanently, conn);
@@ -254,10 +258,12 @@ fn answer(
         Lookup::Error(e) => return error(e.into(), out, &mut local.file),
     };
     let entry = match (&entry.body, &cx.routes.fallback) {
-        (Body::Missing, Some(fallback)) => match cache.lookup(fallback, &mut local.file, cx.ms) {
-            Lookup::Entry(e) if !matches!(e.body, Body::Missing) => e,
-            _ => return error(Status::NotFound, out, &mut local.file),
-        },
+        (Body::Missing, Some(fallback)) => {
+            match cache.lookup(fallback, &mut local.file, cx.clock.now_ms()) {
+                Lookup::Entry(e) if !matches!(e.body, Body::Missing) => e,
+                _ => return error(Status::NotFound, out, &mut local.file),
+            }
+        }
         (Body::Missing, None) => return error(Status::NotFound, out, &mut local.file),
         _ => entry,
     };
@@ -294,7 +300,7 @@ fn answer(
         req.if_modified_since,
         etag,
         mtime,
-        cx.secs,
+        cx.clock.secs(),
     ) == Outcome::NotModified
     {
         let etag = Some(etag).filter(|t| !t.is_empty());
@@ -325,7 +331,7 @@ fn answer(
         }
     }
     cx.cors.write(out.buf());
-    response::write_tail(out.buf(), cx.date, conn);
+    response::write_tail(out.buf(), cx.clock.date(), conn);
     if !head_only {
         match variant {
             Some(i) => out.push(&entry, Part::VariantBody(i)),
@@ -433,7 +439,7 @@ fn not_found_page(
     out: &mut Output,
 ) -> Option<u64> {
     let key = cx.routes.not_found.as_ref()?;
-    let Lookup::Entry(page) = cache.lookup(key, local, cx.ms) else {
+    let Lookup::Entry(page) = cache.lookup(key, local, cx.clock.now_ms()) else {
         return None;
     };
     if matches!(page.body, Body::Missing) {

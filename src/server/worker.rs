@@ -136,9 +136,7 @@ fn peer_text(addr: Option<net::SocketAddrAny>) -> Option<alloc::boxed::Box<[u8]>
 /// The context a request is answered in: the worker's clock and what every worker shares.
 fn context<'a>(clock: &'a Clock, shared: &'a Shared, stopping: bool) -> Context<'a> {
     Context {
-        date: clock.date(),
-        ms: clock.now_ms(),
-        secs: clock.secs(),
+        clock,
         stopping,
         site: shared.cache.site(),
         routes: &shared.routes,
