@@ -1,6 +1,6 @@
 //! The runtime that stands in for libc: process start-up, memory allocation,
 //! the mem* functions, threads, signals, the descriptors the process is
-//! started with, and the raw syscalls rustix lacks.
+//! started with, clock reads through the vDSO, and the raw syscalls rustix lacks.
 //!
 //! Everything here except [`sys`] goes through rustix; [`sys`] is the only
 //! place with `asm!` syscalls.
@@ -15,3 +15,4 @@ pub mod start;
 pub mod stdio;
 pub mod sys;
 pub mod thread;
+pub mod time;

@@ -4,7 +4,6 @@
 //! nothing the server does not already do.
 
 use crate::rt::sys::{self, SockFilter};
-use alloc::vec::Vec;
 use rustix::io;
 
 const BPF_LD_W_ABS: u16 = 0x20; // BPF_LD | BPF_W | BPF_ABS
@@ -32,34 +31,41 @@ const fn jump(code: u16, k: u32, jt: u8, jf: u8) -> SockFilter {
     SockFilter { code, jt, jf, k }
 }
 
-/// The filter program allowing exactly `allowed` (syscall numbers); at most
-/// 250 of them, since a classic-BPF jump reaches 255 instructions.
-pub fn program(allowed: &[u32]) -> Option<Vec<SockFilter>> {
-    if allowed.len() > 250 {
-        return None;
-    }
-    let mut p = Vec::with_capacity(allowed.len() + 7);
-    p.push(stmt(BPF_LD_W_ABS, ARCH_OFFSET));
-    p.push(jump(BPF_JEQ_K, AUDIT_ARCH_X86_64, 1, 0));
-    p.push(stmt(BPF_RET_K, RET_KILL_PROCESS));
-    p.push(stmt(BPF_LD_W_ABS, NR_OFFSET));
-    // x32 system calls share the architecture value but set this bit.
-    p.push(jump(BPF_JGE_K, X32_SYSCALL_BIT, allowed.len() as u8, 0));
-    for (i, &nr) in allowed.iter().enumerate() {
-        // On a match, jump over the rest of the list and the kill to the allow.
-        p.push(jump(BPF_JEQ_K, nr, (allowed.len() - i) as u8, 0));
-    }
-    p.push(stmt(BPF_RET_K, RET_KILL_PROCESS));
-    p.push(stmt(BPF_RET_K, RET_ALLOW));
-    Some(p)
+/// The length of [`program`] for `allowed`.
+pub const fn program_len(allowed: &[u32]) -> usize {
+    allowed.len() + 7
 }
 
-/// Sets no_new_privs and installs the allow-list for this thread and every
+/// The filter program allowing exactly `allowed` (syscall numbers), built
+/// in a `const` so the binary holds the program, not the code that builds
+/// it; `LEN` is [`program_len`]. At most 250 numbers, since a classic-BPF
+/// jump reaches 255 instructions: more, or another `LEN`, fails the build.
+pub const fn program<const LEN: usize>(allowed: &[u32]) -> [SockFilter; LEN] {
+    assert!(allowed.len() <= 250 && LEN == program_len(allowed));
+    let n = allowed.len();
+    let mut p = [stmt(BPF_RET_K, RET_KILL_PROCESS); LEN];
+    p[0] = stmt(BPF_LD_W_ABS, ARCH_OFFSET);
+    p[1] = jump(BPF_JEQ_K, AUDIT_ARCH_X86_64, 1, 0);
+    // p[2] kills another architecture.
+    p[3] = stmt(BPF_LD_W_ABS, NR_OFFSET);
+    // x32 system calls share the architecture value but set this bit.
+    p[4] = jump(BPF_JGE_K, X32_SYSCALL_BIT, n as u8, 0);
+    let mut i = 0;
+    while i < n {
+        // On a match, jump over the rest of the list and the kill to the allow.
+        p[5 + i] = jump(BPF_JEQ_K, allowed[i], (n - i) as u8, 0);
+        i += 1;
+    }
+    // p[5 + n] kills any other call.
+    p[6 + n] = stmt(BPF_RET_K, RET_ALLOW);
+    p
+}
+
+/// Sets no_new_privs and installs `program` for this thread and every
 /// thread it starts afterwards.
-pub fn allow_only(allowed: &[u32]) -> io::Result<()> {
-    let p = program(allowed).ok_or(io::Errno::INVAL)?;
+pub fn allow_only(program: &[SockFilter]) -> io::Result<()> {
     rustix::thread::set_no_new_privs(true)?;
-    sys::seccomp_set_filter(&p)
+    sys::seccomp_set_filter(program)
 }
 
 #[cfg(test)]
@@ -95,10 +101,10 @@ mod tests {
 
     #[test]
     fn allows_exactly_the_list_on_x86_64() {
-        let allowed = [0, 1, 3, 232, 437];
-        let p = program(&allowed).unwrap();
+        const ALLOWED: [u32; 5] = [0, 1, 3, 232, 437];
+        let p = program::<{ program_len(&ALLOWED) }>(&ALLOWED);
         for nr in 0..500 {
-            let want = if allowed.contains(&nr) {
+            let want = if ALLOWED.contains(&nr) {
                 RET_ALLOW
             } else {
                 RET_KILL_PROCESS
@@ -116,14 +122,17 @@ mod tests {
     #[test]
     fn long_lists_still_jump_right_and_overlong_ones_are_refused() {
         let allowed: Vec<u32> = (0..250).collect();
-        let p = program(&allowed).unwrap();
+        let p = program::<257>(&allowed);
         assert_eq!(run(&p, AUDIT_ARCH_X86_64, 0), RET_ALLOW);
         assert_eq!(run(&p, AUDIT_ARCH_X86_64, 249), RET_ALLOW);
         assert_eq!(run(&p, AUDIT_ARCH_X86_64, 250), RET_KILL_PROCESS);
-        assert!(program(&(0..251).collect::<Vec<_>>()).is_none());
         assert_eq!(
-            run(&program(&[]).unwrap(), AUDIT_ARCH_X86_64, 0),
+            run(&program::<7>(&[]), AUDIT_ARCH_X86_64, 0),
             RET_KILL_PROCESS
         );
+        let overlong: Vec<u32> = (0..251).collect();
+        assert!(std::panic::catch_unwind(|| program::<258>(&overlong)).is_err());
+        // A length that does not fit the list is refused too.
+        assert!(std::panic::catch_unwind(|| program::<8>(&[])).is_err());
     }
 }

@@ -34,12 +34,13 @@ pub const fn set_of(signals: &[u32]) -> u64 {
 pub struct SignalFd(OwnedFd);
 
 impl SignalFd {
-    /// Blocks `signals` in the calling thread (threads started afterwards
-    /// inherit the mask) and opens a non-blocking signalfd for those of
-    /// `delivered` that should be read.
-    pub fn block(signals: &[u32], delivered: &[u32]) -> io::Result<SignalFd> {
-        sys::sigprocmask(sys::How::Block, set_of(signals))?;
-        sys::signalfd(set_of(delivered)).map(SignalFd)
+    /// Blocks the signals of the set `blocked` in the calling thread
+    /// (threads started afterwards inherit the mask) and opens a non-blocking
+    /// signalfd for those of `delivered` that should be read. Both are
+    /// [`set_of`] lists, best built in a `const` block so no loop is left to run.
+    pub fn block(blocked: u64, delivered: u64) -> io::Result<SignalFd> {
+        sys::sigprocmask(sys::How::Block, blocked)?;
+        sys::signalfd(delivered).map(SignalFd)
     }
 
     /// The next pending signal number, or `None` when none is pending.

@@ -3,7 +3,8 @@
 //! The binary's naked `_start` passes the initial stack pointer to [`start`],
 //! which reads argc, argv, envp and the aux vector from it (System V x86_64
 //! ABI: `argc`, `argv[0..argc]`, NULL, `envp[..]`, NULL, auxv pairs), hands the
-//! aux vector to rustix (so `clock_gettime` uses the vDSO) and runs `main`.
+//! aux vector to rustix and to [`crate::rt::time`] (which finds the vDSO's
+//! `clock_gettime`) and runs `main`.
 #![allow(unsafe_code)]
 
 use crate::rt::sys;
@@ -43,7 +44,8 @@ pub unsafe fn start(sp: *const usize, main: Main) -> ! {
         let envp = argv.add(argc + 1);
         rustix::param::init(envp as *mut *mut u8);
         let (args, _) = collect(argv);
-        let (env, _auxv) = collect(envp);
+        let (env, auxv) = collect(envp);
+        crate::rt::time::init(auxv.add(1) as *const usize);
         (args, env)
     };
     let code = main(args.get(1..).unwrap_or(&[]), &env);

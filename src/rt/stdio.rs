@@ -77,16 +77,17 @@ fn line(pieces: &[&dyn Piece]) -> String {
     line
 }
 
-/// Writes one line, `staticd: ` + the pieces + newline, to stderr in one write.
+/// Writes one line, `staticd: ` + the pieces + newline, to stderr in one
+/// write; with `nowait`, only if stderr can take it at once, else the line
+/// is dropped.
 #[inline(never)]
-pub fn eprintln(pieces: &[&dyn Piece]) {
-    write_fd(2, line(pieces).as_bytes());
-}
-
-/// [`eprintln`], unless stderr cannot take the line at once: then it is dropped.
-#[inline(never)]
-pub fn eprintln_nowait(pieces: &[&dyn Piece]) {
-    write_fd_nowait(2, line(pieces).as_bytes());
+pub fn eprintln(pieces: &[&dyn Piece], nowait: bool) {
+    let line = line(pieces);
+    if nowait {
+        write_fd_nowait(2, line.as_bytes());
+    } else {
+        write_fd(2, line.as_bytes());
+    }
 }
 
 /// Prints a line to stderr, prefixed with `staticd: `: `log!("listen ", addr, ": ", why)`,
@@ -94,7 +95,7 @@ pub fn eprintln_nowait(pieces: &[&dyn Piece]) {
 #[macro_export]
 macro_rules! log {
     ($($piece:expr),+ $(,)?) => {
-        $crate::rt::stdio::eprintln(&[$(&$piece as &dyn $crate::text::Piece),+])
+        $crate::rt::stdio::eprintln(&[$(&$piece as &dyn $crate::text::Piece),+], false)
     };
 }
 
@@ -103,7 +104,7 @@ macro_rules! log {
 #[macro_export]
 macro_rules! log_nowait {
     ($($piece:expr),+ $(,)?) => {
-        $crate::rt::stdio::eprintln_nowait(&[$(&$piece as &dyn $crate::text::Piece),+])
+        $crate::rt::stdio::eprintln(&[$(&$piece as &dyn $crate::text::Piece),+], true)
     };
 }
 

@@ -1,6 +1,6 @@
 //! Raw x86_64 Linux syscalls that rustix keeps private (its `runtime` module is
 //! hidden on purpose): exit_group, exit, clone, rt_sigprocmask, signalfd4,
-//! seccomp.
+//! seccomp, and clock_gettime for when there is no vDSO.
 //!
 //! This is the only module with `asm!` syscalls. Each wrapper has typed
 //! arguments and returns `io::Result` like rustix does.
@@ -114,6 +114,18 @@ pub fn exit_thread(code: i32) -> ! {
     // wakes the CLONE_CHILD_CLEARTID word, which the joiner owns.
     unsafe {
         asm!("syscall", in("rax") nr::EXIT as usize, in("rdi") code as isize, options(noreturn, nostack));
+    }
+}
+
+/// Reads clock `id` into `t` ([clock_gettime(2)](https://man7.org/linux/man-pages/man2/clock_gettime.2.html)):
+/// the system call that [`crate::rt::time`] makes only without a vDSO. The
+/// clocks asked for always exist, so the result is not checked.
+pub fn clock_gettime(id: i32, t: &mut rustix::time::Timespec) {
+    // SAFETY: `t` is a live, writable timespec the kernel fills in.
+    unsafe {
+        asm!("syscall", inlateout("rax") nr::CLOCK_GETTIME as usize => _,
+             in("rdi") id as isize, in("rsi") t as *mut rustix::time::Timespec,
+             lateout("rcx") _, lateout("r11") _, options(nostack));
     }
 }
 

@@ -28,20 +28,21 @@ pub struct JoinHandle {
 unsafe impl Send for JoinHandle {}
 
 extern "C" fn thread_main(arg: *mut u8) -> ! {
-    // SAFETY: `arg` is the Box<Task> leaked by `spawn`, handed over exactly once.
-    let task = unsafe { Box::from_raw(arg.cast::<Task>()) };
+    // SAFETY: `arg` is the slot above this thread's stack where `spawn_task`
+    // moved the task; nothing else reads it, and the stack grows away from it.
+    let task = unsafe { arg.cast::<Task>().read() };
     task();
     sys::exit_thread(0)
 }
 
 /// Starts `f` on a new thread with a stack of `stack_size` bytes (plus a guard page).
 pub fn spawn<F: FnOnce() + Send + 'static>(stack_size: usize, f: F) -> io::Result<JoinHandle> {
-    spawn_task(stack_size, Box::new(Box::new(f)))
+    spawn_task(stack_size, Box::new(f))
 }
 
 /// [`spawn`] past boxing the closure: one copy, not one per closure type.
 #[inline(never)]
-fn spawn_task(stack_size: usize, task: Box<Task>) -> io::Result<JoinHandle> {
+fn spawn_task(stack_size: usize, task: Task) -> io::Result<JoinHandle> {
     let size = (stack_size + 4095) & !4095;
     let len = size + GUARD;
     // SAFETY: a fresh private anonymous mapping aliases nothing.
@@ -64,18 +65,21 @@ fn spawn_task(stack_size: usize, task: Box<Task>) -> io::Result<JoinHandle> {
         stack: stack.cast(),
         len,
     };
-    let arg = Box::into_raw(task).cast::<u8>();
-    // SAFETY: `len` is the mapping's length, so this is one past its end.
-    let top = unsafe { stack.cast::<u8>().add(len) };
-    // SAFETY: the stack top is 16-byte aligned and lives until after the
-    // thread exits (join unmaps it only then); the tid word is boxed, so its
-    // address is stable for as long as the handle lives; `arg` is the task
-    // `thread_main` takes back, exactly once.
-    match unsafe { sys::clone_thread(top, handle.tid.as_ptr(), thread_main, arg) } {
+    // The task (a boxed closure, two words) goes in the top 16 bytes of the
+    // new stack, where the thread takes it from: no second box to hand it over.
+    // SAFETY: `len` is the mapping's length, so this is 16 bytes below its end.
+    let slot = unsafe { stack.cast::<u8>().add(len - 16) }.cast::<Task>();
+    // SAFETY: the slot is ours, unused, and 16-byte aligned like the mapping's end.
+    unsafe { slot.write(task) };
+    // SAFETY: the stack below the slot is 16-byte aligned at its top and lives
+    // until after the thread exits (join unmaps it only then); the tid word is
+    // boxed, so its address is stable for as long as the handle lives; the
+    // slot holds the task `thread_main` takes, exactly once.
+    match unsafe { sys::clone_thread(slot.cast(), handle.tid.as_ptr(), thread_main, slot.cast()) } {
         Ok(_) => Ok(handle),
         Err(e) => {
-            // SAFETY: the thread never started, so the task and stack are still ours.
-            drop(unsafe { Box::from_raw(arg.cast::<Task>()) });
+            // SAFETY: the thread never started, so the task is still ours to drop.
+            drop(unsafe { slot.read() });
             Err(e)
         }
     }

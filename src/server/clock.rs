@@ -4,7 +4,8 @@
 //! loop turn; the date string is formatted only when the second changes.
 
 use crate::http::date;
-use rustix::time::{ClockId, Timespec, clock_gettime};
+use crate::rt::time::clock_gettime;
+use rustix::time::{ClockId, Timespec};
 
 /// Milliseconds on the monotonic clock now (the precise one, through the vDSO),
 /// for deadlines outside a worker's loop.
@@ -54,7 +55,7 @@ impl Clock {
     }
 
     /// The IMF-fixdate of the last update, for the `Date` header.
-    pub fn date(&self) -> &[u8] {
+    pub fn date(&self) -> &[u8; date::HTTP_DATE_LEN] {
         &self.date
     }
 }

@@ -215,7 +215,10 @@ impl Conn {
     #[inline(never)]
     pub fn attach(&mut self, pool: &mut Vec<Buffers>) {
         let bufs = pool.pop().unwrap_or_default();
-        self.input = bufs.input;
+        // The input replaced is the empty one `new` or `detach` left, which
+        // owns no memory: forgetting it skips drop code that would free none.
+        debug_assert_eq!(self.input.capacity(), 0);
+        core::mem::forget(core::mem::replace(&mut self.input, bufs.input));
         self.out.attach(bufs.out, bufs.segs);
     }
 
@@ -259,37 +262,25 @@ impl Conn {
         self.state
     }
 
-    /// Reads once from the socket and answers what arrived.
-    pub fn on_readable(
-        &mut self,
-        cache: &Cache,
-        cx: Context<'_>,
-        local: &mut WorkerLocal,
-    ) -> State {
+    /// Handles readiness as its state asks: while writing, sends what is
+    /// pending (the socket became writable); while lingering, drains;
+    /// otherwise reads once from the socket and answers what arrived.
+    pub fn on_ready(&mut self, cache: &Cache, cx: Context<'_>, local: &mut WorkerLocal) -> State {
         let next = match self.state {
             State::Lingering { drained } => self.drain(drained),
             State::Closing => State::Closing,
+            State::Writing => self.process_counted(cache, cx, local),
             _ => match self.read(cx.heads) {
-                Input::Arrived => self.process_counted(cache, cx, local),
                 Input::Nothing => self.state,
                 Input::Broken => State::Closing,
-                Input::NoRoom => {
-                    self.reject(Status::ServiceUnavailable, cx, local);
+                input => {
+                    if let Input::NoRoom = input {
+                        self.reject(Status::ServiceUnavailable, cx, local);
+                    }
                     self.process_counted(cache, cx, local)
                 }
             },
         };
-        self.enter(next, cx)
-    }
-
-    /// Sends what is pending; called when the socket became writable.
-    pub fn on_writable(
-        &mut self,
-        cache: &Cache,
-        cx: Context<'_>,
-        local: &mut WorkerLocal,
-    ) -> State {
-        let next = self.process_counted(cache, cx, local);
         self.enter(next, cx)
     }
 
@@ -481,6 +472,7 @@ mod tests {
         routes: Routes,
         local: WorkerLocal,
         heads: HeadBudget,
+        clock: crate::server::clock::Clock,
         dir: std::path::PathBuf,
     }
 
@@ -506,35 +498,31 @@ mod tests {
                 routes: Routes::default(),
                 local: WorkerLocal::default(),
                 heads: HeadBudget::new(64 << 10),
+                clock: crate::server::clock::Clock::new(),
                 dir,
             }
         }
 
         /// Hands the connection one readiness event, as the worker does.
-        fn event(&mut self, conn: &mut Conn, stopping: bool, writable: bool) -> State {
+        fn event(&mut self, conn: &mut Conn, stopping: bool) -> State {
             let cx = Context {
-                date: b"Thu, 03 Dec 2026 14:00:00 GMT",
-                ms: 0,
-                secs: 0,
+                clock: &self.clock,
                 stopping,
                 site: &self.site,
                 routes: &self.routes,
                 heads: &self.heads,
                 cors: crate::http::cors::Allow::Nothing,
             };
-            if writable {
-                conn.on_writable(&self.cache, cx, &mut self.local)
-            } else {
-                conn.on_readable(&self.cache, cx, &mut self.local)
-            }
+            conn.on_ready(&self.cache, cx, &mut self.local)
         }
 
         fn readable(&mut self, conn: &mut Conn, stopping: bool) -> State {
-            self.event(conn, stopping, false)
+            self.event(conn, stopping)
         }
 
+        /// The event of a socket that became writable: the same entry.
         fn writable(&mut self, conn: &mut Conn) -> State {
-            self.event(conn, false, true)
+            self.event(conn, false)
         }
     }
 

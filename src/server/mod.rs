@@ -39,6 +39,7 @@ use crate::config::Config;
 use crate::http::response::SiteHeaders;
 use crate::rt::signal::{self, SignalFd};
 use crate::rt::thread;
+use crate::rt::time::clock_gettime;
 use crate::text::Piece;
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -48,7 +49,7 @@ use core::sync::atomic::AtomicUsize;
 use rustix::event::epoll::{self, CreateFlags, Event, EventData, EventFlags};
 use rustix::event::{EventfdFlags, eventfd};
 use rustix::fd::OwnedFd;
-use rustix::time::{ClockId, Timespec, clock_gettime};
+use rustix::time::{ClockId, Timespec};
 
 /// What a connection may take: its timeouts, in milliseconds, and how many
 /// may be open.
@@ -142,19 +143,23 @@ pub fn run(mut config: Config) -> ! {
     });
 
     let signals = SignalFd::block(
-        &[
-            signal::SIGTERM,
-            signal::SIGINT,
-            signal::SIGPIPE,
-            signal::SIGHUP,
-            signal::SIGUSR1,
-        ],
-        &[
-            signal::SIGTERM,
-            signal::SIGINT,
-            signal::SIGHUP,
-            signal::SIGUSR1,
-        ],
+        const {
+            signal::set_of(&[
+                signal::SIGTERM,
+                signal::SIGINT,
+                signal::SIGPIPE,
+                signal::SIGHUP,
+                signal::SIGUSR1,
+            ])
+        },
+        const {
+            signal::set_of(&[
+                signal::SIGTERM,
+                signal::SIGINT,
+                signal::SIGHUP,
+                signal::SIGUSR1,
+            ])
+        },
     )
     .unwrap_or_else(|why| fail(&[&"signals"], &why));
     raise_file_limit();
@@ -273,8 +278,10 @@ pub fn run(mut config: Config) -> ! {
         sandbox::drop_privileges(user).unwrap_or_else(|why| fail(&[&"--user"], &why));
     }
     if !config.no_seccomp {
-        crate::rt::seccomp::allow_only(sandbox::ALLOWED_SYSCALLS)
-            .unwrap_or_else(|why| fail(&[&"seccomp"], &why));
+        use crate::rt::{seccomp, sys::SockFilter};
+        const FILTER: [SockFilter; seccomp::program_len(sandbox::ALLOWED_SYSCALLS)] =
+            seccomp::program(sandbox::ALLOWED_SYSCALLS);
+        seccomp::allow_only(&FILTER).unwrap_or_else(|why| fail(&[&"seccomp"], &why));
     }
     let mut handles = Vec::with_capacity(workers);
     for worker in ready {

@@ -60,6 +60,8 @@ pub struct Output {
     segs: VecDeque<Seg>,
     /// Bytes queued in memory (not counting file ranges).
     queued: usize,
+    /// File ranges among the segments.
+    files: usize,
 
     /// Bytes ever written to the socket.
     sent: u64,
@@ -79,6 +81,7 @@ impl Output {
             committed: 0,
             segs: VecDeque::new(),
             queued: 0,
+            files: 0,
 
             sent: 0,
         }
@@ -87,9 +90,12 @@ impl Output {
     /// Gives the queue memory to work with (the byte buffer and the segment
     /// ring), both empty: new, or emptied by [`Output::detach`].
     pub fn attach(&mut self, buf: Vec<u8>, segs: VecDeque<Seg>) {
-        debug_assert!(buf.is_empty() && segs.is_empty());
-        self.buf = buf;
-        self.segs = segs;
+        debug_assert!(buf.is_empty() && segs.is_empty() && self.files == 0);
+        // The buffers replaced are the empty ones `new` or `detach` left,
+        // which own no memory: forgetting them skips drop code that frees none.
+        debug_assert!(self.buf.capacity() == 0 && self.segs.capacity() == 0);
+        core::mem::forget(core::mem::replace(&mut self.buf, buf));
+        core::mem::forget(core::mem::replace(&mut self.segs, segs));
         self.committed = 0;
         self.queued = 0;
     }
@@ -103,6 +109,7 @@ impl Output {
         segs.clear();
         self.committed = 0;
         self.queued = 0;
+        self.files = 0;
         (buf, segs)
     }
 
@@ -123,7 +130,7 @@ impl Output {
 
     /// Whether a file range is queued (it must go before later requests are read).
     pub fn has_file(&self) -> bool {
-        self.segs.iter().any(|s| matches!(s, Seg::File { .. }))
+        self.files > 0
     }
 
     /// The buffer to format bytes into; they join the queue at the next push or flush.
@@ -157,14 +164,17 @@ impl Output {
 
     /// Queues bytes `start..end` of the entry's body (mapped or on disk).
     pub fn push_body(&mut self, entry: &Arc<Entry>, start: u64, end: u64) {
-        self.commit();
         match &entry.body {
             Body::Mapped(_) => self.push_part(entry, Part::Body, start, end),
-            Body::File(_) if start < end => self.segs.push_back(Seg::File {
-                entry: entry.clone(),
-                offset: start,
-                end,
-            }),
+            Body::File(_) if start < end => {
+                self.commit();
+                self.files += 1;
+                self.segs.push_back(Seg::File {
+                    entry: entry.clone(),
+                    offset: start,
+                    end,
+                })
+            }
             Body::File(_) | Body::Missing => {}
         }
     }
@@ -213,6 +223,7 @@ impl Output {
                         Err(_) => return Progress::Failed,
                     }
                     if *offset >= *end {
+                        self.files -= 1;
                         self.segs.pop_front();
                     }
                 }

@@ -31,12 +31,9 @@ pub const DISCARD_MAX: u64 = 64 * 1024;
 /// routes, the head budget).
 #[derive(Clone, Copy)]
 pub struct Context<'a> {
-    /// The current IMF-fixdate.
-    pub date: &'a [u8],
-    /// Monotonic milliseconds.
-    pub ms: u64,
-    /// Wall-clock seconds since the epoch.
-    pub secs: i64,
+    /// The worker's clock, read at the start of this turn of its loop: the
+    /// `Date` value, monotonic milliseconds and wall-clock seconds.
+    pub clock: &'a crate::server::clock::Clock,
     /// The server is stopping: every response closes its connection.
     pub stopping: bool,
     /// Header lines the operator adds (--cache-control, --cache-control-for, --header).
@@ -78,7 +75,7 @@ impl<'a> Context<'a> {
     /// head this big copies all of it at every caller.
     #[inline(never)]
     fn head(&self, status: Status, conn: Connection) -> Head<'a> {
-        let mut head = Head::new(status, self.date, conn);
+        let mut head = Head::new(status, self.clock.date(), conn);
         head.site = self.site;
         head.cors = self.cors;
         head
@@ -114,7 +111,14 @@ impl WorkerLocal {
         if let Some(log) = self.log.as_mut()
             && !reply.quiet
         {
-            log.add(peer, req, reply.status, reply.body, cx.secs, cx.ms);
+            log.add(
+                peer,
+                req,
+                reply.status,
+                reply.body,
+                cx.clock.secs(),
+                cx.clock.now_ms(),
+            );
         }
     }
 }
@@ -189,10 +193,8 @@ fn answer(
     local: &mut WorkerLocal,
     out: &mut Output,
 ) -> Reply {
-    let cx = Context {
-        cors: cx.site.cors.allow(req.origin),
-        ..cx
-    };
+    let mut cx = cx;
+    cx.cors = cx.site.cors.allow(req.origin);
     let head_only = req.method == Method::Head;
     let close = closing || cx.stopping || !req.keep_alive;
     let conn = connection(close, req.version);
@@ -206,7 +208,7 @@ fn answer(
         let close = close || status.closes_connection();
         let conn = connection(close, req.version);
         let page = (status == Status::NotFound)
-            .then(|| not_found_page(cache, cx, head_only, conn, file, out))
+            .then(|| not_found_page(cache, &cx, head_only, conn, file, out))
             .flatten();
         match page {
             Some(body) => Reply {
@@ -224,7 +226,7 @@ fn answer(
     };
     match req.method {
         Method::Get | Method::Head => {}
-        Method::Other if req.method_bytes == b"OPTIONS" && preflight(req, cx, conn, out) => {
+        Method::Other if req.method_bytes == b"OPTIONS" && preflight(req, &cx, conn, out) => {
             return reply(Status::NoContent, 0);
         }
         Method::Other => return error(Status::MethodNotAllowed, out, &mut local.file),
@@ -240,13 +242,13 @@ fn answer(
     if let Some(health) = &cx.routes.health
         && local.path == health.key
     {
-        let (status, body) = answer_health(health, head_only, cx, conn, out);
+        let (status, body) = answer_health(health, head_only, &cx, conn, out);
         return Reply {
             quiet: true,
             ..reply(status, body)
         };
     }
-    let entry = match cache.lookup(&local.path, &mut local.file, cx.ms) {
+    let entry = match cache.lookup(&local.path, &mut local.file, cx.clock.now_ms()) {
         Lookup::Entry(e) => e,
         Lookup::Redirect => {
             let mut head = cx.head(Status::MovedPermanently, conn);
@@ -256,29 +258,25 @@ fn answer(
         Lookup::Error(e) => return error(e.into(), out, &mut local.file),
     };
     let entry = match (&entry.body, &cx.routes.fallback) {
-        (Body::Missing, Some(fallback)) => match cache.lookup(fallback, &mut local.file, cx.ms) {
-            Lookup::Entry(e) if !matches!(e.body, Body::Missing) => e,
-            _ => return error(Status::NotFound, out, &mut local.file),
-        },
+        (Body::Missing, Some(fallback)) => {
+            match cache.lookup(fallback, &mut local.file, cx.clock.now_ms()) {
+                Lookup::Entry(e) if !matches!(e.body, Body::Missing) => e,
+                _ => return error(Status::NotFound, out, &mut local.file),
+            }
+        }
         (Body::Missing, None) => return error(Status::NotFound, out, &mut local.file),
         _ => entry,
     };
     let mtime = entry.last_modified.map(|(secs, _)| secs);
     // Ranges are served from the identity form; otherwise the client's
     // Accept-Encoding picks among identity and the compressed variants.
+    let mut variant = None;
     if req.range.is_none() && (entry.vary || !entry.variants.is_empty()) {
         match negotiate(&entry, req) {
             Choice::Use(Coding::Identity) => {}
             Choice::Use(coding) => {
                 let found = entry.variants.iter().position(|v| v.coding == coding);
-                if let Some(i) = found.and_then(|i| u8::try_from(i).ok()) {
-                    let status = send_variant(&entry, i, req, cx, conn, out);
-                    if status != Status::Ok {
-                        return reply(status, 0);
-                    }
-                    local.counters.compressed += 1;
-                    return reply(status, entry.variants[usize::from(i)].bytes.len() as u64);
-                }
+                variant = found.and_then(|i| u8::try_from(i).ok());
             }
             Choice::NotAcceptable => {
                 let mut head = cx.head(Status::NotAcceptable, conn);
@@ -287,39 +285,85 @@ fn answer(
             }
         }
     }
-    // Empty while a big file's content hash is being taken: then nothing
-    // but `*` matches it, and no ETag is sent.
-    let etag = entry.etag_bytes();
+    // The chosen form's tag, which a 304 names: a variant's own, or the
+    // entry's, empty while a big file's content hash is being taken (then
+    // nothing but `*` matches it, and no ETag is sent).
+    let (etag, vary, length) = match variant {
+        Some(i) => {
+            let v = &entry.variants[usize::from(i)];
+            (v.etag.as_bytes(), true, v.bytes.len() as u64)
+        }
+        None => (entry.etag_bytes(), entry.vary, entry.meta.size),
+    };
     if conditional::evaluate(
         req.if_none_match,
         req.if_modified_since,
         etag,
         mtime,
-        cx.secs,
+        cx.clock.secs(),
     ) == Outcome::NotModified
     {
-        let etag = entry.etag().map(|t| t.as_bytes());
-        not_modified(&entry, etag, entry.vary, cx, conn, out);
+        let etag = Some(etag).filter(|t| !t.is_empty());
+        not_modified(&entry, etag, vary, &cx, conn, out);
         return reply(Status::NotModified, 0);
     }
-    let ranges = match req.range {
-        Some(r) if conditional::if_range_allows(req.if_range, etag, mtime) => {
-            range::parse(r, entry.meta.size)
+    if let Some(r) = req.range
+        && conditional::if_range_allows(req.if_range, etag, mtime)
+        && let Some(reply) = answer_range(&entry, r, head_only, close, &cx, conn, out)
+    {
+        return reply;
+    }
+    // The 200: the form's prebuilt head, the per-response tail and, for
+    // GET, its bytes.
+    match variant {
+        Some(i) => {
+            out.push(&entry, Part::VariantHead(i));
+            local.counters.compressed += 1;
         }
-        _ => Ranges::Ignore,
-    };
-    match ranges {
-        Ranges::Ignore => {
-            send_entry(&entry, head_only, cx, conn, out);
-            reply(Status::Ok, entry.meta.size)
+        None => {
+            out.push(&entry, Part::Head);
+            // A big file's tag, taken after its head was built, goes per response.
+            if !entry.etag_in_head
+                && let Some(tag) = entry.etag()
+            {
+                response::write_etag(out.buf(), tag);
+            }
         }
+    }
+    cx.cors.write(out.buf());
+    response::write_tail(out.buf(), cx.clock.date(), conn);
+    if !head_only {
+        match variant {
+            Some(i) => out.push(&entry, Part::VariantBody(i)),
+            None => out.push_body(&entry, 0, entry.meta.size),
+        }
+    }
+    reply(Status::Ok, length)
+}
+
+/// Answers a Range request the If-Range (if any) allows: 206 with one
+/// range or several, 416 when none is satisfiable; `None`, with nothing
+/// queued, when the header is unusable and the whole 200 goes instead.
+/// Out of line: few requests ask for ranges.
+#[inline(never)]
+fn answer_range(
+    entry: &Arc<Entry>,
+    r: &[u8],
+    head_only: bool,
+    close: bool,
+    cx: &Context<'_>,
+    conn: Connection,
+    out: &mut Output,
+) -> Option<Reply> {
+    let (status, body) = match range::parse(r, entry.meta.size) {
+        Ranges::Ignore => return None,
         Ranges::Single(r) => {
-            send_range(&entry, r, head_only, cx, conn, out);
-            reply(Status::PartialContent, r.len())
+            send_range(entry, r, head_only, cx, conn, out);
+            (Status::PartialContent, r.len())
         }
         Ranges::Multi(list) => {
-            let length = send_ranges(&entry, list.as_slice(), head_only, cx, conn, out);
-            reply(Status::PartialContent, length)
+            let length = send_ranges(entry, list.as_slice(), head_only, cx, conn, out);
+            (Status::PartialContent, length)
         }
         Ranges::Unsatisfiable => {
             let mut extra = Vec::with_capacity(48);
@@ -329,9 +373,15 @@ fn answer(
             let mut head = cx.head(Status::RangeNotSatisfiable, conn);
             head.extra = &extra;
             head.vary = entry.vary;
-            error_page(&head, head_only, close, out)
+            return Some(error_page(&head, head_only, close, out));
         }
-    }
+    };
+    Some(Reply {
+        status,
+        close,
+        body,
+        quiet: false,
+    })
 }
 
 /// Queues the health path's answer: 200 `ok` while serving, 503
@@ -340,7 +390,7 @@ fn answer(
 fn answer_health(
     health: &Health,
     head_only: bool,
-    cx: Context<'_>,
+    cx: &Context<'_>,
     conn: Connection,
     out: &mut Output,
 ) -> (Status, u64) {
@@ -363,7 +413,7 @@ fn answer_health(
 
 /// Queues the 204 for a CORS preflight to GET or HEAD from an allowed origin;
 /// false, with nothing queued, for any other OPTIONS request.
-fn preflight(req: &Request<'_>, cx: Context<'_>, conn: Connection, out: &mut Output) -> bool {
+fn preflight(req: &Request<'_>, cx: &Context<'_>, conn: Connection, out: &mut Output) -> bool {
     let method = request::field_values(req.head, b"access-control-request-method").next();
     let headers = || request::field_values(req.head, b"access-control-request-headers");
     if !cors::is_allowed_preflight(cx.cors, method, headers()) {
@@ -382,14 +432,14 @@ fn preflight(req: &Request<'_>, cx: Context<'_>, conn: Connection, out: &mut Out
 /// built-in page goes instead.
 fn not_found_page(
     cache: &Cache,
-    cx: Context<'_>,
+    cx: &Context<'_>,
     head_only: bool,
     conn: Connection,
     local: &mut Vec<u8>,
     out: &mut Output,
 ) -> Option<u64> {
     let key = cx.routes.not_found.as_ref()?;
-    let Lookup::Entry(page) = cache.lookup(key, local, cx.ms) else {
+    let Lookup::Entry(page) = cache.lookup(key, local, cx.clock.now_ms()) else {
         return None;
     };
     if matches!(page.body, Body::Missing) {
@@ -427,7 +477,7 @@ fn not_modified(
     entry: &Entry,
     etag: Option<&[u8]>,
     vary: bool,
-    cx: Context<'_>,
+    cx: &Context<'_>,
     conn: Connection,
     out: &mut Output,
 ) {
@@ -439,68 +489,13 @@ fn not_modified(
     response::write_head(out.buf(), &head);
 }
 
-/// Queues a compressed variant: 304 if the client has this very variant
-/// (its own ETag), else its prebuilt 200 head, the tail and its bytes.
-fn send_variant(
-    entry: &Arc<Entry>,
-    i: u8,
-    req: &Request<'_>,
-    cx: Context<'_>,
-    conn: Connection,
-    out: &mut Output,
-) -> Status {
-    let v = &entry.variants[usize::from(i)];
-    let etag = v.etag.as_bytes();
-    if conditional::evaluate(
-        req.if_none_match,
-        req.if_modified_since,
-        etag,
-        entry.last_modified.map(|(secs, _)| secs),
-        cx.secs,
-    ) == Outcome::NotModified
-    {
-        not_modified(entry, Some(etag), true, cx, conn, out);
-        return Status::NotModified;
-    }
-    out.push(entry, Part::VariantHead(i));
-    cx.cors.write(out.buf());
-    response::write_tail(out.buf(), cx.date, conn);
-    if req.method != Method::Head {
-        out.push(entry, Part::VariantBody(i));
-    }
-    Status::Ok
-}
-
-/// Queues a 200 for a cached file: its prebuilt head, the per-response tail
-/// and, for GET, the body.
-fn send_entry(
-    entry: &Arc<Entry>,
-    head_only: bool,
-    cx: Context<'_>,
-    conn: Connection,
-    out: &mut Output,
-) {
-    out.push(entry, Part::Head);
-    // A big file's tag, taken after its head was built, goes per response.
-    if !entry.etag_in_head
-        && let Some(tag) = entry.etag()
-    {
-        response::write_etag(out.buf(), tag);
-    }
-    cx.cors.write(out.buf());
-    response::write_tail(out.buf(), cx.date, conn);
-    if !head_only {
-        out.push_body(entry, 0, entry.meta.size);
-    }
-}
-
 /// The head of a 206 for `entry`, with the given type, length and extra fields.
 fn partial_head<'a>(
     entry: &'a Entry,
     content_type: &'a str,
     length: u64,
     extra: &'a [u8],
-    cx: Context<'a>,
+    cx: &Context<'a>,
     conn: Connection,
 ) -> Head<'a> {
     let mut head = cx.head(Status::PartialContent, conn);
@@ -520,7 +515,7 @@ fn send_range(
     entry: &Arc<Entry>,
     r: ByteRange,
     head_only: bool,
-    cx: Context<'_>,
+    cx: &Context<'_>,
     conn: Connection,
     out: &mut Output,
 ) {
@@ -537,24 +532,45 @@ fn send_range(
     }
 }
 
+/// The Content-Type of a multipart 206, with [`range::BOUNDARY`], joined
+/// at compile time.
+const MULTIPART_TYPE: &str = {
+    const PREFIX: &[u8] = b"multipart/byteranges; boundary=";
+    const BOUNDARY: &[u8] = range::BOUNDARY.as_bytes();
+    const JOINED: [u8; PREFIX.len() + BOUNDARY.len()] = {
+        let mut out = [0; PREFIX.len() + BOUNDARY.len()];
+        let mut i = 0;
+        while i < out.len() {
+            out[i] = if i < PREFIX.len() {
+                PREFIX[i]
+            } else {
+                BOUNDARY[i - PREFIX.len()]
+            };
+            i += 1;
+        }
+        out
+    };
+    match core::str::from_utf8(&JOINED) {
+        Ok(text) => text,
+        Err(_) => panic!("the boundary is ASCII"),
+    }
+};
+
 /// Queues a 206 multipart/byteranges: each part's head from the buffer,
 /// each part's bytes from the mapping or the file. Returns the body length.
 fn send_ranges(
     entry: &Arc<Entry>,
     ranges: &[ByteRange],
     head_only: bool,
-    cx: Context<'_>,
+    cx: &Context<'_>,
     conn: Connection,
     out: &mut Output,
 ) -> u64 {
     let size = entry.meta.size;
-    let mut content_type = Vec::with_capacity(64);
-    range::write_multipart_content_type(&mut content_type, range::BOUNDARY);
-    let content_type = core::str::from_utf8(&content_type).unwrap_or("multipart/byteranges");
     let length = range::multipart_length(ranges, range::BOUNDARY, entry.content_type, size);
     response::write_head(
         out.buf(),
-        &partial_head(entry, content_type, length, b"", cx, conn),
+        &partial_head(entry, MULTIPART_TYPE, length, b"", cx, conn),
     );
     if head_only {
         return length;
@@ -565,4 +581,16 @@ fn send_ranges(
     }
     range::closing(out.buf(), range::BOUNDARY);
     length
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_multipart_type_names_the_boundary_the_parts_use() {
+        let mut written = Vec::new();
+        range::write_multipart_content_type(&mut written, range::BOUNDARY);
+        assert_eq!(MULTIPART_TYPE.as_bytes(), written);
+    }
 }

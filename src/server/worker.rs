@@ -36,15 +36,6 @@ const ACCEPT_PAUSE_MS: u64 = 100;
 /// The most often a worker logs refused connections, in milliseconds.
 const REFUSAL_LOG_MS: u64 = 10_000;
 
-/// What epoll watches a connection's socket for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Interest {
-    /// Request bytes, or the client closing.
-    Read,
-    /// Room in the send buffer.
-    Write,
-}
-
 /// Which timeout a connection runs under.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Timeout {
@@ -94,8 +85,8 @@ struct Slot {
     conn: Option<Conn>,
     /// Bumped for every connection the slot holds; within [`token::GENERATIONS`].
     generation: u32,
-    /// What the socket is registered for; `None` before it is in the epoll set.
-    interest: Option<Interest>,
+    /// What the socket is registered for; empty before it is in the epoll set.
+    interest: EventFlags,
     /// The timeout running and when it ends, in monotonic ms.
     timeout: Option<Timeout>,
     deadline: u64,
@@ -145,9 +136,7 @@ fn peer_text(addr: Option<net::SocketAddrAny>) -> Option<alloc::boxed::Box<[u8]>
 /// The context a request is answered in: the worker's clock and what every worker shares.
 fn context<'a>(clock: &'a Clock, shared: &'a Shared, stopping: bool) -> Context<'a> {
     Context {
-        date: clock.date(),
-        ms: clock.now_ms(),
-        secs: clock.secs(),
+        clock,
         stopping,
         site: shared.cache.site(),
         routes: &shared.routes,
@@ -338,7 +327,7 @@ impl Worker {
                 self.slots.push(Slot {
                     conn: None,
                     generation: 0,
-                    interest: None,
+                    interest: EventFlags::empty(),
                     timeout: None,
                     deadline: 0,
                     scheduled: 0,
@@ -348,7 +337,7 @@ impl Worker {
         };
         let slot = &mut self.slots[index];
         slot.generation = token::next_generation(slot.generation);
-        slot.interest = None;
+        slot.interest = EventFlags::empty();
         slot.timeout = None;
         slot.scheduled = 0;
         let mut conn = Conn::new(fd);
@@ -378,13 +367,11 @@ impl Worker {
         }
         let cache = &self.shared.cache;
         let cx = context(&self.clock, &self.shared, self.stopping);
-        if conn.state() != State::Writing {
-            conn.on_readable(cache, cx, &mut self.local);
-        } else if flags.intersects(EventFlags::ERR) {
+        // A socket in error while a response waits for room will never take it.
+        if conn.state() == State::Writing && flags.intersects(EventFlags::ERR) {
             return self.close(index);
-        } else {
-            conn.on_writable(cache, cx, &mut self.local);
         }
+        conn.on_ready(cache, cx, &mut self.local);
         self.settle(index);
     }
 
@@ -399,26 +386,23 @@ impl Worker {
         let Some(timeout) = Timeout::of(state) else {
             return self.close(index);
         };
+        // Room in the send buffer, or request bytes and the client closing.
         let interest = if state == State::Writing {
-            Interest::Write
+            EventFlags::OUT
         } else {
-            Interest::Read
+            EventFlags::IN | EventFlags::RDHUP
         };
-        if slot.interest != Some(interest) {
-            let flags = match interest {
-                Interest::Write => EventFlags::OUT,
-                Interest::Read => EventFlags::IN | EventFlags::RDHUP,
-            };
+        if slot.interest != interest {
             let data = conn_token(index, slot.generation);
-            let done = if slot.interest.is_some() {
-                epoll::modify(&self.epoll, &conn.fd, data, flags)
+            let done = if slot.interest.is_empty() {
+                epoll::add(&self.epoll, &conn.fd, data, interest)
             } else {
-                epoll::add(&self.epoll, &conn.fd, data, flags)
+                epoll::modify(&self.epoll, &conn.fd, data, interest)
             };
             if done.is_err() {
                 return self.close(index);
             }
-            slot.interest = Some(interest);
+            slot.interest = interest;
         }
         if slot.timeout != Some(timeout) || timeout.restarts() {
             slot.timeout = Some(timeout);

@@ -231,6 +231,23 @@ fn sixteen_pipelined_hits_are_one_read_and_one_writev() {
     assert_eq!(calls_after(&prefix, "?pipelined0"), ["read", "writev"]);
 }
 
+/// Every clock read (each worker's per turn, the deadlines of the control
+/// thread) goes through the vDSO that start-up found: no thread makes a
+/// clock_gettime system call.
+#[test]
+fn clocks_are_read_without_a_system_call() {
+    let root = hello_root("strace-clock");
+    let counts = count_syscalls(root.path(), |server| {
+        let mut c = server.connect();
+        for _ in 0..3 {
+            c.send(get_req("/hello.txt").as_bytes());
+            assert_eq!(c.read_response(false).body, b"Hello, World!");
+        }
+    });
+    assert!(counts.contains_key("writev"), "{counts:?}");
+    assert_eq!(counts.get("clock_gettime"), None, "{counts:?}");
+}
+
 /// Runs `client` against staticd under `strace -f -c` and returns the
 /// syscall counts by name (the summary table's `calls` column).
 fn count_syscalls(root: &Path, client: impl FnOnce(&Server)) -> BTreeMap<String, u64> {
