@@ -101,9 +101,7 @@ impl Map {
         if epoch != self.epoch || entry.cost > self.max_bytes {
             return false;
         }
-        if let Some(old) = self.table.remove(key) {
-            self.release(old);
-        }
+        self.take(key);
         while !self.table.is_empty()
             && (self.bytes + entry.cost > self.max_bytes || self.table.len() >= self.max_entries)
         {
@@ -139,9 +137,7 @@ impl Map {
                 Some(e) if e.take_reference() => self.hand += 1,
                 Some(_) => {
                     let key = self.ring.swap_remove(self.hand);
-                    if let Some(e) = self.table.remove(&key[..]) {
-                        self.release(e);
-                    }
+                    self.take(&key);
                     self.evictions += 1;
                     return true;
                 }
@@ -168,6 +164,14 @@ impl Map {
     /// Forgets `key`.
     pub fn remove(&mut self, key: &[u8]) {
         self.epoch += 1;
+        self.take(key);
+    }
+
+    /// Takes `key`'s entry, if any, out of the table and the budget, and
+    /// keeps it for [`Map::take_released`]. Out of line: one copy of
+    /// hashbrown's removal for every caller.
+    #[inline(never)]
+    fn take(&mut self, key: &[u8]) {
         if let Some(e) = self.table.remove(key) {
             self.release(e);
         }
