@@ -296,7 +296,15 @@ impl Dirs {
         {
             self.live -= 1;
             if self.sorted.len() > 2 * self.live + 64 {
-                self.sorted.retain(|d| d.1.is_some());
+                // Live entries moved down in order, tombstones left at the end.
+                let mut kept = 0;
+                for i in 0..self.sorted.len() {
+                    if self.sorted[i].1.is_some() {
+                        self.sorted.swap(kept, i);
+                        kept += 1;
+                    }
+                }
+                self.sorted.truncate(kept);
             }
         }
     }
