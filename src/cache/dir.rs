@@ -11,9 +11,8 @@
 use crate::cache::root::{Mtime, Root};
 use crate::http::listing::{self, Budget, Item};
 use alloc::vec::Vec;
-use core::ffi::CStr;
-use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
-use rustix::fs::{AtFlags, FileType, RawDir};
+use rustix::fd::OwnedFd;
+use rustix::fs::{FileType, RawDir};
 use rustix::io::Errno;
 
 /// Names kept at most from one directory, to bound the memory a fill takes;
@@ -57,7 +56,6 @@ pub struct Listing {
 pub fn list(root: &Root, fd: OwnedFd, mtime: Mtime, key: &[u8], limit: usize) -> Option<Listing> {
     let mut buf = Vec::with_capacity(DIRENT_BUF);
     let mut entries = RawDir::new(&fd, buf.spare_capacity_mut());
-    let dir = fd.as_fd();
     let mut path = Vec::with_capacity(key.len() + 256);
     // Every kept name end to end, and where each ends with whether it is a
     // directory: one allocation each however many entries there are.
@@ -85,12 +83,10 @@ pub fn list(root: &Root, fd: OwnedFd, mtime: Mtime, key: &[u8], limit: usize) ->
         let is_dir = match entry.file_type() {
             FileType::RegularFile => false,
             FileType::Directory => true,
-            FileType::Symlink | FileType::Unknown => {
-                match resolve(root, dir, key, name, &mut path) {
-                    Some(found) => found.is_dir,
-                    None => continue,
-                }
-            }
+            FileType::Symlink | FileType::Unknown => match resolve(root, key, name, &mut path) {
+                Some(found) => found.is_dir,
+                None => continue,
+            },
             _ => continue,
         };
         names.extend_from_slice(name);
@@ -123,7 +119,7 @@ pub fn list(root: &Root, fd: OwnedFd, mtime: Mtime, key: &[u8], limit: usize) ->
     while next < items.len() {
         let mut item = items[next];
         // Gone or changed into something unlisted since it was read: skipped.
-        if let Some(found) = resolve(root, dir, key, item.name, &mut path) {
+        if let Some(found) = resolve(root, key, item.name, &mut path) {
             item.is_dir = found.is_dir;
             item.size = found.size;
             item.mtime = found.mtime.0;
@@ -157,43 +153,26 @@ struct Found {
     aliased: bool,
 }
 
-/// What `name` in `dir` (at `key` below the root) leads to, if a request
-/// could be served it: a regular file or a directory, or a symlink to one
-/// inside the root. `path` is scratch space.
-fn resolve(
-    root: &Root,
-    dir: BorrowedFd<'_>,
-    key: &[u8],
-    name: &[u8],
-    path: &mut Vec<u8>,
-) -> Option<Found> {
-    // NUL-terminated in the scratch space rather than by rustix's generic wrapper.
+/// What `name` in the directory at `key` below the root leads to, if a
+/// request could be served it: a regular file or a directory, or a symlink to
+/// one inside the root. Resolved from the root as a request would be (one
+/// walker for both), so a symlink is followed there too. `path` is scratch space.
+fn resolve(root: &Root, key: &[u8], name: &[u8], path: &mut Vec<u8>) -> Option<Found> {
     path.clear();
+    path.extend_from_slice(key);
     path.extend_from_slice(name);
-    path.push(0);
-    let c_name = CStr::from_bytes_with_nul(path).ok()?;
-    let stat = rustix::fs::statat(dir, c_name, AtFlags::SYMLINK_NOFOLLOW).ok()?;
-    let mut kind = FileType::from_raw_mode(stat.st_mode);
-    let mut size = stat.st_size as u64;
-    let mut mtime = (stat.st_mtime, stat.st_mtime_nsec as u32);
-    let link = kind == FileType::Symlink;
-    if link {
-        path.clear();
-        path.extend_from_slice(key);
-        path.extend_from_slice(name);
-        let target = root.stat_beneath(path)?;
-        (kind, size, mtime) = (target.kind, target.size, (target.mtime, target.mtime_nsec));
-    }
-    let is_dir = match kind {
+    let mut linked = false;
+    let found = root.stat_beneath(path, &mut linked)?;
+    let is_dir = match found.kind {
         FileType::Directory => true,
         FileType::RegularFile => false,
         _ => return None,
     };
-    let aliased = link || (!is_dir && stat.st_nlink > 1);
     Some(Found {
-        size,
-        mtime,
+        size: found.size,
+        mtime: (found.mtime, found.mtime_nsec),
         is_dir,
-        aliased,
+        // A directory's other names are its entries' `..`: only a file's count.
+        aliased: if is_dir { linked } else { found.aliased },
     })
 }

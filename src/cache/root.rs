@@ -96,9 +96,10 @@ impl Root {
     }
 
     /// What `path` beneath the root is, as a request would find it (symlinks
-    /// followed, but not out of the root), without opening it for reading.
-    pub fn stat_beneath(&self, path: &mut Vec<u8>) -> Option<File> {
-        self.open_with(path, OFlags::PATH | OFlags::CLOEXEC, &mut false)
+    /// followed, but not out of the root), without opening it for reading;
+    /// sets `linked` if a symlink was followed on the way.
+    pub fn stat_beneath(&self, path: &mut Vec<u8>, linked: &mut bool) -> Option<File> {
+        self.open_with(path, OFlags::PATH | OFlags::CLOEXEC, linked)
             .ok()
     }
 
