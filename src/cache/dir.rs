@@ -169,8 +169,8 @@ fn resolve(root: &Root, key: &[u8], name: &[u8], path: &mut Vec<u8>) -> Option<F
         _ => return None,
     };
     Some(Found {
-        size: found.size,
-        mtime: (found.mtime, found.mtime_nsec),
+        size: found.meta.size,
+        mtime: (found.meta.mtime, found.meta.mtime_nsec),
         is_dir,
         // A directory's other names are its entries' `..`: only a file's count.
         aliased: if is_dir { linked } else { found.aliased },

@@ -216,7 +216,7 @@ impl Cache {
         // A big file's content hash is taken later, by the hashing thread.
         let (found, hash) = match resolved {
             Resolved::File(mut file) => {
-                let small = file.size <= self.limits.max_file_size;
+                let small = file.meta.size <= self.limits.max_file_size;
                 // What inotify may not see change is copied, not mapped: a
                 // mapping would show new bytes under the old head.
                 let copy = if aliased && small {
@@ -231,7 +231,7 @@ impl Cache {
                 let compressible = mime::is_compressible(content_type);
                 let compress = compressible
                     && self.limits.compress_level.is_some()
-                    && self.worth_compressing(file.size);
+                    && self.worth_compressing(file.meta.size);
                 // The bytes are read once, with pread, for all that needs
                 // them: a cached body's content hash, and compression. The
                 // read is checked against the file's size and ctime after it,
@@ -242,14 +242,8 @@ impl Cache {
                     None if small || compress => file.snapshot(),
                     _ => None,
                 };
-                let small = file.size <= self.limits.max_file_size;
-                let meta = Meta {
-                    size: file.size,
-                    mtime: file.mtime,
-                    mtime_nsec: file.mtime_nsec,
-                    ctime: file.ctime,
-                    ctime_nsec: file.ctime_nsec,
-                };
+                let small = file.meta.size <= self.limits.max_file_size;
+                let meta = file.meta;
                 let data = copy.as_deref().or(read.as_deref());
                 let digest = data.map(Digest::of);
                 let (compressed, sidecar_aliased) =
@@ -258,7 +252,7 @@ impl Cache {
                     && (compressible || !compressed.is_empty());
                 let body = match copy {
                     Some(data) => Body::Mapped(Mapping::Memory(data.into_boxed_slice())),
-                    None if small => match Mapping::new(&file.fd, file.size as usize) {
+                    None if small => match Mapping::new(&file.fd, file.meta.size as usize) {
                         Ok(m) => Body::Mapped(m),
                         Err(_) => return Lookup::Error(Error::Busy),
                     },
@@ -355,8 +349,9 @@ impl Cache {
         for &(coding, ext) in &SIDECARS {
             path.extend_from_slice(ext);
             if let Some(side) = self.root.open_file(path)
-                && (side.mtime, side.mtime_nsec) >= (file.mtime, file.mtime_nsec)
-                && side.size <= max
+                && (side.meta.mtime, side.meta.mtime_nsec)
+                    >= (file.meta.mtime, file.meta.mtime_nsec)
+                && side.meta.size <= max
                 && let Some(bytes) = side.read_all()
             {
                 aliased |= side.aliased;

@@ -11,6 +11,7 @@
 #![forbid(unsafe_code)]
 
 use crate::cache::Error;
+use crate::cache::entry::Meta;
 use alloc::vec::Vec;
 use rustix::fd::OwnedFd;
 use rustix::fs::{self, FileType, Mode, OFlags, ResolveFlags, Stat};
@@ -20,17 +21,8 @@ use rustix::io::Errno;
 pub struct File {
     /// The open descriptor.
     pub fd: OwnedFd,
-    /// Its size in bytes when it was opened.
-    pub size: u64,
-    /// Modification time, seconds since the epoch.
-    pub mtime: i64,
-    /// Nanoseconds part of the modification time.
-    pub mtime_nsec: u32,
-    /// Inode change time, seconds: moves on with every write, link and
-    /// utimes, so it tells a file changed in place from the one opened.
-    pub ctime: i64,
-    /// Nanoseconds part of the inode change time.
-    pub ctime_nsec: u32,
+    /// Its size and times when it was opened (or last read whole).
+    pub meta: Meta,
     /// Reached through a symlink, or has other names (hard links).
     pub aliased: bool,
     /// What it is.
@@ -168,7 +160,7 @@ impl Root {
                     Ok(_) => Resolved::Error(Error::Missing),
                     Err(Error::Missing) => {
                         path.truncate(len);
-                        Resolved::Directory(file.fd, (file.mtime, file.mtime_nsec))
+                        Resolved::Directory(file.fd, (file.meta.mtime, file.meta.mtime_nsec))
                     }
                     Err(s) => Resolved::Error(s),
                 }
@@ -191,11 +183,13 @@ impl File {
     fn new(fd: OwnedFd, stat: &Stat, linked: bool) -> File {
         let mut file = File {
             fd,
-            size: 0,
-            mtime: 0,
-            mtime_nsec: 0,
-            ctime: 0,
-            ctime_nsec: 0,
+            meta: Meta {
+                size: 0,
+                mtime: 0,
+                mtime_nsec: 0,
+                ctime: 0,
+                ctime_nsec: 0,
+            },
             aliased: linked,
             kind: FileType::from_raw_mode(stat.st_mode),
         };
@@ -205,17 +199,17 @@ impl File {
 
     /// Takes size, times and link count from `stat`.
     fn take_stat(&mut self, stat: &Stat) {
-        self.size = stat.st_size as u64;
-        self.mtime = stat.st_mtime;
-        self.mtime_nsec = stat.st_mtime_nsec as u32;
-        self.ctime = stat.st_ctime;
-        self.ctime_nsec = stat.st_ctime_nsec as u32;
+        self.meta.size = stat.st_size as u64;
+        self.meta.mtime = stat.st_mtime;
+        self.meta.mtime_nsec = stat.st_mtime_nsec as u32;
+        self.meta.ctime = stat.st_ctime;
+        self.meta.ctime_nsec = stat.st_ctime_nsec as u32;
         self.aliased |= stat.st_nlink > 1;
     }
 
     /// Whether `stat` (of the open file, taken later) shows it unchanged.
     fn unchanged(&self, stat: &Stat) -> bool {
-        stamp(stat) == (self.size, self.ctime, self.ctime_nsec)
+        stamp(stat) == (self.meta.size, self.meta.ctime, self.meta.ctime_nsec)
     }
 
     /// The whole file read into memory, true to its metadata: read, then
@@ -238,7 +232,7 @@ impl File {
     /// Reads the whole file (as big as it was when opened) with pread; `None`
     /// if it is shorter now, i.e. being truncated.
     pub fn read_all(&self) -> Option<Vec<u8>> {
-        let mut data = alloc::vec![0u8; usize::try_from(self.size).ok()?];
+        let mut data = alloc::vec![0u8; usize::try_from(self.meta.size).ok()?];
         read_exact_at(&self.fd, &mut data, 0).then_some(data)
     }
 }
