@@ -57,10 +57,11 @@ pub fn list(root: &Root, fd: OwnedFd, mtime: Mtime, key: &[u8], limit: usize) ->
     let mut buf = Vec::with_capacity(DIRENT_BUF);
     let mut entries = RawDir::new(&fd, buf.spare_capacity_mut());
     let mut path = Vec::with_capacity(key.len() + 256);
-    // Every kept name end to end, and where each ends with whether it is a
-    // directory: one allocation each however many entries there are.
+    // Every kept name end to end, and an item for each, with where its name
+    // ends in `size` until the names are done: one allocation each however
+    // many entries there are.
     let mut names = Vec::new();
-    let mut kept: Vec<(usize, bool)> = Vec::new();
+    let mut items: Vec<Item<'_>> = Vec::new();
     let mut uncounted = 0;
     loop {
         let entry = match entries.next() {
@@ -74,7 +75,7 @@ pub fn list(root: &Root, fd: OwnedFd, mtime: Mtime, key: &[u8], limit: usize) ->
         if !listing::is_listed(name, key.is_empty()) {
             continue;
         }
-        if kept.len() == MAX_ENTRIES {
+        if items.len() == MAX_ENTRIES {
             uncounted += 1;
             continue;
         }
@@ -90,22 +91,21 @@ pub fn list(root: &Root, fd: OwnedFd, mtime: Mtime, key: &[u8], limit: usize) ->
             _ => continue,
         };
         names.extend_from_slice(name);
-        kept.push((names.len(), is_dir));
+        items.push(Item {
+            name: &[],
+            is_dir,
+            size: names.len() as u64,
+            mtime: 0,
+        });
     }
+    // Each item's name is set once `names` is whole and no longer moves.
     let mut start = 0;
-    let mut items: Vec<Item<'_>> = kept
-        .iter()
-        .map(|&(end, is_dir)| {
-            let name = names.get(start..end).unwrap_or_default();
-            start = end;
-            Item {
-                name,
-                is_dir,
-                size: 0,
-                mtime: 0,
-            }
-        })
-        .collect();
+    for item in &mut items {
+        let end = item.size as usize;
+        item.name = names.get(start..end).unwrap_or_default();
+        item.size = 0;
+        start = end;
+    }
     // Names are unique, so this is the page's order before sizes are known.
     listing::sort(&mut items);
     let mut shown_path = Vec::with_capacity(key.len() + 1);
