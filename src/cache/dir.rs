@@ -54,7 +54,7 @@ pub struct Listing {
 /// listed: regular files and directories, no dot names (but `.well-known` at
 /// the root), and symlinks only where they lead to one inside the root.
 pub fn list(root: &Root, fd: OwnedFd, mtime: Mtime, key: &[u8], limit: usize) -> Option<Listing> {
-    let mut buf = Vec::with_capacity(DIRENT_BUF);
+    let mut buf: Vec<u8> = Vec::with_capacity(DIRENT_BUF);
     let mut entries = RawDir::new(&fd, buf.spare_capacity_mut());
     let mut path = Vec::with_capacity(key.len() + 256);
     // Every kept name end to end, and an item for each, with where its name
@@ -108,7 +108,9 @@ pub fn list(root: &Root, fd: OwnedFd, mtime: Mtime, key: &[u8], limit: usize) ->
     }
     // Names are unique, so this is the page's order before sizes are known.
     listing::sort(&mut items);
-    let mut shown_path = Vec::with_capacity(key.len() + 1);
+    // The page's path, in the dirent buffer now that it is read.
+    let mut shown_path = buf;
+    shown_path.clear();
     shown_path.push(b'/');
     shown_path.extend_from_slice(key);
     let mut budget = Budget::new(&shown_path, limit);
