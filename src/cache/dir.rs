@@ -53,10 +53,17 @@ pub struct Listing {
 /// page of at most `limit` bytes. Only what a request could be served is
 /// listed: regular files and directories, no dot names (but `.well-known` at
 /// the root), and symlinks only where they lead to one inside the root.
-pub fn list(root: &Root, fd: OwnedFd, mtime: Mtime, key: &[u8], limit: usize) -> Option<Listing> {
+/// `path` is scratch space (the fill's).
+pub fn list(
+    root: &Root,
+    fd: OwnedFd,
+    mtime: Mtime,
+    key: &[u8],
+    limit: usize,
+    path: &mut Vec<u8>,
+) -> Option<Listing> {
     let mut buf: Vec<u8> = Vec::with_capacity(DIRENT_BUF);
     let mut entries = RawDir::new(&fd, buf.spare_capacity_mut());
-    let mut path = Vec::with_capacity(key.len() + 256);
     // Every kept name end to end, and an item for each, with where its name
     // ends in `size` until the names are done: one allocation each however
     // many entries there are.
@@ -84,7 +91,7 @@ pub fn list(root: &Root, fd: OwnedFd, mtime: Mtime, key: &[u8], limit: usize) ->
         let is_dir = match entry.file_type() {
             FileType::RegularFile => false,
             FileType::Directory => true,
-            FileType::Symlink | FileType::Unknown => match resolve(root, key, name, &mut path) {
+            FileType::Symlink | FileType::Unknown => match resolve(root, key, name, path) {
                 Some(found) => found.is_dir,
                 None => continue,
             },
@@ -121,7 +128,7 @@ pub fn list(root: &Root, fd: OwnedFd, mtime: Mtime, key: &[u8], limit: usize) ->
     while next < items.len() {
         let mut item = items[next];
         // Gone or changed into something unlisted since it was read: skipped.
-        if let Some(found) = resolve(root, key, item.name, &mut path) {
+        if let Some(found) = resolve(root, key, item.name, path) {
             item.is_dir = found.is_dir;
             item.size = found.size;
             item.mtime = found.mtime.0;

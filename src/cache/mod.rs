@@ -272,7 +272,7 @@ impl Cache {
             }
             Resolved::Directory(fd, mtime) if self.limits.listing => {
                 let limit = dir::page_limit(self.limits.max_bytes);
-                let Some(page) = dir::list(&self.root, fd, mtime, key, limit) else {
+                let Some(page) = dir::list(&self.root, fd, mtime, key, limit, scratch) else {
                     return Lookup::Error(Error::Busy);
                 };
                 let meta = Meta {
