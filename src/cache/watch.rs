@@ -273,17 +273,17 @@ impl Dirs {
 
     /// Sets `wd`'s directory, over the one it had if any.
     fn insert(&mut self, wd: i32, dir: Vec<u8>) {
-        match self.sorted.binary_search_by_key(&wd, |d| d.0) {
-            Ok(i) => {
-                if let Some((_, slot)) = self.sorted.get_mut(i) {
-                    self.live += usize::from(slot.is_none());
-                    *slot = Some(dir);
-                }
-            }
-            Err(i) => {
-                self.sorted.insert(i, (wd, Some(dir)));
-                self.live += 1;
-            }
+        // A new descriptor gets a tombstone first, then is set as a known one is.
+        let i = self
+            .sorted
+            .binary_search_by_key(&wd, |d| d.0)
+            .unwrap_or_else(|i| {
+                self.sorted.insert(i, (wd, None));
+                i
+            });
+        if let Some((_, slot)) = self.sorted.get_mut(i) {
+            self.live += usize::from(slot.is_none());
+            *slot = Some(dir);
         }
     }
 
