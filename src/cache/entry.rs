@@ -33,7 +33,7 @@ pub enum Body {
 }
 
 /// Metadata of a file as it was when cached.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Meta {
     /// Size in bytes.
     pub size: u64,
@@ -95,13 +95,7 @@ impl Found {
     pub fn missing() -> Found {
         Found {
             body: Body::Missing,
-            meta: Meta {
-                size: 0,
-                mtime: 0,
-                mtime_nsec: 0,
-                ctime: 0,
-                ctime_nsec: 0,
-            },
+            meta: Meta::default(),
             content_type: "",
             vary: false,
             compressed: Vec::new(),

@@ -183,13 +183,7 @@ impl File {
     fn new(fd: OwnedFd, stat: &Stat, linked: bool) -> File {
         let mut file = File {
             fd,
-            meta: Meta {
-                size: 0,
-                mtime: 0,
-                mtime_nsec: 0,
-                ctime: 0,
-                ctime_nsec: 0,
-            },
+            meta: Meta::default(),
             aliased: linked,
             kind: FileType::from_raw_mode(stat.st_mode),
         };
