@@ -182,11 +182,12 @@ fn is_port(v: &[u8]) -> bool {
 /// yields its field values in order, as one list) that is not in `ranges`, the leftmost
 /// when all are, or without such a list the `X-Real-IP` address. A malformed member on
 /// the way, or a malformed `X-Real-IP`, gives the peer. Empty members are skipped
-/// (RFC 9110 §5.6.1), so a list of nothing counts as no list.
+/// (RFC 9110 §5.6.1), so a list of nothing counts as no list. The values come through
+/// `dyn`, so callers with different iterators share one copy.
 pub fn client<'a>(
     peer: IpAddr,
     ranges: &[Cidr],
-    forwarded_for: impl Iterator<Item = &'a [u8]>,
+    forwarded_for: &mut dyn Iterator<Item = &'a [u8]>,
     real_ip: Option<&[u8]>,
 ) -> IpAddr {
     if !trusted(ranges, peer) {
@@ -197,25 +198,19 @@ pub fn client<'a>(
     // when it stops the walk or when nothing is picked yet.
     let mut pick: Option<Option<IpAddr>> = None;
     for value in forwarded_for {
-        pick_from(value, ranges, &mut pick);
+        for member in items(value) {
+            if member.is_empty() {
+                continue;
+            }
+            let ip = parse_member(member);
+            if pick.is_none() || !ip.is_some_and(|ip| trusted(ranges, ip)) {
+                pick = Some(ip);
+            }
+        }
     }
     match pick {
         Some(ip) => ip.unwrap_or(peer),
         None => real_ip.and_then(parse_member).unwrap_or(peer),
-    }
-}
-
-/// Walks one `X-Forwarded-For` value for [`client`], updating its pick; out of the generic
-/// function, so its callers share one copy.
-fn pick_from(value: &[u8], ranges: &[Cidr], pick: &mut Option<Option<IpAddr>>) {
-    for member in items(value) {
-        if member.is_empty() {
-            continue;
-        }
-        let ip = parse_member(member);
-        if pick.is_none() || !ip.is_some_and(|ip| trusted(ranges, ip)) {
-            *pick = Some(ip);
-        }
     }
 }
 
@@ -425,7 +420,7 @@ mod tests {
         client(
             ip(peer),
             &ranges(),
-            xff.iter().map(|v| v.as_bytes()),
+            &mut xff.iter().map(|v| v.as_bytes()),
             real.map(str::as_bytes),
         )
     }
@@ -435,7 +430,12 @@ mod tests {
         assert_eq!(who("1.1.1.1", &["2.2.2.2"], Some("3.3.3.3")), ip("1.1.1.1"));
         assert_eq!(who("::2", &["2.2.2.2"], None), ip("::2"));
         assert_eq!(
-            client(ip("10.0.0.1"), &[], [&b"2.2.2.2"[..]].into_iter(), None),
+            client(
+                ip("10.0.0.1"),
+                &[],
+                &mut [&b"2.2.2.2"[..]].into_iter(),
+                None
+            ),
             ip("10.0.0.1"),
             "no ranges, no trust"
         );
@@ -570,7 +570,7 @@ mod tests {
             let got = client(
                 ip("10.0.0.1"),
                 &ranges(),
-                [v.as_slice()].into_iter(),
+                &mut [v.as_slice()].into_iter(),
                 Some(&v),
             );
             // Whatever it names came from the value or is the peer.
