@@ -139,36 +139,26 @@ pub fn trusted(ranges: &[Cidr], ip: IpAddr) -> bool {
 /// malformed. The address parsers are strict: no leading zeros, no zone ids, nothing extra.
 pub fn parse_member(v: &[u8]) -> Option<IpAddr> {
     let v = trim_ows(v);
-    if !v.iter().all(|&b| b.is_ascii_graphic()) {
-        return None;
-    }
-    let (addr, port) = match v.strip_prefix(b"[") {
-        Some(rest) => {
-            let close = rest.iter().position(|&b| b == b']')?;
-            let (addr, after) = (&rest[..close], &rest[close + 1..]);
-            let port = match after {
-                [] => None,
-                [b':', port @ ..] => Some(port),
-                _ => return None,
-            };
-            (IpAddr::V6(parse_addr::ipv6(addr)?), port)
-        }
-        // Two or more colons: IPv6 without brackets, where no port can be told apart; one
-        // ends an IPv4 address's port.
-        None => match v.iter().position(|&b| b == b':') {
-            None => (IpAddr::V4(parse_addr::ipv4(v)?), None),
-            Some(colon) if v[colon + 1..].contains(&b':') => {
-                (IpAddr::V6(parse_addr::ipv6(v)?), None)
+    // A bare address of either family (IPv6 with two or more colons, so no port can be told
+    // apart), a bracketed IPv6 one, or either of those then `:` and a port, which follows
+    // the last colon. The parsers take only address bytes, so nothing else gets through.
+    let addr = match v {
+        [b'[', inner @ .., b']'] => IpAddr::V6(parse_addr::ipv6(inner)?),
+        _ => match parse_addr::ip(v) {
+            Some(ip) => ip,
+            None => {
+                let colon = v.iter().rposition(|&b| b == b':')?;
+                let (host, port) = (&v[..colon], &v[colon + 1..]);
+                if !is_port(port) {
+                    return None;
+                }
+                match host {
+                    [b'[', inner @ .., b']'] => IpAddr::V6(parse_addr::ipv6(inner)?),
+                    _ => IpAddr::V4(parse_addr::ipv4(host)?),
+                }
             }
-            Some(colon) => (
-                IpAddr::V4(parse_addr::ipv4(&v[..colon])?),
-                Some(&v[colon + 1..]),
-            ),
         },
     };
-    if port.is_some_and(|p| !is_port(p)) {
-        return None;
-    }
     Some(canonical(addr))
 }
 
@@ -217,6 +207,73 @@ pub fn client<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The member grammar read case by case, as parse_member first did: brackets, then the
+    /// number of colons.
+    fn reference(v: &[u8]) -> Option<IpAddr> {
+        let v = trim_ows(v);
+        if !v.iter().all(|&b| b.is_ascii_graphic()) {
+            return None;
+        }
+        let (addr, port) = match v.strip_prefix(b"[") {
+            Some(rest) => {
+                let close = rest.iter().position(|&b| b == b']')?;
+                let (addr, after) = (&rest[..close], &rest[close + 1..]);
+                let port = match after {
+                    [] => None,
+                    [b':', port @ ..] => Some(port),
+                    _ => return None,
+                };
+                (IpAddr::V6(parse_addr::ipv6(addr)?), port)
+            }
+            None => match v.iter().position(|&b| b == b':') {
+                None => (IpAddr::V4(parse_addr::ipv4(v)?), None),
+                Some(colon) if v[colon + 1..].contains(&b':') => {
+                    (IpAddr::V6(parse_addr::ipv6(v)?), None)
+                }
+                Some(colon) => (
+                    IpAddr::V4(parse_addr::ipv4(&v[..colon])?),
+                    Some(&v[colon + 1..]),
+                ),
+            },
+        };
+        if port.is_some_and(|p| !is_port(p)) {
+            return None;
+        }
+        Some(canonical(addr))
+    }
+
+    #[test]
+    fn members_read_as_the_grammar_says() {
+        let mut rng = crate::testing::Rng::new(11);
+        let pieces: [&[u8]; 18] = [
+            b"1", b"0", b"255", b"256", b".", b":", b"::", b"[", b"]", b"ffff", b"80", b"65536",
+            b" ", b"\t", b"%1", b"1.2.3.4", b"::ffff:", b"x",
+        ];
+        for _ in 0..200_000 {
+            let n = rng.below(9);
+            let v: Vec<u8> = (0..n)
+                .flat_map(|_| rng.pick(&pieces).iter().copied())
+                .collect();
+            assert_eq!(
+                parse_member(&v),
+                reference(&v),
+                "{:?}",
+                String::from_utf8_lossy(&v)
+            );
+        }
+        for v in [
+            "[::1]",
+            "[::1]:80",
+            "1.2.3.4:80",
+            "::1",
+            "::ffff:1.2.3.4",
+            "[::ffff:1.2.3.4]:1",
+        ] {
+            assert!(parse_member(v.as_bytes()).is_some(), "{v}");
+            assert_eq!(parse_member(v.as_bytes()), reference(v.as_bytes()), "{v}");
+        }
+    }
 
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()
