@@ -71,9 +71,11 @@ impl Cidr {
 
     /// The range's first address: its address with the bits past the prefix cleared.
     pub fn network(&self) -> IpAddr {
+        // An IPv4 mask is the top 32 bits of the IPv6 one: one mask for both.
+        let mask = mask128(self.prefix);
         match self.addr {
-            IpAddr::V4(a) => IpAddr::V4(Ipv4Addr::from_bits(a.to_bits() & mask32(self.prefix))),
-            IpAddr::V6(a) => IpAddr::V6(Ipv6Addr::from_bits(a.to_bits() & mask128(self.prefix))),
+            IpAddr::V4(a) => IpAddr::V4(Ipv4Addr::from_bits(a.to_bits() & (mask >> 96) as u32)),
+            IpAddr::V6(a) => IpAddr::V6(Ipv6Addr::from_bits(a.to_bits() & mask)),
         }
     }
 
@@ -112,10 +114,6 @@ impl Cidr {
         };
         (v6(ip) ^ v6(self.addr)).leading_zeros() >= prefix
     }
-}
-
-fn mask32(prefix: u8) -> u32 {
-    u32::MAX.checked_shl(32 - u32::from(prefix)).unwrap_or(0)
 }
 
 fn mask128(prefix: u8) -> u128 {
