@@ -172,10 +172,10 @@ fn is_port(v: &[u8]) -> bool {
 /// the way, or a malformed `X-Real-IP`, gives the peer. Empty members are skipped
 /// (RFC 9110 §5.6.1), so a list of nothing counts as no list. The values come through
 /// `dyn`, so callers with different iterators share one copy.
-pub fn client<'a>(
+pub fn client(
     peer: IpAddr,
     ranges: &[Cidr],
-    forwarded_for: &mut dyn Iterator<Item = &'a [u8]>,
+    forwarded_for: &mut dyn Iterator<Item = &[u8]>,
     real_ip: Option<&[u8]>,
 ) -> IpAddr {
     if !trusted(ranges, peer) {
