@@ -93,29 +93,34 @@ impl Policy {
 /// address or a bracketed IPv6 one) and an optional port.
 fn is_origin(v: &[u8]) -> bool {
     // The scheme runs up to its first byte that cannot be in one, which must start `://`.
-    let scheme = v
-        .iter()
-        .position(|&b| !(b.is_ascii_alphanumeric() || b"+-.".contains(&b)))
-        .unwrap_or(v.len());
+    let mut scheme = 0;
+    while v
+        .get(scheme)
+        .is_some_and(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+    {
+        scheme += 1;
+    }
     let Some(rest) = v[scheme..].strip_prefix(b"://") else {
         return false;
     };
-    let scheme_ok = v.first().is_some_and(u8::is_ascii_alphabetic);
+    if !v.first().is_some_and(u8::is_ascii_alphabetic) {
+        return false;
+    }
+    // A port follows the last colon, unless that colon is inside an IPv6 address's brackets.
     let (host, port) = match rest.iter().rposition(|&b| b == b':') {
         Some(i) if !rest[i..].contains(&b']') => (&rest[..i], Some(&rest[i + 1..])),
         _ => (rest, None),
     };
-    let host_ok = match host.strip_prefix(b"[").and_then(|h| h.strip_suffix(b"]")) {
-        Some(v6) => crate::text::parse_addr::ipv6(v6).is_some(),
-        None => {
-            !host.is_empty()
-                && host
-                    .iter()
-                    .all(|&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
-        }
-    };
-    let port_ok = port.is_none_or(|p| p.len() <= 5 && crate::http::numfmt::parse(p).is_some());
-    scheme_ok && host_ok && port_ok
+    if port.is_some_and(|p| p.len() > 5 || crate::http::numfmt::parse(p).is_none()) {
+        return false;
+    }
+    match host {
+        [b'[', v6 @ .., b']'] => crate::text::parse_addr::ipv6(v6).is_some(),
+        [] => false,
+        _ => host
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.'),
+    }
 }
 
 impl Allow<'_> {
