@@ -71,9 +71,11 @@ impl Cidr {
 
     /// The range's first address: its address with the bits past the prefix cleared.
     pub fn network(&self) -> IpAddr {
+        // An IPv4 mask is the top 32 bits of the IPv6 one: one mask for both.
+        let mask = mask128(self.prefix);
         match self.addr {
-            IpAddr::V4(a) => IpAddr::V4(Ipv4Addr::from_bits(a.to_bits() & mask32(self.prefix))),
-            IpAddr::V6(a) => IpAddr::V6(Ipv6Addr::from_bits(a.to_bits() & mask128(self.prefix))),
+            IpAddr::V4(a) => IpAddr::V4(Ipv4Addr::from_bits(a.to_bits() & (mask >> 96) as u32)),
+            IpAddr::V6(a) => IpAddr::V6(Ipv6Addr::from_bits(a.to_bits() & mask)),
         }
     }
 
@@ -114,10 +116,6 @@ impl Cidr {
     }
 }
 
-fn mask32(prefix: u8) -> u32 {
-    u32::MAX.checked_shl(32 - u32::from(prefix)).unwrap_or(0)
-}
-
 fn mask128(prefix: u8) -> u128 {
     u128::MAX.checked_shl(128 - u32::from(prefix)).unwrap_or(0)
 }
@@ -139,36 +137,26 @@ pub fn trusted(ranges: &[Cidr], ip: IpAddr) -> bool {
 /// malformed. The address parsers are strict: no leading zeros, no zone ids, nothing extra.
 pub fn parse_member(v: &[u8]) -> Option<IpAddr> {
     let v = trim_ows(v);
-    if !v.iter().all(|&b| b.is_ascii_graphic()) {
-        return None;
-    }
-    let (addr, port) = match v.strip_prefix(b"[") {
-        Some(rest) => {
-            let close = rest.iter().position(|&b| b == b']')?;
-            let (addr, after) = (&rest[..close], &rest[close + 1..]);
-            let port = match after {
-                [] => None,
-                [b':', port @ ..] => Some(port),
-                _ => return None,
-            };
-            (IpAddr::V6(parse_addr::ipv6(addr)?), port)
-        }
-        // Two or more colons: IPv6 without brackets, where no port can be told apart; one
-        // ends an IPv4 address's port.
-        None => match v.iter().position(|&b| b == b':') {
-            None => (IpAddr::V4(parse_addr::ipv4(v)?), None),
-            Some(colon) if v[colon + 1..].contains(&b':') => {
-                (IpAddr::V6(parse_addr::ipv6(v)?), None)
+    // A bare address of either family (IPv6 with two or more colons, so no port can be told
+    // apart), a bracketed IPv6 one, or either of those then `:` and a port, which follows
+    // the last colon. The parsers take only address bytes, so nothing else gets through.
+    let addr = match v {
+        [b'[', inner @ .., b']'] => IpAddr::V6(parse_addr::ipv6(inner)?),
+        _ => match parse_addr::ip(v) {
+            Some(ip) => ip,
+            None => {
+                let colon = v.iter().rposition(|&b| b == b':')?;
+                let (host, port) = (&v[..colon], &v[colon + 1..]);
+                if !is_port(port) {
+                    return None;
+                }
+                match host {
+                    [b'[', inner @ .., b']'] => IpAddr::V6(parse_addr::ipv6(inner)?),
+                    _ => IpAddr::V4(parse_addr::ipv4(host)?),
+                }
             }
-            Some(colon) => (
-                IpAddr::V4(parse_addr::ipv4(&v[..colon])?),
-                Some(&v[colon + 1..]),
-            ),
         },
     };
-    if port.is_some_and(|p| !is_port(p)) {
-        return None;
-    }
     Some(canonical(addr))
 }
 
@@ -182,11 +170,12 @@ fn is_port(v: &[u8]) -> bool {
 /// yields its field values in order, as one list) that is not in `ranges`, the leftmost
 /// when all are, or without such a list the `X-Real-IP` address. A malformed member on
 /// the way, or a malformed `X-Real-IP`, gives the peer. Empty members are skipped
-/// (RFC 9110 §5.6.1), so a list of nothing counts as no list.
-pub fn client<'a>(
+/// (RFC 9110 §5.6.1), so a list of nothing counts as no list. The values come through
+/// `dyn`, so callers with different iterators share one copy.
+pub fn client(
     peer: IpAddr,
     ranges: &[Cidr],
-    forwarded_for: impl Iterator<Item = &'a [u8]>,
+    forwarded_for: &mut dyn Iterator<Item = &[u8]>,
     real_ip: Option<&[u8]>,
 ) -> IpAddr {
     if !trusted(ranges, peer) {
@@ -197,7 +186,15 @@ pub fn client<'a>(
     // when it stops the walk or when nothing is picked yet.
     let mut pick: Option<Option<IpAddr>> = None;
     for value in forwarded_for {
-        pick_from(value, ranges, &mut pick);
+        for member in items(value) {
+            if member.is_empty() {
+                continue;
+            }
+            let ip = parse_member(member);
+            if pick.is_none() || !ip.is_some_and(|ip| trusted(ranges, ip)) {
+                pick = Some(ip);
+            }
+        }
     }
     match pick {
         Some(ip) => ip.unwrap_or(peer),
@@ -205,23 +202,76 @@ pub fn client<'a>(
     }
 }
 
-/// Walks one `X-Forwarded-For` value for [`client`], updating its pick; out of the generic
-/// function, so its callers share one copy.
-fn pick_from(value: &[u8], ranges: &[Cidr], pick: &mut Option<Option<IpAddr>>) {
-    for member in items(value) {
-        if member.is_empty() {
-            continue;
-        }
-        let ip = parse_member(member);
-        if pick.is_none() || !ip.is_some_and(|ip| trusted(ranges, ip)) {
-            *pick = Some(ip);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The member grammar read case by case, as parse_member first did: brackets, then the
+    /// number of colons.
+    fn reference(v: &[u8]) -> Option<IpAddr> {
+        let v = trim_ows(v);
+        if !v.iter().all(|&b| b.is_ascii_graphic()) {
+            return None;
+        }
+        let (addr, port) = match v.strip_prefix(b"[") {
+            Some(rest) => {
+                let close = rest.iter().position(|&b| b == b']')?;
+                let (addr, after) = (&rest[..close], &rest[close + 1..]);
+                let port = match after {
+                    [] => None,
+                    [b':', port @ ..] => Some(port),
+                    _ => return None,
+                };
+                (IpAddr::V6(parse_addr::ipv6(addr)?), port)
+            }
+            None => match v.iter().position(|&b| b == b':') {
+                None => (IpAddr::V4(parse_addr::ipv4(v)?), None),
+                Some(colon) if v[colon + 1..].contains(&b':') => {
+                    (IpAddr::V6(parse_addr::ipv6(v)?), None)
+                }
+                Some(colon) => (
+                    IpAddr::V4(parse_addr::ipv4(&v[..colon])?),
+                    Some(&v[colon + 1..]),
+                ),
+            },
+        };
+        if port.is_some_and(|p| !is_port(p)) {
+            return None;
+        }
+        Some(canonical(addr))
+    }
+
+    #[test]
+    fn members_read_as_the_grammar_says() {
+        let mut rng = crate::testing::Rng::new(11);
+        let pieces: [&[u8]; 18] = [
+            b"1", b"0", b"255", b"256", b".", b":", b"::", b"[", b"]", b"ffff", b"80", b"65536",
+            b" ", b"\t", b"%1", b"1.2.3.4", b"::ffff:", b"x",
+        ];
+        for _ in 0..200_000 {
+            let n = rng.below(9);
+            let v: Vec<u8> = (0..n)
+                .flat_map(|_| rng.pick(&pieces).iter().copied())
+                .collect();
+            assert_eq!(
+                parse_member(&v),
+                reference(&v),
+                "{:?}",
+                String::from_utf8_lossy(&v)
+            );
+        }
+        for v in [
+            "[::1]",
+            "[::1]:80",
+            "1.2.3.4:80",
+            "::1",
+            "::ffff:1.2.3.4",
+            "[::ffff:1.2.3.4]:1",
+        ] {
+            assert!(parse_member(v.as_bytes()).is_some(), "{v}");
+            assert_eq!(parse_member(v.as_bytes()), reference(v.as_bytes()), "{v}");
+        }
+    }
 
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()
@@ -425,7 +475,7 @@ mod tests {
         client(
             ip(peer),
             &ranges(),
-            xff.iter().map(|v| v.as_bytes()),
+            &mut xff.iter().map(|v| v.as_bytes()),
             real.map(str::as_bytes),
         )
     }
@@ -435,7 +485,12 @@ mod tests {
         assert_eq!(who("1.1.1.1", &["2.2.2.2"], Some("3.3.3.3")), ip("1.1.1.1"));
         assert_eq!(who("::2", &["2.2.2.2"], None), ip("::2"));
         assert_eq!(
-            client(ip("10.0.0.1"), &[], [&b"2.2.2.2"[..]].into_iter(), None),
+            client(
+                ip("10.0.0.1"),
+                &[],
+                &mut [&b"2.2.2.2"[..]].into_iter(),
+                None
+            ),
             ip("10.0.0.1"),
             "no ranges, no trust"
         );
@@ -570,7 +625,7 @@ mod tests {
             let got = client(
                 ip("10.0.0.1"),
                 &ranges(),
-                [v.as_slice()].into_iter(),
+                &mut [v.as_slice()].into_iter(),
                 Some(&v),
             );
             // Whatever it names came from the value or is the peer.

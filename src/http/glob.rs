@@ -7,16 +7,15 @@
 #[must_use]
 pub fn matches(pattern: &[u8], path: &[u8]) -> bool {
     // at[j] is 1 when the pieces so far can match exactly path[..j]: bytes rather than
-    // bools, so the buffers come from the same `vec!` code as the file buffers'.
-    let n = path.len();
-    let mut at = alloc::vec![0u8; n + 1];
-    let mut next = alloc::vec![0u8; n + 1];
+    // bools, so the buffer comes from the same `vec!` code as the file buffers'. Each piece
+    // rewrites it in place, front to back, keeping the old at[j - 1] aside.
+    let mut at = alloc::vec![0u8; path.len() + 1];
     at[0] = 1;
     let mut i = 0;
     while let Some(&p) = pattern.get(i) {
         // The piece at `i`, by how many bytes it takes: 0 for the byte `p` (which takes one),
         // 1 for `*` (a run within a segment), 2 for `**` (any run), 3 for `**/` at the start
-        // of a segment (any run of whole segments, or none). Read as matched, one loop each.
+        // of a segment (any run of whole segments, or none).
         let kind = match pattern.get(i..) {
             Some([b'*', b'*', b'/', ..]) if i == 0 || pattern.get(i - 1) == Some(&b'/') => 3,
             Some([b'*', b'*', ..]) => 2,
@@ -24,32 +23,25 @@ pub fn matches(pattern: &[u8], path: &[u8]) -> bool {
             _ => 0,
         };
         i += usize::max(kind, 1);
-        // Whether a run may go on from a reachable start: stopped by `/` for one star.
-        let mut reach = false;
-        for j in 0..=n {
-            let here = at.get(j) == Some(&1);
-            let before = j.checked_sub(1);
-            let after = |b: u8| before.and_then(|k| path.get(k)) == Some(&b);
-            let matched = match kind {
-                0 => before.is_some_and(|k| at.get(k) == Some(&1)) && after(p),
-                3 => here || reach && after(b'/'),
-                _ => {
-                    reach |= here;
-                    reach
-                }
+        // Whether a run may go on from a reachable start (one star's stops at a `/`); the old
+        // at[j - 1]; path[j - 1], 0 before the start (never `/`, and at[-1] is 0 anyway).
+        let (mut reach, mut before, mut prev) = (0u8, 0u8, 0u8);
+        for (j, slot) in at.iter_mut().enumerate() {
+            let here = *slot;
+            if kind == 1 && prev == b'/' {
+                reach = 0;
+            }
+            reach |= here;
+            *slot = match kind {
+                0 => before & u8::from(prev == p),
+                3 => here | reach & u8::from(prev == b'/'),
+                _ => reach,
             };
-            if let Some(slot) = next.get_mut(j) {
-                *slot = u8::from(matched);
-            }
-            match kind {
-                1 if path.get(j) == Some(&b'/') => reach = false,
-                3 => reach |= here,
-                _ => {}
-            }
+            before = here;
+            prev = path.get(j).copied().unwrap_or(0);
         }
-        core::mem::swap(&mut at, &mut next);
     }
-    at[n] == 1
+    at[path.len()] == 1
 }
 
 #[cfg(test)]

@@ -63,14 +63,11 @@ pub fn split_target(target: &[u8]) -> Result<Target<'_>, Error> {
     let (_, after) = rest.split_at(auth_len);
     match after.first() {
         Some(b'/') => Ok(split_query(after)),
-        // `http://host?q`: an absolute URI with an empty path means the root.
-        Some(_) => Ok(Target {
+        // `http://host?q` or `http://host`: an absolute URI with an empty path means the
+        // root; the query is what follows the `?`, none when nothing does.
+        _ => Ok(Target {
             path: b"/",
             query: after.get(1..),
-        }),
-        None => Ok(Target {
-            path: b"/",
-            query: None,
         }),
     }
 }

@@ -371,6 +371,31 @@ fn transfer_codings(value: &[u8], chunked: &mut bool) -> Result<(), Error> {
     Ok(())
 }
 
+/// The names of the fields [`Fields::add`] acts on, lowercase, one after another: each
+/// [`Field`] is its name's offset, the name as long as the field line's.
+const FIELD_NAMES: &[u8] = b"hostrangeoriginrefererif-rangex-real-ipconnectionuser-agentif-none-matchcontent-lengthaccept-encodingx-forwarded-fortransfer-encodingif-modified-since";
+
+/// A field [`Fields::add`] acts on, told by its name's length and first letter; the
+/// discriminant is where [`FIELD_NAMES`] spells the name.
+#[derive(Clone, Copy)]
+#[repr(u8)]
+enum Field {
+    Host = 0,
+    Range = 4,
+    Origin = 9,
+    Referer = 15,
+    IfRange = 22,
+    XRealIp = 30,
+    Connection = 39,
+    UserAgent = 49,
+    IfNoneMatch = 59,
+    ContentLength = 72,
+    AcceptEncoding = 86,
+    XForwardedFor = 101,
+    TransferEncoding = 116,
+    IfModifiedSince = 133,
+}
+
 /// What the header section has told about framing and keep-alive so far; the other
 /// fields go straight into the [`Request`] being built.
 #[derive(Default)]
@@ -390,22 +415,46 @@ impl Fields {
         name: &[u8],
         value: &'a [u8],
     ) -> Result<(), Error> {
-        // Dispatch on length first: most fields in a request are none of these. The fields
-        // kept as their first value pick their slot, filled in one place after the match.
-        let named = |want: &[u8]| bytes::eq_ignore_case(name, want);
-        let slot = match name.len() {
-            4 if named(b"host") => {
+        // Dispatch on length and first letter: most fields in a request are none of these,
+        // and the one candidate is compared once, at one call. The fields kept as their first
+        // value pick their slot, filled in one place after the match.
+        let field = match (name.len(), name.first().map_or(0, |b| b | 0x20)) {
+            (4, _) => Field::Host,
+            (5, _) => Field::Range,
+            (6, _) => Field::Origin,
+            (7, _) => Field::Referer,
+            (8, _) => Field::IfRange,
+            (9, _) => Field::XRealIp,
+            (10, b'c') => Field::Connection,
+            (10, _) => Field::UserAgent,
+            (13, _) => Field::IfNoneMatch,
+            (14, _) => Field::ContentLength,
+            (15, b'a') => Field::AcceptEncoding,
+            (15, _) => Field::XForwardedFor,
+            (17, b't') => Field::TransferEncoding,
+            (17, _) => Field::IfModifiedSince,
+            _ => return Ok(()),
+        };
+        let at = field as usize;
+        if !bytes::eq_ignore_case(
+            name,
+            FIELD_NAMES.get(at..at + name.len()).unwrap_or_default(),
+        ) {
+            return Ok(());
+        }
+        let slot = match field {
+            Field::Host => {
                 if req.host.is_some() || !value.iter().all(|&b| is(b, HOST)) {
                     return Err(Error::BadRequest);
                 }
                 &mut req.host
             }
-            5 if named(b"range") => &mut req.range,
-            6 if named(b"origin") => &mut req.origin,
-            7 if named(b"referer") => &mut req.referer,
-            8 if named(b"if-range") => &mut req.if_range,
-            9 if named(b"x-real-ip") => &mut req.x_real_ip,
-            10 if named(b"connection") => {
+            Field::Range => &mut req.range,
+            Field::Origin => &mut req.origin,
+            Field::Referer => &mut req.referer,
+            Field::IfRange => &mut req.if_range,
+            Field::XRealIp => &mut req.x_real_ip,
+            Field::Connection => {
                 // Inline, not through `items`: clients send this field with every request.
                 for item in value.split(|&b| b == b',') {
                     let item = trim_ows(item);
@@ -417,8 +466,8 @@ impl Fields {
                 }
                 return Ok(());
             }
-            13 if named(b"if-none-match") => &mut req.if_none_match,
-            14 if named(b"content-length") => {
+            Field::IfNoneMatch => &mut req.if_none_match,
+            Field::ContentLength => {
                 let n = content_length(value)?;
                 if self.transfer_encoding || self.content_length.is_some_and(|m| m != n) {
                     return Err(Error::BadRequest);
@@ -426,16 +475,16 @@ impl Fields {
                 self.content_length = Some(n);
                 return Ok(());
             }
-            10 if named(b"user-agent") => &mut req.user_agent,
-            15 if named(b"accept-encoding") => {
+            Field::UserAgent => &mut req.user_agent,
+            Field::AcceptEncoding => {
                 req.accept_encoding_repeated |= req.accept_encoding.is_some();
                 &mut req.accept_encoding
             }
-            15 if named(b"x-forwarded-for") => {
+            Field::XForwardedFor => {
                 req.x_forwarded_for_repeated |= req.x_forwarded_for.is_some();
                 &mut req.x_forwarded_for
             }
-            17 if named(b"transfer-encoding") => {
+            Field::TransferEncoding => {
                 // HTTP/1.0 has no transfer codings: its framing would be a guess (§6.1).
                 if req.version == Version::Http10 || self.content_length.is_some() {
                     return Err(Error::BadRequest);
@@ -443,8 +492,7 @@ impl Fields {
                 self.transfer_encoding = true;
                 return transfer_codings(value, &mut self.chunked);
             }
-            17 if named(b"if-modified-since") => &mut req.if_modified_since,
-            _ => return Ok(()),
+            Field::IfModifiedSince => &mut req.if_modified_since,
         };
         if slot.is_none() {
             *slot = Some(value);

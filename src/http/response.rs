@@ -197,9 +197,7 @@ pub fn write_head(out: &mut Vec<u8>, h: &Head<'_>) {
 /// CRLF: the part of a head that a cache entry can keep prebuilt.
 pub fn write_fields(out: &mut Vec<u8>, h: &Head<'_>) {
     out.extend_from_slice(b"HTTP/1.1 ");
-    numfmt::push(out, u64::from(h.status.code()));
-    out.push(b' ');
-    out.extend_from_slice(h.status.reason().as_bytes());
+    out.extend_from_slice(h.status.text().as_bytes());
     out.extend_from_slice(b"\r\nServer: staticd\r\n");
     if let Some(ct) = h.content_type {
         put_field(out, b"Content-Type: ", ct.as_bytes());
@@ -285,7 +283,7 @@ const ERROR_SUFFIX: &[u8] = b"</h1></body></html>\n";
 
 /// Length of the HTML body [`write_error`] sends for `status`.
 pub fn error_body_len(status: Status) -> u64 {
-    let title = 4 + status.reason().len();
+    let title = status.text().len();
     (ERROR_PREFIX.len() + ERROR_MIDDLE.len() + ERROR_SUFFIX.len() + 2 * title) as u64
 }
 
@@ -304,14 +302,11 @@ pub fn write_error(out: &mut Vec<u8>, head: &Head<'_>, head_only: bool) {
     if head_only {
         return;
     }
-    let mut title = *b"000 ";
-    numfmt::put_fixed(&mut title[..3], u32::from(status.code()));
+    let title = status.text().as_bytes();
     out.extend_from_slice(ERROR_PREFIX);
-    out.extend_from_slice(&title);
-    out.extend_from_slice(status.reason().as_bytes());
+    out.extend_from_slice(title);
     out.extend_from_slice(ERROR_MIDDLE);
-    out.extend_from_slice(&title);
-    out.extend_from_slice(status.reason().as_bytes());
+    out.extend_from_slice(title);
     out.extend_from_slice(ERROR_SUFFIX);
 }
 

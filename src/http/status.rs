@@ -53,23 +53,35 @@ impl Status {
         self as u16
     }
 
+    /// The code and the reason phrase of RFC 9110 §15, as a status line ends them
+    /// (`404 Not Found`); an error page's title too.
+    pub fn text(self) -> &'static str {
+        // One string, each line found by the code it starts with: a match arm per phrase
+        // compiles to a jump table and a load per arm.
+        const LINES: &str = "200 OK|204 No Content|206 Partial Content|\
+            301 Moved Permanently|304 Not Modified|400 Bad Request|403 Forbidden|404 Not Found|\
+            405 Method Not Allowed|406 Not Acceptable|408 Request Timeout|\
+            412 Precondition Failed|414 URI Too Long|416 Range Not Satisfiable|\
+            431 Request Header Fields Too Large|500 Internal Server Error|501 Not Implemented|\
+            503 Service Unavailable|505 HTTP Version Not Supported";
+        let mut code = [0u8; 3];
+        crate::http::numfmt::put_fixed(&mut code, u32::from(self.code()));
+        let lines = LINES.as_bytes();
+        let mut start = 0;
+        loop {
+            let rest = lines.get(start..).unwrap_or_default();
+            let end = start + rest.iter().position(|&b| b == b'|').unwrap_or(rest.len());
+            // Every code is in the table; the last line stands in should one not be.
+            if rest.starts_with(&code) || end == lines.len() {
+                return LINES.get(start..end).unwrap_or_default();
+            }
+            start = end + 1;
+        }
+    }
+
     /// The reason phrase of RFC 9110 §15.
     pub fn reason(self) -> &'static str {
-        // One string and a list of codes in the same order: a match arm per phrase
-        // compiles to a jump table and a load per arm.
-        const CODES: [u16; 19] = [
-            200, 204, 206, 301, 304, 400, 403, 404, 405, 406, 408, 412, 414, 416, 431, 500, 501,
-            503, 505,
-        ];
-        const REASONS: &str = "OK|No Content|Partial Content|Moved Permanently|Not Modified|\
-            Bad Request|Forbidden|Not Found|Method Not Allowed|Not Acceptable|Request Timeout|\
-            Precondition Failed|URI Too Long|Range Not Satisfiable|\
-            Request Header Fields Too Large|Internal Server Error|Not Implemented|\
-            Service Unavailable|HTTP Version Not Supported";
-        let i = CODES.iter().position(|&c| c == self.code()).unwrap_or(0);
-        // Split as bytes: a `char` pattern brings in a searcher of its own.
-        let reason = REASONS.as_bytes().split(|&b| b == b'|').nth(i);
-        core::str::from_utf8(reason.unwrap_or_default()).unwrap_or("")
+        self.text().get(4..).unwrap_or_default()
     }
 
     /// Whether the response must not carry a body (RFC 9110 §6.4.1).
@@ -167,6 +179,7 @@ mod tests {
         ];
         for (s, (code, reason)) in ALL.iter().zip(expected) {
             assert_eq!((s.code(), s.reason()), (code, reason));
+            assert_eq!(s.text(), format!("{code} {reason}"));
         }
     }
 

@@ -374,10 +374,11 @@ impl Sink {
         };
         let ranges = &self.real_ip_from;
         let client = if req.x_forwarded_for_repeated {
-            let values = request::field_values(req.head, b"x-forwarded-for");
-            forwarded::client(ip, ranges, values, req.x_real_ip)
+            let mut values = request::field_values(req.head, b"x-forwarded-for");
+            forwarded::client(ip, ranges, &mut values, req.x_real_ip)
         } else {
-            forwarded::client(ip, ranges, req.x_forwarded_for.into_iter(), req.x_real_ip)
+            let mut values = req.x_forwarded_for.into_iter();
+            forwarded::client(ip, ranges, &mut values, req.x_real_ip)
         };
         if client == ip {
             return peer;

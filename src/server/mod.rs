@@ -214,13 +214,12 @@ pub fn run(mut config: Config) -> ! {
         root,
         core::mem::take(&mut config.index),
         settings(&config, types, budget),
+        // Moved out of the config, not copied: it is not read again.
         SiteHeaders {
             cors: core::mem::take(&mut config.cors),
-            ..SiteHeaders::new(
-                config.cache_control.as_deref(),
-                &config.cache_control_for,
-                &config.headers,
-            )
+            cache_control: config.cache_control.take(),
+            cache_control_for: core::mem::take(&mut config.cache_control_for),
+            ..SiteHeaders::new(None, &[], &config.headers)
         },
     )));
     let mut watcher = Watcher::new(&config.root, cache, MAX_WATCHES)

@@ -415,12 +415,11 @@ fn answer_health(
 /// false, with nothing queued, for any other OPTIONS request.
 fn preflight(req: &Request<'_>, cx: &Context<'_>, conn: Connection, out: &mut Output) -> bool {
     let method = request::field_values(req.head, b"access-control-request-method").next();
-    let headers = || request::field_values(req.head, b"access-control-request-headers");
-    if !cors::is_allowed_preflight(cx.cors, method, headers()) {
+    let headers = request::field_values(req.head, b"access-control-request-headers");
+    let mut lines = Vec::with_capacity(128);
+    if !cors::write_preflight(&mut lines, cx.cors, method, headers) {
         return false;
     }
-    let mut lines = Vec::with_capacity(128);
-    cors::write_preflight(&mut lines, headers());
     let mut head = cx.head(Status::NoContent, conn);
     head.extra = &lines;
     response::write_head(out.buf(), &head);

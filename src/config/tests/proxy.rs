@@ -73,11 +73,8 @@ fn cors_adds_up() {
         ],
         &[],
     );
-    let want = Policy::Origins(vec![
-        b"https://a.example".to_vec(),
-        b"http://localhost:3000".to_vec(),
-        b"https://b.example".to_vec(),
-    ]);
+    let want =
+        Policy::Origins(b"https://a.example http://localhost:3000 https://b.example".to_vec());
     assert_eq!(c.cors, want);
     assert_eq!(
         serve(

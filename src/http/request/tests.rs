@@ -1195,3 +1195,26 @@ fn items_are_the_trimmed_comma_separated_elements() {
         assert_eq!(items(&case).collect::<Vec<_>>(), want, "{}", show(&case));
     }
 }
+
+#[test]
+fn each_field_is_where_its_name_is_spelt() {
+    for (field, name) in [
+        (super::Field::Host, "host"),
+        (super::Field::Range, "range"),
+        (super::Field::Origin, "origin"),
+        (super::Field::Referer, "referer"),
+        (super::Field::IfRange, "if-range"),
+        (super::Field::XRealIp, "x-real-ip"),
+        (super::Field::Connection, "connection"),
+        (super::Field::UserAgent, "user-agent"),
+        (super::Field::IfNoneMatch, "if-none-match"),
+        (super::Field::ContentLength, "content-length"),
+        (super::Field::AcceptEncoding, "accept-encoding"),
+        (super::Field::XForwardedFor, "x-forwarded-for"),
+        (super::Field::TransferEncoding, "transfer-encoding"),
+        (super::Field::IfModifiedSince, "if-modified-since"),
+    ] {
+        let at = field as usize;
+        assert_eq!(&FIELD_NAMES[at..at + name.len()], name.as_bytes());
+    }
+}
