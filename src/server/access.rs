@@ -373,12 +373,16 @@ impl Sink {
             return peer;
         };
         let ranges = &self.real_ip_from;
-        let client = if req.x_forwarded_for_repeated {
-            let values = request::field_values(req.head, b"x-forwarded-for");
-            forwarded::client(ip, ranges, values, req.x_real_ip)
-        } else {
-            forwarded::client(ip, ranges, req.x_forwarded_for.into_iter(), req.x_real_ip)
-        };
+        // One iterator type for both cases, so forwarded::client is compiled once.
+        let mut single = req.x_forwarded_for;
+        let mut repeated = req
+            .x_forwarded_for_repeated
+            .then(|| request::field_values(req.head, b"x-forwarded-for"));
+        let values = core::iter::from_fn(|| match repeated.as_mut() {
+            Some(all) => all.next(),
+            None => single.take(),
+        });
+        let client = forwarded::client(ip, ranges, values, req.x_real_ip);
         if client == ip {
             return peer;
         }
