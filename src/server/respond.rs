@@ -111,11 +111,13 @@ impl WorkerLocal {
         if let Some(log) = self.log.as_mut()
             && !reply.quiet
         {
+            // A HEAD is logged with no body bytes: none went out.
+            let head = req.is_some_and(|r| r.method == Method::Head);
             log.add(
                 peer,
                 req,
                 reply.status,
-                reply.body,
+                if head { 0 } else { reply.body },
                 cx.clock.secs(),
                 cx.clock.now_ms(),
             );
@@ -156,7 +158,7 @@ pub struct Reply {
     pub status: Status,
     /// The connection closes after this response.
     pub close: bool,
-    /// Body bytes queued (0 for HEAD and 304), for the access log.
+    /// Body bytes queued (0 for 304; for HEAD, what a GET would get), for the access log.
     pub body: u64,
     /// Left out of the access log: the health path, which probes ask
     /// every few seconds.
@@ -164,28 +166,9 @@ pub struct Reply {
 }
 
 /// Queues the response to `req`. `closing` forces the connection to close
-/// after it (e.g. the request's body cannot be skipped).
+/// after it (e.g. the request's body cannot be skipped). A HEAD's reply
+/// carries the body length a GET would have had.
 pub fn respond(
-    cache: &Cache,
-    req: &Request<'_>,
-    cx: Context<'_>,
-    closing: bool,
-    local: &mut WorkerLocal,
-    out: &mut Output,
-) -> Reply {
-    let reply = answer(cache, req, cx, closing, local, out);
-    Reply {
-        body: if req.method == Method::Head {
-            0
-        } else {
-            reply.body
-        },
-        ..reply
-    }
-}
-
-/// [`respond`], with the body length a GET would have had for a HEAD.
-fn answer(
     cache: &Cache,
     req: &Request<'_>,
     cx: Context<'_>,
