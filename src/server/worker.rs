@@ -280,6 +280,9 @@ impl Worker {
         if let Some(log) = self.local.log.as_mut() {
             log.flush();
         }
+        // The process exits once every worker is done, and exit_group frees
+        // and closes what is left (the epoll instance, spare buffers): no drop code.
+        core::mem::forget(self);
     }
 
     fn accept(&mut self, which: usize) {
