@@ -290,13 +290,7 @@ impl Worker {
             return;
         };
         let flags = SocketFlags::NONBLOCK | SocketFlags::CLOEXEC;
-        // The same accept4, asked for the address only when it will be logged.
-        let accepted = if self.local.log.is_some() {
-            net::acceptfrom_with(listener, flags).map(|(fd, addr)| (fd, peer_text(addr)))
-        } else {
-            net::accept_with(listener, flags).map(|fd| (fd, None))
-        };
-        let (fd, peer) = match accepted {
+        let (fd, addr) = match net::acceptfrom_with(listener, flags) {
             Ok(accepted) => accepted,
             Err(Errno::MFILE | Errno::NFILE | Errno::NOBUFS | Errno::NOMEM) => {
                 return self.pause_accepting();
@@ -344,7 +338,10 @@ impl Worker {
         slot.timeout = None;
         slot.scheduled = 0;
         let mut conn = Conn::new(fd);
-        conn.peer = peer;
+        // The address is turned into text only when it will be logged.
+        if self.local.log.is_some() {
+            conn.peer = peer_text(addr);
+        }
         slot.conn = Some(conn);
         self.open += 1;
         // Clients send their request right after connecting, so it is usually
