@@ -177,9 +177,6 @@ impl Worker {
         } else {
             EventFlags::IN
         };
-        for (i, l) in listeners.iter().enumerate() {
-            epoll::add(&epoll, l, listener_token(i), listen_flags)?;
-        }
         epoll::add(
             &epoll,
             &shared.wake,
@@ -200,7 +197,7 @@ impl Worker {
 
         let mut local = WorkerLocal::default();
         local.log = shared.access.clone().map(crate::server::access::Lines::new);
-        Ok(Worker {
+        let worker = Worker {
             id,
             epoll,
             listeners,
@@ -218,7 +215,9 @@ impl Worker {
             listen_flags,
             refused: 0,
             refusal_logged_ms: 0,
-        })
+        };
+        worker.add_listeners()?;
+        Ok(worker)
     }
 
     /// Runs until the server stops and every connection is done.
@@ -445,9 +444,18 @@ impl Worker {
     /// Puts the listeners back after a pause.
     fn resume_accepting(&mut self) {
         self.accept_paused_until = None;
+        let _ = self.add_listeners();
+    }
+
+    /// Adds every listener to the epoll set, each whether or not one before
+    /// it failed (a resumed worker accepts on what it can); the first error.
+    fn add_listeners(&self) -> io::Result<()> {
+        let mut result = Ok(());
         for (i, l) in self.listeners.iter().enumerate() {
-            let _ = epoll::add(&self.epoll, l, listener_token(i), self.listen_flags);
+            let added = epoll::add(&self.epoll, l, listener_token(i), self.listen_flags);
+            result = result.and(added);
         }
+        result
     }
 
     fn close(&mut self, index: usize) {
