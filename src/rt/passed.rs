@@ -32,7 +32,9 @@ pub fn adopt(
         return Err((FIRST, io::Errno::ALREADY));
     }
     let mut fds = Vec::with_capacity(count as usize);
-    for raw in (FIRST..).take(count as usize) {
+    let mut raw = FIRST - 1;
+    for _ in 0..count {
+        raw += 1;
         // SAFETY: a view for the checks only, which fail harmlessly with
         // EBADF when nothing is open at `raw`; it ends before ownership is taken.
         let borrowed = unsafe { BorrowedFd::borrow_raw(raw) };

@@ -10,7 +10,7 @@ use crate::http::conditional::{self, Outcome};
 use crate::http::cors::{self, Allow};
 use crate::http::encoding::{self, Choice, Coding};
 use crate::http::path;
-use crate::http::range::{self, ByteRange, Ranges};
+use crate::http::range::{self, Ranges};
 use crate::http::request::{self, Method, Request, Version};
 use crate::http::response::{self, Connection, Head, SiteHeaders};
 use crate::http::status::Status;
@@ -111,11 +111,13 @@ impl WorkerLocal {
         if let Some(log) = self.log.as_mut()
             && !reply.quiet
         {
+            // A HEAD is logged with no body bytes: none went out.
+            let head = req.is_some_and(|r| r.method == Method::Head);
             log.add(
                 peer,
                 req,
                 reply.status,
-                reply.body,
+                if head { 0 } else { reply.body },
                 cx.clock.secs(),
                 cx.clock.now_ms(),
             );
@@ -156,7 +158,7 @@ pub struct Reply {
     pub status: Status,
     /// The connection closes after this response.
     pub close: bool,
-    /// Body bytes queued (0 for HEAD and 304), for the access log.
+    /// Body bytes queued (0 for 304; for HEAD, what a GET would get), for the access log.
     pub body: u64,
     /// Left out of the access log: the health path, which probes ask
     /// every few seconds.
@@ -164,28 +166,9 @@ pub struct Reply {
 }
 
 /// Queues the response to `req`. `closing` forces the connection to close
-/// after it (e.g. the request's body cannot be skipped).
+/// after it (e.g. the request's body cannot be skipped). A HEAD's reply
+/// carries the body length a GET would have had.
 pub fn respond(
-    cache: &Cache,
-    req: &Request<'_>,
-    cx: Context<'_>,
-    closing: bool,
-    local: &mut WorkerLocal,
-    out: &mut Output,
-) -> Reply {
-    let reply = answer(cache, req, cx, closing, local, out);
-    Reply {
-        body: if req.method == Method::Head {
-            0
-        } else {
-            reply.body
-        },
-        ..reply
-    }
-}
-
-/// [`respond`], with the body length a GET would have had for a HEAD.
-fn answer(
     cache: &Cache,
     req: &Request<'_>,
     cx: Context<'_>,
@@ -342,9 +325,11 @@ fn answer(
 }
 
 /// Answers a Range request the If-Range (if any) allows: 206 with one
-/// range or several, 416 when none is satisfiable; `None`, with nothing
-/// queued, when the header is unusable and the whole 200 goes instead.
-/// Out of line: few requests ask for ranges.
+/// range (its head says which) or several (multipart/byteranges, each part's
+/// head from the buffer, its bytes from the mapping or the file), 416 when
+/// none is satisfiable; `None`, with nothing queued, when the header is
+/// unusable and the whole 200 goes instead. Out of line: few requests ask
+/// for ranges.
 #[inline(never)]
 fn answer_range(
     entry: &Arc<Entry>,
@@ -355,20 +340,25 @@ fn answer_range(
     conn: Connection,
     out: &mut Output,
 ) -> Option<Reply> {
-    let (status, body) = match range::parse(r, entry.meta.size) {
+    let size = entry.meta.size;
+    let ranges = range::parse(r, size);
+    let mut extra = Vec::with_capacity(64);
+    extra.extend_from_slice(b"Content-Range: ");
+    let (content_type, length, list) = match &ranges {
         Ranges::Ignore => return None,
         Ranges::Single(r) => {
-            send_range(entry, r, head_only, cx, conn, out);
-            (Status::PartialContent, r.len())
+            range::write_content_range(&mut extra, *r, size);
+            extra.extend_from_slice(b"\r\n");
+            (entry.content_type, r.len(), core::slice::from_ref(r))
         }
         Ranges::Multi(list) => {
-            let length = send_ranges(entry, list.as_slice(), head_only, cx, conn, out);
-            (Status::PartialContent, length)
+            let list = list.as_slice();
+            let length = range::multipart_length(list, range::BOUNDARY, entry.content_type, size);
+            extra.clear();
+            (MULTIPART_TYPE, length, list)
         }
         Ranges::Unsatisfiable => {
-            let mut extra = Vec::with_capacity(48);
-            extra.extend_from_slice(b"Content-Range: ");
-            range::write_unsatisfied_range(&mut extra, entry.meta.size);
+            range::write_unsatisfied_range(&mut extra, size);
             extra.extend_from_slice(b"\r\n");
             let mut head = cx.head(Status::RangeNotSatisfiable, conn);
             head.extra = &extra;
@@ -376,10 +366,32 @@ fn answer_range(
             return Some(error_page(&head, head_only, close, out));
         }
     };
+    let mut head = cx.head(Status::PartialContent, conn);
+    head.content_type = Some(content_type);
+    head.content_length = length;
+    head.last_modified = entry.last_modified_date();
+    head.cache_control = cx.site.cache_control(entry.cache_rule);
+    head.etag = entry.etag().map(|t| t.as_bytes());
+    head.accept_ranges = true;
+    head.vary = entry.vary;
+    head.extra = &extra;
+    response::write_head(out.buf(), &head);
+    if !head_only {
+        let multi = list.len() > 1;
+        for r in list {
+            if multi {
+                range::part_head(out.buf(), range::BOUNDARY, entry.content_type, *r, size);
+            }
+            out.push_body(entry, r.start, r.end);
+        }
+        if multi {
+            range::closing(out.buf(), range::BOUNDARY);
+        }
+    }
     Some(Reply {
-        status,
+        status: Status::PartialContent,
         close,
-        body,
+        body: length,
         quiet: false,
     })
 }
@@ -488,49 +500,6 @@ fn not_modified(
     response::write_head(out.buf(), &head);
 }
 
-/// The head of a 206 for `entry`, with the given type, length and extra fields.
-fn partial_head<'a>(
-    entry: &'a Entry,
-    content_type: &'a str,
-    length: u64,
-    extra: &'a [u8],
-    cx: &Context<'a>,
-    conn: Connection,
-) -> Head<'a> {
-    let mut head = cx.head(Status::PartialContent, conn);
-    head.content_type = Some(content_type);
-    head.content_length = length;
-    head.last_modified = entry.last_modified_date();
-    head.cache_control = cx.site.cache_control(entry.cache_rule);
-    head.etag = entry.etag().map(|t| t.as_bytes());
-    head.accept_ranges = true;
-    head.vary = entry.vary;
-    head.extra = extra;
-    head
-}
-
-/// Queues a 206 with one range: the head, then that slice of the body.
-fn send_range(
-    entry: &Arc<Entry>,
-    r: ByteRange,
-    head_only: bool,
-    cx: &Context<'_>,
-    conn: Connection,
-    out: &mut Output,
-) {
-    let mut extra = Vec::with_capacity(64);
-    extra.extend_from_slice(b"Content-Range: ");
-    range::write_content_range(&mut extra, r, entry.meta.size);
-    extra.extend_from_slice(b"\r\n");
-    response::write_head(
-        out.buf(),
-        &partial_head(entry, entry.content_type, r.len(), &extra, cx, conn),
-    );
-    if !head_only {
-        out.push_body(entry, r.start, r.end);
-    }
-}
-
 /// The Content-Type of a multipart 206, with [`range::BOUNDARY`], joined
 /// at compile time.
 const MULTIPART_TYPE: &str = {
@@ -554,33 +523,6 @@ const MULTIPART_TYPE: &str = {
         Err(_) => panic!("the boundary is ASCII"),
     }
 };
-
-/// Queues a 206 multipart/byteranges: each part's head from the buffer,
-/// each part's bytes from the mapping or the file. Returns the body length.
-fn send_ranges(
-    entry: &Arc<Entry>,
-    ranges: &[ByteRange],
-    head_only: bool,
-    cx: &Context<'_>,
-    conn: Connection,
-    out: &mut Output,
-) -> u64 {
-    let size = entry.meta.size;
-    let length = range::multipart_length(ranges, range::BOUNDARY, entry.content_type, size);
-    response::write_head(
-        out.buf(),
-        &partial_head(entry, MULTIPART_TYPE, length, b"", cx, conn),
-    );
-    if head_only {
-        return length;
-    }
-    for r in ranges {
-        range::part_head(out.buf(), range::BOUNDARY, entry.content_type, *r, size);
-        out.push_body(entry, r.start, r.end);
-    }
-    range::closing(out.buf(), range::BOUNDARY);
-    length
-}
 
 #[cfg(test)]
 mod tests {

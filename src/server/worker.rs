@@ -177,9 +177,6 @@ impl Worker {
         } else {
             EventFlags::IN
         };
-        for (i, l) in listeners.iter().enumerate() {
-            epoll::add(&epoll, l, listener_token(i), listen_flags)?;
-        }
         epoll::add(
             &epoll,
             &shared.wake,
@@ -200,7 +197,7 @@ impl Worker {
 
         let mut local = WorkerLocal::default();
         local.log = shared.access.clone().map(crate::server::access::Lines::new);
-        Ok(Worker {
+        let worker = Worker {
             id,
             epoll,
             listeners,
@@ -218,7 +215,9 @@ impl Worker {
             listen_flags,
             refused: 0,
             refusal_logged_ms: 0,
-        })
+        };
+        worker.add_listeners()?;
+        Ok(worker)
     }
 
     /// Runs until the server stops and every connection is done.
@@ -280,6 +279,9 @@ impl Worker {
         if let Some(log) = self.local.log.as_mut() {
             log.flush();
         }
+        // The process exits once every worker is done, and exit_group frees
+        // and closes what is left (the epoll instance, spare buffers): no drop code.
+        core::mem::forget(self);
     }
 
     fn accept(&mut self, which: usize) {
@@ -287,13 +289,7 @@ impl Worker {
             return;
         };
         let flags = SocketFlags::NONBLOCK | SocketFlags::CLOEXEC;
-        // The same accept4, asked for the address only when it will be logged.
-        let accepted = if self.local.log.is_some() {
-            net::acceptfrom_with(listener, flags).map(|(fd, addr)| (fd, peer_text(addr)))
-        } else {
-            net::accept_with(listener, flags).map(|fd| (fd, None))
-        };
-        let (fd, peer) = match accepted {
+        let (fd, addr) = match net::acceptfrom_with(listener, flags) {
             Ok(accepted) => accepted,
             Err(Errno::MFILE | Errno::NFILE | Errno::NOBUFS | Errno::NOMEM) => {
                 return self.pause_accepting();
@@ -341,7 +337,10 @@ impl Worker {
         slot.timeout = None;
         slot.scheduled = 0;
         let mut conn = Conn::new(fd);
-        conn.peer = peer;
+        // The address is turned into text only when it will be logged.
+        if self.local.log.is_some() {
+            conn.peer = peer_text(addr);
+        }
         slot.conn = Some(conn);
         self.open += 1;
         // Clients send their request right after connecting, so it is usually
@@ -445,9 +444,18 @@ impl Worker {
     /// Puts the listeners back after a pause.
     fn resume_accepting(&mut self) {
         self.accept_paused_until = None;
+        let _ = self.add_listeners();
+    }
+
+    /// Adds every listener to the epoll set, each whether or not one before
+    /// it failed (a resumed worker accepts on what it can); the first error.
+    fn add_listeners(&self) -> io::Result<()> {
+        let mut result = Ok(());
         for (i, l) in self.listeners.iter().enumerate() {
-            let _ = epoll::add(&self.epoll, l, listener_token(i), self.listen_flags);
+            let added = epoll::add(&self.epoll, l, listener_token(i), self.listen_flags);
+            result = result.and(added);
         }
+        result
     }
 
     fn close(&mut self, index: usize) {
