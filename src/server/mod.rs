@@ -254,21 +254,13 @@ pub fn run(mut config: Config) -> ! {
     let mut metrics = config.metrics.map(|addr| {
         let fd =
             listener::bind(&addr, false).unwrap_or_else(|why| fail(&[&"--metrics ", &addr], &why));
-        let bound = listener::local_addr(&fd).unwrap_or(addr);
+        let bound = listener::local_addr(rustix::fd::AsFd::as_fd(&fd)).unwrap_or(addr);
         (metrics::Metrics::new(fd, SCRAPES), bound)
     });
     // The control thread's own epoll is made now, before any worker accepts:
     // a burst of connections could otherwise take the last descriptor it needs.
     let control_ep = control_epoll(&signals, &watcher, metrics.as_ref().map(|m| &m.0))
         .unwrap_or_else(|why| fail(&[&"epoll"], &why));
-    let mut ready = Vec::with_capacity(workers);
-    for (id, list) in listeners.into_iter().enumerate() {
-        // Boxed: a worker is kilobytes, moved twice more before its thread runs it.
-        match worker::Worker::new(id, list, activated.is_some(), shared.clone()) {
-            Ok(worker) => ready.push(alloc::boxed::Box::new(worker)),
-            Err(why) => fail(&[&"epoll"], &why),
-        }
-    }
     // Everything that needs privileges is done: drop them, then the system
     // calls never needed again, before any worker thread exists.
     if let Some(spec) = &config.user {
@@ -283,8 +275,12 @@ pub fn run(mut config: Config) -> ! {
             seccomp::program(sandbox::ALLOWED_SYSCALLS);
         seccomp::allow_only(&FILTER).unwrap_or_else(|why| fail(&[&"seccomp"], &why));
     }
+    // Each worker is made (its epoll and the calls that fill it are allowed
+    // still) and started at once: no list of made workers to move them through.
     let mut handles = Vec::with_capacity(workers);
-    for worker in ready {
+    for (id, list) in listeners.into_iter().enumerate() {
+        let worker = worker::Worker::new(id, list, activated.is_some(), shared.clone())
+            .unwrap_or_else(|why| fail(&[&"epoll"], &why));
         let handle = thread::spawn(STACK, move || worker.run())
             .unwrap_or_else(|why| fail(&[&"thread"], &why));
         handles.push(handle);
