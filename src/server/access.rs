@@ -373,12 +373,14 @@ impl Sink {
             return peer;
         };
         let ranges = &self.real_ip_from;
-        let client = if req.x_forwarded_for_repeated {
-            let values = request::field_values(req.head, b"x-forwarded-for");
-            forwarded::client(ip, ranges, values, req.x_real_ip)
-        } else {
-            forwarded::client(ip, ranges, req.x_forwarded_for.into_iter(), req.x_real_ip)
-        };
+        // One iterator type for both cases, so `forwarded::client` is compiled
+        // once: a repeated field is read again from the head, a single one
+        // comes as the parser kept it (and the head is not walked).
+        let repeated = req.x_forwarded_for_repeated;
+        let values =
+            request::field_values(if repeated { req.head } else { b"" }, b"x-forwarded-for")
+                .chain(req.x_forwarded_for.filter(|_| !repeated));
+        let client = forwarded::client(ip, ranges, values, req.x_real_ip);
         if client == ip {
             return peer;
         }
