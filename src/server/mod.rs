@@ -122,7 +122,8 @@ fn cpu_count() -> usize {
 /// than return: all it holds is memory and descriptors, which need no drop
 /// when the kernel takes them back at once.
 // Owns `config`: what it hands on and never reads again (the index name,
-// --real-ip-from, --cors) is moved out, not copied.
+// --real-ip-from, --cors, --cache-control, --cache-control-for) is moved
+// out, not copied.
 pub fn run(mut config: Config) -> ! {
     use rustix::io::Errno;
     let root_name = crate::text!(crate::text::Utf8(&config.root));
@@ -214,13 +215,12 @@ pub fn run(mut config: Config) -> ! {
         root,
         core::mem::take(&mut config.index),
         settings(&config, types, budget),
+        // The values are moved in, not copied: only the header lines are built.
         SiteHeaders {
+            cache_control: config.cache_control.take(),
+            cache_control_for: core::mem::take(&mut config.cache_control_for),
             cors: core::mem::take(&mut config.cors),
-            ..SiteHeaders::new(
-                config.cache_control.as_deref(),
-                &config.cache_control_for,
-                &config.headers,
-            )
+            ..SiteHeaders::new(None, &[], &config.headers)
         },
     )));
     let mut watcher = Watcher::new(&config.root, cache, MAX_WATCHES)
