@@ -80,7 +80,7 @@ pub struct Shared {
     /// Where missing paths go.
     pub routes: respond::Routes,
     /// The access log, when there is one.
-    pub access: Option<Arc<access::Sink>>,
+    pub access: Option<&'static access::Sink>,
     /// Each worker's published counters, by worker index.
     pub stats: alloc::boxed::Box<[stats::Published]>,
     /// The memory request heads may take beyond each connection's first buffer.

@@ -199,7 +199,7 @@ impl Worker {
         let wheel = Wheel::new(tick_ms, clock.now_ms());
 
         let mut local = WorkerLocal::default();
-        local.log = shared.access.clone().map(crate::server::access::Lines::new);
+        local.log = shared.access.map(crate::server::access::Lines::new);
         Ok(Worker {
             id,
             epoll,
