@@ -42,7 +42,6 @@ use crate::rt::thread;
 use crate::rt::time::clock_gettime;
 use crate::text::Piece;
 use alloc::string::String;
-use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::net::SocketAddr;
 use core::sync::atomic::AtomicUsize;
@@ -225,7 +224,8 @@ pub fn run(mut config: Config) -> ! {
     )));
     let mut watcher = Watcher::new(&config.root, cache, MAX_WATCHES)
         .unwrap_or_else(|why| fail(&[&"inotify"], &why));
-    let shared = Arc::new(Shared {
+    // Leaked like the cache, and for the same reason: it lives until exit.
+    let shared: &'static Shared = alloc::boxed::Box::leak(alloc::boxed::Box::new(Shared {
         cache,
         limits: ConnLimits {
             header_ms: config.header_timeout_ms,
@@ -247,7 +247,7 @@ pub fn run(mut config: Config) -> ! {
         stats: stats::Published::for_workers(workers),
         heads: conn::HeadBudget::new(HEADS_MAX),
         wake,
-    });
+    }));
 
     // Bound alone (no SO_REUSEPORT): a port another process holds is an
     // error, not a share of its scrapes.
@@ -279,7 +279,7 @@ pub fn run(mut config: Config) -> ! {
     // still) and started at once: no list of made workers to move them through.
     let mut handles = Vec::with_capacity(workers);
     for (id, list) in listeners.into_iter().enumerate() {
-        let worker = worker::Worker::new(id, list, activated.is_some(), shared.clone())
+        let worker = worker::Worker::new(id, list, activated.is_some(), shared)
             .unwrap_or_else(|why| fail(&[&"epoll"], &why));
         let handle = thread::spawn(STACK, move || worker.run())
             .unwrap_or_else(|why| fail(&[&"thread"], &why));
@@ -305,7 +305,7 @@ pub fn run(mut config: Config) -> ! {
         ep: &control_ep,
         signals: &signals,
         watcher: &mut watcher,
-        shared: &shared,
+        shared,
         metrics: metrics.as_mut().map(|m| &mut m.0),
         drain_ms: u64::from(config.drain_secs) * 1000,
     };
