@@ -60,13 +60,16 @@ pub fn local_addr(fd: rustix::fd::BorrowedFd<'_>) -> io::Result<SocketAddr> {
 /// Listeners per worker, and the addresses actually bound.
 pub type Bound = (Vec<Vec<OwnedFd>>, Vec<SocketAddr>);
 
-/// Binds `workers` listeners for every address, all on the same port: when an
-/// address asks for port 0, the first listener's port is reused for the rest.
-/// Returns the listeners per worker and the addresses actually bound; on
-/// failure, the address that failed and why.
-pub fn bind_all(addrs: &[SocketAddr], workers: usize) -> Result<Bound, (SocketAddr, io::Errno)> {
-    let mut bound = addrs.to_vec();
-    let mut first = Vec::with_capacity(addrs.len());
+/// Binds `workers` listeners for every address of `bound`, all on the same
+/// port: when an address asks for port 0, the first listener's port is reused
+/// for the rest. Returns the listeners per worker and the addresses actually
+/// bound (`bound` itself, with the ports got filled in); on failure, the
+/// address that failed and why.
+pub fn bind_all(
+    mut bound: Vec<SocketAddr>,
+    workers: usize,
+) -> Result<Bound, (SocketAddr, io::Errno)> {
+    let mut first = Vec::with_capacity(bound.len());
     for addr in &mut bound {
         let fd = bind(addr, true).map_err(|e| (*addr, e))?;
         *addr = local_addr(fd.as_fd()).map_err(|e| (*addr, e))?;

@@ -121,8 +121,8 @@ fn cpu_count() -> usize {
 /// than return: all it holds is memory and descriptors, which need no drop
 /// when the kernel takes them back at once.
 // Owns `config`: what it hands on and never reads again (the index name,
-// --real-ip-from, --cors, --cache-control, --cache-control-for) is moved
-// out, not copied.
+// --listen, --real-ip-from, --cors, --cache-control, --cache-control-for) is
+// moved out, not copied.
 pub fn run(mut config: Config) -> ! {
     use rustix::io::Errno;
     let root_name = crate::text!(crate::text::Utf8(&config.root));
@@ -174,7 +174,7 @@ pub fn run(mut config: Config) -> ! {
     }
     let (listeners, bound) = match inherited {
         Some(passed) => passed,
-        None => listener::bind_all(&config.listen, workers)
+        None => listener::bind_all(core::mem::take(&mut config.listen), workers)
             .unwrap_or_else(|(addr, why)| fail(&[&"listen ", &addr], &why)),
     };
     if let Some(name) = &config.tcp_congestion {
