@@ -32,7 +32,13 @@ pub mod testing;
 pub fn main(args: &[&'static [u8]], env: &[&'static [u8]]) -> i32 {
     match config::parse(args, env) {
         Ok(config::Command::Serve(config)) => server::run(*config),
-        Ok(config::Command::Probe(url, config)) => server::probe::run(url.as_deref(), &config),
+        Ok(config::Command::Probe(url, config)) => {
+            let code = server::probe::run(url.as_deref(), &config);
+            // The process ends now: the kernel takes the memory back, so no
+            // drop code for the whole configuration is needed.
+            core::mem::forget((url, config));
+            code
+        }
         Ok(config::Command::Help) => {
             rt::stdio::write_fd(1, &config::help());
             0

@@ -78,7 +78,7 @@ impl Sink {
         path: &[u8],
         format: Format,
         real_ip_from: Vec<Cidr>,
-    ) -> rustix::io::Result<(Arc<Sink>, Option<Writer>)> {
+    ) -> rustix::io::Result<(&'static Sink, Option<Writer>)> {
         if path == b"-" {
             let stdout = rustix::io::fcntl_dupfd_cloexec(crate::rt::stdio::stdout(), 0)?;
             Ok(Sink::new(stdout, None, format, real_ip_from))
@@ -95,12 +95,14 @@ impl Sink {
         path: Option<Vec<u8>>,
         format: Format,
         real_ip_from: Vec<Cidr>,
-    ) -> (Arc<Sink>, Option<Writer>) {
+    ) -> (&'static Sink, Option<Writer>) {
         use rustix::fs::FileType;
         let regular = rustix::fs::fstat(&fd)
             .is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::RegularFile);
         let fd = Arc::new(fd);
-        let sink = Arc::new(Sink {
+        // Lives as long as the process (workers, the writer and the control
+        // thread use it until exit): leaked, not counted, so it has no drop code.
+        let sink: &'static Sink = alloc::boxed::Box::leak(alloc::boxed::Box::new(Sink {
             fd: spin::Mutex::new(fd.clone()),
             generation: AtomicU32::new(0),
             // Allocated once and never grown: no allocation under the lock.
@@ -112,12 +114,12 @@ impl Sink {
             path,
             format,
             real_ip_from,
-        });
+        }));
         if regular {
             return (sink, None);
         }
         let writer = Writer {
-            sink: sink.clone(),
+            sink,
             fd: Current { fd, generation: 0 },
             batch: Vec::with_capacity(QUEUE_BYTES),
             warned_drops: false,
@@ -225,7 +227,7 @@ fn write_file(sink: &Sink, fd: &OwnedFd, mut bytes: &[u8]) {
 /// The thread that writes the queue out to a pipe, socket or terminal: the
 /// only one that may wait on such a descriptor.
 pub struct Writer {
-    sink: Arc<Sink>,
+    sink: &'static Sink,
     fd: Current,
     /// The queue as last taken, written out from here.
     batch: Vec<u8>,
@@ -236,7 +238,7 @@ pub struct Writer {
 impl Writer {
     /// Writes what workers hand over until the server stops.
     pub fn run(mut self) {
-        let sink = self.sink.clone();
+        let sink = self.sink;
         let Some(queue) = sink.queue.as_ref() else {
             return;
         };
@@ -255,7 +257,7 @@ impl Writer {
                 // Given up on a stalled reader at stop: what is left is lost.
                 return;
             }
-            report_drops(&sink, &mut self.warned_drops);
+            report_drops(sink, &mut self.warned_drops);
             if closing {
                 return;
             }
@@ -273,7 +275,7 @@ impl Writer {
     ///
     /// [`PIPE_BUF`]: rustix::pipe::PIPE_BUF
     fn write_batch(&mut self) -> bool {
-        let sink = &*self.sink;
+        let sink = self.sink;
         let mut rest: &[u8] = &self.batch;
         let mut stalls = 0;
         while !rest.is_empty() {
@@ -357,7 +359,7 @@ fn open_file(path: &[u8]) -> rustix::io::Result<OwnedFd> {
 
 /// One worker's buffered lines.
 pub struct Lines {
-    sink: Arc<Sink>,
+    sink: &'static Sink,
     /// The descriptor, for a regular file that the worker writes itself.
     fd: Current,
     buf: Vec<u8>,
@@ -390,7 +392,7 @@ impl Sink {
 
 impl Lines {
     /// An empty buffer for `sink`.
-    pub fn new(sink: Arc<Sink>) -> Lines {
+    pub fn new(sink: &'static Sink) -> Lines {
         let fd = Current {
             fd: sink.fd.lock().clone(),
             generation: sink.generation.load(Ordering::Acquire),
@@ -469,7 +471,7 @@ impl Lines {
             match &self.sink.queue {
                 Some(queue) => self.sink.hand_over(queue, &mut self.buf),
                 None => {
-                    write_file(&self.sink, self.fd.get(&self.sink), &self.buf);
+                    write_file(self.sink, self.fd.get(self.sink), &self.buf);
                     self.buf.clear();
                 }
             }
@@ -512,7 +514,7 @@ mod tests {
         let (read, write) = rustix::pipe::pipe().unwrap();
         let (sink, writer) = Sink::new(write, None, Format::Common, Vec::new());
         let writer = writer.expect("a pipe has a writer thread");
-        let mut lines = Lines::new(sink.clone());
+        let mut lines = Lines::new(sink);
         let mut added = 0u64;
         while sink.dropped() == 0 {
             add(&mut lines, 100);
@@ -521,12 +523,23 @@ mod tests {
         }
         sink.close();
         let dropped = sink.dropped();
-        drop((lines, sink));
+        drop(lines);
         let writing = std::thread::spawn(move || writer.run());
+        // The leaked sink keeps the pipe open, so no end of file comes: read
+        // until the pipe is empty after the writer has ended.
+        rustix::io::ioctl_fionbio(&read, true).unwrap();
         let mut out = Vec::new();
         let mut chunk = [0; 4096];
-        while let Ok(n @ 1..) = rustix::io::read(&read, &mut chunk) {
-            out.extend_from_slice(&chunk[..n]);
+        loop {
+            let ended = writing.is_finished();
+            match rustix::io::read(&read, &mut chunk) {
+                Ok(n) => out.extend_from_slice(&chunk[..n]),
+                Err(rustix::io::Errno::AGAIN) if ended => break,
+                Err(rustix::io::Errno::AGAIN) => {
+                    std::thread::sleep(std::time::Duration::from_millis(1))
+                }
+                Err(e) => panic!("{e}"),
+            }
         }
         writing.join().unwrap();
         let text = std::string::String::from_utf8(out).unwrap();
@@ -551,7 +564,7 @@ mod tests {
         )
         .unwrap();
         assert!(writer.is_none());
-        let mut lines = Lines::new(sink.clone());
+        let mut lines = Lines::new(sink);
         for _ in 0..100 {
             add(&mut lines, 100);
             lines.flush();

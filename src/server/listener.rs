@@ -5,7 +5,7 @@
 
 use alloc::vec::Vec;
 use core::net::SocketAddr;
-use rustix::fd::{AsRawFd, OwnedFd};
+use rustix::fd::{AsFd, OwnedFd};
 use rustix::io;
 use rustix::net::{self, AddressFamily, SocketFlags, SocketType, sockopt};
 
@@ -53,23 +53,26 @@ pub fn set_congestion(listeners: &[Vec<OwnedFd>], name: &str) -> io::Result<()> 
 }
 
 /// The address a listener actually got (its port, when asked for port 0).
-pub fn local_addr(fd: &OwnedFd) -> io::Result<SocketAddr> {
+pub fn local_addr(fd: rustix::fd::BorrowedFd<'_>) -> io::Result<SocketAddr> {
     SocketAddr::try_from(net::getsockname(fd)?).map_err(|_| io::Errno::AFNOSUPPORT)
 }
 
 /// Listeners per worker, and the addresses actually bound.
 pub type Bound = (Vec<Vec<OwnedFd>>, Vec<SocketAddr>);
 
-/// Binds `workers` listeners for every address, all on the same port: when an
-/// address asks for port 0, the first listener's port is reused for the rest.
-/// Returns the listeners per worker and the addresses actually bound; on
-/// failure, the address that failed and why.
-pub fn bind_all(addrs: &[SocketAddr], workers: usize) -> Result<Bound, (SocketAddr, io::Errno)> {
-    let mut bound = addrs.to_vec();
-    let mut first = Vec::with_capacity(addrs.len());
+/// Binds `workers` listeners for every address of `bound`, all on the same
+/// port: when an address asks for port 0, the first listener's port is reused
+/// for the rest. Returns the listeners per worker and the addresses actually
+/// bound (`bound` itself, with the ports got filled in); on failure, the
+/// address that failed and why.
+pub fn bind_all(
+    mut bound: Vec<SocketAddr>,
+    workers: usize,
+) -> Result<Bound, (SocketAddr, io::Errno)> {
+    let mut first = Vec::with_capacity(bound.len());
     for addr in &mut bound {
         let fd = bind(addr, true).map_err(|e| (*addr, e))?;
-        *addr = local_addr(&fd).map_err(|e| (*addr, e))?;
+        *addr = local_addr(fd.as_fd()).map_err(|e| (*addr, e))?;
         first.push(fd);
     }
     let per_worker = spread(first, workers, Some(&bound)).map_err(|(i, e)| (bound[i], e))?;
@@ -86,24 +89,22 @@ pub fn inherit(count: u32, workers: usize) -> Result<Bound, (i32, io::Errno)> {
         io::Errno::NOTSOCK => io::Errno::NOTSUP,
         e => e,
     };
+    let mut bound = Vec::new();
     let passed = crate::rt::passed::adopt(count, |fd| {
         if sockopt::socket_type(fd).map_err(not_socket)? != SocketType::STREAM
             || !sockopt::socket_acceptconn(fd)?
         {
             return Err(io::Errno::NOTSUP);
         }
-        Ok(())
-    })?;
-    let mut bound = Vec::with_capacity(passed.len());
-    for fd in &passed {
         // Made as `bind` would have made it.
-        io::ioctl_fionbio(fd, true).map_err(|e| (fd.as_raw_fd(), e))?;
+        io::ioctl_fionbio(fd, true)?;
         // Accepted sockets inherit TCP_NODELAY; a Unix socket has no such option.
         let _ = sockopt::set_tcp_nodelay(fd, true);
         if let Ok(addr) = local_addr(fd) {
             bound.push(addr);
         }
-    }
+        Ok(())
+    })?;
     let raw = |i: usize| crate::rt::passed::FIRST + i as i32;
     let per_worker = spread(passed, workers, None).map_err(|(i, e)| (raw(i), e))?;
     Ok((per_worker, bound))

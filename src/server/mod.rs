@@ -42,7 +42,6 @@ use crate::rt::thread;
 use crate::rt::time::clock_gettime;
 use crate::text::Piece;
 use alloc::string::String;
-use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::net::SocketAddr;
 use core::sync::atomic::AtomicUsize;
@@ -80,7 +79,7 @@ pub struct Shared {
     /// Where missing paths go.
     pub routes: respond::Routes,
     /// The access log, when there is one.
-    pub access: Option<Arc<access::Sink>>,
+    pub access: Option<&'static access::Sink>,
     /// Each worker's published counters, by worker index.
     pub stats: alloc::boxed::Box<[stats::Published]>,
     /// The memory request heads may take beyond each connection's first buffer.
@@ -122,7 +121,8 @@ fn cpu_count() -> usize {
 /// than return: all it holds is memory and descriptors, which need no drop
 /// when the kernel takes them back at once.
 // Owns `config`: what it hands on and never reads again (the index name,
-// --real-ip-from, --cors) is moved out, not copied.
+// --listen, --real-ip-from, --cors, --cache-control, --cache-control-for) is
+// moved out, not copied.
 pub fn run(mut config: Config) -> ! {
     use rustix::io::Errno;
     let root_name = crate::text!(crate::text::Utf8(&config.root));
@@ -174,7 +174,7 @@ pub fn run(mut config: Config) -> ! {
     }
     let (listeners, bound) = match inherited {
         Some(passed) => passed,
-        None => listener::bind_all(&config.listen, workers)
+        None => listener::bind_all(core::mem::take(&mut config.listen), workers)
             .unwrap_or_else(|(addr, why)| fail(&[&"listen ", &addr], &why)),
     };
     if let Some(name) = &config.tcp_congestion {
@@ -216,15 +216,16 @@ pub fn run(mut config: Config) -> ! {
         settings(&config, types, budget),
         // Moved out of the config, not copied: it is not read again.
         SiteHeaders {
-            cors: core::mem::take(&mut config.cors),
             cache_control: config.cache_control.take(),
             cache_control_for: core::mem::take(&mut config.cache_control_for),
+            cors: core::mem::take(&mut config.cors),
             ..SiteHeaders::new(None, &[], &config.headers)
         },
     )));
     let mut watcher = Watcher::new(&config.root, cache, MAX_WATCHES)
         .unwrap_or_else(|why| fail(&[&"inotify"], &why));
-    let shared = Arc::new(Shared {
+    // Leaked like the cache, and for the same reason: it lives until exit.
+    let shared: &'static Shared = alloc::boxed::Box::leak(alloc::boxed::Box::new(Shared {
         cache,
         limits: ConnLimits {
             header_ms: config.header_timeout_ms,
@@ -246,28 +247,20 @@ pub fn run(mut config: Config) -> ! {
         stats: stats::Published::for_workers(workers),
         heads: conn::HeadBudget::new(HEADS_MAX),
         wake,
-    });
+    }));
 
     // Bound alone (no SO_REUSEPORT): a port another process holds is an
     // error, not a share of its scrapes.
     let mut metrics = config.metrics.map(|addr| {
         let fd =
             listener::bind(&addr, false).unwrap_or_else(|why| fail(&[&"--metrics ", &addr], &why));
-        let bound = listener::local_addr(&fd).unwrap_or(addr);
+        let bound = listener::local_addr(rustix::fd::AsFd::as_fd(&fd)).unwrap_or(addr);
         (metrics::Metrics::new(fd, SCRAPES), bound)
     });
     // The control thread's own epoll is made now, before any worker accepts:
     // a burst of connections could otherwise take the last descriptor it needs.
     let control_ep = control_epoll(&signals, &watcher, metrics.as_ref().map(|m| &m.0))
         .unwrap_or_else(|why| fail(&[&"epoll"], &why));
-    let mut ready = Vec::with_capacity(workers);
-    for (id, list) in listeners.into_iter().enumerate() {
-        // Boxed: a worker is kilobytes, moved twice more before its thread runs it.
-        match worker::Worker::new(id, list, activated.is_some(), shared.clone()) {
-            Ok(worker) => ready.push(alloc::boxed::Box::new(worker)),
-            Err(why) => fail(&[&"epoll"], &why),
-        }
-    }
     // Everything that needs privileges is done: drop them, then the system
     // calls never needed again, before any worker thread exists.
     if let Some(spec) = &config.user {
@@ -282,8 +275,12 @@ pub fn run(mut config: Config) -> ! {
             seccomp::program(sandbox::ALLOWED_SYSCALLS);
         seccomp::allow_only(&FILTER).unwrap_or_else(|why| fail(&[&"seccomp"], &why));
     }
+    // Each worker is made (its epoll and the calls that fill it are allowed
+    // still) and started at once: no list of made workers to move them through.
     let mut handles = Vec::with_capacity(workers);
-    for worker in ready {
+    for (id, list) in listeners.into_iter().enumerate() {
+        let worker = worker::Worker::new(id, list, activated.is_some(), shared)
+            .unwrap_or_else(|why| fail(&[&"epoll"], &why));
         let handle = thread::spawn(STACK, move || worker.run())
             .unwrap_or_else(|why| fail(&[&"thread"], &why));
         handles.push(handle);
@@ -308,7 +305,7 @@ pub fn run(mut config: Config) -> ! {
         ep: &control_ep,
         signals: &signals,
         watcher: &mut watcher,
-        shared: &shared,
+        shared,
         metrics: metrics.as_mut().map(|m| &mut m.0),
         drain_ms: u64::from(config.drain_secs) * 1000,
     };

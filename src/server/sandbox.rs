@@ -95,10 +95,7 @@ pub struct User {
 /// come from `passwd` (the text of /etc/passwd, if there is one). A numeric
 /// UID without a group and without a passwd line uses GID = UID.
 pub fn resolve_user(spec: &[u8], passwd: Option<&[u8]>) -> Result<User, &'static str> {
-    let (user, group) = match spec.iter().position(|&b| b == b':') {
-        Some(i) => (&spec[..i], Some(&spec[i + 1..])),
-        None => (spec, None),
-    };
+    let (user, group) = super::cgroup::cut(spec, b':');
     let entry = passwd
         .unwrap_or_default()
         .split(|&b| b == b'\n')

@@ -13,7 +13,6 @@ use crate::server::conn::{Buffers, Conn, State};
 use crate::server::respond::{Context, WorkerLocal};
 use crate::server::timer::{self, Wheel};
 use crate::server::token::{self, Token};
-use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::Ordering;
 use rustix::event::epoll::{self, CreateFlags, Event, EventData, EventFlags};
@@ -104,7 +103,7 @@ pub struct Worker {
     free: Vec<usize>,
     pool: Vec<Buffers>,
     open: usize,
-    shared: Arc<Shared>,
+    shared: &'static Shared,
     clock: Clock,
     local: WorkerLocal,
     stopping: bool,
@@ -169,7 +168,7 @@ impl Worker {
         id: usize,
         listeners: Vec<OwnedFd>,
         shared_listeners: bool,
-        shared: Arc<Shared>,
+        shared: &'static Shared,
     ) -> io::Result<Worker> {
         let epoll = epoll::create(CreateFlags::CLOEXEC)?;
         let listen_flags = if shared_listeners {
@@ -196,7 +195,7 @@ impl Worker {
         let wheel = Wheel::new(tick_ms, clock.now_ms());
 
         let mut local = WorkerLocal::default();
-        local.log = shared.access.clone().map(crate::server::access::Lines::new);
+        local.log = shared.access.map(crate::server::access::Lines::new);
         let worker = Worker {
             id,
             epoll,
@@ -365,7 +364,7 @@ impl Worker {
             conn.attach(&mut self.pool);
         }
         let cache = &self.shared.cache;
-        let cx = context(&self.clock, &self.shared, self.stopping);
+        let cx = context(&self.clock, self.shared, self.stopping);
         // A socket in error while a response waits for room will never take it.
         if conn.state() == State::Writing && flags.intersects(EventFlags::ERR) {
             return self.close(index);
