@@ -32,7 +32,9 @@ pub mod testing;
 pub fn main(args: &[&'static [u8]], env: &[&'static [u8]]) -> i32 {
     match config::parse(args, env) {
         Ok(config::Command::Serve(config)) => server::run(*config),
-        Ok(config::Command::Probe(url, config)) => server::probe::run(url.as_deref(), &config),
+        Ok(config::Command::Probe(url, config)) => {
+            server::probe::run(url.as_deref(), alloc::boxed::Box::leak(config))
+        }
         Ok(config::Command::Help) => {
             rt::stdio::write_fd(1, &config::help());
             0

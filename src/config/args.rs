@@ -8,6 +8,7 @@ use crate::text::Piece;
 use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
+use core::mem::ManuallyDrop;
 
 /// Where a value came from, for the error message.
 #[derive(Clone, Copy)]
@@ -36,8 +37,9 @@ type Step = Result<Option<Command>, Error>;
 /// The configuration as far as it is read, and what set it.
 struct Parsed {
     /// Starts [`Config::unset`]; each value is stored as it is read. Boxed from the start, as
-    /// [`Command`] holds it, so finishing moves a pointer, not the whole configuration.
-    config: Box<Config>,
+    /// [`Command`] holds it, so finishing moves a pointer, not the whole configuration. Never
+    /// dropped: help, version and errors end the process, so no drop code is compiled for it.
+    config: ManuallyDrop<Box<Config>>,
     /// One bit per option (index in `OPTIONS` and `PARSE`) given on the command line: those ignore their variable.
     given: u64,
     /// ROOT was given, as an argument or by its variable.
@@ -105,14 +107,14 @@ impl Parsed {
         self.config.listen_fds = listen_fds(env)?;
         self.config.cgroup_root = getenv(env, "STATICD_CGROUP_ROOT").map(<[u8]>::to_vec);
         self.config.fill_defaults(set, self.root_given);
-        Ok(self.config)
+        Ok(ManuallyDrop::into_inner(self.config))
     }
 }
 
 /// Parses the command line (`args`, without argv\[0\]) and the environment (`KEY=VALUE` entries).
 pub fn parse(args: &[&[u8]], env: &[&[u8]]) -> Result<Command, Error> {
     let mut parsed = Parsed {
-        config: Box::new(Config::unset()),
+        config: ManuallyDrop::new(Box::new(Config::unset())),
         given: 0,
         root_given: false,
         probe: None,
