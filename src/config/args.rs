@@ -153,9 +153,7 @@ pub fn parse(args: &[&[u8]], env: &[&[u8]]) -> Result<Command, Error> {
         match step {
             Ok(Some(command)) => return Ok(command),
             Ok(None) => {}
-            Err(e) => {
-                first_err.get_or_insert(e);
-            }
+            Err(e) => keep_first(&mut first_err, e),
         }
     }
     if let Some(e) = first_err {
@@ -227,7 +225,10 @@ fn short_options<'a>(
                 bytes: &[c],
                 quoted: false,
             };
-            first_err.get_or_insert(Error::says(&text!('-', shown), "unknown option"));
+            keep_first(
+                &mut first_err,
+                Error::says(&text!('-', shown), "unknown option"),
+            );
             continue;
         };
         let mut inline = None;
@@ -243,12 +244,19 @@ fn short_options<'a>(
         match option(parsed, n, inline, rest) {
             Ok(Some(command)) => return Ok(Some(command)),
             Ok(None) => {}
-            Err(e) => {
-                first_err.get_or_insert(e);
-            }
+            Err(e) => keep_first(&mut first_err, e),
         }
     }
     first_err.map_or(Ok(None), Err)
+}
+
+/// Keeps `e` if it is the first error. A later one is forgotten rather than dropped: the
+/// first error ends the process, so freeing the others would only add drop code.
+fn keep_first(first: &mut Option<Error>, e: Error) {
+    match first {
+        None => *first = Some(e),
+        Some(_) => core::mem::forget(e),
+    }
 }
 
 /// The first non-empty value of `name` in `env`, as `getenv` would find it.
