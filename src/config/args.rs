@@ -274,30 +274,30 @@ fn getenv<'a>(env: &[&'a [u8]], name: &str) -> Option<&'a [u8]> {
 /// `LISTEN_PID` and `LISTEN_FDS`, as sd_listen_fds(3) reads them: both or
 /// neither, decimal, the count at least one.
 fn listen_fds(env: &[&[u8]]) -> Result<Option<ListenFds>, Error> {
-    let (pid, count) = match (getenv(env, "LISTEN_PID"), getenv(env, "LISTEN_FDS")) {
+    // Which variable is wrong and why, so that one place makes the error.
+    let (name, why) = match (getenv(env, "LISTEN_PID"), getenv(env, "LISTEN_FDS")) {
         (None, None) => return Ok(None),
-        (Some(_), None) => {
-            return Err(Error::says(&"LISTEN_PID", "set without LISTEN_FDS"));
+        (Some(_), None) => ("LISTEN_PID", "set without LISTEN_FDS".into()),
+        (None, Some(_)) => ("LISTEN_FDS", "set without LISTEN_PID".into()),
+        (Some(pid_text), Some(count_text)) => {
+            let pid = parse_uint(pid_text)
+                .filter(|&p| p > 0)
+                .and_then(|p| u32::try_from(p).ok());
+            let count = parse_uint(count_text).filter(|n| (1..=LISTEN_FDS_MAX).contains(n));
+            match (pid, count) {
+                (Some(pid), Some(count)) => {
+                    return Ok(Some(ListenFds {
+                        pid,
+                        count: count as u32,
+                    }));
+                }
+                (None, _) => ("LISTEN_PID", quote_then(pid_text, " is not a process id")),
+                (Some(_), None) => (
+                    "LISTEN_FDS",
+                    text!(q(count_text), " is not a count from 1 to ", LISTEN_FDS_MAX),
+                ),
+            }
         }
-        (None, Some(_)) => {
-            return Err(Error::says(&"LISTEN_FDS", "set without LISTEN_PID"));
-        }
-        (Some(pid), Some(count)) => (pid, count),
     };
-    let pid = parse_uint(pid)
-        .filter(|&p| p > 0)
-        .and_then(|p| u32::try_from(p).ok())
-        .ok_or_else(|| Error::new(&"LISTEN_PID", quote_then(pid, " is not a process id")))?;
-    let count = parse_uint(count)
-        .filter(|n| (1..=LISTEN_FDS_MAX).contains(n))
-        .ok_or_else(|| {
-            Error::new(
-                &"LISTEN_FDS",
-                text!(q(count), " is not a count from 1 to ", LISTEN_FDS_MAX),
-            )
-        })?;
-    Ok(Some(ListenFds {
-        pid,
-        count: count as u32,
-    }))
+    Err(Error::new(&name, why))
 }
