@@ -199,15 +199,16 @@ fn option<'a>(
     let opt = &PARSE[i];
     let origin = Origin::Flag(opt.long());
     let value = match (opt.takes_value, inline) {
-        (false, None) => &[][..],
-        (false, Some(_)) => return Err(Error::says(&origin, "takes no value")),
-        (true, Some(v)) => v,
-        (true, None) => rest
-            .next()
-            .copied()
-            .ok_or_else(|| Error::says(&origin, "missing value"))?,
+        (false, None) => Some(&[][..]),
+        (false, Some(_)) => None,
+        (true, Some(v)) => Some(v),
+        (true, None) => rest.next().copied(),
     };
-    parsed.apply(i, origin, value)
+    match value {
+        Some(value) => parsed.apply(i, origin, value),
+        None if opt.takes_value => Err(Error::says(&origin, "missing value")),
+        None => Err(Error::says(&origin, "takes no value")),
+    }
 }
 
 /// `-x`, bundled flags `-hV`, and `-xVALUE`, `-x=VALUE` or `-x VALUE`; `cluster` follows the `-`.
