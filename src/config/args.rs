@@ -178,11 +178,7 @@ fn long_option<'a>(
         None => (body, None),
     };
     let Some(i) = PARSE.iter().position(|o| o.long().as_bytes() == name) else {
-        let shown = Shown {
-            bytes: name,
-            quoted: false,
-        };
-        return Err(Error::says(&text!("--", shown), "unknown option"));
+        return Err(unknown("--", name));
     };
     option(parsed, i, inline, rest)
 }
@@ -222,14 +218,7 @@ fn short_options<'a>(
     while let Some(&c) = cluster.get(i) {
         i += 1;
         let Some(n) = PARSE.iter().position(|o| o.short == c) else {
-            let shown = Shown {
-                bytes: &[c],
-                quoted: false,
-            };
-            keep_first(
-                &mut first_err,
-                Error::says(&text!('-', shown), "unknown option"),
-            );
+            keep_first(&mut first_err, unknown("-", &[c]));
             continue;
         };
         let mut inline = None;
@@ -249,6 +238,16 @@ fn short_options<'a>(
         }
     }
     first_err.map_or(Ok(None), Err)
+}
+
+/// `--NAME` or `-X` is no option: `dashes` and the name as given, escaped.
+#[inline(never)]
+fn unknown(dashes: &str, name: &[u8]) -> Error {
+    let shown = Shown {
+        bytes: name,
+        quoted: false,
+    };
+    Error::says(&text!(dashes, shown), "unknown option")
 }
 
 /// Keeps `e` if it is the first error. A later one is forgotten rather than dropped: the
