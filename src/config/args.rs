@@ -49,8 +49,10 @@ struct Parsed {
 }
 
 impl Parsed {
-    /// Stores the value of option `i`, checked, or does what the option says.
-    fn apply(&mut self, i: usize, origin: Origin, value: &[u8]) -> Step {
+    /// Stores the value of option `i`, checked, or notes `--probe`. Help and version are
+    /// commands, which [`option`] returns; they have no variable, so the environment never
+    /// gives them, and no result here holds a [`Command`] to drop.
+    fn apply(&mut self, i: usize, origin: Origin, value: &[u8]) -> Result<(), Error> {
         let opt = &PARSE[i];
         if let Origin::Flag(_) = origin {
             self.given |= 1 << i;
@@ -62,18 +64,16 @@ impl Parsed {
             Kind::Set => opt
                 .store
                 .store(&mut self.config, value)
-                .map(|()| None)
                 .map_err(|why| Error::new(&origin, why)),
             Kind::Probe => {
                 self.probe.get_or_insert(None);
-                Ok(None)
+                Ok(())
             }
-            Kind::Help => Ok(Some(Command::Help)),
-            Kind::Version => Ok(Some(Command::Version)),
+            Kind::Help | Kind::Version => Ok(()),
         }
     }
 
-    fn root(&mut self, origin: Origin, value: &[u8]) -> Step {
+    fn root(&mut self, origin: Origin, value: &[u8]) -> Result<(), Error> {
         if let Origin::Root = origin
             && self.root_given
         {
@@ -83,7 +83,7 @@ impl Parsed {
             .store(&mut self.config, value)
             .map_err(|why| Error::new(&origin, why))?;
         self.root_given = true;
-        Ok(None)
+        Ok(())
     }
 
     /// Fills what the command line left unset from the environment, then the defaults.
@@ -134,7 +134,7 @@ pub fn parse(args: &[&[u8]], env: &[&[u8]]) -> Result<Command, Error> {
             continue;
         }
         let step = if only_root {
-            parsed.root(Origin::Root, arg)
+            parsed.root(Origin::Root, arg).map(|()| None)
         } else if arg == b"--" {
             only_root = true;
             Ok(None)
@@ -148,7 +148,7 @@ pub fn parse(args: &[&[u8]], env: &[&[u8]]) -> Result<Command, Error> {
         } else if let Some(cluster) = arg.strip_prefix(b"-") {
             short_options(&mut parsed, cluster, &mut rest)
         } else {
-            parsed.root(Origin::Root, arg)
+            parsed.root(Origin::Root, arg).map(|()| None)
         };
         match step {
             Ok(Some(command)) => return Ok(command),
@@ -184,8 +184,8 @@ fn long_option<'a>(
 }
 
 /// Option `i`, with the value written in the same argument (`inline`), if any: takes its
-/// value from there or from the next argument, and applies it. The one path of long and
-/// short options alike.
+/// value from there or from the next argument, and applies it, or returns the command
+/// (help, version) it is. The one path of long and short options alike.
 fn option<'a>(
     parsed: &mut Parsed,
     i: usize,
@@ -201,7 +201,9 @@ fn option<'a>(
         (true, None) => rest.next().copied(),
     };
     match value {
-        Some(value) => parsed.apply(i, origin, value),
+        Some(_) if let Kind::Help = opt.kind => Ok(Some(Command::Help)),
+        Some(_) if let Kind::Version = opt.kind => Ok(Some(Command::Version)),
+        Some(value) => parsed.apply(i, origin, value).map(|()| None),
         None if opt.takes_value => Err(Error::says(&origin, "missing value")),
         None => Err(Error::says(&origin, "takes no value")),
     }
