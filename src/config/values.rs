@@ -523,6 +523,8 @@ const BRACKETS: &str = "IPv6 addresses need brackets, e.g. [::1]:8080";
 
 /// One `ADDR:PORT`, `PORT` or `:PORT`, or why it is not one. One walk: the port is split
 /// off and each part read, so the reason is known where the reading stops.
+// Not inlined: apart, it and the list's closure compile 32 bytes smaller.
+#[inline(never)]
 fn parse_addr(item: &[u8]) -> Result<SocketAddr, &'static str> {
     // The checks below go byte by byte (cheaper than `str`'s char searchers); UTF-8 is
     // still required, so a value that is not text is told it is no address.
