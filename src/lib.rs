@@ -33,6 +33,7 @@ pub fn main(args: &[&'static [u8]], env: &[&'static [u8]]) -> i32 {
     match config::parse(args, env) {
         Ok(config::Command::Serve(config)) => server::run(*config),
         Ok(config::Command::Probe(url, config)) => {
+            // Leaked: the process ends after the probe, and a drop would compile Config's drop code.
             server::probe::run(url.as_deref(), alloc::boxed::Box::leak(config))
         }
         Ok(config::Command::Help) => {
