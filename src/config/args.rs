@@ -8,6 +8,7 @@ use crate::text::Piece;
 use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
+use core::mem::ManuallyDrop;
 
 /// Where a value came from, for the error message.
 #[derive(Clone, Copy)]
@@ -36,8 +37,9 @@ type Step = Result<Option<Command>, Error>;
 /// The configuration as far as it is read, and what set it.
 struct Parsed {
     /// Starts [`Config::unset`]; each value is stored as it is read. Boxed from the start, as
-    /// [`Command`] holds it, so finishing moves a pointer, not the whole configuration.
-    config: Box<Config>,
+    /// [`Command`] holds it, so finishing moves a pointer, not the whole configuration. Never
+    /// dropped: help, version and errors end the process, so no drop code is compiled for it.
+    config: ManuallyDrop<Box<Config>>,
     /// One bit per option (index in `OPTIONS` and `PARSE`) given on the command line: those ignore their variable.
     given: u64,
     /// ROOT was given, as an argument or by its variable.
@@ -47,8 +49,10 @@ struct Parsed {
 }
 
 impl Parsed {
-    /// Stores the value of option `i`, checked, or does what the option says.
-    fn apply(&mut self, i: usize, origin: Origin, value: &[u8]) -> Step {
+    /// Stores the value of option `i`, checked, or notes `--probe`. Help and version are
+    /// commands, which [`option`] returns; they have no variable, so the environment never
+    /// gives them, and no result here holds a [`Command`] to drop.
+    fn apply(&mut self, i: usize, origin: Origin, value: &[u8]) -> Result<(), Error> {
         let opt = &PARSE[i];
         if let Origin::Flag(_) = origin {
             self.given |= 1 << i;
@@ -60,18 +64,16 @@ impl Parsed {
             Kind::Set => opt
                 .store
                 .store(&mut self.config, value)
-                .map(|()| None)
                 .map_err(|why| Error::new(&origin, why)),
             Kind::Probe => {
                 self.probe.get_or_insert(None);
-                Ok(None)
+                Ok(())
             }
-            Kind::Help => Ok(Some(Command::Help)),
-            Kind::Version => Ok(Some(Command::Version)),
+            Kind::Help | Kind::Version => Ok(()),
         }
     }
 
-    fn root(&mut self, origin: Origin, value: &[u8]) -> Step {
+    fn root(&mut self, origin: Origin, value: &[u8]) -> Result<(), Error> {
         if let Origin::Root = origin
             && self.root_given
         {
@@ -81,7 +83,7 @@ impl Parsed {
             .store(&mut self.config, value)
             .map_err(|why| Error::new(&origin, why))?;
         self.root_given = true;
-        Ok(None)
+        Ok(())
     }
 
     /// Fills what the command line left unset from the environment, then the defaults.
@@ -105,14 +107,14 @@ impl Parsed {
         self.config.listen_fds = listen_fds(env)?;
         self.config.cgroup_root = getenv(env, "STATICD_CGROUP_ROOT").map(<[u8]>::to_vec);
         self.config.fill_defaults(set, self.root_given);
-        Ok(self.config)
+        Ok(ManuallyDrop::into_inner(self.config))
     }
 }
 
 /// Parses the command line (`args`, without argv\[0\]) and the environment (`KEY=VALUE` entries).
 pub fn parse(args: &[&[u8]], env: &[&[u8]]) -> Result<Command, Error> {
     let mut parsed = Parsed {
-        config: Box::new(Config::unset()),
+        config: ManuallyDrop::new(Box::new(Config::unset())),
         given: 0,
         root_given: false,
         probe: None,
@@ -132,7 +134,7 @@ pub fn parse(args: &[&[u8]], env: &[&[u8]]) -> Result<Command, Error> {
             continue;
         }
         let step = if only_root {
-            parsed.root(Origin::Root, arg)
+            parsed.root(Origin::Root, arg).map(|()| None)
         } else if arg == b"--" {
             only_root = true;
             Ok(None)
@@ -146,14 +148,12 @@ pub fn parse(args: &[&[u8]], env: &[&[u8]]) -> Result<Command, Error> {
         } else if let Some(cluster) = arg.strip_prefix(b"-") {
             short_options(&mut parsed, cluster, &mut rest)
         } else {
-            parsed.root(Origin::Root, arg)
+            parsed.root(Origin::Root, arg).map(|()| None)
         };
         match step {
             Ok(Some(command)) => return Ok(command),
             Ok(None) => {}
-            Err(e) => {
-                first_err.get_or_insert(e);
-            }
+            Err(e) => keep_first(&mut first_err, e),
         }
     }
     if let Some(e) = first_err {
@@ -178,18 +178,14 @@ fn long_option<'a>(
         None => (body, None),
     };
     let Some(i) = PARSE.iter().position(|o| o.long().as_bytes() == name) else {
-        let shown = Shown {
-            bytes: name,
-            quoted: false,
-        };
-        return Err(Error::says(&text!("--", shown), "unknown option"));
+        return Err(unknown("--", name));
     };
     option(parsed, i, inline, rest)
 }
 
 /// Option `i`, with the value written in the same argument (`inline`), if any: takes its
-/// value from there or from the next argument, and applies it. The one path of long and
-/// short options alike.
+/// value from there or from the next argument, and applies it, or returns the command
+/// (help, version) it is. The one path of long and short options alike.
 fn option<'a>(
     parsed: &mut Parsed,
     i: usize,
@@ -199,15 +195,18 @@ fn option<'a>(
     let opt = &PARSE[i];
     let origin = Origin::Flag(opt.long());
     let value = match (opt.takes_value, inline) {
-        (false, None) => &[][..],
-        (false, Some(_)) => return Err(Error::says(&origin, "takes no value")),
-        (true, Some(v)) => v,
-        (true, None) => rest
-            .next()
-            .copied()
-            .ok_or_else(|| Error::says(&origin, "missing value"))?,
+        (false, None) => Some(&[][..]),
+        (false, Some(_)) => None,
+        (true, Some(v)) => Some(v),
+        (true, None) => rest.next().copied(),
     };
-    parsed.apply(i, origin, value)
+    match value {
+        Some(_) if let Kind::Help = opt.kind => Ok(Some(Command::Help)),
+        Some(_) if let Kind::Version = opt.kind => Ok(Some(Command::Version)),
+        Some(value) => parsed.apply(i, origin, value).map(|()| None),
+        None if opt.takes_value => Err(Error::says(&origin, "missing value")),
+        None => Err(Error::says(&origin, "takes no value")),
+    }
 }
 
 /// `-x`, bundled flags `-hV`, and `-xVALUE`, `-x=VALUE` or `-x VALUE`; `cluster` follows the `-`.
@@ -221,11 +220,7 @@ fn short_options<'a>(
     while let Some(&c) = cluster.get(i) {
         i += 1;
         let Some(n) = PARSE.iter().position(|o| o.short == c) else {
-            let shown = Shown {
-                bytes: &[c],
-                quoted: false,
-            };
-            first_err.get_or_insert(Error::says(&text!('-', shown), "unknown option"));
+            keep_first(&mut first_err, unknown("-", &[c]));
             continue;
         };
         let mut inline = None;
@@ -241,12 +236,29 @@ fn short_options<'a>(
         match option(parsed, n, inline, rest) {
             Ok(Some(command)) => return Ok(Some(command)),
             Ok(None) => {}
-            Err(e) => {
-                first_err.get_or_insert(e);
-            }
+            Err(e) => keep_first(&mut first_err, e),
         }
     }
     first_err.map_or(Ok(None), Err)
+}
+
+/// `--NAME` or `-X` is no option: `dashes` and the name as given, escaped.
+#[inline(never)]
+fn unknown(dashes: &str, name: &[u8]) -> Error {
+    let shown = Shown {
+        bytes: name,
+        quoted: false,
+    };
+    Error::says(&text!(dashes, shown), "unknown option")
+}
+
+/// Keeps `e` if it is the first error. A later one is forgotten rather than dropped: the
+/// first error ends the process, so freeing the others would only add drop code.
+fn keep_first(first: &mut Option<Error>, e: Error) {
+    match first {
+        None => *first = Some(e),
+        Some(_) => core::mem::forget(e),
+    }
 }
 
 /// The first non-empty value of `name` in `env`, as `getenv` would find it.
@@ -264,30 +276,30 @@ fn getenv<'a>(env: &[&'a [u8]], name: &str) -> Option<&'a [u8]> {
 /// `LISTEN_PID` and `LISTEN_FDS`, as sd_listen_fds(3) reads them: both or
 /// neither, decimal, the count at least one.
 fn listen_fds(env: &[&[u8]]) -> Result<Option<ListenFds>, Error> {
-    let (pid, count) = match (getenv(env, "LISTEN_PID"), getenv(env, "LISTEN_FDS")) {
+    // Which variable is wrong and why, so that one place makes the error.
+    let (name, why) = match (getenv(env, "LISTEN_PID"), getenv(env, "LISTEN_FDS")) {
         (None, None) => return Ok(None),
-        (Some(_), None) => {
-            return Err(Error::says(&"LISTEN_PID", "set without LISTEN_FDS"));
+        (Some(_), None) => ("LISTEN_PID", "set without LISTEN_FDS".into()),
+        (None, Some(_)) => ("LISTEN_FDS", "set without LISTEN_PID".into()),
+        (Some(pid_text), Some(count_text)) => {
+            let pid = parse_uint(pid_text)
+                .filter(|&p| p > 0)
+                .and_then(|p| u32::try_from(p).ok());
+            let count = parse_uint(count_text).filter(|n| (1..=LISTEN_FDS_MAX).contains(n));
+            match (pid, count) {
+                (Some(pid), Some(count)) => {
+                    return Ok(Some(ListenFds {
+                        pid,
+                        count: count as u32,
+                    }));
+                }
+                (None, _) => ("LISTEN_PID", quote_then(pid_text, " is not a process id")),
+                (Some(_), None) => (
+                    "LISTEN_FDS",
+                    text!(q(count_text), " is not a count from 1 to ", LISTEN_FDS_MAX),
+                ),
+            }
         }
-        (None, Some(_)) => {
-            return Err(Error::says(&"LISTEN_FDS", "set without LISTEN_PID"));
-        }
-        (Some(pid), Some(count)) => (pid, count),
     };
-    let pid = parse_uint(pid)
-        .filter(|&p| p > 0)
-        .and_then(|p| u32::try_from(p).ok())
-        .ok_or_else(|| Error::new(&"LISTEN_PID", quote_then(pid, " is not a process id")))?;
-    let count = parse_uint(count)
-        .filter(|n| (1..=LISTEN_FDS_MAX).contains(n))
-        .ok_or_else(|| {
-            Error::new(
-                &"LISTEN_FDS",
-                text!(q(count), " is not a count from 1 to ", LISTEN_FDS_MAX),
-            )
-        })?;
-    Ok(Some(ListenFds {
-        pid,
-        count: count as u32,
-    }))
+    Err(Error::new(&name, why))
 }

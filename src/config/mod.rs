@@ -78,8 +78,6 @@ macro_rules! config {
 
         impl Config {
             /// Every field empty, zero or off: what the parser starts from.
-            // Not inlined: both the parser and `Config::default` start from it.
-            #[inline(never)]
             fn unset() -> Config {
                 Config {
                     $($field: Default::default(),)+

@@ -10,7 +10,7 @@ use crate::text;
 use crate::text::Piece;
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
+use core::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 /// Linux's NAME_MAX: the longest `--index` that can name a file.
 pub(super) const NAME_MAX: usize = 255;
@@ -521,7 +521,10 @@ const MISSING_PORT: &str = "missing port, e.g. 1.2.3.4:8080 or [::1]:8080";
 const BAD_PORT: &str = "port must be a number from 0 to 65535";
 const BRACKETS: &str = "IPv6 addresses need brackets, e.g. [::1]:8080";
 
-/// One `ADDR:PORT`, `PORT` or `:PORT`.
+/// One `ADDR:PORT`, `PORT` or `:PORT`, or why it is not one. One walk: the port is split
+/// off and each part read, so the reason is known where the reading stops.
+// Not inlined: apart, it and the list's closure compile 32 bytes smaller.
+#[inline(never)]
 fn parse_addr(item: &[u8]) -> Result<SocketAddr, &'static str> {
     // The checks below go byte by byte (cheaper than `str`'s char searchers); UTF-8 is
     // still required, so a value that is not text is told it is no address.
@@ -529,71 +532,58 @@ fn parse_addr(item: &[u8]) -> Result<SocketAddr, &'static str> {
         return Err(NOT_ADDR);
     }
     if item.contains(&b'%') {
-        // core accepts numeric scope ids, but a scope is meaningless without interface lookup.
+        // A scope is meaningless without interface lookup.
         return Err(SCOPE);
     }
-    let port = match item {
+    let shorthand = match item {
         [b':', port @ ..] => port,
         _ => item,
     };
-    if !port.is_empty() && port.iter().all(u8::is_ascii_digit) {
-        return parse_uint(port)
-            .and_then(|p| u16::try_from(p).ok())
-            .map(|p| SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, p)))
-            .ok_or(BAD_PORT);
+    let (ip, port) = if !shorthand.is_empty() && shorthand.iter().all(u8::is_ascii_digit) {
+        (IpAddr::V4(Ipv4Addr::UNSPECIFIED), shorthand)
+    } else if let [b'[', bracketed @ ..] = item {
+        let Some((host, after)) = split_once(bracketed, b']') else {
+            return Err(NOT_ADDR);
+        };
+        let Some(ip) = crate::text::parse_addr::ipv6(host) else {
+            return Err(if is_hostname(host) { HOSTNAME } else { NOT_V6 });
+        };
+        match after {
+            [b':', port @ ..] => (IpAddr::V6(ip), port),
+            [] => return Err(MISSING_PORT),
+            _ => return Err(NOT_ADDR),
+        }
+    } else if let Some(last) = item.iter().rposition(|&b| b == b':')
+        && item[..last].contains(&b':')
+    {
+        let v6 = crate::text::parse_addr::ipv6(item).is_some()
+            || crate::text::parse_addr::ipv6(&item[..last]).is_some();
+        return Err(if v6 { BRACKETS } else { NOT_ADDR });
+    } else {
+        let (host, port) = match split_once(item, b':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (item, None),
+        };
+        let Some(ip) = crate::text::parse_addr::ipv4(host) else {
+            return Err(if is_hostname(host) {
+                HOSTNAME
+            } else {
+                NOT_ADDR
+            });
+        };
+        (IpAddr::V4(ip), port.ok_or(MISSING_PORT)?)
+    };
+    if port.is_empty() {
+        return Err(MISSING_PORT);
     }
-    crate::text::parse_addr::socket(item).ok_or_else(|| diagnose(item))
+    let port = parse_uint(port).and_then(|p| u16::try_from(p).ok());
+    Ok(SocketAddr::new(ip, port.ok_or(BAD_PORT)?))
 }
 
 /// `s` split around its first `b`, if it has one.
 fn split_once(s: &[u8], b: u8) -> Option<(&[u8], &[u8])> {
     let i = s.iter().position(|&c| c == b)?;
     Some((&s[..i], &s[i + 1..]))
-}
-
-/// Why `s`, which is not a valid socket address, is not.
-fn diagnose(s: &[u8]) -> &'static str {
-    if let [b'[', bracketed @ ..] = s {
-        let Some((host, after)) = split_once(bracketed, b']') else {
-            return NOT_ADDR;
-        };
-        if crate::text::parse_addr::ipv6(host).is_none() {
-            return if is_hostname(host) { HOSTNAME } else { NOT_V6 };
-        }
-        return match after {
-            [b':', port @ ..] => port_problem(port),
-            [] => MISSING_PORT,
-            _ => NOT_ADDR,
-        };
-    }
-    if let Some(last) = s.iter().rposition(|&b| b == b':')
-        && s[..last].contains(&b':')
-    {
-        let v6 = crate::text::parse_addr::ipv6(s).is_some()
-            || crate::text::parse_addr::ipv6(&s[..last]).is_some();
-        return if v6 { BRACKETS } else { NOT_ADDR };
-    }
-    let (host, port) = match split_once(s, b':') {
-        Some((host, port)) => (host, Some(port)),
-        None => (s, None),
-    };
-    if crate::text::parse_addr::ipv4(host).is_none() {
-        return if is_hostname(host) {
-            HOSTNAME
-        } else {
-            NOT_ADDR
-        };
-    }
-    port.map_or(MISSING_PORT, port_problem)
-}
-
-/// Why the text after an address's colon is not a port.
-fn port_problem(port: &[u8]) -> &'static str {
-    if port.is_empty() {
-        MISSING_PORT
-    } else {
-        BAD_PORT
-    }
 }
 
 /// Looks like a DNS name: letters, digits, dots and dashes, starting with a letter or digit and

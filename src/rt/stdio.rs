@@ -62,10 +62,10 @@ pub fn write_fd_nowait(fd: i32, bytes: &[u8]) -> bool {
 /// always leaves in one write, whole.
 const LINE_MAX: usize = 512;
 
-/// `staticd: ` + the pieces + newline, cut to [`LINE_MAX`] bytes.
-fn line(pieces: &[&dyn Piece]) -> String {
+/// `staticd: ` + the message ([`crate::text::fill`]'s) + newline, cut to [`LINE_MAX`] bytes.
+fn line(template: &str, args: &[&dyn Piece]) -> String {
     let mut line = String::from("staticd: ");
-    crate::text::put_all(&mut line, pieces);
+    crate::text::fill(&mut line, template, args);
     if line.len() >= LINE_MAX {
         let mut end = LINE_MAX - 1;
         while !line.is_char_boundary(end) {
@@ -81,8 +81,8 @@ fn line(pieces: &[&dyn Piece]) -> String {
 /// write; with `nowait`, only if stderr can take it at once, else the line
 /// is dropped.
 #[inline(never)]
-pub fn eprintln(pieces: &[&dyn Piece], nowait: bool) {
-    let line = line(pieces);
+pub fn eprintln(template: &str, args: &[&dyn Piece], nowait: bool) {
+    let line = line(template, args);
     if nowait {
         write_fd_nowait(2, line.as_bytes());
     } else {
@@ -94,8 +94,8 @@ pub fn eprintln(pieces: &[&dyn Piece], nowait: bool) {
 /// each argument a [`Piece`](crate::text::Piece).
 #[macro_export]
 macro_rules! log {
-    ($($piece:expr),+ $(,)?) => {
-        $crate::rt::stdio::eprintln(&[$(&$piece as &dyn $crate::text::Piece),+], false)
+    ($($piece:tt)+) => {
+        $crate::pieces!($crate::rt::stdio::eprintln [false] [] [] $($piece)+)
     };
 }
 
@@ -103,8 +103,8 @@ macro_rules! log {
 /// stderr (a stalled pipe or socket) cannot take it at once.
 #[macro_export]
 macro_rules! log_nowait {
-    ($($piece:expr),+ $(,)?) => {
-        $crate::rt::stdio::eprintln(&[$(&$piece as &dyn $crate::text::Piece),+], true)
+    ($($piece:tt)+) => {
+        $crate::pieces!($crate::rt::stdio::eprintln [true] [] [] $($piece)+)
     };
 }
 
@@ -157,9 +157,9 @@ mod tests {
     #[test]
     fn line_truncates_instead_of_overflowing() {
         let long = "é".repeat(400);
-        let l = line(&[&"x", &long.as_str()]);
+        let l = line("x\0", &[&long.as_str()]);
         assert!(l.len() <= LINE_MAX && l.len() > LINE_MAX - 3, "{}", l.len());
         assert!(l.starts_with("staticd: xéé") && l.ends_with("é\n"));
-        assert_eq!(line(&[&"short ", &7u8]), "staticd: short 7\n");
+        assert_eq!(line("short \0", &[&7u8]), "staticd: short 7\n");
     }
 }

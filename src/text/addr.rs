@@ -19,17 +19,18 @@ pub fn put_v4(out: &mut String, a: Ipv4Addr) {
 
 /// Appends `a` in RFC 5952's canonical form.
 pub fn put_v6(out: &mut String, a: Ipv6Addr) {
-    let groups = a.segments();
-    if let [0, 0, 0, 0, 0, 0xffff, ..] = groups {
+    // Groups read from the octets where needed: `segments` swaps all eight up front.
+    let octets = a.octets();
+    if let [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, a, b, c, d] = octets {
         out.push_str("::ffff:");
-        let [.., a, b, c, d] = a.octets();
         return put_v4(out, Ipv4Addr::new(a, b, c, d));
     }
+    let group = |i: usize| u16::from_be_bytes([octets[2 * i], octets[2 * i + 1]]);
     // The longest run of two or more zero groups (the first of equal ones); `best` stays
     // past the end when there is none, so no position matches it.
     let (mut best, mut best_len, mut run) = (8, 1, 0);
-    for (i, &g) in groups.iter().enumerate() {
-        run = if g == 0 { run + 1 } else { 0 };
+    for i in 0..8 {
+        run = if group(i) == 0 { run + 1 } else { 0 };
         if run > best_len {
             best_len = run;
             best = i + 1 - run;
@@ -45,7 +46,7 @@ pub fn put_v6(out: &mut String, a: Ipv6Addr) {
         if i > 0 && i != best + best_len {
             out.push(':');
         }
-        let g = groups[i];
+        let g = group(i);
         // No leading zeros: from the highest non-zero digit, or the last one.
         let mut shift = 12;
         while shift > 0 && g >> shift == 0 {

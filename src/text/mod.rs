@@ -1,7 +1,8 @@
 //! Messages built from pieces without `core::fmt`, whose machinery (padding, the
 //! `Display`/`Debug` impls it drags in, address printing) costs tens of kilobytes of
 //! a binary that must stay small. A message is a list of [`Piece`]s: text, numbers,
-//! escaped bytes and addresses, joined by [`join`] (`text!`) and written by `log!`.
+//! escaped bytes and addresses, joined by [`join`] (`text!`) and written by `log!`; the
+//! literal pieces of a message are joined at compile time into one template.
 //! Pure: makes no system calls and cannot panic.
 
 pub mod addr;
@@ -18,12 +19,34 @@ pub trait Piece {
     fn put(&self, out: &mut String);
 }
 
-/// The pieces one after another, as one string.
+/// `template` with each NUL in it replaced by the next of `args`, as one string: what
+/// `text!` compiles to.
 #[inline(never)]
-pub fn join(pieces: &[&dyn Piece]) -> String {
+pub fn join(template: &str, args: &[&dyn Piece]) -> String {
     let mut out = String::new();
-    put_all(&mut out, pieces);
+    fill(&mut out, template, args);
     out
+}
+
+/// Appends `template` to `out`, each NUL in it replaced by the next of `args`. The
+/// macros join their literal pieces into `template` at compile time, so a literal piece
+/// costs no code where a message is built.
+pub fn fill(out: &mut String, template: &str, args: &[&dyn Piece]) {
+    let (mut rest, mut args) = (template, args.iter());
+    loop {
+        let end = rest.bytes().position(|b| b == 0).unwrap_or(rest.len());
+        out.push_str(rest.get(..end).unwrap_or_default());
+        let Some(after) = rest.get(end + 1..) else {
+            debug_assert!(args.next().is_none(), "more pieces than places");
+            return;
+        };
+        let arg = args.next();
+        debug_assert!(arg.is_some(), "a NUL in a literal piece");
+        if let Some(arg) = arg {
+            arg.put(out);
+        }
+        rest = after;
+    }
 }
 
 /// Appends the pieces one after another to `out`.
@@ -41,8 +64,25 @@ pub(crate) const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
 /// Joins its arguments, each a [`Piece`], into a `String`: `text!("port ", 80)`.
 #[macro_export]
 macro_rules! text {
-    ($($piece:expr),+ $(,)?) => {
-        $crate::text::join(&[$(&$piece as &dyn $crate::text::Piece),+])
+    ($($piece:tt)+) => {
+        $crate::pieces!($crate::text::join [] [] [] $($piece)+)
+    };
+}
+
+/// Calls `$f(template, &[other pieces] $(, extra)?)` for a list of pieces: the literal
+/// ones (text, characters, numbers) joined at compile time into one template, a NUL in
+/// place of each of the others. The one expansion behind `text!`, `log!` and `log_nowait!`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! pieces {
+    ($f:path [$($extra:expr)?] [$($tpl:tt)*] [$($arg:expr),*]) => {
+        $f(concat!($($tpl)*), &[$(&$arg as &dyn $crate::text::Piece),*] $(, $extra)?)
+    };
+    ($f:path [$($extra:expr)?] [$($tpl:tt)*] [$($arg:expr),*] $lit:literal $(, $($rest:tt)*)?) => {
+        $crate::pieces!($f [$($extra)?] [$($tpl)* $lit,] [$($arg),*] $($($rest)*)?)
+    };
+    ($f:path [$($extra:expr)?] [$($tpl:tt)*] [$($arg:expr),*] $piece:expr $(, $($rest:tt)*)?) => {
+        $crate::pieces!($f [$($extra)?] [$($tpl)* "\0",] [$($arg,)* $piece] $($($rest)*)?)
     };
 }
 
@@ -198,6 +238,18 @@ mod tests {
     fn pieces_join_in_order() {
         let s = crate::text!("a", 1u8, '-', 65_535u16, " ", String::from("x"), -7i32);
         assert_eq!(s, "a1-65535 x-7");
+    }
+
+    #[test]
+    fn literal_and_other_pieces_interleave_in_order() {
+        let (a, b) = (String::from("a"), String::from("b"));
+        assert_eq!(crate::text!(1u8 + 1, 'x', a, b, "z", 3u64), "2xabz3");
+        assert_eq!(crate::text!(a, b), "ab");
+        assert_eq!(crate::text!("only"), "only");
+        assert_eq!(crate::text!("é", 'ß', -1, a, ""), "éß-1a");
+        let mut out = String::from(">");
+        fill(&mut out, "\0 and \0", &[&a, &7u8]);
+        assert_eq!(out, ">a and 7");
     }
 
     #[test]
