@@ -97,16 +97,21 @@ const HEADS_MAX: usize = 16 << 20;
 /// Worker thread stack size; request handling needs far less.
 const STACK: usize = 256 * 1024;
 
-/// Ends a failed start-up: logs `staticd: <what>: <why>` and exits 2. Nothing
+/// Ends a failed start-up: logs `staticd: <message>` and exits 2. Nothing
 /// done so far needs undoing: the kernel closes every descriptor and ends any
 /// thread already spawned, as it would after a return from `main`.
 #[cold]
 #[inline(never)]
-fn fail(what: &[&dyn Piece], why: &dyn Piece) -> ! {
-    let mut line = String::new();
-    crate::text::put_all(&mut line, what);
-    crate::log!(line, ": ", why);
+fn fail(template: &str, args: &[&dyn Piece]) -> ! {
+    crate::rt::stdio::eprintln(template, args, false);
     crate::rt::sys::exit_group(2)
+}
+
+/// [`fail`] with a message in `log!`'s piece form: `fail!("listen ", addr, ": ", why)`.
+macro_rules! fail {
+    ($($piece:tt)+) => {
+        crate::pieces!(fail [] [] [] $($piece)+)
+    };
 }
 
 fn cpu_count() -> usize {
@@ -138,7 +143,7 @@ pub fn run(mut config: Config) -> ! {
                 Errno::NOTSUP => &"not a listening stream socket",
                 _ => &why,
             };
-            fail(&[&"LISTEN_FDS: descriptor ", &fd], detail)
+            fail!("LISTEN_FDS: descriptor ", fd, ": ", detail)
         })
     });
 
@@ -161,21 +166,21 @@ pub fn run(mut config: Config) -> ! {
             ])
         },
     )
-    .unwrap_or_else(|why| fail(&[&"signals"], &why));
+    .unwrap_or_else(|why| fail!("signals: ", why));
     raise_file_limit();
     let root = cache::root::Root::open(&config.root)
-        .unwrap_or_else(|why| fail(&[&"ROOT '", &root_name, &"'"], &why));
+        .unwrap_or_else(|why| fail!("ROOT '", root_name, "': ", why));
     if let Err(why) = root.check_openat2() {
         let detail: &dyn Piece = match why {
             Errno::NOSYS => &"not supported by this kernel (Linux 5.6 or later is required)",
             _ => &why,
         };
-        fail(&[&"openat2"], detail);
+        fail!("openat2: ", detail);
     }
     let (listeners, bound) = match inherited {
         Some(passed) => passed,
         None => listener::bind_all(core::mem::take(&mut config.listen), workers)
-            .unwrap_or_else(|(addr, why)| fail(&[&"listen ", &addr], &why)),
+            .unwrap_or_else(|(addr, why)| fail!("listen ", addr, ": ", why)),
     };
     if let Some(name) = &config.tcp_congestion {
         let name = core::str::from_utf8(name).unwrap_or_default();
@@ -185,11 +190,11 @@ pub fn run(mut config: Config) -> ! {
                 Errno::PERM => &"not in /proc/sys/net/ipv4/tcp_allowed_congestion_control",
                 _ => &why,
             };
-            fail(&[&"--tcp-congestion ", &name], detail);
+            fail!("--tcp-congestion ", name, ": ", detail);
         }
     }
     let wake = eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK)
-        .unwrap_or_else(|why| fail(&[&"eventfd"], &why));
+        .unwrap_or_else(|why| fail!("eventfd: ", why));
     let (access, log_writer) = match &config.access_log {
         Some(path) => {
             let format = if config.log_json {
@@ -200,7 +205,7 @@ pub fn run(mut config: Config) -> ! {
             let (sink, writer) =
                 access::Sink::open(path, format, core::mem::take(&mut config.real_ip_from))
                     .unwrap_or_else(|why| {
-                        fail(&[&"--access-log '", &crate::text::Utf8(path), &"'"], &why)
+                        fail!("--access-log '", crate::text::Utf8(path), "': ", why)
                     });
             (Some(sink), writer)
         }
@@ -223,7 +228,7 @@ pub fn run(mut config: Config) -> ! {
         },
     )));
     let mut watcher = Watcher::new(&config.root, cache, MAX_WATCHES)
-        .unwrap_or_else(|why| fail(&[&"inotify"], &why));
+        .unwrap_or_else(|why| fail!("inotify: ", why));
     // Leaked like the cache, and for the same reason: it lives until exit.
     let shared: &'static Shared = alloc::boxed::Box::leak(alloc::boxed::Box::new(Shared {
         cache,
@@ -253,44 +258,44 @@ pub fn run(mut config: Config) -> ! {
     // error, not a share of its scrapes.
     let mut metrics = config.metrics.map(|addr| {
         let fd =
-            listener::bind(&addr, false).unwrap_or_else(|why| fail(&[&"--metrics ", &addr], &why));
+            listener::bind(&addr, false).unwrap_or_else(|why| fail!("--metrics ", addr, ": ", why));
         let bound = listener::local_addr(rustix::fd::AsFd::as_fd(&fd)).unwrap_or(addr);
         (metrics::Metrics::new(fd, SCRAPES), bound)
     });
     // The control thread's own epoll is made now, before any worker accepts:
     // a burst of connections could otherwise take the last descriptor it needs.
     let control_ep = control_epoll(&signals, &watcher, metrics.as_ref().map(|m| &m.0))
-        .unwrap_or_else(|why| fail(&[&"epoll"], &why));
+        .unwrap_or_else(|why| fail!("epoll: ", why));
     // Everything that needs privileges is done: drop them, then the system
     // calls never needed again, before any worker thread exists.
     if let Some(spec) = &config.user {
         let passwd = sandbox::read_passwd();
         let user = sandbox::resolve_user(spec, passwd.as_deref())
-            .unwrap_or_else(|why| fail(&[&"--user '", &crate::text::Utf8(spec), &"'"], &why));
-        sandbox::drop_privileges(user).unwrap_or_else(|why| fail(&[&"--user"], &why));
+            .unwrap_or_else(|why| fail!("--user '", crate::text::Utf8(spec), "': ", why));
+        sandbox::drop_privileges(user).unwrap_or_else(|why| fail!("--user: ", why));
     }
     if !config.no_seccomp {
         use crate::rt::{seccomp, sys::SockFilter};
         const FILTER: [SockFilter; seccomp::program_len(sandbox::ALLOWED_SYSCALLS)] =
             seccomp::program(sandbox::ALLOWED_SYSCALLS);
-        seccomp::allow_only(&FILTER).unwrap_or_else(|why| fail(&[&"seccomp"], &why));
+        seccomp::allow_only(&FILTER).unwrap_or_else(|why| fail!("seccomp: ", why));
     }
     // Each worker is made (its epoll and the calls that fill it are allowed
     // still) and started at once: no list of made workers to move them through.
     let mut handles = Vec::with_capacity(workers);
     for (id, list) in listeners.into_iter().enumerate() {
         let worker = worker::Worker::new(id, list, activated.is_some(), shared)
-            .unwrap_or_else(|why| fail(&[&"epoll"], &why));
-        let handle = thread::spawn(STACK, move || worker.run())
-            .unwrap_or_else(|why| fail(&[&"thread"], &why));
+            .unwrap_or_else(|why| fail!("epoll: ", why));
+        let handle =
+            thread::spawn(STACK, move || worker.run()).unwrap_or_else(|why| fail!("thread: ", why));
         handles.push(handle);
     }
     // Hashes big files for their ETags; it never ends, and exit takes it.
     let hasher = shared.cache;
     let _hashing = thread::spawn(STACK, move || hasher.hashing.run())
-        .unwrap_or_else(|why| fail(&[&"thread"], &why));
+        .unwrap_or_else(|why| fail!("thread: ", why));
     let log_thread = log_writer.map(|writer| {
-        thread::spawn(STACK, move || writer.run()).unwrap_or_else(|why| fail(&[&"thread"], &why))
+        thread::spawn(STACK, move || writer.run()).unwrap_or_else(|why| fail!("thread: ", why))
     });
     announce(
         &root_name,
