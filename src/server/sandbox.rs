@@ -95,13 +95,20 @@ pub struct User {
 /// come from `passwd` (the text of /etc/passwd, if there is one). A numeric
 /// UID without a group and without a passwd line uses GID = UID.
 pub fn resolve_user(spec: &[u8], passwd: Option<&[u8]>) -> Result<User, &'static str> {
-    let (user, group) = super::cgroup::cut(spec, b':');
-    let entry = passwd
-        .unwrap_or_default()
-        .split(|&b| b == b'\n')
-        .filter(|l| !l.is_empty())
-        .map(passwd_fields)
-        .find(|f| f[0] == user || f[2] == user);
+    use super::cgroup::cut;
+    let (user, group) = cut(spec, b':');
+    // A plain loop over the lines: smaller than an iterator chain.
+    let mut entry = None;
+    let mut lines = passwd;
+    while let Some(rest) = lines {
+        let (line, next) = cut(rest, b'\n');
+        lines = next;
+        let f = passwd_fields(line);
+        if !line.is_empty() && (f[0] == user || f[2] == user) {
+            entry = Some(f);
+            break;
+        }
+    }
     let field = |n: usize| entry.and_then(|f| number(f[n]));
     let uid = match number(user) {
         Some(uid) => uid,
@@ -120,9 +127,9 @@ fn passwd_fields(line: &[u8]) -> [&[u8]; 4] {
     let mut fields: [&[u8]; 4] = [&[]; 4];
     let mut rest = line;
     for field in &mut fields {
-        let end = rest.iter().position(|&b| b == b':').unwrap_or(rest.len());
-        *field = &rest[..end];
-        rest = rest.get(end + 1..).unwrap_or_default();
+        let (value, next) = super::cgroup::cut(rest, b':');
+        *field = value;
+        rest = next.unwrap_or_default();
     }
     fields
 }
