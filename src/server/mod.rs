@@ -114,6 +114,14 @@ macro_rules! fail {
     };
 }
 
+/// [`fail`] for a step that a system call failed: `<what>: <why>`; one call
+/// site's worth of code for each, not a piece list.
+#[cold]
+#[inline(never)]
+fn failed(what: &str, why: rustix::io::Errno) -> ! {
+    fail!(what, ": ", why)
+}
+
 fn cpu_count() -> usize {
     rustix::thread::sched_getaffinity(None)
         .map(|set| set.count() as usize)
@@ -166,7 +174,7 @@ pub fn run(mut config: Config) -> ! {
             ])
         },
     )
-    .unwrap_or_else(|why| fail!("signals: ", why));
+    .unwrap_or_else(|why| failed("signals", why));
     raise_file_limit();
     let root = cache::root::Root::open(&config.root)
         .unwrap_or_else(|why| fail!("ROOT '", root_name, "': ", why));
@@ -194,7 +202,7 @@ pub fn run(mut config: Config) -> ! {
         }
     }
     let wake = eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK)
-        .unwrap_or_else(|why| fail!("eventfd: ", why));
+        .unwrap_or_else(|why| failed("eventfd", why));
     let (access, log_writer) = match &config.access_log {
         Some(path) => {
             let format = if config.log_json {
@@ -227,8 +235,8 @@ pub fn run(mut config: Config) -> ! {
             ..SiteHeaders::new(None, &[], &config.headers)
         },
     )));
-    let mut watcher = Watcher::new(&config.root, cache, MAX_WATCHES)
-        .unwrap_or_else(|why| fail!("inotify: ", why));
+    let mut watcher =
+        Watcher::new(&config.root, cache, MAX_WATCHES).unwrap_or_else(|why| failed("inotify", why));
     // Leaked like the cache, and for the same reason: it lives until exit.
     let shared: &'static Shared = alloc::boxed::Box::leak(alloc::boxed::Box::new(Shared {
         cache,
@@ -265,37 +273,37 @@ pub fn run(mut config: Config) -> ! {
     // The control thread's own epoll is made now, before any worker accepts:
     // a burst of connections could otherwise take the last descriptor it needs.
     let control_ep = control_epoll(&signals, &watcher, metrics.as_ref().map(|m| &m.0))
-        .unwrap_or_else(|why| fail!("epoll: ", why));
+        .unwrap_or_else(|why| failed("epoll", why));
     // Everything that needs privileges is done: drop them, then the system
     // calls never needed again, before any worker thread exists.
     if let Some(spec) = &config.user {
         let passwd = sandbox::read_passwd();
         let user = sandbox::resolve_user(spec, passwd.as_deref())
             .unwrap_or_else(|why| fail!("--user '", crate::text::Utf8(spec), "': ", why));
-        sandbox::drop_privileges(user).unwrap_or_else(|why| fail!("--user: ", why));
+        sandbox::drop_privileges(user).unwrap_or_else(|why| failed("--user", why));
     }
     if !config.no_seccomp {
         use crate::rt::{seccomp, sys::SockFilter};
         const FILTER: [SockFilter; seccomp::program_len(sandbox::ALLOWED_SYSCALLS)] =
             seccomp::program(sandbox::ALLOWED_SYSCALLS);
-        seccomp::allow_only(&FILTER).unwrap_or_else(|why| fail!("seccomp: ", why));
+        seccomp::allow_only(&FILTER).unwrap_or_else(|why| failed("seccomp", why));
     }
     // Each worker is made (its epoll and the calls that fill it are allowed
     // still) and started at once: no list of made workers to move them through.
     let mut handles = Vec::with_capacity(workers);
     for (id, list) in listeners.into_iter().enumerate() {
         let worker = worker::Worker::new(id, list, activated.is_some(), shared)
-            .unwrap_or_else(|why| fail!("epoll: ", why));
+            .unwrap_or_else(|why| failed("epoll", why));
         let handle =
-            thread::spawn(STACK, move || worker.run()).unwrap_or_else(|why| fail!("thread: ", why));
+            thread::spawn(STACK, move || worker.run()).unwrap_or_else(|why| failed("thread", why));
         handles.push(handle);
     }
     // Hashes big files for their ETags; it never ends, and exit takes it.
     let hasher = shared.cache;
     let _hashing = thread::spawn(STACK, move || hasher.hashing.run())
-        .unwrap_or_else(|why| fail!("thread: ", why));
+        .unwrap_or_else(|why| failed("thread", why));
     let log_thread = log_writer.map(|writer| {
-        thread::spawn(STACK, move || writer.run()).unwrap_or_else(|why| fail!("thread: ", why))
+        thread::spawn(STACK, move || writer.run()).unwrap_or_else(|why| failed("thread", why))
     });
     announce(
         &root_name,
