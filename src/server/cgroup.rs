@@ -50,7 +50,7 @@ pub fn limit_file(text: &[u8]) -> Option<(&'static [u8], &[u8], &'static [u8])> 
 }
 
 /// `s` up to its first `sep`, and what follows that `sep` if there is one;
-/// also how `--user` is taken apart.
+/// also how `--user`, /etc/passwd lines and the metrics families are taken apart.
 pub(super) fn cut(s: &[u8], sep: u8) -> (&[u8], Option<&[u8]>) {
     match s.iter().position(|&b| b == sep) {
         Some(i) => (&s[..i], Some(&s[i + 1..])),
