@@ -119,6 +119,18 @@ macro_rules! fail {
 #[cold]
 #[inline(never)]
 fn failed(what: &str, why: rustix::io::Errno) -> ! {
+    explained(what, why, &[])
+}
+
+/// [`failed`], with the texts of `known` errors in place of strerror's.
+#[cold]
+#[inline(never)]
+fn explained(what: &str, why: rustix::io::Errno, known: &[(rustix::io::Errno, &str)]) -> ! {
+    for &(errno, text) in known {
+        if errno == why {
+            fail!(what, ": ", text)
+        }
+    }
     fail!(what, ": ", why)
 }
 
@@ -147,11 +159,12 @@ pub fn run(mut config: Config) -> ! {
         .filter(|fds| fds.pid == rustix::process::getpid().as_raw_nonzero().get() as u32);
     let inherited = activated.map(|fds| {
         listener::inherit(fds.count, workers).unwrap_or_else(|(fd, why)| {
-            let detail: &dyn Piece = match why {
-                Errno::NOTSUP => &"not a listening stream socket",
-                _ => &why,
-            };
-            fail!("LISTEN_FDS: descriptor ", fd, ": ", detail)
+            let what = crate::text!("LISTEN_FDS: descriptor ", fd);
+            explained(
+                &what,
+                why,
+                &[(Errno::NOTSUP, "not a listening stream socket")],
+            )
         })
     });
 
@@ -179,11 +192,8 @@ pub fn run(mut config: Config) -> ! {
     let root = cache::root::Root::open(&config.root)
         .unwrap_or_else(|why| fail!("ROOT '", root_name, "': ", why));
     if let Err(why) = root.check_openat2() {
-        let detail: &dyn Piece = match why {
-            Errno::NOSYS => &"not supported by this kernel (Linux 5.6 or later is required)",
-            _ => &why,
-        };
-        fail!("openat2: ", detail);
+        const NOSYS: &str = "not supported by this kernel (Linux 5.6 or later is required)";
+        explained("openat2", why, &[(Errno::NOSYS, NOSYS)]);
     }
     let (listeners, bound) = match inherited {
         Some(passed) => passed,
@@ -193,12 +203,17 @@ pub fn run(mut config: Config) -> ! {
     if let Some(name) = &config.tcp_congestion {
         let name = core::str::from_utf8(name).unwrap_or_default();
         if let Err(why) = listener::set_congestion(&listeners, name) {
-            let detail: &dyn Piece = match why {
-                Errno::NOENT => &"not in /proc/sys/net/ipv4/tcp_available_congestion_control",
-                Errno::PERM => &"not in /proc/sys/net/ipv4/tcp_allowed_congestion_control",
-                _ => &why,
-            };
-            fail!("--tcp-congestion ", name, ": ", detail);
+            const KNOWN: &[(Errno, &str)] = &[
+                (
+                    Errno::NOENT,
+                    "not in /proc/sys/net/ipv4/tcp_available_congestion_control",
+                ),
+                (
+                    Errno::PERM,
+                    "not in /proc/sys/net/ipv4/tcp_allowed_congestion_control",
+                ),
+            ];
+            explained(&crate::text!("--tcp-congestion ", name), why, KNOWN);
         }
     }
     let wake = eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK)
