@@ -122,12 +122,12 @@ pub struct Worker {
 }
 
 /// A peer address as the access log shows it: the IP alone, `-` if unknown.
-fn peer_text(addr: Option<net::SocketAddrAny>) -> Option<alloc::boxed::Box<[u8]>> {
+fn peer_text(addr: Option<&net::SocketAddrAny>) -> Option<alloc::boxed::Box<[u8]>> {
     let addr = addr?;
     // An IPv4 client of an IPv6 socket shows as plain IPv4.
     let ip = match net::SocketAddrV6::try_from(addr.clone()) {
         Ok(v6) => v6.ip().to_canonical(),
-        Err(_) => core::net::IpAddr::V4(*net::SocketAddrV4::try_from(addr).ok()?.ip()),
+        Err(_) => core::net::IpAddr::V4(*net::SocketAddrV4::try_from(addr.clone()).ok()?.ip()),
     };
     Some(crate::text!(ip).into_bytes().into_boxed_slice())
 }
@@ -335,12 +335,11 @@ impl Worker {
         slot.interest = EventFlags::empty();
         slot.timeout = None;
         slot.scheduled = 0;
-        let mut conn = Conn::new(fd);
+        let conn = slot.conn.insert(Conn::new(fd));
         // The address is turned into text only when it will be logged.
         if self.local.log.is_some() {
-            conn.peer = peer_text(addr);
+            conn.peer = peer_text(addr.as_ref());
         }
-        slot.conn = Some(conn);
         self.open += 1;
         // Clients send their request right after connecting, so it is usually
         // here already: answering it now, as if epoll had said it is readable,
