@@ -402,7 +402,9 @@ fn answer_range(
 
 /// Queues the health path's answer: 200 `ok` while serving, 503
 /// `stopping` once the server is leaving (draining or stopping), never
-/// stored by caches. Returns the status and the body's length.
+/// stored by caches. Returns the status and the body's length. Out of line:
+/// probes ask every few seconds, clients many times a second.
+#[inline(never)]
 fn answer_health(
     health: &Health,
     head_only: bool,
