@@ -448,7 +448,8 @@ fn preflight(req: &Request<'_>, cx: &Context<'_>, conn: Connection, out: &mut Ou
 
 /// Queues a 404 whose body is the --404 page and returns the page's size;
 /// `None` when there is none (not configured, or missing itself), so the
-/// built-in page goes instead.
+/// built-in page goes instead. Out of line: only 404s come here.
+#[inline(never)]
 fn not_found_page(
     cache: &Cache,
     cx: &Context<'_>,
