@@ -250,10 +250,9 @@ impl Output {
         let mut iov = [IoSlice::new(&[]); IOVECS];
         let mut n = 0;
         let mut file_follows = false;
-        for seg in self.segs.iter() {
-            if n == IOVECS {
-                break;
-            }
+        while n < IOVECS
+            && let Some(seg) = self.segs.get(n)
+        {
             iov[n] = match seg {
                 Seg::Buf { start, end } => IoSlice::new(&self.buf[*start..*end]),
                 // To the kernel, which copies the bytes and reports a fault (a

@@ -207,121 +207,125 @@ pub fn respond(
             }
         }
     };
-    match req.method {
-        Method::Get | Method::Head => {}
-        Method::Other if req.method_bytes == b"OPTIONS" && preflight(req, &cx, conn, out) => {
-            return reply(Status::NoContent, 0);
+    // Every error answer leaves through here: one copy of the error path.
+    let status: Status = 'failed: {
+        match req.method {
+            Method::Get | Method::Head => {}
+            Method::Other if req.method_bytes == b"OPTIONS" && preflight(req, &cx, conn, out) => {
+                return reply(Status::NoContent, 0);
+            }
+            Method::Other => break 'failed Status::MethodNotAllowed,
+            Method::Unknown => break 'failed Status::NotImplemented,
         }
-        Method::Other => return error(Status::MethodNotAllowed, out, &mut local.file),
-        Method::Unknown => return error(Status::NotImplemented, out, &mut local.file),
-    }
-    let target = match path::split_target(req.target) {
-        Ok(t) => t,
-        Err(e) => return error(e.into(), out, &mut local.file),
-    };
-    if let Err(e) = path::normalize(target.path, &mut local.path) {
-        return error(e.into(), out, &mut local.file);
-    }
-    if let Some(health) = &cx.routes.health
-        && local.path == health.key
-    {
-        let (status, body) = answer_health(health, head_only, &cx, conn, out);
-        return Reply {
-            quiet: true,
-            ..reply(status, body)
+        let target = match path::split_target(req.target) {
+            Ok(t) => t,
+            Err(e) => break 'failed e.into(),
         };
-    }
-    let entry = match cache.lookup(&local.path, &mut local.file, cx.clock.now_ms()) {
-        Lookup::Entry(e) => e,
-        Lookup::Redirect => {
-            let mut head = cx.head(Status::MovedPermanently, conn);
-            head.location = Some((local.path.as_slice(), target.query));
-            return error_page(&head, head_only, close, out);
+        if let Err(e) = path::normalize(target.path, &mut local.path) {
+            break 'failed e.into();
         }
-        Lookup::Error(e) => return error(e.into(), out, &mut local.file),
-    };
-    let entry = match (&entry.body, &cx.routes.fallback) {
-        (Body::Missing, Some(fallback)) => {
-            match cache.lookup(fallback, &mut local.file, cx.clock.now_ms()) {
-                Lookup::Entry(e) if !matches!(e.body, Body::Missing) => e,
-                _ => return error(Status::NotFound, out, &mut local.file),
-            }
+        if let Some(health) = &cx.routes.health
+            && local.path == health.key
+        {
+            let (status, body) = answer_health(health, head_only, &cx, conn, out);
+            return Reply {
+                quiet: true,
+                ..reply(status, body)
+            };
         }
-        (Body::Missing, None) => return error(Status::NotFound, out, &mut local.file),
-        _ => entry,
-    };
-    let mtime = entry.last_modified.map(|(secs, _)| secs);
-    // Ranges are served from the identity form; otherwise the client's
-    // Accept-Encoding picks among identity and the compressed variants.
-    let mut variant = None;
-    if req.range.is_none() && (entry.vary || !entry.variants.is_empty()) {
-        match negotiate(&entry, req) {
-            Choice::Use(Coding::Identity) => {}
-            Choice::Use(coding) => {
-                let found = entry.variants.iter().position(|v| v.coding == coding);
-                variant = found.and_then(|i| u8::try_from(i).ok());
-            }
-            Choice::NotAcceptable => {
-                let mut head = cx.head(Status::NotAcceptable, conn);
-                head.vary = true;
+        let entry = match cache.lookup(&local.path, &mut local.file, cx.clock.now_ms()) {
+            Lookup::Entry(e) => e,
+            Lookup::Redirect => {
+                let mut head = cx.head(Status::MovedPermanently, conn);
+                head.location = Some((local.path.as_slice(), target.query));
                 return error_page(&head, head_only, close, out);
             }
-        }
-    }
-    // The chosen form's tag, which a 304 names: a variant's own, or the
-    // entry's, empty while a big file's content hash is being taken (then
-    // nothing but `*` matches it, and no ETag is sent).
-    let (etag, vary, length) = match variant {
-        Some(i) => {
-            let v = &entry.variants[usize::from(i)];
-            (v.etag.as_bytes(), true, v.bytes.len() as u64)
-        }
-        None => (entry.etag_bytes(), entry.vary, entry.meta.size),
-    };
-    if conditional::evaluate(
-        req.if_none_match,
-        req.if_modified_since,
-        etag,
-        mtime,
-        cx.clock.secs(),
-    ) == Outcome::NotModified
-    {
-        let etag = Some(etag).filter(|t| !t.is_empty());
-        not_modified(&entry, etag, vary, &cx, conn, out);
-        return reply(Status::NotModified, 0);
-    }
-    if let Some(r) = req.range
-        && conditional::if_range_allows(req.if_range, etag, mtime)
-        && let Some(reply) = answer_range(&entry, r, head_only, close, &cx, conn, out)
-    {
-        return reply;
-    }
-    // The 200: the form's prebuilt head, the per-response tail and, for
-    // GET, its bytes.
-    match variant {
-        Some(i) => {
-            out.push(&entry, Part::VariantHead(i));
-            local.counters.compressed += 1;
-        }
-        None => {
-            out.push(&entry, Part::Head);
-            // A big file's tag, taken after its head was built, goes per response.
-            if !entry.etag_in_head
-                && let Some(tag) = entry.etag()
-            {
-                response::write_etag(out.buf(), tag);
+            Lookup::Error(e) => break 'failed e.into(),
+        };
+        let entry = match (&entry.body, &cx.routes.fallback) {
+            (Body::Missing, Some(fallback)) => {
+                match cache.lookup(fallback, &mut local.file, cx.clock.now_ms()) {
+                    Lookup::Entry(e) if !matches!(e.body, Body::Missing) => e,
+                    _ => break 'failed Status::NotFound,
+                }
+            }
+            (Body::Missing, None) => break 'failed Status::NotFound,
+            _ => entry,
+        };
+        let mtime = entry.last_modified.map(|(secs, _)| secs);
+        // Ranges are served from the identity form; otherwise the client's
+        // Accept-Encoding picks among identity and the compressed variants.
+        let mut variant = None;
+        if req.range.is_none() && (entry.vary || !entry.variants.is_empty()) {
+            match negotiate(&entry, req) {
+                Choice::Use(Coding::Identity) => {}
+                Choice::Use(coding) => {
+                    let found = entry.variants.iter().position(|v| v.coding == coding);
+                    variant = found.and_then(|i| u8::try_from(i).ok());
+                }
+                Choice::NotAcceptable => {
+                    let mut head = cx.head(Status::NotAcceptable, conn);
+                    head.vary = true;
+                    return error_page(&head, head_only, close, out);
+                }
             }
         }
-    }
-    cx.cors.write(out.buf());
-    response::write_tail(out.buf(), cx.clock.date(), conn);
-    if !head_only {
-        match variant {
-            Some(i) => out.push(&entry, Part::VariantBody(i)),
-            None => out.push_body(&entry, 0, entry.meta.size),
+        // The chosen form's tag, which a 304 names: a variant's own, or the
+        // entry's, empty while a big file's content hash is being taken (then
+        // nothing but `*` matches it, and no ETag is sent).
+        let (etag, vary, length) = match variant {
+            Some(i) => {
+                let v = &entry.variants[usize::from(i)];
+                (v.etag.as_bytes(), true, v.bytes.len() as u64)
+            }
+            None => (entry.etag_bytes(), entry.vary, entry.meta.size),
+        };
+        if conditional::evaluate(
+            req.if_none_match,
+            req.if_modified_since,
+            etag,
+            mtime,
+            cx.clock.secs(),
+        ) == Outcome::NotModified
+        {
+            let etag = Some(etag).filter(|t| !t.is_empty());
+            not_modified(&entry, etag, vary, &cx, conn, out);
+            return reply(Status::NotModified, 0);
         }
-    }
-    reply(Status::Ok, length)
+        if let Some(r) = req.range
+            && conditional::if_range_allows(req.if_range, etag, mtime)
+            && let Some(reply) = answer_range(&entry, r, head_only, close, &cx, conn, out)
+        {
+            return reply;
+        }
+        // The 200: the form's prebuilt head, the per-response tail and, for
+        // GET, its bytes.
+        match variant {
+            Some(i) => {
+                out.push(&entry, Part::VariantHead(i));
+                local.counters.compressed += 1;
+            }
+            None => {
+                out.push(&entry, Part::Head);
+                // A big file's tag, taken after its head was built, goes per response.
+                if !entry.etag_in_head
+                    && let Some(tag) = entry.etag()
+                {
+                    response::write_etag(out.buf(), tag);
+                }
+            }
+        }
+        cx.cors.write(out.buf());
+        response::write_tail(out.buf(), cx.clock.date(), conn);
+        if !head_only {
+            match variant {
+                Some(i) => out.push(&entry, Part::VariantBody(i)),
+                None => out.push_body(&entry, 0, entry.meta.size),
+            }
+        }
+        return reply(Status::Ok, length);
+    };
+    error(status, out, &mut local.file)
 }
 
 /// Answers a Range request the If-Range (if any) allows: 206 with one
@@ -398,7 +402,9 @@ fn answer_range(
 
 /// Queues the health path's answer: 200 `ok` while serving, 503
 /// `stopping` once the server is leaving (draining or stopping), never
-/// stored by caches. Returns the status and the body's length.
+/// stored by caches. Returns the status and the body's length. Out of line:
+/// probes ask every few seconds, clients many times a second.
+#[inline(never)]
 fn answer_health(
     health: &Health,
     head_only: bool,
@@ -424,7 +430,9 @@ fn answer_health(
 }
 
 /// Queues the 204 for a CORS preflight to GET or HEAD from an allowed origin;
-/// false, with nothing queued, for any other OPTIONS request.
+/// false, with nothing queued, for any other OPTIONS request. Out of line:
+/// few requests are preflights.
+#[inline(never)]
 fn preflight(req: &Request<'_>, cx: &Context<'_>, conn: Connection, out: &mut Output) -> bool {
     let method = request::field_values(req.head, b"access-control-request-method").next();
     let headers = request::field_values(req.head, b"access-control-request-headers");
@@ -440,7 +448,8 @@ fn preflight(req: &Request<'_>, cx: &Context<'_>, conn: Connection, out: &mut Ou
 
 /// Queues a 404 whose body is the --404 page and returns the page's size;
 /// `None` when there is none (not configured, or missing itself), so the
-/// built-in page goes instead.
+/// built-in page goes instead. Out of line: only 404s come here.
+#[inline(never)]
 fn not_found_page(
     cache: &Cache,
     cx: &Context<'_>,

@@ -122,12 +122,12 @@ pub struct Worker {
 }
 
 /// A peer address as the access log shows it: the IP alone, `-` if unknown.
-fn peer_text(addr: Option<net::SocketAddrAny>) -> Option<alloc::boxed::Box<[u8]>> {
+fn peer_text(addr: Option<&net::SocketAddrAny>) -> Option<alloc::boxed::Box<[u8]>> {
     let addr = addr?;
     // An IPv4 client of an IPv6 socket shows as plain IPv4.
     let ip = match net::SocketAddrV6::try_from(addr.clone()) {
         Ok(v6) => v6.ip().to_canonical(),
-        Err(_) => core::net::IpAddr::V4(*net::SocketAddrV4::try_from(addr).ok()?.ip()),
+        Err(_) => core::net::IpAddr::V4(*net::SocketAddrV4::try_from(addr.clone()).ok()?.ip()),
     };
     Some(crate::text!(ip).into_bytes().into_boxed_slice())
 }
@@ -164,12 +164,13 @@ impl Worker {
     /// Sets up the epoll instance for `listeners` and the shared stop signal.
     /// `shared_listeners` says other workers accept on the same sockets: each
     /// connection then wakes one worker (EPOLLEXCLUSIVE), not all of them.
+    /// The worker lives for the process (a failure here ends it): no drop code.
     pub fn new(
         id: usize,
         listeners: Vec<OwnedFd>,
         shared_listeners: bool,
         shared: &'static Shared,
-    ) -> io::Result<Worker> {
+    ) -> io::Result<&'static mut Worker> {
         let epoll = epoll::create(CreateFlags::CLOEXEC)?;
         let listen_flags = if shared_listeners {
             EventFlags::IN | EventFlags::EXCLUSIVE
@@ -196,7 +197,7 @@ impl Worker {
 
         let mut local = WorkerLocal::default();
         local.log = shared.access.map(crate::server::access::Lines::new);
-        let worker = Worker {
+        let worker = alloc::boxed::Box::leak(alloc::boxed::Box::new(Worker {
             id,
             epoll,
             listeners,
@@ -214,13 +215,13 @@ impl Worker {
             listen_flags,
             refused: 0,
             refusal_logged_ms: 0,
-        };
+        }));
         worker.add_listeners()?;
         Ok(worker)
     }
 
     /// Runs until the server stops and every connection is done.
-    pub fn run(mut self) {
+    pub fn run(&mut self) {
         let mut events: Vec<Event> = Vec::with_capacity(EVENTS);
         loop {
             // With no deadline pending and nothing paused, an idle worker
@@ -279,8 +280,7 @@ impl Worker {
             log.flush();
         }
         // The process exits once every worker is done, and exit_group frees
-        // and closes what is left (the epoll instance, spare buffers): no drop code.
-        core::mem::forget(self);
+        // and closes what is left (the epoll instance, spare buffers).
     }
 
     fn accept(&mut self, which: usize) {
@@ -335,12 +335,11 @@ impl Worker {
         slot.interest = EventFlags::empty();
         slot.timeout = None;
         slot.scheduled = 0;
-        let mut conn = Conn::new(fd);
+        let conn = slot.conn.insert(Conn::new(fd));
         // The address is turned into text only when it will be logged.
         if self.local.log.is_some() {
-            conn.peer = peer_text(addr);
+            conn.peer = peer_text(addr.as_ref());
         }
-        slot.conn = Some(conn);
         self.open += 1;
         // Clients send their request right after connecting, so it is usually
         // here already: answering it now, as if epoll had said it is readable,
