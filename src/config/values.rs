@@ -495,7 +495,11 @@ pub(super) fn add_origins(policy: &mut cors::Policy, value: &[u8]) -> Result<(),
 pub(super) fn add_addrs(list: &mut Vec<SocketAddr>, value: &[u8]) -> Result<(), String> {
     for_items(value, &mut |item| {
         let addr = parse_addr(item).map_err(|why| quote_why(item, why))?;
-        if addr.port() != 0 && list.contains(&addr) {
+        if addr.port() != 0
+            && list
+                .iter()
+                .any(|a| a.port() == addr.port() && a.ip() == addr.ip())
+        {
             return Err(text!('\'', addr, "' is given more than once"));
         }
         list.push(addr);
