@@ -472,13 +472,11 @@ pub(super) fn add_cidrs(list: &mut Vec<Cidr>, value: &[u8]) -> Result<(), String
             item,
             " is not an IP address range like 10.0.0.0/8, fd00::/8 or 192.0.2.1",
         )),
-        // `meant` has its host bits cleared: its network is its address.
+        // `meant` has its host bits cleared: its piece is `NETWORK/PREFIX`.
         Err(CidrError::HostBits(meant)) => Err(text!(
             q(item),
             " has bits set past its prefix: ",
-            meant.network(),
-            '/',
-            meant.prefix(),
+            meant,
             '?'
         )),
     })

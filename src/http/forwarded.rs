@@ -94,8 +94,6 @@ impl crate::text::Piece for Cidr {
     }
 }
 
-// Until the configuration's messages are pieces too (it formats the range a typo
-// meant), its `Display` is the piece's text.
 impl Cidr {
     /// Whether `ip` is in the range; an IPv4 address is also in the IPv6 range that
     /// holds its mapped form (`::ffff:0:0/96`, `::/0`).
