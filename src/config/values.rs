@@ -205,9 +205,8 @@ pub(super) fn check_field_value(v: &[u8]) -> Result<(), String> {
     let inner_ok = v
         .iter()
         .all(|&b| b == b' ' || b == b'\t' || (0x21..=0x7e).contains(&b));
-    let edges_ok =
-        !matches!(v.first(), Some(b' ' | b'\t')) && !matches!(v.last(), Some(b' ' | b'\t'));
-    if !v.is_empty() && inner_ok && edges_ok {
+    // With only visible bytes, spaces and tabs inside, trimming can only take those.
+    if !v.is_empty() && inner_ok && v.trim_ascii().len() == v.len() {
         Ok(())
     } else {
         Err(quote_then(v, " is not a valid header value"))
