@@ -1,7 +1,7 @@
 //! Reading argv and the environment into a [`Command`]: option spellings, ROOT, the
 //! environment fallbacks and the defaults, reporting the first error.
 
-use super::values::{Shown, parse_uint, q, quote_then};
+use super::values::{Shown, parse_uint, quote_then};
 use super::{Command, Config, Error, Kind, LISTEN_FDS_MAX, ListenFds, PARSE, ROOT};
 use crate::text;
 use crate::text::Piece;
@@ -273,6 +273,9 @@ fn getenv<'a>(env: &[&'a [u8]], name: &str) -> Option<&'a [u8]> {
     None
 }
 
+// The LISTEN_FDS message spells the limit out, so it goes in the shared quoting helper.
+const _: () = assert!(LISTEN_FDS_MAX == 1024);
+
 /// `LISTEN_PID` and `LISTEN_FDS`, as sd_listen_fds(3) reads them: both or
 /// neither, decimal, the count at least one.
 fn listen_fds(env: &[&[u8]]) -> Result<Option<ListenFds>, Error> {
@@ -296,7 +299,7 @@ fn listen_fds(env: &[&[u8]]) -> Result<Option<ListenFds>, Error> {
                 (None, _) => ("LISTEN_PID", quote_then(pid_text, " is not a process id")),
                 (Some(_), None) => (
                     "LISTEN_FDS",
-                    text!(q(count_text), " is not a count from 1 to ", LISTEN_FDS_MAX),
+                    quote_then(count_text, " is not a count from 1 to 1024"),
                 ),
             }
         }

@@ -1121,3 +1121,20 @@ fn tcp_congestion_is_off_unless_asked_and_takes_kernel_names() {
         assert!(e.contains("not a congestion control name"), "{bad:?}: {e}");
     }
 }
+
+#[test]
+fn header_values_have_no_blank_edges_and_no_controls() {
+    use super::values::check_field_value as check;
+    for ok in ["x", "a b", "a\tb", "public, max-age=60", "a  \t b"] {
+        assert!(check(ok.as_bytes()).is_ok(), "{ok:?}");
+    }
+    for bad in [
+        "", " ", "\t", " x", "\tx", "x ", "x\t", " x ", "a\rb", "a\nb", "x\r", "\x0bx", "a\x7fb",
+    ] {
+        let why = check(bad.as_bytes()).expect_err(bad);
+        assert!(
+            why.ends_with("' is not a valid header value"),
+            "{bad:?}: {why}"
+        );
+    }
+}

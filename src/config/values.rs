@@ -205,9 +205,8 @@ pub(super) fn check_field_value(v: &[u8]) -> Result<(), String> {
     let inner_ok = v
         .iter()
         .all(|&b| b == b' ' || b == b'\t' || (0x21..=0x7e).contains(&b));
-    let edges_ok =
-        !matches!(v.first(), Some(b' ' | b'\t')) && !matches!(v.last(), Some(b' ' | b'\t'));
-    if !v.is_empty() && inner_ok && edges_ok {
+    // With only visible bytes, spaces and tabs inside, trimming can only take those.
+    if !v.is_empty() && inner_ok && v.trim_ascii().len() == v.len() {
         Ok(())
     } else {
         Err(quote_then(v, " is not a valid header value"))
@@ -472,13 +471,11 @@ pub(super) fn add_cidrs(list: &mut Vec<Cidr>, value: &[u8]) -> Result<(), String
             item,
             " is not an IP address range like 10.0.0.0/8, fd00::/8 or 192.0.2.1",
         )),
-        // `meant` has its host bits cleared: its network is its address.
+        // `meant` has its host bits cleared: its piece is `NETWORK/PREFIX`.
         Err(CidrError::HostBits(meant)) => Err(text!(
             q(item),
             " has bits set past its prefix: ",
-            meant.network(),
-            '/',
-            meant.prefix(),
+            meant,
             '?'
         )),
     })
@@ -495,7 +492,11 @@ pub(super) fn add_origins(policy: &mut cors::Policy, value: &[u8]) -> Result<(),
 pub(super) fn add_addrs(list: &mut Vec<SocketAddr>, value: &[u8]) -> Result<(), String> {
     for_items(value, &mut |item| {
         let addr = parse_addr(item).map_err(|why| quote_why(item, why))?;
-        if addr.port() != 0 && list.contains(&addr) {
+        if addr.port() != 0
+            && list
+                .iter()
+                .any(|a| a.port() == addr.port() && a.ip() == addr.ip())
+        {
             return Err(text!('\'', addr, "' is given more than once"));
         }
         list.push(addr);

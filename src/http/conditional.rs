@@ -114,15 +114,15 @@ pub fn if_range_allows(if_range: Option<&[u8]>, etag: &[u8], last_modified: Opti
     let Some(value) = if_range else {
         return true;
     };
-    let value = trim_ows(value);
-    // §13.1.5: a DQUOTE in the first three bytes tells an entity-tag from a date.
-    if value[..value.len().min(3)].contains(&b'"') {
-        return match (whole_tag(value), whole_tag(etag)) {
-            (Some((false, theirs)), Some((false, ours))) => theirs == ours,
+    // §13.1.5 tells an entity-tag from a date by a DQUOTE in the first three bytes; no
+    // HTTP-date holds one, so whatever is not one whole tag can go to the date reader.
+    if let Some(theirs) = whole_tag(value) {
+        return match (theirs, whole_tag(etag)) {
+            ((false, theirs), Some((false, ours))) => theirs == ours,
             _ => false,
         };
     }
-    last_modified.is_some() && date::parse(value) == last_modified
+    last_modified.is_some() && date::parse(trim_ows(value)) == last_modified
 }
 
 /// Splits a leading entity-tag off `s` as (weak, opaque-tag without quotes, rest).

@@ -152,15 +152,17 @@ pub fn parse(s: &[u8]) -> Option<i64> {
 /// more than 50 years in the future").
 #[must_use]
 pub fn parse_at(s: &[u8], now: i64) -> Option<i64> {
-    parse_with(s, Some(i64::from(Civil::from_unix(now).year)))
+    parse_with(s, Some(now))
 }
 
-/// The year an RFC 850 two-digit year `yy` stands for: relative to `this_year` as
-/// [`parse_at`] says, or in the fixed window 1970-2069 without one.
-fn full_year(yy: i64, this_year: Option<i64>) -> i64 {
-    let Some(this_year) = this_year else {
+/// The year an RFC 850 two-digit year `yy` stands for: relative to the year of `now` as
+/// [`parse_at`] says, or in the fixed window 1970-2069 without it. Only this format needs
+/// the current year, so only it pays for the calendar conversion.
+fn full_year(yy: i64, now: Option<i64>) -> i64 {
+    let Some(now) = now else {
         return if yy >= 70 { 1900 + yy } else { 2000 + yy };
     };
+    let this_year = i64::from(Civil::from_unix(now).year);
     let year = this_year - this_year.rem_euclid(100) + yy;
     if year > this_year + 50 {
         year - 100
@@ -183,12 +185,12 @@ const FORMATS: [&[u8]; 3] = [
 
 /// One parser for both windows (not a closure per caller: one copy of the code), and one
 /// walker for the three formats: the string must match one template exactly.
-fn parse_with(s: &[u8], this_year: Option<i64>) -> Option<i64> {
-    FORMATS.iter().find_map(|t| parse_format(s, t, this_year))
+fn parse_with(s: &[u8], now: Option<i64>) -> Option<i64> {
+    FORMATS.iter().find_map(|t| parse_format(s, t, now))
 }
 
 /// `s` read by the template `t` (see [`FORMATS`]).
-fn parse_format(mut s: &[u8], t: &[u8], this_year: Option<i64>) -> Option<i64> {
+fn parse_format(mut s: &[u8], t: &[u8], now: Option<i64>) -> Option<i64> {
     // Day, year, hour, minute, second, weekday (from Sunday, 0) and month (from 0).
     let mut f = [0i64; 7];
     for &c in t {
@@ -225,7 +227,7 @@ fn parse_format(mut s: &[u8], t: &[u8], this_year: Option<i64>) -> Option<i64> {
     }
     // Only RFC 850 has a two-digit year.
     if t.contains(&b'y') {
-        year = full_year(year, this_year);
+        year = full_year(year, now);
     }
     build(
         year,

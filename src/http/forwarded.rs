@@ -94,8 +94,6 @@ impl crate::text::Piece for Cidr {
     }
 }
 
-// Until the configuration's messages are pieces too (it formats the range a typo
-// meant), its `Display` is the piece's text.
 impl Cidr {
     /// Whether `ip` is in the range; an IPv4 address is also in the IPv6 range that
     /// holds its mapped form (`::ffff:0:0/96`, `::/0`).
@@ -140,22 +138,20 @@ pub fn parse_member(v: &[u8]) -> Option<IpAddr> {
     // A bare address of either family (IPv6 with two or more colons, so no port can be told
     // apart), a bracketed IPv6 one, or either of those then `:` and a port, which follows
     // the last colon. The parsers take only address bytes, so nothing else gets through.
-    let addr = match v {
+    if let Some(ip) = parse_addr::ip(v) {
+        return Some(canonical(ip));
+    }
+    let mut host = v;
+    if !matches!(v, [b'[', .., b']']) {
+        let colon = v.iter().rposition(|&b| b == b':')?;
+        if !is_port(&v[colon + 1..]) {
+            return None;
+        }
+        host = &v[..colon];
+    }
+    let addr = match host {
         [b'[', inner @ .., b']'] => IpAddr::V6(parse_addr::ipv6(inner)?),
-        _ => match parse_addr::ip(v) {
-            Some(ip) => ip,
-            None => {
-                let colon = v.iter().rposition(|&b| b == b':')?;
-                let (host, port) = (&v[..colon], &v[colon + 1..]);
-                if !is_port(port) {
-                    return None;
-                }
-                match host {
-                    [b'[', inner @ .., b']'] => IpAddr::V6(parse_addr::ipv6(inner)?),
-                    _ => IpAddr::V4(parse_addr::ipv4(host)?),
-                }
-            }
-        },
+        _ => IpAddr::V4(parse_addr::ipv4(host)?),
     };
     Some(canonical(addr))
 }
