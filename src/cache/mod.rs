@@ -382,15 +382,19 @@ impl Cache {
     }
 
     /// Forgets what is cached for `path` (a file or directory name relative
-    /// to the root) and, for a directory, everything below it.
+    /// to the root, `dir/name`, or `dir` itself when `dir` is empty) and, for
+    /// a directory, everything below it.
     pub fn invalidate(&self, path: &[u8], is_index: bool, dir: &[u8]) {
+        // The directory's own key ("dir/", or "" for the root) is where
+        // `path` starts: sliced, not built (and allocated) under the lock.
+        let key = path
+            .get(..dir.len() + usize::from(!dir.is_empty()))
+            .unwrap_or_default();
         let mut map = self.map.lock();
         map.remove_tree(path);
         if is_index || self.limits.listing {
-            // The directory's own key ("dir/", or "" for the root) served
-            // this index file, or lists this name.
-            let key = watch::join(dir, b"");
-            map.remove(&key);
+            // That key served this index file, or lists this name.
+            map.remove(key);
             // The parent's listing shows this directory's mtime, which changed.
             if self.limits.listing && !dir.is_empty() {
                 let parent = dir.iter().rposition(|&b| b == b'/').map_or(0, |i| i + 1);
