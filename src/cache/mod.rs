@@ -300,10 +300,9 @@ impl Cache {
     /// Puts a filled entry in the map (unless an invalidation since
     /// `epoch` made it stale) and hands it out; one whose content hash is
     /// still to be taken goes to the hashing thread too. Inlined into its
-    /// one caller, the fill: the entry is moved once, into its `Arc`.
+    /// one caller, the fill.
     #[inline(always)]
-    fn keep(&self, key: &[u8], entry: Entry, epoch: u64, hash: bool) -> Lookup {
-        let entry = Arc::new(entry);
+    fn keep(&self, key: &[u8], entry: Arc<Entry>, epoch: u64, hash: bool) -> Lookup {
         let mut map = self.map.lock();
         let kept = map.insert(key, entry.clone(), epoch);
         unlock(map);
