@@ -17,6 +17,7 @@ use crate::http::encoding::Coding;
 use crate::http::response::{self, Connection, Etag, Head, SiteHeaders};
 use crate::http::status::Status;
 use alloc::boxed::Box;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, Ordering};
 use rustix::fd::OwnedFd;
@@ -167,14 +168,14 @@ impl Entry {
     /// An entry for what a fill `found` at the path `key`, made at `now_ms`,
     /// with its 200 heads prebuilt (none for `Missing`) including the site's
     /// header lines, the path's `Cache-Control` and `Last-Modified` as
-    /// `policy` says.
+    /// `policy` says; made in the `Arc` it is shared as.
     pub fn new(
         found: Found,
         site: &SiteHeaders,
         policy: LastModifiedPolicy,
         key: &[u8],
         now_ms: u64,
-    ) -> Entry {
+    ) -> Arc<Entry> {
         let meta = found.meta;
         let last_modified = policy.shown(meta.mtime).map(|secs| {
             let mut text = [0; date::HTTP_DATE_LEN];
@@ -217,7 +218,8 @@ impl Entry {
             _ => 0,
         };
         let cost = mapped + compressed + head.len() + key.len() + core::mem::size_of::<Entry>();
-        Entry {
+        // Made in its `Arc`: not built in a frame and moved into one.
+        Arc::new(Entry {
             cache_rule,
             variants,
             vary: found.vary,
@@ -233,7 +235,7 @@ impl Entry {
             referenced: AtomicBool::new(true),
             ring_mark: AtomicBool::new(false),
             filled_ms: now_ms,
-        }
+        })
     }
 
     /// The ETag, if the content hash is known yet.

@@ -206,13 +206,13 @@ mod tests {
 
     fn entry(size: usize) -> Arc<Entry> {
         // The key's length stands in for any size: it only adds to the cost.
-        Arc::new(Entry::new(
+        Entry::new(
             Found::missing(),
             &crate::http::response::NO_SITE_HEADERS,
             Default::default(),
             &alloc::vec![b'k'; size],
             0,
-        ))
+        )
     }
 
     fn map(max_bytes: usize, max_entries: usize) -> Map {

@@ -34,7 +34,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, Ordering};
 use digest::Digest;
-use entry::{Body, Entry, Found, Meta, Variant};
+use entry::{Body, Entry, Found, Variant};
 use map::Map;
 use mapping::Mapping;
 use root::{Resolved, Root};
@@ -213,8 +213,15 @@ impl Cache {
         scratch.extend_from_slice(key);
         let (resolved, aliased) = self.root.resolve(scratch, &self.index);
         let aliased = aliased || self.revalidate.load(Ordering::Relaxed);
+        // One `Found`, filled in by the branch that has something: a
+        // cached 404 is what is left.
+        let mut found = Found {
+            aliased,
+            ..Found::missing()
+        };
         // A big file's content hash is taken later, by the hashing thread.
-        let (found, hash) = match resolved {
+        let mut hash = false;
+        match resolved {
             Resolved::File(mut file) => {
                 let small = file.meta.size <= self.limits.max_file_size;
                 // What inotify may not see change is copied, not mapped: a
@@ -243,70 +250,49 @@ impl Cache {
                     _ => None,
                 };
                 let small = file.meta.size <= self.limits.max_file_size;
-                let meta = file.meta;
+                found.meta = file.meta;
                 let data = copy.as_deref().or(read.as_deref());
-                let digest = data.map(Digest::of);
+                found.digest = data.map(Digest::of);
                 let (compressed, sidecar_aliased) =
                     self.variants(&file, data.filter(|_| compress), scratch);
-                let vary = self.limits.compress_level.is_some()
+                found.vary = self.limits.compress_level.is_some()
                     && (compressible || !compressed.is_empty());
-                let body = match copy {
+                found.body = match copy {
                     Some(data) => Body::Mapped(Mapping::Memory(data.into_boxed_slice())),
                     None if small => match Mapping::new(&file.fd, file.meta.size as usize) {
                         Ok(m) => Body::Mapped(m),
                         Err(_) => return Lookup::Error(Error::Busy),
                     },
-                    None => Body::File(file.fd),
+                    None => {
+                        hash = found.digest.is_none();
+                        Body::File(file.fd)
+                    }
                 };
-                let big = matches!(body, Body::File(_));
-                let found = Found {
-                    body,
-                    meta,
-                    content_type,
-                    vary,
-                    compressed,
-                    digest,
-                    aliased: aliased || sidecar_aliased,
-                };
-                (found, big && digest.is_none())
+                found.content_type = content_type;
+                found.compressed = compressed;
+                found.aliased |= sidecar_aliased;
             }
             Resolved::Directory(fd, mtime) if self.limits.listing => {
                 let limit = dir::page_limit(self.limits.max_bytes);
                 let Some(page) = dir::list(&self.root, fd, mtime, key, limit, scratch) else {
                     return Lookup::Error(Error::Busy);
                 };
-                let meta = Meta {
-                    size: page.html.len() as u64,
-                    mtime: page.mtime,
-                    mtime_nsec: page.mtime_nsec,
-                    ctime: 0,
-                    ctime_nsec: 0,
-                };
-                let mut compressed = Vec::new();
-                if self.worth_compressing(meta.size) {
-                    self.compress(&page.html, &mut compressed, true);
+                found.meta.size = page.html.len() as u64;
+                found.meta.mtime = page.mtime;
+                found.meta.mtime_nsec = page.mtime_nsec;
+                if self.worth_compressing(found.meta.size) {
+                    self.compress(&page.html, &mut found.compressed, true);
                 }
-                let found = Found {
-                    digest: Some(Digest::of(&page.html)),
-                    body: Body::Mapped(Mapping::Memory(page.html.into_boxed_slice())),
-                    meta,
-                    content_type: mime::HTML,
-                    vary: self.limits.compress_level.is_some(),
-                    compressed,
-                    aliased: aliased || page.aliased,
-                };
-                (found, false)
+                found.digest = Some(Digest::of(&page.html));
+                found.body = Body::Mapped(Mapping::Memory(page.html.into_boxed_slice()));
+                found.content_type = mime::HTML;
+                found.vary = self.limits.compress_level.is_some();
+                found.aliased |= page.aliased;
             }
-            Resolved::Error(Error::Missing) | Resolved::Directory(..) => {
-                let found = Found {
-                    aliased,
-                    ..Found::missing()
-                };
-                (found, false)
-            }
+            Resolved::Error(Error::Missing) | Resolved::Directory(..) => {}
             Resolved::Error(e) => return Lookup::Error(e),
             Resolved::Redirect => return Lookup::Redirect,
-        };
+        }
         let entry = Entry::new(found, &self.site, self.limits.last_modified, key, now_ms);
         self.keep(key, entry, epoch, hash)
     }
@@ -314,10 +300,9 @@ impl Cache {
     /// Puts a filled entry in the map (unless an invalidation since
     /// `epoch` made it stale) and hands it out; one whose content hash is
     /// still to be taken goes to the hashing thread too. Inlined into its
-    /// one caller, the fill: the entry is moved once, into its `Arc`.
+    /// one caller, the fill.
     #[inline(always)]
-    fn keep(&self, key: &[u8], entry: Entry, epoch: u64, hash: bool) -> Lookup {
-        let entry = Arc::new(entry);
+    fn keep(&self, key: &[u8], entry: Arc<Entry>, epoch: u64, hash: bool) -> Lookup {
         let mut map = self.map.lock();
         let kept = map.insert(key, entry.clone(), epoch);
         unlock(map);
@@ -396,15 +381,19 @@ impl Cache {
     }
 
     /// Forgets what is cached for `path` (a file or directory name relative
-    /// to the root) and, for a directory, everything below it.
+    /// to the root, `dir/name`, or `dir` itself when `dir` is empty) and, for
+    /// a directory, everything below it.
     pub fn invalidate(&self, path: &[u8], is_index: bool, dir: &[u8]) {
+        // The directory's own key ("dir/", or "" for the root) is where
+        // `path` starts: sliced, not built (and allocated) under the lock.
+        let key = path
+            .get(..dir.len() + usize::from(!dir.is_empty()))
+            .unwrap_or_default();
         let mut map = self.map.lock();
         map.remove_tree(path);
         if is_index || self.limits.listing {
-            // The directory's own key ("dir/", or "" for the root) served
-            // this index file, or lists this name.
-            let key = watch::join(dir, b"");
-            map.remove(&key);
+            // That key served this index file, or lists this name.
+            map.remove(key);
             // The parent's listing shows this directory's mtime, which changed.
             if self.limits.listing && !dir.is_empty() {
                 let parent = dir.iter().rposition(|&b| b == b'/').map_or(0, |i| i + 1);

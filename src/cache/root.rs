@@ -111,13 +111,16 @@ impl Root {
         path.push(0);
         let opened = match core::ffi::CStr::from_bytes_with_nul(path) {
             Ok(name) => {
-                let open = |resolve| fs::openat2(&self.0, name, flags, Mode::empty(), resolve);
-                let fd = match open(BENEATH | ResolveFlags::NO_SYMLINKS) {
-                    Err(Errno::LOOP) => {
-                        *linked = true;
-                        open(BENEATH)
+                // A loop, not two calls: one inlined openat2.
+                let mut resolve = BENEATH | ResolveFlags::NO_SYMLINKS;
+                let fd = loop {
+                    match fs::openat2(&self.0, name, flags, Mode::empty(), resolve) {
+                        Err(Errno::LOOP) if resolve != BENEATH => {
+                            *linked = true;
+                            resolve = BENEATH;
+                        }
+                        other => break other,
                     }
-                    other => other,
                 };
                 // One mapping of errno for the open and the fstat.
                 fd.and_then(|fd| fs::fstat(&fd).map(|stat| File::new(fd, &stat, *linked)))

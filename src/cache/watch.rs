@@ -230,8 +230,9 @@ impl Tree {
             .iter()
             .find_map(|(_, ext)| name.strip_suffix(*ext))
         {
-            self.cache
-                .invalidate(&join(dir, stem), self.cache.is_index(stem), dir);
+            // The stem's key is the event's without the extension: no second join.
+            let key = &path[..path.len() - (name.len() - stem.len())];
+            self.cache.invalidate(key, self.cache.is_index(stem), dir);
         }
         if arrived && is_dir {
             self.watch_tree(fd, path);
@@ -266,21 +267,25 @@ impl Dirs {
         self.live
     }
 
+    /// Where `wd` is in `sorted`, or where it would go. Out of line: one
+    /// copy of the search for the three callers.
+    #[inline(never)]
+    fn find(&self, wd: i32) -> Result<usize, usize> {
+        self.sorted.binary_search_by_key(&wd, |d| d.0)
+    }
+
     fn get(&self, wd: i32) -> Option<&Vec<u8>> {
-        let i = self.sorted.binary_search_by_key(&wd, |d| d.0).ok()?;
+        let i = self.find(wd).ok()?;
         self.sorted.get(i)?.1.as_ref()
     }
 
     /// Sets `wd`'s directory, over the one it had if any.
     fn insert(&mut self, wd: i32, dir: Vec<u8>) {
         // A new descriptor gets a tombstone first, then is set as a known one is.
-        let i = self
-            .sorted
-            .binary_search_by_key(&wd, |d| d.0)
-            .unwrap_or_else(|i| {
-                self.sorted.insert(i, (wd, None));
-                i
-            });
+        let i = self.find(wd).unwrap_or_else(|i| {
+            self.sorted.insert(i, (wd, None));
+            i
+        });
         if let Some((_, slot)) = self.sorted.get_mut(i) {
             self.live += usize::from(slot.is_none());
             *slot = Some(dir);
@@ -288,7 +293,7 @@ impl Dirs {
     }
 
     fn remove(&mut self, wd: i32) {
-        let Ok(i) = self.sorted.binary_search_by_key(&wd, |d| d.0) else {
+        let Ok(i) = self.find(wd) else {
             return;
         };
         if let Some((_, slot)) = self.sorted.get_mut(i)
@@ -296,15 +301,9 @@ impl Dirs {
         {
             self.live -= 1;
             if self.sorted.len() > 2 * self.live + 64 {
-                // Live entries moved down in order, tombstones left at the end.
-                let mut kept = 0;
-                for i in 0..self.sorted.len() {
-                    if self.sorted[i].1.is_some() {
-                        self.sorted.swap(kept, i);
-                        kept += 1;
-                    }
-                }
-                self.sorted.truncate(kept);
+                // Order kept; tombstones hold nothing to drop, so `retain`
+                // is less code here than a hand-written compaction.
+                self.sorted.retain(|d| d.1.is_some());
             }
         }
     }
