@@ -2,6 +2,7 @@
 //! checking its whole value and saying why it is wrong, the value quoted by [`q`].
 
 use super::{MAX_GRACE_SECS, MAX_THREADS};
+use crate::http::bytes;
 use crate::http::conditional::LastModifiedPolicy;
 use crate::http::cors;
 use crate::http::forwarded::{Cidr, CidrError};
@@ -543,7 +544,7 @@ fn parse_addr(item: &[u8]) -> Result<SocketAddr, &'static str> {
     let (ip, port) = if !shorthand.is_empty() && shorthand.iter().all(u8::is_ascii_digit) {
         (IpAddr::V4(Ipv4Addr::UNSPECIFIED), shorthand)
     } else if let [b'[', bracketed @ ..] = item {
-        let Some((host, after)) = split_once(bracketed, b']') else {
+        let (host, Some(after)) = bytes::cut(bracketed, b']') else {
             return Err(NOT_ADDR);
         };
         let Some(ip) = crate::text::parse_addr::ipv6(host) else {
@@ -561,10 +562,7 @@ fn parse_addr(item: &[u8]) -> Result<SocketAddr, &'static str> {
             || crate::text::parse_addr::ipv6(&item[..last]).is_some();
         return Err(if v6 { BRACKETS } else { NOT_ADDR });
     } else {
-        let (host, port) = match split_once(item, b':') {
-            Some((host, port)) => (host, Some(port)),
-            None => (item, None),
-        };
+        let (host, port) = bytes::cut(item, b':');
         let Some(ip) = crate::text::parse_addr::ipv4(host) else {
             return Err(if is_hostname(host) {
                 HOSTNAME
@@ -579,12 +577,6 @@ fn parse_addr(item: &[u8]) -> Result<SocketAddr, &'static str> {
     }
     let port = parse_uint(port).and_then(|p| u16::try_from(p).ok());
     Ok(SocketAddr::new(ip, port.ok_or(BAD_PORT)?))
-}
-
-/// `s` split around its first `b`, if it has one.
-fn split_once(s: &[u8], b: u8) -> Option<(&[u8], &[u8])> {
-    let i = s.iter().position(|&c| c == b)?;
-    Some((&s[..i], &s[i + 1..]))
 }
 
 /// Looks like a DNS name: letters, digits, dots and dashes, starting with a letter or digit and

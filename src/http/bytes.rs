@@ -107,9 +107,28 @@ pub fn index_in(list: &[u8], name: &[u8]) -> Option<usize> {
     }
 }
 
+/// `s` up to its first `sep`, and what follows that `sep` if there is one: how
+/// addresses, `--user`, /etc/passwd and /proc lines and the metrics families
+/// are taken apart.
+pub fn cut(s: &[u8], sep: u8) -> (&[u8], Option<&[u8]>) {
+    match s.iter().position(|&b| b == sep) {
+        Some(i) => (&s[..i], Some(&s[i + 1..])),
+        None => (s, None),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cut_splits_at_the_first_separator_only() {
+        assert_eq!(cut(b"a:b:c", b':'), (&b"a"[..], Some(&b"b:c"[..])));
+        assert_eq!(cut(b":x", b':'), (&b""[..], Some(&b"x"[..])));
+        assert_eq!(cut(b"x:", b':'), (&b"x"[..], Some(&b""[..])));
+        assert_eq!(cut(b"abc", b':'), (&b"abc"[..], None));
+        assert_eq!(cut(b"", b':'), (&b""[..], None));
+    }
 
     #[test]
     fn eq_ignore_case_is_the_standard_comparison() {

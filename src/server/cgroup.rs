@@ -3,6 +3,8 @@
 //! v1 `memory.limit_in_bytes`, for the cgroup /proc/self/cgroup names. Reading these
 //! files is all it does; the parsing is pure and tested beside it.
 
+use crate::http::bytes::cut;
+
 /// Where the cgroup file system is mounted, unless `STATICD_CGROUP_ROOT` says otherwise.
 pub const ROOT: &[u8] = b"/sys/fs/cgroup";
 
@@ -47,15 +49,6 @@ pub fn limit_file(text: &[u8]) -> Option<(&'static [u8], &[u8], &'static [u8])> 
         }
     }
     v2
-}
-
-/// `s` up to its first `sep`, and what follows that `sep` if there is one;
-/// also how `--user`, /etc/passwd lines and the metrics families are taken apart.
-pub(super) fn cut(s: &[u8], sep: u8) -> (&[u8], Option<&[u8]>) {
-    match s.iter().position(|&b| b == sep) {
-        Some(i) => (&s[..i], Some(&s[i + 1..])),
-        None => (s, None),
-    }
 }
 
 /// The limit a `memory.max` or `memory.limit_in_bytes` file holds; `None` for `max`,

@@ -11,13 +11,13 @@
 //! [`stats`](super::stats)), the cache's usage and the open connections:
 //! a scrape costs the serving threads nothing.
 
+use crate::http::bytes::cut;
 use crate::http::numfmt;
 use crate::http::path;
 use crate::http::request::{self, Method, Parsed};
 use crate::http::response::{self, Connection, Head};
 use crate::http::status::Status;
 use crate::server::Shared;
-use crate::server::cgroup::cut;
 use crate::server::clock::Clock;
 use alloc::vec::Vec;
 use core::sync::atomic::Ordering;

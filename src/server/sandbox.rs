@@ -95,7 +95,7 @@ pub struct User {
 /// come from `passwd` (the text of /etc/passwd, if there is one). A numeric
 /// UID without a group and without a passwd line uses GID = UID.
 pub fn resolve_user(spec: &[u8], passwd: Option<&[u8]>) -> Result<User, &'static str> {
-    use super::cgroup::cut;
+    use crate::http::bytes::cut;
     let (user, group) = cut(spec, b':');
     // A plain loop over the lines: smaller than an iterator chain.
     let mut entry = None;
@@ -127,7 +127,7 @@ fn passwd_fields(line: &[u8]) -> [&[u8]; 4] {
     let mut fields: [&[u8]; 4] = [&[]; 4];
     let mut rest = line;
     for field in &mut fields {
-        let (value, next) = super::cgroup::cut(rest, b':');
+        let (value, next) = crate::http::bytes::cut(rest, b':');
         *field = value;
         rest = next.unwrap_or_default();
     }
