@@ -511,32 +511,29 @@ fn budget_unit(n: u64) -> (u32, &'static str) {
 /// compression, access log lines dropped. A stderr that cannot take it at
 /// once loses it rather than hold up the cache's invalidation.
 fn report(shared: &Shared) {
-    // One text with a hole (a NUL byte) per figure, not a piece per name and value.
-    const LINE: &[u8] = b"stats: connections=\0 requests=\0 cache_hits=\0 cache_misses=\0 \
-        evictions=\0 cache_entries=\0 cache_bytes=\0 bytes_sent=\0 compressed=\0 log_dropped=\0";
     let f = metrics::Figures::of(shared);
-    let values = [
+    crate::log_nowait!(
+        "stats: connections=",
         f.open,
+        " requests=",
         f.counters.requests,
+        " cache_hits=",
         f.cache.hits,
+        " cache_misses=",
         f.cache.misses,
+        " evictions=",
         f.cache.evictions,
-        f.cache.entries as u64,
-        f.cache.bytes as u64,
+        " cache_entries=",
+        f.cache.entries,
+        " cache_bytes=",
+        f.cache.bytes,
+        " bytes_sent=",
         f.counters.sent,
+        " compressed=",
         f.counters.compressed,
-        f.log_dropped,
-    ];
-    let mut values = values.iter();
-    let mut line = String::new();
-    for &b in LINE {
-        if b != 0 {
-            line.push(char::from(b));
-        } else if let Some(&v) = values.next() {
-            crate::text::put_u64(&mut line, v);
-        }
-    }
-    crate::log_nowait!(line);
+        " log_dropped=",
+        f.log_dropped
+    );
 }
 
 /// What the control thread's epoll tells apart: the signals, inotify, the
