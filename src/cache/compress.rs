@@ -81,6 +81,7 @@ const fn crc_tables() -> [[u32; 256]; 8] {
 
 /// Adler-32 (RFC 1950) of `data`, as zlib stores it (for stored blocks; miniz takes it of what it
 /// compresses as it reads).
+#[cfg(test)]
 #[must_use]
 pub fn adler32(data: &[u8]) -> u32 {
     const MOD: u32 = 65_521;
@@ -126,7 +127,8 @@ impl<'a> Deflated<'a> {
         })
     }
 
-    /// `data` in stored blocks (level 0), uncompressed.
+    /// `data` in stored blocks (level 0), uncompressed: the tests' reference for level 0.
+    #[cfg(test)]
     #[must_use]
     pub fn stored(data: &'a [u8]) -> Deflated<'a> {
         let mut raw = Vec::new();
@@ -175,6 +177,7 @@ impl<'a> Deflated<'a> {
 }
 
 /// `data` as a gzip member compressed at miniz level `level` (see [`Deflated::gzip`]).
+#[cfg(test)]
 #[must_use]
 pub fn gzip(data: &[u8], level: u8) -> Vec<u8> {
     Deflated::new(data, level)
@@ -183,6 +186,7 @@ pub fn gzip(data: &[u8], level: u8) -> Vec<u8> {
 }
 
 /// `data` as a zlib stream compressed at miniz level `level` (see [`Deflated::zlib`]).
+#[cfg(test)]
 #[must_use]
 pub fn zlib(data: &[u8], level: u8) -> Vec<u8> {
     Deflated::new(data, level)
@@ -245,6 +249,7 @@ fn deflate(data: &[u8], level: u8) -> Option<(Vec<u8>, u32)> {
 }
 
 /// Appends `data` as uncompressed DEFLATE blocks (RFC 1951 §3.2.4), each at most 65535 bytes.
+#[cfg(test)]
 fn stored_into(out: &mut Vec<u8>, data: &[u8]) {
     let mut blocks = data.chunks(usize::from(u16::MAX)).peekable();
     if blocks.peek().is_none() {

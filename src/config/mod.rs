@@ -39,7 +39,7 @@ mod tests;
 mod values;
 
 pub use args::parse;
-pub use help::{HELP, HELP_PACKED, help};
+pub use help::{HELP, help};
 
 use crate::http::conditional::LastModifiedPolicy;
 use crate::http::cors;

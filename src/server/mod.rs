@@ -434,7 +434,9 @@ fn settings(
 }
 
 /// The cache's limits from the command line (the budget as if no cgroup
-/// limited it), with a copy of its content types.
+/// limited it), with a copy of its content types: for tests, as start-up
+/// moves the types out with [`settings`].
+#[cfg(test)]
 impl From<&Config> for cache::Settings {
     fn from(config: &Config) -> Self {
         let max_bytes = config

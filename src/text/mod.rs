@@ -49,13 +49,6 @@ pub fn fill(out: &mut String, template: &str, args: &[&dyn Piece]) {
     }
 }
 
-/// Appends the pieces one after another to `out`.
-pub fn put_all(out: &mut String, pieces: &[&dyn Piece]) {
-    for piece in pieces {
-        piece.put(out);
-    }
-}
-
 /// Lowercase hexadecimal digits, for escapes, IPv6 groups, ETags and JSON.
 pub(crate) const HEX: &[u8; 16] = b"0123456789abcdef";
 /// Uppercase hexadecimal digits, for percent-encoding and the access log's `\xHH`.
