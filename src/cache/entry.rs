@@ -334,7 +334,11 @@ mod tests {
             digest: Some(Digest::of(&body)),
             aliased: false,
         };
-        let site = SiteHeaders::new(Some(b"max-age=60"), &[], &[b"X-Site: 1".to_vec()]);
+        let site = SiteHeaders::new(
+            Some(b"max-age=60".to_vec()),
+            Vec::new(),
+            &[b"X-Site: 1".to_vec()],
+        );
         let e = Entry::new(found, &site, LastModifiedPolicy::On, b"a.txt", 0);
         let lines = |h: &[u8]| -> Vec<String> {
             String::from_utf8(h.to_vec())

@@ -80,10 +80,11 @@ pub static NO_SITE_HEADERS: SiteHeaders = SiteHeaders {
 
 impl SiteHeaders {
     /// The additions for `cache_control`, the `cache_control_for` rules
-    /// and `headers` (`Name: value`), all already checked.
+    /// and `headers` (`Name: value`), all already checked; the first two
+    /// are taken as they are, the headers joined into lines.
     pub fn new(
-        cache_control: Option<&[u8]>,
-        cache_control_for: &[(Vec<u8>, Vec<u8>)],
+        cache_control: Option<Vec<u8>>,
+        cache_control_for: Vec<(Vec<u8>, Vec<u8>)>,
         headers: &[Vec<u8>],
     ) -> SiteHeaders {
         let mut lines = Vec::new();
@@ -92,8 +93,8 @@ impl SiteHeaders {
             lines.extend_from_slice(b"\r\n");
         }
         SiteHeaders {
-            cache_control: cache_control.map(<[u8]>::to_vec),
-            cache_control_for: cache_control_for.to_vec(),
+            cache_control,
+            cache_control_for,
             lines,
             cors: Policy::Off,
         }
@@ -428,8 +429,8 @@ mod tests {
     #[test]
     fn site_headers_go_everywhere_and_cache_control_on_success_only() {
         let site = SiteHeaders::new(
-            Some(b"public, max-age=60"),
-            &[],
+            Some(b"public, max-age=60".to_vec()),
+            Vec::new(),
             &[b"X-Frame-Options: DENY".to_vec(), b"X-A: b".to_vec()],
         );
         for (status, cc) in [
@@ -469,7 +470,7 @@ mod tests {
             (b"/*".to_vec(), b"max-age=60".to_vec()),
             (b"not-a-path".to_vec(), b"never".to_vec()),
         ];
-        let site = SiteHeaders::new(Some(b"max-age=5"), &rules, &[]);
+        let site = SiteHeaders::new(Some(b"max-age=5".to_vec()), rules.to_vec(), &[]);
         let immutable = Some(&b"public, max-age=31536000, immutable"[..]);
         for (key, want) in [
             (&b"assets/app.3f2a.js"[..], immutable),
@@ -488,7 +489,7 @@ mod tests {
             let rule = site.cache_rule(key);
             assert_eq!(site.cache_control(rule), want, "{}", text(key));
         }
-        let bare = SiteHeaders::new(None, &rules[1..2], &[]);
+        let bare = SiteHeaders::new(None, rules[1..2].to_vec(), &[]);
         assert_eq!(bare.cache_control(bare.cache_rule(b"x.txt")), None);
         assert_eq!(bare.cache_control(Some(9)), None);
     }

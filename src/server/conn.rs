@@ -490,11 +490,11 @@ mod tests {
                 root,
                 b"index.html".to_vec(),
                 cache::Settings::from(&crate::config::Config::default()),
-                SiteHeaders::new(None, &[], &[]),
+                SiteHeaders::new(None, Vec::new(), &[]),
             );
             Site {
                 cache,
-                site: SiteHeaders::new(None, &[], &[]),
+                site: SiteHeaders::new(None, Vec::new(), &[]),
                 routes: Routes::default(),
                 local: WorkerLocal::default(),
                 heads: HeadBudget::new(64 << 10),

@@ -236,19 +236,20 @@ pub fn run(mut config: Config) -> ! {
     };
     let (budget, from_cgroup) = cache_budget(&config);
     let types = forever(core::mem::take(&mut config.types));
+    // Moved out of the config, not copied: they are not read again.
+    let mut site = SiteHeaders::new(
+        config.cache_control.take(),
+        core::mem::take(&mut config.cache_control_for),
+        &config.headers,
+    );
+    site.cors = core::mem::take(&mut config.cors);
     // Lives as long as the process: workers and threads use it until exit, so
     // it is leaked rather than counted (no drop code for a drop that never helps).
     let cache: &'static Cache = alloc::boxed::Box::leak(alloc::boxed::Box::new(Cache::new(
         root,
         core::mem::take(&mut config.index),
         settings(&config, types, budget),
-        // Moved out of the config, not copied: it is not read again.
-        SiteHeaders {
-            cache_control: config.cache_control.take(),
-            cache_control_for: core::mem::take(&mut config.cache_control_for),
-            cors: core::mem::take(&mut config.cors),
-            ..SiteHeaders::new(None, &[], &config.headers)
-        },
+        site,
     )));
     let mut watcher =
         Watcher::new(&config.root, cache, MAX_WATCHES).unwrap_or_else(|why| failed("inotify", why));
