@@ -218,7 +218,7 @@ impl Entry {
             _ => 0,
         };
         let cost = mapped + compressed + head.len() + key.len() + core::mem::size_of::<Entry>();
-        // Made in its `Arc`: not built in a frame and moved into one.
+        // Built as the `Arc::new` argument, so no named copy is moved into it.
         Arc::new(Entry {
             cache_rule,
             variants,

@@ -321,7 +321,7 @@ fn c_path(p: &[u8]) -> io::Result<&CStr> {
 }
 
 /// `dir/name`, or `name` at the root (`dir/` for an empty name).
-pub(super) fn join(dir: &[u8], name: &[u8]) -> Vec<u8> {
+fn join(dir: &[u8], name: &[u8]) -> Vec<u8> {
     let mut p = Vec::with_capacity(dir.len() + 1 + name.len());
     p.extend_from_slice(dir);
     if !dir.is_empty() {
@@ -375,7 +375,7 @@ mod tests {
         assert_eq!(join(b"", b"a"), b"a");
         assert_eq!(join(b"d", b"a"), b"d/a");
         assert_eq!(join(b"d/e", b"a.txt"), b"d/e/a.txt");
-        // A directory's own key, as invalidate makes it.
+        // An empty name gives the directory's own key.
         assert_eq!(join(b"d/e", b""), b"d/e/");
         assert_eq!(join(b"", b""), b"");
     }

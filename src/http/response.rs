@@ -121,8 +121,8 @@ impl SiteHeaders {
 }
 
 impl<'a> Head<'a> {
-    /// A head with only a status, a date and the connection's fate; the
-    /// other fields are filled in with struct update syntax.
+    /// A head with only a status, a date and the connection's fate; callers
+    /// set the other fields on what it returns.
     pub const fn new(status: Status, date: &'a [u8], connection: Connection) -> Head<'a> {
         Head {
             status,

@@ -72,11 +72,11 @@ pub const ALLOWED_SYSCALLS: &[u32] = &[
     nr::EPOLL_CTL,         // connections in and out of a worker's epoll
     nr::INOTIFY_ADD_WATCH, // new directories
     nr::OPENAT,            // unused (rustix's open is open on x86_64)
-    nr::NEWFSTATAT,        // directory listings
+    nr::NEWFSTATAT,        // the watcher asking whether a changed file has other names
     nr::PPOLL,             // the access log's writer waiting for room in a pipe
     nr::EPOLL_PWAIT,       // the worker and control loops
     nr::ACCEPT4,           // new connections, scrapes of --metrics
-    nr::EPOLL_CREATE1,     // the control thread's loop
+    nr::EPOLL_CREATE1,     // each worker's epoll, made after the filter is on
     nr::GETRANDOM,         // hash seeds
     nr::OPENAT2,           // every file under the root
     nr::EPOLL_PWAIT2,      // an epoll wait longer than i32 milliseconds
