@@ -18,7 +18,7 @@ use crate::http::request::{self, Method, Parsed};
 use crate::http::response::{self, Connection, Head};
 use crate::http::status::Status;
 use crate::server::Shared;
-use crate::server::clock::Clock;
+use crate::server::clock::{self, Clock};
 use alloc::vec::Vec;
 use core::sync::atomic::Ordering;
 use rustix::event::epoll::{self, EventData, EventFlags};
@@ -163,7 +163,7 @@ impl Metrics {
         let mut next = None;
         for c in self.clients.iter().flatten() {
             let left = c.deadline.saturating_sub(now_ms);
-            next = Some(next.map_or(left, |n: u64| n.min(left)));
+            next = clock::sooner(next, Some(left));
         }
         next
     }

@@ -590,10 +590,8 @@ impl Control<'_> {
             if drain_until.is_some_and(|until| now >= until) {
                 return Ok(());
             }
-            let mut wait_ms = drain_until.map(|until| until - now);
-            if let Some(due) = self.metrics.as_ref().and_then(|m| m.next_due_in(now)) {
-                wait_ms = Some(wait_ms.map_or(due, |ms| ms.min(due)));
-            }
+            let scrapes = self.metrics.as_ref().and_then(|m| m.next_due_in(now));
+            let wait_ms = clock::sooner(drain_until.map(|until| until - now), scrapes);
             let timeout = clock::timeout(wait_ms);
             events.clear();
             match epoll::wait(
