@@ -81,10 +81,10 @@ pub fn default_target(config: &Config) -> Target<'_> {
 pub fn status_code(line: &[u8]) -> Option<u16> {
     let rest = line.strip_prefix(b"HTTP/1.")?;
     let code = rest.get(2..5)?;
-    if rest.get(1) != Some(&b' ') || !code.iter().all(u8::is_ascii_digit) {
+    if rest.get(1) != Some(&b' ') {
         return None;
     }
-    Some(code.iter().fold(0, |n, &d| n * 10 + u16::from(d - b'0')))
+    u16::try_from(crate::http::numfmt::parse(code)?).ok()
 }
 
 fn now_ms() -> i64 {
