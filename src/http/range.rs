@@ -36,13 +36,23 @@ use crate::http::response::put_field;
 /// file size; this bounds the parts and the parsing work.
 pub const MAX_RANGES: usize = 16;
 
+/// The boundary as a literal, so [`MULTIPART_TYPE`] can be joined at compile time.
+macro_rules! boundary {
+    () => {
+        "staticd-byteranges-7d4a1f0c93e2b685"
+    };
+}
+
 /// Boundary for multipart/byteranges bodies.
 ///
 /// Fixed rather than random, as nginx's counter-based one effectively is: a served file that
 /// happens to contain `CRLF "--" BOUNDARY` would confuse a multipart parser. That needs the
 /// file to quote this exact string, which is vanishingly unlikely for real content; a caller
 /// that cares can pass any other boundary to the functions below.
-pub const BOUNDARY: &str = "staticd-byteranges-7d4a1f0c93e2b685";
+pub const BOUNDARY: &str = boundary!();
+
+/// The `Content-Type` of a multipart 206: `multipart/byteranges` with [`BOUNDARY`].
+pub const MULTIPART_TYPE: &str = concat!("multipart/byteranges; boundary=", boundary!());
 
 /// A satisfiable byte range `[start, end)`, always `start < end <= len`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -278,12 +288,6 @@ pub fn write_content_range(out: &mut Vec<u8>, r: ByteRange, len: u64) {
 pub fn write_unsatisfied_range(out: &mut Vec<u8>, len: u64) {
     out.extend_from_slice(b"bytes */");
     numfmt::push(out, len);
-}
-
-/// Appends the response's `Content-Type` value, `multipart/byteranges; boundary=B`.
-pub fn write_multipart_content_type(out: &mut Vec<u8>, boundary: &str) {
-    out.extend_from_slice(b"multipart/byteranges; boundary=");
-    out.extend_from_slice(boundary.as_bytes());
 }
 
 /// Appends the delimiter and headers that precede range `r`'s bytes in a multipart body.
@@ -855,7 +859,7 @@ mod tests {
         );
         assert_eq!(s(|o| closing(o, "B")), "\r\n--B--\r\n");
         assert_eq!(
-            s(|o| write_multipart_content_type(o, BOUNDARY)),
+            MULTIPART_TYPE,
             format!("multipart/byteranges; boundary={BOUNDARY}")
         );
         // RFC 2046 boundary: 1-70 bchars, not ending in a space.

@@ -359,7 +359,7 @@ fn answer_range(
             let list = list.as_slice();
             let length = range::multipart_length(list, range::BOUNDARY, entry.content_type, size);
             extra.clear();
-            (MULTIPART_TYPE, length, list)
+            (range::MULTIPART_TYPE, length, list)
         }
         Ranges::Unsatisfiable => {
             range::write_unsatisfied_range(&mut extra, size);
@@ -507,40 +507,4 @@ fn not_modified(
     head.cache_control = cx.site.cache_control(entry.cache_rule);
     head.vary = vary;
     response::write_head(out.buf(), &head);
-}
-
-/// The Content-Type of a multipart 206, with [`range::BOUNDARY`], joined
-/// at compile time.
-const MULTIPART_TYPE: &str = {
-    const PREFIX: &[u8] = b"multipart/byteranges; boundary=";
-    const BOUNDARY: &[u8] = range::BOUNDARY.as_bytes();
-    const JOINED: [u8; PREFIX.len() + BOUNDARY.len()] = {
-        let mut out = [0; PREFIX.len() + BOUNDARY.len()];
-        let mut i = 0;
-        while i < out.len() {
-            out[i] = if i < PREFIX.len() {
-                PREFIX[i]
-            } else {
-                BOUNDARY[i - PREFIX.len()]
-            };
-            i += 1;
-        }
-        out
-    };
-    match core::str::from_utf8(&JOINED) {
-        Ok(text) => text,
-        Err(_) => panic!("the boundary is ASCII"),
-    }
-};
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_multipart_type_names_the_boundary_the_parts_use() {
-        let mut written = Vec::new();
-        range::write_multipart_content_type(&mut written, range::BOUNDARY);
-        assert_eq!(MULTIPART_TYPE.as_bytes(), written);
-    }
 }
