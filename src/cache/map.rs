@@ -13,12 +13,16 @@ use crate::cache::hash::KeyedHash;
 use alloc::boxed::Box;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::hash::BuildHasher;
 use core::sync::atomic::Ordering;
-use hashbrown::HashMap;
+use hashbrown::HashTable;
 
 /// The map and its budget.
 pub struct Map {
-    table: HashMap<Box<[u8]>, Arc<Entry>, KeyedHash>,
+    /// Key and entry pairs: the raw table rather than a map, so an insert after
+    /// the key's removal does not search for it again.
+    table: HashTable<(Box<[u8]>, Arc<Entry>)>,
+    hasher: KeyedHash,
     ring: Vec<Box<[u8]>>,
     hand: usize,
     bytes: usize,
@@ -42,7 +46,8 @@ impl Map {
     /// An empty map holding at most `max_bytes` of entry cost and `max_entries` entries.
     pub fn new(hasher: KeyedHash, max_bytes: usize, max_entries: usize) -> Map {
         Map {
-            table: HashMap::with_hasher(hasher),
+            table: HashTable::new(),
+            hasher,
             ring: Vec::new(),
             hand: 0,
             bytes: 0,
@@ -90,7 +95,7 @@ impl Map {
 
     /// The entry for `key`, marked as used.
     pub fn get(&self, key: &[u8]) -> Option<Arc<Entry>> {
-        let e = self.table.get(key)?;
+        let e = self.find(key)?;
         e.touch();
         Some(e.clone())
     }
@@ -112,7 +117,10 @@ impl Map {
         self.bytes += entry.cost;
         let key: Box<[u8]> = key.into();
         self.ring.push(key.clone());
-        self.table.insert(key, entry);
+        let hash = self.hasher.hash_one(&key[..]);
+        let hasher = self.hasher;
+        self.table
+            .insert_unique(hash, (key, entry), |(k, _)| hasher.hash_one(&k[..]));
         if self.ring.len() > 2 * self.table.len() + 64 {
             self.compact_ring();
         }
@@ -130,7 +138,7 @@ impl Map {
             }
             let key = &self.ring[self.hand];
             // Looked up as &[u8], as everywhere: one copy of hashbrown's search.
-            match self.table.get(&key[..]) {
+            match self.find(key) {
                 None => {
                     self.ring.swap_remove(self.hand);
                 }
@@ -149,14 +157,12 @@ impl Map {
     /// Drops ring keys whose entries are gone, and duplicates.
     fn compact_ring(&mut self) {
         // The entries' marks stand for a set of the keys kept so far: no second table to build.
-        for e in self.table.values() {
+        for (_, e) in self.table.iter() {
             e.ring_mark.store(false, Ordering::Relaxed);
         }
-        let table = &self.table;
+        let (table, hasher) = (&self.table, self.hasher);
         self.ring.retain(|k| {
-            table
-                .get(&k[..])
-                .is_some_and(|e| !e.ring_mark.swap(true, Ordering::Relaxed))
+            find(table, hasher, k).is_some_and(|e| !e.ring_mark.swap(true, Ordering::Relaxed))
         });
         self.hand = 0;
     }
@@ -172,7 +178,9 @@ impl Map {
     /// hashbrown's removal for every caller.
     #[inline(never)]
     fn take(&mut self, key: &[u8]) {
-        if let Some(e) = self.table.remove(key) {
+        let hash = self.hasher.hash_one(key);
+        if let Ok(found) = self.table.find_entry(hash, |(k, _)| **k == *key) {
+            let ((_, e), _) = found.remove();
             self.release(e);
         }
     }
@@ -183,7 +191,7 @@ impl Map {
         let all = dir.is_empty();
         let inside =
             |k: &[u8]| k.starts_with(dir) && (all || k.len() == dir.len() || k[dir.len()] == b'/');
-        for (_, e) in self.table.extract_if(|k, _| inside(k)) {
+        for (_, e) in self.table.extract_if(|(k, _)| inside(k)) {
             self.bytes -= e.cost;
             self.released.push(e);
         }
@@ -197,6 +205,21 @@ impl Map {
     pub fn clear(&mut self) {
         self.remove_tree(b"");
     }
+
+    /// The entry for `key`, not marked.
+    fn find(&self, key: &[u8]) -> Option<&Arc<Entry>> {
+        find(&self.table, self.hasher, key)
+    }
+}
+
+/// `key`'s entry in `table`, whose keys `hasher` hashed: the one search of the table.
+fn find<'a>(
+    table: &'a HashTable<(Box<[u8]>, Arc<Entry>)>,
+    hasher: KeyedHash,
+    key: &[u8],
+) -> Option<&'a Arc<Entry>> {
+    let hash = hasher.hash_one(key);
+    table.find(hash, |(k, _)| **k == *key).map(|(_, e)| e)
 }
 
 #[cfg(test)]
@@ -334,6 +357,8 @@ mod tests {
             assert!(m.insert(b"c", entry(1), m.epoch()));
             assert!(m.insert(b"a", entry(1), m.epoch()));
         }
+        // A replaced entry leaves the table and the budget: one entry per key.
+        assert_eq!((m.len(), m.bytes()), (2, 2 * entry(1).cost));
         assert!(m.ring.len() <= 2 * m.len() + 65);
         m.compact_ring();
         let ring: Vec<&[u8]> = m.ring.iter().map(|k| &k[..]).collect();
