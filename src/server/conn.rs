@@ -8,7 +8,6 @@ use crate::http::request::{self, Framing, Parsed};
 use crate::http::status::Status;
 use crate::server::out::{Output, Progress, Seg};
 use crate::server::respond::{self, Context, DISCARD_MAX, OUT_HIGH_WATER, WorkerLocal};
-use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicUsize, Ordering};
 use rustix::fd::OwnedFd;
@@ -59,7 +58,7 @@ enum End {
 pub struct Buffers {
     input: Vec<u8>,
     out: Vec<u8>,
-    segs: VecDeque<Seg>,
+    segs: Vec<Seg>,
 }
 
 /// Segments a pooled output queue keeps room for.
@@ -73,7 +72,7 @@ impl Buffers {
         Buffers {
             input: alloc::vec![0; IN_INITIAL],
             out: Vec::new(),
-            segs: VecDeque::new(),
+            segs: Vec::new(),
         }
     }
 
@@ -90,7 +89,7 @@ impl Buffers {
         // Given back only when empty, so a new ring loses nothing and is
         // smaller code than shrinking one in place, which keeps its order.
         if self.segs.capacity() > SEGS_INITIAL {
-            self.segs = VecDeque::with_capacity(SEGS_INITIAL);
+            self.segs = Vec::with_capacity(SEGS_INITIAL);
         }
         grown
     }

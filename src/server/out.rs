@@ -6,7 +6,6 @@
 //! EAGAIN, EINTR and short writes are handled here and nowhere else.
 
 use crate::cache::entry::{Body, Entry, Part};
-use alloc::collections::VecDeque;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use rustix::fd::OwnedFd;
@@ -57,7 +56,10 @@ pub struct Output {
     buf: Vec<u8>,
     /// `buf[..committed]` is covered by segments.
     committed: usize,
-    segs: VecDeque<Seg>,
+    /// Segments `segs[head..]` are queued; those before `head` are sent and
+    /// hold nothing. A plain vector and an index cost less code than a ring.
+    segs: Vec<Seg>,
+    head: usize,
     /// Bytes queued in memory (not counting file ranges).
     queued: usize,
     /// File ranges among the segments.
@@ -79,7 +81,8 @@ impl Output {
         Output {
             buf: Vec::new(),
             committed: 0,
-            segs: VecDeque::new(),
+            segs: Vec::new(),
+            head: 0,
             queued: 0,
             files: 0,
 
@@ -89,7 +92,7 @@ impl Output {
 
     /// Gives the queue memory to work with (the byte buffer and the segment
     /// ring), both empty: new, or emptied by [`Output::detach`].
-    pub fn attach(&mut self, buf: Vec<u8>, segs: VecDeque<Seg>) {
+    pub fn attach(&mut self, buf: Vec<u8>, segs: Vec<Seg>) {
         debug_assert!(buf.is_empty() && segs.is_empty() && self.files == 0);
         // The buffers replaced are the empty ones `new` or `detach` left,
         // which own no memory: forgetting them skips drop code that frees none.
@@ -102,11 +105,12 @@ impl Output {
 
     /// Takes the queue's memory back, emptied, leaving it with none; only
     /// when nothing is queued does nothing get lost.
-    pub fn detach(&mut self) -> (Vec<u8>, VecDeque<Seg>) {
+    pub fn detach(&mut self) -> (Vec<u8>, Vec<Seg>) {
         let mut buf = core::mem::take(&mut self.buf);
         let mut segs = core::mem::take(&mut self.segs);
         buf.clear();
         segs.clear();
+        self.head = 0;
         self.committed = 0;
         self.queued = 0;
         self.files = 0;
@@ -115,7 +119,7 @@ impl Output {
 
     /// Whether nothing is waiting to be sent.
     pub fn is_empty(&self) -> bool {
-        self.segs.is_empty() && self.committed == self.buf.len()
+        self.head == self.segs.len() && self.committed == self.buf.len()
     }
 
     /// Bytes waiting in memory.
@@ -146,9 +150,9 @@ impl Output {
         }
         self.queued += end - self.committed;
 
-        match self.segs.back_mut() {
+        match self.segs.get_mut(self.head..).and_then(<[Seg]>::last_mut) {
             Some(Seg::Buf { end: last, .. }) if *last == self.committed => *last = end,
-            _ => self.segs.push_back(Seg::Buf {
+            _ => self.queue(Seg::Buf {
                 start: self.committed,
                 end,
             }),
@@ -169,7 +173,7 @@ impl Output {
             Body::File(_) if start < end => {
                 self.commit();
                 self.files += 1;
-                self.segs.push_back(Seg::File {
+                self.queue(Seg::File {
                     entry: entry.clone(),
                     offset: start,
                     end,
@@ -187,7 +191,7 @@ impl Output {
         let offset = usize::try_from(start).map_or(end, |start| start.min(end));
         if offset < end {
             self.queued += end - offset;
-            self.segs.push_back(Seg::Entry {
+            self.queue(Seg::Entry {
                 entry: entry.clone(),
                 part,
                 offset,
@@ -201,7 +205,7 @@ impl Output {
         self.commit();
         let mut budget = TURN_BUDGET;
         loop {
-            match self.segs.front_mut() {
+            match self.segs.get_mut(self.head) {
                 None => break,
                 Some(Seg::File { entry, offset, end }) => {
                     if budget == 0 {
@@ -224,7 +228,7 @@ impl Output {
                     }
                     if *offset >= *end {
                         self.files -= 1;
-                        self.segs.pop_front();
+                        self.pop_front();
                     }
                 }
                 Some(_) => match self.write_memory(sock) {
@@ -238,6 +242,8 @@ impl Output {
             }
         }
         self.buf.clear();
+        self.segs.clear();
+        self.head = 0;
         self.committed = 0;
         self.queued = 0;
         Progress::Done
@@ -251,7 +257,7 @@ impl Output {
         let mut n = 0;
         let mut file_follows = false;
         while n < IOVECS
-            && let Some(seg) = self.segs.get(n)
+            && let Some(seg) = self.segs.get(self.head + n)
         {
             iov[n] = match seg {
                 Seg::Buf { start, end } => IoSlice::new(&self.buf[*start..*end]),
@@ -291,11 +297,33 @@ impl Output {
         }
     }
 
+    /// Appends `seg`; first moves the queued segments to the front when the
+    /// sent ones are at least as many, so a queue that never empties (a long
+    /// pipeline to a slow reader) does not grow by a slot per response.
+    fn queue(&mut self, seg: Seg) {
+        if self.head > 0 && 2 * self.head >= self.segs.len() {
+            for i in self.head..self.segs.len() {
+                self.segs.swap(i - self.head, i);
+            }
+            self.segs.truncate(self.segs.len() - self.head);
+            self.head = 0;
+        }
+        self.segs.push(seg);
+    }
+
+    /// Lets go of the front segment (and the entry it holds).
+    fn pop_front(&mut self) {
+        if let Some(seg) = self.segs.get_mut(self.head) {
+            *seg = Seg::Buf { start: 0, end: 0 };
+            self.head += 1;
+        }
+    }
+
     /// Drops `n` sent bytes from the front of the queue.
     fn consume(&mut self, mut n: usize) {
         self.queued -= n.min(self.queued);
         while n > 0 {
-            let Some(front) = self.segs.front_mut() else {
+            let Some(front) = self.segs.get_mut(self.head) else {
                 return;
             };
             let len = match front {
@@ -307,7 +335,7 @@ impl Output {
             };
             if n >= len {
                 n -= len;
-                self.segs.pop_front();
+                self.pop_front();
                 continue;
             }
             match front {
@@ -322,6 +350,99 @@ impl Output {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cache::entry::{Found, Variant};
+    use crate::http::encoding::Coding;
+    use rustix::net::{AddressFamily, SocketFlags, SocketType, socketpair};
+
+    /// An entry whose one compressed variant holds `bytes`.
+    fn entry(bytes: &[u8]) -> Arc<Entry> {
+        let mut found = Found::missing();
+        found
+            .compressed
+            .push(Variant::new(Coding::Gzip, bytes.to_vec()));
+        Entry::new(
+            found,
+            &crate::http::response::NO_SITE_HEADERS,
+            Default::default(),
+            b"k",
+            0,
+        )
+    }
+
+    /// A socketpair with the smallest send buffer, so writes come out short.
+    fn pair() -> (OwnedFd, OwnedFd) {
+        let (a, b) = socketpair(
+            AddressFamily::UNIX,
+            SocketType::STREAM,
+            SocketFlags::NONBLOCK,
+            None,
+        )
+        .unwrap();
+        rustix::net::sockopt::set_socket_send_buffer_size(&a, 1).unwrap();
+        (a, b)
+    }
+
+    /// Reads what the socket holds now.
+    fn drain(sock: &OwnedFd, into: &mut Vec<u8>) {
+        let mut chunk = [0u8; 4096];
+        while let Ok(n @ 1..) = rustix::io::read(sock, &mut chunk) {
+            into.extend_from_slice(&chunk[..n]);
+        }
+    }
+
+    /// Formatted bytes and entry bytes, interleaved, come out in the order
+    /// queued, through short writes, and the queue then holds nothing.
+    #[test]
+    fn segments_leave_in_order_through_short_writes() {
+        let (ours, theirs) = pair();
+        let body: Vec<u8> = (0..50_000u32).map(|i| (i % 251) as u8).collect();
+        let e = entry(&body);
+        let mut out = Output::new();
+        out.attach(Vec::new(), Vec::new());
+        let mut want = Vec::new();
+        for i in 0..20u8 {
+            out.buf().extend_from_slice(&[b'<', i, b'>']);
+            want.extend_from_slice(&[b'<', i, b'>']);
+            out.push(&e, Part::VariantBody(0));
+            want.extend_from_slice(&body);
+        }
+        let mut got = Vec::new();
+        let mut turns = 0;
+        while out.flush(&ours) == Progress::Blocked {
+            drain(&theirs, &mut got);
+            turns += 1;
+        }
+        drain(&theirs, &mut got);
+        assert!(turns > 20, "{turns} turns: the writes were not short");
+        assert!(got == want, "{} bytes of {}", got.len(), want.len());
+        assert!(out.is_empty() && out.queued() == 0);
+        assert_eq!(out.total_sent(), want.len() as u64);
+    }
+
+    /// A queue that never empties, because responses are added as fast as the
+    /// reader takes them, keeps its vector as long as what is queued, not as
+    /// long as all it ever sent.
+    #[test]
+    fn a_queue_that_never_empties_stays_small() {
+        let (ours, theirs) = pair();
+        let e = entry(&[b'x'; 3000]);
+        let mut out = Output::new();
+        out.attach(Vec::new(), Vec::new());
+        let mut got = Vec::new();
+        for _ in 0..10_000 {
+            out.push(&e, Part::VariantBody(0));
+            out.push(&e, Part::VariantBody(0));
+            assert_ne!(out.flush(&ours), Progress::Failed);
+            drain(&theirs, &mut got);
+            assert!(out.segs.len() <= 2 * (out.segs.len() - out.head) + 2);
+        }
+        while out.flush(&ours) == Progress::Blocked {
+            drain(&theirs, &mut got);
+        }
+        drain(&theirs, &mut got);
+        assert_eq!(got.len(), 10_000 * 2 * 3000);
+        assert!(got.iter().all(|&b| b == b'x'));
+    }
 
     #[test]
     fn a_segment_is_four_words() {
