@@ -86,8 +86,8 @@ impl Buffers {
             self.input.shrink_to_fit();
         }
         self.out.shrink_to(IN_INITIAL);
-        // Given back only when empty, so a new ring loses nothing and is
-        // smaller code than shrinking one in place, which keeps its order.
+        // Given back only when empty, so a new vector loses nothing (and is
+        // less code than another instance of shrink_to).
         if self.segs.capacity() > SEGS_INITIAL {
             self.segs = Vec::with_capacity(SEGS_INITIAL);
         }

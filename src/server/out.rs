@@ -91,7 +91,7 @@ impl Output {
     }
 
     /// Gives the queue memory to work with (the byte buffer and the segment
-    /// ring), both empty: new, or emptied by [`Output::detach`].
+    /// vector), both empty: new, or emptied by [`Output::detach`].
     pub fn attach(&mut self, buf: Vec<u8>, segs: Vec<Seg>) {
         debug_assert!(buf.is_empty() && segs.is_empty() && self.files == 0);
         // The buffers replaced are the empty ones `new` or `detach` left,
@@ -446,7 +446,7 @@ mod tests {
 
     #[test]
     fn a_segment_is_four_words() {
-        // The ring of segments is walked on every flush: an entry's part must
+        // The segments is walked on every flush: an entry's part must
         // not make every segment bigger than a file range already is.
         assert_eq!(
             core::mem::size_of::<Seg>(),
