@@ -446,7 +446,7 @@ mod tests {
 
     #[test]
     fn a_segment_is_four_words() {
-        // The segments is walked on every flush: an entry's part must
+        // The segments are walked on every flush: an entry's part must
         // not make every segment bigger than a file range already is.
         assert_eq!(
             core::mem::size_of::<Seg>(),
