@@ -54,6 +54,7 @@ const BENEATH: ResolveFlags = ResolveFlags::BENEATH.union(ResolveFlags::NO_MAGIC
 impl Root {
     /// Opens `path` as the root; it must be a directory.
     pub fn open(path: &[u8]) -> Result<Root, Errno> {
+        let path = crate::rt::cstr::terminated(path).ok_or(Errno::INVAL)?;
         let fd = fs::open(
             path,
             OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
@@ -109,8 +110,8 @@ impl Root {
             path.push(b'.');
         }
         path.push(0);
-        let opened = match core::ffi::CStr::from_bytes_with_nul(path) {
-            Ok(name) => {
+        let opened = match crate::rt::cstr::c_str(path) {
+            Some(name) => {
                 // A loop, not two calls: one inlined openat2.
                 let mut resolve = BENEATH | ResolveFlags::NO_SYMLINKS;
                 let fd = loop {
@@ -126,7 +127,7 @@ impl Root {
                 fd.and_then(|fd| fs::fstat(&fd).map(|stat| File::new(fd, &stat, *linked)))
                     .map_err(error_of)
             }
-            Err(_) => Err(Error::BadName),
+            None => Err(Error::BadName),
         };
         path.truncate(len);
         opened

@@ -317,7 +317,7 @@ impl AsFd for Watcher {
 
 /// A path [`Watcher::full_path`] made; a NUL inside is EINVAL, as rustix would answer.
 fn c_path(p: &[u8]) -> io::Result<&CStr> {
-    CStr::from_bytes_with_nul(p).map_err(|_| Errno::INVAL)
+    crate::rt::cstr::c_str(p).ok_or(Errno::INVAL)
 }
 
 /// `dir/name`, or `name` at the root (`dir/` for an empty name).

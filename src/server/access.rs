@@ -351,7 +351,7 @@ fn count_lines(bytes: &[u8]) -> u64 {
 fn open_file(path: &[u8]) -> rustix::io::Result<OwnedFd> {
     use rustix::fs::{Mode, OFlags};
     rustix::fs::open(
-        path,
+        crate::rt::cstr::terminated(path).ok_or(rustix::io::Errno::INVAL)?,
         OFlags::WRONLY | OFlags::APPEND | OFlags::CREATE | OFlags::CLOEXEC | OFlags::NOCTTY,
         Mode::from_raw_mode(0o644),
     )

@@ -147,7 +147,7 @@ pub fn read_passwd() -> Option<Vec<u8>> {
 /// Reads a whole (small) file at start-up; `None` if it cannot be opened or read.
 pub fn read_small_file(path: &[u8]) -> Option<Vec<u8>> {
     let fd = rustix::fs::open(
-        path,
+        crate::rt::cstr::terminated(path)?,
         rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC,
         rustix::fs::Mode::empty(),
     )
