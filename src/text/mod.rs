@@ -6,6 +6,7 @@
 //! Pure: makes no system calls and cannot panic.
 
 pub mod addr;
+pub mod pack;
 pub mod parse_addr;
 
 use alloc::string::String;

@@ -1,7 +1,7 @@
 //! The help text and the option table it is rendered from.
 
 use super::*;
-use crate::config::help::{HELP_LEN, HELP_PACKED, help, pack, unpack};
+use crate::config::help::{HELP_LEN, HELP_PACKED, help};
 
 #[test]
 fn help_mentions_every_option() {
@@ -266,81 +266,4 @@ fn the_packed_help_unpacks_to_the_help() {
         "{}",
         HELP_PACKED.len()
     );
-}
-
-/// Packs `text` after `dict` and unpacks it again; the packed length.
-fn round_trip_after(dict: &[u8], text: &[u8]) -> usize {
-    let all = [dict, text].concat();
-    let packed = pack::<20_000>(&all, dict.len());
-    let packed = &packed.bytes[..packed.len];
-    assert_eq!(
-        unpack(dict, packed),
-        text,
-        "{:?}",
-        String::from_utf8_lossy(text)
-    );
-    packed.len()
-}
-
-/// Packs `text` and unpacks it again; the packed length.
-fn round_trip(text: &[u8]) -> usize {
-    round_trip_after(b"", text)
-}
-
-#[test]
-fn packing_round_trips_runs_and_copies() {
-    for run in [0usize, 1, 2, 3, 32, 33, 34, 35, 66, 67, 300] {
-        for text in [
-            format!("a{}b", " ".repeat(run)),
-            " ".repeat(run),
-            format!("{}x\n{}", " ".repeat(run), " ".repeat(run)),
-            "ab".repeat(run),
-            "abcdefghijk".repeat(run),
-        ] {
-            let packed = round_trip(text.as_bytes());
-            if run >= 3 {
-                assert!(packed < text.len(), "run {run} not packed: {text:?}");
-            }
-        }
-    }
-    // Every character a code stands for, and copies at the edges of the near window: a word
-    // again 4,096 bytes on is a near copy (two bytes), 4,097 a far one (three); far copies
-    // take up to 19 bytes.
-    let all: Vec<u8> = (b' '..=b'~').chain([b'\n']).collect();
-    round_trip(&all);
-    for (word, gap, cost) in [
-        (&b"0123456789"[..], 4_080, 2),
-        (b"0123456789", 4_085, 2),
-        (b"0123456789", 4_086, 2),
-        (b"0123456789", 4_087, 3),
-        (b"0123456789", 9_000, 3),
-        (b"0123456789ABCDEFGHI", 9_000, 3),
-        (b"0123456789ABCDEFGHIJ", 9_000, 4),
-    ] {
-        let mut rng = crate::testing::Rng::new(gap as u64);
-        let mut text = word.to_vec();
-        text.extend((0..gap).map(|_| b'a' + rng.below(26) as u8));
-        let without = round_trip(&text);
-        text.extend_from_slice(word);
-        let with = round_trip(&text);
-        assert_eq!(with - without, cost, "{gap} {word:?}");
-    }
-    // Copies from the dictionary, also from its very start and across its end.
-    let dict = b"0123456789 abcdefghij";
-    for (text, packed) in [
-        (&b"0123456789"[..], 2),
-        (b"abcdefghij", 2),
-        (b"hij0123", 4),
-        (b"ghijghijgh", 2),
-        (b"xyz", 3),
-    ] {
-        assert_eq!(round_trip_after(dict, text), packed, "{text:?}");
-    }
-    // Random texts of few letters, where copies overlap what they write.
-    let mut rng = crate::testing::Rng::new(7);
-    for _ in 0..200 {
-        let len = rng.below(300) as usize;
-        let text: Vec<u8> = (0..len).map(|_| *rng.pick(b"ab \n")).collect();
-        round_trip(&text);
-    }
 }

@@ -15,10 +15,10 @@ const BAD_EXT: &str =
 #[test]
 fn defaults_are_the_built_in_table() {
     let c = serve(&[], &[]);
-    assert_eq!(c.types, BUILTIN);
+    assert_eq!(c.types, *BUILTIN);
     assert_eq!(ct(&c, "Makefile"), DEFAULT);
     // Giving the default explicitly changes nothing.
-    assert_eq!(serve(&["--default-type", DEFAULT], &[]).types, BUILTIN);
+    assert_eq!(serve(&["--default-type", DEFAULT], &[]).types, *BUILTIN);
 }
 
 #[test]
