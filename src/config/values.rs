@@ -371,9 +371,7 @@ macro_rules! not_media_type {
 
 /// A media type for `Content-Type` (see [`mime::is_media_type`]).
 pub(super) fn media_type(v: &[u8]) -> Option<&str> {
-    core::str::from_utf8(v)
-        .ok()
-        .filter(|_| mime::is_media_type(v))
+    crate::rt::utf8::str(v).filter(|_| mime::is_media_type(v))
 }
 
 /// A `--default-type` value.
@@ -530,7 +528,7 @@ const BRACKETS: &str = "IPv6 addresses need brackets, e.g. [::1]:8080";
 fn parse_addr(item: &[u8]) -> Result<SocketAddr, &'static str> {
     // The checks below go byte by byte (cheaper than `str`'s char searchers); UTF-8 is
     // still required, so a value that is not text is told it is no address.
-    if core::str::from_utf8(item).is_err() {
+    if crate::rt::utf8::check(item).is_err() {
         return Err(NOT_ADDR);
     }
     if item.contains(&b'%') {

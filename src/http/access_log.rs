@@ -185,7 +185,7 @@ fn json_optional(v: Option<&[u8]>, out: &mut Vec<u8>) {
 
 /// Writes `s` as a quoted JSON string.
 fn json_string(s: &[u8], out: &mut Vec<u8>) {
-    let utf8 = core::str::from_utf8(s).is_ok();
+    let utf8 = crate::rt::utf8::check(s).is_ok();
     out.push(b'"');
     // Runs of plain bytes are copied whole, up to each byte to escape.
     let mut plain = 0;

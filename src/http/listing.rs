@@ -247,16 +247,12 @@ fn put_href(s: &mut dyn Sink, name: &[u8]) {
 }
 
 fn put_text(s: &mut dyn Sink, bytes: &[u8]) {
-    // `from_utf8` is in the binary anyway; `utf8_chunks` would add its own decoder.
     let mut rest = bytes;
     while !rest.is_empty() {
-        let (valid, invalid) = match core::str::from_utf8(rest) {
-            Ok(_) => (rest.len(), 0),
+        let (valid, invalid) = match crate::rt::utf8::check(rest) {
+            Ok(()) => (rest.len(), 0),
             // No error length: the input ends inside a sequence, all of it invalid.
-            Err(e) => (
-                e.valid_up_to(),
-                e.error_len().unwrap_or(rest.len() - e.valid_up_to()),
-            ),
+            Err((valid, bad)) => (valid, bad.unwrap_or(rest.len() - valid)),
         };
         let (mut text, tail) = rest.split_at(valid);
         // Every special byte is ASCII, which never occurs inside a multi-byte sequence, so a

@@ -204,7 +204,7 @@ fn by_extension<'a>(table: &'a [u8], ext: &[u8]) -> Option<&'a str> {
         }
     }
     // Whole lines of text put in as `str`: always UTF-8.
-    core::str::from_utf8(found?.get(1..)?).ok()
+    crate::rt::utf8::str(found?.get(1..)?)
 }
 
 /// Says whether a body of this content type shrinks usefully under gzip or brotli.

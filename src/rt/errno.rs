@@ -70,7 +70,7 @@ pub fn describe(e: Errno) -> &'static str {
     while let [n, len, tail @ ..] = rest {
         let (text, after) = tail.split_at_checked(usize::from(*len)).unwrap_or_default();
         if i32::from(*n) == e.raw_os_error() {
-            return core::str::from_utf8(text).unwrap_or(OTHER);
+            return crate::rt::utf8::str(text).unwrap_or(OTHER);
         }
         rest = after;
     }

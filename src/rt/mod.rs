@@ -1,5 +1,5 @@
 //! The runtime that stands in for libc: process start-up, memory allocation,
-//! the mem* functions, C-string paths, threads, signals, the descriptors the process is
+//! the mem* functions, C-string paths, UTF-8 checks, threads, signals, the descriptors the process is
 //! started with, clock reads through the vDSO, and the raw syscalls rustix lacks.
 //!
 //! Everything here except [`sys`] goes through rustix; [`sys`] is the only
@@ -17,3 +17,4 @@ pub mod stdio;
 pub mod sys;
 pub mod thread;
 pub mod time;
+pub mod utf8;

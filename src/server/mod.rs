@@ -201,7 +201,7 @@ pub fn run(mut config: Config) -> ! {
             .unwrap_or_else(|(addr, why)| fail!("listen ", addr, ": ", why)),
     };
     if let Some(name) = &config.tcp_congestion {
-        let name = core::str::from_utf8(name).unwrap_or_default();
+        let name = crate::rt::utf8::str(name).unwrap_or_default();
         if let Err(why) = listener::set_congestion(&listeners, name) {
             const KNOWN: &[(Errno, &str)] = &[
                 (

@@ -27,7 +27,7 @@ pub struct Target<'a> {
 /// Parses `http://IP[:PORT][/PATH]` (IPv6 in brackets; no host names, which
 /// would need a resolver a scratch image does not have).
 pub fn parse_url(url: &[u8]) -> Result<Target<'_>, &'static str> {
-    let url = core::str::from_utf8(url).map_err(|_| "the URL is not UTF-8")?;
+    let url = crate::rt::utf8::str(url).ok_or("the URL is not UTF-8")?;
     let rest = url
         .strip_prefix("http://")
         .ok_or("only http:// URLs are supported")?;
@@ -73,7 +73,7 @@ pub fn default_target(config: &Config) -> Target<'_> {
     let path = config.health.as_deref().unwrap_or(b"/");
     Target {
         addr,
-        path: core::str::from_utf8(path).unwrap_or("/"),
+        path: crate::rt::utf8::str(path).unwrap_or("/"),
     }
 }
 

@@ -192,7 +192,7 @@ impl Piece for Utf8<'_> {
             };
             if len > 1
                 && let Some(seq) = bytes.get(i..i + len)
-                && let Ok(c) = core::str::from_utf8(seq)
+                && let Some(c) = crate::rt::utf8::str(seq)
             {
                 out.push_str(c);
                 i += len;
