@@ -302,7 +302,7 @@ pub fn render(f: &Figures) -> Vec<u8> {
     while let Some(text) = lines {
         let (line, next) = cut(text, b'\n');
         lines = next;
-        if let Some(labels) = line.strip_prefix(b"=") {
+        if let Some((b'=', labels)) = line.split_first() {
             out.extend_from_slice(name);
             out.extend_from_slice(labels);
             out.push(b' ');
