@@ -31,10 +31,14 @@ pub fn limit_file(text: &[u8]) -> Option<(&'static [u8], &[u8], &'static [u8])> 
         let (controllers, Some(path)) = cut(rest, b':') else {
             continue;
         };
-        if !path.starts_with(b"/") {
+        if path.first() != Some(&b'/') {
             continue;
         }
-        let path = path.strip_suffix(b"/").unwrap_or(path);
+        // One byte's test, not `strip_suffix`'s slice compare.
+        let path = match path.split_last() {
+            Some((b'/', rest)) => rest,
+            _ => path,
+        };
         // cgroup v1 with a memory hierarchy: it holds the limit even beside a v2 one.
         let mut names = Some(controllers);
         while let Some(rest) = names {
