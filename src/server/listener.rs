@@ -85,16 +85,12 @@ pub fn bind_all(
 /// Unix socket serves too, but has no address to announce); on failure, the
 /// descriptor at fault and why (NOTSUP: not a listening stream socket).
 pub fn inherit(count: u32, workers: usize) -> Result<Bound, (i32, io::Errno)> {
-    let not_socket = |e| match e {
-        io::Errno::NOTSOCK => io::Errno::NOTSUP,
-        e => e,
-    };
     let mut bound = Vec::new();
     let passed = crate::rt::passed::adopt(count, |fd| {
-        if sockopt::socket_type(fd).map_err(not_socket)? != SocketType::STREAM
-            || !sockopt::socket_acceptconn(fd)?
-        {
-            return Err(io::Errno::NOTSUP);
+        match sockopt::socket_type(fd) {
+            Ok(SocketType::STREAM) if sockopt::socket_acceptconn(fd)? => {}
+            Ok(_) | Err(io::Errno::NOTSOCK) => return Err(io::Errno::NOTSUP),
+            Err(e) => return Err(e),
         }
         // Made as `bind` would have made it.
         io::ioctl_fionbio(fd, true)?;
