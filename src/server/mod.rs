@@ -81,7 +81,7 @@ pub struct Shared {
     /// The access log, when there is one.
     pub access: Option<&'static access::Sink>,
     /// Each worker's published counters, by worker index.
-    pub stats: alloc::boxed::Box<[stats::Published]>,
+    pub stats: Vec<stats::Published>,
     /// The memory request heads may take beyond each connection's first buffer.
     pub heads: conn::HeadBudget,
 }

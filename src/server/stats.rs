@@ -43,13 +43,14 @@ pub struct Published {
 }
 
 impl Published {
-    /// Zeroed counters for each of `workers` workers.
-    pub fn for_workers(workers: usize) -> alloc::boxed::Box<[Published]> {
+    /// Zeroed counters for each of `workers` workers: a Vec made to size,
+    /// not shrunk into a boxed slice (no reallocation code for a no-op).
+    pub fn for_workers(workers: usize) -> alloc::vec::Vec<Published> {
         let mut all = alloc::vec::Vec::with_capacity(workers);
         for _ in 0..workers {
             all.push(Published::default());
         }
-        all.into_boxed_slice()
+        all
     }
 
     /// Makes `c` visible to the control thread (only its worker writes here).
