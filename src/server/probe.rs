@@ -39,9 +39,10 @@ pub fn parse_url(url: &[u8]) -> Result<Target<'_>, &'static str> {
     }
     let addr = match crate::text::parse_addr::socket(authority.as_bytes()) {
         Some(a) => a,
-        None => match crate::text::parse_addr::ip(authority.as_bytes()) {
-            Some(ip) => SocketAddr::new(ip, 80),
+        None => match crate::text::parse_addr::ipv4(authority.as_bytes()) {
+            Some(ip) => SocketAddr::new(IpAddr::V4(ip), 80),
             None => {
+                // IPv6 without a port, bracketed or not.
                 let mut host = authority.as_bytes();
                 while let [b'[', rest @ ..] = host {
                     host = rest;
