@@ -136,14 +136,9 @@ fn fetch(target: &Target<'_>) -> Result<Vec<u8>, Failure> {
         Ok(()) | Err(Errno::INPROGRESS) => {}
         Err(e) => return Err(why(e)),
     }
+    // A connect that fails sets the socket's error, which the first send returns: no
+    // SO_ERROR query needed.
     wait(&fd, PollFlags::OUT, deadline)?;
-    if let Err(e) = net::sockopt::socket_error(&fd).map_err(why)? {
-        return Err(if e == Errno::CONNREFUSED {
-            ("", "connection refused")
-        } else {
-            why(e)
-        });
-    }
     let mut request = String::from("GET ");
     request.push_str(target.path);
     request.push_str(" HTTP/1.1\r\nHost: ");
@@ -155,6 +150,7 @@ fn fetch(target: &Target<'_>) -> Result<Vec<u8>, Failure> {
             Ok(n) => sent += n,
             Err(Errno::AGAIN) => wait(&fd, PollFlags::OUT, deadline)?,
             Err(Errno::INTR) => {}
+            Err(Errno::CONNREFUSED) => return Err(("", "connection refused")),
             Err(e) => return Err(why(e)),
         }
     }
