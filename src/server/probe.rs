@@ -65,9 +65,9 @@ pub fn parse_url(url: &[u8]) -> Result<Target<'_>, &'static str> {
 pub fn default_target(config: &Config) -> Target<'_> {
     // The parser never leaves `listen` empty: it holds its default at least.
     let mut addr = config.listen[0];
-    match addr.ip() {
-        IpAddr::V4(ip) if ip.is_unspecified() => addr.set_ip(IpAddr::V4(Ipv4Addr::LOCALHOST)),
-        IpAddr::V6(ip) if ip.is_unspecified() => addr.set_ip(IpAddr::V6(Ipv6Addr::LOCALHOST)),
+    match &mut addr {
+        SocketAddr::V4(a) if a.ip().is_unspecified() => a.set_ip(Ipv4Addr::LOCALHOST),
+        SocketAddr::V6(a) if a.ip().is_unspecified() => a.set_ip(Ipv6Addr::LOCALHOST),
         _ => {}
     }
     // Config lets only visible ASCII through as --health, so it is UTF-8.
