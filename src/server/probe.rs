@@ -27,23 +27,27 @@ pub struct Target<'a> {
 /// Parses `http://IP[:PORT][/PATH]` (IPv6 in brackets; no host names, which
 /// would need a resolver a scratch image does not have).
 pub fn parse_url(url: &[u8]) -> Result<Target<'_>, &'static str> {
-    let url = core::str::from_utf8(url).map_err(|_| "the URL is not UTF-8")?;
-    let rest = url
-        .strip_prefix("http://")
-        .ok_or("only http:// URLs are supported")?;
-    let slash = rest.bytes().position(|b| b == b'/').unwrap_or(rest.len());
-    let (authority, path) = rest.split_at(slash);
-    let path = if path.is_empty() { "/" } else { path };
+    let text = core::str::from_utf8(url).map_err(|_| "the URL is not UTF-8")?;
+    let Some(rest) = url.strip_prefix(b"http://") else {
+        return Err("only http:// URLs are supported");
+    };
+    let slash = rest.iter().position(|&b| b == b'/').unwrap_or(rest.len());
+    let authority = &rest[..slash];
+    // The path starts at a `/`, a character boundary, or is empty.
+    let path = match text.get(b"http://".len() + slash..) {
+        Some(path) if !path.is_empty() => path,
+        _ => "/",
+    };
     if path.bytes().any(|b| b <= b' ' || b == 0x7f) {
         return Err("the path has spaces or control characters");
     }
-    let addr = match crate::text::parse_addr::socket(authority.as_bytes()) {
+    let addr = match crate::text::parse_addr::socket(authority) {
         Some(a) => a,
-        None => match crate::text::parse_addr::ipv4(authority.as_bytes()) {
+        None => match crate::text::parse_addr::ipv4(authority) {
             Some(ip) => SocketAddr::new(IpAddr::V4(ip), 80),
             None => {
                 // IPv6 without a port, bracketed or not.
-                let mut host = authority.as_bytes();
+                let mut host = authority;
                 while let [b'[', rest @ ..] = host {
                     host = rest;
                 }
