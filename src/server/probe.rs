@@ -5,7 +5,6 @@
 use crate::config::Config;
 use crate::text::Piece;
 use alloc::string::String;
-use alloc::vec::Vec;
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use rustix::event::{PollFd, PollFlags, poll};
 use rustix::io::Errno;
@@ -120,8 +119,11 @@ fn wait(fd: &rustix::fd::OwnedFd, flags: PollFlags, deadline: i64) -> Result<(),
     }
 }
 
-/// GETs the target and returns the response's status line.
-fn fetch(target: &Target<'_>) -> Result<Vec<u8>, Failure> {
+/// How much of a response the probe reads looking for the end of its status line.
+const STATUS_MAX: usize = 4096;
+
+/// GETs the target and returns the length of the response's status line, which starts `got`.
+fn fetch(target: &Target<'_>, got: &mut [u8; STATUS_MAX + 256]) -> Result<usize, Failure> {
     let deadline = now_ms() + BUDGET_MS;
     let family = if target.addr.is_ipv4() {
         AddressFamily::INET
@@ -158,19 +160,18 @@ fn fetch(target: &Target<'_>) -> Result<Vec<u8>, Failure> {
             Err(e) => return Err(why(e)),
         }
     }
-    let mut got = Vec::with_capacity(256);
-    let mut buf = [0u8; 256];
+    let mut len = 0;
     loop {
-        if let Some(end) = got.windows(2).position(|w| w == b"\r\n") {
-            got.truncate(end);
-            return Ok(got);
+        if let Some(end) = got[..len].windows(2).position(|w| w == b"\r\n") {
+            return Ok(end);
         }
-        if got.len() > 4096 {
+        // Past this, at least 256 bytes are left to read into.
+        if len > STATUS_MAX {
             return Err(("", "no status line"));
         }
-        match rustix::io::read(&fd, &mut buf) {
+        match rustix::io::read(&fd, &mut got[len..]) {
             Ok(0) => return Err(("", "the server closed the connection without a response")),
-            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Ok(n) => len += n,
             Err(Errno::AGAIN) => wait(&fd, PollFlags::IN, deadline)?,
             Err(Errno::INTR) => {}
             Err(e) => return Err(why(e)),
@@ -192,11 +193,13 @@ pub fn run(url: Option<&[u8]>, config: &Config) -> i32 {
     let mut line = String::from("probe http://");
     target.addr.put(&mut line);
     line.push_str(target.path);
-    let healthy = match fetch(&target) {
-        Ok(status) => {
-            let healthy = matches!(status_code(&status), Some(200..=399));
+    let mut got = [0; STATUS_MAX + 256];
+    let healthy = match fetch(&target, &mut got) {
+        Ok(end) => {
+            let status = &got[..end];
+            let healthy = matches!(status_code(status), Some(200..=399));
             line.push_str(if healthy { ": " } else { ": unhealthy: " });
-            crate::text::Escaped(&status).put(&mut line);
+            crate::text::Escaped(status).put(&mut line);
             healthy
         }
         Err((step, why)) => {
