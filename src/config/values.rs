@@ -158,8 +158,10 @@ pub(super) fn check_user(v: &[u8]) -> Result<(), String> {
         && user
             .iter()
             .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
-    let group_ok =
-        group.is_none_or(|g| !g.is_empty() && g.len() <= 10 && g.iter().all(u8::is_ascii_digit));
+    let group_ok = match group {
+        Some(g) => !g.is_empty() && g.len() <= 10 && g.iter().all(u8::is_ascii_digit),
+        None => true,
+    };
     if name_ok && group_ok {
         Ok(())
     } else {
