@@ -27,13 +27,15 @@ pub struct Target<'a> {
 /// would need a resolver a scratch image does not have).
 pub fn parse_url(url: &[u8]) -> Result<Target<'_>, &'static str> {
     let text = core::str::from_utf8(url).map_err(|_| "the URL is not UTF-8")?;
-    let Some(rest) = url.strip_prefix(b"http://") else {
+    const SCHEME: &[u8] = b"http://";
+    if !url.starts_with(SCHEME) {
         return Err("only http:// URLs are supported");
-    };
+    }
+    let rest = &url[SCHEME.len()..];
     let slash = rest.iter().position(|&b| b == b'/').unwrap_or(rest.len());
     let authority = &rest[..slash];
     // The path starts at a `/`, a character boundary, or is empty.
-    let path = match text.get(b"http://".len() + slash..) {
+    let path = match text.get(SCHEME.len() + slash..) {
         Some(path) if !path.is_empty() => path,
         _ => "/",
     };
@@ -83,7 +85,12 @@ pub fn default_target(config: &Config) -> Target<'_> {
 
 /// The status code of a response's first line, if it is one.
 pub fn status_code(line: &[u8]) -> Option<u16> {
-    let rest = line.strip_prefix(b"HTTP/1.")?;
+    // Not `strip_prefix`: its instance for a 7-byte prefix would serve only the probe.
+    const VERSION: &[u8] = b"HTTP/1.";
+    if !line.starts_with(VERSION) {
+        return None;
+    }
+    let rest = &line[VERSION.len()..];
     let code = rest.get(2..5)?;
     if rest.get(1) != Some(&b' ') {
         return None;
