@@ -494,15 +494,19 @@ pub(super) fn add_origins(policy: &mut cors::Policy, value: &[u8]) -> Result<(),
 /// Adds each address of a comma-separated list to `list`.
 pub(super) fn add_addrs(list: &mut Vec<SocketAddr>, value: &[u8]) -> Result<(), String> {
     for_items(value, &mut |item| {
-        let addr = parse_addr(item).map_err(|why| quote_why(item, why))?;
-        if addr.port() != 0
-            && list
+        match parse_addr(item) {
+            Ok(addr) => list.push(addr),
+            Err(why) => return Err(quote_why(item, why)),
+        }
+        // Checked once in the list: an error ends the process, so the extra copy never counts.
+        if let [before @ .., addr] = &list[..]
+            && addr.port() != 0
+            && before
                 .iter()
                 .any(|a| a.port() == addr.port() && a.ip() == addr.ip())
         {
             return Err(text!('\'', addr, "' is given more than once"));
         }
-        list.push(addr);
         Ok(())
     })
 }
