@@ -453,7 +453,7 @@ enum Preset {
 /// Checks an option's value (empty for a flag) and stores it; `Err` says why it is wrong.
 ///
 /// The common kinds of option share one storing function ([`set_bytes`], [`set_number`],
-/// [`turn_on`]), to which each option's function passes its field.
+/// [`set_secs`], [`turn_on`]), to which each option's function passes its field.
 #[derive(Clone, Copy)]
 struct Store(fn(&mut Config, &[u8]) -> Result<(), String>);
 
@@ -482,6 +482,12 @@ fn set_number(
     parse: fn(&[u8]) -> Result<u64, String>,
 ) -> Result<(), String> {
     parse(v).map(|n| *field = n)
+}
+
+/// Stores in `field` the period in whole seconds read from `v` (see [`parse_grace`]).
+#[inline(never)]
+fn set_secs(field: &mut u32, v: &[u8]) -> Result<(), String> {
+    parse_grace(v).map(|n| *field = n)
 }
 
 /// Turns a flag on.
@@ -567,7 +573,7 @@ const OPTIONS: &[Opt] = &[
         env: None,
         help: "seconds open connections get to finish\non shutdown, 0 to 86400",
         default: Preset::Value("10"),
-        act: Act::Set(Store(|c, v| parse_grace(v).map(|n| c.grace_secs = n))),
+        act: Act::Set(Store(|c, v| set_secs(&mut c.grace_secs, v))),
     },
     Opt {
         long: "drain",
@@ -578,7 +584,7 @@ const OPTIONS: &[Opt] = &[
                while --health answers 503, before the\n\
                graceful stop; 0 to 86400",
         default: Preset::Value("0"),
-        act: Act::Set(Store(|c, v| parse_grace(v).map(|n| c.drain_secs = n))),
+        act: Act::Set(Store(|c, v| set_secs(&mut c.drain_secs, v))),
     },
     Opt {
         long: "cache-max-file-size",

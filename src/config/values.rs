@@ -11,7 +11,7 @@ use crate::text;
 use crate::text::Piece;
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::net::{IpAddr, Ipv4Addr, SocketAddr};
+use core::net::{Ipv4Addr, SocketAddr};
 
 /// Linux's NAME_MAX: the longest `--index` that can name a file.
 pub(super) const NAME_MAX: usize = 255;
@@ -158,8 +158,10 @@ pub(super) fn check_user(v: &[u8]) -> Result<(), String> {
         && user
             .iter()
             .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
-    let group_ok =
-        group.is_none_or(|g| !g.is_empty() && g.len() <= 10 && g.iter().all(u8::is_ascii_digit));
+    let group_ok = match group {
+        Some(g) => !g.is_empty() && g.len() <= 10 && g.iter().all(u8::is_ascii_digit),
+        None => true,
+    };
     if name_ok && group_ok {
         Ok(())
     } else {
@@ -490,15 +492,19 @@ pub(super) fn add_origins(policy: &mut cors::Policy, value: &[u8]) -> Result<(),
 /// Adds each address of a comma-separated list to `list`.
 pub(super) fn add_addrs(list: &mut Vec<SocketAddr>, value: &[u8]) -> Result<(), String> {
     for_items(value, &mut |item| {
-        let addr = parse_addr(item).map_err(|why| quote_why(item, why))?;
-        if addr.port() != 0
-            && list
+        match parse_addr(item) {
+            Ok(addr) => list.push(addr),
+            Err(why) => return Err(quote_why(item, why)),
+        }
+        // Checked once in the list: an error ends the process, so the extra copy never counts.
+        if let [before @ .., addr] = &list[..]
+            && addr.port() != 0
+            && before
                 .iter()
                 .any(|a| a.port() == addr.port() && a.ip() == addr.ip())
         {
             return Err(text!('\'', addr, "' is given more than once"));
         }
-        list.push(addr);
         Ok(())
     })
 }
@@ -539,8 +545,8 @@ fn parse_addr(item: &[u8]) -> Result<SocketAddr, &'static str> {
         [b':', port @ ..] => port,
         _ => item,
     };
-    let (ip, port) = if !shorthand.is_empty() && shorthand.iter().all(u8::is_ascii_digit) {
-        (IpAddr::V4(Ipv4Addr::UNSPECIFIED), shorthand)
+    let (mut addr, port) = if !shorthand.is_empty() && shorthand.iter().all(u8::is_ascii_digit) {
+        (SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0)), shorthand)
     } else if let [b'[', bracketed @ ..] = item {
         let (host, Some(after)) = bytes::cut(bracketed, b']') else {
             return Err(NOT_ADDR);
@@ -549,7 +555,7 @@ fn parse_addr(item: &[u8]) -> Result<SocketAddr, &'static str> {
             return Err(if is_hostname(host) { HOSTNAME } else { NOT_V6 });
         };
         match after {
-            [b':', port @ ..] => (IpAddr::V6(ip), port),
+            [b':', port @ ..] => (SocketAddr::from((ip, 0)), port),
             [] => return Err(MISSING_PORT),
             _ => return Err(NOT_ADDR),
         }
@@ -568,13 +574,15 @@ fn parse_addr(item: &[u8]) -> Result<SocketAddr, &'static str> {
                 NOT_ADDR
             });
         };
-        (IpAddr::V4(ip), port.ok_or(MISSING_PORT)?)
+        (SocketAddr::from((ip, 0)), port.ok_or(MISSING_PORT)?)
     };
     if port.is_empty() {
         return Err(MISSING_PORT);
     }
     let port = parse_uint(port).and_then(|p| u16::try_from(p).ok());
-    Ok(SocketAddr::new(ip, port.ok_or(BAD_PORT)?))
+    // The address is built where its family is known, so only the port is set here.
+    addr.set_port(port.ok_or(BAD_PORT)?);
+    Ok(addr)
 }
 
 /// Looks like a DNS name: letters, digits, dots and dashes, starting with a letter or digit and

@@ -5,7 +5,6 @@
 use crate::config::Config;
 use crate::text::Piece;
 use alloc::string::String;
-use alloc::vec::Vec;
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use rustix::event::{PollFd, PollFlags, poll};
 use rustix::io::Errno;
@@ -27,22 +26,29 @@ pub struct Target<'a> {
 /// Parses `http://IP[:PORT][/PATH]` (IPv6 in brackets; no host names, which
 /// would need a resolver a scratch image does not have).
 pub fn parse_url(url: &[u8]) -> Result<Target<'_>, &'static str> {
-    let url = crate::rt::utf8::str(url).ok_or("the URL is not UTF-8")?;
-    let rest = url
-        .strip_prefix("http://")
-        .ok_or("only http:// URLs are supported")?;
-    let slash = rest.bytes().position(|b| b == b'/').unwrap_or(rest.len());
-    let (authority, path) = rest.split_at(slash);
-    let path = if path.is_empty() { "/" } else { path };
+    let text = crate::rt::utf8::str(url).ok_or("the URL is not UTF-8")?;
+    const SCHEME: &[u8] = b"http://";
+    if !url.starts_with(SCHEME) {
+        return Err("only http:// URLs are supported");
+    }
+    let rest = &url[SCHEME.len()..];
+    let slash = rest.iter().position(|&b| b == b'/').unwrap_or(rest.len());
+    let authority = &rest[..slash];
+    // The path starts at a `/`, a character boundary, or is empty.
+    let path = match text.get(SCHEME.len() + slash..) {
+        Some(path) if !path.is_empty() => path,
+        _ => "/",
+    };
     if path.bytes().any(|b| b <= b' ' || b == 0x7f) {
         return Err("the path has spaces or control characters");
     }
-    let addr = match crate::text::parse_addr::socket(authority.as_bytes()) {
+    let addr = match crate::text::parse_addr::socket(authority) {
         Some(a) => a,
-        None => match crate::text::parse_addr::ip(authority.as_bytes()) {
-            Some(ip) => SocketAddr::new(ip, 80),
+        None => match crate::text::parse_addr::ipv4(authority) {
+            Some(ip) => SocketAddr::new(IpAddr::V4(ip), 80),
             None => {
-                let mut host = authority.as_bytes();
+                // IPv6 without a port, bracketed or not.
+                let mut host = authority;
                 while let [b'[', rest @ ..] = host {
                     host = rest;
                 }
@@ -64,9 +70,9 @@ pub fn parse_url(url: &[u8]) -> Result<Target<'_>, &'static str> {
 pub fn default_target(config: &Config) -> Target<'_> {
     // The parser never leaves `listen` empty: it holds its default at least.
     let mut addr = config.listen[0];
-    match addr.ip() {
-        IpAddr::V4(ip) if ip.is_unspecified() => addr.set_ip(IpAddr::V4(Ipv4Addr::LOCALHOST)),
-        IpAddr::V6(ip) if ip.is_unspecified() => addr.set_ip(IpAddr::V6(Ipv6Addr::LOCALHOST)),
+    match &mut addr {
+        SocketAddr::V4(a) if a.ip().is_unspecified() => a.set_ip(Ipv4Addr::LOCALHOST),
+        SocketAddr::V6(a) if a.ip().is_unspecified() => a.set_ip(Ipv6Addr::LOCALHOST),
         _ => {}
     }
     // Config lets only visible ASCII through as --health, so it is UTF-8.
@@ -79,7 +85,12 @@ pub fn default_target(config: &Config) -> Target<'_> {
 
 /// The status code of a response's first line, if it is one.
 pub fn status_code(line: &[u8]) -> Option<u16> {
-    let rest = line.strip_prefix(b"HTTP/1.")?;
+    // Not `strip_prefix`: its instance for a 7-byte prefix would serve only the probe.
+    const VERSION: &[u8] = b"HTTP/1.";
+    if !line.starts_with(VERSION) {
+        return None;
+    }
+    let rest = &line[VERSION.len()..];
     let code = rest.get(2..5)?;
     if rest.get(1) != Some(&b' ') {
         return None;
@@ -115,8 +126,11 @@ fn wait(fd: &rustix::fd::OwnedFd, flags: PollFlags, deadline: i64) -> Result<(),
     }
 }
 
-/// GETs the target and returns the response's status line.
-fn fetch(target: &Target<'_>) -> Result<Vec<u8>, Failure> {
+/// How much of a response the probe reads looking for the end of its status line.
+const STATUS_MAX: usize = 4096;
+
+/// GETs the target and returns the length of the response's status line, which starts `got`.
+fn fetch(target: &Target<'_>, got: &mut [u8; STATUS_MAX + 256]) -> Result<usize, Failure> {
     let deadline = now_ms() + BUDGET_MS;
     let family = if target.addr.is_ipv4() {
         AddressFamily::INET
@@ -135,14 +149,9 @@ fn fetch(target: &Target<'_>) -> Result<Vec<u8>, Failure> {
         Ok(()) | Err(Errno::INPROGRESS) => {}
         Err(e) => return Err(why(e)),
     }
+    // A connect that fails sets the socket's error, which the first send returns: no
+    // SO_ERROR query needed.
     wait(&fd, PollFlags::OUT, deadline)?;
-    if let Err(e) = net::sockopt::socket_error(&fd).map_err(why)? {
-        return Err(if e == Errno::CONNREFUSED {
-            ("", "connection refused")
-        } else {
-            why(e)
-        });
-    }
     let mut request = String::from("GET ");
     request.push_str(target.path);
     request.push_str(" HTTP/1.1\r\nHost: ");
@@ -154,22 +163,22 @@ fn fetch(target: &Target<'_>) -> Result<Vec<u8>, Failure> {
             Ok(n) => sent += n,
             Err(Errno::AGAIN) => wait(&fd, PollFlags::OUT, deadline)?,
             Err(Errno::INTR) => {}
+            Err(Errno::CONNREFUSED) => return Err(("", "connection refused")),
             Err(e) => return Err(why(e)),
         }
     }
-    let mut got = Vec::with_capacity(256);
-    let mut buf = [0u8; 256];
+    let mut len = 0;
     loop {
-        if let Some(end) = got.windows(2).position(|w| w == b"\r\n") {
-            got.truncate(end);
-            return Ok(got);
+        if let Some(end) = got[..len].windows(2).position(|w| w == b"\r\n") {
+            return Ok(end);
         }
-        if got.len() > 4096 {
+        // Past this, at least 256 bytes are left to read into.
+        if len > STATUS_MAX {
             return Err(("", "no status line"));
         }
-        match rustix::io::read(&fd, &mut buf) {
+        match rustix::io::read(&fd, &mut got[len..]) {
             Ok(0) => return Err(("", "the server closed the connection without a response")),
-            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Ok(n) => len += n,
             Err(Errno::AGAIN) => wait(&fd, PollFlags::IN, deadline)?,
             Err(Errno::INTR) => {}
             Err(e) => return Err(why(e)),
@@ -191,11 +200,13 @@ pub fn run(url: Option<&[u8]>, config: &Config) -> i32 {
     let mut line = String::from("probe http://");
     target.addr.put(&mut line);
     line.push_str(target.path);
-    let healthy = match fetch(&target) {
-        Ok(status) => {
-            let healthy = matches!(status_code(&status), Some(200..=399));
+    let mut got = [0; STATUS_MAX + 256];
+    let healthy = match fetch(&target, &mut got) {
+        Ok(end) => {
+            let status = &got[..end];
+            let healthy = matches!(status_code(status), Some(200..=399));
             line.push_str(if healthy { ": " } else { ": unhealthy: " });
-            crate::text::Escaped(&status).put(&mut line);
+            crate::text::Escaped(status).put(&mut line);
             healthy
         }
         Err((step, why)) => {

@@ -29,26 +29,23 @@ pub fn ip(s: &[u8]) -> Option<IpAddr> {
 /// `a.b.c.d:port` or `[v6]:port`, the IPv6 one optionally with a numeric zone
 /// (`[fe80::1%2]:80`), as `SocketAddr::from_str` reads it.
 pub fn socket(s: &[u8]) -> Option<SocketAddr> {
-    whole(s, |c| {
-        if !c.eat(b'[') {
-            let ip = v4(c)?;
-            return Some(SocketAddr::V4(SocketAddrV4::new(ip, port(c)?)));
-        }
-        let ip = v6(c)?;
-        // A `%` without a number is not a zone; then `]` fails on the `%`, as in core.
-        let mut scope = 0;
-        let mut zone = *c;
-        if zone.eat(b'%')
-            && let Some((n, _)) = zone.number(10, u32::MAX)
-        {
-            (scope, *c) = (n, zone);
-        }
-        if !c.eat(b']') {
-            return None;
-        }
-        let port = port(c)?;
-        Some(SocketAddr::V6(SocketAddrV6::new(ip, port, 0, scope)))
-    })
+    // No port has a colon, so the last one ends the address; each part is then read whole
+    // by the readers above rather than by a walker of its own.
+    let colon = s.iter().rposition(|&b| b == b':')?;
+    let (host, port) = (&s[..colon], &s[colon + 1..]);
+    let port = whole(port, |c| c.number(10, 65_535))?.0 as u16;
+    let [b'[', inner @ .., b']'] = host else {
+        return Some(SocketAddr::V4(SocketAddrV4::new(ipv4(host)?, port)));
+    };
+    // A zone is `%` and a number (core reads no names).
+    let (ip, scope) = match inner.iter().position(|&b| b == b'%') {
+        Some(at) => (
+            &inner[..at],
+            whole(&inner[at + 1..], |c| c.number(10, u32::MAX))?.0,
+        ),
+        None => (inner, 0),
+    };
+    Some(SocketAddr::V6(SocketAddrV6::new(ipv6(ip)?, port, 0, scope)))
 }
 
 /// What `read` reads from the start of `s`, if that is all of `s`.
@@ -165,14 +162,6 @@ fn groups(c: &mut Cursor<'_>, out: &mut [u16]) -> (usize, bool) {
         }
     }
     (limit, false)
-}
-
-/// Reads `:` and a port, 0 to 65535 in decimal (leading zeros allowed, as in core).
-fn port(c: &mut Cursor<'_>) -> Option<u16> {
-    if !c.eat(b':') {
-        return None;
-    }
-    c.number(10, 65_535).map(|(n, _)| n as u16)
 }
 
 #[cfg(test)]
