@@ -350,7 +350,7 @@ impl Conn {
     fn process(&mut self, cache: &Cache, cx: Context<'_>, local: &mut WorkerLocal) -> State {
         loop {
             if self.out.has_file() || self.out.queued() >= OUT_HIGH_WATER {
-                match self.out.flush(&self.fd) {
+                match self.out.flush(&self.fd, false) {
                     Progress::Done => {}
                     Progress::Blocked => return State::Writing,
                     Progress::Failed => return State::Closing,
@@ -419,7 +419,9 @@ impl Conn {
             self.start = 0;
             self.end = 0;
         }
-        match self.out.flush(&self.fd) {
+        // The connection's last bytes: the FIN of the shutdown below (or of
+        // the close, or of lingering's shutdown) goes out with them.
+        match self.out.flush(&self.fd, self.end_after.is_some()) {
             Progress::Done => {}
             Progress::Blocked => return State::Writing,
             Progress::Failed => return State::Closing,
@@ -428,7 +430,13 @@ impl Conn {
         match self.end_after {
             _ if self.eof && self.start == self.end => State::Closing,
             Some(end) if !self.eof && (unread || end == End::Reject) => self.linger(),
-            Some(_) => State::Closing,
+            // Shut down before the close: the FIN leaves with the held-back
+            // response now, where a close that meets input arrived meanwhile
+            // would drop the response and reset the connection instead.
+            Some(_) => {
+                let _ = rustix::net::shutdown(&self.fd, rustix::net::Shutdown::Write);
+                State::Closing
+            }
             None if self.discard > 0 => State::Body,
             None if unread => State::Head,
             None => State::Idle,

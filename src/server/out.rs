@@ -200,8 +200,10 @@ impl Output {
         }
     }
 
-    /// Sends what the socket takes, in order.
-    pub fn flush(&mut self, sock: &OwnedFd) -> Progress {
+    /// Sends what the socket takes, in order. `last`: nothing follows on the
+    /// connection, which is shut down for writing or closed once this is
+    /// sent, and before any more input is read.
+    pub fn flush(&mut self, sock: &OwnedFd, last: bool) -> Progress {
         self.commit();
         let mut budget = TURN_BUDGET;
         loop {
@@ -231,7 +233,7 @@ impl Output {
                         self.pop_front();
                     }
                 }
-                Some(_) => match self.write_memory(sock) {
+                Some(_) => match self.write_memory(sock, last) {
                     Ok(n) => {
                         self.consume(n);
                         self.sent += n as u64;
@@ -251,11 +253,13 @@ impl Output {
 
     /// One writev of the leading in-memory segments; with a file range right
     /// behind them, sendmsg with MSG_MORE instead, so the head shares a packet
-    /// with the first bytes of the file.
-    fn write_memory(&self, sock: &OwnedFd) -> Result<usize, Progress> {
+    /// with the first bytes of the file. So too for the `last` bytes of a
+    /// connection: held back, they leave with the FIN the shutdown or close
+    /// right after adds, one packet (and one ACK) fewer.
+    fn write_memory(&self, sock: &OwnedFd, last: bool) -> Result<usize, Progress> {
         let mut iov = [IoSlice::new(&[]); IOVECS];
         let mut n = 0;
-        let mut file_follows = false;
+        let mut more = last;
         while n < IOVECS
             && let Some(seg) = self.segs.get(self.head + n)
         {
@@ -270,14 +274,14 @@ impl Output {
                     end,
                 } => IoSlice::new(&entry.bytes(*part)[*offset..*end]),
                 Seg::File { .. } => {
-                    file_follows = true;
+                    more = true;
                     break;
                 }
             };
             n += 1;
         }
         loop {
-            let sent = if file_follows {
+            let sent = if more {
                 net::sendmsg(
                     sock,
                     &iov[..n],
@@ -408,7 +412,7 @@ mod tests {
         }
         let mut got = Vec::new();
         let mut turns = 0;
-        while out.flush(&ours) == Progress::Blocked {
+        while out.flush(&ours, false) == Progress::Blocked {
             drain(&theirs, &mut got);
             turns += 1;
         }
@@ -432,11 +436,11 @@ mod tests {
         for _ in 0..10_000 {
             out.push(&e, Part::VariantBody(0));
             out.push(&e, Part::VariantBody(0));
-            assert_ne!(out.flush(&ours), Progress::Failed);
+            assert_ne!(out.flush(&ours, false), Progress::Failed);
             drain(&theirs, &mut got);
             assert!(out.segs.len() <= 2 * (out.segs.len() - out.head) + 2);
         }
-        while out.flush(&ours) == Progress::Blocked {
+        while out.flush(&ours, false) == Progress::Blocked {
             drain(&theirs, &mut got);
         }
         drain(&theirs, &mut got);

@@ -40,8 +40,9 @@ fn hello_root(tag: &str) -> TempDir {
     dir
 }
 
-/// The syscall names, in the thread that read `marker`, from that read up to the next epoll wait.
-fn calls_after(traces: &Path, marker: &str) -> Vec<String> {
+/// The system calls, whole lines, in the thread that read `marker`, from that read up to
+/// the next epoll wait.
+fn lines_after(traces: &Path, marker: &str) -> Vec<String> {
     let prefix = traces.file_name().unwrap().to_str().unwrap().to_string();
     let trace = std::fs::read_dir(traces.parent().unwrap())
         .unwrap()
@@ -60,8 +61,16 @@ fn calls_after(traces: &Path, marker: &str) -> Vec<String> {
     let start = lines.iter().position(|l| l.contains(marker)).unwrap();
     lines[start..]
         .iter()
+        .take_while(|l| !l.starts_with("epoll_wait") && !l.starts_with("epoll_pwait"))
+        .map(|l| l.to_string())
+        .collect()
+}
+
+/// The syscall names of [`lines_after`].
+fn calls_after(traces: &Path, marker: &str) -> Vec<String> {
+    lines_after(traces, marker)
+        .iter()
         .map(|l| l.split('(').next().unwrap().to_string())
-        .take_while(|name| !name.starts_with("epoll_wait") && !name.starts_with("epoll_pwait"))
         .collect()
 }
 
@@ -229,6 +238,33 @@ fn sixteen_pipelined_hits_are_one_read_and_one_writev() {
     drop(c);
     assert!(server.stop_inner().success());
     assert_eq!(calls_after(&prefix, "?pipelined0"), ["read", "writev"]);
+}
+
+/// A cached hit on a connection the client asks to close is its read, the
+/// response held back with MSG_MORE, a shutdown that sends the FIN in the same
+/// packet, and the close: no packet of its own for the FIN.
+#[test]
+fn a_closing_hit_sends_its_fin_with_the_response() {
+    let root = hello_root("strace-close");
+    let traces = TempDir::new("strace-close-out");
+    let prefix = traces.path().join("trace");
+    let server = traced(root.path(), &["-ff", "-qq"], &prefix);
+    let mut c = server.connect();
+    c.send(get_req("/hello.txt?warm").as_bytes());
+    assert_eq!(c.read_response(false).body, b"Hello, World!");
+    c.send(b"GET /hello.txt?closing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    let r = c.read_response(false);
+    assert_eq!(r.body, b"Hello, World!");
+    assert!(c.read_to_eof().is_empty(), "more after the response");
+    drop(c);
+    assert!(server.stop_inner().success());
+    assert_eq!(
+        calls_after(&prefix, "?closing"),
+        ["read", "sendmsg", "shutdown", "close"]
+    );
+    let lines = lines_after(&prefix, "?closing");
+    assert!(lines[1].contains("MSG_MORE"), "{}", lines[1]);
+    assert!(lines[2].contains("SHUT_WR"), "{}", lines[2]);
 }
 
 /// Every clock read (each worker's per turn, the deadlines of the control
