@@ -11,7 +11,7 @@
 
 use crate::http::bytes::{eq_ignore_case, index_in};
 use crate::http::encoding::{quoted_end, skip_ows, token_end};
-use crate::text::pack::{Packed, pack, unpack};
+use crate::text::pack::unpack;
 use alloc::borrow::Cow;
 use alloc::vec::Vec;
 
@@ -49,7 +49,7 @@ impl Types {
     #[must_use]
     pub fn new() -> Types {
         Types {
-            lines: unpack(b"", &EXTENSIONS_PACKED),
+            lines: unpack(b"", extensions_packed()),
             default: Cow::Borrowed(DEFAULT),
         }
     }
@@ -186,9 +186,9 @@ const EXTENSIONS: &str = concat!(
 
 /// [`EXTENSIONS`] packed at compile time: 735 bytes instead of 1,551 (`application/` and
 /// `; charset=utf-8` come back again and again), unpacked into each [`Types::new`].
-static EXTENSIONS_PACKED: [u8; PACKED.len] = PACKED.bytes();
-
-const PACKED: Packed<{ EXTENSIONS.len() }> = pack(EXTENSIONS.as_bytes(), 0);
+fn extensions_packed() -> &'static [u8] {
+    crate::packed!(EXTENSIONS)
+}
 
 /// The type of `ext` (matched in any case) in a table of `EXTS=TYPE` lines such as
 /// [`EXTENSIONS`], from the last line that lists it.
@@ -208,18 +208,14 @@ fn by_extension<'a>(table: &'a [u8], ext: &[u8]) -> Option<&'a str> {
 }
 
 /// The compressible types [`is_compressible`] names one by one: one list compared in a
-/// loop (a chain of comparisons compiles to far more code), packed like [`EXTENSIONS`].
+/// loop (a chain of comparisons compiles to far more code), packed like [`EXTENSIONS`]
+/// (the binary holds it packed).
 const EXACT: &str = concat!(
     "image/svg+xml font/ttf font/otf font/sfnt font/collection ",
     "application/javascript application/x-javascript application/ecmascript ",
     "application/json application/xml application/wasm application/yaml application/toml ",
     "application/vnd.ms-fontobject application/x-font-ttf application/x-font-otf",
 );
-
-/// [`EXACT`] as the binary holds it.
-static EXACT_PACKED: [u8; PACKED_EXACT.len] = PACKED_EXACT.bytes();
-
-const PACKED_EXACT: Packed<{ EXACT.len() }> = pack(EXACT.as_bytes(), 0);
 
 /// Says whether a body of this content type shrinks usefully under gzip or brotli.
 ///
@@ -246,7 +242,7 @@ pub fn is_compressible(content_type: &str) -> bool {
     if eq_ignore_case(top, b"text") {
         return true;
     }
-    index_in(&unpack(b"", &EXACT_PACKED), essence).is_some()
+    index_in(&unpack(b"", crate::packed!(EXACT)), essence).is_some()
         || eq_ignore_case(top, b"application")
             && (ends_with_ignore_case(sub, b"+json") || ends_with_ignore_case(sub, b"+xml"))
 }
@@ -660,8 +656,8 @@ mod tests {
     #[test]
     fn the_packed_table_unpacks_to_the_table() {
         assert_eq!(Types::new().lines, EXTENSIONS.as_bytes());
-        assert!(EXTENSIONS_PACKED.len() * 2 < EXTENSIONS.len());
-        assert_eq!(unpack(b"", &EXACT_PACKED), EXACT.as_bytes());
+        assert!(extensions_packed().len() * 2 < EXTENSIONS.len());
+        assert_eq!(unpack(b"", crate::packed!(EXACT)), EXACT.as_bytes());
     }
 
     #[test]

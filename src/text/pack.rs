@@ -14,6 +14,18 @@
 
 use alloc::vec::Vec;
 
+/// The bytes of the constant text `$text` packed at compile time (no dictionary), as a
+/// `&'static [u8]` of just their length: what the binary holds in its place.
+#[macro_export]
+macro_rules! packed {
+    ($text:expr) => {{
+        const PACKED: $crate::text::pack::Packed<{ $text.len() }> =
+            $crate::text::pack::pack($text.as_bytes(), 0);
+        static BYTES: [u8; PACKED.len] = PACKED.bytes();
+        &BYTES
+    }};
+}
+
 /// A packed text: its first `len` bytes of `bytes` (packing never grows a text).
 pub struct Packed<const N: usize> {
     pub bytes: [u8; N],
