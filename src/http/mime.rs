@@ -193,18 +193,18 @@ fn extensions_packed() -> &'static [u8] {
 /// The type of `ext` (matched in any case) in a table of `EXTS=TYPE` lines such as
 /// [`EXTENSIONS`], from the last line that lists it.
 fn by_extension<'a>(table: &'a [u8], ext: &[u8]) -> Option<&'a str> {
-    let mut found = None;
-    for line in table.split(|&b| b == b'\n') {
+    // From the end, so the first line found is the last that lists it.
+    for line in table.rsplit(|&b| b == b'\n') {
         let Some(eq) = line.iter().position(|&b| b == b'=') else {
             continue;
         };
         let (exts, ty) = line.split_at(eq);
         if index_in(exts, ext).is_some() {
-            found = Some(ty);
+            // Whole lines of text put in as `str`: always UTF-8.
+            return crate::rt::utf8::str(ty.get(1..)?);
         }
     }
-    // Whole lines of text put in as `str`: always UTF-8.
-    crate::rt::utf8::str(found?.get(1..)?)
+    None
 }
 
 /// The compressible types [`is_compressible`] names one by one: one list compared in a
