@@ -2,10 +2,10 @@
 //! "deflate") framing around miniz_oxide's raw DEFLATE, the CRC-32 and Adler-32 checksums those
 //! frames carry, and the rule for whether a variant is worth keeping. Pure: no system calls.
 //!
-//! Levels are miniz_oxide's 0..=10 (higher values act as 10): 0 stores without compressing,
-//! 1..=3 parse greedily, 4..=9 lazily with ever more match probes, 10 is miniz's slowest
-//! "uber" setting. 6 and 9 match zlib's 6 and 9 in size; miniz's 1 is faster than zlib's 1
-//! but about 4 points of ratio worse on HTML. Above 6 the gain on text is a fraction of a percent.
+//! Levels are miniz_oxide's 0..=10 (higher values act as 10): 0 would only store, so it makes
+//! no variant; 1..=9 match lazily (miniz's greedy flag is masked off in `deflate`) with
+//! ever more match probes; 10 is miniz's slowest "uber" setting. 6 and 9 match zlib's 6 and 9
+//! in size. Above 6 the gain on text is a fraction of a percent.
 #![forbid(unsafe_code)]
 
 use alloc::boxed::Box;
@@ -236,7 +236,7 @@ fn deflate(data: &[u8], level: u8) -> Option<(Vec<u8>, u32)> {
     }
     // Never stored blocks, which level 0 alone makes, and lazy matching at every
     // level: miniz's paths for stored blocks and for greedy one-probe matching
-    // (its level 1) go unused, 1,520 bytes of code. Measured on jquery.js
+    // (its level 1) go unused, the second 1,520 bytes of code. Measured on jquery.js
     // (290 KB), level 1 then makes a variant 15 % smaller at the same CPU; on a
     // 16 KiB piece of it, 11 % smaller at 258 µs against 189. Levels 2 and 3
     // also match lazily: 2-6 % smaller, 5-45 % slower. Variants are made once

@@ -137,7 +137,7 @@ impl Map {
                 self.hand = 0;
             }
             let key = &self.ring[self.hand];
-            // Looked up as &[u8], as everywhere: one copy of hashbrown's search.
+            // Through `find`, as everywhere: one copy of hashbrown's search.
             match self.find(key) {
                 None => {
                     self.ring.swap_remove(self.hand);

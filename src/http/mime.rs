@@ -111,7 +111,7 @@ fn extension(path: &[u8]) -> Option<&[u8]> {
 /// The built-in table, one type a line: its extensions (lowercase, space-separated), `=`, then
 /// the type. Data and one loop in [`by_extension`] rather than a `match`, which compiled to
 /// 3 KB of comparisons; the table is read only when a file enters the cache. The binary holds
-/// it packed ([`EXTENSIONS_PACKED`]).
+/// it packed ([`extensions_packed`]).
 const EXTENSIONS: &str = concat!(
     // Text and documents.
     "html htm shtml=text/html; charset=utf-8\n",
@@ -650,8 +650,6 @@ mod tests {
         assert!(!is_compressible(DEFAULT));
     }
 
-    /// The walker takes a table's last matching line, so the built-in table must name each
-    /// extension once for it to mean what it says.
     /// The binary holds the tables packed; they unpack to their texts, byte for byte.
     #[test]
     fn the_packed_table_unpacks_to_the_table() {
@@ -660,6 +658,8 @@ mod tests {
         assert_eq!(unpack(b"", crate::packed!(EXACT)), EXACT.as_bytes());
     }
 
+    /// The walker takes a table's last matching line, so the built-in table must name each
+    /// extension once for it to mean what it says.
     #[test]
     fn builtin_extensions_are_listed_once() {
         let mut seen = std::collections::HashSet::new();

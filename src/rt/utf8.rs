@@ -1,6 +1,7 @@
 //! UTF-8 checked by one small loop, and the conversion to `str` after it: core's
 //! validator is vectorised into 512 bytes of code for texts that are a path, a
-//! header value or a line of configuration. Pure.
+//! header value or a line of configuration. Pure (the pure modules call it); it
+//! lives in the runtime because the unchecked conversion is `unsafe`.
 #![allow(unsafe_code)]
 
 /// Checks that `bytes` is UTF-8, as [`core::str::from_utf8`] does; when it is not,

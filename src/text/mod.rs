@@ -2,7 +2,8 @@
 //! `Display`/`Debug` impls it drags in, address printing) costs tens of kilobytes of
 //! a binary that must stay small. A message is a list of [`Piece`]s: text, numbers,
 //! escaped bytes and addresses, joined by [`join`] (`text!`) and written by `log!`; the
-//! literal pieces of a message are joined at compile time into one template.
+//! literal pieces of a message are joined at compile time into one template. Also
+//! [`pack`], which packs long constant texts at compile time.
 //! Pure: makes no system calls and cannot panic.
 
 pub mod addr;
