@@ -1,7 +1,7 @@
-//! LZ77 packing of long constant texts at compile time ([`pack`], [`packed!`](crate::packed!)), unpacked
-//! when they are needed ([`unpack`]): the help, the built-in content-type table, the
-//! compressible types and the metrics families repeat themselves a lot, and a third to a
-//! half of their bytes hold them. Pure.
+//! LZ77 packing of long constant texts at compile time ([`pack`],
+//! [`packed!`](crate::packed!)), unpacked when they are needed ([`unpack`]): the help,
+//! the built-in content-type table, the compressible types and the metrics families
+//! repeat themselves a lot, and a third to a half of their bytes hold them. Pure.
 //!
 //! Each code is one byte, or two or three for a copy (which may overlap what it writes):
 //! - `0x00..=0x5E`: the ASCII character 0x20 higher (`' '..='~'`); `0x5F`: a newline;
