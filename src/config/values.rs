@@ -496,7 +496,8 @@ pub(super) fn add_addrs(list: &mut Vec<SocketAddr>, value: &[u8]) -> Result<(), 
             Ok(addr) => list.push(addr),
             Err(why) => return Err(quote_why(item, why)),
         }
-        // Checked once in the list: an error ends the process, so the extra copy never counts.
+        // Pushed before the check, so the parsed address is not copied around it; on an
+        // error the list is dropped with the rest of the configuration.
         if let [before @ .., addr] = &list[..]
             && addr.port() != 0
             && before

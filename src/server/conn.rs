@@ -420,7 +420,9 @@ impl Conn {
             self.end = 0;
         }
         // The connection's last bytes: the FIN of the shutdown below (or of
-        // the close, or of lingering's shutdown) goes out with them.
+        // the close, or of lingering's shutdown) goes out with them. A client
+        // that shuts down its side after a request is not told apart: its
+        // FIN is seen by the read after the response has gone.
         match self.out.flush(&self.fd, self.end_after.is_some()) {
             Progress::Done => {}
             Progress::Blocked => return State::Writing,

@@ -6,7 +6,7 @@
 //! - [`worker`]: the per-worker epoll loop and connection slab.
 //! - [`conn`]: one connection's state, buffers and request loop.
 //! - [`respond`]: one request to one response.
-//! - [`out`]: the output queue: writev of memory, sendfile of files.
+//! - [`out`]: the output queue: writev (or sendmsg) of memory, sendfile of files.
 //! - [`clock`]: the coarse clock and cached Date.
 //! - [`access`]: the buffered access log and its writer thread.
 //! - [`stats`]: the counters SIGUSR1 prints and `--metrics` reports.

@@ -1,7 +1,8 @@
 //! A connection's outgoing bytes: a queue of segments (bytes formatted into
 //! the connection's own buffer, slices of shared cache entries, file ranges)
 //! that leaves in as few system calls as possible: every run of in-memory
-//! segments goes out in one writev, a file range with sendfile.
+//! segments goes out in one writev (or sendmsg with MSG_MORE when a file
+//! range or the connection's FIN follows), a file range with sendfile.
 //!
 //! EAGAIN, EINTR and short writes are handled here and nowhere else.
 

@@ -258,11 +258,9 @@ fn a_closing_hit_sends_its_fin_with_the_response() {
     assert!(c.read_to_eof().is_empty(), "more after the response");
     drop(c);
     assert!(server.stop_inner().success());
-    assert_eq!(
-        calls_after(&prefix, "?closing"),
-        ["read", "sendmsg", "shutdown", "close"]
-    );
     let lines = lines_after(&prefix, "?closing");
+    let names: Vec<&str> = lines.iter().map(|l| l.split('(').next().unwrap()).collect();
+    assert_eq!(names, ["read", "sendmsg", "shutdown", "close"]);
     assert!(lines[1].contains("MSG_MORE"), "{}", lines[1]);
     assert!(lines[2].contains("SHUT_WR"), "{}", lines[2]);
 }
